@@ -1,0 +1,10 @@
+// The options every command shares (DESIGN.md, "Command line").
+export interface GlobalOptions {
+  inventory: string;
+  tasks: string;
+  concurrency?: number;
+  json: boolean;
+  color: boolean;
+  acceptNewHostKeys: boolean;
+  knownHosts?: string;
+}

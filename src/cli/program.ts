@@ -1,0 +1,99 @@
+// The command line: flags and help only; each action lazy-imports one command function and passes typed options.
+import { Command, Option } from 'commander';
+import { NotBuiltError } from '../errors.ts';
+import { createOutput } from '../output/output.ts';
+import type { GlobalOptions } from './global-options.ts';
+import { integerOption } from './options.ts';
+
+export interface ProgramContext {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** The exit code of the command that ran (set by its action). */
+  setExitCode(code: number): void;
+}
+
+const notBuilt: readonly [name: string, args: string, summary: string, issue: number][] = [
+  ['hosts', '[target]', 'resolve a target and list its hosts with their settings and variables (no SSH)', 3],
+  ['check', '', 'validate the inventory and task files (no SSH); exit 2 listing every problem', 3],
+  ['exec', '<target> [cmd...]', 'run a command on every host of the target concurrently, output prefixed by host', 3],
+  ['setup', '<target>', 'install (if missing), configure and start supervisord on each host; idempotent', 4],
+  ['deploy', '<target> [app...]', 'stage artifacts and .conf files on every host, then switch and restart', 5],
+  ['rollback', '<target> [app]', 'point `current` at the previous release and restart the app\'s programs', 5],
+  ['start', '<target> [program...]', 'start programs on every host of the target', 4],
+  ['stop', '<target> [program...]', 'stop programs on every host of the target', 4],
+  ['restart', '<target> [program...]', 'restart programs (--rolling <n|n%>, --pause <dur>, --max-fail <n|n%>)', 4],
+  ['status', '[target] [program...]', 'one table of every program on every host; exit 3 if any is not RUNNING', 4],
+  ['logs', '<target> <program>', 'tail a program\'s log from every host, prefixed by host', 4],
+  ['run', '<task> [target]', 'run a custom task from tasks/', 5],
+];
+
+export function buildProgram(context: ProgramContext): Command {
+  const program = new Command('convoy')
+    .description('Deploy and drive Supervisor programs on a fleet of hosts over SSH.')
+    .option('-i, --inventory <file>', 'inventory file', context.env.CONVOY_INVENTORY ?? 'inventories/default.ini')
+    .option('--tasks <dir>', 'directory of task files', 'tasks')
+    .option('-c, --concurrency <n>', 'hosts worked on at once', integerOption(1, 10_000))
+    .option('--json', 'machine-readable output', false)
+    .option('--no-color', 'no ANSI colors (also NO_COLOR=1)')
+    .option('--accept-new-host-keys', 'trust and record host keys seen for the first time (default: refuse them)', false)
+    .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', '\nExamples:\n  convoy sandbox up --hosts 5      # a local fleet of 5 real hosts\n  convoy -i inventories/sandbox.ini status sandbox');
+
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const output = () => createOutput({ json: globals().json, colorFlag: globals().color, env: context.env });
+
+  for (const [name, args, summary, issue] of notBuilt) {
+    program
+      .command(`${name}${args ? ` ${args}` : ''}`)
+      .description(`${summary} [not built yet]`)
+      .allowUnknownOption(true)
+      .allowExcessArguments(true)
+      .action(() => {
+        throw new NotBuiltError(`convoy ${name} is not built yet (planned in issue #${issue}).`);
+      });
+  }
+
+  const sandbox = program
+    .command('sandbox')
+    .description('a local fleet of real sshd + supervisord hosts in Linux namespaces, for trying and testing (root)');
+  const stateDirOption = () => new Option('--state-dir <dir>', 'directory that holds every file of the fleet').default('.convoy/sandbox');
+
+  sandbox
+    .command('up')
+    .description('start N hosts on 127.0.1.1… and write their inventory, client key and known_hosts')
+    .option('--hosts <n>', 'number of hosts', integerOption(1, 1000), 3)
+    .option('--bare', 'sshd only: no supervisord.conf and no supervisord running (for `convoy setup`)', false)
+    .addOption(stateDirOption())
+    .option('--port <port>', 'sshd port on each host address', integerOption(1, 65535), 22)
+    .option('--first-address <ip>', 'address of the first host (127.x.y.z)', '127.0.1.1')
+    .option('--write-inventory <file>', 'inventory to write (default inventories/sandbox.ini, or inside --state-dir when one is given)')
+    .addHelpText('after', '\nExamples:\n  convoy sandbox up --hosts 10\n  convoy sandbox up --hosts 3 --bare --state-dir .convoy/bare --first-address 127.0.5.1')
+    .action(async (opts: { hosts: number; bare: boolean; stateDir: string; port: number; firstAddress: string; writeInventory?: string }) => {
+      const { sandboxUpCommand } = await import('../commands/sandbox.ts');
+      context.setExitCode(await sandboxUpCommand({ ...opts, inventoryFile: opts.writeInventory, cwd: context.cwd, output: output() }));
+    });
+
+  sandbox
+    .command('down')
+    .description('stop the hosts that `up` started (recorded PIDs only) and remove the state')
+    .addOption(stateDirOption())
+    .addHelpText('after', '\nExample:\n  convoy sandbox down')
+    .action(async (opts: { stateDir: string }) => {
+      const { sandboxDownCommand } = await import('../commands/sandbox.ts');
+      context.setExitCode(await sandboxDownCommand({ ...opts, cwd: context.cwd, output: output() }));
+    });
+
+  sandbox
+    .command('status')
+    .description('show each sandbox host: process, sshd, supervisord, memory')
+    .addOption(stateDirOption())
+    .addHelpText('after', '\nExample:\n  convoy sandbox status --json')
+    .action(async (opts: { stateDir: string }) => {
+      const { sandboxStatusCommand } = await import('../commands/sandbox.ts');
+      context.setExitCode(await sandboxStatusCommand({ ...opts, cwd: context.cwd, output: output() }));
+    });
+
+  return program;
+}

@@ -1,0 +1,23 @@
+// Plain-text tables: columns padded to the widest cell, numbers right-aligned.
+
+const ansi = /\x1b\[[0-9;]*m/g;
+
+/** Visible width of a cell (ANSI color codes take no room). */
+export function visibleWidth(text: string): number {
+  return [...text.replace(ansi, '')].length;
+}
+
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(visibleWidth(h), ...rows.map((r) => visibleWidth(r[i] ?? ''))));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => /^-?[\d.]+( \w+)?$|^-$/.test(r[i] ?? '')));
+  const render = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => {
+        const pad = ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleWidth(cell)));
+        if (i === cells.length - 1 && !numeric[i]) return cell;
+        return numeric[i] ? pad + cell : cell + pad;
+      })
+      .join('  ')
+      .trimEnd();
+  return [render(headers), ...rows.map(render)].join('\n');
+}

@@ -1,0 +1,105 @@
+// Writes every file of a planned fleet: client key, host keys, per-host /etc overlay, homes, sshd configs.
+import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import ssh2 from 'ssh2';
+import { debianSupervisordConf, socketGroupEdit } from '../supervisor/distro-conf.ts';
+import { setIniValues } from '../supervisor/conf-edit.ts';
+import { sandboxAccounts, loginUser, socketGroup } from './accounts.ts';
+import type { SandboxHost, SandboxPlan } from './plan.ts';
+import { etcHostsText, hostInitScript, inventoryText, knownHostsText, privateDirs, sshdConfig } from './plan.ts';
+
+interface KeyPair {
+  private: string;
+  public: string;
+}
+
+function newKeyPair(comment: string): KeyPair {
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  return { private: pair.private, public: pair.public };
+}
+
+function readMachine(file: string, fallback = ''): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+function write(file: string, content: string, mode: number, owner?: { uid: number; gid: number }): void {
+  writeFileSync(file, content, { mode });
+  chmodSync(file, mode);
+  if (owner) chownSync(file, owner.uid, owner.gid);
+}
+
+/** Writes the fleet's files; returns nothing until every host's files are complete. */
+export function writeFleetFiles(plan: SandboxPlan): void {
+  const { stateDir, bare } = plan.options;
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  chmodSync(stateDir, 0o700);
+  const client = newKeyPair('convoy-sandbox-client');
+  write(plan.clientKeyFile, client.private, 0o600);
+  write(`${plan.clientKeyFile}.pub`, client.public + '\n', 0o644);
+  write(plan.initScript, hostInitScript(), 0o755);
+
+  const accounts = sandboxAccounts({
+    passwd: readMachine('/etc/passwd'),
+    group: readMachine('/etc/group'),
+    shadow: readMachine('/etc/shadow'),
+    gshadow: readMachine('/etc/gshadow'),
+  }, !bare);
+  const shadowGid = safeStat('/etc/shadow')?.gid ?? 0;
+  const distroConf = readMachine('/etc/supervisor/supervisord.conf', debianSupervisordConf) || debianSupervisordConf;
+  const supervisordConf = setIniValues(distroConf, [socketGroupEdit(socketGroup)]);
+  const login = { uid: accounts.loginUid, gid: accounts.loginGid };
+
+  const hostKeys = plan.hosts.map((host) => {
+    const hostKey = newKeyPair(`${host.name}`);
+    writeHostFiles(host, hostKey, client.public);
+    const etc = path.join(host.dir, 'etc-upper');
+    write(path.join(etc, 'passwd'), accounts.files.passwd, 0o644);
+    write(path.join(etc, 'group'), accounts.files.group, 0o644);
+    write(path.join(etc, 'shadow'), accounts.files.shadow, 0o640, { uid: 0, gid: shadowGid });
+    write(path.join(etc, 'gshadow'), accounts.files.gshadow, 0o640, { uid: 0, gid: shadowGid });
+    write(path.join(etc, 'hostname'), `${host.name}\n`, 0o644);
+    write(path.join(etc, 'hosts'), etcHostsText(host), 0o644);
+    mkdirSync(path.join(etc, 'sudoers.d'), { mode: 0o750 });
+    write(path.join(etc, 'sudoers.d', loginUser), `${loginUser} ALL=(ALL:ALL) NOPASSWD: ALL\n`, 0o440);
+    if (!bare) {
+      write(path.join(host.dir, 'etc-supervisor', 'supervisord.conf'), supervisordConf, 0o644);
+      mkdirSync(path.join(host.dir, 'etc-supervisor', 'conf.d'), { mode: 0o755 });
+    }
+    const home = path.join(host.dir, 'home', loginUser);
+    for (const dir of [home, path.join(home, '.ssh')]) {
+      mkdirSync(dir, { mode: 0o700 });
+      chownSync(dir, login.uid, login.gid);
+    }
+    write(path.join(home, '.ssh', 'authorized_keys'), client.public + '\n', 0o600, login);
+    return hostKey.public;
+  });
+  write(plan.knownHostsFile, knownHostsText(plan.hosts, hostKeys), 0o644);
+  mkdirSync(path.dirname(plan.options.inventoryFile), { recursive: true });
+  write(plan.options.inventoryFile, inventoryText(plan), 0o644);
+}
+
+function writeHostFiles(host: SandboxHost, hostKey: KeyPair, clientPublicKey: string): void {
+  mkdirSync(host.dir, { recursive: true, mode: 0o755 });
+  for (const dir of ['etc-upper', 'etc-work', ...Object.keys(privateDirs)]) {
+    mkdirSync(path.join(host.dir, dir), { mode: 0o755 });
+  }
+  chmodSync(path.join(host.dir, 'root'), 0o700);
+  chmodSync(path.join(host.dir, 'tmp'), 0o1777);
+  mkdirSync(path.join(host.dir, 'root', '.ssh'), { mode: 0o700 });
+  write(path.join(host.dir, 'root', '.ssh', 'authorized_keys'), clientPublicKey + '\n', 0o600);
+  write(path.join(host.dir, 'ssh_host_ed25519_key'), hostKey.private, 0o600);
+  write(path.join(host.dir, 'ssh_host_ed25519_key.pub'), hostKey.public + '\n', 0o644);
+  write(path.join(host.dir, 'sshd_config'), sshdConfig(host), 0o644);
+}
+
+function safeStat(file: string) {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}

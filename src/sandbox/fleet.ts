@@ -1,0 +1,220 @@
+// Starts, inspects and stops a sandbox fleet: real sshd + supervisord hosts in their own namespaces.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConvoyError, EnvironmentError, UsageError } from '../errors.ts';
+import { writeFleetFiles } from './files.ts';
+import type { SandboxOptions, SandboxPlan } from './plan.ts';
+import { hostCommand, inventoryMarker, planSandbox, socketPath } from './plan.ts';
+import { checkAddressesFree, checkMachine } from './preflight.ts';
+import type { RecordedProcess } from './processes.ts';
+import { childPids, isSameProcess, namespaceMemoryKb, processStartTime } from './processes.ts';
+import type { HostState, SandboxState } from './state.ts';
+import { liveHosts, readState, writeState } from './state.ts';
+
+const readyTimeoutMs = 30_000;
+const stopTimeoutMs = 5_000;
+
+export interface UpResult {
+  state: SandboxState;
+  durationMs: number;
+}
+
+/** Brings up the planned fleet; on any failure stops what it started and throws. */
+export async function sandboxUp(options: SandboxOptions): Promise<UpResult> {
+  const started = performance.now();
+  const tools = checkMachine();
+  const plan = planSandbox(options);
+  const stateFile = plan.stateFile;
+  const previous = readState(stateFile);
+  if (previous) {
+    const live = liveHosts(previous);
+    if (live.length > 0) {
+      throw new UsageError(
+        `a sandbox of ${previous.hosts.length} hosts is already up in ${options.stateDir} (${live.length} running).\n` +
+        'Use it as it is, or run `convoy sandbox down` first.',
+      );
+    }
+    removeFleetFiles(previous);
+  } else if (existsSync(stateFile) || (existsSync(options.stateDir) && existsSync(path.join(options.stateDir, 'hosts')))) {
+    rmSync(options.stateDir, { recursive: true, force: true });
+  }
+  await checkAddressesFree(plan);
+  writeFleetFiles(plan);
+
+  const state: SandboxState = {
+    version: 1,
+    createdAt: new Date().toISOString(),
+    bare: options.bare,
+    stateDir: options.stateDir,
+    inventoryFile: options.inventoryFile,
+    clientKeyFile: plan.clientKeyFile,
+    knownHostsFile: plan.knownHostsFile,
+    hosts: [],
+  };
+  try {
+    for (const host of plan.hosts) {
+      const log = openSync(path.join(host.dir, 'init.log'), 'a');
+      const [command, ...args] = hostCommand(plan, host, tools);
+      const child = spawn(command as string, args, { detached: true, stdio: ['ignore', log, log] });
+      closeSync(log);
+      child.unref();
+      const pid = child.pid;
+      const startTime = pid === undefined ? undefined : processStartTime(pid);
+      if (pid === undefined || startTime === undefined) throw new ConvoyError(`could not start ${host.name}: unshare exited at once (see ${host.dir}/init.log)`);
+      state.hosts.push({ name: host.name, address: host.address, port: host.port, dir: host.dir, unshare: { pid, startTime }, init: null });
+    }
+    writeState(stateFile, state);
+    await Promise.all(state.hosts.map(async (host) => {
+      host.init = await waitForInit(host);
+      await waitForSsh(host);
+    }));
+    writeState(stateFile, state);
+  } catch (error) {
+    await stopHosts(state.hosts);
+    removeFleetFiles(state);
+    throw error;
+  }
+  return { state, durationMs: performance.now() - started };
+}
+
+async function waitForInit(host: HostState): Promise<RecordedProcess> {
+  const deadline = Date.now() + readyTimeoutMs;
+  while (Date.now() < deadline) {
+    const [pid] = childPids(host.unshare.pid);
+    const startTime = pid === undefined ? undefined : processStartTime(pid);
+    if (pid !== undefined && startTime !== undefined) return { pid, startTime };
+    if (!isSameProcess(host.unshare)) break;
+    await sleep(10);
+  }
+  throw hostFailed(host, 'its namespaces did not start');
+}
+
+/** Waits until the host's sshd sends its banner (the init script starts sshd only once supervisord answers). */
+async function waitForSsh(host: HostState): Promise<void> {
+  const deadline = Date.now() + readyTimeoutMs;
+  while (Date.now() < deadline) {
+    if (await readsSshBanner(host.address, host.port)) return;
+    if (host.init && !isSameProcess(host.init)) break;
+    await sleep(25);
+  }
+  throw hostFailed(host, 'sshd did not answer');
+}
+
+function hostFailed(host: HostState, what: string): EnvironmentError {
+  const logs = ['init.log', 'sshd.log'].map((f) => tail(path.join(host.dir, f))).filter(Boolean).join('\n');
+  return new EnvironmentError(`sandbox host ${host.name} (${host.address}:${host.port}) failed to start: ${what}.${logs ? `\n${logs}` : ''}`);
+}
+
+function tail(file: string, lines = 8): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  ${path.basename(file)}: ${l}`).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+export function readsSshBanner(address: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: address, port });
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('data', (chunk) => done(chunk.toString('latin1').startsWith('SSH-')));
+  });
+}
+
+/** True when a process listens on the unix socket (a stale socket file refuses). */
+function acceptsConnection(socketFile: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(socketFile, () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export interface DownResult {
+  stopped: number;
+  durationMs: number;
+  found: boolean;
+}
+
+/** Stops exactly the recorded processes (checked by PID and start time) and removes the fleet's files. */
+export async function sandboxDown(stateDir: string): Promise<DownResult> {
+  const started = performance.now();
+  const state = readState(path.join(stateDir, 'state.json'));
+  if (!state) return { stopped: 0, durationMs: performance.now() - started, found: false };
+  const stopped = await stopHosts(state.hosts);
+  removeFleetFiles(state);
+  return { stopped, durationMs: performance.now() - started, found: true };
+}
+
+/** SIGKILL to each host's PID 1 ends its whole PID namespace; `unshare --kill-child` then exits by itself. */
+async function stopHosts(hosts: readonly HostState[]): Promise<number> {
+  const ours = hosts.flatMap((h) => [h.init, h.unshare]).filter((p): p is RecordedProcess => p !== null && isSameProcess(p));
+  const stopped = hosts.filter((h) => isSameProcess(h.unshare) || (h.init && isSameProcess(h.init))).length;
+  for (const p of ours) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // Already gone between the check and the signal.
+    }
+  }
+  const deadline = Date.now() + stopTimeoutMs;
+  while (ours.some(isSameProcess)) {
+    if (Date.now() > deadline) {
+      const left = ours.filter(isSameProcess).map((p) => p.pid);
+      throw new ConvoyError(`sandbox processes did not stop within ${stopTimeoutMs / 1000}s: PIDs ${left.join(', ')}`);
+    }
+    await sleep(10);
+  }
+  return stopped;
+}
+
+function removeFleetFiles(state: SandboxState): void {
+  try {
+    if (readFileSync(state.inventoryFile, 'utf8').startsWith(inventoryMarker)) unlinkSync(state.inventoryFile);
+  } catch {
+    // No inventory left to remove, or one that someone else wrote: keep it.
+  }
+  rmSync(state.stateDir, { recursive: true, force: true });
+}
+
+export interface HostStatus {
+  name: string;
+  address: string;
+  port: number;
+  pid: number | null;
+  running: boolean;
+  sshd: boolean;
+  supervisord: 'running' | 'stopped' | 'bare';
+  memoryKb: number;
+}
+
+export interface StatusResult {
+  state: SandboxState | undefined;
+  hosts: HostStatus[];
+}
+
+/** Reads each host's state from the machine side: processes, sshd banner, supervisord socket. */
+export async function sandboxStatus(stateDir: string): Promise<StatusResult> {
+  const state = readState(path.join(stateDir, 'state.json'));
+  if (!state) return { state, hosts: [] };
+  const hosts = await Promise.all(state.hosts.map(async (h): Promise<HostStatus> => {
+    const running = h.init !== null && isSameProcess(h.init);
+    const pid = running && h.init ? h.init.pid : null;
+    const socketUp = pid !== null && (await acceptsConnection(`/proc/${pid}/root${socketPath}`));
+    return {
+      name: h.name,
+      address: h.address,
+      port: h.port,
+      pid,
+      running,
+      sshd: running && (await readsSshBanner(h.address, h.port)),
+      supervisord: socketUp ? 'running' : state.bare ? 'bare' : 'stopped',
+      memoryKb: pid === null ? 0 : namespaceMemoryKb(pid),
+    };
+  }));
+  return { state, hosts };
+}

@@ -1,0 +1,164 @@
+// The sandbox fleet as data: which hosts, where their files live, and the exact text of every file written.
+import path from 'node:path';
+import { sandboxAddresses } from './addresses.ts';
+
+export interface SandboxOptions {
+  hosts: number;
+  bare: boolean;
+  /** Absolute path of the directory that holds every file of this fleet. */
+  stateDir: string;
+  port: number;
+  firstAddress: string;
+  /** Absolute path of the inventory file to write. */
+  inventoryFile: string;
+}
+
+export interface SandboxHost {
+  index: number;
+  name: string;
+  address: string;
+  port: number;
+  /** This host's own directory under the state dir. */
+  dir: string;
+}
+
+export interface SandboxPlan {
+  options: SandboxOptions;
+  hosts: SandboxHost[];
+  clientKeyFile: string;
+  knownHostsFile: string;
+  stateFile: string;
+  initScript: string;
+}
+
+/** Directories (relative to a host's dir) bind-mounted over the same path inside the host. */
+export const privateDirs = {
+  'etc-supervisor': '/etc/supervisor',
+  'log-supervisor': '/var/log/supervisor',
+  srv: '/srv',
+  opt: '/opt',
+  root: '/root',
+  home: '/home',
+  tmp: '/tmp',
+} as const;
+
+export const socketPath = '/run/supervisor.sock';
+export const defaultFirstAddress = '127.0.1.1';
+export const hostNamePrefix = 'sandbox-';
+export const inventoryMarker = '; Sandbox fleet written by `convoy sandbox up`';
+
+export function planSandbox(options: SandboxOptions): SandboxPlan {
+  const addresses = sandboxAddresses(options.firstAddress, options.hosts);
+  return {
+    options,
+    hosts: addresses.map((address, i) => ({
+      index: i + 1,
+      name: `${hostNamePrefix}${i + 1}`,
+      address,
+      port: options.port,
+      dir: path.join(options.stateDir, 'hosts', String(i + 1)),
+    })),
+    clientKeyFile: path.join(options.stateDir, 'id_ed25519'),
+    knownHostsFile: path.join(options.stateDir, 'known_hosts'),
+    stateFile: path.join(options.stateDir, 'state.json'),
+    initScript: path.join(options.stateDir, 'host-init.sh'),
+  };
+}
+
+/** The argv that starts one host: new mount, UTS and PID namespaces; PID 1 runs the init script. */
+export function hostCommand(plan: SandboxPlan, host: SandboxHost, tools: SandboxTools): string[] {
+  return [
+    tools.unshare, '--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '--kill-child',
+    '/bin/bash', plan.initScript, host.dir, host.name, plan.options.bare ? '1' : '0', tools.sshd, tools.supervisord,
+  ];
+}
+
+/** Absolute paths of the machine's programs that the hosts run. */
+export interface SandboxTools {
+  unshare: string;
+  sshd: string;
+  supervisord: string;
+}
+
+/**
+ * PID 1 of every sandbox host. /etc becomes an overlay (so `useradd`, `groupadd` and config edits stay private),
+ * the directories of `privateDirs` are bound over their places, /run is a fresh tmpfs; then supervisord is started
+ * and sshd replaces the script, so that killing PID 1 ends the whole host.
+ */
+export function hostInitScript(): string {
+  const binds = Object.entries(privateDirs)
+    .map(([dir, target]) => `mount --bind "$H/${dir}" ${target}`)
+    .join('\n');
+  return `#!/bin/bash
+# PID 1 of one Convoy sandbox host (written by \`convoy sandbox up\`).
+# Args: host dir, hostname, bare (1|0), sshd path, supervisord path.
+set -euo pipefail
+H=$1 NAME=$2 BARE=$3 SSHD=$4 SUPERVISORD=$5
+echo "$NAME" > /proc/sys/kernel/hostname
+mount -t overlay overlay -o "lowerdir=/etc,upperdir=$H/etc-upper,workdir=$H/etc-work" /etc
+mkdir -p /etc/supervisor /var/log/supervisor
+${binds}
+mount -t tmpfs -o mode=0755,size=64m tmpfs /run
+mkdir -p /run/sshd /run/lock
+if [ "$BARE" != 1 ]; then
+  "$SUPERVISORD" -c /etc/supervisor/supervisord.conf
+  for _ in $(seq 500); do [ -S ${socketPath} ] && break; sleep 0.02; done
+  [ -S ${socketPath} ] || { echo "supervisord did not create ${socketPath}" >&2; exit 1; }
+fi
+exec "$SSHD" -D -f "$H/sshd_config" -E "$H/sshd.log"
+`;
+}
+
+export function sshdConfig(host: SandboxHost): string {
+  return `# sshd of sandbox host ${host.name} (written by \`convoy sandbox up\`)
+ListenAddress ${host.address}:${host.port}
+HostKey ${path.join(host.dir, 'ssh_host_ed25519_key')}
+PidFile /run/sshd.pid
+AuthorizedKeysFile .ssh/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+UseDNS no
+PrintMotd no
+PrintLastLog no
+AllowTcpForwarding yes
+AllowStreamLocalForwarding yes
+X11Forwarding no
+AcceptEnv LANG LC_*
+Subsystem sftp internal-sftp
+`;
+}
+
+/** The host pattern OpenSSH uses in known_hosts: bare address on port 22, `[address]:port` otherwise. */
+export function knownHostsName(address: string, port: number): string {
+  return port === 22 ? address : `[${address}]:${port}`;
+}
+
+export function knownHostsText(hosts: readonly SandboxHost[], publicKeys: readonly string[]): string {
+  return hosts.map((h, i) => `${knownHostsName(h.address, h.port)} ${publicKeys[i] ?? ''}\n`).join('');
+}
+
+export function etcHostsText(host: SandboxHost): string {
+  return `127.0.0.1\tlocalhost\n${host.address}\t${host.name}\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
+}
+
+export function inventoryText(plan: SandboxPlan): string {
+  const { options, hosts } = plan;
+  const last = hosts.length;
+  return `${inventoryMarker}; \`convoy sandbox down\` removes it.
+; State directory: ${options.stateDir}
+; Every host also has the non-root login \`convoy\` (same key${options.bare ? '' : ', member of group supervisor'}, passwordless sudo).
+
+[defaults]
+user = root
+port = ${options.port}
+identity = ${plan.clientKeyFile}
+known_hosts = ${plan.knownHostsFile}
+
+${hosts.map((h) => `[host:${h.name}]\naddress = ${h.address}\n`).join('\n')}
+[group:sandbox]
+hosts = ${hostNamePrefix}[1:${last}]
+`;
+}
