@@ -1,5 +1,6 @@
 // The one exit point: parse, run one command, map any error to a message and an exit code.
 import { CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { ConvoyError, ExitCode } from '../errors.ts';
 import { buildProgram } from './program.ts';
 
@@ -29,7 +30,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   }
 }
 
-function applyRecursively(command: import('commander').Command, apply: (c: import('commander').Command) => void): void {
+function applyRecursively(command: Command, apply: (c: Command) => void): void {
   apply(command);
   for (const sub of command.commands) applyRecursively(sub, apply);
 }

@@ -2,7 +2,6 @@
 import path from 'node:path';
 import type { HostStatus } from '../sandbox/fleet.ts';
 import { sandboxDown, sandboxStatus, sandboxUp } from '../sandbox/fleet.ts';
-import { defaultFirstAddress } from '../sandbox/plan.ts';
 import type { Output } from '../output/output.ts';
 import { formatTable } from '../output/table.ts';
 import { ExitCode } from '../errors.ts';

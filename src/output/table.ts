@@ -1,5 +1,6 @@
 // Plain-text tables: columns padded to the widest cell, numbers right-aligned.
 
+// eslint-disable-next-line no-control-regex -- matching ANSI escapes is the point
 const ansi = /\x1b\[[0-9;]*m/g;
 
 /** Visible width of a cell (ANSI color codes take no room). */

@@ -1,14 +1,14 @@
 // Starts, inspects and stops a sandbox fleet: real sshd + supervisord hosts in their own namespaces.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConvoyError, EnvironmentError, UsageError } from '../errors.ts';
 import { writeFleetFiles } from './files.ts';
-import type { SandboxOptions, SandboxPlan } from './plan.ts';
+import type { SandboxOptions } from './plan.ts';
 import { hostCommand, inventoryMarker, planSandbox, socketPath } from './plan.ts';
-import { checkAddressesFree, checkMachine } from './preflight.ts';
+import { checkAddressesFree, checkMachine, checkStateDir } from './preflight.ts';
 import type { RecordedProcess } from './processes.ts';
 import { childPids, isSameProcess, namespaceMemoryKb, processStartTime } from './processes.ts';
 import type { HostState, SandboxState } from './state.ts';
@@ -25,8 +25,8 @@ export interface UpResult {
 /** Brings up the planned fleet; on any failure stops what it started and throws. */
 export async function sandboxUp(options: SandboxOptions): Promise<UpResult> {
   const started = performance.now();
-  const tools = checkMachine();
   const plan = planSandbox(options);
+  const tools = checkMachine();
   const stateFile = plan.stateFile;
   const previous = readState(stateFile);
   if (previous) {
@@ -38,8 +38,8 @@ export async function sandboxUp(options: SandboxOptions): Promise<UpResult> {
       );
     }
     removeFleetFiles(previous);
-  } else if (existsSync(stateFile) || (existsSync(options.stateDir) && existsSync(path.join(options.stateDir, 'hosts')))) {
-    rmSync(options.stateDir, { recursive: true, force: true });
+  } else {
+    checkStateDir(options.stateDir);
   }
   await checkAddressesFree(plan);
   writeFleetFiles(plan);

@@ -80,10 +80,13 @@ export interface SandboxTools {
   supervisord: string;
 }
 
+/** Where each host sees its own directory: bound early, so a state dir under /root, /home or /tmp stays reachable. */
+export const hostMountPoint = '/run/convoy-sandbox';
+
 /**
- * PID 1 of every sandbox host. /etc becomes an overlay (so `useradd`, `groupadd` and config edits stay private),
- * the directories of `privateDirs` are bound over their places, /run is a fresh tmpfs; then supervisord is started
- * and sshd replaces the script, so that killing PID 1 ends the whole host.
+ * PID 1 of every sandbox host. /run becomes a fresh tmpfs holding the host's own directory; /etc becomes an overlay
+ * (so `useradd`, `groupadd` and config edits stay private); the directories of `privateDirs` are bound over their
+ * places; then supervisord is started and sshd replaces the script, so that killing PID 1 ends the whole host.
  */
 export function hostInitScript(): string {
   const binds = Object.entries(privateDirs)
@@ -93,13 +96,15 @@ export function hostInitScript(): string {
 # PID 1 of one Convoy sandbox host (written by \`convoy sandbox up\`).
 # Args: host dir, hostname, bare (1|0), sshd path, supervisord path.
 set -euo pipefail
-H=$1 NAME=$2 BARE=$3 SSHD=$4 SUPERVISORD=$5
+OUTSIDE=$1 NAME=$2 BARE=$3 SSHD=$4 SUPERVISORD=$5
+H=${hostMountPoint}
 echo "$NAME" > /proc/sys/kernel/hostname
+mount -t tmpfs -o mode=0755,size=64m tmpfs /run
+mkdir -p "$H" /run/sshd /run/lock
+mount --bind "$OUTSIDE" "$H"
 mount -t overlay overlay -o "lowerdir=/etc,upperdir=$H/etc-upper,workdir=$H/etc-work" /etc
 mkdir -p /etc/supervisor /var/log/supervisor
 ${binds}
-mount -t tmpfs -o mode=0755,size=64m tmpfs /run
-mkdir -p /run/sshd /run/lock
 if [ "$BARE" != 1 ]; then
   "$SUPERVISORD" -c /etc/supervisor/supervisord.conf
   for _ in $(seq 500); do [ -S ${socketPath} ] && break; sleep 0.02; done
@@ -112,7 +117,7 @@ exec "$SSHD" -D -f "$H/sshd_config" -E "$H/sshd.log"
 export function sshdConfig(host: SandboxHost): string {
   return `# sshd of sandbox host ${host.name} (written by \`convoy sandbox up\`)
 ListenAddress ${host.address}:${host.port}
-HostKey ${path.join(host.dir, 'ssh_host_ed25519_key')}
+HostKey ${hostMountPoint}/ssh_host_ed25519_key
 PidFile /run/sshd.pid
 AuthorizedKeysFile .ssh/authorized_keys
 PubkeyAuthentication yes

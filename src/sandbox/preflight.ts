@@ -1,5 +1,5 @@
 // What the machine must have before any host starts; every miss is reported at once with the fix.
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { EnvironmentError } from '../errors.ts';
@@ -68,4 +68,21 @@ function canListen(address: string, port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
   });
+}
+
+/** The state dir must be new or empty (it is deleted on `down`) and outside the trees each host replaces early. */
+export function checkStateDir(stateDir: string): void {
+  const hidden = ['/run', '/var/run', '/proc', '/sys', '/dev'].find((top) => stateDir === top || stateDir.startsWith(`${top}/`));
+  if (hidden) {
+    throw new EnvironmentError(`--state-dir ${stateDir}: must not be under ${hidden} (each host mounts its own there); choose e.g. .convoy/sandbox`);
+  }
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(stateDir);
+  } catch {
+    return;
+  }
+  if (entries.length > 0) {
+    throw new EnvironmentError(`--state-dir ${stateDir}: exists and is not empty, and holds no sandbox state; \`convoy sandbox down\` deletes the state dir, so choose a new or empty directory`);
+  }
 }

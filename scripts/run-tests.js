@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Runs the test files with node's built-in runner (TypeScript through tsx).
+// Usage: node scripts/run-tests.js [unit|integration] [name-filter]
+// Unit tests always run; integration tests need root, sshd and supervisord (see .ci/run) and are skipped with a
+// notice elsewhere, so that a laptop without them still gets a green unit run.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const [suite, filter] = process.argv.slice(2);
+const suites = suite === 'unit' || suite === 'integration' ? [suite] : ['unit', 'integration'];
+
+function testFiles(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
+    .map((e) => path.join(e.parentPath ?? e.path, e.name))
+    .filter((f) => !filter || f.includes(filter))
+    .sort();
+}
+
+const files = suites.flatMap((s) => testFiles(path.join(root, 'test', s)));
+if (files.length === 0) {
+  console.error(`no test files found for ${suites.join(' + ')}${filter ? ` matching '${filter}'` : ''}`);
+  process.exit(1);
+}
+// One file at a time: integration files bring up sandbox fleets, and the machine has 2 cores.
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+});
+process.exit(result.status ?? 1);

@@ -1,0 +1,98 @@
+// Integration-test support: brings up a sandbox fleet through the real `convoy` binary in its own state dir and
+// address range, and always tears it down.
+import { spawnSync } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findProgram } from '../../../src/sandbox/preflight.ts';
+
+export const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
+export const convoyBin = path.join(repoRoot, 'bin', 'convoy.js');
+
+/** Why integration tests cannot run here, or undefined. In CI they must run, so CI never gets a skip. */
+export function integrationSkipReason(): string | undefined {
+  const missing = [
+    process.getuid?.() !== 0 ? 'root' : '',
+    findProgram('sshd') ? '' : 'sshd',
+    findProgram('supervisord') ? '' : 'supervisord',
+  ].filter(Boolean);
+  if (missing.length === 0 || process.env.CI) return undefined;
+  return `needs ${missing.join(', ')} (run .ci/run, or as root after apt-get install openssh-server supervisor)`;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function convoy(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [convoyBin, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface TestFleet {
+  stateDir: string;
+  inventory: string;
+  keyFile: string;
+  knownHosts: string;
+  addresses: string[];
+  port: number;
+  down(): CliResult;
+}
+
+export interface FleetOptions {
+  hosts: number;
+  firstAddress: string;
+  port?: number;
+  bare?: boolean;
+}
+
+/** Starts a fleet; throws with the CLI's output when it fails. Pair with `fleet.down()` in an `after` hook. */
+export function startFleet(options: FleetOptions): TestFleet {
+  const stateDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'convoy-it-')), 'sandbox');
+  const port = options.port ?? 22;
+  const args = ['sandbox', 'up', '--hosts', String(options.hosts), '--first-address', options.firstAddress, '--port', String(port), '--state-dir', stateDir, '--json'];
+  if (options.bare) args.push('--bare');
+  const up = convoy(args);
+  if (up.code !== 0) {
+    rmSync(path.dirname(stateDir), { recursive: true, force: true });
+    throw new Error(`sandbox up failed (${up.code}):\n${up.stdout}\n${up.stderr}`);
+  }
+  const state = JSON.parse(up.stdout) as { inventoryFile: string; clientKeyFile: string; knownHostsFile: string; hosts: { address: string }[] };
+  return {
+    stateDir,
+    inventory: state.inventoryFile,
+    keyFile: state.clientKeyFile,
+    knownHosts: state.knownHostsFile,
+    addresses: state.hosts.map((h) => h.address),
+    port,
+    down: () => {
+      const result = convoy(['sandbox', 'down', '--state-dir', stateDir]);
+      rmSync(path.dirname(stateDir), { recursive: true, force: true });
+      return result;
+    },
+  };
+}
+
+/** Runs `command` on a fleet host with plain OpenSSH, strict host key checking against the fleet's known_hosts. */
+export function openssh(fleet: TestFleet, address: string, command: string, user = 'root'): CliResult {
+  const result = spawnSync('ssh', [
+    '-i', fleet.keyFile,
+    '-o', `UserKnownHostsFile=${fleet.knownHosts}`,
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', 'BatchMode=yes',
+    '-o', 'ConnectTimeout=10',
+    '-F', '/dev/null',
+    '-p', String(fleet.port),
+    `${user}@${address}`,
+    command,
+  ], { encoding: 'utf8', timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}

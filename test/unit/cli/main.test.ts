@@ -1,0 +1,43 @@
+// The CLI's parsing and its one exit point, in process.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { run } from '../../../src/cli/main.ts';
+
+async function cli(...argv: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  const code = await run(argv, { stderr: (t) => { stderr += t; }, env: {} });
+  return { code, stderr };
+}
+
+test('a command not built yet says so and exits 2', async () => {
+  const r = await cli('deploy', 'web');
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, 'convoy: convoy deploy is not built yet (planned in issue #5).\n');
+});
+
+test('a bad flag value names the flag, the value and what was expected; exit 2', async () => {
+  const r = await cli('sandbox', 'up', '--hosts', '0');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /option '--hosts <n>' argument '0' is invalid\. expected a whole number from 1 to 1000, got 0/);
+  const port = await cli('sandbox', 'up', '--port', 'ssh');
+  assert.match(port.stderr, /option '--port <port>' argument 'ssh' is invalid\. expected a whole number from 1 to 65535, got 'ssh'/);
+});
+
+test('an unknown command is bad input, with a suggestion', async () => {
+  const r = await cli('deplyo');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown command 'deplyo'/);
+  assert.match(r.stderr, /Did you mean deploy\?/);
+});
+
+test('an unknown option is bad input', async () => {
+  const r = await cli('sandbox', 'down', '--hsots', '3');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown option '--hsots'/);
+});
+
+test('sandbox up --first-address outside loopback is refused before anything starts', async () => {
+  const r = await cli('sandbox', 'up', '--first-address', '192.168.1.10', '--state-dir', '/tmp/convoy-unit-never-created');
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, "convoy: --first-address: '192.168.1.10' is not a loopback IPv4 address (expected 127.x.y.z, e.g. 127.0.1.1)\n");
+});
