@@ -18,6 +18,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     cwd: options.cwd ?? process.cwd(),
     env: options.env ?? process.env,
     setExitCode: (code) => { exitCode = code; },
+    stderr: writeErr,
   });
   program.exitOverride();
   program.configureOutput({ writeErr });

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { NotBuiltError } from '../errors.ts';
 import { createOutput } from '../output/output.ts';
-import type { GlobalOptions } from './global-options.ts';
+import type { GlobalOptions } from '../commands/global-options.ts';
 import { integerOption } from './options.ts';
 
 export interface ProgramContext {
@@ -10,12 +10,12 @@ export interface ProgramContext {
   env: NodeJS.ProcessEnv;
   /** The exit code of the command that ran (set by its action). */
   setExitCode(code: number): void;
+  stderr(text: string): void;
 }
 
 const notBuilt: readonly [name: string, args: string, summary: string, issue: number][] = [
   ['hosts', '[target]', 'resolve a target and list its hosts with their settings and variables (no SSH)', 3],
   ['check', '', 'validate the inventory and task files (no SSH); exit 2 listing every problem', 3],
-  ['exec', '<target> [cmd...]', 'run a command on every host of the target concurrently, output prefixed by host', 3],
   ['setup', '<target>', 'install (if missing), configure and start supervisord on each host; idempotent', 4],
   ['deploy', '<target> [app...]', 'stage artifacts and .conf files on every host, then switch and restart', 5],
   ['rollback', '<target> [app]', 'point `current` at the previous release and restart the app\'s programs', 5],
@@ -35,7 +35,7 @@ export function buildProgram(context: ProgramContext): Command {
     .option('-c, --concurrency <n>', 'hosts worked on at once', integerOption(1, 10_000))
     .option('--json', 'machine-readable output', false)
     .option('--no-color', 'no ANSI colors (also NO_COLOR=1)')
-    .option('--accept-new-host-keys', 'trust and record host keys seen for the first time (default: refuse them)', false)
+    .option('--accept-new-host-keys', 'trust and record host keys seen for the first time (default: refuse them)')
     .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
@@ -54,6 +54,17 @@ export function buildProgram(context: ProgramContext): Command {
         throw new NotBuiltError(`convoy ${name} is not built yet (planned in issue #${issue}).`);
       });
   }
+
+  program
+    .command('exec <target> [command...]')
+    .description('run a shell command on every host of the target at once; output prefixed by host, then a summary')
+    .option('--sudo', 'run it through sudo (non-interactive) when the login is not root', false)
+    .addHelpText('after', '\nThe words after -- are joined with spaces and run by the remote shell (like ssh).\n' +
+      'Exit: 0 all ok, 1 a host failed, 4 only unreachable hosts.\n\nExamples:\n  convoy exec web -- uptime\n  convoy -i inventories/sandbox.ini exec \'sandbox,!sandbox-2\' -- \'df -h /srv | tail -1\'\n  convoy exec all --sudo -- systemctl is-active supervisor')
+    .action(async (target: string, command: string[], opts: { sudo: boolean }) => {
+      const { execCommand } = await import('../commands/exec.ts');
+      context.setExitCode(await execCommand({ target, command, sudo: opts.sudo, globals: globals(), cwd: context.cwd, env: context.env, output: output(), stderr: context.stderr }));
+    });
 
   const sandbox = program
     .command('sandbox')

@@ -1,22 +1,14 @@
 // Writes every file of a planned fleet: client key, host keys, per-host /etc overlay, homes, sshd configs.
 import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import ssh2 from 'ssh2';
+import { generateEd25519 } from '../ssh/keys.ts';
 import { debianSupervisordConf, socketGroupEdit } from '../supervisor/distro-conf.ts';
 import { setIniValues } from '../supervisor/conf-edit.ts';
 import { sandboxAccounts, loginUser, socketGroup } from './accounts.ts';
 import type { SandboxHost, SandboxPlan } from './plan.ts';
 import { etcHostsText, hostInitScript, inventoryText, knownHostsText, privateDirs, sshdConfig } from './plan.ts';
 
-interface KeyPair {
-  private: string;
-  public: string;
-}
-
-function newKeyPair(comment: string): KeyPair {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
-  return { private: pair.private, public: pair.public };
-}
+import type { KeyPair } from '../ssh/keys.ts';
 
 function readMachine(file: string, fallback = ''): string {
   try {
@@ -37,7 +29,7 @@ export function writeFleetFiles(plan: SandboxPlan): void {
   const { stateDir, bare } = plan.options;
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   chmodSync(stateDir, 0o700);
-  const client = newKeyPair('convoy-sandbox-client');
+  const client = generateEd25519('convoy-sandbox-client');
   write(plan.clientKeyFile, client.private, 0o600);
   write(`${plan.clientKeyFile}.pub`, client.public + '\n', 0o644);
   write(plan.initScript, hostInitScript(), 0o755);
@@ -54,7 +46,7 @@ export function writeFleetFiles(plan: SandboxPlan): void {
   const login = { uid: accounts.loginUid, gid: accounts.loginGid };
 
   const hostKeys = plan.hosts.map((host) => {
-    const hostKey = newKeyPair(`${host.name}`);
+    const hostKey = generateEd25519(`${host.name}`);
     writeHostFiles(host, hostKey, client.public);
     const etc = path.join(host.dir, 'etc-upper');
     write(path.join(etc, 'passwd'), accounts.files.passwd, 0o644);

@@ -5,6 +5,6 @@ export interface GlobalOptions {
   concurrency?: number;
   json: boolean;
   color: boolean;
-  acceptNewHostKeys: boolean;
+  acceptNewHostKeys?: boolean;
   knownHosts?: string;
 }

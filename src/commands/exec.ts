@@ -1,0 +1,73 @@
+// `convoy exec <target> -- <cmd…>`: one command on every host at once, output prefixed by host, a summary, exit codes.
+import type { CommandResult } from '../ssh/connection.ts';
+import { withSudo } from '../ssh/quote.ts';
+import type { Output } from '../output/output.ts';
+import { createLinePrefixer } from '../output/line-prefixer.ts';
+import { hostColor, paint } from '../output/colors.ts';
+import { exitCodeFor, formatSummary, runOnHosts } from '../orchestration/run-on-hosts.ts';
+import type { HostOutcome } from '../orchestration/run-on-hosts.ts';
+import { UsageError } from '../errors.ts';
+import type { FleetContextOptions } from './fleet-context.ts';
+import { createPool, defaultConcurrency, targetHosts } from './fleet-context.ts';
+
+export interface ExecCommandOptions extends FleetContextOptions {
+  target: string;
+  command: readonly string[];
+  sudo: boolean;
+  output: Output;
+  stderr: (text: string) => void;
+}
+
+export async function execCommand(options: ExecCommandOptions): Promise<number> {
+  // Like ssh: the words are joined with spaces and the remote shell parses them.
+  const command = options.command.join(' ').trim();
+  if (command === '') throw new UsageError('convoy exec: no command given (usage: convoy exec <target> -- <command…>)');
+  const hosts = targetHosts(options, options.target);
+  const out = options.output;
+  const width = Math.max(...hosts.map((h) => h.name.length));
+  const prefixOf = (name: string, index: number, mark: string) => `${paint(out.color, hostColor(index), name.padEnd(width))} ${mark} `;
+  const pool = createPool(options);
+  try {
+    const { outcomes, summary } = await runOnHosts(hosts, { concurrency: options.globals.concurrency ?? defaultConcurrency }, async (host) => {
+      const index = hosts.indexOf(host);
+      const stdout = createLinePrefixer(prefixOf(host.name, index, '|'), (line) => out.jsonMode || out.line(line.slice(0, -1)));
+      const stderr = createLinePrefixer(prefixOf(host.name, index, paint(out.color, 'red', '!')), (line) => out.jsonMode || options.stderr(line));
+      const connection = await pool.get(host);
+      const result = await connection.exec(options.sudo && host.user !== 'root' ? withSudo(command) : command, {
+        onStdout: (chunk) => stdout.push(chunk),
+        onStderr: (chunk) => stderr.push(chunk),
+      });
+      stdout.flush();
+      stderr.flush();
+      return { value: result, ok: result.code === 0 };
+    });
+    if (out.jsonMode) {
+      out.json({ command, results: outcomes.map(jsonResult), summary });
+    } else {
+      for (const o of outcomes.filter((x) => x.status !== 'ok')) out.line(paint(out.color, 'red', `${o.host.padEnd(width)} ✗ ${failureText(o)}`));
+      out.line(formatSummary(summary));
+    }
+    return exitCodeFor(summary);
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+function failureText(o: HostOutcome<CommandResult>): string {
+  if (o.error) return `${o.status}: ${o.error.message}`;
+  const r = o.value;
+  return r?.signal ? `killed by signal ${r.signal}` : `exit code ${r?.code ?? 'unknown'}`;
+}
+
+function jsonResult(o: HostOutcome<CommandResult>) {
+  return {
+    host: o.host,
+    status: o.status,
+    code: o.value?.code ?? null,
+    signal: o.value?.signal ?? null,
+    stdout: o.value?.stdout ?? '',
+    stderr: o.value?.stderr ?? '',
+    durationMs: o.value?.durationMs ?? o.durationMs,
+    ...(o.error ? { error: { kind: (o.error as { kind?: string }).kind ?? 'error', message: o.error.message } } : {}),
+  };
+}

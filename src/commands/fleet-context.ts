@@ -1,0 +1,36 @@
+// What every SSH-using command starts from: the inventory's hosts for a target, and one connection pool.
+import os from 'node:os';
+import path from 'node:path';
+import type { GlobalOptions } from './global-options.ts';
+import type { HostConfig } from '../inventory/types.ts';
+import { loadInventory, resolveTarget } from '../inventory/index.ts';
+import { ConnectionPool } from '../ssh/pool.ts';
+import { KnownHostsStore } from '../ssh/known-hosts-store.ts';
+
+export const defaultConcurrency = 100;
+
+export interface FleetContextOptions {
+  globals: GlobalOptions;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Loads the inventory and resolves `target` (bad input throws before any connection). */
+export function targetHosts(options: FleetContextOptions, target: string): HostConfig[] {
+  const file = path.resolve(options.cwd, options.globals.inventory);
+  const inventory = loadInventory(file, { homeDir: options.env.HOME ?? os.homedir() });
+  return resolveTarget(inventory, target);
+}
+
+export function createPool(options: FleetContextOptions): ConnectionPool {
+  const { globals, env, cwd } = options;
+  return new ConnectionPool({
+    knownHosts: new KnownHostsStore(),
+    knownHostsFile: globals.knownHosts === undefined ? undefined : path.resolve(cwd, globals.knownHosts),
+    acceptNewHostKeys: globals.acceptNewHostKeys === true,
+    connectTimeoutMs: 10_000,
+    keepaliveIntervalMs: 15_000,
+    agentSocket: env.SSH_AUTH_SOCK || undefined,
+    homeDir: env.HOME ?? os.homedir(),
+  });
+}

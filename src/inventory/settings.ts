@@ -1,0 +1,88 @@
+// The keys Convoy itself reads; every other key in a section is a variable for tasks and templates.
+import { resolveLocalPath } from './paths.ts';
+
+export const settingNames = ['address', 'port', 'user', 'identity', 'jump', 'sudo', 'supervisor_conf', 'known_hosts'] as const;
+export type SettingName = (typeof settingNames)[number];
+
+// Keys that shape groups rather than configure hosts; only meaningful in [group:…].
+export const structuralKeys = ['hosts', 'children'] as const;
+export type StructuralKey = (typeof structuralKeys)[number];
+
+// Each setting's value once checked: paths absolute, `jump = none` as null.
+export interface SettingValues {
+  address: string;
+  port: number;
+  user: string;
+  identity: string;
+  jump: string | null;
+  sudo: boolean;
+  supervisor_conf: string;
+  known_hosts: string;
+}
+
+export function isSetting(key: string): key is SettingName {
+  return (settingNames as readonly string[]).includes(key);
+}
+
+export function isStructural(key: string): key is StructuralKey {
+  return (structuralKeys as readonly string[]).includes(key);
+}
+
+export type Parsed<T> = { value: T } | { error: string };
+
+// What a value of each setting should look like, for messages.
+const expected: Record<SettingName, string> = {
+  address: 'a host name or IP address',
+  port: 'an integer from 1 to 65535',
+  user: 'a login name',
+  identity: 'the path of a private key file',
+  jump: "an inventory host name, or 'none'",
+  sudo: 'true, false, yes, no, 1 or 0',
+  supervisor_conf: 'the absolute path of supervisord.conf on the host',
+  known_hosts: 'the path of a known_hosts file',
+};
+
+const truthy = ['true', 'yes', '1'];
+const falsy = ['false', 'no', '0'];
+
+// The port rule is shared with ssh config's `Port`.
+export function parsePort(raw: string): Parsed<number> {
+  const port = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(port >= 1 && port <= 65535)) return { error: `'${raw}' is not a port (expected ${expected.port})` };
+  return { value: port };
+}
+
+// Checks one setting's value; local paths are resolved against the inventory's directory and the injected home.
+export function parseSetting<K extends SettingName>(
+  name: K,
+  raw: string,
+  where: { baseDir: string; homeDir: string },
+): Parsed<SettingValues[K]> {
+  if (raw === '') return { error: `empty value (expected ${expected[name]})` };
+  return parseValue(name, raw, where) as Parsed<SettingValues[K]>;
+}
+
+function parseValue(name: SettingName, raw: string, where: { baseDir: string; homeDir: string }): Parsed<SettingValues[SettingName]> {
+  const noSpaces = (): Parsed<string> =>
+    /\s/.test(raw) ? { error: `'${raw}' contains spaces (expected ${expected[name]})` } : { value: raw };
+  switch (name) {
+    case 'address':
+    case 'user':
+      return noSpaces();
+    case 'port':
+      return parsePort(raw);
+    case 'jump':
+      return raw === 'none' ? { value: null } : noSpaces();
+    case 'sudo': {
+      const lower = raw.toLowerCase();
+      if (truthy.includes(lower)) return { value: true };
+      if (falsy.includes(lower)) return { value: false };
+      return { error: `'${raw}' is not a boolean (expected ${expected.sudo})` };
+    }
+    case 'supervisor_conf':
+      return raw.startsWith('/') ? { value: raw } : { error: `'${raw}' is not an absolute path (expected ${expected.supervisor_conf})` };
+    case 'identity':
+    case 'known_hosts':
+      return { value: resolveLocalPath(raw, where.baseDir, where.homeDir) };
+  }
+}

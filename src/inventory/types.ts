@@ -1,0 +1,58 @@
+// The resolved inventory: what the SSH layer, the commands and `convoy hosts` read. Every value is final.
+
+// One host as Convoy connects to it, after [defaults], groups, [host:…] and ~/.ssh/config were applied.
+export interface HostConfig {
+  /** Inventory name (what targets and `{{host}}` use). */
+  name: string;
+  /** Inventory address > ssh_config HostName > name. */
+  address: string;
+  /** Default 22. */
+  port: number;
+  /** Inventory > ssh config > the default user (env USER or 'root'). */
+  user: string;
+  /** Absolute paths; the inventory identity first, then ssh config IdentityFile(s). */
+  identityFiles: string[];
+  /** The fully resolved host to ProxyJump through (recursively). */
+  jump?: HostConfig;
+  /** Use sudo for privileged steps; default false. */
+  sudo: boolean;
+  /** Path of supervisord.conf on the host, when not a standard location. */
+  supervisorConf?: string;
+  /** Absolute path of a known_hosts file to verify this host's key against. */
+  knownHosts?: string;
+  vars: Record<string, string>;
+  /** Every group the host is in, directly or through children, in file order. */
+  groups: string[];
+}
+
+// A group as written: direct members only (ranges expanded); membership through children is in HostConfig.groups.
+export interface GroupInfo {
+  name: string;
+  hosts: string[];
+  children: string[];
+  /** Line of the [group:NAME] header. */
+  line: number;
+}
+
+// A loaded inventory file: hosts in the order they first appear in the file.
+export interface Inventory {
+  /** The inventory path as given (used in messages). */
+  file: string;
+  hosts: HostConfig[];
+  groups: GroupInfo[];
+}
+
+// Side effects of loading are options so tests (and the sandbox) can point them anywhere.
+export interface InventoryOptions {
+  /** Default `<homeDir>/.ssh/config`; a missing file means no ssh config. */
+  sshConfigFile?: string;
+  /** What `~` means; default os.homedir(). */
+  homeDir?: string;
+  /** User when neither the inventory nor ssh config names one; default env USER, else 'root'. */
+  defaultUser?: string;
+}
+
+// parseInventory reads no file: the ssh config comes as text (none when absent).
+export interface ParseOptions extends InventoryOptions {
+  sshConfigText?: string;
+}

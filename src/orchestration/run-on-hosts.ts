@@ -1,0 +1,74 @@
+// Runs one piece of work per host concurrently; every host ends as a value (ok / failed / unreachable), never hidden.
+import pLimit from 'p-limit';
+import { ExitCode } from '../errors.ts';
+import { SshError } from '../ssh/errors.ts';
+
+export type HostStatus = 'ok' | 'failed' | 'unreachable';
+
+export interface HostOutcome<T> {
+  host: string;
+  status: HostStatus;
+  value?: T;
+  error?: Error;
+  durationMs: number;
+}
+
+export interface RunSummary {
+  total: number;
+  ok: number;
+  failed: number;
+  unreachable: number;
+  durationMs: number;
+}
+
+/** What one host's work returns: a value, and whether it counts as success (e.g. exit code 0). */
+export interface Judged<T> {
+  value: T;
+  ok: boolean;
+}
+
+export interface RunOptions {
+  concurrency: number;
+  /** Called as each host ends, in completion order (for streaming reporters). */
+  onOutcome?: (outcome: HostOutcome<unknown>) => void;
+}
+
+export async function runOnHosts<H extends { name: string }, T>(
+  hosts: readonly H[],
+  options: RunOptions,
+  work: (host: H) => Promise<Judged<T>>,
+): Promise<{ outcomes: HostOutcome<T>[]; summary: RunSummary }> {
+  const started = performance.now();
+  const limit = pLimit(options.concurrency);
+  const outcomes = await Promise.all(hosts.map((host) => limit(async (): Promise<HostOutcome<T>> => {
+    const hostStarted = performance.now();
+    let outcome: HostOutcome<T>;
+    try {
+      const { value, ok } = await work(host);
+      outcome = { host: host.name, status: ok ? 'ok' : 'failed', value, durationMs: Math.round(performance.now() - hostStarted) };
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      const status: HostStatus = err instanceof SshError && err.unreachable ? 'unreachable' : 'failed';
+      outcome = { host: host.name, status, error: err, durationMs: Math.round(performance.now() - hostStarted) };
+    }
+    options.onOutcome?.(outcome);
+    return outcome;
+  })));
+  return { outcomes, summary: summarize(outcomes, performance.now() - started) };
+}
+
+export function summarize(outcomes: readonly HostOutcome<unknown>[], durationMs: number): RunSummary {
+  const count = (status: HostStatus) => outcomes.filter((o) => o.status === status).length;
+  return { total: outcomes.length, ok: count('ok'), failed: count('failed'), unreachable: count('unreachable'), durationMs: Math.round(durationMs) };
+}
+
+/** DESIGN.md: 0 all ok; 4 when the only failures are unreachable hosts; 1 when any host failed. */
+export function exitCodeFor(summary: RunSummary): number {
+  if (summary.failed > 0) return ExitCode.hostFailed;
+  if (summary.unreachable > 0) return ExitCode.unreachable;
+  return ExitCode.ok;
+}
+
+export function formatSummary(summary: RunSummary): string {
+  return `${summary.total} host${summary.total === 1 ? '' : 's'}: ${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable (${(summary.durationMs / 1000).toFixed(1)}s)`;
+}

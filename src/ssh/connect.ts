@@ -1,0 +1,148 @@
+// Opens one authenticated SSH connection: host key checked against known_hosts, keys from files and the agent.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import ssh2 from 'ssh2';
+import type { AnyAuthMethod } from 'ssh2';
+import { SshConnection } from './connection.ts';
+import { SshError, toSshError } from './errors.ts';
+import { fingerprint, keyTypeOfBlob, knownHostName, knownKeyTypes, verifyHostKey } from './known-hosts.ts';
+import type { KnownHostsStore } from './known-hosts-store.ts';
+
+/** The part of an inventory host that SSH needs (the inventory's HostConfig has this shape). */
+export interface SshTarget {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  identityFiles: readonly string[];
+  jump?: SshTarget | undefined;
+  knownHosts?: string | undefined;
+}
+
+export interface ConnectSettings {
+  knownHosts: KnownHostsStore;
+  /** `--known-hosts`: wins over the inventory's `known_hosts` and ~/.ssh/known_hosts. */
+  knownHostsFile?: string | undefined;
+  acceptNewHostKeys: boolean;
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  /** ssh-agent socket (SSH_AUTH_SOCK), tried after the identity files. */
+  agentSocket?: string | undefined;
+  homeDir?: string | undefined;
+}
+
+const defaultIdentities = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+const hostKeyAlgorithms = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+
+export function describeTarget(target: SshTarget): string {
+  const where = target.address === target.name ? target.name : `${target.name} (${target.address}${target.port === 22 ? '' : `:${target.port}`})`;
+  return `${target.user}@${where}`;
+}
+
+export function knownHostsFileFor(target: SshTarget, settings: ConnectSettings): string {
+  return settings.knownHostsFile ?? target.knownHosts ?? path.join(settings.homeDir ?? os.homedir(), '.ssh', 'known_hosts');
+}
+
+/** Opens and authenticates a connection to `target`, over `sock` when given (a channel through a jump host). */
+export function connect(target: SshTarget, settings: ConnectSettings, sock?: Readable): Promise<SshConnection> {
+  const where = describeTarget(target);
+  const knownFile = knownHostsFileFor(target, settings);
+  const hostName = knownHostName(target.address, target.port);
+  const entries = settings.knownHosts.entries(knownFile);
+  let refusal: SshError | undefined;
+
+  const hostVerifier = (blob: Buffer): boolean => {
+    const verdict = verifyHostKey(settings.knownHosts.entries(knownFile), hostName, blob);
+    const offered = `${keyTypeOfBlob(blob)} ${fingerprint(blob)}`;
+    if (verdict.status === 'match') return true;
+    if (verdict.status === 'changed') {
+      const known = verdict.known.map((e) => `${e.file}:${e.line} (${e.keyType} ${fingerprint(e.keyBlob)})`).join(', ');
+      refusal = new SshError('host-key-changed', target.name,
+        `${where}: REFUSED: the host key has CHANGED. Known: ${known}; offered: ${offered}. ` +
+        `Someone may be intercepting the connection, or the host was reinstalled. Check with the host's owner, then remove the old key: ssh-keygen -R '${hostName}' -f ${knownFile}`);
+      return false;
+    }
+    if (verdict.status === 'revoked') {
+      refusal = new SshError('host-key-revoked', target.name, `${where}: REFUSED: the host offered a key marked @revoked in ${verdict.entry.file}:${verdict.entry.line} (${offered})`);
+      return false;
+    }
+    if (!settings.acceptNewHostKeys) {
+      refusal = new SshError('host-key-unknown', target.name,
+        `${where}: REFUSED: unknown host key ${offered} (not in ${knownFile}${verdict.otherTypes.length ? `, which knows only ${verdict.otherTypes.join(', ')} for it` : ''}). ` +
+        'Verify it, then pass --accept-new-host-keys once to record it.');
+      return false;
+    }
+    settings.knownHosts.record(knownFile, hostName, blob);
+    return true;
+  };
+
+  const auth = authMethods(target, settings);
+  if (auth.length === 0) {
+    return Promise.reject(new SshError('auth', target.name,
+      `${where}: no key to offer: set \`identity\` in the inventory, add an IdentityFile in ~/.ssh/config, or start ssh-agent (SSH_AUTH_SOCK)`));
+  }
+  const known = knownKeyTypes(entries, hostName);
+  const preferred = [...hostKeyAlgorithms].sort((a, b) => rankAlgorithm(a, known) - rankAlgorithm(b, known));
+
+  return new Promise<SshConnection>((resolve, reject) => {
+    const client = new ssh2.Client();
+    let settled = false;
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      client.removeAllListeners('ready');
+      client.end();
+      reject(refusal ?? toSshError(error, target.name, where, settings.connectTimeoutMs));
+    };
+    client.once('ready', () => {
+      if (settled) return;
+      settled = true;
+      client.removeListener('error', fail);
+      client.removeListener('close', onEarlyClose);
+      resolve(new SshConnection(target.name, client, where));
+    });
+    const onEarlyClose = () => fail(new Error('Connection lost before handshake'));
+    client.on('error', fail);
+    client.once('close', onEarlyClose);
+    client.connect({
+      host: target.address,
+      port: target.port,
+      username: target.user,
+      sock,
+      hostVerifier,
+      authHandler: auth,
+      readyTimeout: settings.connectTimeoutMs,
+      keepaliveInterval: settings.keepaliveIntervalMs,
+      keepaliveCountMax: 3,
+      algorithms: { serverHostKey: preferred as ssh2.ServerHostKeyAlgorithm[] },
+    });
+  });
+}
+
+function rankAlgorithm(algorithm: string, knownTypes: readonly string[]): number {
+  const type = algorithm.startsWith('rsa-sha2-') ? 'ssh-rsa' : algorithm;
+  const index = knownTypes.indexOf(type);
+  return index < 0 ? knownTypes.length : index;
+}
+
+/** Identity files that exist and parse without a passphrase, in order, then the agent. */
+function authMethods(target: SshTarget, settings: ConnectSettings): AnyAuthMethod[] {
+  const home = settings.homeDir ?? os.homedir();
+  const files = target.identityFiles.length > 0 ? target.identityFiles : defaultIdentities.map((f) => path.join(home, '.ssh', f));
+  const methods: AnyAuthMethod[] = [];
+  for (const file of files) {
+    let key: Buffer;
+    try {
+      key = readFileSync(file);
+    } catch {
+      continue;
+    }
+    const parsed = ssh2.utils.parseKey(key);
+    if (parsed instanceof Error) continue; // encrypted or unsupported: the agent may hold it
+    methods.push({ type: 'publickey', username: target.user, key });
+  }
+  if (settings.agentSocket) methods.push({ type: 'agent', username: target.user, agent: settings.agentSocket });
+  return methods;
+}

@@ -1,0 +1,121 @@
+// One SSH connection per host, reused for every step: exec channels, SFTP, unix-socket and TCP forwarding.
+import type { Duplex } from 'node:stream';
+import pLimit from 'p-limit';
+import type { ClientChannel, SFTPWrapper } from 'ssh2';
+import type ssh2 from 'ssh2';
+import { SshError } from './errors.ts';
+
+/** What a remote command gives back, success or not: failure is judged by `code`, never by stderr. */
+export interface CommandResult {
+  host: string;
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface ExecOptions {
+  stdin?: string | Buffer;
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+}
+
+// sshd allows MaxSessions (default 10) session channels per connection; stay below it.
+const sessionsPerConnection = 8;
+
+export class SshConnection {
+  private sftpChannel: Promise<SFTPWrapper> | undefined;
+  private closedError: SshError | undefined;
+  private readonly sessions = pLimit(sessionsPerConnection);
+  private readonly pending = new Set<(error: SshError) => void>();
+
+  constructor(readonly host: string, private readonly client: ssh2.Client, readonly description: string) {
+    client.on('close', () => this.markClosed(new SshError('closed', host, `${description}: connection lost`, { unreachable: false })));
+    client.on('error', (error) => this.markClosed(new SshError('closed', host, `${description}: connection lost: ${error.message}`, { cause: error, unreachable: false })));
+  }
+
+  get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  /** Runs a shell command line; resolves with its result whatever its exit code, rejects only if the connection fails. */
+  exec(command: string, options: ExecOptions = {}): Promise<CommandResult> {
+    return this.sessions(() => this.execNow(command, options));
+  }
+
+  private execNow(command: string, options: ExecOptions): Promise<CommandResult> {
+    const started = performance.now();
+    return this.withChannel<CommandResult>((resolve, reject) => {
+      this.client.exec(command, (error, stream) => {
+        if (error) return reject(new SshError('closed', this.host, `${this.description}: cannot open a session: ${error.message}`, { cause: error, unreachable: false }));
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        let code: number | null = null;
+        let signal: string | null = null;
+        let exited = false;
+        stream.on('data', (chunk: Buffer) => { stdout.push(chunk); options.onStdout?.(chunk); });
+        stream.stderr.on('data', (chunk: Buffer) => { stderr.push(chunk); options.onStderr?.(chunk); });
+        stream.on('exit', (exitCode: number | null, exitSignal?: string) => {
+          exited = true;
+          code = exitCode ?? null;
+          signal = exitSignal ?? null;
+        });
+        stream.on('close', () => {
+          if (!exited && this.closed) return; // the connection loss rejects the call
+          resolve({
+            host: this.host, code, signal,
+            stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'),
+            durationMs: Math.round(performance.now() - started),
+          });
+        });
+        stream.end(options.stdin);
+      });
+    });
+  }
+
+  /** The connection's SFTP session, opened once. */
+  sftp(): Promise<SFTPWrapper> {
+    this.sftpChannel ??= this.withChannel<SFTPWrapper>((resolve, reject) => {
+      this.client.sftp((error, sftp) => (error ? reject(new SshError('closed', this.host, `${this.description}: SFTP refused: ${error.message}`, { cause: error, unreachable: false })) : resolve(sftp)));
+    });
+    return this.sftpChannel;
+  }
+
+  /** A stream to a unix socket on the host (direct-streamlocal@openssh.com); rejects when sshd refuses. */
+  openUnixSocket(socketPath: string): Promise<ClientChannel> {
+    return this.withChannel<ClientChannel>((resolve, reject) => {
+      this.client.openssh_forwardOutStreamLocal(socketPath, (error, stream) => (error ? reject(error) : resolve(stream)));
+    });
+  }
+
+  /** A TCP stream opened from the host (direct-tcpip): how a jump host reaches the next one. */
+  forwardTcp(address: string, port: number): Promise<Duplex> {
+    return this.withChannel<Duplex>((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, address, port, (error, stream) => (error ? reject(error) : resolve(stream)));
+    });
+  }
+
+  close(): void {
+    this.client.end();
+  }
+
+  private withChannel<T>(start: (resolve: (value: T) => void, reject: (error: unknown) => void) => void): Promise<T> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return new Promise<T>((resolve, reject) => {
+      const onLost = (error: SshError) => reject(error);
+      this.pending.add(onLost);
+      start(
+        (value) => { this.pending.delete(onLost); resolve(value); },
+        (error) => { this.pending.delete(onLost); reject(error); },
+      );
+    });
+  }
+
+  private markClosed(error: SshError): void {
+    if (this.closedError) return;
+    this.closedError = error;
+    for (const reject of this.pending) reject(error);
+    this.pending.clear();
+  }
+}

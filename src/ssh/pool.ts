@@ -1,0 +1,73 @@
+// One connection per host for the whole run, jump hosts included; handshakes capped and retried on reset.
+import pLimit from 'p-limit';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConnectSettings, SshTarget } from './connect.ts';
+import { connect, describeTarget } from './connect.ts';
+import type { SshConnection } from './connection.ts';
+import { SshError } from './errors.ts';
+
+export type ConnectFunction = typeof connect;
+
+export interface PoolOptions {
+  /** Handshakes in flight at once: they cost CPU on both ends, and sshd drops unauthenticated ones past MaxStartups. */
+  handshakeConcurrency?: number;
+  retryDelaysMs?: readonly number[];
+  connect?: ConnectFunction;
+}
+
+export class ConnectionPool {
+  private readonly connections = new Map<string, Promise<SshConnection>>();
+  private readonly handshakes: ReturnType<typeof pLimit>;
+  private readonly retryDelaysMs: readonly number[];
+  private readonly connectFn: ConnectFunction;
+
+  constructor(private readonly settings: ConnectSettings, options: PoolOptions = {}) {
+    this.handshakes = pLimit(options.handshakeConcurrency ?? 32);
+    this.retryDelaysMs = options.retryDelaysMs ?? [250, 1000];
+    this.connectFn = options.connect ?? connect;
+  }
+
+  /** The host's connection, opened on first use; a jump host's connection is shared by every host behind it. */
+  get(target: SshTarget): Promise<SshConnection> {
+    const key = `${target.user}@${target.name}`;
+    let connection = this.connections.get(key);
+    if (!connection) {
+      connection = this.open(target);
+      this.connections.set(key, connection);
+      connection.catch(() => this.connections.delete(key));
+    }
+    return connection;
+  }
+
+  private async open(target: SshTarget): Promise<SshConnection> {
+    const via = target.jump ? await this.viaJump(target, target.jump) : undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const sock = via ? await via.forwardTcp(target.address, target.port).catch((error: unknown) => {
+          throw new SshError('jump', target.name, `${describeTarget(target)}: jump host ${target.jump?.name} could not reach ${target.address}:${target.port}: ${(error as Error).message}`, { cause: error });
+        }) : undefined;
+        return await this.handshakes(() => this.connectFn(target, this.settings, sock));
+      } catch (error) {
+        const delay = this.retryDelaysMs[attempt];
+        if (!(error instanceof SshError) || !error.retryable || delay === undefined) throw error;
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async viaJump(target: SshTarget, jump: SshTarget): Promise<SshConnection> {
+    try {
+      return await this.get(jump);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new SshError('jump', target.name, `${describeTarget(target)}: through jump host ${jump.name}: ${reason}`, { cause: error });
+    }
+  }
+
+  /** Closes every connection opened so far. */
+  async closeAll(): Promise<void> {
+    const all = await Promise.allSettled(this.connections.values());
+    for (const result of all) if (result.status === 'fulfilled') result.value.close();
+    this.connections.clear();
+  }
+}

@@ -1,0 +1,151 @@
+// SSH core against an in-process server: results as values, timeouts without hangs, drops, host keys, auth, retries.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { connect } from '../../../src/ssh/connect.ts';
+import type { ConnectSettings, SshTarget } from '../../../src/ssh/connect.ts';
+import { SshError } from '../../../src/ssh/errors.ts';
+import { generateEd25519 } from '../../../src/ssh/keys.ts';
+import { KnownHostsStore } from '../../../src/ssh/known-hosts-store.ts';
+import { ConnectionPool } from '../../../src/ssh/pool.ts';
+import type { FakeServer } from './fake-server.ts';
+import { clientKey, hostKey, startResettingProxy, startSilentServer, startSshServer } from './fake-server.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'convoy-ssh-'));
+const keyFile = path.join(dir, 'id');
+writeFileSync(keyFile, clientKey.private, { mode: 0o600 });
+
+function knownHosts(port: number, key = hostKey.public): string {
+  const file = path.join(dir, `kh-${port}-${Math.random()}`);
+  writeFileSync(file, `[127.0.0.1]:${port} ${key}\n`);
+  return file;
+}
+
+function target(port: number, extra: Partial<SshTarget> = {}): SshTarget {
+  return { name: 'fake', address: '127.0.0.1', port, user: 'deploy', identityFiles: [keyFile], ...extra };
+}
+
+function settings(extra: Partial<ConnectSettings> = {}): ConnectSettings {
+  return { knownHosts: new KnownHostsStore([]), acceptNewHostKeys: false, connectTimeoutMs: 3000, keepaliveIntervalMs: 0, homeDir: dir, ...extra };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<SshError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof SshError, `expected SshError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected a rejection');
+}
+
+describe('exec on an in-process server', () => {
+  let server: FakeServer;
+  before(async () => {
+    server = await startSshServer((command, channel, connection) => {
+      if (command === 'fail') { channel.stderr.write('bad things\n'); channel.exit(100); channel.end(); return; }
+      if (command === 'drop') { channel.write('partial output\n'); setTimeout(() => connection.end(), 50); return; }
+      channel.write(`ran: ${command}\n`);
+      channel.exit(0);
+      channel.end();
+    });
+  });
+  after(() => server.close());
+
+  test('a command result is a value: exit code, stdout, stderr, duration', async () => {
+    const conn = await connect(target(server.port, { knownHosts: knownHosts(server.port) }), settings());
+    const ok = await conn.exec('hello');
+    assert.deepEqual({ ...ok, durationMs: 0 }, { host: 'fake', code: 0, signal: null, stdout: 'ran: hello\n', stderr: '', durationMs: 0 });
+    const failed = await conn.exec('fail');
+    assert.equal(failed.code, 100);
+    assert.equal(failed.stderr, 'bad things\n');
+    conn.close();
+  });
+
+  test('one connection serves many concurrent commands', async () => {
+    const conn = await connect(target(server.port, { knownHosts: knownHosts(server.port) }), settings());
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => conn.exec(`n${i}`)));
+    assert.deepEqual(results.map((r) => r.stdout), Array.from({ length: 25 }, (_, i) => `ran: n${i}\n`));
+    conn.close();
+  });
+
+  test('a connection dropped mid-command rejects with a typed error, not a hang', async () => {
+    const conn = await connect(target(server.port, { knownHosts: knownHosts(server.port) }), settings());
+    const error = await rejection(conn.exec('drop'));
+    assert.equal(error.kind, 'closed');
+    assert.equal(error.unreachable, false);
+    assert.match(error.message, /connection lost/);
+    const after = await rejection(conn.exec('hello'));
+    assert.equal(after.kind, 'closed');
+  });
+
+  test('an unknown host key is refused by default, naming the fingerprint and the opt-in', async () => {
+    const file = path.join(dir, 'empty-kh');
+    const error = await rejection(connect(target(server.port, { knownHosts: file }), settings()));
+    assert.equal(error.kind, 'host-key-unknown');
+    assert.match(error.message, /REFUSED: unknown host key ssh-ed25519 SHA256:\S+ \(not in .*empty-kh\)\. Verify it, then pass --accept-new-host-keys/);
+  });
+
+  test('with --accept-new-host-keys an unknown key is recorded, and then matches', async () => {
+    const file = path.join(dir, 'tofu-kh');
+    const conn = await connect(target(server.port, { knownHosts: file }), settings({ acceptNewHostKeys: true }));
+    conn.close();
+    const [type, key] = hostKey.public.split(' ');
+    assert.equal(readFileSync(file, 'utf8'), `[127.0.0.1]:${server.port} ${type} ${key}\n`);
+    const again = await connect(target(server.port, { knownHosts: file }), settings());
+    again.close();
+  });
+
+  test('a changed host key is refused even with --accept-new-host-keys', async () => {
+    const other = generateEd25519().public;
+    const error = await rejection(connect(target(server.port, { knownHosts: knownHosts(server.port, other) }), settings({ acceptNewHostKeys: true })));
+    assert.equal(error.kind, 'host-key-changed');
+    assert.match(error.message, /REFUSED: the host key has CHANGED\. Known: .*:1 \(ssh-ed25519 SHA256:\S+\); offered: ssh-ed25519 SHA256:\S+\./);
+    assert.match(error.message, /ssh-keygen -R '\[127\.0\.0\.1\]:\d+'/);
+  });
+
+  test('a key the server does not accept is an auth error; no key at all says where to set one', async () => {
+    const wrong = path.join(dir, 'wrong');
+    writeFileSync(wrong, generateEd25519().private, { mode: 0o600 });
+    const error = await rejection(connect(target(server.port, { knownHosts: knownHosts(server.port), identityFiles: [wrong] }), settings()));
+    assert.equal(error.kind, 'auth');
+    assert.match(error.message, /deploy@fake \(127\.0\.0\.1:\d+\): authentication failed/);
+    const none = await rejection(connect(target(server.port, { identityFiles: [path.join(dir, 'missing')] }), settings()));
+    assert.equal(none.kind, 'auth');
+    assert.match(none.message, /no key to offer: set `identity` in the inventory/);
+  });
+
+  test('a connection reset before the handshake (sshd MaxStartups) is retried by the pool', async () => {
+    const proxy = await startResettingProxy(2, server.port);
+    try {
+      const pool = new ConnectionPool(settings(), { retryDelaysMs: [10, 10, 10] });
+      const conn = await pool.get(target(proxy.port, { knownHosts: knownHosts(proxy.port) }));
+      assert.equal((await conn.exec('x')).code, 0);
+      assert.equal(proxy.connections(), 3);
+      await pool.closeAll();
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+test('a server that never answers times out within the connect timeout, no hang', async () => {
+  const silent = await startSilentServer();
+  try {
+    const started = Date.now();
+    const error = await rejection(connect(target(silent.port, { knownHosts: knownHosts(silent.port) }), settings({ connectTimeoutMs: 400 })));
+    assert.equal(error.kind, 'timeout');
+    assert.match(error.message, /timed out after 0\.4s/);
+    assert.ok(Date.now() - started < 3000);
+  } finally {
+    await silent.close();
+  }
+});
+
+test('nothing listening: refused, counted as unreachable', async () => {
+  const error = await rejection(connect(target(1, { knownHosts: knownHosts(1) }), settings()));
+  assert.equal(error.kind, 'refused');
+  assert.equal(error.unreachable, true);
+});
