@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseInventory } from '../../../src/inventory/index.ts';
+import type { HostConfig, Inventory } from '../../../src/inventory/index.ts';
+import { expandTokens, parseProxyJump, readSshConfig } from '../../../src/inventory/ssh-config.ts';
+
+const options = { homeDir: '/home/me', defaultUser: 'me', sshConfigFile: '/home/me/.ssh/config' };
+const parse = (text: string, sshConfigText: string): Inventory => parseInventory(text, '/p/inventories/x.ini', { ...options, sshConfigText });
+const host = (inventory: Inventory, name: string): HostConfig => inventory.hosts.find((h) => h.name === name) ?? assert.fail(`no host ${name}`);
+
+const sshConfig = `
+Host web1
+  HostName 10.0.0.1
+  User alice
+  Port 2200
+  IdentityFile ~/.ssh/web
+  IdentityFile /keys/second
+
+Host db.internal
+  User bob
+
+Host *.corp
+  HostName %h.example.com
+
+Host *
+  User fallback
+  IdentityFile ~/.ssh/id_ed25519
+`;
+
+test('an ssh config alias gives HostName, User, Port and IdentityFile', () => {
+  const web1 = host(parse('[host:web1]\n', sshConfig), 'web1');
+  assert.equal(web1.address, '10.0.0.1');
+  assert.equal(web1.user, 'alice');
+  assert.equal(web1.port, 2200);
+  assert.deepEqual(web1.identityFiles, ['/home/me/.ssh/web', '/keys/second', '/home/me/.ssh/id_ed25519']);
+});
+
+test('a name listed only in a group is looked up in ssh config too', () => {
+  const web1 = host(parse('[group:web]\nhosts = web[1:2]\n', sshConfig), 'web1');
+  assert.equal(web1.address, '10.0.0.1');
+});
+
+test('the inventory beats ssh config, and its identity comes first', () => {
+  const web1 = host(parse('[host:web1]\nuser = deploy\nport = 22\nidentity = /keys/inventory\n', sshConfig), 'web1');
+  assert.deepEqual([web1.address, web1.user, web1.port], ['10.0.0.1', 'deploy', 22]);
+  assert.deepEqual(web1.identityFiles, ['/keys/inventory', '/home/me/.ssh/web', '/keys/second', '/home/me/.ssh/id_ed25519']);
+});
+
+test('[defaults] is inventory too: it beats ssh config', () => {
+  const web1 = host(parse('[defaults]\nuser = deploy\n[host:web1]\n', sshConfig), 'web1');
+  assert.equal(web1.user, 'deploy');
+  assert.equal(web1.port, 2200);
+});
+
+test('ssh config is looked up by the inventory address when there is one, like `ssh ADDRESS`', () => {
+  const inventory = parse('[host:web1]\naddress = db.internal\n', sshConfig);
+  assert.deepEqual([host(inventory, 'web1').address, host(inventory, 'web1').user, host(inventory, 'web1').port], ['db.internal', 'bob', 22]);
+});
+
+test('the first value found wins, so Host * only fills what is left', () => {
+  const inventory = parse('[host:web1]\n[host:other]\n', sshConfig);
+  assert.equal(host(inventory, 'web1').user, 'alice');
+  assert.equal(host(inventory, 'other').user, 'fallback');
+  assert.deepEqual(host(inventory, 'other').identityFiles, ['/home/me/.ssh/id_ed25519']);
+});
+
+test('%h in HostName is the name looked up', () => {
+  assert.equal(host(parse('[host:build.corp]\n', sshConfig), 'build.corp').address, 'build.corp.example.com');
+});
+
+test('IdentityFile expands ~ with the given home and OpenSSH tokens', () => {
+  const text = 'Host a\n  HostName 10.0.0.5\n  User alice\n  Port 2022\n  IdentityFile ~/.ssh/%r@%h-%p\n  IdentityFile %d/keys/%n_%u%%\n';
+  assert.deepEqual(host(parse('[host:a]\n', text), 'a').identityFiles, ['/home/me/.ssh/alice@10.0.0.5-2022', '/home/me/keys/a_me%']);
+});
+
+test('directive names are case-insensitive, as in OpenSSH', () => {
+  const a = host(parse('[host:a]\n', 'host a\n  HOSTNAME 10.1.1.1\n  user Carol\n  port 2023\n  identityfile /k\n'), 'a');
+  assert.deepEqual([a.address, a.user, a.port, a.identityFiles], ['10.1.1.1', 'Carol', 2023, ['/k']]);
+});
+
+test('negated patterns exclude a host from a Host line', () => {
+  const inventory = parse('[host:a]\n[host:b]\n', 'Host * !b\n  User star\n');
+  assert.equal(host(inventory, 'a').user, 'star');
+  assert.equal(host(inventory, 'b').user, 'me');
+});
+
+test('Match exec is never run', () => {
+  const inventory = parse('[host:a]\n', 'Match exec "true"\n  User executed\n');
+  assert.equal(host(inventory, 'a').user, 'me');
+});
+
+test('Match host and Match all still apply', () => {
+  const inventory = parse('[host:a]\n[host:b]\n', 'Match host a\n  User matched\nMatch all\n  Port 2024\n');
+  assert.equal(host(inventory, 'a').user, 'matched');
+  assert.equal(host(inventory, 'b').user, 'me');
+  assert.equal(host(inventory, 'b').port, 2024);
+});
+
+test('no ssh config text means no ssh config', () => {
+  const result = readSshConfig(undefined, '/home/me/.ssh/config');
+  assert.ok('source' in result);
+  assert.deepEqual(result.source.lookup('anything'), { identityFiles: [] });
+});
+
+test('lookup returns what was written, before tokens are expanded', () => {
+  const result = readSshConfig('Host a\n  HostName %h.x\n  ProxyJump j\n  IdentityFile none\n', '/c');
+  assert.ok('source' in result);
+  assert.deepEqual(result.source.lookup('a'), { hostName: '%h.x', proxyJump: 'j', identityFiles: [] });
+});
+
+test('ProxyJump hops: user, host, port, ssh:// URIs, IPv6 and lists', () => {
+  assert.equal(parseProxyJump('none'), null);
+  assert.deepEqual(parseProxyJump('bastion'), { hops: [{ host: 'bastion' }] });
+  assert.deepEqual(parseProxyJump('admin@bastion:2222'), { hops: [{ user: 'admin', host: 'bastion', port: 2222 }] });
+  assert.deepEqual(parseProxyJump('ssh://ops@gw.example.com:22'), { hops: [{ user: 'ops', host: 'gw.example.com', port: 22 }] });
+  assert.deepEqual(parseProxyJump('[2001:db8::1]:2200'), { hops: [{ host: '2001:db8::1', port: 2200 }] });
+  assert.deepEqual(parseProxyJump('u@[::1]'), { hops: [{ user: 'u', host: '::1' }] });
+  assert.deepEqual(parseProxyJump('a, b@c:3'), { hops: [{ host: 'a' }, { user: 'b', host: 'c', port: 3 }] });
+});
+
+test('bad ProxyJump hops are refused with the whole value', () => {
+  assert.deepEqual(parseProxyJump('bastion:ssh'), { error: "ProxyJump 'bastion:ssh': 'bastion:ssh': 'ssh' is not a port (expected an integer from 1 to 65535)" });
+  assert.deepEqual(parseProxyJump('a,,b'), { error: "ProxyJump 'a,,b': '' is not a hop (expected [user@]host[:port])" });
+  assert.deepEqual(parseProxyJump('@host'), { error: "ProxyJump '@host': '@host' is not a hop (expected [user@]host[:port])" });
+});
+
+test('tokens: %% is a percent sign, unknown tokens stay', () => {
+  assert.equal(expandTokens('%h-%%-%z', { h: 'host' }), 'host-%-%z');
+});
