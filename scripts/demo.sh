@@ -39,10 +39,6 @@ else
 fi
 say "Fleet status"
 convoy sandbox status
-say "Reaching every host over SSH with the written key and known_hosts (strict host key checking)"
-while read -r address; do
-  ssh -F /dev/null -i .convoy/sandbox/id_ed25519 -o UserKnownHostsFile=.convoy/sandbox/known_hosts \
-    -o StrictHostKeyChecking=yes -o BatchMode=yes -n "root@$address" \
-    "printf '$address  %-10s supervisord pid %s (in its own PID namespace)\\n' \"\$(hostname)\" \"\$(supervisorctl pid)\""
-done < <(sed -n 's/^address = //p' inventories/sandbox.ini)
+say "Convoy reaching every host over SSH (one connection per host, host keys checked against the sandbox's known_hosts)"
+convoy -i inventories/sandbox.ini exec sandbox -- 'echo "$(hostname): supervisord pid $(supervisorctl pid) in its own PID namespace, $(id -un) login"'
 say "Done. Inventory: inventories/sandbox.ini. Stop the fleet with: npx convoy sandbox down"

@@ -14,8 +14,6 @@ export interface ProgramContext {
 }
 
 const notBuilt: readonly [name: string, args: string, summary: string, issue: number][] = [
-  ['hosts', '[target]', 'resolve a target and list its hosts with their settings and variables (no SSH)', 3],
-  ['check', '', 'validate the inventory and task files (no SSH); exit 2 listing every problem', 3],
   ['setup', '<target>', 'install (if missing), configure and start supervisord on each host; idempotent', 4],
   ['deploy', '<target> [app...]', 'stage artifacts and .conf files on every host, then switch and restart', 5],
   ['rollback', '<target> [app]', 'point `current` at the previous release and restart the app\'s programs', 5],
@@ -54,6 +52,24 @@ export function buildProgram(context: ProgramContext): Command {
         throw new NotBuiltError(`convoy ${name} is not built yet (planned in issue #${issue}).`);
       });
   }
+
+  program
+    .command('hosts [target]')
+    .description('resolve a target and list its hosts with their connection settings and variables (no SSH)')
+    .addHelpText('after', '\nTargets: all, a group, a host, comma lists, !exclude, &intersect, * and ? globs.\n\nExamples:\n  convoy hosts\n  convoy hosts \'web,&prod,!web3\' --json')
+    .action(async (target: string | undefined) => {
+      const { hostsCommand } = await import('../commands/hosts.ts');
+      context.setExitCode(await hostsCommand({ target: target ?? 'all', globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+    });
+
+  program
+    .command('check')
+    .description('validate the inventory (and, once tasks land, the task files) without connecting; exit 2 listing every problem')
+    .addHelpText('after', '\nExample:\n  convoy -i inventories/prod.ini check')
+    .action(async () => {
+      const { checkCommand } = await import('../commands/hosts.ts');
+      context.setExitCode(await checkCommand({ globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+    });
 
   program
     .command('exec <target> [command...]')

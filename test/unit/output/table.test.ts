@@ -19,3 +19,7 @@ test('color only on a TTY, never with NO_COLOR or --no-color', () => {
   assert.equal(wantsColor({ isTTY: true }, false, {}), false);
   assert.equal(wantsColor({ isTTY: false }, true, { FORCE_COLOR: '1' }), true);
 });
+
+test('a column of dashes is text, a column of numbers and dashes is numeric', () => {
+  assert.equal(formatTable(['A', 'N', 'J'], [['x', '5', '-'], ['yy', '-', '-']]), 'A   N  J\nx   5  -\nyy  -  -');
+});

@@ -1,0 +1,60 @@
+// `convoy hosts [target]` and `convoy check`: read the inventory only, never connect.
+import os from 'node:os';
+import path from 'node:path';
+import { ExitCode } from '../errors.ts';
+import { loadInventory, resolveTarget } from '../inventory/index.ts';
+import type { HostConfig } from '../inventory/types.ts';
+import type { Output } from '../output/output.ts';
+import { formatTable } from '../output/table.ts';
+import type { FleetContextOptions } from './fleet-context.ts';
+
+export interface HostsCommandOptions extends FleetContextOptions {
+  target: string;
+  output: Output;
+}
+
+function inventoryFile(options: FleetContextOptions): string {
+  return path.resolve(options.cwd, options.globals.inventory);
+}
+
+function load(options: FleetContextOptions) {
+  return loadInventory(inventoryFile(options), { homeDir: options.env.HOME ?? os.homedir() });
+}
+
+/** The jump chain as names, nearest first: `bastion` or `edge > bastion`. */
+function jumpChain(host: HostConfig): string[] {
+  const chain: string[] = [];
+  for (let j = host.jump; j; j = j.jump) chain.push(j.name);
+  return chain;
+}
+
+export async function hostsCommand(options: HostsCommandOptions): Promise<number> {
+  const hosts = resolveTarget(load(options), options.target);
+  const out = options.output;
+  if (out.jsonMode) {
+    out.json(hosts.map((h) => ({ ...h, jump: h.jump?.name ?? null, jumpChain: jumpChain(h) })));
+    return ExitCode.ok;
+  }
+  out.line(formatTable(
+    ['HOST', 'ADDRESS', 'PORT', 'USER', 'SUDO', 'JUMP', 'GROUPS', 'VARIABLES'],
+    hosts.map((h) => [
+      h.name, h.address, String(h.port), h.user, h.sudo ? 'yes' : 'no', jumpChain(h).join(' > ') || '-',
+      h.groups.join(',') || '-', Object.entries(h.vars).map(([k, v]) => `${k}=${v}`).join(' ') || '-',
+    ]),
+  ));
+  out.line(`${hosts.length} host${hosts.length === 1 ? '' : 's'} in ${options.target}`);
+  return ExitCode.ok;
+}
+
+export interface CheckCommandOptions extends FleetContextOptions {
+  output: Output;
+}
+
+export async function checkCommand(options: CheckCommandOptions): Promise<number> {
+  const inventory = load(options);
+  const file = path.relative(options.cwd, inventoryFile(options)) || inventoryFile(options);
+  const summary = { inventory: file, hosts: inventory.hosts.length, groups: inventory.groups.length, problems: [] as string[] };
+  if (options.output.jsonMode) options.output.json(summary);
+  else options.output.line(`${file}: ok (${summary.hosts} hosts, ${summary.groups} groups)`);
+  return ExitCode.ok;
+}
