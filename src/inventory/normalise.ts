@@ -23,12 +23,14 @@ export interface Layer {
   vars: Map<string, Located<string>>;
 }
 
+// A [host:NAME] section: the top layer of that host's settings.
 export interface HostSection {
   name: string;
   line: number;
   layer: Layer;
 }
 
+// A [group:NAME] section: its own members as written, and the layer it gives them.
 export interface GroupSection {
   name: string;
   line: number;
@@ -40,6 +42,7 @@ export interface GroupSection {
   flawed: boolean;
 }
 
+// The file once every section is checked on its own; cross-references are the next stage's job.
 export interface Model {
   defaults?: Layer;
   hosts: HostSection[];

@@ -5,12 +5,14 @@
 import ini from 'ini';
 import type { Problem } from './problems.ts';
 
+// One `key = value` line, decoded, with its line for messages.
 export interface RawEntry {
   key: string;
   value: string;
   line: number;
 }
 
+// A `[header]` and the entries under it, in file order.
 export interface RawSection {
   /** Header text between the brackets, trimmed (`group:web`). */
   header: string;
@@ -18,6 +20,7 @@ export interface RawSection {
   entries: RawEntry[];
 }
 
+// Syntax problems are collected, not thrown, so later stages still report theirs.
 export interface RawInventory {
   sections: RawSection[];
   problems: Problem[];

@@ -3,6 +3,7 @@
 // A typo like web[1:100000] must not make a hundred thousand hosts.
 export const maxRangeHosts = 10_000;
 
+// A bad range is a value, so the caller can report it with file, line and key.
 export type RangeResult = { names: string[] } | { error: string };
 
 type Part = string | string[];

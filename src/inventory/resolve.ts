@@ -10,6 +10,7 @@ import { expandTokens, parseProxyJump } from './ssh-config.ts';
 import type { JumpHop, SshConfigSource, SshSettings } from './ssh-config.ts';
 import type { HostConfig } from './types.ts';
 
+// Everything resolution needs; the ssh config source is injected so tests pass text, not files.
 export interface ResolveInput {
   file: string;
   model: Model;
@@ -107,14 +108,11 @@ export function resolveHosts(input: ResolveInput): { hosts: HostConfig[]; proble
   const done = new Map<string, HostConfig>();
   const externals = new Map<string, Base>();
   const stack: Frame[] = [];
-  const reported = new Set<string>();
   const orderOf = (frame: Frame): number => (frame.node.startsWith('inv:') ? model.hostOrder.indexOf(frame.label) : Number.MAX_SAFE_INTEGER);
 
   const reportCycle = (from: number, closing: string): void => {
+    // The same cycle met from another host rotates to the same text, and identical problems are printed once.
     const loop = stack.slice(from);
-    const id = loop.map((f) => f.node).sort().join('\n');
-    if (reported.has(id)) return;
-    reported.add(id);
     const first = loop.reduce((best, f, i) => (orderOf(f) < orderOf(loop[best] ?? f) ? i : best), 0);
     const rotated = [...loop.slice(first), ...loop.slice(0, first)];
     const names = [...rotated.map((f) => f.label), rotated[0]?.label ?? closing].join(' -> ');

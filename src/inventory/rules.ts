@@ -11,6 +11,7 @@ export interface Membership {
   precedence: GroupSection[];
 }
 
+// Cross-section rules over the whole model; returns the membership even when there are problems.
 export function checkRules(model: Model, file: string): { membership: Membership; problems: Problem[] } {
   const problems: Problem[] = [];
   const byName = new Map(model.groups.map((g) => [g.name, g]));

@@ -1,6 +1,7 @@
 // The keys Convoy itself reads; every other key in a section is a variable for tasks and templates.
 import { resolveLocalPath } from './paths.ts';
 
+// In DESIGN.md's order; also the candidates for "did you mean" on misspelt keys.
 export const settingNames = ['address', 'port', 'user', 'identity', 'jump', 'sudo', 'supervisor_conf', 'known_hosts'] as const;
 export type SettingName = (typeof settingNames)[number];
 
@@ -20,14 +21,17 @@ export interface SettingValues {
   known_hosts: string;
 }
 
+// Narrows a key so its value can be parsed by name.
 export function isSetting(key: string): key is SettingName {
   return (settingNames as readonly string[]).includes(key);
 }
 
+// `hosts` and `children` are group structure, not settings or variables.
 export function isStructural(key: string): key is StructuralKey {
   return (structuralKeys as readonly string[]).includes(key);
 }
 
+// A bad value is a message for the caller to locate, not an exception.
 export type Parsed<T> = { value: T } | { error: string };
 
 // What a value of each setting should look like, for messages.

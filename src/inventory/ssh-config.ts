@@ -18,6 +18,7 @@ export interface SshConfigSource {
   lookup(name: string): SshSettings;
 }
 
+// Parses once; every host is then a lookup. A parse failure is a message, reported with the other problems.
 export function readSshConfig(text: string | undefined, file: string): { source: SshConfigSource } | { error: string } {
   if (text === undefined) return { source: { file, lookup: () => ({ identityFiles: [] }) } };
   let config: SSHConfig;

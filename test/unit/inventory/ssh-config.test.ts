@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { parseInventory } from '../../../src/inventory/index.ts';
 import type { HostConfig, Inventory } from '../../../src/inventory/index.ts';
@@ -85,8 +88,14 @@ test('negated patterns exclude a host from a Host line', () => {
 });
 
 test('Match exec is never run', () => {
-  const inventory = parse('[host:a]\n', 'Match exec "true"\n  User executed\n');
-  assert.equal(host(inventory, 'a').user, 'me');
+  const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'convoy-exec-')), 'ran');
+  try {
+    const inventory = parse('[host:a]\n', `Match exec "touch ${marker}"\n  User executed\n`);
+    assert.equal(host(inventory, 'a').user, 'me');
+    assert.equal(existsSync(marker), false);
+  } finally {
+    rmSync(path.dirname(marker), { recursive: true, force: true });
+  }
 });
 
 test('Match host and Match all still apply', () => {

@@ -142,6 +142,8 @@ test('a section defined twice is reported at the second one', () => {
 
 test('a key set twice in one section is reported', () => {
   assert.deepEqual(problems(lines('[host:a]', 'user = x', 'user = y')), ['inventories/x.ini:3: [host:a] user: set twice in this section (first at line 2)']);
+  // The group is empty only because the second `hosts` was refused: one problem, not two.
+  assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'hosts =', 'hosts = a')), ['inventories/x.ini:4: [group:g] hosts: set twice in this section (first at line 3)']);
 });
 
 test('ports are integers from 1 to 65535', () => {
@@ -159,6 +161,11 @@ test('bad ranges in hosts are reported with the item', () => {
   assert.deepEqual(range('web[10:01]'), ["inventories/x.ini:3: [group:g] hosts: bad range 'web[10:01]': start '10' is after end '01'"]);
   assert.deepEqual(range('web[1:b]'), ["inventories/x.ini:3: [group:g] hosts: bad range 'web[1:b]': '1' and 'b' must both be numbers or both be letters"]);
   assert.deepEqual(range('web[1:3'), ["inventories/x.ini:3: [group:g] hosts: bad range 'web[1:3': '[' is not closed"]);
+});
+
+test('a group whose only hosts are a bad range is not also reported as empty', () => {
+  assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'hosts = web[3:1]')), ["inventories/x.ini:3: [group:g] hosts: bad range 'web[3:1]': start '3' is after end '1'"]);
+  assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'children = no')), ["inventories/x.ini:3: [group:g] children: unknown group 'no'"]);
 });
 
 test('a key close to a setting is a typo, not a variable', () => {
