@@ -5,6 +5,8 @@ import { ConvoyError, ExitCode } from '../errors.ts';
 import { buildProgram } from './program.ts';
 
 export interface RunOptions {
+  /** Resolves when the user interrupts; default: the process's first SIGINT. */
+  interrupted?: Promise<void>;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   stderr?: (text: string) => void;
@@ -19,6 +21,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     env: options.env ?? process.env,
     setExitCode: (code) => { exitCode = code; },
     stderr: writeErr,
+    interrupted: options.interrupted ?? new Promise<void>((resolve) => process.once('SIGINT', () => resolve())),
   });
   program.exitOverride();
   program.configureOutput({ writeErr });

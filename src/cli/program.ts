@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { NotBuiltError } from '../errors.ts';
 import { createOutput } from '../output/output.ts';
 import type { GlobalOptions } from '../commands/global-options.ts';
+import type { ControlAction } from '../supervisor/control.ts';
 import { integerOption } from './options.ts';
 
 export interface ProgramContext {
@@ -11,17 +12,13 @@ export interface ProgramContext {
   /** The exit code of the command that ran (set by its action). */
   setExitCode(code: number): void;
   stderr(text: string): void;
+  /** Resolves on the first Ctrl-C (SIGINT). */
+  interrupted: Promise<void>;
 }
 
 const notBuilt: readonly [name: string, args: string, summary: string, issue: number][] = [
-  ['setup', '<target>', 'install (if missing), configure and start supervisord on each host; idempotent', 4],
   ['deploy', '<target> [app...]', 'stage artifacts and .conf files on every host, then switch and restart', 5],
   ['rollback', '<target> [app]', 'point `current` at the previous release and restart the app\'s programs', 5],
-  ['start', '<target> [program...]', 'start programs on every host of the target', 4],
-  ['stop', '<target> [program...]', 'stop programs on every host of the target', 4],
-  ['restart', '<target> [program...]', 'restart programs (--rolling <n|n%>, --pause <dur>, --max-fail <n|n%>)', 4],
-  ['status', '[target] [program...]', 'one table of every program on every host; exit 3 if any is not RUNNING', 4],
-  ['logs', '<target> <program>', 'tail a program\'s log from every host, prefixed by host', 4],
   ['run', '<task> [target]', 'run a custom task from tasks/', 5],
 ];
 
@@ -69,6 +66,56 @@ export function buildProgram(context: ProgramContext): Command {
     .action(async () => {
       const { checkCommand } = await import('../commands/hosts.ts');
       context.setExitCode(await checkCommand({ globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+    });
+
+  program
+    .command('setup <target>')
+    .description('install (if missing), configure and start supervisord on each host; a second run changes nothing')
+    .addHelpText('after', '\nInstalls the supervisor package (apt-get, dnf or yum; sudo when the login is not root), sets the socket to\n' +
+      'chmod=0770 + chown=root:supervisor in the distribution\'s supervisord.conf (edited in place, with a backup), adds the\n' +
+      'login to group supervisor, and starts supervisord the way the host runs services.\n\nExample:\n  convoy setup web')
+    .action(async (target: string) => {
+      const { setupCommand } = await import('../commands/setup.ts');
+      context.setExitCode(await setupCommand({ target, globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+    });
+
+  program
+    .command('status [target] [programs...]')
+    .description('one table of every program on every host (HOST, PROGRAM, STATE, PID, UPTIME, INFO)')
+    .addHelpText('after', '\nPrograms: group:name, group:* or an app (group) name; none = all.\n' +
+      'Exit: 0 all RUNNING, 3 a program is not RUNNING, 4 only unreachable hosts, 1 a host failed.\n\n' +
+      'Examples:\n  convoy status web\n  convoy status all mesprogrammes:* --json')
+    .action(async (target: string | undefined, programs: string[]) => {
+      const { statusCommand } = await import('../commands/status.ts');
+      context.setExitCode(await statusCommand({ target: target ?? 'all', programs, globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+    });
+
+  const controls: readonly [ControlAction, string, string][] = [
+    ['start', 'start programs on every host of the target; waits until RUNNING past startsecs', 'convoy start web mesprogrammes:*'],
+    ['stop', 'stop programs (supervisord sends stopsignal, then SIGKILL after stopwaitsecs)', 'convoy stop web monprog'],
+    ['restart', 'stop then start programs on every host of the target', 'convoy restart web mesprogrammes:monprog1'],
+  ];
+  for (const [action, summary, example] of controls) {
+    program
+      .command(`${action} <target> [programs...]`)
+      .description(summary)
+      .addHelpText('after', `\nPrograms: group:name, group:* or an app (group) name; none = all.\nExit: 0 ok, 1 a host failed, 4 only unreachable hosts.\n\nExample:\n  ${example}`)
+      .action(async (target: string, programs: string[]) => {
+        const { controlCommand } = await import('../commands/control.ts');
+        context.setExitCode(await controlCommand({ action, target, programs, globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+      });
+  }
+
+  program
+    .command('logs <target> <program>')
+    .description('show the end of a program\'s log from every host, lines prefixed by host; -f follows')
+    .option('-n, --lines <n>', 'lines to show from the end', integerOption(0, 100_000), 20)
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C', false)
+    .option('--stderr', 'the stderr log instead of stdout', false)
+    .addHelpText('after', '\nExamples:\n  convoy logs web mesprogrammes:monprog1 -n 50\n  convoy logs web monprog -f --stderr')
+    .action(async (target: string, programName: string, opts: { lines: number; follow: boolean; stderr: boolean }) => {
+      const { logsCommand } = await import('../commands/logs.ts');
+      context.setExitCode(await logsCommand({ target, program: programName, ...opts, globals: globals(), cwd: context.cwd, env: context.env, output: output(), interrupted: context.interrupted }));
     });
 
   program

@@ -101,6 +101,8 @@ export function connect(target: SshTarget, settings: ConnectSettings, sock?: Rea
       settled = true;
       client.removeListener('error', fail);
       client.removeListener('close', onEarlyClose);
+      // Small request/response exchanges (XML-RPC, exec) must not wait for Nagle + delayed ACK (~40 ms each).
+      client.setNoDelay(true);
       resolve(new SshConnection(target.name, client, where));
     });
     const onEarlyClose = () => fail(new Error('Connection lost before handshake'));

@@ -74,6 +74,24 @@ export class SshConnection {
     });
   }
 
+  /** A raw exec channel (remote stdin/stdout as one stream), for protocols spoken through a remote program. */
+  execChannel(command: string): Promise<ClientChannel> {
+    return new Promise<ClientChannel>((resolve, reject) => {
+      // The session slot is held until the channel closes, not just while it opens.
+      void this.sessions(() => new Promise<void>((release) => {
+        this.withChannel<ClientChannel>((ok, fail) => {
+          this.client.exec(command, (error, stream) => (error ? fail(new SshError('closed', this.host, `${this.description}: cannot open a session: ${error.message}`, { cause: error, unreachable: false })) : ok(stream)));
+        }).then((channel) => {
+          channel.once('close', () => release());
+          resolve(channel);
+        }, (error: unknown) => {
+          release();
+          reject(error);
+        });
+      }));
+    });
+  }
+
   /** The connection's SFTP session, opened once. */
   sftp(): Promise<SFTPWrapper> {
     this.sftpChannel ??= this.withChannel<SFTPWrapper>((resolve, reject) => {

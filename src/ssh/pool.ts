@@ -39,6 +39,15 @@ export class ConnectionPool {
     return connection;
   }
 
+  /** Closes the host's connection and opens a new one (a new login sees group changes made since). */
+  async reconnect(target: SshTarget): Promise<SshConnection> {
+    const key = `${target.user}@${target.name}`;
+    const old = this.connections.get(key);
+    this.connections.delete(key);
+    if (old) (await old.catch(() => undefined))?.close();
+    return this.get(target);
+  }
+
   private async open(target: SshTarget): Promise<SshConnection> {
     const via = target.jump ? await this.viaJump(target, target.jump) : undefined;
     for (let attempt = 0; ; attempt++) {

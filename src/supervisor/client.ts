@@ -1,0 +1,98 @@
+// Typed calls to one host's supervisord over XML-RPC; faults arrive as SupervisorFault errors.
+import type { RpcTransport, TransportKind } from './transport.ts';
+import type { XmlRpcValue } from './xmlrpc.ts';
+import { decodeMulticall, decodeResponse, encodeCall } from './xmlrpc.ts';
+import type { ProcessInfo } from './process-info.ts';
+import { toProcessInfo } from './process-info.ts';
+import type { SupervisorLayout } from './layout.ts';
+
+export interface ReloadResult {
+  added: string[];
+  changed: string[];
+  removed: string[];
+}
+
+export interface GroupActionResult {
+  name: string;
+  group: string;
+  status: number;
+  description: string;
+}
+
+export interface LogTail {
+  bytes: string;
+  offset: number;
+  overflow: boolean;
+}
+
+export class SupervisorClient {
+  constructor(readonly host: string, private readonly transport: RpcTransport, readonly layout: SupervisorLayout) {}
+
+  get transportKind(): TransportKind {
+    return this.transport.kind;
+  }
+
+  async call(method: string, ...params: XmlRpcValue[]): Promise<XmlRpcValue> {
+    return decodeResponse(await this.transport.post(encodeCall(method, params)));
+  }
+
+  /** Several calls in one round trip; each result is a value or the fault it raised. */
+  async multicall(calls: readonly { method: string; params: readonly XmlRpcValue[] }[]) {
+    const value = await this.call('system.multicall', calls.map((c) => ({ methodName: c.method, params: [...c.params] })));
+    return decodeMulticall(value);
+  }
+
+  async getState(): Promise<{ statecode: number; statename: string }> {
+    const v = (await this.call('supervisor.getState')) as { statecode: number; statename: string };
+    return { statecode: Number(v.statecode), statename: String(v.statename) };
+  }
+
+  async getAllProcessInfo(): Promise<ProcessInfo[]> {
+    const list = (await this.call('supervisor.getAllProcessInfo')) as XmlRpcValue[];
+    return list.map(toProcessInfo);
+  }
+
+  async getProcessInfo(name: string): Promise<ProcessInfo> {
+    return toProcessInfo(await this.call('supervisor.getProcessInfo', name));
+  }
+
+  /** Resolves once RUNNING (past startsecs) when `wait`; faults: BAD_NAME, SPAWN_ERROR, ALREADY_STARTED, … */
+  async startProcess(name: string, wait = true): Promise<boolean> {
+    return (await this.call('supervisor.startProcess', name, wait)) === true;
+  }
+
+  /** supervisord sends stopsignal, then SIGKILL after stopwaitsecs. */
+  async stopProcess(name: string, wait = true): Promise<boolean> {
+    return (await this.call('supervisor.stopProcess', name, wait)) === true;
+  }
+
+  async startProcessGroup(group: string, wait = true): Promise<GroupActionResult[]> {
+    return (await this.call('supervisor.startProcessGroup', group, wait)) as unknown as GroupActionResult[];
+  }
+
+  async stopProcessGroup(group: string, wait = true): Promise<GroupActionResult[]> {
+    return (await this.call('supervisor.stopProcessGroup', group, wait)) as unknown as GroupActionResult[];
+  }
+
+  /** Rereads the config files; applies nothing. */
+  async reloadConfig(): Promise<ReloadResult> {
+    const value = (await this.call('supervisor.reloadConfig')) as XmlRpcValue[][][];
+    const [added = [], changed = [], removed = []] = value[0] ?? [];
+    return { added: added.map(String), changed: changed.map(String), removed: removed.map(String) };
+  }
+
+  async addProcessGroup(group: string): Promise<boolean> {
+    return (await this.call('supervisor.addProcessGroup', group)) === true;
+  }
+
+  async removeProcessGroup(group: string): Promise<boolean> {
+    return (await this.call('supervisor.removeProcessGroup', group)) === true;
+  }
+
+  /** `[bytes, nextOffset, overflow]` from the end of the log (stdout or stderr). */
+  async tailLog(name: string, stream: 'stdout' | 'stderr', offset: number, length: number): Promise<LogTail> {
+    const method = stream === 'stdout' ? 'supervisor.tailProcessStdoutLog' : 'supervisor.tailProcessStderrLog';
+    const [bytes, next, overflow] = (await this.call(method, name, offset, length)) as [string, number, boolean];
+    return { bytes: String(bytes), offset: Number(next), overflow: Boolean(overflow) };
+  }
+}

@@ -1,0 +1,112 @@
+// start / stop / restart of selected processes on one host, whole groups through supervisord's group calls so that
+// its priority order holds; every process ends with a result, failures with the last lines of its log.
+import type { SupervisorClient } from './client.ts';
+import { SupervisorFault } from './faults.ts';
+import type { ProcessInfo } from './process-info.ts';
+import { displayName, selectProcesses } from './select.ts';
+
+export type ControlAction = 'start' | 'stop' | 'restart';
+
+export interface ProcessResult {
+  program: string;
+  result: 'started' | 'stopped' | 'restarted' | 'already running' | 'already stopped' | 'failed' | 'no such program';
+  state: string;
+  pid: number | null;
+  error?: string;
+  /** Last lines of the program's log, when it failed to start. */
+  logTail?: string[];
+}
+
+const activeStates = new Set(['RUNNING', 'STARTING', 'BACKOFF']);
+const logTailBytes = 2000;
+const logTailLines = 8;
+
+/** Groups whose every member is selected: driven with start/stopProcessGroup (priority order, one call). */
+function wholeGroups(all: readonly ProcessInfo[], selected: readonly ProcessInfo[]): Set<string> {
+  const groups = new Set(selected.map((p) => p.group));
+  return new Set([...groups].filter((g) => all.filter((p) => p.group === g).every((p) => selected.includes(p))));
+}
+
+async function stopAll(client: SupervisorClient, all: readonly ProcessInfo[], targets: readonly ProcessInfo[], errors: Map<string, string>): Promise<void> {
+  const groups = wholeGroups(all, targets);
+  await Promise.all([
+    ...[...groups].map(async (g) => {
+      for (const r of await client.stopProcessGroup(g, true)) if (r.status !== 80) errors.set(`${r.group}:${r.name}`, r.description);
+    }),
+    ...targets.filter((p) => !groups.has(p.group)).map(async (p) => {
+      try {
+        await client.stopProcess(`${p.group}:${p.name}`, true);
+      } catch (error) {
+        if (!(error instanceof SupervisorFault && error.faultName === 'NOT_RUNNING')) errors.set(`${p.group}:${p.name}`, messageOf(error));
+      }
+    }),
+  ]);
+}
+
+async function startAll(client: SupervisorClient, all: readonly ProcessInfo[], targets: readonly ProcessInfo[], errors: Map<string, string>): Promise<void> {
+  const groups = wholeGroups(all, targets);
+  await Promise.all([
+    ...[...groups].map(async (g) => {
+      try {
+        for (const r of await client.startProcessGroup(g, true)) if (r.status !== 80) errors.set(`${r.group}:${r.name}`, r.description);
+      } catch (error) {
+        for (const p of targets.filter((t) => t.group === g)) errors.set(`${p.group}:${p.name}`, messageOf(error));
+      }
+    }),
+    ...targets.filter((p) => !groups.has(p.group)).map(async (p) => {
+      try {
+        await client.startProcess(`${p.group}:${p.name}`, true);
+      } catch (error) {
+        if (!(error instanceof SupervisorFault && error.faultName === 'ALREADY_STARTED')) errors.set(`${p.group}:${p.name}`, messageOf(error));
+      }
+    }),
+  ]);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function logTail(client: SupervisorClient, name: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const stream of ['stderr', 'stdout'] as const) {
+    try {
+      const tail = await client.tailLog(name, stream, 0, logTailBytes);
+      lines.push(...tail.bytes.split('\n').filter((l) => l.trim() !== '').slice(-logTailLines).map((l) => `${stream}: ${l}`));
+    } catch {
+      // No such log (NO_FILE) or logging disabled: nothing to show.
+    }
+  }
+  return lines;
+}
+
+/** Applies `action` to the processes `patterns` select on this host; returns one result per process. */
+export async function controlProcesses(client: SupervisorClient, action: ControlAction, patterns: readonly string[]): Promise<ProcessResult[]> {
+  const all = await client.getAllProcessInfo();
+  const { selected, unmatched } = selectProcesses(all, patterns);
+  const errors = new Map<string, string>();
+  const wasActive = new Set(selected.filter((p) => activeStates.has(p.statename)).map((p) => `${p.group}:${p.name}`));
+  if (action !== 'start') await stopAll(client, all, selected.filter((p) => wasActive.has(`${p.group}:${p.name}`)), errors);
+  if (action !== 'stop') {
+    const toStart = action === 'restart' ? selected : selected.filter((p) => !wasActive.has(`${p.group}:${p.name}`) || p.statename === 'BACKOFF');
+    await startAll(client, all, toStart.filter((p) => !errors.has(`${p.group}:${p.name}`)), errors);
+  }
+  const after = new Map((await client.getAllProcessInfo()).map((p) => [`${p.group}:${p.name}`, p]));
+  const results = await Promise.all(selected.map(async (p): Promise<ProcessResult> => {
+    const key = `${p.group}:${p.name}`;
+    const now = after.get(key) ?? p;
+    const base = { program: displayName(p), state: now.statename, pid: now.statename === 'RUNNING' ? now.pid : null };
+    const error = errors.get(key) ?? expectedStateError(action, now);
+    if (error) return { ...base, result: 'failed', error, ...(action !== 'stop' ? { logTail: await logTail(client, key) } : {}) };
+    if (action === 'start') return { ...base, result: wasActive.has(key) ? 'already running' : 'started' };
+    if (action === 'stop') return { ...base, result: wasActive.has(key) ? 'stopped' : 'already stopped' };
+    return { ...base, result: 'restarted' };
+  }));
+  for (const name of unmatched) results.push({ program: name, result: 'no such program', state: '-', pid: null, error: `no such program (names are group:name, group:* or an app name)` });
+  return results;
+}
+
+function expectedStateError(action: ControlAction, p: ProcessInfo): string | undefined {
+  if (action === 'stop') return activeStates.has(p.statename) || p.statename === 'STOPPING' ? `still ${p.statename}` : undefined;
+  return p.statename === 'RUNNING' ? undefined : `${p.statename}${p.spawnerr ? `: ${p.spawnerr}` : p.description ? `: ${p.description}` : ''}`;
+}

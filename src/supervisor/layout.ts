@@ -1,0 +1,58 @@
+// Where a host's supervisord keeps its socket and program confs, read from its own supervisord.conf.
+import path from 'node:path';
+import { shellJoin } from '../ssh/quote.ts';
+import { getIniValue } from './conf-edit.ts';
+
+/** Standard locations, in the order supervisord itself and the distributions use them. */
+export const confCandidates = [
+  '/etc/supervisor/supervisord.conf', // Debian, Ubuntu
+  '/etc/supervisord.conf', // RHEL, Fedora, EPEL; pip's last resort
+  '/etc/supervisord/supervisord.conf',
+  '/usr/local/etc/supervisord.conf', // pip into /usr/local
+];
+
+export interface SupervisorLayout {
+  confPath: string;
+  socketPath: string;
+  /** Directory where per-app confs go (the first [include] glob's directory). */
+  includeDir: string;
+  /** The include glob's extension: `.conf` (Debian) or `.ini` (RHEL). */
+  includeExtension: string;
+  includeGlobs: string[];
+}
+
+export type LayoutResult = { ok: true; layout: SupervisorLayout } | { ok: false; problem: string };
+
+/** Expands `%(here)s` (the conf's directory), as supervisord does for these paths. */
+function expandHere(value: string, confDir: string): string {
+  return value.replace(/%\(here\)s/g, confDir);
+}
+
+export function parseLayout(confPath: string, text: string): LayoutResult {
+  const confDir = path.posix.dirname(confPath);
+  const file = getIniValue(text, 'unix_http_server', 'file');
+  if (!file) return { ok: false, problem: `${confPath} has no [unix_http_server] file= (Convoy talks to supervisord through its unix socket)` };
+  const socketPath = path.posix.resolve(confDir, expandHere(file, confDir));
+  const files = getIniValue(text, 'include', 'files');
+  const includeGlobs = (files ?? '').split(/\s+/).filter(Boolean).map((g) => path.posix.resolve(confDir, expandHere(g, confDir)));
+  const first = includeGlobs[0];
+  if (!first) return { ok: false, problem: `${confPath} has no [include] files= (where would app confs go?): run convoy setup` };
+  const extension = path.posix.extname(first);
+  return {
+    ok: true,
+    layout: { confPath, socketPath, includeDir: path.posix.dirname(first), includeExtension: extension === '.ini' ? '.ini' : '.conf', includeGlobs },
+  };
+}
+
+/** One shell round trip: prints `CONF <path>` and the first readable conf, or `NONE`. */
+export function findConfCommand(explicit?: string): string {
+  const candidates = shellJoin(explicit ? [explicit] : confCandidates);
+  return `for f in ${candidates}; do if [ -r "$f" ]; then echo "CONF $f"; cat "$f"; exit 0; fi; done; echo NONE`;
+}
+
+export function parseFindConfOutput(stdout: string): { confPath: string; text: string } | undefined {
+  const newline = stdout.indexOf('\n');
+  const first = newline < 0 ? stdout : stdout.slice(0, newline);
+  if (!first.startsWith('CONF ')) return undefined;
+  return { confPath: first.slice(5), text: stdout.slice(newline + 1) };
+}

@@ -1,0 +1,126 @@
+// `convoy setup` decisions as pure functions of what the probe saw: what to install, write, create and start.
+import { shellQuote } from '../ssh/quote.ts';
+import { setIniValues } from './conf-edit.ts';
+import { debianSupervisordConf, socketGroupEdit } from './distro-conf.ts';
+import { confCandidates } from './layout.ts';
+
+export const socketGroup = 'supervisor';
+
+export type PackageManager = 'apt-get' | 'dnf' | 'yum';
+export type ServiceManager = 'systemd' | 'init-script' | 'direct';
+
+export interface SetupProbe {
+  supervisord: string | null;
+  packageManager: PackageManager | null;
+  systemd: boolean;
+  initScript: string | null;
+  user: string;
+  userGroups: string[];
+  groupExists: boolean;
+  confPath: string | null;
+  confText: string | null;
+}
+
+const probeMarker = '---CONF ';
+
+/** One read-only round trip that tells everything setup needs to decide. */
+export function probeCommand(explicitConf?: string): string {
+  const candidates = (explicitConf ? [explicitConf] : confCandidates).map(shellQuote).join(' ');
+  return [
+    'echo "supervisord=$(command -v supervisord || true)"',
+    'for pm in apt-get dnf yum; do if command -v $pm >/dev/null 2>&1; then echo "pm=$pm"; break; fi; done',
+    'if [ -d /run/systemd/system ] && [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then echo systemd=1; fi',
+    'for s in /etc/init.d/supervisor /etc/init.d/supervisord; do if [ -x "$s" ]; then echo "initscript=$s"; break; fi; done',
+    'echo "user=$(id -un)"',
+    'echo "groups=$(id -nG)"',
+    `if getent group ${socketGroup} >/dev/null 2>&1 || grep -q '^${socketGroup}:' /etc/group; then echo group=1; fi`,
+    `for f in ${candidates}; do if [ -r "$f" ]; then echo "${probeMarker}$f"; cat "$f"; exit 0; fi; done`,
+  ].join('\n');
+}
+
+export function parseProbe(stdout: string): SetupProbe {
+  const marker = stdout.indexOf(`\n${probeMarker}`);
+  const head = marker < 0 ? stdout : stdout.slice(0, marker);
+  const values = new Map<string, string>();
+  for (const line of head.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  let confPath: string | null = null;
+  let confText: string | null = null;
+  if (marker >= 0) {
+    const rest = stdout.slice(marker + 1 + probeMarker.length);
+    const newline = rest.indexOf('\n');
+    confPath = newline < 0 ? rest : rest.slice(0, newline);
+    confText = newline < 0 ? '' : rest.slice(newline + 1);
+  }
+  const pm = values.get('pm');
+  return {
+    supervisord: values.get('supervisord') || null,
+    packageManager: pm === 'apt-get' || pm === 'dnf' || pm === 'yum' ? pm : null,
+    systemd: values.get('systemd') === '1',
+    initScript: values.get('initscript') || null,
+    user: values.get('user') ?? '',
+    userGroups: (values.get('groups') ?? '').split(/\s+/).filter(Boolean),
+    groupExists: values.get('group') === '1',
+    confPath,
+    confText,
+  };
+}
+
+export function installCommand(pm: PackageManager): string {
+  if (pm === 'apt-get') return 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q supervisor || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q supervisor; }';
+  return `${pm} install -y supervisor`;
+}
+
+/** The RHEL/EPEL layout for hosts installed with dnf/yum; Debian's elsewhere. */
+export function defaultConf(pm: PackageManager | null): { path: string; text: string } {
+  if (pm === 'dnf' || pm === 'yum') {
+    return {
+      path: '/etc/supervisord.conf',
+      text: debianSupervisordConf
+        .replaceAll('/var/run/supervisor.sock', '/run/supervisor/supervisor.sock')
+        .replace('files = /etc/supervisor/conf.d/*.conf', 'files = supervisord.d/*.ini'),
+    };
+  }
+  return { path: '/etc/supervisor/supervisord.conf', text: debianSupervisordConf };
+}
+
+/** The conf as it must be: socket chmod 0770 and chown root:supervisor; undefined when it already is. */
+export function desiredConf(current: string): string | undefined {
+  const wanted = setIniValues(current, [socketGroupEdit(socketGroup)]);
+  return wanted === current ? undefined : wanted;
+}
+
+/** How this host starts services: systemd when it is PID 1, else the init script, else supervisord itself. */
+export function serviceManager(probe: SetupProbe): ServiceManager {
+  if (probe.systemd) return 'systemd';
+  if (probe.initScript) return 'init-script';
+  return 'direct';
+}
+
+export function startCommand(probe: SetupProbe, confPath: string): string {
+  const manager = serviceManager(probe);
+  if (manager === 'systemd') {
+    return 'if systemctl cat supervisor.service >/dev/null 2>&1; then systemctl enable --now supervisor.service; else systemctl enable --now supervisord.service; fi';
+  }
+  if (manager === 'init-script') return `${shellQuote(probe.initScript ?? '/etc/init.d/supervisor')} start`;
+  return `${shellQuote(probe.supervisord ?? 'supervisord')} -c ${shellQuote(confPath)}`;
+}
+
+/** Adds `user` to the socket group with whichever tool the host has. */
+export function addToGroupCommand(user: string): string {
+  const u = shellQuote(user);
+  return `usermod -a -G ${socketGroup} ${u} 2>/dev/null || gpasswd -a ${u} ${socketGroup} >/dev/null 2>&1 || adduser ${u} ${socketGroup}`;
+}
+
+export function createGroupCommand(): string {
+  return `groupadd --system ${socketGroup} 2>/dev/null || addgroup --system ${socketGroup}`;
+}
+
+/** Writes `path` atomically from stdin, keeping a timestamped backup of the previous file when there was one. */
+export function writeFileCommand(path: string, backupSuffix: string | null): string {
+  const p = shellQuote(path);
+  const backup = backupSuffix ? `if [ -f ${p} ]; then cp -p ${p} ${shellQuote(`${path}${backupSuffix}`)}; fi; ` : '';
+  return `set -e; mkdir -p "$(dirname ${p})"; ${backup}cat > ${shellQuote(`${path}.convoy-tmp`)}; chmod 0644 ${shellQuote(`${path}.convoy-tmp`)}; mv ${shellQuote(`${path}.convoy-tmp`)} ${p}`;
+}

@@ -1,0 +1,113 @@
+// HTTP to supervisord's unix socket on a host, over the host's one SSH connection: a streamlocal channel per call,
+// or, where sshd refuses streamlocal forwarding, an exec channel running a tiny socket relay on the host.
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { SshConnection } from '../ssh/connection.ts';
+import { shellQuote } from '../ssh/quote.ts';
+import { ConvoyError } from '../errors.ts';
+
+export type TransportKind = 'streamlocal' | 'exec';
+
+export interface RpcTransport {
+  readonly kind: TransportKind;
+  /** POSTs an XML-RPC body to /RPC2 and resolves with the response body (HTTP 200 only). */
+  post(body: string): Promise<string>;
+}
+
+/** supervisord cannot be reached on this host (no socket, no permission, not running). */
+export class SupervisorUnavailableError extends ConvoyError {
+  constructor(readonly host: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
+
+/** Runs one HTTP request over a stream that `open` provides (one stream per request; the server closes it). */
+function postOver(open: () => Promise<Duplex>, body: string, describe: (error: unknown) => Error): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const request = http.request({
+      method: 'POST',
+      path: '/RPC2',
+      headers: { Host: 'localhost', 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body), Connection: 'close' },
+      createConnection: ((_options: unknown, done: (error: Error | null, stream?: Duplex) => void) => {
+        open().then((stream) => done(null, stream), (error: unknown) => done(describe(error)));
+        return undefined;
+      }) as unknown as http.RequestOptions['createConnection'],
+    }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', (error) => reject(describe(error)));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (response.statusCode === 200) resolve(text);
+        else reject(describe(new Error(`HTTP ${response.statusCode ?? '?'} from supervisord: ${text.slice(0, 200)}`)));
+      });
+    });
+    request.on('error', (error) => reject(error instanceof SupervisorUnavailableError ? error : describe(error)));
+    request.end(body);
+  });
+}
+
+export function streamlocalTransport(connection: SshConnection, socketPath: string): RpcTransport {
+  return {
+    kind: 'streamlocal',
+    post: (body) => postOver(() => connection.openUnixSocket(socketPath), body, (error) =>
+      error instanceof SupervisorUnavailableError ? error : new SupervisorUnavailableError(connection.host,
+        `${connection.host}: cannot reach supervisord's socket ${socketPath} through SSH: ${(error as Error).message}`, { cause: error })),
+  };
+}
+
+/**
+ * Copies stdin to the unix socket and the socket to stdout until supervisord closes it. Python is there wherever
+ * supervisord is (it is a Python program); errors go to stderr as `ERRNO_NAME message` for a clear report.
+ */
+export const relayScript = [
+  'import errno,os,select,socket,sys',
+  's=socket.socket(socket.AF_UNIX)',
+  'try:',
+  ' s.connect(sys.argv[1])',
+  'except OSError as e:',
+  ' sys.stderr.write("%s %s\\n"%(errno.errorcode.get(e.errno,"E?"),e.strerror));sys.exit(3)',
+  'i=sys.stdin.fileno();o=sys.stdout.fileno();r=[s,i]',
+  'while True:',
+  ' for f in select.select(r,[],[])[0]:',
+  '  if f is s:',
+  '   d=s.recv(65536)',
+  '   if not d: sys.exit(0)',
+  '   while d: d=d[os.write(o,d):]',
+  '  else:',
+  '   d=os.read(i,65536)',
+  '   if d: s.sendall(d)',
+  '   else: r.remove(i)',
+].join('\n');
+
+/** The shell command that runs the relay, through sudo when asked. */
+export function relayCommand(socketPath: string, sudo: boolean): string {
+  const python = 'PY=$(command -v python3 || command -v python || echo /usr/bin/python3)';
+  const run = `"$PY" -c ${shellQuote(relayScript)} ${shellQuote(socketPath)}`;
+  return `${python}; ${sudo ? `exec sudo -n "$PY" -c ${shellQuote(relayScript)} ${shellQuote(socketPath)}` : `exec ${run}`}`;
+}
+
+export function execTransport(connection: SshConnection, socketPath: string, sudo: boolean): RpcTransport {
+  return {
+    kind: 'exec',
+    post: (body) => {
+      let stderr = '';
+      return postOver(async () => {
+        const channel = await connection.execChannel(relayCommand(socketPath, sudo));
+        channel.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+        return channel;
+      }, body, (error) => new SupervisorUnavailableError(connection.host, unavailableMessage(connection.host, socketPath, stderr, error), { cause: error }));
+    },
+  };
+}
+
+function unavailableMessage(host: string, socketPath: string, stderr: string, error: unknown): string {
+  const reason = stderr.trim().split('\n').pop() ?? '';
+  if (reason.startsWith('ENOENT') || reason.startsWith('ECONNREFUSED')) {
+    return `${host}: supervisord is not running (nothing listens on ${socketPath}): run \`convoy setup ${host}\``;
+  }
+  if (reason.startsWith('EACCES') || reason.startsWith('EPERM')) {
+    return `${host}: the login may not use supervisord's socket ${socketPath} (permission denied): run \`convoy setup ${host}\` to add it to group supervisor, or set sudo = true`;
+  }
+  return `${host}: cannot talk to supervisord on ${socketPath}: ${reason || (error as Error).message}`;
+}

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { addToGroupCommand, desiredConf, installCommand, parseProbe, serviceManager, startCommand, writeFileCommand } from '../../../src/supervisor/setup-plan.ts';
+import { debianSupervisordConf } from '../../../src/supervisor/distro-conf.ts';
+
+const probeOutput = [
+  'supervisord=/usr/bin/supervisord',
+  'pm=apt-get',
+  'initscript=/etc/init.d/supervisor',
+  'user=convoy',
+  'groups=convoy users',
+  '---CONF /etc/supervisor/supervisord.conf',
+  '[unix_http_server]',
+  'file=/var/run/supervisor.sock',
+  '',
+].join('\n');
+
+test('the probe output is read into facts, the conf kept verbatim', () => {
+  assert.deepEqual(parseProbe(probeOutput), {
+    supervisord: '/usr/bin/supervisord', packageManager: 'apt-get', systemd: false, initScript: '/etc/init.d/supervisor',
+    user: 'convoy', userGroups: ['convoy', 'users'], groupExists: false,
+    confPath: '/etc/supervisor/supervisord.conf', confText: '[unix_http_server]\nfile=/var/run/supervisor.sock\n',
+  });
+});
+
+test('a bare host: nothing installed, no conf', () => {
+  const probe = parseProbe('supervisord=\npm=dnf\nsystemd=1\nuser=root\ngroups=root\ngroup=1\n');
+  assert.equal(probe.supervisord, null);
+  assert.equal(probe.confPath, null);
+  assert.equal(probe.groupExists, true);
+  assert.equal(serviceManager(probe), 'systemd');
+  assert.equal(installCommand('dnf'), 'dnf install -y supervisor');
+});
+
+test('services start the way the host runs them', () => {
+  const probe = parseProbe(probeOutput);
+  assert.equal(startCommand(probe, '/etc/supervisor/supervisord.conf'), '/etc/init.d/supervisor start');
+  assert.equal(startCommand({ ...probe, initScript: null }, '/etc/my conf.conf'), "/usr/bin/supervisord -c '/etc/my conf.conf'");
+  assert.match(startCommand({ ...probe, systemd: true }, '/x'), /systemctl enable --now supervisor\.service/);
+});
+
+test('the socket edit is needed once, then never again', () => {
+  const once = desiredConf(debianSupervisordConf);
+  assert.ok(once?.includes('chmod=0770\nchown=root:supervisor\n'));
+  assert.equal(desiredConf(once ?? ''), undefined);
+});
+
+test('user names reach the shell quoted', () => {
+  assert.equal(addToGroupCommand("o'brien"), "usermod -a -G supervisor 'o'\\''brien' 2>/dev/null || gpasswd -a 'o'\\''brien' supervisor >/dev/null 2>&1 || adduser 'o'\\''brien' supervisor");
+});
+
+test('files are written atomically, with a backup only when asked', () => {
+  assert.equal(writeFileCommand('/etc/supervisor/supervisord.conf', '.bak'),
+    'set -e; mkdir -p "$(dirname /etc/supervisor/supervisord.conf)"; if [ -f /etc/supervisor/supervisord.conf ]; then cp -p /etc/supervisor/supervisord.conf /etc/supervisor/supervisord.conf.bak; fi; ' +
+    'cat > /etc/supervisor/supervisord.conf.convoy-tmp; chmod 0644 /etc/supervisor/supervisord.conf.convoy-tmp; mv /etc/supervisor/supervisord.conf.convoy-tmp /etc/supervisor/supervisord.conf');
+});
