@@ -41,4 +41,8 @@ say "Fleet status"
 convoy sandbox status
 say "Convoy reaching every host over SSH (one connection per host, host keys checked against the sandbox's known_hosts)"
 convoy -i inventories/sandbox.ini exec sandbox -- 'echo "$(hostname): supervisord pid $(supervisorctl pid) in its own PID namespace, $(id -un) login"'
+say "convoy setup: Supervisor installed, socket group, running (a second run changes nothing)"
+convoy -i inventories/sandbox.ini setup sandbox
+say "convoy status: every program on every host"
+convoy -i inventories/sandbox.ini status sandbox
 say "Done. Inventory: inventories/sandbox.ini. Stop the fleet with: npx convoy sandbox down"

@@ -47,6 +47,12 @@ export function rowFor(host: string, p: ProcessInfo, transport: string): StatusR
   };
 }
 
+const footerOrder = ['RUNNING', 'STARTING', 'BACKOFF', 'STOPPING', 'STOPPED', 'EXITED', 'FATAL', 'UNKNOWN', 'MISSING'];
+function stateRank(state: string): number {
+  const index = footerOrder.indexOf(state);
+  return index < 0 ? footerOrder.length : index;
+}
+
 const byHostThenProgram = (a: StatusRow, b: StatusRow) =>
   a.host.localeCompare(b.host, 'en', { numeric: true }) || a.program.localeCompare(b.program, 'en', { numeric: true });
 
@@ -76,7 +82,7 @@ export async function statusCommand(options: StatusCommandOptions): Promise<numb
       out.line(formatTable(['HOST', 'PROGRAM', 'STATE', 'PID', 'UPTIME', 'INFO'], rows.map((r) => [
         r.host, r.program, paint(out.color, stateColors[r.state] ?? 'red', r.state), r.pid === null ? '-' : String(r.pid), r.uptime || '-', r.info,
       ])));
-      const stateText = [...counts].map(([state, n]) => `${n} ${state}`).join(', ') || 'none';
+      const stateText = [...counts].sort(([a], [b]) => stateRank(a) - stateRank(b)).map(([state, n]) => `${n} ${state}`).join(', ') || 'none';
       const hostText = [summary.unreachable ? `${summary.unreachable} unreachable` : '', summary.failed ? `${summary.failed} failed` : ''].filter(Boolean).join(', ');
       out.line(`${programs.length} program${programs.length === 1 ? '' : 's'} on ${summary.total} host${summary.total === 1 ? '' : 's'}: ${stateText}${hostText ? `; hosts ${hostText}` : ''}`);
     }
