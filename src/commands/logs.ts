@@ -52,9 +52,12 @@ export async function logsCommand(options: LogsCommandOptions): Promise<number> 
         while (options.follow && !stop) {
           await Promise.race([sleep(followIntervalMs), options.interrupted]);
           if (stop) break;
-          const next = await client.tailLog(name, stream, offset, chunkBytes);
-          if (next.bytes) prefixer.push(Buffer.from(next.bytes, 'utf8'));
-          offset = next.offset;
+          const size = (await client.tailLog(name, stream, 0, 0)).offset;
+          if (size < offset) offset = 0; // rotated or truncated: start over from its beginning
+          if (size === offset) continue;
+          const fresh = await client.readLog(name, stream, offset, Math.min(size - offset, chunkBytes));
+          prefixer.push(Buffer.from(fresh, 'utf8'));
+          offset += Buffer.byteLength(fresh, 'utf8');
         }
         prefixer.flush();
       }));

@@ -84,7 +84,9 @@ export async function statusCommand(options: StatusCommandOptions): Promise<numb
       ])));
       const stateText = [...counts].sort(([a], [b]) => stateRank(a) - stateRank(b)).map(([state, n]) => `${n} ${state}`).join(', ') || 'none';
       const hostText = [summary.unreachable ? `${summary.unreachable} unreachable` : '', summary.failed ? `${summary.failed} failed` : ''].filter(Boolean).join(', ');
-      out.line(`${programs.length} program${programs.length === 1 ? '' : 's'} on ${summary.total} host${summary.total === 1 ? '' : 's'}: ${stateText}${hostText ? `; hosts ${hostText}` : ''}`);
+      const viaExec = outcomes.filter((o) => o.value?.[0]?.transport === 'exec').map((o) => o.host);
+      const pathText = viaExec.length ? `; supervisord reached through an exec relay on ${viaExec.join(', ')} (sshd refuses streamlocal forwarding)` : '';
+      out.line(`${programs.length} program${programs.length === 1 ? '' : 's'} on ${summary.total} host${summary.total === 1 ? '' : 's'}: ${stateText}${hostText ? `; hosts ${hostText}` : ''}${pathText}`);
     }
     if (summary.failed > 0) return ExitCode.hostFailed;
     if (notRunning.length > 0) return ExitCode.notRunning;

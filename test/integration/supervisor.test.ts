@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateEd25519 } from '../../src/ssh/keys.ts';
-import { convoy, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
+import { spawn } from 'node:child_process';
+import { convoy, convoyBin, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
@@ -113,6 +114,7 @@ describe('status, start, stop, restart, logs on 3 hosts', { skip }, () => {
     assert.deepEqual(rows.map((r) => [r.host, r.program, r.state, r.transport]), [
       ['s1', 'lone', 'RUNNING', 'streamlocal'], ['s3-restricted', 'lone', 'RUNNING', 'exec'],
     ]);
+    assert.match(run(inv, 'status', 's1,s3-restricted', 'lone').stdout, /exec relay on s3-restricted \(sshd refuses streamlocal forwarding\)$/m);
   });
 
   test('the non-root login drives supervisord through the socket group', () => {
@@ -183,6 +185,26 @@ describe('status, start, stop, restart, logs on 3 hosts', { skip }, () => {
     assert.equal(lines.length, 3);
     lines.forEach((line, i) => assert.match(line, new RegExp(`^s${i + 1} \\| started \\d+$`)));
   });
+});
+
+test('logs -f follows new lines until Ctrl-C, then exits 130', { skip }, async () => {
+  const fleet = startFleet({ hosts: 1, firstAddress: '127.0.5.40' });
+  try {
+    const setup = openssh(fleet, fleet.addresses[0]!, "printf '[program:ticker]\\ncommand=/bin/sh -c \"i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done\"\\nstdout_logfile=/var/log/supervisor/ticker.log\\n' > /etc/supervisor/conf.d/t.conf && supervisorctl update");
+    assert.equal(setup.code, 0, setup.stderr);
+    const child = spawn(process.execPath, [convoyBin, '-i', fleet.inventory, 'logs', 'all', 'ticker', '-n', '1', '-f'], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    await new Promise((r) => setTimeout(r, 2500));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 130);
+    const ticks = stdout.trim().split('\n').map((l) => Number(/^sandbox-1 \| tick (\d+)$/.exec(l)?.[1]));
+    assert.ok(ticks.length >= 5, stdout);
+    ticks.forEach((n, i) => assert.equal(n, ticks[0]! + i, `lines in order, none lost or repeated: ${stdout}`));
+  } finally {
+    fleet.down();
+  }
 });
 
 describe('convoy setup', { skip }, () => {
