@@ -68,6 +68,8 @@ export function matchesHost(patterns: string, name: string): boolean {
 }
 
 function globMatch(pattern: string, name: string): boolean {
+  // Most entries are plain names: compare them without building a regular expression per entry and host.
+  if (!/[*?]/.test(pattern)) return pattern.toLowerCase() === name.toLowerCase();
   const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
   return re.test(name);
 }
