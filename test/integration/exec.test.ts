@@ -1,5 +1,6 @@
 // `convoy exec` against real sshd hosts: concurrency, unreachable hosts, auth, host keys, jump hosts, sudo.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,10 +23,10 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
   after(() => fleet?.down());
 
   /** Runs convoy with an isolated HOME (no ~/.ssh of the machine) and the given inventory text. */
-  function exec(inventory: string, args: string[]) {
+  function exec(inventory: string, args: string[], env: NodeJS.ProcessEnv = {}) {
     const file = path.join(work, `inv-${Math.random().toString(36).slice(2)}.ini`);
     writeFileSync(file, inventory);
-    return convoy(['-i', file, ...args], { env: { HOME: home, SSH_AUTH_SOCK: '' } });
+    return convoy(['-i', file, ...args], { env: { HOME: home, SSH_AUTH_SOCK: '', ...env } });
   }
   const defaults = (knownHosts = fleet.knownHosts) => `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${knownHosts}\n\n`;
   const hostSections = () => fleet.addresses.map((a, i) => `[host:h${i + 1}]\naddress = ${a}\n`).join('\n');
@@ -130,6 +131,26 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
     const sudo = exec(inventory, ['exec', 'web', '--sudo', '--', 'id -un; echo "$HOME"']);
     assert.equal(sudo.code, 0, sudo.stderr);
     assert.equal((sudo.stdout.match(/\| root$/gm) ?? []).length, 3);
+  });
+
+  test('keys held by ssh-agent (SSH_AUTH_SOCK) are used when the inventory names none', () => {
+    const socket = path.join(work, 'agent.sock');
+    const agent = spawnSync('ssh-agent', ['-a', socket, '-s'], { encoding: 'utf8' });
+    assert.equal(agent.status, 0, agent.stderr);
+    const agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1]);
+    try {
+      const added = spawnSync('ssh-add', [fleet.keyFile], { env: { ...process.env, SSH_AUTH_SOCK: socket }, encoding: 'utf8' });
+      assert.equal(added.status, 0, added.stderr);
+      const inventory = `[defaults]\nuser = root\nknown_hosts = ${fleet.knownHosts}\n\n${hostSections()}`;
+      const withAgent = exec(inventory, ['exec', 'h1', '--', 'hostname'], { SSH_AUTH_SOCK: socket });
+      assert.equal(withAgent.code, 0, withAgent.stdout + withAgent.stderr);
+      assert.match(withAgent.stdout, /^h1 \| sandbox-1$/m);
+      const without = exec(inventory, ['exec', 'h1', '--', 'hostname']);
+      assert.equal(without.code, 4);
+      assert.match(without.stdout, /no key to offer/);
+    } finally {
+      process.kill(agentPid, 'SIGTERM');
+    }
   });
 
   test('a target that matches nothing is bad input (exit 2) and lists the groups', () => {
