@@ -1,9 +1,9 @@
 // `convoy setup` on one host: install, configure the socket group, start supervisord the host's way, verify.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConvoyError } from '../errors.ts';
 import type { ConnectionPool } from '../ssh/pool.ts';
 import type { SshTarget } from '../ssh/connect.ts';
-import { shellQuote, withSudo } from '../ssh/quote.ts';
+import { HostShell, RemoteStepError } from '../ssh/host-shell.ts';
+import { shellQuote } from '../ssh/quote.ts';
 import { SupervisorClient } from './client.ts';
 import { parseLayout } from './layout.ts';
 import type { SupervisorHost } from './open.ts';
@@ -23,12 +23,6 @@ export interface SetupResult {
   supervisorVersion: string;
 }
 
-/** A setup step that failed on the host: what was run and what it said. */
-export class SetupStepError extends ConvoyError {
-  constructor(host: string, step: string, detail: string) {
-    super(`${host}: ${step} failed: ${detail}`);
-  }
-}
 
 const startTimeoutMs = 15_000;
 
@@ -36,18 +30,12 @@ export async function setupHost(pool: ConnectionPool, host: SshTarget & Supervis
   let connection = await pool.get(host);
   const isRoot = host.user === 'root';
   const changes: string[] = [];
-  const privileged = async (step: string, command: string, stdin?: string): Promise<string> => {
-    if (!isRoot && !host.sudo) {
-      throw new SetupStepError(host.name, step, `needs root: log in as root or set sudo = true for ${host.name} in the inventory`);
-    }
-    const result = await connection.exec(isRoot ? command : withSudo(command), stdin === undefined ? {} : { stdin });
-    if (result.code !== 0) throw new SetupStepError(host.name, step, (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' / ') || `exit code ${result.code}`);
-    return result.stdout;
-  };
+  const shell = new HostShell(connection, host);
+  const privileged = (step: string, command: string, stdin?: string) => shell.runAsRoot(step, command, stdin === undefined ? {} : { stdin });
 
   let probe = parseProbe((await connection.exec(probeCommand(host.supervisorConf))).stdout);
   if (!probe.supervisord) {
-    if (!probe.packageManager) throw new SetupStepError(host.name, 'install', 'supervisord is not installed and the host has no apt-get, dnf or yum: install Supervisor, then run setup again');
+    if (!probe.packageManager) throw new RemoteStepError(host.name, 'install', undefined, 'supervisord is not installed and the host has no apt-get, dnf or yum: install Supervisor, then run setup again');
     await privileged(`install supervisor (${probe.packageManager})`, installCommand(probe.packageManager));
     changes.push(`installed supervisor (${probe.packageManager})`);
     probe = parseProbe((await connection.exec(probeCommand(host.supervisorConf))).stdout);
@@ -73,7 +61,7 @@ export async function setupHost(pool: ConnectionPool, host: SshTarget & Supervis
     }
   }
   const parsed = parseLayout(confPath, confText);
-  if (!parsed.ok) throw new SetupStepError(host.name, 'read supervisord.conf', parsed.problem);
+  if (!parsed.ok) throw new RemoteStepError(host.name, 'read supervisord.conf', undefined, parsed.problem);
   const layout = parsed.layout;
 
   const dir = shellQuote(layout.includeDir);
@@ -103,7 +91,7 @@ export async function setupHost(pool: ConnectionPool, host: SshTarget & Supervis
     await privileged(`start supervisord (${manager})`, startCommand(probe, confPath));
     const deadline = Date.now() + startTimeoutMs;
     while (!(await answers(asRoot()))) {
-      if (Date.now() > deadline) throw new SetupStepError(host.name, 'start supervisord', `its socket ${layout.socketPath} did not answer within ${startTimeoutMs / 1000}s (see /var/log/supervisor/supervisord.log)`);
+      if (Date.now() > deadline) throw new RemoteStepError(host.name, 'start supervisord', undefined, `its socket ${layout.socketPath} did not answer within ${startTimeoutMs / 1000}s (see /var/log/supervisor/supervisord.log)`);
       await sleep(200);
     }
     changes.push(`started supervisord (${manager === 'systemd' ? 'systemctl enable --now' : manager === 'init-script' ? probe.initScript : 'supervisord -c'})`);

@@ -1,0 +1,87 @@
+// The artifact on this machine: its content hash (the release's identity) and the one file to upload.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdtemp, readdir, readlink, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { create as createTar } from 'tar';
+import { UsageError } from '../errors.ts';
+import { shellQuote } from '../ssh/quote.ts';
+
+export type ArtifactKind = 'tar.gz' | 'tar' | 'file';
+
+export interface PreparedArtifact {
+  source: string;
+  kind: ArtifactKind;
+  /** The file to upload (for a directory: a tar built in a temp dir). */
+  localPath: string;
+  sha256: string;
+  bytes: number;
+  /** Name in the host's artifact cache: content-addressed, so a host that has it needs nothing. */
+  cacheName: string;
+  cleanup(): Promise<void>;
+}
+
+async function hashFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Every entry under `dir`, sorted, as relative POSIX paths (directories included, so empty ones survive). */
+async function walk(dir: string, prefix = ''): Promise<string[]> {
+  const entries = (await readdir(path.join(dir, prefix), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const out: string[] = [];
+  for (const e of entries) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    out.push(rel);
+    if (e.isDirectory()) out.push(...(await walk(dir, rel)));
+  }
+  return out;
+}
+
+/** A directory's identity: paths, modes, link targets and contents, not mtimes, so a rebuild of the same tree is the same release. */
+async function hashTree(dir: string, entries: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const rel of entries) {
+    const full = path.join(dir, rel);
+    const info = await lstat(full);
+    const what = info.isSymbolicLink() ? `link:${await readlink(full)}` : info.isDirectory() ? 'dir' : `file:${await hashFile(full)}`;
+    hash.update(`${rel}\0${(info.mode & 0o777).toString(8)}\0${what}\n`);
+  }
+  return hash.digest('hex');
+}
+
+export async function prepareArtifact(source: string): Promise<PreparedArtifact> {
+  let info;
+  try {
+    info = await stat(source);
+  } catch {
+    throw new UsageError(`artifact ${source} not found (build it first, or fix \`artifact\` in the task file)`);
+  }
+  if (info.isDirectory()) {
+    const entries = await walk(source);
+    const sha256 = await hashTree(source, entries);
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'convoy-artifact-'));
+    const localPath = path.join(tmp, `${sha256}.tar`);
+    await createTar({ cwd: source, file: localPath, portable: true, noDirRecurse: true }, entries.length > 0 ? entries : ['.']);
+    return {
+      source, kind: 'tar', localPath, sha256, bytes: (await stat(localPath)).size, cacheName: `${sha256}.tar`,
+      cleanup: () => rm(tmp, { recursive: true, force: true }),
+    };
+  }
+  const sha256 = await hashFile(source);
+  const base = path.basename(source);
+  const kind: ArtifactKind = /\.(tar\.gz|tgz)$/.test(base) ? 'tar.gz' : base.endsWith('.tar') ? 'tar' : 'file';
+  const cacheName = kind === 'file' ? `${sha256}-${base.replace(/[^A-Za-z0-9._-]/g, '_')}` : `${sha256}.${kind}`;
+  return { source, kind, localPath: source, sha256, bytes: info.size, cacheName, cleanup: async () => {} };
+}
+
+/** The shell command that puts a cached artifact's content into a release directory. */
+export function unpackCommand(kind: ArtifactKind, cachedFile: string, releaseDir: string, originalName: string): string {
+  const file = shellQuote(cachedFile);
+  const dir = shellQuote(releaseDir);
+  if (kind === 'tar.gz') return `tar -xzf ${file} -C ${dir}`;
+  if (kind === 'tar') return `tar -xf ${file} -C ${dir}`;
+  return `cp ${file} ${shellQuote(`${releaseDir}/${path.basename(originalName)}`)}`;
+}

@@ -1,0 +1,186 @@
+// One app across many hosts: stage everywhere first (nothing live changes), then switch; locks always released.
+import { createTwoFilesPatch } from 'diff';
+import type { HostOutcome } from '../orchestration/run-on-hosts.ts';
+import { runOnHosts } from '../orchestration/run-on-hosts.ts';
+import type { FleetHost } from '../orchestration/supervisor-run.ts';
+import { HostShell } from '../ssh/host-shell.ts';
+import type { ConnectionPool } from '../ssh/pool.ts';
+import { openSupervisor } from '../supervisor/open.ts';
+import type { PreparedArtifact } from './artifact.ts';
+import type { DeployAppSpec, HostPlan, StepReporter } from './host-deploy.ts';
+import { HostDeploy } from './host-deploy.ts';
+import type { LockOwner } from './lock.ts';
+import { describeOwner } from './lock.ts';
+
+export type DeployResultKind = 'deployed' | 'config updated' | 'unchanged' | 'failed' | 'rolled back' | 'skipped' | 'unreachable' | 'would change' | 'would not change';
+
+export interface HostDeployResult {
+  host: string;
+  app: string;
+  result: DeployResultKind;
+  /** The release the host runs now (or would run, in a dry run). */
+  release: string | undefined;
+  previousRelease: string | undefined;
+  uploadedBytes: number;
+  restarted: boolean;
+  pruned: string[];
+  durationMs: number;
+  error?: string;
+  /** Dry run only: what would change. */
+  dryRun?: { confDiff: string; programs: string[]; lockHeldBy?: string };
+}
+
+export interface DeployEvent {
+  host: string;
+  app: string;
+  step: string;
+  detail?: string | undefined;
+}
+
+export interface DeployAppOptions {
+  pool: ConnectionPool;
+  hosts: readonly FleetHost[];
+  appFor: (host: FleetHost) => DeployAppSpec;
+  renderConf: (host: FleetHost, release: string) => string;
+  artifact: PreparedArtifact;
+  owner: LockOwner;
+  now: Date;
+  forceUnlock: boolean;
+  /** Hosts that may fail staging (or be unreachable) before the deploy stops short of switching. */
+  maxFail: number;
+  concurrency: number;
+  onEvent?: (event: DeployEvent) => void;
+}
+
+interface Staged {
+  deploy: HostDeploy;
+  plan: HostPlan;
+  host: FleetHost;
+}
+
+function reporter(options: DeployAppOptions, host: FleetHost, app: string): StepReporter {
+  return (step, detail) => options.onEvent?.({ host: host.name, app, step, detail });
+}
+
+async function openHost(options: DeployAppOptions, host: FleetHost): Promise<HostDeploy> {
+  const connection = await options.pool.get(host);
+  const client = await openSupervisor(connection, host);
+  const app = options.appFor(host);
+  return new HostDeploy(new HostShell(connection, host), client, app, options.artifact, (release) => options.renderConf(host, release), reporter(options, host, app.name));
+}
+
+/** Releases the lock, over a new connection if the old one died (so that the next deploy is not blocked). */
+async function release(options: DeployAppOptions, staged: { deploy: HostDeploy; host: FleetHost }): Promise<string | undefined> {
+  if (!staged.deploy.holdsLock) return undefined;
+  try {
+    await staged.deploy.unlock(options.owner);
+    return undefined;
+  } catch {
+    try {
+      const connection = await options.pool.reconnect(staged.host);
+      await staged.deploy.unlock(options.owner, new HostShell(connection, staged.host));
+      return undefined;
+    } catch (error) {
+      return `the lock ${staged.deploy.paths.lockDir} is left on ${staged.host.name} (${(error as Error).message}); remove it with --force-unlock`;
+    }
+  }
+}
+
+export async function deployApp(options: DeployAppOptions): Promise<HostDeployResult[]> {
+  const started = new Map<string, number>(options.hosts.map((h) => [h.name, performance.now()]));
+  const appName = options.hosts[0] ? options.appFor(options.hosts[0]).name : '';
+  const base = (host: string): Omit<HostDeployResult, 'result'> => ({
+    host, app: appName, release: undefined, previousRelease: undefined, uploadedBytes: 0, restarted: false, pruned: [], durationMs: 0,
+  });
+  const opened = new Map<string, HostDeploy>();
+
+  // Stage: lock, read, upload what is missing, unpack. A host that fails here has nothing live changed.
+  const stage = await runOnHosts(options.hosts, { concurrency: options.concurrency }, async (host): Promise<{ value: Staged; ok: boolean }> => {
+    const deploy = await openHost(options, host);
+    opened.set(host.name, deploy);
+    options.onEvent?.({ host: host.name, app: appName, step: 'lock' });
+    await deploy.lock(options.owner, options.forceUnlock);
+    const plan = await deploy.inspect(options.now);
+    await deploy.stage(plan);
+    options.onEvent?.({ host: host.name, app: appName, step: 'staged', detail: plan.release });
+    return { value: { deploy, plan, host }, ok: true };
+  });
+  const results = new Map<string, HostDeployResult>();
+  const finish = (host: string, result: Partial<HostDeployResult> & { result: DeployResultKind }) => {
+    results.set(host, { ...base(host), ...result, durationMs: Math.round(performance.now() - (started.get(host) ?? 0)) });
+  };
+  const failedToStage = stage.outcomes.filter((o) => o.status !== 'ok');
+  for (const o of failedToStage) {
+    const deploy = opened.get(o.host);
+    const host = options.hosts.find((h) => h.name === o.host);
+    const lockNote = deploy && host ? await release(options, { deploy, host }) : undefined;
+    finish(o.host, { result: o.status === 'unreachable' ? 'unreachable' : 'failed', error: [o.error?.message, lockNote].filter(Boolean).join('; ') });
+  }
+  const staged = stage.outcomes.filter((o): o is HostOutcome<Staged> & { value: Staged } => o.status === 'ok' && o.value !== undefined).map((o) => o.value);
+
+  if (failedToStage.length > options.maxFail) {
+    for (const s of staged) {
+      const lockNote = await release(options, s);
+      finish(s.host.name, { result: 'skipped', release: s.plan.previousRelease, previousRelease: s.plan.previousRelease, error: ['not switched: staging failed on ' + failedToStage.map((o) => o.host).join(', '), lockNote].filter(Boolean).join('; ') });
+    }
+    return order(options, results);
+  }
+
+  // Switch: every staged host; a host whose new release does not come up goes back to its previous one.
+  await runOnHosts(staged.map((s) => ({ ...s, name: s.host.name })), { concurrency: options.concurrency }, async (s) => {
+    const { deploy, plan } = s;
+    const common = { previousRelease: plan.previousRelease, uploadedBytes: plan.uploadBytes };
+    try {
+      const outcome = await deploy.switch(plan);
+      const pruned = await deploy.prune(plan);
+      const kind: DeployResultKind = plan.releaseChanged ? 'deployed' : plan.confChanged ? 'config updated' : 'unchanged';
+      const lockNote = await release(options, s);
+      finish(s.host.name, { ...common, result: kind, release: plan.release, restarted: outcome.restarted, pruned, ...(lockNote ? { error: lockNote } : {}) });
+    } catch (error) {
+      const message = (error as Error).message;
+      let kind: DeployResultKind = 'failed';
+      let now: string | undefined = plan.release;
+      let revertNote = '';
+      if (plan.previousRelease !== undefined || plan.confChanged) {
+        try {
+          await deploy.revert(plan);
+          kind = 'rolled back';
+          now = plan.previousRelease;
+        } catch (revertError) {
+          revertNote = `; revert failed: ${(revertError as Error).message}`;
+        }
+      }
+      const lockNote = await release(options, s);
+      finish(s.host.name, { ...common, result: kind, release: now, restarted: true, error: `${message}${revertNote}${lockNote ? `; ${lockNote}` : ''}` });
+    }
+    return { value: null, ok: true };
+  });
+  return order(options, results);
+}
+
+function order(options: DeployAppOptions, results: Map<string, HostDeployResult>): HostDeployResult[] {
+  return options.hosts.map((h) => results.get(h.name)).filter((r): r is HostDeployResult => r !== undefined);
+}
+
+/** What a deploy would do on each host, read without taking locks or writing anything. */
+export async function planApp(options: DeployAppOptions): Promise<HostDeployResult[]> {
+  const { outcomes } = await runOnHosts(options.hosts, { concurrency: options.concurrency }, async (host) => {
+    const deploy = await openHost(options, host);
+    const plan = await deploy.inspect(options.now);
+    const group = (await deploy.client.getAllProcessInfo()).filter((p) => p.group === deploy.app.name).map((p) => (p.name === p.group ? p.name : `${p.group}:${p.name}`));
+    const changes = plan.releaseChanged || plan.confChanged;
+    const result: HostDeployResult = {
+      host: host.name, app: deploy.app.name, result: changes ? 'would change' : 'would not change', release: plan.release, previousRelease: plan.previousRelease,
+      uploadedBytes: plan.uploadBytes, restarted: changes, pruned: [], durationMs: 0,
+      dryRun: {
+        confDiff: plan.confChanged ? createTwoFilesPatch(deploy.paths.confPath, deploy.paths.confPath, plan.previousConf ?? '', plan.conf, 'on the host', 'this deploy') : '',
+        programs: changes ? (group.length > 0 ? group : [`${deploy.app.name}:* (new)`]) : [],
+        ...(plan.state.lockOwner ? { lockHeldBy: describeOwner(plan.state.lockOwner) } : {}),
+      },
+    };
+    return { value: result, ok: true };
+  });
+  return outcomes.map((o) => o.value ?? {
+    host: o.host, app: '', result: o.status === 'unreachable' ? 'unreachable' : 'failed', release: undefined, previousRelease: undefined, uploadedBytes: 0, restarted: false, pruned: [], durationMs: o.durationMs, error: o.error?.message ?? '',
+  });
+}

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { findReleaseWithHash, isReleaseId, previousRelease, releaseHash, releaseId, releasesToPrune } from '../../../src/deploy/releases.ts';
+
+const sha = '1a2b3c4d5e6f' + '0'.repeat(52);
+
+test('a release id is the UTC time then the artifact hash prefix; ids sort by time', () => {
+  assert.equal(releaseId(new Date('2026-11-25T20:49:03.123Z'), sha), '20261125T204903Z-1a2b3c4d');
+  assert.equal(isReleaseId('20261125T204903Z-1a2b3c4d'), true);
+  assert.equal(isReleaseId('20261125T204903Z-1a2b3c4d.partial'), false);
+  assert.equal(releaseHash('20261125T204903Z-1a2b3c4d'), '1a2b3c4d');
+});
+
+test('an existing release with the same content is found (newest first)', () => {
+  const entries = ['20261101T000000Z-1a2b3c4d', '20261102T000000Z-ffffffff', '20261103T000000Z-1a2b3c4d', '20261104T000000Z-1a2b3c4d.partial'];
+  assert.equal(findReleaseWithHash(entries, sha), '20261103T000000Z-1a2b3c4d');
+  assert.equal(findReleaseWithHash(entries, 'abcdef' + '0'.repeat(58)), undefined);
+});
+
+test('previous release is the one before current', () => {
+  const entries = ['20261101T000000Z-aaaaaaaa', '20261102T000000Z-bbbbbbbb', '20261103T000000Z-cccccccc'];
+  assert.equal(previousRelease(entries, '20261103T000000Z-cccccccc'), '20261102T000000Z-bbbbbbbb');
+  assert.equal(previousRelease(entries, '20261101T000000Z-aaaaaaaa'), undefined);
+  assert.equal(previousRelease(entries, undefined), '20261103T000000Z-cccccccc');
+});
+
+test('pruning keeps the newest N, current and protected ones, and removes interrupted stages', () => {
+  const entries = ['20261101T000000Z-aaaaaaaa', '20261102T000000Z-bbbbbbbb', '20261103T000000Z-cccccccc', '20261104T000000Z-dddddddd', '20261105T000000Z-eeeeeeee.partial'];
+  assert.deepEqual(releasesToPrune(entries, '20261104T000000Z-dddddddd', 2), ['20261101T000000Z-aaaaaaaa', '20261102T000000Z-bbbbbbbb', '20261105T000000Z-eeeeeeee.partial']);
+  assert.deepEqual(releasesToPrune(entries, '20261101T000000Z-aaaaaaaa', 1, ['20261102T000000Z-bbbbbbbb']), ['20261103T000000Z-cccccccc', '20261105T000000Z-eeeeeeee.partial']);
+  assert.deepEqual(releasesToPrune(['20261101T000000Z-aaaaaaaa'], '20261101T000000Z-aaaaaaaa', 5), []);
+});
