@@ -10,6 +10,7 @@ const rank = {
   commands: 5,
   deploy: 4,
   orchestration: 3,
+  tasks: 3,
   sandbox: 3,
   supervisor: 2,
   inventory: 2,

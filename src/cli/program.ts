@@ -17,8 +17,6 @@ export interface ProgramContext {
 }
 
 const notBuilt: readonly [name: string, args: string, summary: string, issue: number][] = [
-  ['deploy', '<target> [app...]', 'stage artifacts and .conf files on every host, then switch and restart', 5],
-  ['rollback', '<target> [app]', 'point `current` at the previous release and restart the app\'s programs', 5],
   ['run', '<task> [target]', 'run a custom task from tasks/', 5],
 ];
 
@@ -66,6 +64,35 @@ export function buildProgram(context: ProgramContext): Command {
     .action(async () => {
       const { checkCommand } = await import('../commands/hosts.ts');
       context.setExitCode(await checkCommand({ globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+    });
+
+  program
+    .command('deploy <target> [apps...]')
+    .description('stage the app\'s artifact and .conf on every host (nothing live changes), then switch and restart')
+    .option('--dry-run', 'show per host the release, bytes to upload, the .conf diff and what would restart; change nothing', false)
+    .option('--max-fail <n|n%>', 'hosts that may fail staging (or be unreachable) and the deploy still switches the others')
+    .option('--force-unlock', 'break a lock left by a dead deploy (the lock names its owner; never automatic)', false)
+    .addHelpText('after', '\nApps come from the task files (--tasks, default tasks/); none named = every app with hosts in the target.\n' +
+      'A redeploy of the same artifact and config uploads nothing and restarts nothing.\n\n' +
+      'Examples:\n  convoy deploy web\n  convoy deploy web monprog --dry-run\n  convoy deploy prod api --max-fail 10%')
+    .action(async (target: string, apps: string[], opts: { dryRun: boolean; maxFail?: string; forceUnlock: boolean }) => {
+      const { deployCommand } = await import('../commands/deploy.ts');
+      context.setExitCode(await deployCommand({
+        target, apps, ...opts, commandLine: ['convoy deploy', target, ...apps].join(' '), globals: globals(), cwd: context.cwd, env: context.env, output: output(),
+      }));
+    });
+
+  program
+    .command('rollback <target> [app]')
+    .description('point `current` back at the previous release (or --to <id>), restart, check health')
+    .option('--to <release>', 'the release id to go back to')
+    .option('--force-unlock', 'break a lock left by a dead deploy', false)
+    .addHelpText('after', '\nExamples:\n  convoy rollback web monprog\n  convoy rollback web monprog --to 20261125T204903Z-1a2b3c4d')
+    .action(async (target: string, app: string | undefined, opts: { to?: string; forceUnlock: boolean }) => {
+      const { rollbackCommand } = await import('../commands/deploy.ts');
+      context.setExitCode(await rollbackCommand({
+        target, app, ...opts, commandLine: ['convoy rollback', target, app ?? ''].join(' ').trim(), globals: globals(), cwd: context.cwd, env: context.env, output: output(),
+      }));
     });
 
   program

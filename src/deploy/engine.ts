@@ -3,7 +3,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { HostOutcome } from '../orchestration/run-on-hosts.ts';
 import { runOnHosts } from '../orchestration/run-on-hosts.ts';
 import type { FleetHost } from '../orchestration/supervisor-run.ts';
-import { HostShell } from '../ssh/host-shell.ts';
+import { HostShell, RemoteStepError } from '../ssh/host-shell.ts';
 import type { ConnectionPool } from '../ssh/pool.ts';
 import { openSupervisor } from '../supervisor/open.ts';
 import type { PreparedArtifact } from './artifact.ts';
@@ -11,6 +11,7 @@ import type { DeployAppSpec, HostPlan, StepReporter } from './host-deploy.ts';
 import { HostDeploy } from './host-deploy.ts';
 import type { LockOwner } from './lock.ts';
 import { describeOwner } from './lock.ts';
+import { isReleaseId, previousRelease } from './releases.ts';
 
 export type DeployResultKind = 'deployed' | 'config updated' | 'unchanged' | 'failed' | 'rolled back' | 'skipped' | 'unreachable' | 'would change' | 'would not change';
 
@@ -37,40 +38,44 @@ export interface DeployEvent {
   detail?: string | undefined;
 }
 
-export interface DeployAppOptions {
+/** What every per-app, per-host operation needs. */
+export interface HostOptions<H extends FleetHost = FleetHost> {
   pool: ConnectionPool;
-  hosts: readonly FleetHost[];
-  appFor: (host: FleetHost) => DeployAppSpec;
-  renderConf: (host: FleetHost, release: string) => string;
-  artifact: PreparedArtifact;
+  hosts: readonly H[];
+  appFor: (host: H) => DeployAppSpec;
+  renderConf: (host: H, release: string) => string;
   owner: LockOwner;
   now: Date;
   forceUnlock: boolean;
-  /** Hosts that may fail staging (or be unreachable) before the deploy stops short of switching. */
-  maxFail: number;
   concurrency: number;
   onEvent?: (event: DeployEvent) => void;
 }
 
-interface Staged {
-  deploy: HostDeploy;
-  plan: HostPlan;
-  host: FleetHost;
+export interface DeployAppOptions<H extends FleetHost = FleetHost> extends HostOptions<H> {
+  artifact: PreparedArtifact;
+  /** Hosts that may fail staging (or be unreachable) before the deploy stops short of switching. */
+  maxFail: number;
 }
 
-function reporter(options: DeployAppOptions, host: FleetHost, app: string): StepReporter {
+interface Staged<H> {
+  deploy: HostDeploy;
+  plan: HostPlan;
+  host: H;
+}
+
+function reporter<H extends FleetHost>(options: HostOptions<H>, host: H, app: string): StepReporter {
   return (step, detail) => options.onEvent?.({ host: host.name, app, step, detail });
 }
 
-async function openHost(options: DeployAppOptions, host: FleetHost): Promise<HostDeploy> {
+async function openHost<H extends FleetHost>(options: HostOptions<H>, host: H, artifact: PreparedArtifact | undefined): Promise<HostDeploy> {
   const connection = await options.pool.get(host);
   const client = await openSupervisor(connection, host);
   const app = options.appFor(host);
-  return new HostDeploy(new HostShell(connection, host), client, app, options.artifact, (release) => options.renderConf(host, release), reporter(options, host, app.name));
+  return new HostDeploy(new HostShell(connection, host), client, app, artifact, (release) => options.renderConf(host, release), reporter(options, host, app.name));
 }
 
 /** Releases the lock, over a new connection if the old one died (so that the next deploy is not blocked). */
-async function release(options: DeployAppOptions, staged: { deploy: HostDeploy; host: FleetHost }): Promise<string | undefined> {
+async function release<H extends FleetHost>(options: HostOptions<H>, staged: { deploy: HostDeploy; host: H }): Promise<string | undefined> {
   if (!staged.deploy.holdsLock) return undefined;
   try {
     await staged.deploy.unlock(options.owner);
@@ -86,7 +91,7 @@ async function release(options: DeployAppOptions, staged: { deploy: HostDeploy; 
   }
 }
 
-export async function deployApp(options: DeployAppOptions): Promise<HostDeployResult[]> {
+export async function deployApp<H extends FleetHost>(options: DeployAppOptions<H>): Promise<HostDeployResult[]> {
   const started = new Map<string, number>(options.hosts.map((h) => [h.name, performance.now()]));
   const appName = options.hosts[0] ? options.appFor(options.hosts[0]).name : '';
   const base = (host: string): Omit<HostDeployResult, 'result'> => ({
@@ -95,8 +100,8 @@ export async function deployApp(options: DeployAppOptions): Promise<HostDeployRe
   const opened = new Map<string, HostDeploy>();
 
   // Stage: lock, read, upload what is missing, unpack. A host that fails here has nothing live changed.
-  const stage = await runOnHosts(options.hosts, { concurrency: options.concurrency }, async (host): Promise<{ value: Staged; ok: boolean }> => {
-    const deploy = await openHost(options, host);
+  const stage = await runOnHosts(options.hosts, { concurrency: options.concurrency }, async (host): Promise<{ value: Staged<H>; ok: boolean }> => {
+    const deploy = await openHost(options, host, options.artifact);
     opened.set(host.name, deploy);
     options.onEvent?.({ host: host.name, app: appName, step: 'lock' });
     await deploy.lock(options.owner, options.forceUnlock);
@@ -116,7 +121,7 @@ export async function deployApp(options: DeployAppOptions): Promise<HostDeployRe
     const lockNote = deploy && host ? await release(options, { deploy, host }) : undefined;
     finish(o.host, { result: o.status === 'unreachable' ? 'unreachable' : 'failed', error: [o.error?.message, lockNote].filter(Boolean).join('; ') });
   }
-  const staged = stage.outcomes.filter((o): o is HostOutcome<Staged> & { value: Staged } => o.status === 'ok' && o.value !== undefined).map((o) => o.value);
+  const staged = stage.outcomes.filter((o): o is HostOutcome<Staged<H>> & { value: Staged<H> } => o.status === 'ok' && o.value !== undefined).map((o) => o.value);
 
   if (failedToStage.length > options.maxFail) {
     for (const s of staged) {
@@ -158,14 +163,14 @@ export async function deployApp(options: DeployAppOptions): Promise<HostDeployRe
   return order(options, results);
 }
 
-function order(options: DeployAppOptions, results: Map<string, HostDeployResult>): HostDeployResult[] {
+function order<H extends FleetHost>(options: HostOptions<H>, results: Map<string, HostDeployResult>): HostDeployResult[] {
   return options.hosts.map((h) => results.get(h.name)).filter((r): r is HostDeployResult => r !== undefined);
 }
 
 /** What a deploy would do on each host, read without taking locks or writing anything. */
-export async function planApp(options: DeployAppOptions): Promise<HostDeployResult[]> {
+export async function planApp<H extends FleetHost>(options: DeployAppOptions<H>): Promise<HostDeployResult[]> {
   const { outcomes } = await runOnHosts(options.hosts, { concurrency: options.concurrency }, async (host) => {
-    const deploy = await openHost(options, host);
+    const deploy = await openHost(options, host, options.artifact);
     const plan = await deploy.inspect(options.now);
     const group = (await deploy.client.getAllProcessInfo()).filter((p) => p.group === deploy.app.name).map((p) => (p.name === p.group ? p.name : `${p.group}:${p.name}`));
     const changes = plan.releaseChanged || plan.confChanged;
@@ -179,6 +184,45 @@ export async function planApp(options: DeployAppOptions): Promise<HostDeployResu
       },
     };
     return { value: result, ok: true };
+  });
+  return outcomes.map((o) => o.value ?? {
+    host: o.host, app: '', result: o.status === 'unreachable' ? 'unreachable' : 'failed', release: undefined, previousRelease: undefined, uploadedBytes: 0, restarted: false, pruned: [], durationMs: o.durationMs, error: o.error?.message ?? '',
+  });
+}
+
+export interface RollbackOptions<H extends FleetHost = FleetHost> extends HostOptions<H> {
+  /** A release id to go back to; default: the one before `current`. */
+  to?: string | undefined;
+}
+
+/** Points each host back at an earlier release, restarts, verifies; a host that fails returns to where it was. */
+export async function rollbackApp<H extends FleetHost>(options: RollbackOptions<H>): Promise<HostDeployResult[]> {
+  const { outcomes } = await runOnHosts(options.hosts, { concurrency: options.concurrency }, async (host): Promise<{ value: HostDeployResult; ok: boolean }> => {
+    const started = performance.now();
+    const deploy = await openHost(options, host, undefined);
+    const app = deploy.app.name;
+    await deploy.lock(options.owner, options.forceUnlock);
+    try {
+      const state = await deploy.readState();
+      const releases = state.entries.filter(isReleaseId).sort();
+      const target = options.to ?? previousRelease(releases, state.current);
+      if (target === undefined || !releases.includes(target)) {
+        const what = options.to ? `release ${options.to} is not on the host` : `no release before ${state.current ?? '(none)'}`;
+        throw new RemoteStepError(host.name, 'rollback', undefined, `${what}; releases there: ${releases.join(', ') || 'none'}`);
+      }
+      const plan = deploy.planFor(state, target);
+      const base = { host: host.name, app, previousRelease: state.current, uploadedBytes: 0, pruned: [] as string[] };
+      try {
+        const outcome = await deploy.switch(plan);
+        return { value: { ...base, result: plan.releaseChanged ? 'deployed' : 'unchanged', release: target, restarted: outcome.restarted, durationMs: Math.round(performance.now() - started) }, ok: true };
+      } catch (error) {
+        await deploy.revert(plan);
+        return { value: { ...base, result: 'rolled back', release: state.current, restarted: true, durationMs: Math.round(performance.now() - started), error: (error as Error).message }, ok: false };
+      }
+    } finally {
+      const note = await release(options, { deploy, host });
+      if (note) options.onEvent?.({ host: host.name, app, step: 'warning', detail: note });
+    }
   });
   return outcomes.map((o) => o.value ?? {
     host: o.host, app: '', result: o.status === 'unreachable' ? 'unreachable' : 'failed', release: undefined, previousRelease: undefined, uploadedBytes: 0, restarted: false, pruned: [], durationMs: o.durationMs, error: o.error?.message ?? '',

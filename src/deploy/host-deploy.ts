@@ -58,7 +58,7 @@ export class HostDeploy {
     private readonly shell: HostShell,
     readonly client: SupervisorClient,
     readonly app: DeployAppSpec,
-    private readonly artifact: PreparedArtifact,
+    private readonly artifact: PreparedArtifact | undefined,
     private readonly renderConf: (release: string) => string,
     private readonly report: StepReporter = () => {},
   ) {
@@ -71,23 +71,39 @@ export class HostDeploy {
 
   /** Reads the host's state and decides what this deploy does there; changes nothing. */
   async inspect(now: Date): Promise<HostPlan> {
-    const state = parseInspect(await this.shell.run('inspect', inspectCommand(this.paths, this.artifact.cacheName)));
-    const sha = this.artifact.sha256;
+    const artifact = this.requireArtifact();
+    const state = await this.readState();
+    const sha = artifact.sha256;
     const currentMatches = state.current !== undefined && sha.startsWith(releaseHash(state.current) ?? '-') && state.entries.includes(state.current);
     const existing = currentMatches ? state.current : findReleaseWithHash(state.entries, sha);
     const release = existing ?? releaseId(now, sha);
+    return this.planFor(state, release, existing !== undefined, existing !== undefined || state.artifactCached ? 0 : artifact.bytes);
+  }
+
+  /** The host's releases, current release, conf and lock, in one round trip. */
+  async readState(): Promise<RemoteState> {
+    return parseInspect(await this.shell.run('inspect', inspectCommand(this.paths, this.artifact?.cacheName ?? '')));
+  }
+
+  /** A plan that moves the host to an existing `release` (rollback). */
+  planFor(state: RemoteState, release: string, releaseExists = true, uploadBytes = 0): HostPlan {
     const conf = this.renderConf(release);
     return {
       release,
       previousRelease: state.current,
       releaseChanged: release !== state.current,
-      releaseExists: existing !== undefined,
-      uploadBytes: existing !== undefined || state.artifactCached ? 0 : this.artifact.bytes,
+      releaseExists,
+      uploadBytes,
       conf,
       previousConf: state.conf,
       confChanged: conf !== state.conf,
       state,
     };
+  }
+
+  private requireArtifact(): PreparedArtifact {
+    if (!this.artifact) throw new RemoteStepError(this.host, 'inspect', undefined, 'no artifact to deploy');
+    return this.artifact;
   }
 
   /** Takes the app's lock (creating the app root, as root when the login cannot). */
@@ -115,20 +131,21 @@ export class HostDeploy {
   /** Makes releases/<id> complete (upload only what the host lacks, unpack, afterUpload); nothing live changes. */
   async stage(plan: HostPlan): Promise<void> {
     if (plan.releaseExists) return;
+    const artifact = this.requireArtifact();
     const { cacheDir, releasesDir } = this.paths;
-    const cached = `${cacheDir}/${this.artifact.cacheName}`;
+    const cached = `${cacheDir}/${artifact.cacheName}`;
     if (plan.uploadBytes > 0) {
       this.report('upload', `${(plan.uploadBytes / 1e6).toFixed(1)} MB`);
       await this.shell.run('prepare upload', `mkdir -p ${shellQuote(cacheDir)} ${shellQuote(releasesDir)}`);
       const sftp = await this.shell.connection.sftp();
-      await fastPut(sftp, this.artifact.localPath, `${cached}.partial`, this.host);
+      await fastPut(sftp, artifact.localPath, `${cached}.partial`, this.host);
       const sum = (await this.shell.run('verify upload', `sha256sum ${shellQuote(`${cached}.partial`)}`)).split(' ')[0];
-      if (sum !== this.artifact.sha256) throw new RemoteStepError(this.host, 'verify upload', undefined, `sha256 ${sum} on the host, ${this.artifact.sha256} here`);
+      if (sum !== artifact.sha256) throw new RemoteStepError(this.host, 'verify upload', undefined, `sha256 ${sum} on the host, ${artifact.sha256} here`);
       await this.shell.run('store upload', `mv -f ${shellQuote(`${cached}.partial`)} ${shellQuote(cached)}`);
     }
     const partial = `${releasesDir}/${plan.release}.partial`;
     this.report('unpack', plan.release);
-    await this.shell.run('unpack', `set -e; mkdir -p ${shellQuote(releasesDir)}; rm -rf ${shellQuote(partial)}; mkdir ${shellQuote(partial)}; ${unpackCommand(this.artifact.kind, cached, partial, this.artifact.source)}`);
+    await this.shell.run('unpack', `set -e; mkdir -p ${shellQuote(releasesDir)}; rm -rf ${shellQuote(partial)}; mkdir ${shellQuote(partial)}; ${unpackCommand(artifact.kind, cached, partial, artifact.source)}`);
     if (this.app.hooks.afterUpload) {
       this.report('afterUpload', this.app.hooks.afterUpload);
       await this.shell.run('afterUpload hook', this.hook(this.app.hooks.afterUpload, partial, plan.release));

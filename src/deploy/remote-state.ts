@@ -41,11 +41,11 @@ export function inspectCommand(paths: AppPaths, cacheName: string): string {
   return [
     `link=$(readlink ${q(paths.current)} 2>/dev/null || true); echo "current=\${link##*/}"`,
     `if [ -d ${q(paths.releasesDir)} ]; then for d in ${q(paths.releasesDir)}/*; do [ -e "$d" ] && echo "entry=\${d##*/}"; done; fi`,
-    `if [ -f ${q(`${paths.cacheDir}/${cacheName}`)} ]; then echo artifact=1; fi`,
+    cacheName ? `if [ -f ${q(`${paths.cacheDir}/${cacheName}`)} ]; then echo artifact=1; fi` : '',
     `if [ -e ${q(paths.lockDir)} ]; then echo "lock=$(head -n 1 ${q(`${paths.lockDir}/owner`)} 2>/dev/null || echo unknown)"; fi`,
     `if [ -f ${q(paths.confPath)} ]; then echo ${confMarker}; cat ${q(paths.confPath)}; fi`,
     'exit 0',
-  ].join('\n');
+  ].filter(Boolean).join('\n');
 }
 
 export function parseInspect(stdout: string): RemoteState {

@@ -10,9 +10,9 @@ async function cli(...argv: string[]): Promise<{ code: number; stderr: string }>
 }
 
 test('a command not built yet says so and exits 2', async () => {
-  const r = await cli('deploy', 'web');
+  const r = await cli('run', 'migrate', 'web');
   assert.equal(r.code, 2);
-  assert.equal(r.stderr, 'convoy: convoy deploy is not built yet (planned in issue #5).\n');
+  assert.equal(r.stderr, 'convoy: convoy run is not built yet (planned in issue #5).\n');
 });
 
 test('a bad flag value names the flag, the value and what was expected; exit 2', async () => {

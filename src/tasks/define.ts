@@ -1,0 +1,148 @@
+// The task-file authoring API (`import { defineApp, defineTask } from 'convoy'`): types, and functions that only brand.
+import { appBrand, taskBrand } from './brand.ts';
+
+/** `'30s'`, `'1.5s'`, `'500ms'`, `'2m'`, `'1h'`, or a number of seconds. */
+export type Duration = string | number;
+
+export type StopSignal = 'TERM' | 'HUP' | 'INT' | 'QUIT' | 'KILL' | 'USR1' | 'USR2';
+
+// One `[program:x]` section; keys are Supervisor's own option names so its documentation applies as is.
+export interface ProgramSpec {
+  /** Templated with `{{…}}`; `%(process_num)02d` and Supervisor's other expansions are kept, any other `%` is literal. */
+  command: string;
+  numprocs?: number;
+  process_name?: string;
+  /** Templated; default `<root>/current`. */
+  directory?: string;
+  user?: string;
+  /** Values are templated. */
+  environment?: Record<string, string | number>;
+  autostart?: boolean;
+  autorestart?: boolean | 'unexpected';
+  startsecs?: number;
+  startretries?: number;
+  stopsignal?: StopSignal;
+  stopwaitsecs?: number;
+  stopasgroup?: boolean;
+  killasgroup?: boolean;
+  priority?: number;
+  exitcodes?: number[];
+  redirect_stderr?: boolean;
+  /** Templated; default `<logDir>/<program>.out.log`. */
+  stdout_logfile?: string;
+  /** Templated; default `<logDir>/<program>.err.log`. */
+  stderr_logfile?: string;
+  /** Octal, e.g. `'022'`. */
+  umask?: string;
+}
+
+// Exactly one of http, tcp or command; all three are templated.
+export interface HealthCheckSpec {
+  http?: string;
+  tcp?: string;
+  command?: string;
+  timeout?: Duration;
+  interval?: Duration;
+  retries?: number;
+}
+
+// Amounts are a number of hosts (`2`, `'2'`) or a share of the target (`'25%'`).
+export interface RollingSpec {
+  batch?: number | string;
+  canary?: number;
+  pause?: Duration;
+  maxFail?: number | string;
+}
+
+// Shell commands run on each host in the release directory; templated.
+export interface HooksSpec {
+  afterUpload?: string;
+  beforeSwitch?: string;
+  afterSwitch?: string;
+}
+
+export interface AppSpec {
+  /** Supervisor group name and the release root's name. */
+  name: string;
+  /** Default target. */
+  hosts?: string;
+  /** Absolute: holds releases/<id>/, current -> releases/<id>, shared/. */
+  root: string;
+  artifact?: string;
+  keepReleases?: number;
+  /** Absolute; default `<root>/shared/log`. */
+  logDir?: string;
+  programs?: Record<string, ProgramSpec>;
+  confFiles?: string[];
+  healthcheck?: HealthCheckSpec;
+  rolling?: RollingSpec;
+  hooks?: HooksSpec;
+}
+
+// The host a task runs on, as the inventory resolved it.
+export interface TaskHost {
+  name: string;
+  address: string;
+  user: string;
+  vars: Readonly<Record<string, string>>;
+}
+
+// A finished remote command: failure is judged by `code`, never by stderr.
+export interface TaskCommandResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+// One entry of supervisord's getAllProcessInfo.
+export interface TaskProcessInfo {
+  name: string;
+  group: string;
+  state: number;
+  statename: string;
+  pid: number;
+  description: string;
+}
+
+// The host's supervisord over XML-RPC; names are `group:program`.
+export interface TaskSupervisor {
+  call(method: string, ...params: unknown[]): Promise<unknown>;
+  getAllProcessInfo(): Promise<TaskProcessInfo[]>;
+  startProcess(name: string, wait?: boolean): Promise<boolean>;
+  stopProcess(name: string, wait?: boolean): Promise<boolean>;
+}
+
+// What a task's function receives, once per host; the runner fills it.
+export interface TaskContext {
+  host: TaskHost;
+  /** Resolves with the result whatever the exit code. */
+  run(command: string): Promise<TaskCommandResult>;
+  /** `run` as root through `sudo -n`. */
+  sudo(command: string): Promise<TaskCommandResult>;
+  put(local: string, remote: string): Promise<void>;
+  get(remote: string, local: string): Promise<void>;
+  supervisor: TaskSupervisor;
+  log(message: string): void;
+}
+
+export type TaskFunction = (ctx: TaskContext) => Promise<void> | void;
+
+export type AppDefinition = AppSpec & { readonly [appBrand]: true };
+
+export interface TaskDefinition {
+  readonly name: string;
+  readonly run: TaskFunction;
+  readonly [taskBrand]: true;
+}
+
+// Only brands a copy: checking happens when Convoy loads the file, so that every problem is reported at once.
+export function defineApp(spec: AppSpec): AppDefinition {
+  return Object.defineProperty({ ...spec }, appBrand, { value: true, enumerable: false }) as AppDefinition;
+}
+
+// Only brands: the name and function are checked when Convoy loads the file.
+export function defineTask(name: string, run: TaskFunction): TaskDefinition {
+  return Object.freeze({ name, run, [taskBrand]: true as const });
+}

@@ -1,0 +1,71 @@
+// An app after validation: defaults applied, durations in ms, programs in start order. Deploy code reads only this.
+import type { Amount } from './amount.ts';
+import type { HooksSpec, StopSignal } from './define.ts';
+
+// Supervisor's own default priority, used to order programs that do not set one.
+export const defaultPriority = 999;
+
+// Every option Convoy writes to the `[program:x]` section; templates (`{{…}}`) are still unrendered.
+export interface NormalisedProgram {
+  name: string;
+  command: string;
+  numprocs: number;
+  /** Given, or `%(program_name)s_%(process_num)02d` when numprocs > 1. */
+  process_name?: string;
+  directory: string;
+  user?: string;
+  /** Numbers as text, keys sorted (reordering the task file must not restart the group). */
+  environment: Record<string, string>;
+  autostart: boolean;
+  autorestart: boolean | 'unexpected';
+  startsecs: number;
+  startretries: number;
+  stopsignal: StopSignal;
+  stopwaitsecs: number;
+  stopasgroup: boolean;
+  killasgroup: boolean;
+  priority?: number;
+  exitcodes?: number[];
+  redirect_stderr: boolean;
+  stdout_logfile: string;
+  /** Absent when redirect_stderr is set. */
+  stderr_logfile?: string;
+  umask?: string;
+}
+
+export type HealthCheckKind = 'http' | 'tcp' | 'command';
+
+export interface NormalisedHealthCheck {
+  kind: HealthCheckKind;
+  /** The URL, `host:port` or shell command; templated. */
+  target: string;
+  /** How long the check may take to pass in all. */
+  timeoutMs: number;
+  /** Wait between attempts. */
+  intervalMs: number;
+  /** At most this many attempts; undefined = as many as fit in timeoutMs. */
+  retries?: number;
+}
+
+export interface NormalisedRolling {
+  batch: Amount;
+  /** Hosts switched alone, before the first batch. */
+  canary: number;
+  pauseMs: number;
+  maxFail: Amount;
+}
+
+export interface NormalisedApp {
+  name: string;
+  hosts?: string;
+  root: string;
+  artifact?: string;
+  keepReleases: number;
+  logDir: string;
+  /** Sorted by priority (unset = 999), then name. */
+  programs: NormalisedProgram[];
+  confFiles: string[];
+  healthcheck?: NormalisedHealthCheck;
+  rolling?: NormalisedRolling;
+  hooks: HooksSpec;
+}

@@ -1,0 +1,92 @@
+// Stage 1 and 2 for how a deploy proceeds: healthcheck, rolling and hooks.
+import type { Amount } from './amount.ts';
+import { amountHint, parseAmount } from './amount.ts';
+import type { HealthCheckSpec, HooksSpec, RollingSpec } from './define.ts';
+import { durationHint, parseDuration } from './duration.ts';
+import type { HealthCheckKind, NormalisedHealthCheck, NormalisedRolling } from './normalised.ts';
+import type { Checker, SpecString } from './shape.ts';
+import { describe, join } from './shape.ts';
+import { placeholderPattern } from './template-syntax.ts';
+
+const healthKeySet: Record<keyof HealthCheckSpec, true> = { http: true, tcp: true, command: true, timeout: true, interval: true, retries: true };
+const rollingKeySet: Record<keyof RollingSpec, true> = { batch: true, canary: true, pause: true, maxFail: true };
+const hookKeySet: Record<keyof HooksSpec, true> = { afterUpload: true, beforeSwitch: true, afterSwitch: true };
+const kinds: readonly HealthCheckKind[] = ['http', 'tcp', 'command'];
+
+// A duration in ms, or undefined (reported) when it is not one.
+export function duration(c: Checker, value: unknown, path: string): number | undefined {
+  const ms = parseDuration(value);
+  return ms ?? c.report(path, `${describe(value)} is not a duration (${durationHint})`);
+}
+
+// Placeholders stand for any value when checking the syntax: `http://{{address}}:{{port}}/` must pass.
+function withSampleValues(text: string): string {
+  return text.replace(placeholderPattern, '1');
+}
+
+export function validateHealthCheck(c: Checker, value: unknown, strings: SpecString[]): NormalisedHealthCheck | undefined {
+  const path = 'healthcheck';
+  const before = c.problems.length;
+  const spec = c.object(value, path, Object.keys(healthKeySet));
+  if (!spec) return undefined;
+  const given = kinds.filter((k) => spec[k] !== undefined);
+  if (given.length !== 1) {
+    const found = given.length === 0 ? 'none' : `both ${given.join(' and ')}`;
+    c.report(path, `expected exactly one of http, tcp or command, got ${found}`);
+  }
+  const kind = given[0];
+  const target = kind === undefined ? undefined : c.string(spec[kind], join(path, kind));
+  if (kind !== undefined && target !== undefined) {
+    strings.push({ path: join(path, kind), text: target, template: true, conf: false });
+    const sample = withSampleValues(target);
+    if (kind === 'http' && !(sample.startsWith('http://') && URL.canParse(sample) && !/\s/.test(sample))) {
+      c.report(join(path, kind), `'${target}' is not an http:// URL`);
+    }
+    if (kind === 'tcp' && !isHostPort(sample)) c.report(join(path, kind), `'${target}' is not host:port (e.g. '127.0.0.1:8080' or '{{address}}:{{port}}')`);
+  }
+  const timeoutMs = spec.timeout === undefined ? 30_000 : duration(c, spec.timeout, join(path, 'timeout'));
+  const intervalMs = spec.interval === undefined ? 1_000 : duration(c, spec.interval, join(path, 'interval'));
+  const retries = spec.retries === undefined ? undefined : c.integer(spec.retries, join(path, 'retries'), 1, 1000, 'an integer from 1 to 1000');
+  if (c.problems.length > before || kind === undefined || target === undefined || timeoutMs === undefined || intervalMs === undefined) return undefined;
+  return { kind, target, timeoutMs, intervalMs, ...(retries !== undefined ? { retries } : {}) };
+}
+
+// `host:port` or `[v6]:port`, port 1..65535.
+function isHostPort(text: string): boolean {
+  const match = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d+)$/.exec(text);
+  const port = Number(match?.[1]);
+  return match !== null && port >= 1 && port <= 65535;
+}
+
+export function validateRolling(c: Checker, value: unknown): NormalisedRolling | undefined {
+  const path = 'rolling';
+  const before = c.problems.length;
+  const spec = c.object(value, path, Object.keys(rollingKeySet));
+  if (!spec) return undefined;
+  const amount = (key: 'batch' | 'maxFail', fallback: Amount, min: number): Amount | undefined => {
+    if (spec[key] === undefined) return fallback;
+    const parsed = parseAmount(spec[key]);
+    if (parsed && parsed.value >= min) return parsed;
+    return c.report(join(path, key), `${describe(spec[key])} is not valid (${amountHint}${min > 0 ? ', more than 0' : ''})`);
+  };
+  const batch = amount('batch', { kind: 'count', value: 1 }, 1);
+  const maxFail = amount('maxFail', { kind: 'count', value: 0 }, 0);
+  const canary = spec.canary === undefined ? 0 : c.integer(spec.canary, join(path, 'canary'), 0, 1000, 'an integer from 0 to 1000');
+  const pauseMs = spec.pause === undefined ? 0 : duration(c, spec.pause, join(path, 'pause'));
+  if (c.problems.length > before || !batch || !maxFail || canary === undefined || pauseMs === undefined) return undefined;
+  return { batch, canary, pauseMs, maxFail };
+}
+
+export function validateHooks(c: Checker, value: unknown, strings: SpecString[]): HooksSpec {
+  const spec = c.object(value, 'hooks', Object.keys(hookKeySet));
+  const hooks: HooksSpec = {};
+  if (!spec) return hooks;
+  for (const key of Object.keys(hookKeySet) as (keyof HooksSpec)[]) {
+    if (spec[key] === undefined) continue;
+    const text = c.string(spec[key], join('hooks', key));
+    if (text === undefined) continue;
+    strings.push({ path: join('hooks', key), text, template: true, conf: false });
+    hooks[key] = text;
+  }
+  return hooks;
+}
