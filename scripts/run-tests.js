@@ -5,6 +5,7 @@
 // notice elsewhere, so that a laptop without them still gets a green unit run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -25,6 +26,16 @@ if (files.length === 0) {
   console.error(`no test files found for ${suites.join(' + ')}${filter ? ` matching '${filter}'` : ''}`);
   process.exit(1);
 }
+// Fleets left by an earlier run that was killed before its `after` hooks (test state dirs are named convoy-it-*).
+if (suites.includes('integration')) {
+  for (const entry of readdirSync(os.tmpdir()).filter((e) => e.startsWith('convoy-it-'))) {
+    const stateDir = path.join(os.tmpdir(), entry, 'sandbox');
+    if (!existsSync(path.join(stateDir, 'state.json'))) continue;
+    console.error(`run-tests: stopping a sandbox fleet left by an earlier run in ${stateDir}`);
+    spawnSync(process.execPath, [path.join(root, 'bin', 'convoy.js'), 'sandbox', 'down', '--state-dir', stateDir], { stdio: 'inherit' });
+  }
+}
+
 // One file at a time: integration files bring up sandbox fleets, and the machine has 2 cores.
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
   cwd: root,

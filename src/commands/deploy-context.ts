@@ -81,6 +81,7 @@ export function appSpecFor(app: NormalisedApp, host: HostConfig): DeployAppSpec 
     name: app.name,
     root: app.root,
     keepReleases: app.keepReleases,
+    logDir: renderTemplate(app.logDir, vars),
     hooks: { afterUpload: render(app.hooks.afterUpload), beforeSwitch: render(app.hooks.beforeSwitch), afterSwitch: render(app.hooks.afterSwitch) },
     healthcheck: hc && {
       http: hc.kind === 'http' ? render(hc.target) : undefined,

@@ -15,7 +15,10 @@ export interface PreparedArtifact {
   kind: ArtifactKind;
   /** The file to upload (for a directory: a tar built in a temp dir). */
   localPath: string;
+  /** The release's identity: the file's sha256, or for a directory a hash of its tree (not of the tar's bytes). */
   sha256: string;
+  /** sha256 of `localPath`, to verify the upload. */
+  fileSha256: string;
   bytes: number;
   /** Name in the host's artifact cache: content-addressed, so a host that has it needs nothing. */
   cacheName: string;
@@ -66,7 +69,7 @@ export async function prepareArtifact(source: string): Promise<PreparedArtifact>
     const localPath = path.join(tmp, `${sha256}.tar`);
     await createTar({ cwd: source, file: localPath, portable: true, noDirRecurse: true }, entries.length > 0 ? entries : ['.']);
     return {
-      source, kind: 'tar', localPath, sha256, bytes: (await stat(localPath)).size, cacheName: `${sha256}.tar`,
+      source, kind: 'tar', localPath, sha256, fileSha256: await hashFile(localPath), bytes: (await stat(localPath)).size, cacheName: `${sha256}.tar`,
       cleanup: () => rm(tmp, { recursive: true, force: true }),
     };
   }
@@ -74,7 +77,7 @@ export async function prepareArtifact(source: string): Promise<PreparedArtifact>
   const base = path.basename(source);
   const kind: ArtifactKind = /\.(tar\.gz|tgz)$/.test(base) ? 'tar.gz' : base.endsWith('.tar') ? 'tar' : 'file';
   const cacheName = kind === 'file' ? `${sha256}-${base.replace(/[^A-Za-z0-9._-]/g, '_')}` : `${sha256}.${kind}`;
-  return { source, kind, localPath: source, sha256, bytes: info.size, cacheName, cleanup: async () => {} };
+  return { source, kind, localPath: source, sha256, fileSha256: sha256, bytes: info.size, cacheName, cleanup: async () => {} };
 }
 
 /** The shell command that puts a cached artifact's content into a release directory. */

@@ -22,6 +22,8 @@ export interface DeployAppSpec {
   name: string;
   root: string;
   keepReleases: number;
+  /** Directories the programs need before supervisord reads the conf (their log directory). */
+  logDir: string;
   hooks: { afterUpload?: string | undefined; beforeSwitch?: string | undefined; afterSwitch?: string | undefined };
   healthcheck?: HealthCheck | undefined;
   /** How long programs may take to reach RUNNING (past startsecs) after a restart. */
@@ -116,6 +118,14 @@ export class HostDeploy {
     const out = await this.shell.run('lock', lockCommand(this.paths, owner, force));
     if (!out.startsWith('LOCKED')) throw new LockHeldError(this.host, this.app.name, out.split('\n')[1] ?? '');
     this.locked = true;
+    await this.ensureLogDir();
+  }
+
+  /** supervisord refuses a conf whose log directory does not exist (CANT_REREAD), for every app on the host. */
+  private async ensureLogDir(): Promise<void> {
+    const dir = shellQuote(this.app.logDir);
+    const made = await this.shell.connection.exec(`mkdir -p ${dir} 2>/dev/null; test -w ${dir}`);
+    if (made.code !== 0) await this.shell.runAsRoot(`create ${this.app.logDir}`, `mkdir -p ${dir} && chown ${shellQuote(this.shell.host.user)}: ${dir}`);
   }
 
   async unlock(owner: LockOwner, shell: HostShell = this.shell): Promise<void> {
@@ -138,9 +148,9 @@ export class HostDeploy {
       this.report('upload', `${(plan.uploadBytes / 1e6).toFixed(1)} MB`);
       await this.shell.run('prepare upload', `mkdir -p ${shellQuote(cacheDir)} ${shellQuote(releasesDir)}`);
       const sftp = await this.shell.connection.sftp();
-      await fastPut(sftp, artifact.localPath, `${cached}.partial`, this.host);
+      await this.shell.connection.guard(fastPut(sftp, artifact.localPath, `${cached}.partial`, this.host));
       const sum = (await this.shell.run('verify upload', `sha256sum ${shellQuote(`${cached}.partial`)}`)).split(' ')[0];
-      if (sum !== artifact.sha256) throw new RemoteStepError(this.host, 'verify upload', undefined, `sha256 ${sum} on the host, ${artifact.sha256} here`);
+      if (sum !== artifact.fileSha256) throw new RemoteStepError(this.host, 'verify upload', undefined, `sha256 ${sum} on the host, ${artifact.fileSha256} here`);
       await this.shell.run('store upload', `mv -f ${shellQuote(`${cached}.partial`)} ${shellQuote(cached)}`);
     }
     const partial = `${releasesDir}/${plan.release}.partial`;

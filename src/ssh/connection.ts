@@ -39,6 +39,14 @@ export class SshConnection {
     return this.closedError !== undefined;
   }
 
+  /**
+   * Settles with `work`, or rejects as soon as the connection is lost: some ssh2 operations (SFTP fastPut) never call
+   * back when the channel dies under them.
+   */
+  guard<T>(work: Promise<T>): Promise<T> {
+    return this.withChannel<T>((resolve, reject) => { work.then(resolve, reject); });
+  }
+
   /** Runs a shell command line; resolves with its result whatever its exit code, rejects only if the connection fails. */
   exec(command: string, options: ExecOptions = {}): Promise<CommandResult> {
     return this.sessions(() => this.execNow(command, options));

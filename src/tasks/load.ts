@@ -53,7 +53,7 @@ export async function loadTasks(dir: string, options: LoadOptions = {}): Promise
   for (const file of files) {
     let exports: Record<string, unknown>;
     try {
-      exports = (await tsx.import(pathToFileURL(path.resolve(file)).href, import.meta.url)) as Record<string, unknown>;
+      exports = moduleExports((await tsx.import(pathToFileURL(path.resolve(file)).href, import.meta.url)) as Record<string, unknown>);
     } catch (error) {
       problems.push(`${file}: cannot load: ${errorText(error)}`);
       continue;
@@ -78,6 +78,18 @@ async function listTaskFiles(dir: string, label: string): Promise<string[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new UsageError(`${label}: cannot read the tasks directory: ${errorText(error)}`, { cause: error });
   }
+}
+
+/**
+ * A task file in a project without `"type": "module"` is compiled as CommonJS; its ESM namespace then holds the real
+ * exports under `default` (`{ default: { default: app, migrate: task } }`), so those are unwrapped.
+ */
+function moduleExports(namespace: Record<string, unknown>): Record<string, unknown> {
+  const inner = namespace.default;
+  if (inner === null || typeof inner !== 'object' || isAppDefinition(inner) || isTaskDefinition(inner)) return namespace;
+  const wrapped = Object.entries(inner as Record<string, unknown>);
+  if (!wrapped.some(([, v]) => isAppDefinition(v) || isTaskDefinition(v))) return namespace;
+  return { ...Object.fromEntries(Object.entries(namespace).filter(([k]) => k !== 'default')), ...Object.fromEntries(wrapped) };
 }
 
 // Every branded export, `default` first; one value exported under two names counts once.

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -42,7 +43,14 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
     const r = deploy('--json', ...args);
     return { code: r.code, doc: JSON.parse(r.stdout || '{"results":[]}') as DeployJson, stderr: r.stderr, stdout: r.stdout };
   };
-  const version = async (address: string) => (await (await fetch(`http://${address}:${port}/`)).text()).trim();
+  // A new connection per request: a kept-alive one would still point at the process a deploy just replaced.
+  const version = (address: string) => new Promise<string>((resolve, reject) => {
+    http.get({ host: address, port, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => { body += c.toString(); });
+      res.on('end', () => resolve(body.trim()));
+    }).on('error', reject);
+  });
   const pids = (address: string, program: string) => openssh(fleet, address, `supervisorctl pid ${program}`).stdout.trim();
   const writeArtifact = (name: string, v: string) => {
     const dir = path.join(project, 'build', name);
@@ -177,7 +185,7 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
     writeFileSync(path.join(project, 'tasks', 'hello.ts'), helloTask());
   });
 
-  test('killing the SSH connection mid-upload leaves current and the programs untouched; the next deploy completes', async () => {
+  test('killing the SSH connection mid-upload leaves current and the programs untouched; the next deploy completes', { timeout: 180_000 }, async () => {
     const big = path.join(project, 'build', 'big');
     writeArtifact('big', '5');
     writeFileSync(path.join(big, 'ballast.bin'), Buffer.alloc(150 * 1024 * 1024, 7));

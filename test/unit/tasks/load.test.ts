@@ -209,3 +209,14 @@ test("a task file in this repo can import the API from 'convoy'", { skip: exists
     tasks: [['self-ref/app.mjs', 'hello', 'hello', 'function']],
   });
 });
+
+test('a project without "type": "module" (task files compiled as CommonJS): default and named exports are found', async () => {
+  const root = path.join(scratch, 'commonjs');
+  await mkdir(path.join(root, 'tasks'), { recursive: true });
+  await writeFile(path.join(root, 'package.json'), '{ "name": "legacy" }\n');
+  const definePath = path.join(repo, 'src/tasks/define.ts');
+  await writeFile(path.join(root, 'tasks', 'web.ts'), `import { defineApp, defineTask } from '${definePath}';\nexport default ${app('web')};\nexport const migrate = defineTask('migrate', async () => {});\n`);
+  const loaded = await loadTasks(path.join(root, 'tasks'));
+  assert.deepEqual(loaded.apps.map((a) => [a.spec.name, a.exportName]), [['web', 'default']]);
+  assert.deepEqual(loaded.tasks.map((t) => [t.name, t.exportName]), [['migrate', 'migrate']]);
+});
