@@ -27,9 +27,6 @@ export class UsageError extends ConvoyError {
   }
 }
 
-/** A command listed by DESIGN.md that this version does not implement yet. */
-export class NotBuiltError extends UsageError {}
-
 /** The local machine lacks something a command needs (root, a binary, a free address); nothing was started. */
 export class EnvironmentError extends UsageError {}
 

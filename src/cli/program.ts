@@ -1,6 +1,5 @@
 // The command line: flags and help only; each action lazy-imports one command function and passes typed options.
 import { Command, Option } from 'commander';
-import { NotBuiltError } from '../errors.ts';
 import { createOutput } from '../output/output.ts';
 import type { GlobalOptions } from '../commands/global-options.ts';
 import type { ControlAction } from '../supervisor/control.ts';
@@ -16,9 +15,6 @@ export interface ProgramContext {
   interrupted: Promise<void>;
 }
 
-const notBuilt: readonly [name: string, args: string, summary: string, issue: number][] = [
-  ['run', '<task> [target]', 'run a custom task from tasks/', 5],
-];
 
 export function buildProgram(context: ProgramContext): Command {
   const program = new Command('convoy')
@@ -37,16 +33,6 @@ export function buildProgram(context: ProgramContext): Command {
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const output = () => createOutput({ json: globals().json, colorFlag: globals().color, env: context.env });
 
-  for (const [name, args, summary, issue] of notBuilt) {
-    program
-      .command(`${name}${args ? ` ${args}` : ''}`)
-      .description(`${summary} [not built yet]`)
-      .allowUnknownOption(true)
-      .allowExcessArguments(true)
-      .action(() => {
-        throw new NotBuiltError(`convoy ${name} is not built yet (planned in issue #${issue}).`);
-      });
-  }
 
   program
     .command('hosts [target]')
@@ -93,6 +79,16 @@ export function buildProgram(context: ProgramContext): Command {
       context.setExitCode(await rollbackCommand({
         target, app, ...opts, commandLine: ['convoy rollback', target, app ?? ''].join(' ').trim(), globals: globals(), cwd: context.cwd, env: context.env, output: output(),
       }));
+    });
+
+  program
+    .command('run <task> [target]')
+    .description('run a custom task (defineTask in tasks/) on every host of the target at once')
+    .addHelpText('after', '\nThe task gets { host, run, sudo, put, get, supervisor, log } per host; `get` may put {{host}} in the local path.\n' +
+      'A task that throws fails its host; the others go on.\n\nExamples:\n  convoy run migrate db\n  convoy run collect-logs web')
+    .action(async (task: string, target: string | undefined) => {
+      const { runTaskCommand } = await import('../commands/run-task.ts');
+      context.setExitCode(await runTaskCommand({ task, target: target ?? 'all', globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
     });
 
   program

@@ -6,6 +6,7 @@ import { loadInventory, resolveTarget } from '../inventory/index.ts';
 import type { HostConfig } from '../inventory/types.ts';
 import type { Output } from '../output/output.ts';
 import { formatTable } from '../output/table.ts';
+import { loadTasks } from '../tasks/load.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 
 export interface HostsCommandOptions extends FleetContextOptions {
@@ -50,11 +51,20 @@ export interface CheckCommandOptions extends FleetContextOptions {
   output: Output;
 }
 
+/** Inventory, then every task file against the hosts each app would deploy to; problems exit 2 listing all. */
 export async function checkCommand(options: CheckCommandOptions): Promise<number> {
   const inventory = load(options);
   const file = path.relative(options.cwd, inventoryFile(options)) || inventoryFile(options);
-  const summary = { inventory: file, hosts: inventory.hosts.length, groups: inventory.groups.length, problems: [] as string[] };
+  const tasksDir = path.relative(options.cwd, path.resolve(options.cwd, options.globals.tasks)) || '.';
+  const tasks = await loadTasks(tasksDir, { hostsFor: (app) => resolveTarget(inventory, app.hosts ?? 'all') });
+  const summary = {
+    inventory: file, hosts: inventory.hosts.length, groups: inventory.groups.length,
+    tasks: tasksDir, apps: tasks.apps.map((a) => a.spec.name), customTasks: tasks.tasks.map((t) => t.name),
+  };
   if (options.output.jsonMode) options.output.json(summary);
-  else options.output.line(`${file}: ok (${summary.hosts} hosts, ${summary.groups} groups)`);
+  else {
+    options.output.line(`${file}: ok (${summary.hosts} hosts, ${summary.groups} groups)`);
+    options.output.line(`${tasksDir}/: ok (apps: ${summary.apps.join(', ') || 'none'}; tasks: ${summary.customTasks.join(', ') || 'none'})`);
+  }
   return ExitCode.ok;
 }

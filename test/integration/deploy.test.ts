@@ -219,6 +219,36 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
     for (const a of fleet.addresses) assert.equal(await version(a), '5');
   });
 
+  test('convoy run: a custom task on every host with run, put, get, supervisor and log; check lists apps and tasks', () => {
+    writeFileSync(path.join(project, 'build', 'note.txt'), 'hello from the laptop\n');
+    writeFileSync(path.join(project, 'tasks', 'ops.ts'), `import { defineTask } from 'convoy';
+export const stamp = defineTask('stamp', async ({ host, run, put, get, supervisor, log }) => {
+  await put('build/note.txt', '/srv/note.txt');
+  const r = await run('cat /srv/note.txt && hostname');
+  const programs = (await supervisor.getAllProcessInfo()).map((p) => p.group + ':' + p.name).sort();
+  log(\`\${host.name} said \${r.stdout.trim().split('\\n').join(' / ')}; programs \${programs.join(' ')}\`);
+  await get('/etc/hostname', 'got-{{host}}.txt');
+});
+export const boom = defineTask('boom', async ({ host }) => {
+  if (host.name === 'h2') throw new Error('h2 refuses');
+});
+`);
+    const r = deploy('run', 'stamp', 'web');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (let i = 1; i <= 3; i++) {
+      assert.match(r.stdout, new RegExp(`^h${i} \\| h${i} said hello from the laptop / sandbox-${i}; programs hello:web other:other$`, 'm'));
+      assert.equal(readFileSync(path.join(project, `got-h${i}.txt`), 'utf8'), `sandbox-${i}\n`);
+    }
+    const boom = deploy('run', 'boom', 'web');
+    assert.equal(boom.code, 1);
+    assert.match(boom.stdout, /^h2 ✗ failed: h2 refuses$/m);
+    assert.match(boom.stdout, /^3 hosts: 2 ok, 1 failed, 0 unreachable/m);
+    const check = deploy('check');
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(check.stdout, /tasks\/: ok \(apps: hello; tasks: boom, stamp\)/);
+    rmSync(path.join(project, 'tasks', 'ops.ts'));
+  });
+
   test('a bad task file exits 2 listing every problem, and no host sees a connection', () => {
     const accepted = () => fleet.addresses.map((_, i) => (readFileSync(path.join(fleet.stateDir, 'hosts', String(i + 1), 'sshd.log'), 'utf8').match(/Accepted publickey/g) ?? []).length);
     const before = accepted();

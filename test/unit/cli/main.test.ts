@@ -9,12 +9,6 @@ async function cli(...argv: string[]): Promise<{ code: number; stderr: string }>
   return { code, stderr };
 }
 
-test('a command not built yet says so and exits 2', async () => {
-  const r = await cli('run', 'migrate', 'web');
-  assert.equal(r.code, 2);
-  assert.equal(r.stderr, 'convoy: convoy run is not built yet (planned in issue #5).\n');
-});
-
 test('a bad flag value names the flag, the value and what was expected; exit 2', async () => {
   const r = await cli('sandbox', 'up', '--hosts', '0');
   assert.equal(r.code, 2);

@@ -1,0 +1,69 @@
+// `convoy run <task> [target]`: a custom task from tasks/, once per host, concurrently, with a context of helpers.
+import os from 'node:os';
+import path from 'node:path';
+import type { SFTPWrapper } from 'ssh2';
+import { UsageError } from '../errors.ts';
+import { loadInventory, resolveTarget } from '../inventory/index.ts';
+import type { Output } from '../output/output.ts';
+import { hostColor, paint } from '../output/colors.ts';
+import { exitCodeFor, formatSummary } from '../orchestration/run-on-hosts.ts';
+import { runOnSupervisors } from '../orchestration/supervisor-run.ts';
+import { withSudo } from '../ssh/quote.ts';
+import { loadTasks } from '../tasks/load.ts';
+import type { TaskContext } from '../tasks/define.ts';
+import type { FleetContextOptions } from './fleet-context.ts';
+import { createPool, defaultConcurrency } from './fleet-context.ts';
+
+export interface RunTaskOptions extends FleetContextOptions {
+  task: string;
+  target: string;
+  output: Output;
+}
+
+function sftpCall(run: (done: (error: Error | null | undefined) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
+}
+
+export async function runTaskCommand(options: RunTaskOptions): Promise<number> {
+  const inventory = loadInventory(path.resolve(options.cwd, options.globals.inventory), { homeDir: options.env.HOME ?? os.homedir() });
+  const hosts = resolveTarget(inventory, options.target);
+  const tasksDir = path.relative(options.cwd, path.resolve(options.cwd, options.globals.tasks)) || '.';
+  const { tasks } = await loadTasks(tasksDir);
+  const task = tasks.find((t) => t.name === options.task);
+  if (!task) throw new UsageError(`no task named '${options.task}' in ${tasksDir}/ (tasks: ${tasks.map((t) => t.name).join(', ') || 'none'})`);
+  const out = options.output;
+  const width = Math.max(...hosts.map((h) => h.name.length));
+  const pool = createPool(options);
+  try {
+    const { outcomes, summary } = await runOnSupervisors(pool, hosts, { concurrency: options.globals.concurrency ?? defaultConcurrency }, async (client, host) => {
+      const connection = await pool.get(host);
+      const prefix = `${paint(out.color, hostColor(hosts.indexOf(host)), host.name.padEnd(width))} | `;
+      const local = (file: string) => path.resolve(options.cwd, file.replaceAll('{{host}}', host.name));
+      const context: TaskContext = {
+        host: { name: host.name, address: host.address, user: host.user, vars: host.vars },
+        run: (command) => connection.exec(command),
+        sudo: (command) => connection.exec(host.user === 'root' ? command : withSudo(command)),
+        put: async (from, to) => {
+          const sftp: SFTPWrapper = await connection.sftp();
+          await connection.guard(sftpCall((done) => sftp.fastPut(local(from), to, done)));
+        },
+        get: async (from, to) => {
+          const sftp: SFTPWrapper = await connection.sftp();
+          await connection.guard(sftpCall((done) => sftp.fastGet(from, local(to), done)));
+        },
+        supervisor: client,
+        log: (message) => { if (!out.jsonMode) out.line(`${prefix}${message}`); },
+      };
+      await task.run(context);
+      return { value: null, ok: true };
+    });
+    if (out.jsonMode) out.json({ task: task.name, hosts: outcomes.map((o) => ({ host: o.host, status: o.status, durationMs: o.durationMs, ...(o.error ? { error: o.error.message } : {}) })), summary });
+    else {
+      for (const o of outcomes.filter((x) => x.status !== 'ok')) out.line(paint(out.color, 'red', `${o.host.padEnd(width)} ✗ ${o.status}: ${o.error?.message ?? ''}`));
+      out.line(formatSummary(summary));
+    }
+    return exitCodeFor(summary);
+  } finally {
+    await pool.closeAll();
+  }
+}
