@@ -2,7 +2,8 @@
 // Usage: npm run bench -- [--hosts 50] [--runs 5]
 // Each figure is the median wall time over the runs, measured in the same run on the same hosts.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -88,6 +89,32 @@ try {
     }
     results.push({ name: c.name, baselineName: c.baselineName, convoyMs: median(ours), baselineMs: median(theirs) });
   }
+  // Deploy of a 20 MB artifact: cold (a new release everywhere), then unchanged (nothing uploaded or restarted).
+  const project = path.join(work, 'project');
+  mkdirSync(path.join(project, 'tasks'), { recursive: true });
+  mkdirSync(path.join(project, 'node_modules'), { recursive: true });
+  symlinkSync(root, path.join(project, 'node_modules', 'convoy'));
+  const artifact = path.join(project, 'build', 'bench');
+  mkdirSync(artifact, { recursive: true });
+  writeFileSync(path.join(artifact, 'payload.bin'), randomBytes(20 * 1024 * 1024));
+  writeFileSync(path.join(project, 'tasks', 'bench.ts'), `import { defineApp } from 'convoy';
+export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/bench', keepReleases: 2,
+  programs: { idle: { command: '/bin/sleep 3600', startsecs: 1 } } });
+`);
+  const deployRuns = { cold: [] as number[], unchanged: [] as number[] };
+  for (let i = 0; i < Math.max(2, Math.min(runs, 3)); i++) {
+    writeFileSync(path.join(artifact, 'VERSION'), `${i}\n`);
+    for (const kind of ['cold', 'unchanged'] as const) {
+      const ms = await timed(async () => {
+        const code = await new Promise<number>((resolve) => {
+          const child = spawn(process.execPath, [convoyBin, '-i', state.inventoryFile, 'deploy', 'all', 'bench'], { cwd: project, stdio: 'ignore', env: { ...process.env, HOME: work, SSH_AUTH_SOCK: '' } });
+          child.on('close', (c) => resolve(c ?? 1));
+        });
+        if (code !== 0) throw new Error(`convoy deploy (${kind}) exited ${code}`);
+      });
+      deployRuns[kind].push(ms);
+    }
+  }
   const downStarted = performance.now();
   convoy(['sandbox', 'down', '--state-dir', stateDir]);
   const downMs = performance.now() - downStarted;
@@ -100,6 +127,8 @@ try {
   const header = ['case', 'convoy', 'baseline', 'baseline time', 'convoy faster by'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   for (const row of [header, ...rows]) console.log('  ' + row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+  console.log('');
+  console.log(`  deploy of a 20 MB artifact to ${hosts} hosts: cold ${(median(deployRuns.cold) / 1000).toFixed(2)} s (${((20 * hosts) / (median(deployRuns.cold) / 1000)).toFixed(0)} MB/s uploaded), unchanged ${(median(deployRuns.unchanged) / 1000).toFixed(2)} s`);
 } finally {
   convoy(['sandbox', 'down', '--state-dir', stateDir]);
   rmSync(work, { recursive: true, force: true });
