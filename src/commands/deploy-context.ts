@@ -1,4 +1,5 @@
 // What `deploy`, `rollback` and `check` share: the inventory, the target's hosts per app, and loaded, validated apps.
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError, ValidationError } from '../errors.ts';
@@ -9,6 +10,7 @@ import { loadTasks } from '../tasks/load.ts';
 import type { NormalisedApp } from '../tasks/normalised.ts';
 import { generateAppConf } from '../deploy/confgen.ts';
 import { renderTemplate } from '../deploy/templates.ts';
+import { escapePercent } from '../tasks/supervisor-values.ts';
 import type { DeployAppSpec } from '../deploy/host-deploy.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 
@@ -51,7 +53,7 @@ export async function loadDeployContext(options: FleetContextOptions, target: st
   for (const { app, hosts } of targets) {
     for (const host of hosts) {
       try {
-        renderConf(app.spec, host, 'RELEASE');
+        renderConf(app.spec, host, 'RELEASE', options.cwd);
         appSpecFor(app.spec, host);
       } catch (error) {
         problems.push(`${app.file}: app '${app.spec.name}' on ${host.name}: ${(error as Error).message}`);
@@ -66,8 +68,36 @@ export function templateVars(app: NormalisedApp, host: HostConfig, release: stri
   return { ...host.vars, host: host.name, address: host.address, user: host.user, app: app.name, root: app.root, release };
 }
 
-export function renderConf(app: NormalisedApp, host: HostConfig, release: string): string {
-  return generateAppConf(app, { host: { name: host.name, address: host.address, user: host.user, vars: host.vars }, release });
+const confFileCache = new Map<string, string>();
+
+function readConfFile(file: string): string {
+  let text = confFileCache.get(file);
+  if (text === undefined) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new UsageError(`confFiles: ${file} not found`);
+    }
+    confFileCache.set(file, text);
+  }
+  return text;
+}
+
+/**
+ * The app's .conf for one host: generated from `programs`, then each hand-written `confFiles` entry (paths relative to
+ * the project) with its `{{…}}` rendered and `%` in the inserted values escaped. Hand-written sections should belong
+ * to the app's group (`[group:<app>]` or `[program:<app>]`): only that group is applied.
+ */
+export function renderConf(app: NormalisedApp, host: HostConfig, release: string, project = process.cwd()): string {
+  const generated = app.programs.length > 0
+    ? generateAppConf(app, { host: { name: host.name, address: host.address, user: host.user, vars: host.vars }, release })
+    : '';
+  const vars = templateVars(app, host, release);
+  const handWritten = app.confFiles.map((file) => {
+    const text = readConfFile(path.resolve(project, file));
+    return `; from ${file}\n${renderTemplate(text, vars, { literal: (t) => t, value: (t) => escapePercent(t, { keepExpansions: false, passes: 1 }) })}`;
+  });
+  return [generated, ...handWritten].filter(Boolean).join('\n');
 }
 
 /** The app as one host runs it: hooks and health check rendered with that host's variables. */

@@ -91,7 +91,7 @@ export async function deployCommand(options: DeployCommandOptions): Promise<numb
         pool, hosts: t.hosts, owner, now: new Date(), forceUnlock: options.forceUnlock,
         concurrency: options.globals.concurrency ?? defaultConcurrency,
         appFor: (host: (typeof t.hosts)[number]) => appSpecFor(t.app.spec, host),
-        renderConf: (host: (typeof t.hosts)[number], release: string) => renderConf(t.app.spec, host, release),
+        renderConf: (host: (typeof t.hosts)[number], release: string) => renderConf(t.app.spec, host, release, options.cwd),
         onEvent: printProgress(options.output, width),
       };
       const artifact = artifacts[i];
@@ -127,7 +127,7 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
         pool, hosts: t.hosts, owner: newLockOwner(options.commandLine), now: new Date(), forceUnlock: options.forceUnlock, to: options.to,
         concurrency: options.globals.concurrency ?? defaultConcurrency,
         appFor: (host) => appSpecFor(t.app.spec, host),
-        renderConf: (host, release) => renderConf(t.app.spec, host, release),
+        renderConf: (host, release) => renderConf(t.app.spec, host, release, options.cwd),
         onEvent: printProgress(options.output, Math.max(...t.hosts.map((h) => h.name.length))),
       }));
     }
