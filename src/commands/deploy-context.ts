@@ -1,10 +1,9 @@
 // What `deploy`, `rollback` and `check` share: the inventory, the target's hosts per app, and loaded, validated apps.
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { UsageError, ValidationError } from '../errors.ts';
 import type { HostConfig, Inventory } from '../inventory/types.ts';
-import { loadInventory, resolveTarget } from '../inventory/index.ts';
+import { resolveTarget } from '../inventory/index.ts';
 import type { LoadedApp, LoadedTasks } from '../tasks/load.ts';
 import { loadTasks } from '../tasks/load.ts';
 import type { NormalisedApp } from '../tasks/normalised.ts';
@@ -13,6 +12,7 @@ import { renderTemplate } from '../deploy/templates.ts';
 import { escapePercent } from '../tasks/supervisor-values.ts';
 import type { DeployAppSpec } from '../deploy/host-deploy.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
+import { loadFleetInventory, tasksDirOf } from './fleet-context.ts';
 
 export interface AppTarget {
   app: LoadedApp;
@@ -34,10 +34,10 @@ function hostsOf(inventory: Inventory, targetHosts: readonly HostConfig[], app: 
 
 /** Loads and checks everything before any host is touched: bad input here exits 2 with every problem listed. */
 export async function loadDeployContext(options: FleetContextOptions, target: string, appNames: readonly string[]): Promise<DeployContext> {
-  const inventory = loadInventory(path.resolve(options.cwd, options.globals.inventory), { homeDir: options.env.HOME ?? os.homedir() });
+  const inventory = loadFleetInventory(options);
   const targetHosts = resolveTarget(inventory, target);
-  const tasksDir = path.relative(options.cwd, path.resolve(options.cwd, options.globals.tasks)) || '.';
-  const tasks = await loadTasks(tasksDir === '' ? '.' : tasksDir, { hostsFor: (app) => hostsOf(inventory, targetHosts, app) });
+  const tasksDir = tasksDirOf(options);
+  const tasks = await loadTasks(tasksDir, { hostsFor: (app) => hostsOf(inventory, targetHosts, app) });
   const known = tasks.apps.map((a) => a.spec.name);
   const unknown = appNames.filter((n) => !known.includes(n));
   if (unknown.length > 0) {

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { GlobalOptions } from './global-options.ts';
-import type { HostConfig } from '../inventory/types.ts';
+import type { HostConfig, Inventory } from '../inventory/types.ts';
 import { loadInventory, resolveTarget } from '../inventory/index.ts';
 import { ConnectionPool } from '../ssh/pool.ts';
 import { KnownHostsStore } from '../ssh/known-hosts-store.ts';
@@ -15,11 +15,24 @@ export interface FleetContextOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/** The inventory file as given (-i, $CONVOY_INVENTORY or the default), made absolute. */
+export function inventoryPath(options: FleetContextOptions): string {
+  return path.resolve(options.cwd, options.globals.inventory);
+}
+
+/** Loads and validates the inventory; `~` is the user's home. */
+export function loadFleetInventory(options: FleetContextOptions): Inventory {
+  return loadInventory(inventoryPath(options), { homeDir: options.env.HOME ?? os.homedir() });
+}
+
+/** The tasks directory (--tasks) relative to the project, as messages name it. */
+export function tasksDirOf(options: FleetContextOptions): string {
+  return path.relative(options.cwd, path.resolve(options.cwd, options.globals.tasks)) || '.';
+}
+
 /** Loads the inventory and resolves `target` (bad input throws before any connection). */
 export function targetHosts(options: FleetContextOptions, target: string): HostConfig[] {
-  const file = path.resolve(options.cwd, options.globals.inventory);
-  const inventory = loadInventory(file, { homeDir: options.env.HOME ?? os.homedir() });
-  return resolveTarget(inventory, target);
+  return resolveTarget(loadFleetInventory(options), target);
 }
 
 export function createPool(options: FleetContextOptions): ConnectionPool {

@@ -1,26 +1,19 @@
 // `convoy hosts [target]` and `convoy check`: read the inventory only, never connect.
-import os from 'node:os';
 import path from 'node:path';
 import { ExitCode } from '../errors.ts';
-import { loadInventory, resolveTarget } from '../inventory/index.ts';
+import { resolveTarget } from '../inventory/index.ts';
 import type { HostConfig } from '../inventory/types.ts';
 import type { Output } from '../output/output.ts';
 import { formatTable } from '../output/table.ts';
 import { loadTasks } from '../tasks/load.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
+import { inventoryPath, loadFleetInventory, tasksDirOf } from './fleet-context.ts';
 
 export interface HostsCommandOptions extends FleetContextOptions {
   target: string;
   output: Output;
 }
 
-function inventoryFile(options: FleetContextOptions): string {
-  return path.resolve(options.cwd, options.globals.inventory);
-}
-
-function load(options: FleetContextOptions) {
-  return loadInventory(inventoryFile(options), { homeDir: options.env.HOME ?? os.homedir() });
-}
 
 /** The jump chain as names, nearest first: `bastion` or `edge > bastion`. */
 function jumpChain(host: HostConfig): string[] {
@@ -30,7 +23,7 @@ function jumpChain(host: HostConfig): string[] {
 }
 
 export async function hostsCommand(options: HostsCommandOptions): Promise<number> {
-  const hosts = resolveTarget(load(options), options.target);
+  const hosts = resolveTarget(loadFleetInventory(options), options.target);
   const out = options.output;
   if (out.jsonMode) {
     out.json(hosts.map((h) => ({ ...h, jump: h.jump?.name ?? null, jumpChain: jumpChain(h) })));
@@ -53,9 +46,9 @@ export interface CheckCommandOptions extends FleetContextOptions {
 
 /** Inventory, then every task file against the hosts each app would deploy to; problems exit 2 listing all. */
 export async function checkCommand(options: CheckCommandOptions): Promise<number> {
-  const inventory = load(options);
-  const file = path.relative(options.cwd, inventoryFile(options)) || inventoryFile(options);
-  const tasksDir = path.relative(options.cwd, path.resolve(options.cwd, options.globals.tasks)) || '.';
+  const inventory = loadFleetInventory(options);
+  const file = path.relative(options.cwd, inventoryPath(options)) || inventoryPath(options);
+  const tasksDir = tasksDirOf(options);
   const tasks = await loadTasks(tasksDir, { hostsFor: (app) => resolveTarget(inventory, app.hosts ?? 'all') });
   const summary = {
     inventory: file, hosts: inventory.hosts.length, groups: inventory.groups.length,

@@ -1,9 +1,7 @@
 // `convoy run <task> [target]`: a custom task from tasks/, once per host, concurrently, with a context of helpers.
-import os from 'node:os';
 import path from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 import { UsageError } from '../errors.ts';
-import { loadInventory, resolveTarget } from '../inventory/index.ts';
 import type { Output } from '../output/output.ts';
 import { hostColor, paint } from '../output/colors.ts';
 import { exitCodeFor, formatSummary } from '../orchestration/run-on-hosts.ts';
@@ -12,7 +10,7 @@ import { withSudo } from '../ssh/quote.ts';
 import { loadTasks } from '../tasks/load.ts';
 import type { TaskContext } from '../tasks/define.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { createPool, defaultConcurrency } from './fleet-context.ts';
+import { createPool, defaultConcurrency, targetHosts, tasksDirOf } from './fleet-context.ts';
 
 export interface RunTaskOptions extends FleetContextOptions {
   task: string;
@@ -25,9 +23,8 @@ function sftpCall(run: (done: (error: Error | null | undefined) => void) => void
 }
 
 export async function runTaskCommand(options: RunTaskOptions): Promise<number> {
-  const inventory = loadInventory(path.resolve(options.cwd, options.globals.inventory), { homeDir: options.env.HOME ?? os.homedir() });
-  const hosts = resolveTarget(inventory, options.target);
-  const tasksDir = path.relative(options.cwd, path.resolve(options.cwd, options.globals.tasks)) || '.';
+  const hosts = targetHosts(options, options.target);
+  const tasksDir = tasksDirOf(options);
   const { tasks } = await loadTasks(tasksDir);
   const task = tasks.find((t) => t.name === options.task);
   if (!task) throw new UsageError(`no task named '${options.task}' in ${tasksDir}/ (tasks: ${tasks.map((t) => t.name).join(', ') || 'none'})`);
