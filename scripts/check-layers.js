@@ -6,12 +6,12 @@ import path from 'node:path';
 
 const src = path.resolve(import.meta.dirname, '..', 'src');
 const rank = {
-  cli: 6,
-  commands: 5,
-  deploy: 4,
-  orchestration: 3,
-  tasks: 3,
+  cli: 7,
+  commands: 6,
+  deploy: 5,
+  orchestration: 4,
   sandbox: 3,
+  tasks: 3,
   supervisor: 2,
   inventory: 2,
   output: 2,

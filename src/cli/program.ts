@@ -56,12 +56,15 @@ export function buildProgram(context: ProgramContext): Command {
     .command('deploy <target> [apps...]')
     .description('stage the app\'s artifact and .conf on every host (nothing live changes), then switch and restart')
     .option('--dry-run', 'show per host the release, bytes to upload, the .conf diff and what would restart; change nothing', false)
-    .option('--max-fail <n|n%>', 'hosts that may fail staging (or be unreachable) and the deploy still switches the others')
+    .option('--rolling <n|n%>', 'switch n (or n%) hosts at a time, each batch health-gated (default: the app\'s rolling, else all)')
+    .option('--canary <n>', 'hosts switched alone in a first batch', integerOption(0, 100_000))
+    .option('--pause <duration>', 'wait between batches, e.g. 10s')
+    .option('--max-fail <n|n%>', 'failed or unreachable hosts the whole deploy may absorb (default 0)')
     .option('--force-unlock', 'break a lock left by a dead deploy (the lock names its owner; never automatic)', false)
     .addHelpText('after', '\nApps come from the task files (--tasks, default tasks/); none named = every app with hosts in the target.\n' +
       'A redeploy of the same artifact and config uploads nothing and restarts nothing.\n\n' +
       'Examples:\n  convoy deploy web\n  convoy deploy web monprog --dry-run\n  convoy deploy prod api --max-fail 10%')
-    .action(async (target: string, apps: string[], opts: { dryRun: boolean; maxFail?: string; forceUnlock: boolean }) => {
+    .action(async (target: string, apps: string[], opts: { dryRun: boolean; maxFail?: string; forceUnlock: boolean; rolling?: string; canary?: number; pause?: string }) => {
       const { deployCommand } = await import('../commands/deploy.ts');
       context.setExitCode(await deployCommand({
         target, apps, ...opts, commandLine: ['convoy deploy', target, ...apps].join(' '), globals: globals(), cwd: context.cwd, env: context.env, output: output(),
@@ -122,10 +125,16 @@ export function buildProgram(context: ProgramContext): Command {
     program
       .command(`${action} <target> [programs...]`)
       .description(summary)
-      .addHelpText('after', `\nPrograms: group:name, group:* or an app (group) name; none = all.\nExit: 0 ok, 1 a host failed, 4 only unreachable hosts.\n\nExample:\n  ${example}`)
-      .action(async (target: string, programs: string[]) => {
+      .option('--rolling <n|n%>', 'hosts at a time (a batch must pass its health gate before the next starts)')
+      .option('--canary <n>', 'hosts in a first batch of their own', integerOption(0, 100_000))
+      .option('--pause <duration>', 'wait between batches, e.g. 10s')
+      .option('--max-fail <n|n%>', 'failed or unreachable hosts the whole run may absorb (default 0)')
+      .addHelpText('after', `\nPrograms: group:name, group:* or an app (group) name; none = all.\n` +
+        'A started program must still be RUNNING with the same PID a second later; an app\'s health check (tasks/) runs too.\n' +
+        `Exit: 0 ok, 1 a host failed (or was skipped), 4 only unreachable hosts.\n\nExamples:\n  ${example}\n  convoy ${action} web --rolling 25% --pause 5s`)
+      .action(async (target: string, programs: string[], opts: { rolling?: string; canary?: number; pause?: string; maxFail?: string }) => {
         const { controlCommand } = await import('../commands/control.ts');
-        context.setExitCode(await controlCommand({ action, target, programs, globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+        context.setExitCode(await controlCommand({ action, target, programs, ...opts, globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
       });
   }
 

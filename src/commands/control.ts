@@ -3,28 +3,80 @@ import type { Output } from '../output/output.ts';
 import { formatTable } from '../output/table.ts';
 import { paint } from '../output/colors.ts';
 import { exitCodeFor, formatSummary } from '../orchestration/run-on-hosts.ts';
-import { runOnSupervisors } from '../orchestration/supervisor-run.ts';
+import { failureBudget, planBatches, runRolling } from '../orchestration/rolling.ts';
+import { withSupervisor } from '../orchestration/supervisor-run.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.ts';
+import { healthCommand } from '../deploy/health.ts';
+import type { Amount } from '../tasks/amount.ts';
+import { parseAmount } from '../tasks/amount.ts';
+import { durationHint, parseDuration } from '../tasks/duration.ts';
+import { loadTasks } from '../tasks/load.ts';
+import type { NormalisedApp } from '../tasks/normalised.ts';
+import { appSpecFor } from './deploy-context.ts';
 import type { ControlAction, ProcessResult } from '../supervisor/control.ts';
 import { controlProcesses } from '../supervisor/control.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { createPool, defaultConcurrency, targetHosts } from './fleet-context.ts';
+import { createPool, defaultConcurrency, targetHosts, tasksDirOf } from './fleet-context.ts';
 
 export interface ControlCommandOptions extends FleetContextOptions {
   action: ControlAction;
   target: string;
   programs: readonly string[];
   output: Output;
+  /** `n` or `n%` hosts at a time; absent = every host at once. */
+  rolling?: string | undefined;
+  canary?: number | undefined;
+  pause?: string | undefined;
+  maxFail?: string | undefined;
+}
+
+/** After a start, programs must stay RUNNING with the same PIDs this long. */
+const settleMs = 1000;
+
+function amountOption(flag: string, text: string): Amount {
+  const amount = parseAmount(text);
+  if (!amount) throw new UsageError(`${flag}: '${text}' is not a number of hosts or a percentage (expected e.g. 3 or 25%)`);
+  return amount;
+}
+
+/** Health checks of the apps (from tasks/, when there are any) whose groups were started on a host. */
+async function appHealthChecks(options: ControlCommandOptions): Promise<Map<string, NormalisedApp>> {
+  if (options.action === 'stop' || !existsSync(path.resolve(options.cwd, options.globals.tasks))) return new Map();
+  const { apps } = await loadTasks(tasksDirOf(options));
+  return new Map(apps.filter((a) => a.spec.healthcheck).map((a) => [a.spec.name, a.spec]));
 }
 
 export async function controlCommand(options: ControlCommandOptions): Promise<number> {
   const hosts = targetHosts(options, options.target);
+  const batches = options.rolling ? planBatches(hosts, amountOption('--rolling', options.rolling), options.canary ?? 0) : [hosts];
+  const pauseMs = options.pause === undefined ? 0 : parseDuration(options.pause);
+  if (pauseMs === undefined) throw new UsageError(`--pause: '${options.pause}' is not a duration (${durationHint})`);
+  const maxFail = failureBudget(options.maxFail === undefined ? undefined : amountOption('--max-fail', options.maxFail), hosts.length);
+  const health = await appHealthChecks(options);
   const pool = createPool(options);
   const out = options.output;
   try {
-    const { outcomes, summary } = await runOnSupervisors(pool, hosts, { concurrency: options.globals.concurrency ?? defaultConcurrency }, async (client) => {
-      const results = await controlProcesses(client, options.action, options.programs);
+    const { outcomes, summary, stopReason } = await runRolling(batches, {
+      pauseMs, maxFail, concurrency: options.globals.concurrency ?? defaultConcurrency,
+      onBatch: (i, names) => { if (options.rolling && !out.jsonMode) out.line(`batch ${i + 1}/${batches.length}: ${names.join(', ')}`); },
+    }, withSupervisor(pool, async (client, host) => {
+      const results = await controlProcesses(client, options.action, options.programs, options.action === 'stop' ? 0 : settleMs);
+      for (const group of new Set(results.filter((r) => r.result !== 'failed').map((r) => r.program.split(':')[0] ?? ''))) {
+        const app = health.get(group);
+        const check = app && appSpecFor(app, host).healthcheck;
+        if (!check) continue;
+        const r = await (await pool.get(host)).exec(healthCommand(check));
+        if (r.code !== 0) {
+          for (const result of results.filter((x) => x.program.split(':')[0] === group)) {
+            Object.assign(result, { result: 'failed', error: `health check ${check.http ?? check.tcp ?? check.command} failed: ${r.stderr.trim().split('\n').pop() ?? ''}` });
+          }
+        }
+      }
       return { value: results, ok: results.every((r) => r.result !== 'failed' && r.result !== 'no such program') };
-    });
+    }));
+    if (stopReason === 'failures' && !out.jsonMode) out.line(paint(out.color, 'red', `stopped: more than ${maxFail} host${maxFail === 1 ? '' : 's'} failed (--max-fail ${maxFail}); later batches were not touched`));
     if (out.jsonMode) {
       out.json({ action: options.action, hosts: outcomes.map((o) => ({ host: o.host, status: o.status, durationMs: o.durationMs, results: o.value ?? [], ...(o.error ? { error: o.error.message } : {}) })), summary });
       return exitCodeFor(summary);
@@ -33,7 +85,7 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
     const details: string[] = [];
     for (const o of [...outcomes].sort((a, b) => a.host.localeCompare(b.host, 'en', { numeric: true }))) {
       if (!o.value) {
-        rows.push([o.host, '-', paint(out.color, 'red', o.status), '-', '-', o.error?.message ?? '']);
+        rows.push([o.host, '-', paint(out.color, o.status === 'skipped' ? 'yellow' : 'red', o.status), '-', '-', o.error?.message ?? (o.status === 'skipped' ? 'not touched (rollout stopped)' : '')]);
         continue;
       }
       for (const r of o.value) {

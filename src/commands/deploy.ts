@@ -8,7 +8,10 @@ import { prepareArtifact } from '../deploy/artifact.ts';
 import type { DeployEvent, HostDeployResult } from '../deploy/engine.ts';
 import { deployApp, planApp, rollbackApp } from '../deploy/engine.ts';
 import { newLockOwner } from '../deploy/lock.ts';
+import type { Amount } from '../tasks/amount.ts';
 import { parseAmount } from '../tasks/amount.ts';
+import { durationHint, parseDuration } from '../tasks/duration.ts';
+import { failureBudget } from '../orchestration/rolling.ts';
 import type { AppTarget } from './deploy-context.ts';
 import { appSpecFor, loadDeployContext, renderConf } from './deploy-context.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
@@ -20,6 +23,9 @@ export interface DeployCommandOptions extends FleetContextOptions {
   dryRun: boolean;
   forceUnlock: boolean;
   maxFail?: string | undefined;
+  rolling?: string | undefined;
+  canary?: number | undefined;
+  pause?: string | undefined;
   /** The command line, recorded in the lock so that a second deploy can say who holds it. */
   commandLine: string;
   output: Output;
@@ -29,11 +35,23 @@ const resultColors: Record<string, ColorName> = {
   deployed: 'green', 'config updated': 'green', unchanged: 'gray', 'would change': 'yellow', 'would not change': 'gray', skipped: 'yellow',
 };
 
-function maxFailCount(text: string | undefined, app: AppTarget): number {
-  const amount = text === undefined ? app.app.spec.rolling?.maxFail : parseAmount(text);
-  if (text !== undefined && amount === undefined) throw new UsageError(`--max-fail: '${text}' is not a number of hosts or a percentage (expected e.g. 1 or 10%)`);
-  if (!amount) return 0;
-  return amount.kind === 'count' ? amount.value : Math.floor((amount.value / 100) * app.hosts.length);
+function amountFlag(flag: string, text: string | undefined): Amount | undefined {
+  if (text === undefined) return undefined;
+  const amount = parseAmount(text);
+  if (!amount) throw new UsageError(`${flag}: '${text}' is not a number of hosts or a percentage (expected e.g. 1 or 10%)`);
+  return amount;
+}
+
+/** Flags win over the app's own `rolling`; neither = every host at once with no failure allowed. */
+function rolloutFor(options: DeployCommandOptions, app: AppTarget) {
+  const own = app.app.spec.rolling;
+  const batch = amountFlag('--rolling', options.rolling) ?? own?.batch;
+  const pauseMs = options.pause === undefined ? own?.pauseMs ?? 0 : parseDuration(options.pause);
+  if (pauseMs === undefined) throw new UsageError(`--pause: '${options.pause}' is not a duration (${durationHint})`);
+  return {
+    maxFail: failureBudget(amountFlag('--max-fail', options.maxFail) ?? own?.maxFail, app.hosts.length),
+    rolling: batch ? { batch, canary: options.canary ?? own?.canary ?? 0, pauseMs } : undefined,
+  };
 }
 
 function bytes(n: number): string {
@@ -42,7 +60,9 @@ function bytes(n: number): string {
 
 function printProgress(out: Output, width: number) {
   return (e: DeployEvent) => {
-    if (!out.jsonMode) out.line(`${paint(out.color, 'cyan', e.host.padEnd(width))}  ${e.app}: ${e.step}${e.detail ? ` ${e.detail}` : ''}`);
+    if (out.jsonMode) return;
+    if (e.host === '*') out.line(`${e.app}: ${e.step}: ${e.detail ?? ''}`);
+    else out.line(`${paint(out.color, 'cyan', e.host.padEnd(width))}  ${e.app}: ${e.step}${e.detail ? ` ${e.detail}` : ''}`);
   };
 }
 
@@ -76,7 +96,7 @@ function report(out: Output, results: HostDeployResult[], dryRun: boolean): numb
 
 export async function deployCommand(options: DeployCommandOptions): Promise<number> {
   const context = await loadDeployContext(options, options.target, options.apps);
-  const maxFails = context.targets.map((t) => maxFailCount(options.maxFail, t));
+  const rollouts = context.targets.map((t) => rolloutFor(options, t));
   const artifacts = await Promise.all(context.targets.map(async (t) => {
     if (!t.app.spec.artifact) throw new UsageError(`${t.app.file}: app '${t.app.spec.name}' has no artifact to deploy`);
     return prepareArtifact(t.app.spec.artifact);
@@ -96,7 +116,8 @@ export async function deployCommand(options: DeployCommandOptions): Promise<numb
       };
       const artifact = artifacts[i];
       if (!artifact) continue;
-      results.push(...(options.dryRun ? await planApp({ ...common, artifact, maxFail: 0 }) : await deployApp({ ...common, artifact, maxFail: maxFails[i] ?? 0 })));
+      const rollout = rollouts[i] ?? { maxFail: 0, rolling: undefined };
+      results.push(...(options.dryRun ? await planApp({ ...common, artifact, maxFail: 0 }) : await deployApp({ ...common, artifact, ...rollout })));
     }
   } finally {
     await pool.closeAll();

@@ -2,6 +2,8 @@
 import { createTwoFilesPatch } from 'diff';
 import type { HostOutcome } from '../orchestration/run-on-hosts.ts';
 import { runOnHosts } from '../orchestration/run-on-hosts.ts';
+import { planBatches, runRolling } from '../orchestration/rolling.ts';
+import type { Amount } from '../tasks/amount.ts';
 import type { FleetHost } from '../orchestration/supervisor-run.ts';
 import { HostShell, RemoteStepError } from '../ssh/host-shell.ts';
 import type { ConnectionPool } from '../ssh/pool.ts';
@@ -53,6 +55,8 @@ export interface HostOptions<H extends FleetHost = FleetHost> {
 
 export interface DeployAppOptions<H extends FleetHost = FleetHost> extends HostOptions<H> {
   artifact: PreparedArtifact;
+  /** Switch batch by batch (stage still happens everywhere first); absent = all staged hosts at once. */
+  rolling?: { batch: Amount; canary: number; pauseMs: number } | undefined;
   /** Hosts that may fail staging (or be unreachable) before the deploy stops short of switching. */
   maxFail: number;
 }
@@ -131,16 +135,43 @@ export async function deployApp<H extends FleetHost>(options: DeployAppOptions<H
     return order(options, results);
   }
 
-  // Switch: every staged host; a host whose new release does not come up goes back to its previous one.
-  await runOnHosts(staged.map((s) => ({ ...s, name: s.host.name })), { concurrency: options.concurrency }, async (s) => {
+  // Switch, batch by batch: a host whose new release does not come up goes back to its previous one; when the run's
+  // failure budget is spent, the rest of that batch goes back too and later batches are not touched.
+  const switched = new Map<string, Staged<H>>();
+  const batches = options.rolling ? planBatches(staged, options.rolling.batch, options.rolling.canary) : [staged];
+  const run = await runRolling(batches.map((b) => b.map((s) => ({ ...s, name: s.host.name }))), {
+    pauseMs: options.rolling?.pauseMs ?? 0,
+    maxFail: options.maxFail,
+    alreadyFailed: failedToStage.length,
+    concurrency: options.concurrency,
+    onBatch: (index, names) => { if (options.rolling) options.onEvent?.({ host: '*', app: appName, step: `batch ${index + 1}/${batches.length}`, detail: names.join(', ') }); },
+    afterBatch: async (outcomes, stopping) => {
+      for (const o of outcomes) {
+        const s = switched.get(o.host);
+        if (!s) continue;
+        if (stopping && o.status === 'ok' && results.get(o.host)?.result !== 'unchanged') {
+          try {
+            await s.deploy.revert(s.plan);
+            finish(o.host, { result: 'rolled back', release: s.plan.previousRelease, previousRelease: s.plan.previousRelease, uploadedBytes: s.plan.uploadBytes, restarted: true, error: 'its batch failed the health gate' });
+          } catch (error) {
+            finish(o.host, { result: 'failed', release: s.plan.release, previousRelease: s.plan.previousRelease, restarted: true, error: `its batch failed; revert failed: ${(error as Error).message}` });
+          }
+        }
+        const lockNote = await release(options, s);
+        const current = results.get(o.host);
+        if (lockNote && current) results.set(o.host, { ...current, error: [current.error, lockNote].filter(Boolean).join('; ') });
+      }
+    },
+  }, async (s) => {
     const { deploy, plan } = s;
+    switched.set(s.host.name, s);
     const common = { previousRelease: plan.previousRelease, uploadedBytes: plan.uploadBytes };
     try {
       const outcome = await deploy.switch(plan);
       const pruned = await deploy.prune(plan);
       const kind: DeployResultKind = plan.releaseChanged ? 'deployed' : plan.confChanged ? 'config updated' : 'unchanged';
-      const lockNote = await release(options, s);
-      finish(s.host.name, { ...common, result: kind, release: plan.release, restarted: outcome.restarted, pruned, ...(lockNote ? { error: lockNote } : {}) });
+      finish(s.host.name, { ...common, result: kind, release: plan.release, restarted: outcome.restarted, pruned });
+      return { value: null, ok: true };
     } catch (error) {
       const message = (error as Error).message;
       let kind: DeployResultKind = 'failed';
@@ -155,11 +186,16 @@ export async function deployApp<H extends FleetHost>(options: DeployAppOptions<H
           revertNote = `; revert failed: ${(revertError as Error).message}`;
         }
       }
-      const lockNote = await release(options, s);
-      finish(s.host.name, { ...common, result: kind, release: now, restarted: true, error: `${message}${revertNote}${lockNote ? `; ${lockNote}` : ''}` });
+      finish(s.host.name, { ...common, result: kind, release: now, restarted: true, error: `${message}${revertNote}` });
+      return { value: null, ok: false };
     }
-    return { value: null, ok: true };
   });
+  for (const o of run.outcomes.filter((x) => x.status === 'skipped')) {
+    const s = staged.find((x) => x.host.name === o.host);
+    if (!s) continue;
+    const lockNote = await release(options, s);
+    finish(o.host, { result: 'skipped', release: s.plan.previousRelease, previousRelease: s.plan.previousRelease, error: ['not touched: the rollout stopped', lockNote].filter(Boolean).join('; ') });
+  }
   return order(options, results);
 }
 

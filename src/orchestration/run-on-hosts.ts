@@ -3,7 +3,8 @@ import pLimit from 'p-limit';
 import { ExitCode } from '../errors.ts';
 import { SshError } from '../ssh/errors.ts';
 
-export type HostStatus = 'ok' | 'failed' | 'unreachable';
+/** `skipped`: never started, because a rolling run stopped before this host's batch. */
+export type HostStatus = 'ok' | 'failed' | 'unreachable' | 'skipped';
 
 export interface HostOutcome<T> {
   host: string;
@@ -18,6 +19,7 @@ export interface RunSummary {
   ok: number;
   failed: number;
   unreachable: number;
+  skipped: number;
   durationMs: number;
 }
 
@@ -59,16 +61,17 @@ export async function runOnHosts<H extends { name: string }, T>(
 
 export function summarize(outcomes: readonly HostOutcome<unknown>[], durationMs: number): RunSummary {
   const count = (status: HostStatus) => outcomes.filter((o) => o.status === status).length;
-  return { total: outcomes.length, ok: count('ok'), failed: count('failed'), unreachable: count('unreachable'), durationMs: Math.round(durationMs) };
+  return { total: outcomes.length, ok: count('ok'), failed: count('failed'), unreachable: count('unreachable'), skipped: count('skipped'), durationMs: Math.round(durationMs) };
 }
 
-/** DESIGN.md: 0 all ok; 4 when the only failures are unreachable hosts; 1 when any host failed. */
+/** DESIGN.md: 0 all ok; 4 when the only failures are unreachable hosts; 1 when any host failed or was skipped. */
 export function exitCodeFor(summary: RunSummary): number {
-  if (summary.failed > 0) return ExitCode.hostFailed;
+  if (summary.failed > 0 || summary.skipped > 0) return ExitCode.hostFailed;
   if (summary.unreachable > 0) return ExitCode.unreachable;
   return ExitCode.ok;
 }
 
 export function formatSummary(summary: RunSummary): string {
-  return `${summary.total} host${summary.total === 1 ? '' : 's'}: ${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable (${(summary.durationMs / 1000).toFixed(1)}s)`;
+  const skipped = summary.skipped > 0 ? `, ${summary.skipped} skipped` : '';
+  return `${summary.total} host${summary.total === 1 ? '' : 's'}: ${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable${skipped} (${(summary.durationMs / 1000).toFixed(1)}s)`;
 }

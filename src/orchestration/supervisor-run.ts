@@ -9,15 +9,19 @@ import { runOnHosts } from './run-on-hosts.ts';
 
 export type FleetHost = SshTarget & SupervisorHost;
 
+/** Per-host work that gets the host's supervisord client (over the host's one pooled connection). */
+export function withSupervisor<H extends FleetHost, T>(pool: ConnectionPool, work: (client: SupervisorClient, host: H) => Promise<Judged<T>>) {
+  return async (host: H): Promise<Judged<T>> => {
+    const connection = await pool.get(host);
+    return work(await openSupervisor(connection, host), host);
+  };
+}
+
 export function runOnSupervisors<H extends FleetHost, T>(
   pool: ConnectionPool,
   hosts: readonly H[],
   options: RunOptions,
   work: (client: SupervisorClient, host: H) => Promise<Judged<T>>,
 ) {
-  return runOnHosts(hosts, options, async (host) => {
-    const connection = await pool.get(host);
-    const client = await openSupervisor(connection, host);
-    return work(client, host);
-  });
+  return runOnHosts(hosts, options, withSupervisor(pool, work));
 }

@@ -1,5 +1,6 @@
 // start / stop / restart of selected processes on one host, whole groups through supervisord's group calls so that
 // its priority order holds; every process ends with a result, failures with the last lines of its log.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SupervisorClient } from './client.ts';
 import { SupervisorFault } from './faults.ts';
 import type { ProcessInfo } from './process-info.ts';
@@ -80,8 +81,9 @@ async function logTail(client: SupervisorClient, name: string): Promise<string[]
   return lines;
 }
 
-/** Applies `action` to the processes `patterns` select on this host; returns one result per process. */
-export async function controlProcesses(client: SupervisorClient, action: ControlAction, patterns: readonly string[]): Promise<ProcessResult[]> {
+/** Applies `action` to the processes `patterns` select on this host; returns one result per process. After a start,
+ * each started process must still be RUNNING with the same PID `settleMs` later (RUNNING alone is not health). */
+export async function controlProcesses(client: SupervisorClient, action: ControlAction, patterns: readonly string[], settleMs = 0): Promise<ProcessResult[]> {
   const all = await client.getAllProcessInfo();
   const { selected, unmatched } = selectProcesses(all, patterns);
   const errors = new Map<string, string>();
@@ -91,7 +93,18 @@ export async function controlProcesses(client: SupervisorClient, action: Control
     const toStart = action === 'restart' ? selected : selected.filter((p) => !wasActive.has(`${p.group}:${p.name}`) || p.statename === 'BACKOFF');
     await startAll(client, all, toStart.filter((p) => !errors.has(`${p.group}:${p.name}`)), errors);
   }
-  const after = new Map((await client.getAllProcessInfo()).map((p) => [`${p.group}:${p.name}`, p]));
+  let after = new Map((await client.getAllProcessInfo()).map((p) => [`${p.group}:${p.name}`, p]));
+  if (action !== 'stop' && settleMs > 0) {
+    await sleep(settleMs);
+    const later = new Map((await client.getAllProcessInfo()).map((p) => [`${p.group}:${p.name}`, p]));
+    for (const [key, p] of after) {
+      const now = later.get(key);
+      if (p.statename === 'RUNNING' && selected.some((s) => `${s.group}:${s.name}` === key) && (now?.statename !== 'RUNNING' || now.pid !== p.pid)) {
+        errors.set(key, `not stable: RUNNING (pid ${p.pid}), then ${now?.statename ?? 'gone'}${now?.statename === 'RUNNING' ? ` (pid ${now.pid})` : ''} within ${settleMs} ms`);
+      }
+    }
+    after = later;
+  }
   const results = await Promise.all(selected.map(async (p): Promise<ProcessResult> => {
     const key = `${p.group}:${p.name}`;
     const now = after.get(key) ?? p;

@@ -13,7 +13,7 @@ test('every host ends as a value: ok, failed (judged or thrown), unreachable (SS
     return { value: 0, ok: true };
   });
   assert.deepEqual(outcomes.map((o) => [o.host, o.status]), [['a', 'ok'], ['b', 'failed'], ['c', 'unreachable'], ['d', 'failed']]);
-  assert.deepEqual({ ...summary, durationMs: 0 }, { total: 4, ok: 1, failed: 2, unreachable: 1, durationMs: 0 });
+  assert.deepEqual({ ...summary, durationMs: 0 }, { total: 4, ok: 1, failed: 2, unreachable: 1, skipped: 0, durationMs: 0 });
   assert.equal(exitCodeFor(summary), 1);
 });
 
@@ -31,8 +31,9 @@ test('never more hosts at once than the concurrency', async () => {
 });
 
 test('exit codes: 0 all ok, 4 only unreachable, 1 any failure', () => {
-  assert.equal(exitCodeFor({ total: 2, ok: 2, failed: 0, unreachable: 0, durationMs: 1 }), 0);
-  assert.equal(exitCodeFor({ total: 2, ok: 1, failed: 0, unreachable: 1, durationMs: 1 }), 4);
-  assert.equal(exitCodeFor({ total: 3, ok: 1, failed: 1, unreachable: 1, durationMs: 1 }), 1);
-  assert.equal(formatSummary({ total: 3, ok: 1, failed: 1, unreachable: 1, durationMs: 1234 }), '3 hosts: 1 ok, 1 failed, 1 unreachable (1.2s)');
+  assert.equal(exitCodeFor({ total: 2, ok: 2, failed: 0, unreachable: 0, skipped: 0, durationMs: 1 }), 0);
+  assert.equal(exitCodeFor({ total: 2, ok: 1, failed: 0, unreachable: 1, skipped: 0, durationMs: 1 }), 4);
+  assert.equal(exitCodeFor({ total: 3, ok: 1, failed: 1, unreachable: 1, skipped: 0, durationMs: 1 }), 1);
+  assert.equal(exitCodeFor({ total: 3, ok: 2, failed: 0, unreachable: 0, skipped: 1, durationMs: 1 }), 1);
+  assert.equal(formatSummary({ total: 3, ok: 1, failed: 1, unreachable: 1, skipped: 0, durationMs: 1234 }), '3 hosts: 1 ok, 1 failed, 1 unreachable (1.2s)');
 });

@@ -1,0 +1,76 @@
+// Rolling runs: hosts in batches (an optional canary batch first), a pause between batches, and one failure budget
+// for the whole run. Pure scheduling: what runs on a host is the caller's.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Amount } from '../tasks/amount.ts';
+import type { HostOutcome, Judged, RunSummary } from './run-on-hosts.ts';
+import { runOnHosts, summarize } from './run-on-hosts.ts';
+
+/** A share of `total`, rounded up and at least 1 (a batch of 0 hosts would never finish). */
+export function batchSize(amount: Amount, total: number): number {
+  const n = amount.kind === 'count' ? amount.value : Math.ceil((amount.value / 100) * total);
+  return Math.max(1, Math.min(total, n));
+}
+
+/** How many hosts may fail in the whole run: a count, or a share of `total` rounded down. */
+export function failureBudget(amount: Amount | undefined, total: number): number {
+  if (!amount) return 0;
+  return amount.kind === 'count' ? amount.value : Math.floor((amount.value / 100) * total);
+}
+
+/** Batches in host order: `canary` hosts alone first, then batches of `batch`. */
+export function planBatches<H>(hosts: readonly H[], batch: Amount, canary = 0): H[][] {
+  const batches: H[][] = [];
+  const first = Math.min(canary, hosts.length);
+  if (first > 0) batches.push(hosts.slice(0, first));
+  const size = batchSize(batch, hosts.length);
+  for (let i = first; i < hosts.length; i += size) batches.push(hosts.slice(i, i + size));
+  return batches;
+}
+
+export interface RollingOptions {
+  pauseMs: number;
+  /** Failures (failed or unreachable hosts) the run may absorb; one more stops it. */
+  maxFail: number;
+  /** Failures already spent before the first batch (e.g. hosts that could not stage). */
+  alreadyFailed?: number;
+  concurrency: number;
+  onBatch?: (index: number, hosts: readonly string[]) => void;
+  /** Runs after each batch, told whether the run stops there (to undo that batch, say). */
+  afterBatch?: (outcomes: readonly HostOutcome<unknown>[], stopping: boolean) => Promise<void>;
+  /** Ends the run before the next batch (Ctrl-C): in-flight hosts finish, later ones are skipped. */
+  stopRequested?: () => boolean;
+  wait?: (ms: number) => Promise<unknown>;
+}
+
+export interface RollingResult<T> {
+  outcomes: HostOutcome<T>[];
+  summary: RunSummary;
+  /** Index of the batch after which the run stopped, if it stopped early. */
+  stoppedAfterBatch?: number;
+  stopReason?: 'failures' | 'interrupted';
+}
+
+export async function runRolling<H extends { name: string }, T>(
+  batches: readonly (readonly H[])[],
+  options: RollingOptions,
+  work: (host: H) => Promise<Judged<T>>,
+): Promise<RollingResult<T>> {
+  const started = performance.now();
+  const outcomes: HostOutcome<T>[] = [];
+  let failures = options.alreadyFailed ?? 0;
+  const wait = options.wait ?? ((ms: number) => sleep(ms));
+  for (const [index, batch] of batches.entries()) {
+    const stop = options.stopRequested?.() ? 'interrupted' : failures > options.maxFail ? 'failures' : undefined;
+    if (stop) {
+      for (const host of batches.slice(index).flat()) outcomes.push({ host: host.name, status: 'skipped', durationMs: 0 });
+      return { outcomes, summary: summarize(outcomes, performance.now() - started), stoppedAfterBatch: index - 1, stopReason: stop };
+    }
+    if (index > 0 && options.pauseMs > 0) await wait(options.pauseMs);
+    options.onBatch?.(index, batch.map((h) => h.name));
+    const { outcomes: batchOutcomes } = await runOnHosts(batch, { concurrency: options.concurrency }, work);
+    outcomes.push(...batchOutcomes);
+    failures += batchOutcomes.filter((o) => o.status !== 'ok').length;
+    await options.afterBatch?.(batchOutcomes, failures > options.maxFail && index < batches.length - 1);
+  }
+  return { outcomes, summary: summarize(outcomes, performance.now() - started) };
+}
