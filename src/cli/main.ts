@@ -3,10 +3,13 @@ import { CommanderError } from 'commander';
 import type { Command } from 'commander';
 import { ConvoyError, ExitCode } from '../errors.ts';
 import { buildProgram } from './program.ts';
+import type { InterruptHandler } from './interrupt.ts';
+import { listenForInterrupts } from './interrupt.ts';
+import type { Interruption } from '../commands/interruption.ts';
 
 export interface RunOptions {
-  /** Resolves when the user interrupts; default: the process's first SIGINT. */
-  interrupted?: Promise<void>;
+  /** Default: the process's SIGINTs (first: stop starting work; second: exit at once). */
+  interruption?: Interruption;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   stderr?: (text: string) => void;
@@ -16,12 +19,13 @@ export interface RunOptions {
 export async function run(argv: readonly string[], options: RunOptions = {}): Promise<number> {
   const writeErr = options.stderr ?? ((text: string) => process.stderr.write(text));
   let exitCode: number = ExitCode.ok;
+  let signals: InterruptHandler | undefined;
   const program = buildProgram({
     cwd: options.cwd ?? process.cwd(),
     env: options.env ?? process.env,
     setExitCode: (code) => { exitCode = code; },
     stderr: writeErr,
-    interrupted: options.interrupted ?? new Promise<void>((resolve) => process.once('SIGINT', () => resolve())),
+    interruption: options.interruption ?? (signals ??= listenForInterrupts(writeErr)),
   });
   program.exitOverride();
   program.configureOutput({ writeErr });
@@ -31,6 +35,8 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     return exitCode;
   } catch (error) {
     return reportError(error, writeErr);
+  } finally {
+    signals?.dispose();
   }
 }
 

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { createOutput } from '../output/output.ts';
 import type { GlobalOptions } from '../commands/global-options.ts';
+import type { Interruption } from '../commands/interruption.ts';
 import type { ControlAction } from '../supervisor/control.ts';
 import { integerOption } from './options.ts';
 
@@ -11,8 +12,8 @@ export interface ProgramContext {
   /** The exit code of the command that ran (set by its action). */
   setExitCode(code: number): void;
   stderr(text: string): void;
-  /** Resolves on the first Ctrl-C (SIGINT). */
-  interrupted: Promise<void>;
+  /** Ctrl-C, as the command sees it. */
+  readonly interruption: Interruption;
 }
 
 
@@ -67,7 +68,7 @@ export function buildProgram(context: ProgramContext): Command {
     .action(async (target: string, apps: string[], opts: { dryRun: boolean; maxFail?: string; forceUnlock: boolean; rolling?: string; canary?: number; pause?: string }) => {
       const { deployCommand } = await import('../commands/deploy.ts');
       context.setExitCode(await deployCommand({
-        target, apps, ...opts, commandLine: ['convoy deploy', target, ...apps].join(' '), globals: globals(), cwd: context.cwd, env: context.env, output: output(),
+        target, apps, ...opts, interruption: context.interruption, commandLine: ['convoy deploy', target, ...apps].join(' '), globals: globals(), cwd: context.cwd, env: context.env, output: output(),
       }));
     });
 
@@ -134,7 +135,7 @@ export function buildProgram(context: ProgramContext): Command {
         `Exit: 0 ok, 1 a host failed (or was skipped), 4 only unreachable hosts.\n\nExamples:\n  ${example}\n  convoy ${action} web --rolling 25% --pause 5s`)
       .action(async (target: string, programs: string[], opts: { rolling?: string; canary?: number; pause?: string; maxFail?: string }) => {
         const { controlCommand } = await import('../commands/control.ts');
-        context.setExitCode(await controlCommand({ action, target, programs, ...opts, globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+        context.setExitCode(await controlCommand({ action, target, programs, ...opts, interruption: context.interruption, globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
       });
   }
 
@@ -147,7 +148,7 @@ export function buildProgram(context: ProgramContext): Command {
     .addHelpText('after', '\nExamples:\n  convoy logs web mesprogrammes:monprog1 -n 50\n  convoy logs web monprog -f --stderr')
     .action(async (target: string, programName: string, opts: { lines: number; follow: boolean; stderr: boolean }) => {
       const { logsCommand } = await import('../commands/logs.ts');
-      context.setExitCode(await logsCommand({ target, program: programName, ...opts, globals: globals(), cwd: context.cwd, env: context.env, output: output(), interrupted: context.interrupted }));
+      context.setExitCode(await logsCommand({ target, program: programName, ...opts, globals: globals(), cwd: context.cwd, env: context.env, output: output(), interrupted: context.interruption.promise }));
     });
 
   program

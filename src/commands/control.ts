@@ -7,7 +7,8 @@ import { failureBudget, planBatches, runRolling } from '../orchestration/rolling
 import { withSupervisor } from '../orchestration/supervisor-run.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../errors.ts';
+import { ExitCode, UsageError } from '../errors.ts';
+import type { Interruption } from './interruption.ts';
 import { healthCommand } from '../deploy/health.ts';
 import type { Amount } from '../tasks/amount.ts';
 import { parseAmount } from '../tasks/amount.ts';
@@ -30,6 +31,7 @@ export interface ControlCommandOptions extends FleetContextOptions {
   canary?: number | undefined;
   pause?: string | undefined;
   maxFail?: string | undefined;
+  interruption?: Interruption;
 }
 
 /** After a start, programs must stay RUNNING with the same PIDs this long. */
@@ -60,6 +62,7 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
   try {
     const { outcomes, summary, stopReason } = await runRolling(batches, {
       pauseMs, maxFail, concurrency: options.globals.concurrency ?? defaultConcurrency,
+      stopRequested: () => options.interruption?.requested() ?? false,
       onBatch: (i, names) => { if (options.rolling && !out.jsonMode) out.line(`batch ${i + 1}/${batches.length}: ${names.join(', ')}`); },
     }, withSupervisor(pool, async (client, host) => {
       const results = await controlProcesses(client, options.action, options.programs, options.action === 'stop' ? 0 : settleMs);
@@ -76,10 +79,11 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
       }
       return { value: results, ok: results.every((r) => r.result !== 'failed' && r.result !== 'no such program') };
     }));
+    if (stopReason === 'interrupted' && !out.jsonMode) out.line(paint(out.color, 'yellow', 'stopped: interrupted (Ctrl-C); later batches were not touched'));
     if (stopReason === 'failures' && !out.jsonMode) out.line(paint(out.color, 'red', `stopped: more than ${maxFail} host${maxFail === 1 ? '' : 's'} failed (--max-fail ${maxFail}); later batches were not touched`));
     if (out.jsonMode) {
-      out.json({ action: options.action, hosts: outcomes.map((o) => ({ host: o.host, status: o.status, durationMs: o.durationMs, results: o.value ?? [], ...(o.error ? { error: o.error.message } : {}) })), summary });
-      return exitCodeFor(summary);
+      out.json({ action: options.action, ...(stopReason ? { stopped: stopReason } : {}), hosts: outcomes.map((o) => ({ host: o.host, status: o.status, durationMs: o.durationMs, results: o.value ?? [], ...(o.error ? { error: o.error.message } : {}) })), summary });
+      return options.interruption?.requested() ? ExitCode.interrupted : exitCodeFor(summary);
     }
     const rows: string[][] = [];
     const details: string[] = [];
@@ -96,7 +100,7 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
     out.line(formatTable(['HOST', 'PROGRAM', 'RESULT', 'STATE', 'PID', 'INFO'], rows));
     if (details.length > 0) out.line(['', ...details].join('\n'));
     out.line(formatSummary(summary));
-    return exitCodeFor(summary);
+    return options.interruption?.requested() ? ExitCode.interrupted : exitCodeFor(summary);
   } finally {
     await pool.closeAll();
   }

@@ -15,6 +15,7 @@ import { failureBudget } from '../orchestration/rolling.ts';
 import type { AppTarget } from './deploy-context.ts';
 import { appSpecFor, loadDeployContext, renderConf } from './deploy-context.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
+import type { Interruption } from './interruption.ts';
 import { createPool, defaultConcurrency } from './fleet-context.ts';
 
 export interface DeployCommandOptions extends FleetContextOptions {
@@ -26,6 +27,7 @@ export interface DeployCommandOptions extends FleetContextOptions {
   rolling?: string | undefined;
   canary?: number | undefined;
   pause?: string | undefined;
+  interruption?: Interruption;
   /** The command line, recorded in the lock so that a second deploy can say who holds it. */
   commandLine: string;
   output: Output;
@@ -113,9 +115,10 @@ export async function deployCommand(options: DeployCommandOptions): Promise<numb
         appFor: (host: (typeof t.hosts)[number]) => appSpecFor(t.app.spec, host),
         renderConf: (host: (typeof t.hosts)[number], release: string) => renderConf(t.app.spec, host, release, options.cwd),
         onEvent: printProgress(options.output, width),
+        stopRequested: () => options.interruption?.requested() ?? false,
       };
       const artifact = artifacts[i];
-      if (!artifact) continue;
+      if (!artifact || options.interruption?.requested()) continue;
       const rollout = rollouts[i] ?? { maxFail: 0, rolling: undefined };
       results.push(...(options.dryRun ? await planApp({ ...common, artifact, maxFail: 0 }) : await deployApp({ ...common, artifact, ...rollout })));
     }
@@ -123,7 +126,8 @@ export async function deployCommand(options: DeployCommandOptions): Promise<numb
     await pool.closeAll();
     await Promise.all(artifacts.map((a) => a.cleanup()));
   }
-  return report(options.output, results, options.dryRun);
+  const code = report(options.output, results, options.dryRun);
+  return options.interruption?.requested() ? ExitCode.interrupted : code;
 }
 
 export interface RollbackCommandOptions extends FleetContextOptions {

@@ -55,6 +55,8 @@ export interface HostOptions<H extends FleetHost = FleetHost> {
 
 export interface DeployAppOptions<H extends FleetHost = FleetHost> extends HostOptions<H> {
   artifact: PreparedArtifact;
+  /** True once the user asked to stop (Ctrl-C): nothing more is switched; staged hosts are unlocked and skipped. */
+  stopRequested?: () => boolean;
   /** Switch batch by batch (stage still happens everywhere first); absent = all staged hosts at once. */
   rolling?: { batch: Amount; canary: number; pauseMs: number } | undefined;
   /** Hosts that may fail staging (or be unreachable) before the deploy stops short of switching. */
@@ -127,10 +129,12 @@ export async function deployApp<H extends FleetHost>(options: DeployAppOptions<H
   }
   const staged = stage.outcomes.filter((o): o is HostOutcome<Staged<H>> & { value: Staged<H> } => o.status === 'ok' && o.value !== undefined).map((o) => o.value);
 
-  if (failedToStage.length > options.maxFail) {
+  const interrupted = options.stopRequested?.() ?? false;
+  if (failedToStage.length > options.maxFail || interrupted) {
+    const why = interrupted ? 'not switched: interrupted (Ctrl-C) after staging' : 'not switched: staging failed on ' + failedToStage.map((o) => o.host).join(', ');
     for (const s of staged) {
       const lockNote = await release(options, s);
-      finish(s.host.name, { result: 'skipped', release: s.plan.previousRelease, previousRelease: s.plan.previousRelease, error: ['not switched: staging failed on ' + failedToStage.map((o) => o.host).join(', '), lockNote].filter(Boolean).join('; ') });
+      finish(s.host.name, { result: 'skipped', release: s.plan.previousRelease, previousRelease: s.plan.previousRelease, error: [why, lockNote].filter(Boolean).join('; ') });
     }
     return order(options, results);
   }
@@ -144,6 +148,7 @@ export async function deployApp<H extends FleetHost>(options: DeployAppOptions<H
     maxFail: options.maxFail,
     alreadyFailed: failedToStage.length,
     concurrency: options.concurrency,
+    ...(options.stopRequested ? { stopRequested: options.stopRequested } : {}),
     onBatch: (index, names) => { if (options.rolling) options.onEvent?.({ host: '*', app: appName, step: `batch ${index + 1}/${batches.length}`, detail: names.join(', ') }); },
     afterBatch: async (outcomes, stopping) => {
       for (const o of outcomes) {
@@ -194,7 +199,8 @@ export async function deployApp<H extends FleetHost>(options: DeployAppOptions<H
     const s = staged.find((x) => x.host.name === o.host);
     if (!s) continue;
     const lockNote = await release(options, s);
-    finish(o.host, { result: 'skipped', release: s.plan.previousRelease, previousRelease: s.plan.previousRelease, error: ['not touched: the rollout stopped', lockNote].filter(Boolean).join('; ') });
+    const why = run.stopReason === 'interrupted' ? 'not touched: interrupted (Ctrl-C)' : 'not touched: the rollout stopped';
+    finish(o.host, { result: 'skipped', release: s.plan.previousRelease, previousRelease: s.plan.previousRelease, error: [why, lockNote].filter(Boolean).join('; ') });
   }
   return order(options, results);
 }

@@ -2,7 +2,7 @@
 // the failed batch goes back, later hosts are untouched, and one failure budget spans the run.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -94,6 +94,34 @@ describe('rolling on 10 hosts', { skip }, () => {
     assert.match(text.stdout, /^3 hosts: 2 ok, 0 failed, 1 unreachable/m);
   });
 
+  /** Runs convoy, sends SIGINT once `trigger` appears in its output; resolves with its exit code and output. */
+  function interruptWhen(trigger: RegExp, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, [convoyBin, '-i', inventory(), ...args], { cwd: project, env: env() });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (!sent && trigger.test(stdout)) { sent = true; child.kill('SIGINT'); }
+    });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  }
+
+  test('Ctrl-C during a rolling restart: the running batch finishes, later hosts are untouched, summary, exit 130', async () => {
+    const before = tickerPids();
+    const r = await interruptWhen(/^batch 2\/5/m, 'restart', 'web', 'ticker', '--rolling', '2', '--pause', '1s');
+    assert.equal(r.code, 130, r.stdout + r.stderr);
+    assert.match(r.stderr, /interrupted: no new host or batch starts/);
+    assert.match(r.stdout, /stopped: interrupted \(Ctrl-C\); later batches were not touched/);
+    assert.match(r.stdout, /^10 hosts: 4 ok, 0 failed, 0 unreachable, 6 skipped/m);
+    const after = tickerPids();
+    for (let i = 0; i < 10; i++) {
+      if (i < 4) assert.notEqual(after[i], before[i], `h${i + 1} was in a started batch`);
+      else assert.equal(after[i], before[i], `h${i + 1} must be untouched`);
+    }
+  });
+
   test('a rolling deploy whose new release fails its health check: only the first batch is touched and goes back', async () => {
     const artifact = path.join(project, 'build', 'hello');
     mkdirSync(artifact, { recursive: true });
@@ -123,5 +151,18 @@ export default defineApp({
       assert.match(openssh(fleet, fleet.addresses[i]!, 'supervisorctl status hello:web').stdout, /RUNNING/);
       if (i >= 3) assert.equal(pid, before[i]!.split('\n')[1], `h${i + 1} must be untouched`);
     }
+  });
+
+  test('Ctrl-C during a rolling deploy: switched hosts keep the new release, the rest the old one, no lock is left', async () => {
+    const artifact = path.join(project, 'build', 'hello');
+    rmSync(path.join(artifact, 'FAIL_HEALTH'), { force: true });
+    writeFileSync(path.join(artifact, 'VERSION'), '3\n');
+    const r = await interruptWhen(/batch 1\/5/, 'deploy', 'web', '--rolling', '2', '--pause', '2s');
+    assert.equal(r.code, 130, r.stdout + r.stderr);
+    assert.match(r.stdout, /not touched: interrupted \(Ctrl-C\)/);
+    const locks = fleet.addresses.map((a) => openssh(fleet, a, 'test -e /srv/hello/.convoy-lock && echo LOCKED || echo free').stdout.trim());
+    assert.deepEqual(locks, Array(10).fill('free'));
+    const versions = fleet.addresses.map((a) => openssh(fleet, a, `cat /srv/hello/current/VERSION`).stdout.trim());
+    assert.deepEqual(versions, ['3', '3', '1', '1', '1', '1', '1', '1', '1', '1']);
   });
 });
