@@ -1,6 +1,7 @@
 // The command line: flags and help only; each action lazy-imports one command function and passes typed options.
 import { Command, Option } from 'commander';
 import { createOutput } from '../output/output.ts';
+import { UsageError } from '../errors.ts';
 import type { GlobalOptions } from '../commands/global-options.ts';
 import type { Interruption } from '../commands/interruption.ts';
 import type { ControlAction } from '../supervisor/control.ts';
@@ -112,9 +113,15 @@ export function buildProgram(context: ProgramContext): Command {
     .addHelpText('after', '\nPrograms: group:name, group:* or an app (group) name; none = all.\n' +
       'Exit: 0 all RUNNING, 3 a program is not RUNNING, 4 only unreachable hosts, 1 a host failed.\n\n' +
       'Examples:\n  convoy status web\n  convoy status all mesprogrammes:* --json')
-    .action(async (target: string | undefined, programs: string[]) => {
+    .option('-w, --watch [seconds]', 'refresh the table every few seconds (default 2) until Ctrl-C')
+    .action(async (target: string | undefined, programs: string[], opts: { watch?: string | boolean }) => {
       const { statusCommand } = await import('../commands/status.ts');
-      context.setExitCode(await statusCommand({ target: target ?? 'all', programs, globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+      const seconds = opts.watch === undefined ? undefined : opts.watch === true ? 2 : Number(opts.watch);
+      if (seconds !== undefined && !(seconds >= 0.2 && seconds <= 3600)) throw new UsageError(`--watch: '${String(opts.watch)}' is not a number of seconds from 0.2 to 3600`);
+      context.setExitCode(await statusCommand({
+        target: target ?? 'all', programs, watchMs: seconds === undefined ? undefined : seconds * 1000, interruption: context.interruption,
+        globals: globals(), cwd: context.cwd, env: context.env, output: output(),
+      }));
     });
 
   const controls: readonly [ControlAction, string, string][] = [

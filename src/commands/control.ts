@@ -6,6 +6,7 @@ import { exitCodeFor, formatSummary } from '../orchestration/run-on-hosts.ts';
 import { failureBudget, planBatches, runRolling } from '../orchestration/rolling.ts';
 import { withSupervisor } from '../orchestration/supervisor-run.ts';
 import { existsSync } from 'node:fs';
+import { chooseReporter } from '../output/reporters/choose.ts';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../errors.ts';
 import type { Interruption } from './interruption.ts';
@@ -59,12 +60,16 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
   const health = await appHealthChecks(options);
   const pool = createPool(options);
   const out = options.output;
+  const reporter = chooseReporter(out);
+  reporter.begin(batches.map((b) => b.map((h) => h.name)));
   try {
     const { outcomes, summary, stopReason } = await runRolling(batches, {
       pauseMs, maxFail, concurrency: options.globals.concurrency ?? defaultConcurrency,
       stopRequested: () => options.interruption?.requested() ?? false,
-      onBatch: (i, names) => { if (options.rolling && !out.jsonMode) out.line(`batch ${i + 1}/${batches.length}: ${names.join(', ')}`); },
+      onBatch: (index, hosts) => { if (options.rolling) reporter.event({ type: 'batch', index, total: batches.length, hosts: [...hosts] }); },
+      onOutcome: (o) => reporter.event({ type: 'host', host: o.host, status: o.status, durationMs: o.durationMs, detail: o.error?.message }),
     }, withSupervisor(pool, async (client, host) => {
+      reporter.event({ type: 'step', host: host.name, step: options.action, detail: options.programs.join(' ') || 'all' });
       const results = await controlProcesses(client, options.action, options.programs, options.action === 'stop' ? 0 : settleMs);
       for (const group of new Set(results.filter((r) => r.result !== 'failed').map((r) => r.program.split(':')[0] ?? ''))) {
         const app = health.get(group);
@@ -79,10 +84,11 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
       }
       return { value: results, ok: results.every((r) => r.result !== 'failed' && r.result !== 'no such program') };
     }));
+    await reporter.end();
     if (stopReason === 'interrupted' && !out.jsonMode) out.line(paint(out.color, 'yellow', 'stopped: interrupted (Ctrl-C); later batches were not touched'));
     if (stopReason === 'failures' && !out.jsonMode) out.line(paint(out.color, 'red', `stopped: more than ${maxFail} host${maxFail === 1 ? '' : 's'} failed (--max-fail ${maxFail}); later batches were not touched`));
     if (out.jsonMode) {
-      out.json({ action: options.action, ...(stopReason ? { stopped: stopReason } : {}), hosts: outcomes.map((o) => ({ host: o.host, status: o.status, durationMs: o.durationMs, results: o.value ?? [], ...(o.error ? { error: o.error.message } : {}) })), summary });
+      out.line(JSON.stringify({ type: 'summary', action: options.action, ...(stopReason ? { stopped: stopReason } : {}), hosts: outcomes.map((o) => ({ host: o.host, status: o.status, durationMs: o.durationMs, results: o.value ?? [], ...(o.error ? { error: o.error.message } : {}) })), summary }));
       return options.interruption?.requested() ? ExitCode.interrupted : exitCodeFor(summary);
     }
     const rows: string[][] = [];

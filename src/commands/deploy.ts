@@ -11,7 +11,9 @@ import { newLockOwner } from '../deploy/lock.ts';
 import type { Amount } from '../tasks/amount.ts';
 import { parseAmount } from '../tasks/amount.ts';
 import { durationHint, parseDuration } from '../tasks/duration.ts';
-import { failureBudget } from '../orchestration/rolling.ts';
+import { failureBudget, planBatches } from '../orchestration/rolling.ts';
+import type { Reporter } from '../output/events.ts';
+import { chooseReporter } from '../output/reporters/choose.ts';
 import type { AppTarget } from './deploy-context.ts';
 import { appSpecFor, loadDeployContext, renderConf } from './deploy-context.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
@@ -60,11 +62,17 @@ function bytes(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
 }
 
-function printProgress(out: Output, width: number) {
-  return (e: DeployEvent) => {
-    if (out.jsonMode) return;
-    if (e.host === '*') out.line(`${e.app}: ${e.step}: ${e.detail ?? ''}`);
-    else out.line(`${paint(out.color, 'cyan', e.host.padEnd(width))}  ${e.app}: ${e.step}${e.detail ? ` ${e.detail}` : ''}`);
+const okResults = new Set(['deployed', 'config updated', 'unchanged', 'would change', 'would not change']);
+
+/** The engine's callbacks, as events for this terminal's reporter. */
+function reporting(reporter: Reporter) {
+  return {
+    onEvent: (e: DeployEvent) => reporter.event({ type: 'step', host: e.host, step: `${e.app}: ${e.step}`, detail: e.detail }),
+    onBatch: (index: number, total: number, hosts: readonly string[]) => reporter.event({ type: 'batch', index, total, hosts: [...hosts] }),
+    onHostDone: (r: HostDeployResult) => reporter.event({
+      type: 'host', host: r.host, durationMs: r.durationMs, detail: r.error ?? `${r.app} ${r.result}${r.release ? ` ${r.release}` : ''}`,
+      status: okResults.has(r.result) ? 'ok' : r.result === 'unreachable' ? 'unreachable' : r.result === 'skipped' ? 'skipped' : 'failed',
+    }),
   };
 }
 
@@ -73,7 +81,7 @@ function report(out: Output, results: HostDeployResult[], dryRun: boolean): numb
   const unreachable = results.filter((r) => r.result === 'unreachable');
   const summary = { total: results.length, ok: results.length - failed.length - unreachable.length, failed: failed.length, unreachable: unreachable.length };
   if (out.jsonMode) {
-    out.json({ dryRun, results, summary });
+    out.line(JSON.stringify({ type: 'summary', dryRun, results, summary }));
   } else {
     out.line('');
     out.line(formatTable(['HOST', 'APP', 'RELEASE', 'RESULT', 'UPLOADED', 'TIME', 'INFO'], results.map((r) => [
@@ -108,19 +116,22 @@ export async function deployCommand(options: DeployCommandOptions): Promise<numb
   const results: HostDeployResult[] = [];
   try {
     for (const [i, t] of context.targets.entries()) {
-      const width = Math.max(...t.hosts.map((h) => h.name.length));
+      const rollout = rollouts[i] ?? { maxFail: 0, rolling: undefined };
+      const reporter = chooseReporter(options.output);
+      reporter.begin(rollout.rolling && !options.dryRun ? planBatches(t.hosts.map((h) => h.name), rollout.rolling.batch, rollout.rolling.canary) : [t.hosts.map((h) => h.name)]);
       const common = {
         pool, hosts: t.hosts, owner, now: new Date(), forceUnlock: options.forceUnlock,
         concurrency: options.globals.concurrency ?? defaultConcurrency,
         appFor: (host: (typeof t.hosts)[number]) => appSpecFor(t.app.spec, host),
         renderConf: (host: (typeof t.hosts)[number], release: string) => renderConf(t.app.spec, host, release, options.cwd),
-        onEvent: printProgress(options.output, width),
+        ...reporting(reporter),
         stopRequested: () => options.interruption?.requested() ?? false,
       };
       const artifact = artifacts[i];
-      if (!artifact || options.interruption?.requested()) continue;
-      const rollout = rollouts[i] ?? { maxFail: 0, rolling: undefined };
-      results.push(...(options.dryRun ? await planApp({ ...common, artifact, maxFail: 0 }) : await deployApp({ ...common, artifact, ...rollout })));
+      if (artifact && !options.interruption?.requested()) {
+        results.push(...(options.dryRun ? await planApp({ ...common, artifact, maxFail: 0 }) : await deployApp({ ...common, artifact, ...rollout })));
+      }
+      await reporter.end();
     }
   } finally {
     await pool.closeAll();
@@ -148,13 +159,16 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
   const results: HostDeployResult[] = [];
   try {
     for (const t of context.targets) {
+      const reporter = chooseReporter(options.output);
+      reporter.begin([t.hosts.map((h) => h.name)]);
       results.push(...await rollbackApp({
         pool, hosts: t.hosts, owner: newLockOwner(options.commandLine), now: new Date(), forceUnlock: options.forceUnlock, to: options.to,
         concurrency: options.globals.concurrency ?? defaultConcurrency,
         appFor: (host) => appSpecFor(t.app.spec, host),
         renderConf: (host, release) => renderConf(t.app.spec, host, release, options.cwd),
-        onEvent: printProgress(options.output, Math.max(...t.hosts.map((h) => h.name.length))),
+        ...reporting(reporter),
       }));
+      await reporter.end();
     }
   } finally {
     await pool.closeAll();

@@ -51,6 +51,9 @@ export interface HostOptions<H extends FleetHost = FleetHost> {
   forceUnlock: boolean;
   concurrency: number;
   onEvent?: (event: DeployEvent) => void;
+  /** Each host's result as it is decided (a host reverted with its batch reports twice). */
+  onHostDone?: (result: HostDeployResult) => void;
+  onBatch?: (index: number, total: number, hosts: readonly string[]) => void;
 }
 
 export interface DeployAppOptions<H extends FleetHost = FleetHost> extends HostOptions<H> {
@@ -118,7 +121,9 @@ export async function deployApp<H extends FleetHost>(options: DeployAppOptions<H
   });
   const results = new Map<string, HostDeployResult>();
   const finish = (host: string, result: Partial<HostDeployResult> & { result: DeployResultKind }) => {
-    results.set(host, { ...base(host), ...result, durationMs: Math.round(performance.now() - (started.get(host) ?? 0)) });
+    const done = { ...base(host), ...result, durationMs: Math.round(performance.now() - (started.get(host) ?? 0)) };
+    results.set(host, done);
+    options.onHostDone?.(done);
   };
   const failedToStage = stage.outcomes.filter((o) => o.status !== 'ok');
   for (const o of failedToStage) {
@@ -149,7 +154,7 @@ export async function deployApp<H extends FleetHost>(options: DeployAppOptions<H
     alreadyFailed: failedToStage.length,
     concurrency: options.concurrency,
     ...(options.stopRequested ? { stopRequested: options.stopRequested } : {}),
-    onBatch: (index, names) => { if (options.rolling) options.onEvent?.({ host: '*', app: appName, step: `batch ${index + 1}/${batches.length}`, detail: names.join(', ') }); },
+    onBatch: (index, names) => { if (options.rolling) options.onBatch?.(index, batches.length, names); },
     afterBatch: async (outcomes, stopping) => {
       for (const o of outcomes) {
         const s = switched.get(o.host);

@@ -35,6 +35,8 @@ export interface RollingOptions {
   alreadyFailed?: number;
   concurrency: number;
   onBatch?: (index: number, hosts: readonly string[]) => void;
+  /** Each host's outcome as it ends (skipped hosts included, when the run stops). */
+  onOutcome?: (outcome: HostOutcome<unknown>) => void;
   /** Runs after each batch, told whether the run stops there (to undo that batch, say). */
   afterBatch?: (outcomes: readonly HostOutcome<unknown>[], stopping: boolean) => Promise<void>;
   /** Ends the run before the next batch (Ctrl-C): in-flight hosts finish, later ones are skipped. */
@@ -62,12 +64,16 @@ export async function runRolling<H extends { name: string }, T>(
   for (const [index, batch] of batches.entries()) {
     const stop = options.stopRequested?.() ? 'interrupted' : failures > options.maxFail ? 'failures' : undefined;
     if (stop) {
-      for (const host of batches.slice(index).flat()) outcomes.push({ host: host.name, status: 'skipped', durationMs: 0 });
+      for (const host of batches.slice(index).flat()) {
+        const skipped: HostOutcome<T> = { host: host.name, status: 'skipped', durationMs: 0 };
+        outcomes.push(skipped);
+        options.onOutcome?.(skipped);
+      }
       return { outcomes, summary: summarize(outcomes, performance.now() - started), stoppedAfterBatch: index - 1, stopReason: stop };
     }
     if (index > 0 && options.pauseMs > 0) await wait(options.pauseMs);
     options.onBatch?.(index, batch.map((h) => h.name));
-    const { outcomes: batchOutcomes } = await runOnHosts(batch, { concurrency: options.concurrency }, work);
+    const { outcomes: batchOutcomes } = await runOnHosts(batch, { concurrency: options.concurrency, ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}) }, work);
     outcomes.push(...batchOutcomes);
     failures += batchOutcomes.filter((o) => o.status !== 'ok').length;
     await options.afterBatch?.(batchOutcomes, failures > options.maxFail && index < batches.length - 1);

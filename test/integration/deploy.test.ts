@@ -13,6 +13,15 @@ import { listProcesses } from './support/procs.ts';
 import type { SandboxState } from '../../src/sandbox/state.ts';
 
 const skip = integrationSkipReason();
+
+/** `--json` runs print one JSON object per line (events), the summary last. */
+function lastJson(stdout: string): unknown {
+  const lines = stdout.trim().split('\n');
+  const doc = JSON.parse(lines.at(-1) || '{"results":[]}') as { type?: string };
+  assert.equal(doc.type, 'summary', stdout.slice(-500));
+  for (const line of lines.slice(0, -1)) assert.ok(typeof (JSON.parse(line) as { type?: unknown }).type === 'string', line);
+  return doc;
+}
 const port = 8081;
 
 interface DeployJson {
@@ -41,7 +50,7 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
   const deploy = (...args: string[]): CliResult => convoy(['-i', inventory, ...args], { cwd: project, env: { HOME: project, SSH_AUTH_SOCK: '' } });
   const deployJson = (...args: string[]) => {
     const r = deploy('--json', ...args);
-    return { code: r.code, doc: JSON.parse(r.stdout || '{"results":[]}') as DeployJson, stderr: r.stderr, stdout: r.stdout };
+    return { code: r.code, doc: lastJson(r.stdout) as DeployJson, stderr: r.stderr, stdout: r.stdout };
   };
   // A new connection per request: a kept-alive one would still point at the process a deploy just replaced.
   const version = (address: string) => new Promise<string>((resolve, reject) => {
@@ -210,7 +219,7 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
     }
     assert.ok(killed, 'the upload was never seen in progress');
     assert.equal(await done, 1);
-    const doc = JSON.parse(stdout) as DeployJson;
+    const doc = lastJson(stdout) as DeployJson;
     assert.deepEqual(doc.results.map((r) => r.result), ['skipped', 'failed', 'skipped']);
     assert.deepEqual(await Promise.all(fleet.addresses.map((a) => version(a))), before);
     assert.deepEqual(fleet.addresses.map((a) => pids(a, 'hello:web')), webBefore);

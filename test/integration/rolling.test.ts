@@ -85,7 +85,11 @@ describe('rolling on 10 hosts', { skip }, () => {
   test('--max-fail 1 lets one unreachable host through and stops at the second', () => {
     const r = run('--json', 'restart', 'h01,ghost1,h02,ghost2,h03,h04', 'ticker', '--rolling', '2', '--max-fail', '1');
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    const doc = JSON.parse(r.stdout) as { hosts: { host: string; status: string }[]; summary: { skipped: number; unreachable: number } };
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; host?: string; status?: string });
+    assert.deepEqual(events.filter((e) => e.type === 'batch').length, 2, 'the third batch never starts');
+    assert.deepEqual(events.filter((e) => e.type === 'host').map((e) => `${e.host}:${e.status}`).sort(), ['ghost1:unreachable', 'ghost2:unreachable', 'h01:ok', 'h02:ok', 'h03:skipped', 'h04:skipped']);
+    const doc = events.at(-1) as unknown as { type: string; hosts: { host: string; status: string }[]; summary: { skipped: number; unreachable: number } };
+    assert.equal(doc.type, 'summary');
     assert.deepEqual(doc.hosts.map((h) => [h.host, h.status]), [
       ['h01', 'ok'], ['ghost1', 'unreachable'], ['h02', 'ok'], ['ghost2', 'unreachable'], ['h03', 'skipped'], ['h04', 'skipped'],
     ]);
@@ -142,7 +146,7 @@ export default defineApp({
     writeFileSync(path.join(artifact, 'FAIL_HEALTH'), '');
     const r = run('--json', 'deploy', 'web', '--rolling', '3');
     assert.equal(r.code, 1, r.stdout);
-    const doc = JSON.parse(r.stdout) as { results: { host: string; result: string; release: string }[] };
+    const doc = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { results: { host: string; result: string; release: string }[] };
     assert.deepEqual(doc.results.map((x) => x.result), ['rolled back', 'rolled back', 'rolled back', ...Array(7).fill('skipped')]);
     const after = state();
     for (let i = 0; i < 10; i++) {
