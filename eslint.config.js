@@ -15,7 +15,7 @@ export default tseslint.config(
   },
   {
     // Example apps deployed by the tests are plain CommonJS Node.js programs.
-    files: ['test/fixtures/apps/**/*.js'],
+    files: ['test/fixtures/apps/**/*.js', 'examples/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -43,6 +43,10 @@ say "Convoy reaching every host over SSH (one connection per host, host keys che
 convoy -i inventories/sandbox.ini exec sandbox -- 'echo "$(hostname): supervisord pid $(supervisorctl pid) in its own PID namespace, $(id -un) login"'
 say "convoy setup: Supervisor installed, socket group, running (a second run changes nothing)"
 convoy -i inventories/sandbox.ini setup sandbox
+say "convoy deploy: the example app (examples/hello, tasks/hello.ts), staged everywhere, then switched one host at a time"
+convoy -i inventories/sandbox.ini deploy sandbox hello
+say "convoy restart --rolling 1: one host at a time, each health-gated"
+convoy -i inventories/sandbox.ini restart sandbox hello --rolling 1
 say "convoy status: every program on every host"
 convoy -i inventories/sandbox.ini status sandbox
 say "Done. Inventory: inventories/sandbox.ini. Stop the fleet with: npx convoy sandbox down"
