@@ -14,8 +14,8 @@ export default tseslint.config(
     },
   },
   {
-    // Example apps deployed by the tests are plain CommonJS Node.js programs.
-    files: ['test/fixtures/apps/**/*.js', 'examples/**/*.js'],
+    // Example apps (deployed by the demo and the tests) are plain CommonJS Node.js programs.
+    files: ['examples/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

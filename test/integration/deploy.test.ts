@@ -64,7 +64,7 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
   const writeArtifact = (name: string, v: string) => {
     const dir = path.join(project, 'build', name);
     mkdirSync(dir, { recursive: true });
-    cpSync(path.join(repoRoot, 'test/fixtures/apps/hello/server.js'), path.join(dir, 'server.js'));
+    cpSync(path.join(repoRoot, 'examples/hello/server.js'), path.join(dir, 'server.js'));
     writeFileSync(path.join(dir, 'VERSION'), `${v}\n`);
     return dir;
   };

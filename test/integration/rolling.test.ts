@@ -129,7 +129,7 @@ describe('rolling on 10 hosts', { skip }, () => {
   test('a rolling deploy whose new release fails its health check: only the first batch is touched and goes back', async () => {
     const artifact = path.join(project, 'build', 'hello');
     mkdirSync(artifact, { recursive: true });
-    cpSync(path.join(repoRoot, 'test/fixtures/apps/hello/server.js'), path.join(artifact, 'server.js'));
+    cpSync(path.join(repoRoot, 'examples/hello/server.js'), path.join(artifact, 'server.js'));
     writeFileSync(path.join(artifact, 'VERSION'), '1\n');
     writeFileSync(path.join(project, 'tasks', 'hello.ts'), `import { defineApp } from 'convoy';
 export default defineApp({
