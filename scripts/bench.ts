@@ -115,6 +115,15 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
       deployRuns[kind].push(ms);
     }
   }
+  // A rolling restart of the deployed app, 25% of the hosts per batch (each batch health-gated: RUNNING past
+  // startsecs, then the same PIDs a second later).
+  const rollingMs = await timed(async () => {
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, [convoyBin, '-i', state.inventoryFile, 'restart', 'all', 'bench', '--rolling', '25%'], { cwd: project, stdio: 'ignore', env: { ...process.env, HOME: work, SSH_AUTH_SOCK: '' } });
+      child.on('close', (c) => resolve(c ?? 1));
+    });
+    if (code !== 0) throw new Error(`convoy restart --rolling exited ${code}`);
+  });
   const downStarted = performance.now();
   convoy(['sandbox', 'down', '--state-dir', stateDir]);
   const downMs = performance.now() - downStarted;
@@ -129,6 +138,7 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
   for (const row of [header, ...rows]) console.log('  ' + row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
   console.log('');
   console.log(`  deploy of a 20 MB artifact to ${hosts} hosts: cold ${(median(deployRuns.cold) / 1000).toFixed(2)} s (${((20 * hosts) / (median(deployRuns.cold) / 1000)).toFixed(0)} MB/s uploaded), unchanged ${(median(deployRuns.unchanged) / 1000).toFixed(2)} s`);
+  console.log(`  rolling restart of the app on ${hosts} hosts, batches of 25%: ${(rollingMs / 1000).toFixed(2)} s (4 health-gated batches)`);
 } finally {
   convoy(['sandbox', 'down', '--state-dir', stateDir]);
   rmSync(work, { recursive: true, force: true });
