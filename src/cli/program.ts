@@ -171,7 +171,8 @@ export function buildProgram(context: ProgramContext): Command {
 
   const sandbox = program
     .command('sandbox')
-    .description('a local fleet of real sshd + supervisord hosts in Linux namespaces, for trying and testing (root)');
+    .description('a local fleet of real sshd + supervisord hosts in Linux namespaces, for trying and testing (root)')
+    .addHelpText('after', '\nExamples:\n  convoy sandbox up --hosts 5\n  convoy -i inventories/sandbox.ini status sandbox\n  convoy sandbox down');
   const stateDirOption = () => new Option('--state-dir <dir>', 'directory that holds every file of the fleet').default('.convoy/sandbox');
 
   sandbox

@@ -1,6 +1,7 @@
 // The CLI's parsing and its one exit point, in process.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Command } from 'commander';
 import { run } from '../../../src/cli/main.ts';
 
 async function cli(...argv: string[]): Promise<{ code: number; stderr: string }> {
@@ -34,4 +35,19 @@ test('sandbox up --first-address outside loopback is refused before anything sta
   const r = await cli('sandbox', 'up', '--first-address', '192.168.1.10', '--state-dir', '/tmp/convoy-unit-never-created');
   assert.equal(r.code, 2);
   assert.equal(r.stderr, "convoy: --first-address: '192.168.1.10' is not a loopback IPv4 address (expected 127.x.y.z, e.g. 127.0.1.1)\n");
+});
+
+test('the help of every command shows an example', async () => {
+  const { buildProgram } = await import('../../../src/cli/program.ts');
+  const program = buildProgram({ cwd: '/', env: {}, setExitCode: () => {}, stderr: () => {}, interruption: { promise: new Promise(() => {}), requested: () => false } });
+  const missing: string[] = [];
+  const visit = (command: Command, path: string) => {
+    let text = '';
+    command.configureOutput({ writeOut: (t) => { text += t; }, writeErr: (t) => { text += t; } });
+    command.outputHelp();
+    if (!/Examples?:/.test(text)) missing.push(path || 'convoy');
+    for (const sub of command.commands) if (sub.name() !== 'help') visit(sub, `${path} ${sub.name()}`.trim());
+  };
+  visit(program, '');
+  assert.deepEqual(missing, []);
 });
