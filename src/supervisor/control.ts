@@ -21,6 +21,7 @@ export interface ProcessResult {
 const activeStates = new Set(['RUNNING', 'STARTING', 'BACKOFF']);
 const logTailBytes = 2000;
 const logTailLines = 8;
+const startingTimeoutMs = 60_000;
 
 /** Groups whose every member is selected: driven with start/stopProcessGroup (priority order, one call). */
 function wholeGroups(all: readonly ProcessInfo[], selected: readonly ProcessInfo[]): Set<string> {
@@ -94,6 +95,13 @@ export async function controlProcesses(client: SupervisorClient, action: Control
     await startAll(client, all, toStart.filter((p) => !errors.has(`${p.group}:${p.name}`)), errors);
   }
   let after = new Map((await client.getAllProcessInfo()).map((p) => [`${p.group}:${p.name}`, p]));
+  // A process still STARTING (started by someone else, or by supervisord's autostart) is judged once it is past
+  // startsecs, not before.
+  const deadline = Date.now() + startingTimeoutMs;
+  while (action !== 'stop' && selected.some((p) => after.get(`${p.group}:${p.name}`)?.statename === 'STARTING') && Date.now() < deadline) {
+    await sleep(200);
+    after = new Map((await client.getAllProcessInfo()).map((p) => [`${p.group}:${p.name}`, p]));
+  }
   if (action !== 'stop' && settleMs > 0) {
     await sleep(settleMs);
     const later = new Map((await client.getAllProcessInfo()).map((p) => [`${p.group}:${p.name}`, p]));
