@@ -210,6 +210,14 @@ export async function deployApp<H extends FleetHost>(options: DeployAppOptions<H
   return order(options, results);
 }
 
+/** The result of a host whose work threw before it could say more (unreachable, or failed early). */
+function unfinished(o: HostOutcome<unknown>): HostDeployResult {
+  return {
+    host: o.host, app: '', result: o.status === 'unreachable' ? 'unreachable' : 'failed', release: undefined, previousRelease: undefined,
+    uploadedBytes: 0, restarted: false, pruned: [], durationMs: o.durationMs, error: o.error?.message ?? '',
+  };
+}
+
 function order<H extends FleetHost>(options: HostOptions<H>, results: Map<string, HostDeployResult>): HostDeployResult[] {
   return options.hosts.map((h) => results.get(h.name)).filter((r): r is HostDeployResult => r !== undefined);
 }
@@ -232,9 +240,7 @@ export async function planApp<H extends FleetHost>(options: DeployAppOptions<H>)
     };
     return { value: result, ok: true };
   });
-  return outcomes.map((o) => o.value ?? {
-    host: o.host, app: '', result: o.status === 'unreachable' ? 'unreachable' : 'failed', release: undefined, previousRelease: undefined, uploadedBytes: 0, restarted: false, pruned: [], durationMs: o.durationMs, error: o.error?.message ?? '',
-  });
+  return outcomes.map((o) => o.value ?? unfinished(o));
 }
 
 export interface RollbackOptions<H extends FleetHost = FleetHost> extends HostOptions<H> {
@@ -271,7 +277,5 @@ export async function rollbackApp<H extends FleetHost>(options: RollbackOptions<
       if (note) options.onEvent?.({ host: host.name, app, step: 'warning', detail: note });
     }
   });
-  return outcomes.map((o) => o.value ?? {
-    host: o.host, app: '', result: o.status === 'unreachable' ? 'unreachable' : 'failed', release: undefined, previousRelease: undefined, uploadedBytes: 0, restarted: false, pruned: [], durationMs: o.durationMs, error: o.error?.message ?? '',
-  });
+  return outcomes.map((o) => o.value ?? unfinished(o));
 }

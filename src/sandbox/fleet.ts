@@ -12,7 +12,7 @@ import { checkAddressesFree, checkMachine, checkStateDir } from './preflight.ts'
 import type { RecordedProcess } from './processes.ts';
 import { childPids, isSameProcess, namespaceMemoryKb, processStartTime } from './processes.ts';
 import type { HostState, SandboxState } from './state.ts';
-import { liveHosts, readState, writeState } from './state.ts';
+import { isLive, liveHosts, readState, writeState } from './state.ts';
 
 const readyTimeoutMs = 30_000;
 const stopTimeoutMs = 5_000;
@@ -153,7 +153,7 @@ export async function sandboxDown(stateDir: string): Promise<DownResult> {
 /** SIGKILL to each host's PID 1 ends its whole PID namespace; `unshare --kill-child` then exits by itself. */
 async function stopHosts(hosts: readonly HostState[]): Promise<number> {
   const ours = hosts.flatMap((h) => [h.init, h.unshare]).filter((p): p is RecordedProcess => p !== null && isSameProcess(p));
-  const stopped = hosts.filter((h) => isSameProcess(h.unshare) || (h.init && isSameProcess(h.init))).length;
+  const stopped = hosts.filter(isLive).length;
   for (const p of ours) {
     try {
       process.kill(p.pid, 'SIGKILL');

@@ -39,7 +39,12 @@ export function writeState(file: string, state: SandboxState): void {
   renameSync(`${file}.tmp`, file);
 }
 
-/** Hosts whose recorded processes still run (same PID and start time). */
+/** A host runs while any of its recorded processes does (same PID and start time). */
+export function isLive(host: HostState): boolean {
+  return isSameProcess(host.unshare) || (host.init !== null && isSameProcess(host.init));
+}
+
+/** Hosts whose recorded processes still run. */
 export function liveHosts(state: SandboxState): HostState[] {
-  return state.hosts.filter((h) => isSameProcess(h.unshare) || (h.init !== null && isSameProcess(h.init)));
+  return state.hosts.filter(isLive);
 }

@@ -18,6 +18,9 @@ export interface ProcessResult {
   logTail?: string[];
 }
 
+/** The `group:name` supervisord's per-process calls take (even for a program that is its own group). */
+const qualified = (p: { group: string; name: string }) => `${p.group}:${p.name}`;
+
 const activeStates = new Set(['RUNNING', 'STARTING', 'BACKOFF']);
 const logTailBytes = 2000;
 const logTailLines = 8;
@@ -33,13 +36,13 @@ async function stopAll(client: SupervisorClient, all: readonly ProcessInfo[], ta
   const groups = wholeGroups(all, targets);
   await Promise.all([
     ...[...groups].map(async (g) => {
-      for (const r of await client.stopProcessGroup(g, true)) if (r.status !== 80) errors.set(`${r.group}:${r.name}`, r.description);
+      for (const r of await client.stopProcessGroup(g, true)) if (r.status !== 80) errors.set(qualified(r), r.description);
     }),
     ...targets.filter((p) => !groups.has(p.group)).map(async (p) => {
       try {
-        await client.stopProcess(`${p.group}:${p.name}`, true);
+        await client.stopProcess(qualified(p), true);
       } catch (error) {
-        if (!(error instanceof SupervisorFault && error.faultName === 'NOT_RUNNING')) errors.set(`${p.group}:${p.name}`, messageOf(error));
+        if (!(error instanceof SupervisorFault && error.faultName === 'NOT_RUNNING')) errors.set(qualified(p), messageOf(error));
       }
     }),
   ]);
@@ -50,16 +53,16 @@ async function startAll(client: SupervisorClient, all: readonly ProcessInfo[], t
   await Promise.all([
     ...[...groups].map(async (g) => {
       try {
-        for (const r of await client.startProcessGroup(g, true)) if (r.status !== 80) errors.set(`${r.group}:${r.name}`, r.description);
+        for (const r of await client.startProcessGroup(g, true)) if (r.status !== 80) errors.set(qualified(r), r.description);
       } catch (error) {
-        for (const p of targets.filter((t) => t.group === g)) errors.set(`${p.group}:${p.name}`, messageOf(error));
+        for (const p of targets.filter((t) => t.group === g)) errors.set(qualified(p), messageOf(error));
       }
     }),
     ...targets.filter((p) => !groups.has(p.group)).map(async (p) => {
       try {
-        await client.startProcess(`${p.group}:${p.name}`, true);
+        await client.startProcess(qualified(p), true);
       } catch (error) {
-        if (!(error instanceof SupervisorFault && error.faultName === 'ALREADY_STARTED')) errors.set(`${p.group}:${p.name}`, messageOf(error));
+        if (!(error instanceof SupervisorFault && error.faultName === 'ALREADY_STARTED')) errors.set(qualified(p), messageOf(error));
       }
     }),
   ]);
@@ -88,33 +91,33 @@ export async function controlProcesses(client: SupervisorClient, action: Control
   const all = await client.getAllProcessInfo();
   const { selected, unmatched } = selectProcesses(all, patterns);
   const errors = new Map<string, string>();
-  const wasActive = new Set(selected.filter((p) => activeStates.has(p.statename)).map((p) => `${p.group}:${p.name}`));
-  if (action !== 'start') await stopAll(client, all, selected.filter((p) => wasActive.has(`${p.group}:${p.name}`)), errors);
+  const wasActive = new Set(selected.filter((p) => activeStates.has(p.statename)).map((p) => qualified(p)));
+  if (action !== 'start') await stopAll(client, all, selected.filter((p) => wasActive.has(qualified(p))), errors);
   if (action !== 'stop') {
-    const toStart = action === 'restart' ? selected : selected.filter((p) => !wasActive.has(`${p.group}:${p.name}`) || p.statename === 'BACKOFF');
-    await startAll(client, all, toStart.filter((p) => !errors.has(`${p.group}:${p.name}`)), errors);
+    const toStart = action === 'restart' ? selected : selected.filter((p) => !wasActive.has(qualified(p)) || p.statename === 'BACKOFF');
+    await startAll(client, all, toStart.filter((p) => !errors.has(qualified(p))), errors);
   }
-  let after = new Map((await client.getAllProcessInfo()).map((p) => [`${p.group}:${p.name}`, p]));
+  let after = new Map((await client.getAllProcessInfo()).map((p) => [qualified(p), p]));
   // A process still STARTING (started by someone else, or by supervisord's autostart) is judged once it is past
   // startsecs, not before.
   const deadline = Date.now() + startingTimeoutMs;
-  while (action !== 'stop' && selected.some((p) => after.get(`${p.group}:${p.name}`)?.statename === 'STARTING') && Date.now() < deadline) {
+  while (action !== 'stop' && selected.some((p) => after.get(qualified(p))?.statename === 'STARTING') && Date.now() < deadline) {
     await sleep(200);
-    after = new Map((await client.getAllProcessInfo()).map((p) => [`${p.group}:${p.name}`, p]));
+    after = new Map((await client.getAllProcessInfo()).map((p) => [qualified(p), p]));
   }
   if (action !== 'stop' && settleMs > 0) {
     await sleep(settleMs);
-    const later = new Map((await client.getAllProcessInfo()).map((p) => [`${p.group}:${p.name}`, p]));
+    const later = new Map((await client.getAllProcessInfo()).map((p) => [qualified(p), p]));
     for (const [key, p] of after) {
       const now = later.get(key);
-      if (p.statename === 'RUNNING' && selected.some((s) => `${s.group}:${s.name}` === key) && (now?.statename !== 'RUNNING' || now.pid !== p.pid)) {
+      if (p.statename === 'RUNNING' && selected.some((s) => qualified(s) === key) && (now?.statename !== 'RUNNING' || now.pid !== p.pid)) {
         errors.set(key, `not stable: RUNNING (pid ${p.pid}), then ${now?.statename ?? 'gone'}${now?.statename === 'RUNNING' ? ` (pid ${now.pid})` : ''} within ${settleMs} ms`);
       }
     }
     after = later;
   }
   const results = await Promise.all(selected.map(async (p): Promise<ProcessResult> => {
-    const key = `${p.group}:${p.name}`;
+    const key = qualified(p);
     const now = after.get(key) ?? p;
     const base = { program: displayName(p), state: now.statename, pid: now.statename === 'RUNNING' ? now.pid : null };
     const error = errors.get(key) ?? expectedStateError(action, now);
