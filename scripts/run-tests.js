@@ -4,7 +4,7 @@
 // Unit tests always run; integration tests need root, sshd and supervisord (see .ci/run) and are skipped with a
 // notice elsewhere, so that a laptop without them still gets a green unit run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -26,11 +26,21 @@ if (files.length === 0) {
   console.error(`no test files found for ${suites.join(' + ')}${filter ? ` matching '${filter}'` : ''}`);
   process.exit(1);
 }
+/** True while the test process that started a fleet still runs (another run's fleet must be left alone). */
+function ownerAlive(dir) {
+  try {
+    process.kill(Number(readFileSync(path.join(dir, 'owner.pid'), 'utf8')), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // Fleets left by an earlier run that was killed before its `after` hooks (test state dirs are named convoy-it-*).
 if (suites.includes('integration')) {
   for (const entry of readdirSync(os.tmpdir()).filter((e) => e.startsWith('convoy-it-'))) {
     const stateDir = path.join(os.tmpdir(), entry, 'sandbox');
-    if (!existsSync(path.join(stateDir, 'state.json'))) continue;
+    if (!existsSync(path.join(stateDir, 'state.json')) || ownerAlive(path.join(os.tmpdir(), entry))) continue;
     console.error(`run-tests: stopping a sandbox fleet left by an earlier run in ${stateDir}`);
     spawnSync(process.execPath, [path.join(root, 'bin', 'convoy.js'), 'sandbox', 'down', '--state-dir', stateDir], { stdio: 'inherit' });
   }

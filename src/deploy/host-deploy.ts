@@ -4,7 +4,7 @@ import type { SFTPWrapper } from 'ssh2';
 import type { HostShell } from '../ssh/host-shell.ts';
 import { RemoteStepError } from '../ssh/host-shell.ts';
 import { shellQuote } from '../ssh/quote.ts';
-import type { SupervisorClient } from '../supervisor/client.ts';
+import type { LaidOutSupervisor } from '../supervisor/open.ts';
 import { waitForGroup } from '../supervisor/wait.ts';
 import type { PreparedArtifact } from './artifact.ts';
 import { unpackCommand } from './artifact.ts';
@@ -58,7 +58,7 @@ export class HostDeploy {
 
   constructor(
     private readonly shell: HostShell,
-    readonly client: SupervisorClient,
+    readonly client: LaidOutSupervisor,
     readonly app: DeployAppSpec,
     private readonly artifact: PreparedArtifact | undefined,
     private readonly renderConf: (release: string) => string,

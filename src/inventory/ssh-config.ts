@@ -1,6 +1,7 @@
 // ~/.ssh/config beneath the inventory: what OpenSSH would use for `ssh NAME` (HostName, User, Port, IdentityFile,
 // ProxyJump), read with the `ssh-config` package.
-import SSHConfig from 'ssh-config';
+import { createRequire } from 'node:module';
+import type SSHConfig from 'ssh-config';
 import { parsePort } from './settings.ts';
 
 // The directives Convoy takes from ssh config for one name, as written (tokens and `~` not yet expanded).
@@ -23,7 +24,9 @@ export function readSshConfig(text: string | undefined, file: string): { source:
   if (text === undefined) return { source: { file, lookup: () => ({ identityFiles: [] }) } };
   let config: SSHConfig;
   try {
-    config = SSHConfig.parse(text);
+    // Loaded only when there is a config to read: it costs every command ~30 ms of start-up otherwise.
+    const parser = createRequire(import.meta.url)('ssh-config') as typeof SSHConfig;
+    config = parser.parse(text);
   } catch (error) {
     return { error: `cannot parse: ${error instanceof Error ? error.message : String(error)}` };
   }

@@ -3,7 +3,7 @@ import type { ConnectionPool } from '../ssh/pool.ts';
 import type { SshTarget } from '../ssh/connect.ts';
 import type { SupervisorClient } from '../supervisor/client.ts';
 import type { SupervisorHost } from '../supervisor/open.ts';
-import { openSupervisor } from '../supervisor/open.ts';
+import { reachSupervisor } from '../supervisor/open.ts';
 import type { Judged, RunOptions } from './run-on-hosts.ts';
 import { runOnHosts } from './run-on-hosts.ts';
 
@@ -13,7 +13,7 @@ export type FleetHost = SshTarget & SupervisorHost;
 export function withSupervisor<H extends FleetHost, T>(pool: ConnectionPool, work: (client: SupervisorClient, host: H) => Promise<Judged<T>>) {
   return async (host: H): Promise<Judged<T>> => {
     const connection = await pool.get(host);
-    return work(await openSupervisor(connection, host), host);
+    return work(await reachSupervisor(connection, host), host);
   };
 }
 

@@ -55,8 +55,8 @@ export function connect(target: SshTarget, settings: ConnectSettings, sock?: Rea
 
   const hostVerifier = (blob: Buffer): boolean => {
     const verdict = verifyHostKey(settings.knownHosts.entries(knownFile), hostName, blob);
-    const offered = `${keyTypeOfBlob(blob)} ${fingerprint(blob)}`;
     if (verdict.status === 'match') return true;
+    const offered = `${keyTypeOfBlob(blob)} ${fingerprint(blob)}`;
     if (verdict.status === 'changed') {
       const known = verdict.known.map((e) => `${e.file}:${e.line} (${e.keyType} ${fingerprint(e.keyBlob)})`).join(', ');
       refusal = new SshError('host-key-changed', target.name,

@@ -22,7 +22,7 @@ export class ConnectionPool {
   private readonly connectFn: ConnectFunction;
 
   constructor(private readonly settings: ConnectSettings, options: PoolOptions = {}) {
-    this.handshakes = pLimit(options.handshakeConcurrency ?? 32);
+    this.handshakes = pLimit(options.handshakeConcurrency ?? 64);
     this.retryDelaysMs = options.retryDelaysMs ?? [250, 1000];
     this.connectFn = options.connect ?? connect;
   }

@@ -3,7 +3,8 @@ import type { SshConnection } from '../ssh/connection.ts';
 import { SupervisorClient } from './client.ts';
 import { confCandidates, findConfCommand, parseFindConfOutput, parseLayout } from './layout.ts';
 import type { SupervisorLayout } from './layout.ts';
-import { SupervisorUnavailableError, execTransport, streamlocalTransport } from './transport.ts';
+import { SocketOpenRefusedError, SupervisorUnavailableError, execTransport, streamlocalTransport } from './transport.ts';
+import type { RpcTransport } from './transport.ts';
 
 /** What Convoy needs to know about a host to reach its supervisord (a subset of the inventory's HostConfig). */
 export interface SupervisorHost {
@@ -12,6 +13,9 @@ export interface SupervisorHost {
   sudo: boolean;
   supervisorConf?: string | undefined;
 }
+
+/** A client whose host conf was read: deploy and setup need the include dir, not only the socket. */
+export type LaidOutSupervisor = SupervisorClient & { readonly layout: SupervisorLayout };
 
 /** Reads the host's supervisord.conf (the `supervisor_conf` setting, else the standard places). */
 export async function discoverLayout(connection: SshConnection, host: SupervisorHost): Promise<SupervisorLayout> {
@@ -30,16 +34,52 @@ export async function discoverLayout(connection: SshConnection, host: Supervisor
  * A client on the first path that answers: streamlocal (no remote process per call), else the exec relay (through
  * sudo when the host has `sudo = true` and the login is not root). The relay's error names the real cause.
  */
-export async function openSupervisor(connection: SshConnection, host: SupervisorHost, layout?: SupervisorLayout): Promise<SupervisorClient> {
+export async function openSupervisor(connection: SshConnection, host: SupervisorHost, layout?: SupervisorLayout): Promise<LaidOutSupervisor> {
   const found = layout ?? (await discoverLayout(connection, host));
   const direct = new SupervisorClient(host.name, streamlocalTransport(connection, found.socketPath), found);
   try {
     await direct.getState();
-    return direct;
+    return direct as LaidOutSupervisor;
   } catch (error) {
     if (!(error instanceof SupervisorUnavailableError)) throw error;
   }
   const relayed = new SupervisorClient(host.name, execTransport(connection, found.socketPath, host.sudo && host.user !== 'root'), found);
   await relayed.getState();
-  return relayed;
+  return relayed as LaidOutSupervisor;
+}
+
+/** The socket of Debian's and Ubuntu's packaged supervisord (and of `convoy setup` there). */
+export const usualSocketPath = '/var/run/supervisor.sock';
+
+/**
+ * A client for work that needs only supervisord's socket (status, control, logs): the first call goes straight to the
+ * usual socket, with no remote process and no probe. Only when sshd cannot open that socket is the host's conf read
+ * and the call retried the way `openSupervisor` finds (a channel that never opened reached no supervisord, so the
+ * retry cannot run anything twice). An explicit `supervisor_conf` is always read first.
+ */
+export async function reachSupervisor(connection: SshConnection, host: SupervisorHost): Promise<SupervisorClient> {
+  if (host.supervisorConf) return openSupervisor(connection, host);
+  const usual = streamlocalTransport(connection, usualSocketPath);
+  let chosen: RpcTransport | undefined;
+  let found: Promise<SupervisorClient> | undefined;
+  const transport: RpcTransport = {
+    get kind() {
+      return (chosen ?? usual).kind;
+    },
+    post: async (body) => {
+      if (chosen) return chosen.post(body);
+      try {
+        const text = await usual.post(body);
+        chosen ??= usual;
+        return text;
+      } catch (error) {
+        if (!(error instanceof SocketOpenRefusedError)) throw error;
+      }
+      found ??= openSupervisor(connection, host);
+      const client = await found;
+      chosen = { kind: client.transportKind, post: (next) => client.post(next) };
+      return chosen.post(body);
+    },
+  };
+  return new SupervisorClient(host.name, transport);
 }

@@ -1,6 +1,6 @@
 // supervisord's per-process struct, checked once where it enters Convoy, plus the names and uptime supervisorctl prints.
-import { XmlRpcProtocolError, isStruct } from './xmlrpc.ts';
-import type { XmlRpcValue } from './xmlrpc.ts';
+import { XmlRpcProtocolError, isStruct } from './xmlrpc-values.ts';
+import type { XmlRpcValue } from './xmlrpc-values.ts';
 
 /** Process state codes (supervisor/states.py). */
 export const ProcessStates = {

@@ -21,6 +21,9 @@ export class SupervisorUnavailableError extends ConvoyError {
   }
 }
 
+/** sshd could not open a stream to the socket (no such socket, no permission, or streamlocal forwarding refused). */
+export class SocketOpenRefusedError extends SupervisorUnavailableError {}
+
 /** Runs one HTTP request over a stream that `open` provides (one stream per request; the server closes it). */
 function postOver(open: () => Promise<Duplex>, body: string, describe: (error: unknown) => Error): Promise<string> {
   return new Promise<string>((resolve, reject) => {
@@ -50,7 +53,10 @@ function postOver(open: () => Promise<Duplex>, body: string, describe: (error: u
 export function streamlocalTransport(connection: SshConnection, socketPath: string): RpcTransport {
   return {
     kind: 'streamlocal',
-    post: (body) => postOver(() => connection.openUnixSocket(socketPath), body, (error) =>
+    post: (body) => postOver(() => connection.openUnixSocket(socketPath).catch((error: unknown) => {
+      if (error instanceof ConvoyError) throw error; // the connection itself is gone
+      throw new SocketOpenRefusedError(connection.host, `${connection.host}: cannot reach supervisord's socket ${socketPath} through SSH: ${(error as Error).message}`, { cause: error });
+    }), body, (error) =>
       error instanceof SupervisorUnavailableError ? error : new SupervisorUnavailableError(connection.host,
         `${connection.host}: cannot reach supervisord's socket ${socketPath} through SSH: ${(error as Error).message}`, { cause: error })),
   };

@@ -2,45 +2,14 @@
 // fast-xml-parser does the XML; this file only maps XML-RPC's <value> shapes to JS values and back.
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { EntityDecoderOptions } from 'fast-xml-parser';
-import { ConvoyError, UsageError } from '../errors.ts';
 import { faultFromResponse } from './faults.ts';
 import type { SupervisorFault } from './faults.ts';
 
-/** Every value XML-RPC carries: struct = plain object, base64 = Buffer, dateTime.iso8601 = Date (UTC, whole seconds). */
-export type XmlRpcValue =
-  | string
-  | number
-  | boolean
-  | null
-  | Date
-  | Buffer
-  | XmlRpcValue[]
-  | { [key: string]: XmlRpcValue };
-export type XmlRpcStruct = { [key: string]: XmlRpcValue };
+import { XmlRpcEncodeError, XmlRpcProtocolError, isStruct } from './xmlrpc-values.ts';
+import type { MulticallResult, XmlRpcStruct, XmlRpcValue } from './xmlrpc-values.ts';
 
-/** supervisord answered with something other than the XML-RPC we expect (bad XML, an HTML error page, a wrong shape). */
-export class XmlRpcProtocolError extends ConvoyError {
-  /** The first 200 characters of the response body, when the problem is in a body. */
-  readonly bodyStart: string | undefined;
-  constructor(problem: string, options: { body?: string; cause?: unknown } = {}) {
-    const bodyStart = options.body?.slice(0, 200);
-    const excerpt = bodyStart === undefined ? '' : `\nfirst 200 characters of the response:\n${bodyStart}`;
-    super(`unexpected XML-RPC response from supervisord: ${problem}${excerpt}`, { cause: options.cause });
-    this.bodyStart = bodyStart;
-  }
-}
-
-/** A value XML-RPC cannot carry (a control character, NaN, a cycle): thrown before anything is sent. */
-export class XmlRpcEncodeError extends UsageError {}
-
-/** One entry of system.multicall's answer, in call order. */
-export type MulticallResult = { ok: true; value: XmlRpcValue } | { ok: false; fault: SupervisorFault };
-
-/** True for a decoded <struct> (not an array, Date, Buffer or scalar). */
-export function isStruct(value: XmlRpcValue | undefined): value is XmlRpcStruct {
-  if (typeof value !== 'object' || value === null) return false;
-  return !Array.isArray(value) && !(value instanceof Date) && !Buffer.isBuffer(value);
-}
+export { XmlRpcEncodeError, XmlRpcProtocolError, isStruct };
+export type { MulticallResult, XmlRpcStruct, XmlRpcValue };
 
 // ---- encoding ----------------------------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 // address range, and always tears it down.
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findProgram } from '../../../src/sandbox/preflight.ts';
@@ -57,6 +57,8 @@ export interface FleetOptions {
 /** Starts a fleet; throws with the CLI's output when it fails. Pair with `fleet.down()` in an `after` hook. */
 export function startFleet(options: FleetOptions): TestFleet {
   const stateDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'convoy-it-')), 'sandbox');
+  // Whose fleet this is: run-tests stops leftover fleets only when this process is gone.
+  writeFileSync(path.join(path.dirname(stateDir), 'owner.pid'), `${process.pid}\n`);
   const port = options.port ?? 22;
   const args = ['sandbox', 'up', '--hosts', String(options.hosts), '--first-address', options.firstAddress, '--port', String(port), '--state-dir', stateDir, '--json'];
   if (options.bare) args.push('--bare');
