@@ -65,4 +65,18 @@ describe('faults on 3 hosts', { skip }, () => {
     assert.match(r.stdout, /^f3 +flappy +failed .*(not stable|EXITED|BACKOFF|STARTING)/m);
     openssh(fleet, fleet.addresses[2]!, 'supervisorctl stop flappy');
   });
+
+  test('a supervisord on a socket of its own: status reads the host conf when the usual socket is not there; exit 0', () => {
+    const moved = openssh(fleet, fleet.addresses[2]!, 'kill $(cat /run/supervisord.pid) && for i in $(seq 50); do [ -S /run/supervisor.sock ] || break; sleep 0.1; done; ' +
+      "sed -i 's#/var/run/supervisor.sock#/run/convoy-own.sock#' /etc/supervisor/supervisord.conf && grep -c convoy-own.sock /etc/supervisor/supervisord.conf");
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.equal(moved.stdout.trim(), '2'); // [unix_http_server] file= and [supervisorctl] serverurl=
+    assert.equal(run(inventory(), 'setup', 'f3').code, 0);
+    assert.equal(run(inventory('convoy'), 'start', 'f3', 'steady').code, 0); // waits out the autostart
+    const r = run(inventory('convoy'), 'status', 'f3', 'steady', '--json');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const rows = (JSON.parse(r.stdout) as { rows: { program: string; state: string; transport: string }[] }).rows;
+    assert.deepEqual(rows.map((row) => [row.state, row.transport]), [['RUNNING', 'streamlocal']]);
+    assert.equal(openssh(fleet, fleet.addresses[2]!, 'test -S /run/convoy-own.sock && ! test -e /run/supervisor.sock').code, 0);
+  });
 });
