@@ -5,7 +5,7 @@ import { UsageError } from '../errors.ts';
 import type { GlobalOptions } from '../commands/global-options.ts';
 import type { Interruption } from '../commands/interruption.ts';
 import type { ControlAction } from '../supervisor/control.ts';
-import { integerOption } from './options.ts';
+import { durationOption, integerOption } from './options.ts';
 
 export interface ProgramContext {
   cwd: string;
@@ -28,9 +28,10 @@ export function buildProgram(context: ProgramContext): Command {
     .option('--no-color', 'no ANSI colors (also NO_COLOR=1)')
     .option('--accept-new-host-keys', 'trust and record host keys seen for the first time (default: refuse them)')
     .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
+    .option('--timeout <duration>', 'a host silent this long is unreachable: the SSH handshake, and any later silence (keepalives); e.g. 5s (default: handshake 10s, silence about 60s, or the inventory\'s connect_timeout / server_alive_*)', durationOption)
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
-    .addHelpText('after', '\nExamples:\n  convoy sandbox up --hosts 5      # a local fleet of 5 real hosts\n  convoy -i inventories/sandbox.ini status sandbox');
+    .addHelpText('after', '\nExamples:\n  convoy sandbox up --hosts 5      # a local fleet of 5 real hosts\n  convoy -i inventories/sandbox.ini status sandbox\n  convoy --timeout 5s exec web -- uptime   # a host silent for 5s is reported unreachable, the others finish');
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const output = () => createOutput({ json: globals().json, colorFlag: globals().color, env: context.env });

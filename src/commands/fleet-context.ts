@@ -6,6 +6,7 @@ import type { HostConfig, Inventory } from '../inventory/types.ts';
 import { loadInventory, resolveTarget } from '../inventory/index.ts';
 import { ConnectionPool } from '../ssh/pool.ts';
 import { KnownHostsStore } from '../ssh/known-hosts-store.ts';
+import { timeoutsFromFlag } from '../ssh/connect.ts';
 
 export const defaultConcurrency = 100;
 
@@ -35,14 +36,17 @@ export function targetHosts(options: FleetContextOptions, target: string): HostC
   return resolveTarget(loadFleetInventory(options), target);
 }
 
+/** OpenSSH's and Ansible's usual: 10 s for the handshake; keepalives every 15 s, lost after 3 unanswered. */
+export const defaultTimeouts = { connectTimeoutMs: 10_000, keepaliveIntervalMs: 15_000, keepaliveCountMax: 3 };
+
 export function createPool(options: FleetContextOptions): ConnectionPool {
   const { globals, env, cwd } = options;
   return new ConnectionPool({
     knownHosts: new KnownHostsStore(),
     knownHostsFile: globals.knownHosts === undefined ? undefined : path.resolve(cwd, globals.knownHosts),
     acceptNewHostKeys: globals.acceptNewHostKeys === true,
-    connectTimeoutMs: 10_000,
-    keepaliveIntervalMs: 15_000,
+    ...defaultTimeouts,
+    override: globals.timeout === undefined ? undefined : timeoutsFromFlag(globals.timeout),
     agentSocket: env.SSH_AUTH_SOCK || undefined,
     homeDir: env.HOME ?? os.homedir(),
   });

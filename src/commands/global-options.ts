@@ -7,4 +7,6 @@ export interface GlobalOptions {
   color: boolean;
   acceptNewHostKeys?: boolean;
   knownHosts?: string;
+  /** `--timeout`, in ms: wins over the inventory's connect_timeout and server_alive_* settings. */
+  timeout?: number;
 }

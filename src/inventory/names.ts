@@ -16,3 +16,12 @@ export function checkName(kind: 'host' | 'group', name: string): string | undefi
 export function splitList(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
+
+// A variable is only usable as `{{name}}` (tasks/template-syntax.ts) when its key looks like this.
+const variablePattern = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+// undefined when the key can be a variable, else why not (a key no template could name is a mistake).
+export function checkVariableName(key: string): string | undefined {
+  if (variablePattern.test(key)) return undefined;
+  return `'${key}' is not a valid variable name (expected letters, digits, '_', '.' and '-', starting with a letter or '_', as {{name}} templates write it)`;
+}

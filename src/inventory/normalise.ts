@@ -1,5 +1,5 @@
 // Stage 2: raw sections to typed [defaults], [host:…] and [group:…] sections; each entry is checked once, here.
-import { checkName, splitList } from './names.ts';
+import { checkName, checkVariableName, splitList } from './names.ts';
 import type { Problem } from './problems.ts';
 import type { RawEntry, RawSection } from './parse.ts';
 import { expandRange } from './ranges.ts';
@@ -112,7 +112,7 @@ export function normalise(sections: readonly RawSection[], file: string, where: 
         else setSetting(layer, entry.key, { value: parsed.value, line: entry.line, section: raw.header, key: entry.key });
         continue;
       }
-      const typo = settingTypo(entry.key, group !== undefined);
+      const typo = settingTypo(entry.key, group !== undefined) ?? checkVariableName(entry.key);
       if (typo) {
         at(typo, entry.key, entry.line);
         continue;

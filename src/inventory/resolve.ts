@@ -68,6 +68,9 @@ export function resolveHosts(input: ResolveInput): { hosts: HostConfig[]; proble
     const config: HostConfig = { name, address, port: finalPort, user, identityFiles, sudo: settings.sudo?.value ?? false, vars: {}, groups: [] };
     if (settings.supervisor_conf) config.supervisorConf = settings.supervisor_conf.value;
     if (settings.known_hosts) config.knownHosts = settings.known_hosts.value;
+    if (settings.connect_timeout) config.connectTimeoutMs = settings.connect_timeout.value;
+    if (settings.server_alive_interval) config.serverAliveIntervalMs = settings.server_alive_interval.value;
+    if (settings.server_alive_count_max) config.serverAliveCountMax = settings.server_alive_count_max.value;
     return { config, found };
   };
 
@@ -100,6 +103,9 @@ export function resolveHosts(input: ResolveInput): { hosts: HostConfig[]; proble
     if (found.port === undefined && defaults.port) settings.port = defaults.port;
     if (defaults.identity) settings.identity = defaults.identity;
     if (defaults.known_hosts) settings.known_hosts = defaults.known_hosts;
+    if (defaults.connect_timeout) settings.connect_timeout = defaults.connect_timeout;
+    if (defaults.server_alive_interval) settings.server_alive_interval = defaults.server_alive_interval;
+    if (defaults.server_alive_count_max) settings.server_alive_count_max = defaults.server_alive_count_max;
     const base: Base = { config: applySsh(host, settings, host).config, lookupKey: host };
     if (found.proxyJump !== undefined) base.proxyJump = found.proxyJump;
     return base;

@@ -1,8 +1,13 @@
 // The keys Convoy itself reads; every other key in a section is a variable for tasks and templates.
+import { connectionDurationHint, parseConnectionDuration } from './durations.ts';
 import { resolveLocalPath } from './paths.ts';
 
-// In DESIGN.md's order; also the candidates for "did you mean" on misspelt keys.
-export const settingNames = ['address', 'port', 'user', 'identity', 'jump', 'sudo', 'supervisor_conf', 'known_hosts'] as const;
+// In DESIGN.md's order; also the candidates for "did you mean" on misspelt keys. The last three are OpenSSH's
+// ConnectTimeout, ServerAliveInterval and ServerAliveCountMax.
+export const settingNames = [
+  'address', 'port', 'user', 'identity', 'jump', 'sudo', 'supervisor_conf', 'known_hosts',
+  'connect_timeout', 'server_alive_interval', 'server_alive_count_max',
+] as const;
 export type SettingName = (typeof settingNames)[number];
 
 // Keys that shape groups rather than configure hosts; only meaningful in [group:…].
@@ -19,6 +24,11 @@ export interface SettingValues {
   sudo: boolean;
   supervisor_conf: string;
   known_hosts: string;
+  /** Milliseconds. */
+  connect_timeout: number;
+  /** Milliseconds; 0 = no keepalives. */
+  server_alive_interval: number;
+  server_alive_count_max: number;
 }
 
 // Narrows a key so its value can be parsed by name.
@@ -44,6 +54,9 @@ const expected: Record<SettingName, string> = {
   sudo: 'true, false, yes, no, 1 or 0',
   supervisor_conf: 'the absolute path of supervisord.conf on the host',
   known_hosts: 'the path of a known_hosts file',
+  connect_timeout: `a duration above 0, at most 1h (${connectionDurationHint})`,
+  server_alive_interval: `a duration of at most 1h, or 0 for no keepalives (${connectionDurationHint})`,
+  server_alive_count_max: 'an integer from 1 to 100',
 };
 
 const truthy = ['true', 'yes', '1'];
@@ -88,5 +101,14 @@ function parseValue(name: SettingName, raw: string, where: { baseDir: string; ho
     case 'identity':
     case 'known_hosts':
       return { value: resolveLocalPath(raw, where.baseDir, where.homeDir) };
+    case 'connect_timeout':
+    case 'server_alive_interval': {
+      const ms = parseConnectionDuration(raw, { allowZero: name === 'server_alive_interval' });
+      return ms === undefined ? { error: `'${raw}' is not valid (expected ${expected[name]})` } : { value: ms };
+    }
+    case 'server_alive_count_max': {
+      const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+      return n >= 1 && n <= 100 ? { value: n } : { error: `'${raw}' is not valid (expected ${expected.server_alive_count_max})` };
+    }
   }
 }

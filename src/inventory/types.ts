@@ -20,6 +20,11 @@ export interface HostConfig {
   supervisorConf?: string;
   /** Absolute path of a known_hosts file to verify this host's key against. */
   knownHosts?: string;
+  /** `connect_timeout`: the SSH handshake must finish within it (ms); absent = the command's default. */
+  connectTimeoutMs?: number;
+  /** `server_alive_interval` (ms, 0 = none) and `server_alive_count_max`: unanswered keepalives before the host is lost. */
+  serverAliveIntervalMs?: number;
+  serverAliveCountMax?: number;
   vars: Record<string, string>;
   /** Every group the host is in, directly or through children, in file order. */
   groups: string[];

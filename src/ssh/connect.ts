@@ -19,6 +19,19 @@ export interface SshTarget {
   identityFiles: readonly string[];
   jump?: SshTarget | undefined;
   knownHosts?: string | undefined;
+  /** The host's own timeouts (inventory); absent = ConnectSettings'. */
+  connectTimeoutMs?: number | undefined;
+  serverAliveIntervalMs?: number | undefined;
+  serverAliveCountMax?: number | undefined;
+}
+
+/** How long a host may stay silent: during the handshake, then between keepalives on an open connection. */
+export interface SshTimeouts {
+  connectTimeoutMs: number;
+  /** 0 = no keepalives (a silent host is never declared lost). */
+  keepaliveIntervalMs: number;
+  /** Keepalives left unanswered before the next tick declares the host lost (OpenSSH's ServerAliveCountMax). */
+  keepaliveCountMax: number;
 }
 
 export interface ConnectSettings {
@@ -28,6 +41,10 @@ export interface ConnectSettings {
   acceptNewHostKeys: boolean;
   connectTimeoutMs: number;
   keepaliveIntervalMs: number;
+  /** Default 3. */
+  keepaliveCountMax?: number | undefined;
+  /** `--timeout`: wins over every host's own timeouts. */
+  override?: SshTimeouts | undefined;
   /** ssh-agent socket (SSH_AUTH_SOCK), tried after the identity files. */
   agentSocket?: string | undefined;
   homeDir?: string | undefined;
@@ -41,6 +58,21 @@ export function describeTarget(target: SshTarget): string {
   return `${target.user}@${where}`;
 }
 
+/** The timeouts for one host: `--timeout`, else the inventory's, else the command's defaults. */
+export function timeoutsFor(target: SshTarget, settings: ConnectSettings): SshTimeouts {
+  if (settings.override) return settings.override;
+  return {
+    connectTimeoutMs: target.connectTimeoutMs ?? settings.connectTimeoutMs,
+    keepaliveIntervalMs: target.serverAliveIntervalMs ?? settings.keepaliveIntervalMs,
+    keepaliveCountMax: target.serverAliveCountMax ?? settings.keepaliveCountMax ?? 3,
+  };
+}
+
+/** `--timeout T`: the handshake within T, and a host silent for T on an open connection is lost (4 ticks of T/4). */
+export function timeoutsFromFlag(ms: number): SshTimeouts {
+  return { connectTimeoutMs: ms, keepaliveIntervalMs: Math.max(1, Math.round(ms / 4)), keepaliveCountMax: 3 };
+}
+
 export function knownHostsFileFor(target: SshTarget, settings: ConnectSettings): string {
   return settings.knownHostsFile ?? target.knownHosts ?? path.join(settings.homeDir ?? os.homedir(), '.ssh', 'known_hosts');
 }
@@ -48,6 +80,7 @@ export function knownHostsFileFor(target: SshTarget, settings: ConnectSettings):
 /** Opens and authenticates a connection to `target`, over `sock` when given (a channel through a jump host). */
 export function connect(target: SshTarget, settings: ConnectSettings, sock?: Readable): Promise<SshConnection> {
   const where = describeTarget(target);
+  const timeouts = timeoutsFor(target, settings);
   const knownFile = knownHostsFileFor(target, settings);
   const hostName = knownHostName(target.address, target.port);
   const entries = settings.knownHosts.entries(knownFile);
@@ -94,7 +127,7 @@ export function connect(target: SshTarget, settings: ConnectSettings, sock?: Rea
       settled = true;
       client.removeAllListeners('ready');
       client.end();
-      reject(refusal ?? toSshError(error, target.name, where, settings.connectTimeoutMs));
+      reject(refusal ?? toSshError(error, target.name, where, timeouts.connectTimeoutMs));
     };
     client.once('ready', () => {
       if (settled) return;
@@ -103,7 +136,7 @@ export function connect(target: SshTarget, settings: ConnectSettings, sock?: Rea
       client.removeListener('close', onEarlyClose);
       // Small request/response exchanges (XML-RPC, exec) must not wait for Nagle + delayed ACK (~40 ms each).
       client.setNoDelay(true);
-      resolve(new SshConnection(target.name, client, where));
+      resolve(new SshConnection(target.name, client, where, timeouts));
     });
     const onEarlyClose = () => fail(new Error('Connection lost before handshake'));
     client.on('error', fail);
@@ -115,9 +148,9 @@ export function connect(target: SshTarget, settings: ConnectSettings, sock?: Rea
       sock,
       hostVerifier,
       authHandler: auth,
-      readyTimeout: settings.connectTimeoutMs,
-      keepaliveInterval: settings.keepaliveIntervalMs,
-      keepaliveCountMax: 3,
+      readyTimeout: timeouts.connectTimeoutMs,
+      keepaliveInterval: timeouts.keepaliveIntervalMs,
+      keepaliveCountMax: timeouts.keepaliveCountMax,
       algorithms: { serverHostKey: preferred as ssh2.ServerHostKeyAlgorithm[] },
     });
   });

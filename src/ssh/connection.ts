@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import pLimit from 'p-limit';
 import type { ClientChannel, SFTPWrapper } from 'ssh2';
 import type ssh2 from 'ssh2';
+import type { SshTimeouts } from './connect.ts';
 import { SshError } from './errors.ts';
 
 /** What a remote command gives back, success or not: failure is judged by `code`, never by stderr. */
@@ -30,9 +31,16 @@ export class SshConnection {
   private readonly sessions = pLimit(sessionsPerConnection);
   private readonly pending = new Set<(error: SshError) => void>();
 
-  constructor(readonly host: string, private readonly client: ssh2.Client, readonly description: string) {
+  constructor(readonly host: string, private readonly client: ssh2.Client, readonly description: string, private readonly timeouts?: SshTimeouts) {
     client.on('close', () => this.markClosed(new SshError('closed', host, `${description}: connection lost`, { unreachable: false })));
-    client.on('error', (error) => this.markClosed(new SshError('closed', host, `${description}: connection lost: ${error.message}`, { cause: error, unreachable: false })));
+    client.on('error', (error: Error & { level?: string }) => this.markClosed(error.level === 'client-timeout' ? this.silenceError(error) : new SshError('closed', host, `${description}: connection lost: ${error.message}`, { cause: error, unreachable: false })));
+  }
+
+  /** ssh2's keepalive timeout: the host stopped answering mid-step (frozen, or the network between us is gone). */
+  private silenceError(cause: Error): SshError {
+    const t = this.timeouts;
+    const how = t ? ` for ${((t.keepaliveIntervalMs * (t.keepaliveCountMax + 1)) / 1000).toFixed(1)}s (${t.keepaliveCountMax} keepalives unanswered; --timeout or server_alive_interval/server_alive_count_max set this)` : '';
+    return new SshError('timeout', this.host, `${this.description}: lost: the host stopped answering${how}`, { cause });
   }
 
   get closed(): boolean {

@@ -1,4 +1,5 @@
-// Typed SSH failures. Every failure before a session exists makes the host "unreachable" in summaries (as Ansible).
+// Typed SSH failures. Every failure before a session exists, and a host that goes silent mid-step, makes the host
+// "unreachable" in summaries (as Ansible).
 import { ConvoyError, ExitCode } from '../errors.ts';
 
 export type SshFailureKind =
@@ -18,7 +19,7 @@ export type SshFailureKind =
 export class SshError extends ConvoyError {
   readonly kind: SshFailureKind;
   readonly host: string;
-  /** True when the failure happened before a session was open (connect, handshake, host key, auth). */
+  /** True when the failure happened before a session was open (connect, handshake, host key, auth), or the host then stopped answering keepalives. */
   readonly unreachable: boolean;
   constructor(kind: SshFailureKind, host: string, message: string, options: { cause?: unknown; unreachable?: boolean } = {}) {
     const unreachable = options.unreachable ?? true;
