@@ -10,6 +10,7 @@ import type { NormalisedApp } from '../tasks/normalised.ts';
 import { generateAppConf } from '../deploy/confgen.ts';
 import { renderTemplate } from '../deploy/templates.ts';
 import { escapePercent } from '../tasks/supervisor-values.ts';
+import { shellQuote } from '../ssh/quote.ts';
 import type { DeployAppSpec } from '../deploy/host-deploy.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { loadFleetInventory, tasksDirOf } from './fleet-context.ts';
@@ -100,10 +101,14 @@ export function renderConf(app: NormalisedApp, host: HostConfig, release: string
   return [generated, ...handWritten].filter(Boolean).join('\n');
 }
 
-/** The app as one host runs it: hooks and health check rendered with that host's variables. */
+/**
+ * The app as one host runs it: hooks and health check rendered with that host's variables. Hooks and a health check
+ * command are shell lines, so each value goes in as one quoted word: a variable is data there, never code.
+ */
 export function appSpecFor(app: NormalisedApp, host: HostConfig): DeployAppSpec {
   const vars = templateVars(app, host, 'current');
-  const render = (text: string | undefined) => (text === undefined ? undefined : renderTemplate(text, vars));
+  const plain = (text: string | undefined) => (text === undefined ? undefined : renderTemplate(text, vars));
+  const render = (text: string | undefined) => (text === undefined ? undefined : renderTemplate(text, vars, { literal: (t) => t, value: shellQuote }));
   const hc = app.healthcheck;
   const startsecs = Math.max(1, ...app.programs.map((p) => p.startsecs));
   const retries = Math.max(0, ...app.programs.map((p) => p.startretries));
@@ -114,8 +119,8 @@ export function appSpecFor(app: NormalisedApp, host: HostConfig): DeployAppSpec 
     logDir: renderTemplate(app.logDir, vars),
     hooks: { afterUpload: render(app.hooks.afterUpload), beforeSwitch: render(app.hooks.beforeSwitch), afterSwitch: render(app.hooks.afterSwitch) },
     healthcheck: hc && {
-      http: hc.kind === 'http' ? render(hc.target) : undefined,
-      tcp: hc.kind === 'tcp' ? render(hc.target) : undefined,
+      http: hc.kind === 'http' ? plain(hc.target) : undefined,
+      tcp: hc.kind === 'tcp' ? plain(hc.target) : undefined,
       command: hc.kind === 'command' ? render(hc.target) : undefined,
       timeoutMs: hc.timeoutMs,
       intervalMs: hc.intervalMs,

@@ -138,22 +138,37 @@ export class HostDeploy {
     return this.locked;
   }
 
-  /** Makes releases/<id> complete (upload only what the host lacks, unpack, afterUpload); nothing live changes. */
+  /**
+   * Makes releases/<id> complete (upload only what the host lacks, unpack, afterUpload); nothing live changes. A
+   * failure removes what it half-wrote and says when the host's disk is full.
+   */
   async stage(plan: HostPlan): Promise<void> {
     if (plan.releaseExists) return;
     const artifact = this.requireArtifact();
+    const cached = `${this.paths.cacheDir}/${artifact.cacheName}`;
+    const partial = `${this.paths.releasesDir}/${plan.release}.partial`;
+    try {
+      await this.stageNow(plan, artifact, cached, partial);
+    } catch (error) {
+      if (this.shell.connection.closed) throw error;
+      await this.shell.connection.exec(`rm -f ${shellQuote(`${cached}.partial`)}; rm -rf ${shellQuote(partial)}`).catch(() => undefined);
+      throw await this.explainFullDisk(error, artifact.bytes);
+    }
+  }
+
+  private async stageNow(plan: HostPlan, artifact: PreparedArtifact, cached: string, partial: string): Promise<void> {
     const { cacheDir, releasesDir } = this.paths;
-    const cached = `${cacheDir}/${artifact.cacheName}`;
     if (plan.uploadBytes > 0) {
       this.report('upload', `${(plan.uploadBytes / 1e6).toFixed(1)} MB`);
-      await this.shell.run('prepare upload', `mkdir -p ${shellQuote(cacheDir)} ${shellQuote(releasesDir)}`);
+      const df = await this.shell.run('prepare upload', `mkdir -p ${shellQuote(cacheDir)} ${shellQuote(releasesDir)} && df -Pk ${shellQuote(cacheDir)} | tail -n 1`);
+      const free = freeBytes(df);
+      if (free !== undefined && free < plan.uploadBytes) throw this.fullDisk('upload', cacheDir, free, plan.uploadBytes);
       const sftp = await this.shell.connection.sftp();
       await this.shell.connection.guard(fastPut(sftp, artifact.localPath, `${cached}.partial`, this.host));
       const sum = (await this.shell.run('verify upload', `sha256sum ${shellQuote(`${cached}.partial`)}`)).split(' ')[0];
       if (sum !== artifact.fileSha256) throw new RemoteStepError(this.host, 'verify upload', undefined, `sha256 ${sum} on the host, ${artifact.fileSha256} here`);
       await this.shell.run('store upload', `mv -f ${shellQuote(`${cached}.partial`)} ${shellQuote(cached)}`);
     }
-    const partial = `${releasesDir}/${plan.release}.partial`;
     this.report('unpack', plan.release);
     await this.shell.run('unpack', `set -e; mkdir -p ${shellQuote(releasesDir)}; rm -rf ${shellQuote(partial)}; mkdir ${shellQuote(partial)}; ${unpackCommand(artifact.kind, cached, partial, artifact.source)}`);
     if (this.app.hooks.afterUpload) {
@@ -161,6 +176,20 @@ export class HostDeploy {
       await this.shell.run('afterUpload hook', this.hook(this.app.hooks.afterUpload, partial, plan.release));
     }
     await this.shell.run('finish stage', `mv ${shellQuote(partial)} ${shellQuote(`${releasesDir}/${plan.release}`)}`);
+  }
+
+  private fullDisk(step: string, dir: string, free: number, needed: number): RemoteStepError {
+    return new RemoteStepError(this.host, step, undefined, noSpace(dir, free, needed));
+  }
+
+  /** SFTP reports a full disk as a bare "Failure": look at the free space before passing the error on. */
+  private async explainFullDisk(error: unknown, needed: number): Promise<unknown> {
+    if (!(error instanceof RemoteStepError) || /No space left|ENOSPC/.test(error.message)) return error;
+    const df = await this.shell.connection.exec(`df -Pk ${shellQuote(this.app.root)} | tail -n 1`).catch(() => undefined);
+    const free = df?.code === 0 ? freeBytes(df.stdout) : undefined;
+    if (free === undefined || free >= needed) return error;
+    const said = error.message.replace(`${this.host}: ${error.step} failed: `, '');
+    return new RemoteStepError(this.host, error.step, error.result, `${noSpace(this.app.root, free, needed)} (${said})`);
   }
 
   /** Points `current` at the release, writes and applies the conf, restarts, waits for RUNNING, checks health. */
@@ -254,4 +283,15 @@ function fastPut(sftp: SFTPWrapper, local: string, remote: string, host: string)
   return new Promise((resolve, reject) => {
     sftp.fastPut(local, remote, { concurrency: 64, chunkSize: 32 * 1024 }, (error) => (error ? reject(new RemoteStepError(host, `upload ${path.basename(local)}`, undefined, error.message)) : resolve()));
   });
+}
+
+/** Available bytes from the last line of `df -Pk`, or undefined when it cannot be read. */
+function freeBytes(dfLine: string): number | undefined {
+  const kb = Number(dfLine.trim().split(/\s+/)[3]);
+  return Number.isFinite(kb) ? kb * 1024 : undefined;
+}
+
+function noSpace(dir: string, free: number, needed: number): string {
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  return `No space left on device (ENOSPC): ${dir} has ${mb(free)} free, ${mb(needed)} needed; free space there (or move the app's root) and deploy again`;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { renderConf } from '../../../src/commands/deploy-context.ts';
+import { appSpecFor, renderConf } from '../../../src/commands/deploy-context.ts';
 import type { HostConfig } from '../../../src/inventory/types.ts';
 import { validateApp } from '../../../src/tasks/validate.ts';
 
@@ -22,4 +22,16 @@ test('hand-written confFiles are rendered per host, values %-escaped, after the 
   const both = renderConf(withPrograms, host, 'r', project);
   assert.ok(both.indexOf('[group:hello]') < both.indexOf('; from extra.conf'));
   assert.throws(() => renderConf({ ...app, confFiles: ['missing.conf'] }, host, 'r', project), { message: /confFiles: .*missing\.conf not found/ });
+});
+
+test('hooks and a health check command get each variable as one quoted shell word, never as code', () => {
+  const evil = { ...host, vars: { ...host.vars, note: "$(touch /tmp/pwned) `id`; it's" } };
+  const { app } = validateApp({
+    name: 'hello', root: '/srv/hello', programs: { web: { command: 'run' } },
+    hooks: { afterUpload: 'echo {{note}} > {{root}}/note' }, healthcheck: { command: 'test {{note}} = x', timeout: '1s' },
+  }, { hosts: [evil] });
+  assert.ok(app);
+  const spec = appSpecFor(app, evil);
+  assert.equal(spec.hooks.afterUpload, "echo '$(touch /tmp/pwned) `id`; it'\\''s' > /srv/hello/note");
+  assert.equal(spec.healthcheck?.command, "test '$(touch /tmp/pwned) `id`; it'\\''s' = x");
 });
