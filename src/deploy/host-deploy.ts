@@ -8,6 +8,7 @@ import type { LaidOutSupervisor } from '../supervisor/open.ts';
 import { waitForGroup } from '../supervisor/wait.ts';
 import type { PreparedArtifact } from './artifact.ts';
 import { unpackCommand } from './artifact.ts';
+import { uploadChunkBytes, uploadChunksPerHost } from './upload-window.ts';
 import type { GroupChange } from './apply-conf.ts';
 import { applyGroup } from './apply-conf.ts';
 import type { HealthCheck } from './health.ts';
@@ -63,6 +64,8 @@ export class HostDeploy {
     private readonly artifact: PreparedArtifact | undefined,
     private readonly renderConf: (release: string) => string,
     private readonly report: StepReporter = () => {},
+    /** Upload chunks in flight to this host (see upload-window.ts). */
+    private readonly uploadChunks = uploadChunksPerHost(1),
   ) {
     this.paths = appPaths(app.root, client.layout.includeDir, app.name, client.layout.includeExtension);
   }
@@ -151,8 +154,10 @@ export class HostDeploy {
       await this.stageNow(plan, artifact, cached, partial);
     } catch (error) {
       if (this.shell.connection.closed) throw error;
+      // Measured before the cleanup, which frees the space again.
+      const explained = await this.explainFullDisk(error, artifact.bytes);
       await this.shell.connection.exec(`rm -f ${shellQuote(`${cached}.partial`)}; rm -rf ${shellQuote(partial)}`).catch(() => undefined);
-      throw await this.explainFullDisk(error, artifact.bytes);
+      throw explained;
     }
   }
 
@@ -164,7 +169,7 @@ export class HostDeploy {
       const free = freeBytes(df);
       if (free !== undefined && free < plan.uploadBytes) throw this.fullDisk('upload', cacheDir, free, plan.uploadBytes);
       const sftp = await this.shell.connection.sftp();
-      await this.shell.connection.guard(fastPut(sftp, artifact.localPath, `${cached}.partial`, this.host));
+      await this.shell.connection.guard(fastPut(sftp, artifact.localPath, `${cached}.partial`, this.host, this.uploadChunks));
       const sum = (await this.shell.run('verify upload', `sha256sum ${shellQuote(`${cached}.partial`)}`)).split(' ')[0];
       if (sum !== artifact.fileSha256) throw new RemoteStepError(this.host, 'verify upload', undefined, `sha256 ${sum} on the host, ${artifact.fileSha256} here`);
       await this.shell.run('store upload', `mv -f ${shellQuote(`${cached}.partial`)} ${shellQuote(cached)}`);
@@ -182,14 +187,15 @@ export class HostDeploy {
     return new RemoteStepError(this.host, step, undefined, noSpace(dir, free, needed));
   }
 
-  /** SFTP reports a full disk as a bare "Failure": look at the free space before passing the error on. */
-  private async explainFullDisk(error: unknown, needed: number): Promise<unknown> {
+  /** SFTP reports a full disk as a bare "Failure", tar as a short write: look at the free space before passing it on. */
+  private async explainFullDisk(error: unknown, uploadBytes: number): Promise<unknown> {
     if (!(error instanceof RemoteStepError) || /No space left|ENOSPC/.test(error.message)) return error;
     const df = await this.shell.connection.exec(`df -Pk ${shellQuote(this.app.root)} | tail -n 1`).catch(() => undefined);
     const free = df?.code === 0 ? freeBytes(df.stdout) : undefined;
-    if (free === undefined || free >= needed) return error;
+    // Under 1 MiB left (or less than the upload) counts as full: ENOSPC leaves a few blocks at most.
+    if (free === undefined || free >= Math.max(uploadBytes, 1024 * 1024)) return error;
     const said = error.message.replace(`${this.host}: ${error.step} failed: `, '');
-    return new RemoteStepError(this.host, error.step, error.result, `${noSpace(this.app.root, free, needed)} (${said})`);
+    return new RemoteStepError(this.host, error.step, error.result, `${noSpace(this.app.root, free)} (${said})`);
   }
 
   /** Points `current` at the release, writes and applies the conf, restarts, waits for RUNNING, checks health. */
@@ -279,9 +285,9 @@ export class HostDeploy {
   }
 }
 
-function fastPut(sftp: SFTPWrapper, local: string, remote: string, host: string): Promise<void> {
+function fastPut(sftp: SFTPWrapper, local: string, remote: string, host: string, chunks: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    sftp.fastPut(local, remote, { concurrency: 64, chunkSize: 32 * 1024 }, (error) => (error ? reject(new RemoteStepError(host, `upload ${path.basename(local)}`, undefined, error.message)) : resolve()));
+    sftp.fastPut(local, remote, { concurrency: chunks, chunkSize: uploadChunkBytes }, (error) => (error ? reject(new RemoteStepError(host, `upload ${path.basename(local)}`, undefined, error.message)) : resolve()));
   });
 }
 
@@ -291,7 +297,7 @@ function freeBytes(dfLine: string): number | undefined {
   return Number.isFinite(kb) ? kb * 1024 : undefined;
 }
 
-function noSpace(dir: string, free: number, needed: number): string {
+function noSpace(dir: string, free: number, needed?: number): string {
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-  return `No space left on device (ENOSPC): ${dir} has ${mb(free)} free, ${mb(needed)} needed; free space there (or move the app's root) and deploy again`;
+  return `No space left on device (ENOSPC): ${dir} has ${mb(free)} free${needed === undefined ? '' : `, ${mb(needed)} needed`}; free space there (or move the app's root) and deploy again`;
 }
