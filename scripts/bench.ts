@@ -1,95 +1,116 @@
-// Benchmark (prints numbers; not a test): Convoy vs plain OpenSSH on a sandbox fleet of this machine.
-// Usage: npm run bench -- [--hosts 50] [--runs 5]
-// Each figure is the median wall time over the runs, measured in the same run on the same hosts.
-import { spawn, spawnSync } from 'node:child_process';
+// Benchmark (prints numbers; not a test): Convoy against OpenSSH, parallel-ssh, Fabric and Ansible on a sandbox fleet
+// of this machine, every figure measured in the same run on the same hosts.
+// Usage: npm run bench -- [--hosts 50] [--runs 5] [--slow-runs 3] [--deploy-runs 3]
+// Each figure is the median wall time over the runs (after one warm-up run); tools alternate run by run.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ansibleBaseline, fabricBaseline, openSshBaseline, parallelSshBaseline } from './bench/baselines.ts';
+import type { Baseline, Fleet } from './bench/baselines.ts';
+import { connectFloorMs } from './bench/floor.ts';
+import { median, runTimed, seconds } from './bench/measure.ts';
+import type { Usage } from './bench/measure.ts';
 
-const { values } = parseArgs({ options: { hosts: { type: 'string', default: '50' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: {
+  hosts: { type: 'string', default: '50' },
+  runs: { type: 'string', default: '5' },
+  'slow-runs': { type: 'string' },
+  'deploy-runs': { type: 'string' },
+} });
 const hosts = Number(values.hosts);
 const runs = Number(values.runs);
+const slowRuns = Number(values['slow-runs'] ?? Math.min(runs, 3));
+const deployRuns = Number(values['deploy-runs'] ?? Math.min(runs, 3));
+if (![hosts, runs, slowRuns, deployRuns].every((n) => Number.isInteger(n) && n > 0) || hosts > 250) {
+  console.error('bench: --hosts (1–250), --runs, --slow-runs and --deploy-runs take whole numbers above 0');
+  process.exit(2);
+}
 const root = path.resolve(import.meta.dirname, '..');
 const convoyBin = path.join(root, 'bin', 'convoy.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'convoy-bench-'));
 const stateDir = path.join(work, 'sandbox');
+const env = { ...process.env, NO_COLOR: '1', HOME: work, SSH_AUTH_SOCK: '' };
 
-function convoy(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [convoyBin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', HOME: work, SSH_AUTH_SOCK: '' } });
+function convoySync(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [convoyBin, ...args], { encoding: 'utf8', env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function run(command: string, args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: 'ignore', env: { ...process.env, NO_COLOR: '1', HOME: work, SSH_AUTH_SOCK: '' } });
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? 1));
-  });
+/** One Convoy run, with its own CPU time and peak memory; `ok` lists the exit codes that count as done. */
+async function convoy(args: string[], ok: number[] = [0], cwd?: string): Promise<{ ms: number; usage: Usage | undefined }> {
+  const r = await runTimed(process.execPath, [convoyBin, ...args], { env, measureUsage: true, ...(cwd ? { cwd } : {}) });
+  if (!ok.includes(r.code)) throw new Error(`convoy ${args.slice(2).join(' ')} exited ${r.code}`);
+  return { ms: r.ms, usage: r.usage };
 }
 
-async function timed(fn: () => Promise<void>): Promise<number> {
-  const started = performance.now();
-  await fn();
-  return performance.now() - started;
+interface Row {
+  label: string;
+  tool: string;
+  ms: number;
+  ratio?: number;
+  usage?: Usage;
+}
+const rows: Row[] = [];
+const cost: { label: string; usage: Usage }[] = [];
+
+function recordUsage(label: string, usages: (Usage | undefined)[]): Usage | undefined {
+  const known = usages.filter((u): u is Usage => u !== undefined);
+  if (known.length === 0) return undefined;
+  const usage = { cpuMs: median(known.map((u) => u.cpuMs)), maxRssMb: Math.max(...known.map((u) => u.maxRssMb)) };
+  cost.push({ label, usage });
+  return usage;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+/** Convoy and each baseline, alternated run by run so all see the same machine state; run 0 is a warm-up. */
+async function compare(label: string, convoyArgs: string[], remote: string, baselines: Baseline[], slow: Set<Baseline>): Promise<void> {
+  const ours: number[] = [];
+  const usages: (Usage | undefined)[] = [];
+  const theirs = new Map<Baseline, number[]>(baselines.map((b) => [b, []]));
+  for (let i = 0; i <= runs; i++) {
+    const r = await convoy(convoyArgs, [0, 3]);
+    if (i > 0) {
+      ours.push(r.ms);
+      usages.push(r.usage);
+    }
+    for (const b of baselines) {
+      if (slow.has(b) && i > slowRuns) continue;
+      const run = await b.run(remote);
+      if (i > 0) theirs.get(b)?.push(run.ms);
+    }
+    process.stderr.write('.');
+  }
+  const convoyMs = median(ours);
+  const usage = recordUsage(label, usages);
+  rows.push({ label, tool: 'convoy', ms: convoyMs, ...(usage ? { usage } : {}) });
+  for (const b of baselines) {
+    const ms = median(theirs.get(b) ?? []);
+    rows.push({ label: '', tool: b.name, ms, ratio: ms / convoyMs });
+  }
 }
 
+process.stderr.write(`bench: bringing up ${hosts} sandbox hosts in ${stateDir}\n`);
 const upStarted = performance.now();
-const up = convoy(['sandbox', 'up', '--hosts', String(hosts), '--first-address', '127.0.9.1', '--state-dir', stateDir, '--json']);
+const up = convoySync(['sandbox', 'up', '--hosts', String(hosts), '--first-address', '127.0.9.1', '--state-dir', stateDir, '--json']);
 if (up.code !== 0) {
   console.error(up.stderr);
+  rmSync(work, { recursive: true, force: true });
   process.exit(1);
 }
 const upMs = performance.now() - upStarted;
 const state = JSON.parse(up.stdout) as { inventoryFile: string; clientKeyFile: string; knownHostsFile: string; hosts: { address: string }[] };
-const addresses = state.hosts.map((h) => h.address);
-const sshArgs = (address: string) => ['-F', '/dev/null', '-i', state.clientKeyFile, '-o', `UserKnownHostsFile=${state.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${address}`, 'true'];
+const fleet: Fleet = { addresses: state.hosts.map((h) => h.address), keyFile: state.clientKeyFile, knownHostsFile: state.knownHostsFile };
+const inv = ['-i', state.inventoryFile];
 
+let downMs = NaN;
 try {
-  const status = convoy(['sandbox', 'status', '--state-dir', stateDir, '--json']);
+  const status = convoySync(['sandbox', 'status', '--state-dir', stateDir, '--json']);
   const memory = (JSON.parse(status.stdout) as { hosts: { memoryKb: number }[] }).hosts.map((h) => h.memoryKb);
-  // Each case: a Convoy command against its baseline, alternated run by run so both see the same machine state.
-  const cases = [
-    {
-      name: 'exec true',
-      convoy: ['-i', state.inventoryFile, 'exec', 'all', '--', 'true'],
-      baselineName: `${hosts} parallel ssh`,
-      remote: 'true',
-    },
-    {
-      name: 'status',
-      convoy: ['-i', state.inventoryFile, 'status', 'all'],
-      baselineName: `${hosts} parallel ssh supervisorctl status`,
-      remote: 'supervisorctl status',
-    },
-  ];
-  const results: { name: string; baselineName: string; convoyMs: number; baselineMs: number }[] = [];
-  for (const c of cases) {
-    const ours: number[] = [];
-    const theirs: number[] = [];
-    for (let i = 0; i < runs + 1; i++) {
-      const convoyMs = await timed(async () => {
-        const code = await run(process.execPath, [convoyBin, ...c.convoy]);
-        if (code !== 0 && code !== 3) throw new Error(`convoy ${c.convoy.slice(2).join(' ')} exited ${code}`);
-      });
-      const baselineMs = await timed(async () => {
-        const codes = await Promise.all(addresses.map((a) => run('ssh', [...sshArgs(a).slice(0, -1), c.remote])));
-        if (codes.some((code) => code !== 0 && code !== 3)) throw new Error(`ssh failed on ${codes.filter((code) => code !== 0).length} hosts`);
-      });
-      if (i === 0) continue; // warm-up: page cache, sshd re-exec binaries
-      ours.push(convoyMs);
-      theirs.push(baselineMs);
-    }
-    results.push({ name: c.name, baselineName: c.baselineName, convoyMs: median(ours), baselineMs: median(theirs) });
-  }
-  // Deploy of a 20 MB artifact: cold (a new release everywhere), then unchanged (nothing uploaded or restarted).
+
+  // Deploy of a 20 MB artifact first, so that status has a program on every host: cold (a new release
+  // everywhere), then unchanged (nothing uploaded or restarted).
   const project = path.join(work, 'project');
   mkdirSync(path.join(project, 'tasks'), { recursive: true });
   mkdirSync(path.join(project, 'node_modules'), { recursive: true });
@@ -101,45 +122,61 @@ try {
 export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/bench', keepReleases: 2,
   programs: { idle: { command: '/bin/sleep 3600', startsecs: 1 } } });
 `);
-  const deployRuns = { cold: [] as number[], unchanged: [] as number[] };
-  for (let i = 0; i < Math.max(2, Math.min(runs, 3)); i++) {
+  const deploys = { cold: [] as number[], unchanged: [] as number[] };
+  const deployUsage = { cold: [] as (Usage | undefined)[], unchanged: [] as (Usage | undefined)[] };
+  for (let i = 0; i < deployRuns; i++) {
     writeFileSync(path.join(artifact, 'VERSION'), `${i}\n`);
     for (const kind of ['cold', 'unchanged'] as const) {
-      const ms = await timed(async () => {
-        const code = await new Promise<number>((resolve) => {
-          const child = spawn(process.execPath, [convoyBin, '-i', state.inventoryFile, 'deploy', 'all', 'bench'], { cwd: project, stdio: 'ignore', env: { ...process.env, HOME: work, SSH_AUTH_SOCK: '' } });
-          child.on('close', (c) => resolve(c ?? 1));
-        });
-        if (code !== 0) throw new Error(`convoy deploy (${kind}) exited ${code}`);
-      });
-      deployRuns[kind].push(ms);
+      const r = await convoy([...inv, 'deploy', 'all', 'bench'], [0], project);
+      deploys[kind].push(r.ms);
+      deployUsage[kind].push(r.usage);
+      process.stderr.write('.');
     }
   }
-  // A rolling restart of the deployed app, 25% of the hosts per batch (each batch health-gated: RUNNING past
-  // startsecs, then the same PIDs a second later).
-  const rollingMs = await timed(async () => {
-    const code = await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, [convoyBin, '-i', state.inventoryFile, 'restart', 'all', 'bench', '--rolling', '25%'], { cwd: project, stdio: 'ignore', env: { ...process.env, HOME: work, SSH_AUTH_SOCK: '' } });
-      child.on('close', (c) => resolve(c ?? 1));
-    });
-    if (code !== 0) throw new Error(`convoy restart --rolling exited ${code}`);
-  });
-  const downStarted = performance.now();
-  convoy(['sandbox', 'down', '--state-dir', stateDir]);
-  const downMs = performance.now() - downStarted;
+  for (const kind of ['cold', 'unchanged'] as const) {
+    const usage = recordUsage(`deploy 20 MB ${kind}`, deployUsage[kind]);
+    rows.push({ label: `deploy 20 MB, ${kind}`, tool: 'convoy', ms: median(deploys[kind]), ...(usage ? { usage } : {}) });
+  }
 
-  console.log(`Convoy benchmark: ${hosts} sandbox hosts, ${runs} runs (median), ${os.cpus().length} cores, node ${process.version}`);
+  const floors: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const ms = await connectFloorMs(state.inventoryFile, work);
+    if (i > 0) floors.push(ms);
+  }
+  rows.unshift({ label: 'connect + auth, nothing run', tool: 'floor: one Node.js process, Convoy\'s pool', ms: median(floors) });
+
+  const openssh = openSshBaseline(fleet, env);
+  const pssh = parallelSshBaseline(fleet, work, env);
+  const fabric = fabricBaseline(fleet, work, env);
+  const ansible = ansibleBaseline(fleet, work, env);
+  const slow = new Set([fabric, ansible].filter((b): b is Baseline => b !== undefined));
+  await compare('exec true', [...inv, 'exec', 'all', '--', 'true'], 'true', [openssh, ...(pssh ? [pssh] : [])], slow);
+  await compare('status', [...inv, 'status', 'all'], 'supervisorctl status', [openssh, ...(fabric ? [fabric] : []), ...(ansible ? [ansible] : [])], slow);
+  const missing = [pssh ? '' : 'parallel-ssh (apt install pssh)', fabric ? '' : 'Fabric (apt install python3-fabric)', ansible ? '' : 'Ansible (apt install ansible-core)'].filter(Boolean);
+
+  // A rolling restart of the deployed app, 25% of the hosts per batch, each batch health-gated (RUNNING past
+  // startsecs, then the same PIDs a second later).
+  const rolling = await convoy([...inv, 'restart', 'all', 'bench', '--rolling', '25%'], [0], project);
+  const rollingUsage = recordUsage('rolling restart', [rolling.usage]);
+  rows.push({ label: 'rolling restart, 25% batches', tool: 'convoy', ms: rolling.ms, ...(rollingUsage ? { usage: rollingUsage } : {}) });
+
+  const downStarted = performance.now();
+  convoySync(['sandbox', 'down', '--state-dir', stateDir]);
+  downMs = performance.now() - downStarted;
+  process.stderr.write('\n');
+
+  const sshVersion = spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim().split(',')[0];
+  console.log(`Convoy benchmark: ${hosts} sandbox hosts, median of ${runs} runs (Fabric and Ansible: ${slowRuns}), ${os.cpus().length} cores, Node.js ${process.version}, ${sshVersion}`);
+  console.log(`sandbox: up ${seconds(upMs)}, down ${seconds(downMs)}, memory per host (PSS) ${(median(memory) / 1024).toFixed(1)} MB`);
   console.log('');
-  console.log(`  sandbox up ${hosts} hosts: ${(upMs / 1000).toFixed(2)} s, down: ${(downMs / 1000).toFixed(2)} s, memory per host (PSS): ${(median(memory) / 1024).toFixed(1)} MB`);
+  const table = [['case', 'tool', 'median', 'convoy faster by'], ...rows.map((r) => [r.label, r.tool, seconds(r.ms), r.ratio === undefined ? '' : `${r.ratio.toFixed(1)}x`])];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  for (const row of table) console.log('  ' + row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
   console.log('');
-  const rows = results.map((r) => [r.name, `${r.convoyMs.toFixed(0)} ms`, r.baselineName, `${r.baselineMs.toFixed(0)} ms`, `${(r.baselineMs / r.convoyMs).toFixed(2)}x`]);
-  const header = ['case', 'convoy', 'baseline', 'baseline time', 'convoy faster by'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  for (const row of [header, ...rows]) console.log('  ' + row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
-  console.log('');
-  console.log(`  deploy of a 20 MB artifact to ${hosts} hosts: cold ${(median(deployRuns.cold) / 1000).toFixed(2)} s (${((20 * hosts) / (median(deployRuns.cold) / 1000)).toFixed(0)} MB/s uploaded), unchanged ${(median(deployRuns.unchanged) / 1000).toFixed(2)} s`);
-  console.log(`  rolling restart of the app on ${hosts} hosts, batches of 25%: ${(rollingMs / 1000).toFixed(2)} s (4 health-gated batches)`);
+  console.log(`Convoy's own cost on this machine (CPU time of the convoy process per host; peak RSS):`);
+  for (const c of cost) console.log(`  ${c.label.padEnd(24)} ${(c.usage.cpuMs / hosts).toFixed(1).padStart(6)} ms/host  ${c.usage.maxRssMb.toFixed(0).padStart(4)} MB`);
+  if (missing.length) console.log(`\nnot installed, so not measured: ${missing.join(', ')}`);
 } finally {
-  convoy(['sandbox', 'down', '--state-dir', stateDir]);
+  if (Number.isNaN(downMs)) convoySync(['sandbox', 'down', '--state-dir', stateDir]);
   rmSync(work, { recursive: true, force: true });
 }

@@ -67,7 +67,8 @@ export async function prepareArtifact(source: string): Promise<PreparedArtifact>
     const sha256 = await hashTree(source, entries);
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'convoy-artifact-'));
     const localPath = path.join(tmp, `${sha256}.tar`);
-    await createTar({ cwd: source, file: localPath, portable: true, noDirRecurse: true }, entries.length > 0 ? entries : ['.']);
+    // maxReadSize: tar reads each file in 16 MB buffers by default; 1 MB is as fast and keeps the peak down.
+    await createTar({ cwd: source, file: localPath, portable: true, noDirRecurse: true, maxReadSize: 1024 * 1024 }, entries.length > 0 ? entries : ['.']);
     return {
       source, kind: 'tar', localPath, sha256, fileSha256: await hashFile(localPath), bytes: (await stat(localPath)).size, cacheName: `${sha256}.tar`,
       cleanup: () => rm(tmp, { recursive: true, force: true }),

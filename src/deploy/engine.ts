@@ -8,6 +8,7 @@ import type { FleetHost } from '../orchestration/supervisor-run.ts';
 import { HostShell, RemoteStepError } from '../ssh/host-shell.ts';
 import type { ConnectionPool } from '../ssh/pool.ts';
 import { openSupervisor } from '../supervisor/open.ts';
+import { uploadChunksPerHost } from './upload-window.ts';
 import type { PreparedArtifact } from './artifact.ts';
 import type { DeployAppSpec, HostPlan, StepReporter } from './host-deploy.ts';
 import { HostDeploy } from './host-deploy.ts';
@@ -80,7 +81,8 @@ async function openHost<H extends FleetHost>(options: HostOptions<H>, host: H, a
   const connection = await options.pool.get(host);
   const client = await openSupervisor(connection, host);
   const app = options.appFor(host);
-  return new HostDeploy(new HostShell(connection, host), client, app, artifact, (release) => options.renderConf(host, release), reporter(options, host, app.name));
+  const uploading = Math.min(options.hosts.length, options.concurrency);
+  return new HostDeploy(new HostShell(connection, host), client, app, artifact, (release) => options.renderConf(host, release), reporter(options, host, app.name), uploadChunksPerHost(uploading));
 }
 
 /** Releases the lock, over a new connection if the old one died (so that the next deploy is not blocked). */

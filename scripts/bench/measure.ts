@@ -1,0 +1,67 @@
+// Timing and resource figures for the benchmark: wall time of a run, medians, and a Convoy run's own CPU and memory.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Usage {
+  cpuMs: number;
+  maxRssMb: number;
+}
+
+export interface Run {
+  code: number;
+  ms: number;
+  stdout: string;
+  usage?: Usage;
+}
+
+const usagePreload = path.join(import.meta.dirname, 'usage-preload.mjs');
+
+/** Runs a command to completion; `measureUsage` (Node programs only) also records its CPU time and peak RSS. */
+export function runTimed(command: string, args: readonly string[], options: { cwd?: string; env: NodeJS.ProcessEnv; measureUsage?: boolean }): Promise<Run> {
+  const dir = options.measureUsage ? mkdtempSync(path.join(os.tmpdir(), 'convoy-bench-usage-')) : undefined;
+  const usageFile = dir ? path.join(dir, 'usage.json') : undefined;
+  const fullArgs = usageFile ? ['--import', usagePreload, ...args] : [...args];
+  const env = usageFile ? { ...options.env, CONVOY_BENCH_USAGE: usageFile } : options.env;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, fullArgs, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      let usage: Usage | undefined;
+      if (usageFile && dir) {
+        try {
+          usage = JSON.parse(readFileSync(usageFile, 'utf8')) as Usage;
+        } catch {
+          usage = undefined;
+        }
+        rmSync(dir, { recursive: true, force: true });
+      }
+      resolve({ code: code ?? 1, ms, stdout, ...(usage ? { usage } : {}) });
+    });
+  });
+}
+
+/** Wall time of `fn`. */
+export async function timed(fn: () => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** "1.23 s" or "870 ms". */
+export function seconds(ms: number): string {
+  if (!Number.isFinite(ms)) return '-';
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+}
