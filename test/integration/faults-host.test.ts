@@ -131,8 +131,9 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
       assert.doesNotMatch(r.stdout, /^f2 \| finished$/m);
       assert.match(r.stdout, /^f2 ✗ unreachable: root@f2 \(127\.0\.12\.2\): lost: the host stopped answering for 2\.0s \(3 keepalives unanswered; --timeout or server_alive_interval\/server_alive_count_max set this\)$/m);
       assert.match(r.stdout, /^3 hosts: 2 ok, 0 failed, 1 unreachable/m);
-      // The others' 5 s command, plus at most the 2 s timeout and start-up: no hang on the silent host.
-      assert.ok(r.ms < 12_000, `took ${r.ms} ms`);
+      // The others' 5 s command, the 2 s timeout and start-up, with room for a loaded machine; without --timeout
+      // the silent host alone would take about 60 s.
+      assert.ok(r.ms < 20_000, `took ${r.ms} ms`);
     } finally {
       thaw(frozen);
     }
@@ -157,7 +158,7 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
     const results = summary(r.stdout).results;
     assert.deepEqual(results.map((x) => [x.host, x.result]), [['f1', 'deployed'], ['f2', 'unreachable'], ['f3', 'deployed']]);
     assert.match(results[1]?.error ?? '', /^root@f2 \(127\.0\.12\.2\): lost: the host stopped answering for 2\.0s/);
-    assert.ok(r.ms < 30_000, `took ${r.ms} ms`);
+    assert.ok(r.ms < 40_000, `took ${r.ms} ms (without --timeout, about 60 s of silence alone)`);
     const v2 = results[0]?.release ?? '';
     assert.equal(current(0), `releases/${v2}`);
     assert.equal(current(2), `releases/${v2}`);
