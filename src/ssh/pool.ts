@@ -9,8 +9,13 @@ import { SshError } from './errors.ts';
 export type ConnectFunction = typeof connect;
 
 export interface PoolOptions {
-  /** Handshakes in flight at once: they cost CPU on both ends, and sshd drops unauthenticated ones past MaxStartups. */
+  /** Handshakes in flight at once: they cost CPU on both ends. */
   handshakeConcurrency?: number;
+  /**
+   * Handshakes in flight to one sshd (same address and port, e.g. several users or names for one server): sshd
+   * starts dropping unauthenticated connections past MaxStartups (default 10).
+   */
+  perServerHandshakes?: number;
   retryDelaysMs?: readonly number[];
   connect?: ConnectFunction;
 }
@@ -18,11 +23,14 @@ export interface PoolOptions {
 export class ConnectionPool {
   private readonly connections = new Map<string, Promise<SshConnection>>();
   private readonly handshakes: ReturnType<typeof pLimit>;
+  private readonly perServer = new Map<string, ReturnType<typeof pLimit>>();
+  private readonly perServerHandshakes: number;
   private readonly retryDelaysMs: readonly number[];
   private readonly connectFn: ConnectFunction;
 
   constructor(private readonly settings: ConnectSettings, options: PoolOptions = {}) {
     this.handshakes = pLimit(options.handshakeConcurrency ?? 64);
+    this.perServerHandshakes = options.perServerHandshakes ?? 8;
     this.retryDelaysMs = options.retryDelaysMs ?? [250, 1000];
     this.connectFn = options.connect ?? connect;
   }
@@ -55,13 +63,23 @@ export class ConnectionPool {
         const sock = via ? await via.forwardTcp(target.address, target.port).catch((error: unknown) => {
           throw new SshError('jump', target.name, `${describeTarget(target)}: jump host ${target.jump?.name} could not reach ${target.address}:${target.port}: ${(error as Error).message}`, { cause: error });
         }) : undefined;
-        return await this.handshakes(() => this.connectFn(target, this.settings, sock));
+        return await this.serverLimit(target)(() => this.handshakes(() => this.connectFn(target, this.settings, sock)));
       } catch (error) {
         const delay = this.retryDelaysMs[attempt];
         if (!(error instanceof SshError) || !error.retryable || delay === undefined) throw error;
         await sleep(delay);
       }
     }
+  }
+
+  private serverLimit(target: SshTarget): ReturnType<typeof pLimit> {
+    const key = `${target.jump ? `${target.jump.user}@${target.jump.name}>` : ''}${target.address}:${target.port}`;
+    let limit = this.perServer.get(key);
+    if (!limit) {
+      limit = pLimit(this.perServerHandshakes);
+      this.perServer.set(key, limit);
+    }
+    return limit;
   }
 
   private async viaJump(target: SshTarget, jump: SshTarget): Promise<SshConnection> {
