@@ -95,16 +95,18 @@ export function fabricBaseline(fleet: Fleet, work: string, env: NodeJS.ProcessEn
 
 /**
  * Ansible ad hoc (`ansible all -m command -f <hosts>`), configured as an experienced user would: pipelining on,
- * the interpreter named (no discovery round trip), ControlPersist left at its default.
+ * the interpreter named (no discovery round trip). With `persist`, its default ControlPersist=60s keeps each
+ * host's SSH connection open between runs (warm after the first); without, every run connects afresh as Convoy does.
  */
-export function ansibleBaseline(fleet: Fleet, work: string, env: NodeJS.ProcessEnv): Baseline | undefined {
+export function ansibleBaseline(fleet: Fleet, work: string, env: NodeJS.ProcessEnv, persist: boolean): Baseline | undefined {
   if (!installed('ansible')) return undefined;
   const inventory = path.join(work, 'ansible-hosts.ini');
   writeFileSync(inventory, ['[fleet]', ...fleet.addresses, '', '[fleet:vars]', 'ansible_user=root', `ansible_ssh_private_key_file=${fleet.keyFile}`,
     `ansible_ssh_common_args='-F /dev/null -o UserKnownHostsFile=${fleet.knownHostsFile} -o StrictHostKeyChecking=yes'`, 'ansible_python_interpreter=/usr/bin/python3', ''].join('\n'));
-  const ansibleEnv = { ...env, ANSIBLE_PIPELINING: 'True', ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_LOCALHOST_WARNING: 'False', ANSIBLE_NOCOLOR: '1' };
+  const ansibleEnv = { ...env, ANSIBLE_PIPELINING: 'True', ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_LOCALHOST_WARNING: 'False', ANSIBLE_NOCOLOR: '1',
+    ...(persist ? {} : { ANSIBLE_SSH_ARGS: '-C -o ControlMaster=no' }) };
   return {
-    name: `Ansible ad hoc -f ${fleet.addresses.length}`,
+    name: `Ansible ad hoc -f ${fleet.addresses.length}, ${persist ? 'ControlPersist (warm)' : 'no ControlPersist'}`,
     async run(remote) {
       const r = await runTimed('ansible', ['all', '-i', inventory, '-f', String(fleet.addresses.length), '-m', 'command', '-a', remote, '-o'], { env: ansibleEnv });
       // 2: some host's command exited non-zero (supervisorctl's 3); 4: unreachable hosts.

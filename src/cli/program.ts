@@ -6,6 +6,7 @@ import type { GlobalOptions } from '../commands/global-options.ts';
 import type { Interruption } from '../commands/interruption.ts';
 import type { ControlAction } from '../supervisor/control.ts';
 import { durationOption, integerOption } from './options.ts';
+import { convoyVersion } from './version.ts';
 
 export interface ProgramContext {
   cwd: string;
@@ -17,10 +18,10 @@ export interface ProgramContext {
   readonly interruption: Interruption;
 }
 
-
 export function buildProgram(context: ProgramContext): Command {
   const program = new Command('convoy')
     .description('Deploy and drive Supervisor programs on a fleet of hosts over SSH.')
+    .version(convoyVersion(), '-V, --version', 'print the version')
     .option('-i, --inventory <file>', 'inventory file', context.env.CONVOY_INVENTORY ?? 'inventories/default.ini')
     .option('--tasks <dir>', 'directory of task files', 'tasks')
     .option('-c, --concurrency <n>', 'hosts worked on at once', integerOption(1, 10_000))
@@ -35,7 +36,6 @@ export function buildProgram(context: ProgramContext): Command {
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const output = () => createOutput({ json: globals().json, colorFlag: globals().color, env: context.env });
-
 
   program
     .command('hosts [target]')

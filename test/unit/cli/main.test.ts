@@ -1,5 +1,6 @@
 // The CLI's parsing and its one exit point, in process.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Command } from 'commander';
 import { run } from '../../../src/cli/main.ts';
@@ -50,4 +51,19 @@ test('the help of every command shows an example', async () => {
   };
   visit(program, '');
   assert.deepEqual(missing, []);
+});
+
+test('--version prints the package version; exit 0', async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const written: string[] = [];
+  const original = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => { written.push(String(chunk)); return true; }) as typeof process.stdout.write;
+  let r;
+  try {
+    r = await cli('--version');
+  } finally {
+    process.stdout.write = original;
+  }
+  assert.equal(r.code, 0);
+  assert.equal(written.join(''), `${version}\n`);
 });
