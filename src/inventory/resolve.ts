@@ -4,6 +4,7 @@ import { expandHome } from './paths.ts';
 import type { Layer, Located, Model } from './normalise.ts';
 import type { Problem } from './problems.ts';
 import type { Membership } from './rules.ts';
+import { connectionDurationHint, parseConnectionDuration } from './durations.ts';
 import { parsePort } from './settings.ts';
 import type { SettingName, SettingValues } from './settings.ts';
 import { expandTokens, parseProxyJump } from './ssh-config.ts';
@@ -39,6 +40,27 @@ interface Frame {
   edge: Edge;
 }
 
+// ConnectTimeout and ServerAlive* from ssh config, as OpenSSH reads them (seconds, or a time with a unit).
+function sshTimeouts(found: SshSettings, problem: (directive: string, raw: string, expected: string) => void) {
+  const out: { connectTimeoutMs?: number; serverAliveIntervalMs?: number; serverAliveCountMax?: number } = {};
+  if (found.connectTimeout !== undefined) {
+    const ms = parseConnectionDuration(found.connectTimeout);
+    if (ms === undefined) problem('ConnectTimeout', found.connectTimeout, `a duration above 0, at most 1h (${connectionDurationHint})`);
+    else out.connectTimeoutMs = ms;
+  }
+  if (found.serverAliveInterval !== undefined) {
+    const ms = parseConnectionDuration(found.serverAliveInterval, { allowZero: true });
+    if (ms === undefined) problem('ServerAliveInterval', found.serverAliveInterval, `a duration of at most 1h, or 0 for no keepalives (${connectionDurationHint})`);
+    else out.serverAliveIntervalMs = ms;
+  }
+  if (found.serverAliveCountMax !== undefined) {
+    const n = Number(found.serverAliveCountMax);
+    if (!/^\d+$/.test(found.serverAliveCountMax) || n < 1 || n > 100) problem('ServerAliveCountMax', found.serverAliveCountMax, 'an integer from 1 to 100');
+    else out.serverAliveCountMax = n;
+  }
+  return out;
+}
+
 // Every inventory host, in file order, with its jump chain; problems (ssh config values, jump cycles) are collected.
 export function resolveHosts(input: ResolveInput): { hosts: HostConfig[]; problems: Problem[] } {
   const { model, membership, ssh, homeDir, defaultUser, file } = input;
@@ -68,9 +90,13 @@ export function resolveHosts(input: ResolveInput): { hosts: HostConfig[]; proble
     const config: HostConfig = { name, address, port: finalPort, user, identityFiles, sudo: settings.sudo?.value ?? false, vars: {}, groups: [] };
     if (settings.supervisor_conf) config.supervisorConf = settings.supervisor_conf.value;
     if (settings.known_hosts) config.knownHosts = settings.known_hosts.value;
-    if (settings.connect_timeout) config.connectTimeoutMs = settings.connect_timeout.value;
-    if (settings.server_alive_interval) config.serverAliveIntervalMs = settings.server_alive_interval.value;
-    if (settings.server_alive_count_max) config.serverAliveCountMax = settings.server_alive_count_max.value;
+    const timeouts = sshTimeouts(found, (directive, raw, expected) => sshProblem(`Host '${lookupKey}': ${directive} '${raw}' is not valid (expected ${expected})`));
+    const connectTimeoutMs = settings.connect_timeout?.value ?? timeouts.connectTimeoutMs;
+    const serverAliveIntervalMs = settings.server_alive_interval?.value ?? timeouts.serverAliveIntervalMs;
+    const serverAliveCountMax = settings.server_alive_count_max?.value ?? timeouts.serverAliveCountMax;
+    if (connectTimeoutMs !== undefined) config.connectTimeoutMs = connectTimeoutMs;
+    if (serverAliveIntervalMs !== undefined) config.serverAliveIntervalMs = serverAliveIntervalMs;
+    if (serverAliveCountMax !== undefined) config.serverAliveCountMax = serverAliveCountMax;
     return { config, found };
   };
 

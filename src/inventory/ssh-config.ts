@@ -11,6 +11,9 @@ export interface SshSettings {
   port?: string;
   identityFiles: string[];
   proxyJump?: string;
+  connectTimeout?: string;
+  serverAliveInterval?: string;
+  serverAliveCountMax?: string;
 }
 
 // Looks names up in one ssh config; an absent file looks up nothing.
@@ -50,6 +53,12 @@ function toSettings(found: Record<string, string | string[]>): SshSettings {
   if (user !== undefined) settings.user = user;
   if (port !== undefined) settings.port = port;
   if (proxyJump !== undefined) settings.proxyJump = proxyJump;
+  const connectTimeout = first('connecttimeout');
+  const serverAliveInterval = first('serveraliveinterval');
+  const serverAliveCountMax = first('serveralivecountmax');
+  if (connectTimeout !== undefined) settings.connectTimeout = connectTimeout;
+  if (serverAliveInterval !== undefined) settings.serverAliveInterval = serverAliveInterval;
+  if (serverAliveCountMax !== undefined) settings.serverAliveCountMax = serverAliveCountMax;
   return settings;
 }
 

@@ -136,3 +136,21 @@ test('bad ProxyJump hops are refused with the whole value', () => {
 test('tokens: %% is a percent sign, unknown tokens stay', () => {
   assert.equal(expandTokens('%h-%%-%z', { h: 'host' }), 'host-%-%z');
 });
+
+test('ConnectTimeout and ServerAlive* come from ssh config beneath the inventory settings', () => {
+  const config = 'Host slow\n  ConnectTimeout 30\n  ServerAliveInterval 5\n  ServerAliveCountMax 2\nHost quiet\n  ServerAliveInterval 0\n';
+  const inventory = parse('[host:slow]\n[host:quiet]\n[host:set]\naddress = slow\nconnect_timeout = 3s\n', config);
+  const slow = host(inventory, 'slow');
+  assert.deepEqual([slow.connectTimeoutMs, slow.serverAliveIntervalMs, slow.serverAliveCountMax], [30_000, 5000, 2]);
+  assert.equal(host(inventory, 'quiet').serverAliveIntervalMs, 0);
+  const set = host(inventory, 'set');
+  assert.deepEqual([set.connectTimeoutMs, set.serverAliveIntervalMs], [3000, 5000]);
+});
+
+test('a bad ConnectTimeout or ServerAliveCountMax in ssh config names the file, host, directive and value', () => {
+  assert.throws(() => parse('[host:a]\n', 'Host a\n  ConnectTimeout soon\n  ServerAliveCountMax 0\n'), (error: Error) => {
+    assert.match(error.message, /\/home\/me\/\.ssh\/config.*Host 'a': ConnectTimeout 'soon' is not valid \(expected a duration above 0/s);
+    assert.match(error.message, /Host 'a': ServerAliveCountMax '0' is not valid \(expected an integer from 1 to 100\)/);
+    return true;
+  });
+});
