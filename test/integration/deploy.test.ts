@@ -2,12 +2,12 @@
 // other apps untouched, locks, dry runs that change nothing, interrupted uploads, bad task files.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { convoy, convoyBin, integrationSkipReason, openssh, repoRoot, startFleet } from './support/sandbox.ts';
+import { convoy, convoyBin, integrationSkipReason, openssh, repoRoot, startFleet, userProject } from './support/sandbox.ts';
 import type { CliResult, TestFleet } from './support/sandbox.ts';
 import { listProcesses } from './support/procs.ts';
 import type { SandboxState } from '../../src/sandbox/state.ts';
@@ -83,11 +83,7 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
 
   before(() => {
     fleet = startFleet({ hosts: 3, firstAddress: '127.0.7.1' });
-    project = mkdtempSync(path.join(os.tmpdir(), 'convoy-deploy-'));
-    // A user's repository with convoy installed: `import { defineApp } from 'convoy'` resolves to this package.
-    mkdirSync(path.join(project, 'node_modules'));
-    symlinkSync(repoRoot, path.join(project, 'node_modules', 'convoy'));
-    mkdirSync(path.join(project, 'tasks'));
+    project = userProject('deploy');
     writeFileSync(path.join(project, 'tasks', 'hello.ts'), helloTask());
     writeArtifact('hello', '1');
     inventory = path.join(project, 'fleet.ini');

@@ -4,13 +4,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { childPids } from '../../src/sandbox/processes.ts';
 import type { SandboxState } from '../../src/sandbox/state.ts';
-import { convoyBin, integrationSkipReason, openssh, repoRoot, startFleet } from './support/sandbox.ts';
+import { convoyBin, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
@@ -101,10 +100,7 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
 
   before(() => {
     fleet = startFleet({ hosts: 3, firstAddress: '127.0.12.1' });
-    project = mkdtempSync(path.join(os.tmpdir(), 'convoy-faults-host-'));
-    mkdirSync(path.join(project, 'node_modules'));
-    symlinkSync(repoRoot, path.join(project, 'node_modules', 'convoy'));
-    mkdirSync(path.join(project, 'tasks'));
+    project = userProject('faults-host');
     writeFileSync(path.join(project, 'tasks', 'probe.ts'), probeTask);
     artifact('v1');
     inventory = path.join(project, 'fleet.ini');

@@ -3,13 +3,12 @@
 // the host byte for byte through Supervisor's environment, a program's argv, a hook and a health check, and run nothing.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SandboxState } from '../../src/sandbox/state.ts';
-import { convoyBin, integrationSkipReason, openssh, repoRoot, startFleet } from './support/sandbox.ts';
+import { convoyBin, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
@@ -59,9 +58,7 @@ describe('hostile input, end to end (1 host)', { skip }, () => {
 
   before(async () => {
     fleet = startFleet({ hosts: 1, firstAddress: '127.0.13.1' });
-    project = mkdtempSync(path.join(os.tmpdir(), 'convoy-hostile-'));
-    mkdirSync(path.join(project, 'node_modules'));
-    symlinkSync(repoRoot, path.join(project, 'node_modules', 'convoy'));
+    project = userProject('hostile');
     listener = net.createServer((socket) => { connections++; socket.destroy(); });
     await new Promise<void>((resolve) => listener.listen(0, '127.0.13.200', resolve));
     listenerPort = (listener.address() as net.AddressInfo).port;

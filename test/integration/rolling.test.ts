@@ -2,12 +2,11 @@
 // the failed batch goes back, later hosts are untouched, and one failure budget spans the run.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SandboxState } from '../../src/sandbox/state.ts';
-import { convoy, convoyBin, integrationSkipReason, openssh, repoRoot, startFleet } from './support/sandbox.ts';
+import { convoy, convoyBin, integrationSkipReason, openssh, repoRoot, startFleet, userProject } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 import { listProcesses } from './support/procs.ts';
 
@@ -23,10 +22,7 @@ describe('rolling on 10 hosts', { skip }, () => {
 
   before(() => {
     fleet = startFleet({ hosts: 10, firstAddress: '127.0.8.1' });
-    project = mkdtempSync(path.join(os.tmpdir(), 'convoy-rolling-'));
-    mkdirSync(path.join(project, 'node_modules'));
-    symlinkSync(repoRoot, path.join(project, 'node_modules', 'convoy'));
-    mkdirSync(path.join(project, 'tasks'));
+    project = userProject('rolling');
     // Hosts run in inventory order: each ghost (nothing listens there) sits right after a real host.
     const ghostAfter: Record<number, string> = { 0: 'ghost1', 1: 'ghost2' };
     writeFileSync(inventory(), `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +

@@ -2,11 +2,10 @@
 // handshake, none refused past sshd's MaxStartups) and Convoy's own peak memory bounded.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { convoyBin, integrationSkipReason, repoRoot, startFleet } from './support/sandbox.ts';
+import { convoyBin, integrationSkipReason, repoRoot, startFleet, userProject } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
@@ -32,10 +31,7 @@ describe(`scale: ${hosts} hosts`, { skip }, () => {
 
   before(() => {
     fleet = startFleet({ hosts, firstAddress: '127.0.14.1' });
-    project = mkdtempSync(path.join(os.tmpdir(), 'convoy-scale-'));
-    mkdirSync(path.join(project, 'node_modules'));
-    symlinkSync(repoRoot, path.join(project, 'node_modules', 'convoy'));
-    mkdirSync(path.join(project, 'tasks'));
+    project = userProject('scale');
     mkdirSync(path.join(project, 'build', 'scale'), { recursive: true });
     writeFileSync(path.join(project, 'build', 'scale', 'payload.bin'), Buffer.alloc(2 * 1024 * 1024, 7));
     writeFileSync(path.join(project, 'tasks', 'scale.ts'), `import { defineApp } from 'convoy';

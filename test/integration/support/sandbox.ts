@@ -2,7 +2,7 @@
 // address range, and always tears it down.
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findProgram } from '../../../src/sandbox/preflight.ts';
@@ -35,6 +35,15 @@ export function convoy(args: readonly string[], options: { cwd?: string; env?: N
     timeout: 120_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A user's repository with Convoy installed (`import { defineApp } from 'convoy'` resolves to this package) and an empty tasks/. */
+export function userProject(name: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `convoy-${name}-`));
+  mkdirSync(path.join(dir, 'node_modules'));
+  symlinkSync(repoRoot, path.join(dir, 'node_modules', 'convoy'));
+  mkdirSync(path.join(dir, 'tasks'));
+  return dir;
 }
 
 export interface TestFleet {
