@@ -1,12 +1,12 @@
 // `convoy exec` against real sshd hosts: concurrency, unreachable hosts, auth, host keys, jump hosts, sudo.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateEd25519 } from '../../src/ssh/keys.ts';
-import { convoy, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
+import { convoy, convoyBin, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
@@ -151,6 +151,28 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
     } finally {
       process.kill(agentPid, 'SIGTERM');
     }
+  });
+
+  test('Ctrl-C twice: the first lets commands in flight finish, the second exits at once with 130 and says what may be left', async () => {
+    const file = path.join(work, 'inv-interrupt.ini');
+    writeFileSync(file, allHosts());
+    const child = spawn(process.execPath, [convoyBin, '-i', file, 'exec', 'web', '--', 'echo started; sleep 30'], { env: { ...process.env, HOME: home, SSH_AUTH_SOCK: '', NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('close', (code) => resolve({ code, at: Date.now() })));
+    while ((stdout.match(/started/g) ?? []).length < 10) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(child.exitCode, null, 'the first Ctrl-C does not end the run while commands are in flight');
+    assert.match(stderr, /interrupted: no new host or batch starts; steps in flight finish/);
+    const secondAt = Date.now();
+    child.kill('SIGINT');
+    const { code, at } = await exited;
+    assert.equal(code, 130);
+    assert.ok(at - secondAt < 3000, `exited ${at - secondAt} ms after the second Ctrl-C`);
+    assert.match(stderr, /interrupted again: exiting now\. Steps in flight may be half done/);
   });
 
   test('a target that matches nothing is bad input (exit 2) and lists the groups', () => {
