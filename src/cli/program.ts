@@ -30,6 +30,7 @@ export function buildProgram(context: ProgramContext): Command {
     .option('--accept-new-host-keys', 'trust and record host keys seen for the first time (default: refuse them)')
     .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
     .option('--timeout <duration>', 'a host silent this long is unreachable: the SSH handshake, and any later silence (keepalives); e.g. 5s (default: handshake 10s, silence about 60s, or the inventory\'s connect_timeout / server_alive_*)', durationOption)
+    .option('--persist <duration>', 'keep SSH connections open in a background process for this long after the last use (like OpenSSH ControlPersist), so later runs skip the handshakes; e.g. 60s', durationOption)
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     .addHelpText('after', '\nExamples:\n  convoy sandbox up --hosts 5      # a local fleet of 5 real hosts\n  convoy -i inventories/sandbox.ini status sandbox\n  convoy --timeout 5s exec web -- uptime   # a host silent for 5s is reported unreachable, the others finish');

@@ -39,8 +39,14 @@ export function targetHosts(options: FleetContextOptions, target: string): HostC
 /** OpenSSH's and Ansible's usual: 10 s for the handshake; keepalives every 15 s, lost after 3 unanswered. */
 export const defaultTimeouts = { connectTimeoutMs: 10_000, keepaliveIntervalMs: 15_000, keepaliveCountMax: 3 };
 
+/** Where the `--persist` process listens: in the user's own ~/.convoy (mode 0700). */
+export function persistSocketPath(env: NodeJS.ProcessEnv): string {
+  return path.join(env.HOME ?? os.homedir(), '.convoy', 'persist.sock');
+}
+
 export function createPool(options: FleetContextOptions): ConnectionPool {
   const { globals, env, cwd } = options;
+  const persist = globals.persist ? { socketPath: persistSocketPath(env), idleMs: globals.persist } : undefined;
   return new ConnectionPool({
     knownHosts: new KnownHostsStore(),
     knownHostsFile: globals.knownHosts === undefined ? undefined : path.resolve(cwd, globals.knownHosts),
@@ -49,5 +55,5 @@ export function createPool(options: FleetContextOptions): ConnectionPool {
     override: globals.timeout === undefined ? undefined : timeoutsFromFlag(globals.timeout),
     agentSocket: env.SSH_AUTH_SOCK || undefined,
     homeDir: env.HOME ?? os.homedir(),
-  });
+  }, { persist });
 }

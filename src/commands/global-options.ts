@@ -9,4 +9,6 @@ export interface GlobalOptions {
   knownHosts?: string;
   /** `--timeout`, in ms: wins over the inventory's connect_timeout and server_alive_* settings. */
   timeout?: number;
+  /** `--persist`, in ms: keep connections open this long after the last use, in a background process. */
+  persist?: number;
 }

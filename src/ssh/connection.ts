@@ -22,10 +22,27 @@ export interface ExecOptions {
   onStderr?: (chunk: Buffer) => void;
 }
 
+/**
+ * What every step needs from a host's connection: a direct ssh2 connection (SshConnection), or one kept open by the
+ * background process of `--persist` (MuxedConnection).
+ */
+export interface HostConnection {
+  readonly host: string;
+  readonly description: string;
+  readonly closed: boolean;
+  exec(command: string, options?: ExecOptions): Promise<CommandResult>;
+  execChannel(command: string): Promise<ClientChannel>;
+  sftp(): Promise<SFTPWrapper>;
+  openUnixSocket(socketPath: string): Promise<Duplex>;
+  forwardTcp(address: string, port: number): Promise<Duplex>;
+  guard<T>(work: Promise<T>): Promise<T>;
+  close(): void;
+}
+
 // sshd allows MaxSessions (default 10) session channels per connection; stay below it.
 const sessionsPerConnection = 8;
 
-export class SshConnection {
+export class SshConnection implements HostConnection {
   private sftpChannel: Promise<SFTPWrapper> | undefined;
   private closedError: SshError | undefined;
   private readonly sessions = pLimit(sessionsPerConnection);

@@ -1,6 +1,6 @@
 // Shell steps on one host with its privilege policy: as the login, or as root (directly, or through `sudo -n`).
 import { ConvoyError } from '../errors.ts';
-import type { CommandResult, ExecOptions, SshConnection } from './connection.ts';
+import type { CommandResult, ExecOptions, HostConnection } from './connection.ts';
 import { withSudo } from './quote.ts';
 
 /** A named step that exited non-zero on a host; keeps the result for reports. */
@@ -17,7 +17,7 @@ export interface ShellHost {
 }
 
 export class HostShell {
-  constructor(readonly connection: SshConnection, readonly host: ShellHost) {}
+  constructor(readonly connection: HostConnection, readonly host: ShellHost) {}
 
   get isRoot(): boolean {
     return this.host.user === 'root';

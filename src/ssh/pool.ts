@@ -3,8 +3,9 @@ import pLimit from 'p-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectSettings, SshTarget } from './connect.ts';
 import { connect, describeTarget } from './connect.ts';
-import type { SshConnection } from './connection.ts';
+import type { HostConnection } from './connection.ts';
 import { SshError } from './errors.ts';
+import { MuxedConnection, ensurePersistProcess } from './mux/client.ts';
 
 export type ConnectFunction = typeof connect;
 
@@ -16,27 +17,32 @@ export interface PoolOptions {
    * starts dropping unauthenticated connections past MaxStartups (default 10).
    */
   perServerHandshakes?: number;
+  /** `--persist`: connections kept open between runs by a background process on this socket, for this long idle. */
+  persist?: { socketPath: string; idleMs: number } | undefined;
   retryDelaysMs?: readonly number[];
   connect?: ConnectFunction;
 }
 
 export class ConnectionPool {
-  private readonly connections = new Map<string, Promise<SshConnection>>();
+  private readonly connections = new Map<string, Promise<HostConnection>>();
   private readonly handshakes: ReturnType<typeof pLimit>;
   private readonly perServer = new Map<string, ReturnType<typeof pLimit>>();
   private readonly perServerHandshakes: number;
+  private readonly persist: PoolOptions['persist'];
+  private persistProcess: Promise<void> | undefined;
   private readonly retryDelaysMs: readonly number[];
   private readonly connectFn: ConnectFunction;
 
   constructor(private readonly settings: ConnectSettings, options: PoolOptions = {}) {
     this.handshakes = pLimit(options.handshakeConcurrency ?? 64);
     this.perServerHandshakes = options.perServerHandshakes ?? 8;
+    this.persist = options.persist;
     this.retryDelaysMs = options.retryDelaysMs ?? [250, 1000];
     this.connectFn = options.connect ?? connect;
   }
 
   /** The host's connection, opened on first use; a jump host's connection is shared by every host behind it. */
-  get(target: SshTarget): Promise<SshConnection> {
+  get(target: SshTarget): Promise<HostConnection> {
     const key = `${target.user}@${target.name}`;
     let connection = this.connections.get(key);
     if (!connection) {
@@ -48,7 +54,7 @@ export class ConnectionPool {
   }
 
   /** Closes the host's connection and opens a new one (a new login sees group changes made since). */
-  async reconnect(target: SshTarget): Promise<SshConnection> {
+  async reconnect(target: SshTarget): Promise<HostConnection> {
     const key = `${target.user}@${target.name}`;
     const old = this.connections.get(key);
     this.connections.delete(key);
@@ -56,7 +62,9 @@ export class ConnectionPool {
     return this.get(target);
   }
 
-  private async open(target: SshTarget): Promise<SshConnection> {
+  private async open(target: SshTarget): Promise<HostConnection> {
+    // Hosts behind a jump host connect directly: their channels ride on the jump host's connection.
+    if (this.persist && !target.jump) return this.openPersisted(target, this.persist);
     const via = target.jump ? await this.viaJump(target, target.jump) : undefined;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -72,6 +80,15 @@ export class ConnectionPool {
     }
   }
 
+  private async openPersisted(target: SshTarget, persist: { socketPath: string; idleMs: number }): Promise<HostConnection> {
+    this.persistProcess ??= ensurePersistProcess(persist.socketPath, persist.idleMs);
+    await this.persistProcess;
+    const limited = <T>(work: () => Promise<T>) => this.serverLimit(target)(() => this.handshakes(work));
+    const connection = new MuxedConnection(target, this.settings, persist.socketPath, () => limited(() => this.connectFn(target, this.settings)));
+    await limited(() => connection.check());
+    return connection;
+  }
+
   private serverLimit(target: SshTarget): ReturnType<typeof pLimit> {
     const key = `${target.jump ? `${target.jump.user}@${target.jump.name}>` : ''}${target.address}:${target.port}`;
     let limit = this.perServer.get(key);
@@ -82,7 +99,7 @@ export class ConnectionPool {
     return limit;
   }
 
-  private async viaJump(target: SshTarget, jump: SshTarget): Promise<SshConnection> {
+  private async viaJump(target: SshTarget, jump: SshTarget): Promise<HostConnection> {
     try {
       return await this.get(jump);
     } catch (error) {

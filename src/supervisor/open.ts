@@ -1,5 +1,5 @@
 // Opens a host's supervisord: find its conf, then XML-RPC over streamlocal, falling back to an exec relay.
-import type { SshConnection } from '../ssh/connection.ts';
+import type { HostConnection } from '../ssh/connection.ts';
 import { SupervisorClient } from './client.ts';
 import { confCandidates, findConfCommand, parseFindConfOutput, parseLayout } from './layout.ts';
 import type { SupervisorLayout } from './layout.ts';
@@ -18,7 +18,7 @@ export interface SupervisorHost {
 export type LaidOutSupervisor = SupervisorClient & { readonly layout: SupervisorLayout };
 
 /** Reads the host's supervisord.conf (the `supervisor_conf` setting, else the standard places). */
-export async function discoverLayout(connection: SshConnection, host: SupervisorHost): Promise<SupervisorLayout> {
+export async function discoverLayout(connection: HostConnection, host: SupervisorHost): Promise<SupervisorLayout> {
   const result = await connection.exec(findConfCommand(host.supervisorConf));
   const found = parseFindConfOutput(result.stdout);
   if (!found) {
@@ -34,7 +34,7 @@ export async function discoverLayout(connection: SshConnection, host: Supervisor
  * A client on the first path that answers: streamlocal (no remote process per call), else the exec relay (through
  * sudo when the host has `sudo = true` and the login is not root). The relay's error names the real cause.
  */
-export async function openSupervisor(connection: SshConnection, host: SupervisorHost, layout?: SupervisorLayout): Promise<LaidOutSupervisor> {
+export async function openSupervisor(connection: HostConnection, host: SupervisorHost, layout?: SupervisorLayout): Promise<LaidOutSupervisor> {
   const found = layout ?? (await discoverLayout(connection, host));
   const direct = new SupervisorClient(host.name, streamlocalTransport(connection, found.socketPath), found);
   try {
@@ -57,7 +57,7 @@ export const usualSocketPath = '/var/run/supervisor.sock';
  * and the call retried the way `openSupervisor` finds (a channel that never opened reached no supervisord, so the
  * retry cannot run anything twice). An explicit `supervisor_conf` is always read first.
  */
-export async function reachSupervisor(connection: SshConnection, host: SupervisorHost): Promise<SupervisorClient> {
+export async function reachSupervisor(connection: HostConnection, host: SupervisorHost): Promise<SupervisorClient> {
   if (host.supervisorConf) return openSupervisor(connection, host);
   const usual = streamlocalTransport(connection, usualSocketPath);
   let chosen: RpcTransport | undefined;

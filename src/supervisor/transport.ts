@@ -2,7 +2,7 @@
 // or, where sshd refuses streamlocal forwarding, an exec channel running a tiny socket relay on the host.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { SshConnection } from '../ssh/connection.ts';
+import type { HostConnection } from '../ssh/connection.ts';
 import { shellQuote } from '../ssh/quote.ts';
 import { ConvoyError } from '../errors.ts';
 
@@ -50,7 +50,7 @@ function postOver(open: () => Promise<Duplex>, body: string, describe: (error: u
   });
 }
 
-export function streamlocalTransport(connection: SshConnection, socketPath: string): RpcTransport {
+export function streamlocalTransport(connection: HostConnection, socketPath: string): RpcTransport {
   return {
     kind: 'streamlocal',
     post: (body) => postOver(() => connection.openUnixSocket(socketPath).catch((error: unknown) => {
@@ -93,7 +93,7 @@ export function relayCommand(socketPath: string, sudo: boolean): string {
   return `${python}; ${sudo ? `exec sudo -n "$PY" -c ${shellQuote(relayScript)} ${shellQuote(socketPath)}` : `exec ${run}`}`;
 }
 
-export function execTransport(connection: SshConnection, socketPath: string, sudo: boolean): RpcTransport {
+export function execTransport(connection: HostConnection, socketPath: string, sudo: boolean): RpcTransport {
   return {
     kind: 'exec',
     post: (body) => {

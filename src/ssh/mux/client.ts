@@ -1,0 +1,144 @@
+// A host's connection as a convoy run sees it under `--persist`: unix sockets on the host and commands go through
+// the persist process's long-lived connection; the rest (SFTP, stdin, raw channels) through a direct connection
+// opened only when needed.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClientChannel, SFTPWrapper } from 'ssh2';
+import type { ConnectSettings, SshTarget } from '../connect.ts';
+import { describeTarget } from '../connect.ts';
+import type { CommandResult, ExecOptions, HostConnection } from '../connection.ts';
+import { SshError } from '../errors.ts';
+import type { MuxFailure, MuxOperation, MuxReply, MuxSettings } from './protocol.ts';
+import { frame, frameReader, readLine } from './protocol.ts';
+
+function errorOf(host: string, failure: MuxFailure): Error {
+  // A channel sshd would not open is a plain error, as from a direct connection (callers tell it from a lost host).
+  if (failure.kind === 'channel') return new Error(failure.message);
+  return new SshError(failure.kind, host, failure.message, { unreachable: failure.unreachable });
+}
+
+export class MuxedConnection implements HostConnection {
+  readonly host: string;
+  readonly description: string;
+  private direct: Promise<HostConnection> | undefined;
+  private readonly settings: MuxSettings;
+
+  constructor(private readonly target: SshTarget, settings: ConnectSettings, private readonly socketPath: string, private readonly openDirect: () => Promise<HostConnection>) {
+    this.host = target.name;
+    this.description = describeTarget(target);
+    const { knownHosts: _store, ...rest } = settings;
+    this.settings = rest;
+  }
+
+  /** Opens a stream to the persist process and sends one request; rejects with the host's error when it failed. */
+  private async request(body: MuxOperation): Promise<net.Socket> {
+    const socket = net.createConnection(this.socketPath);
+    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    socket.write(`${JSON.stringify({ ...body, target: this.target, settings: this.settings })}\n`);
+    const reply = JSON.parse(await readLine(socket)) as MuxReply;
+    if (!reply.ok) {
+      socket.destroy();
+      throw errorOf(this.host, reply.error);
+    }
+    return socket;
+  }
+
+  /** The persist process holds (or opens) the host's connection: host key, auth and reachability are checked there. */
+  async check(): Promise<void> {
+    (await this.request({ op: 'connect' })).destroy();
+  }
+
+  private directConnection(): Promise<HostConnection> {
+    this.direct ??= this.openDirect();
+    return this.direct;
+  }
+
+  get closed(): boolean {
+    return false;
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<CommandResult> {
+    if (options.stdin !== undefined) return (await this.directConnection()).exec(command, options);
+    const started = performance.now();
+    const socket = await this.request({ op: 'exec', command });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    return new Promise<CommandResult>((resolve, reject) => {
+      let settled = false;
+      socket.on('data', frameReader((type, payload) => {
+        if (type === frame.stdout) { stdout.push(payload); options.onStdout?.(payload); }
+        if (type === frame.stderr) { stderr.push(payload); options.onStderr?.(payload); }
+        if (type === frame.failed) { settled = true; reject(errorOf(this.host, JSON.parse(payload.toString('utf8')) as MuxFailure)); }
+        if (type === frame.exit) {
+          settled = true;
+          const status = JSON.parse(payload.toString('utf8')) as { code: number | null; signal: string | null };
+          resolve({ host: this.host, ...status, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), durationMs: Math.round(performance.now() - started) });
+        }
+      }));
+      socket.on('close', () => {
+        if (!settled) reject(new SshError('closed', this.host, `${this.description}: the persist process closed the stream`, { unreachable: false }));
+      });
+      socket.resume();
+    });
+  }
+
+  async openUnixSocket(socketPath: string): Promise<Duplex> {
+    const socket = await this.request({ op: 'unix', path: socketPath });
+    socket.resume();
+    return socket;
+  }
+
+  async execChannel(command: string): Promise<ClientChannel> {
+    return (await this.directConnection()).execChannel(command);
+  }
+
+  async sftp(): Promise<SFTPWrapper> {
+    return (await this.directConnection()).sftp();
+  }
+
+  async forwardTcp(address: string, port: number): Promise<Duplex> {
+    return (await this.directConnection()).forwardTcp(address, port);
+  }
+
+  guard<T>(work: Promise<T>): Promise<T> {
+    return this.direct ? this.direct.then((d) => d.guard(work)) : work;
+  }
+
+  close(): void {
+    void this.direct?.then((d) => d.close(), () => undefined);
+  }
+}
+
+const daemonEntry = (): string[] => {
+  // Built: dist/ssh/mux/daemon-main.js; from source (tests through tsx): the .ts file, run through tsx.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = path.join(import.meta.dirname, fromSource ? 'daemon-main.ts' : 'daemon-main.js');
+  return fromSource ? ['--import', 'tsx', entry] : [entry];
+};
+
+function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.createConnection(socketPath);
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Starts the persist process on `socketPath` unless one answers there; its directory is the user's alone. */
+export async function ensurePersistProcess(socketPath: string, idleMs: number): Promise<void> {
+  if (await answers(socketPath)) return;
+  const dir = path.dirname(socketPath);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  rmSync(socketPath, { force: true }); // left by a process that was killed
+  spawn(process.execPath, [...daemonEntry(), socketPath, String(idleMs)], { detached: true, stdio: 'ignore', cwd: '/' }).unref();
+  for (let waited = 0; waited < 5000; waited += 25) {
+    if (await answers(socketPath)) return;
+    await sleep(25);
+  }
+  throw new SshError('closed', 'persist', `the --persist process did not start on ${socketPath}`, { unreachable: false });
+}

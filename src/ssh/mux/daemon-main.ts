@@ -1,0 +1,9 @@
+// Entry of the `--persist` process (started detached by a convoy run): `daemon-main <socket> <idle ms>`.
+import { serveMux } from './daemon.ts';
+
+const [socketPath, idle] = process.argv.slice(2);
+process.title = 'convoy-persist';
+if (!socketPath || !Number.isFinite(Number(idle))) process.exit(2);
+const server = serveMux(socketPath, Number(idle));
+// Another run started a persist process on the same socket first: this one is not needed.
+server.on('error', () => process.exit(0));

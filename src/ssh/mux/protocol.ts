@@ -1,0 +1,68 @@
+// The local protocol between a convoy run and its `--persist` process, over a unix socket: one request per stream,
+// a JSON line each way, then either raw bytes (a unix socket on the host) or frames (a command's output and status).
+import type { Socket } from 'node:net';
+import type { ConnectSettings, SshTarget } from '../connect.ts';
+import type { SshFailureKind } from '../errors.ts';
+
+/** ConnectSettings without the in-memory known_hosts store (the persist process keeps its own). */
+export type MuxSettings = Omit<ConnectSettings, 'knownHosts'>;
+
+/** What to do on the host: check (or open) its connection, run a command, or open a unix socket there. */
+export type MuxOperation = { op: 'connect' } | { op: 'exec'; command: string } | { op: 'unix'; path: string };
+export type MuxRequest = MuxOperation & { target: SshTarget; settings: MuxSettings };
+
+/** `channel`: sshd refused to open the channel (no such socket, no permission); anything else is an SshError kind. */
+export type MuxFailure = { kind: SshFailureKind | 'channel'; message: string; unreachable: boolean };
+export type MuxReply = { ok: true } | { ok: false; error: MuxFailure };
+
+export const frame = { stdout: 1, stderr: 2, exit: 3, failed: 4 } as const;
+
+/** One frame: a type byte, a 4-byte length, the payload. */
+export function encodeFrame(type: number, payload: Buffer | string): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const head = Buffer.alloc(5);
+  head.writeUInt8(type, 0);
+  head.writeUInt32BE(body.length, 1);
+  return Buffer.concat([head, body]);
+}
+
+/** Splits a byte stream into frames as they complete; returns the function to feed it. */
+export function frameReader(onFrame: (type: number, payload: Buffer) => void): (chunk: Buffer) => void {
+  let pending: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    while (pending.length >= 5) {
+      const length = pending.readUInt32BE(1);
+      if (pending.length < 5 + length) break;
+      onFrame(pending.readUInt8(0), pending.subarray(5, 5 + length));
+      pending = pending.subarray(5 + length);
+    }
+  };
+}
+
+/** Reads the first line of a stream; what came after it is put back for whoever reads next. */
+export function readLine(socket: Socket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const newline = buffered.indexOf(10);
+      if (newline < 0) return;
+      cleanup();
+      const rest = buffered.subarray(newline + 1);
+      if (rest.length) socket.unshift(rest);
+      resolve(buffered.subarray(0, newline).toString('utf8'));
+    };
+    const onEnd = () => { cleanup(); reject(new Error('the persist process closed the stream')); };
+    const onError = (error: Error) => { cleanup(); reject(error); };
+    const cleanup = () => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('error', onError);
+      socket.pause();
+    };
+    socket.on('data', onData);
+    socket.once('end', onEnd);
+    socket.once('error', onError);
+  });
+}

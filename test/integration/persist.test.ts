@@ -1,0 +1,119 @@
+// `--persist`: connections kept open between runs by a background process (as OpenSSH's ControlPersist), reused by
+// the next run, with the same results and exit codes as direct connections, a socket only its user can open, and an
+// end once idle.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { convoy, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
+import type { TestFleet } from './support/sandbox.ts';
+
+const skip = integrationSkipReason();
+
+/** The persist process of a HOME, from its pid file; undefined once it has ended. */
+function persistPid(home: string): number | undefined {
+  const file = path.join(home, '.convoy', 'persist.sock.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8'));
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Local ports of the SSH connections a process holds. */
+function sshPortsOf(pid: number): string[] {
+  const out = spawnSync('ss', ['-tnpH', 'state', 'established', '( dport = :22 )'], { encoding: 'utf8' }).stdout;
+  return out.split('\n').filter((line) => line.includes(`pid=${pid},`)).map((line) => line.trim().split(/\s+/)[2] ?? '').sort();
+}
+
+describe('--persist on 3 hosts', { skip }, () => {
+  let fleet: TestFleet;
+  let work: string;
+  const homes: string[] = [];
+  const inventory = (extra = '') => {
+    const file = path.join(work, 'fleet.ini');
+    writeFileSync(file, `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
+      fleet.addresses.map((a, i) => `[host:p${i + 1}]\naddress = ${a}\n`).join('\n') + extra);
+    return file;
+  };
+  const run = (home: string, ...args: string[]) => convoy(['-i', inventory(), ...args], { env: { HOME: home, SSH_AUTH_SOCK: '' } });
+  const newHome = () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'convoy-persist-'));
+    homes.push(home);
+    return home;
+  };
+
+  before(() => {
+    fleet = startFleet({ hosts: 3, firstAddress: '127.0.15.1' });
+    work = mkdtempSync(path.join(os.tmpdir(), 'convoy-persist-work-'));
+    for (const a of fleet.addresses) {
+      const r = openssh(fleet, a, "printf '[program:steady]\\ncommand=/bin/sleep 3600\\nstartsecs=0\\n' > /etc/supervisor/conf.d/p.conf && supervisorctl update >/dev/null && sleep 0.5");
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+  after(() => {
+    for (const home of homes) {
+      const pid = persistPid(home);
+      if (pid) process.kill(pid, 'SIGTERM');
+      rmSync(home, { recursive: true, force: true });
+    }
+    fleet?.down();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('status twice: the second run reuses the connections the first one opened; same table, exit 0', () => {
+    const home = newHome();
+    const first = run(home, '--persist', '30s', 'status', 'all');
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    const pid = persistPid(home);
+    assert.ok(pid, 'a persist process runs');
+    const ports = sshPortsOf(pid);
+    assert.equal(ports.length, 3, `the persist process holds one connection per host: ${ports.join(' ')}`);
+    const second = run(home, '--persist', '30s', 'status', 'all');
+    assert.equal(second.code, 0);
+    assert.deepEqual(sshPortsOf(pid), ports, 'the same connections, no new handshake');
+    const rows = (out: string) => out.split('\n').filter((l) => /^p\d/.test(l)).map((l) => l.split(/\s+/).slice(0, 3).join(' '));
+    assert.deepEqual(rows(second.stdout), rows(first.stdout));
+    assert.deepEqual(rows(second.stdout), ['p1 steady RUNNING', 'p2 steady RUNNING', 'p3 steady RUNNING']);
+    // Only its user may reach it: the directory is 0700, the socket 0600.
+    assert.equal(statSync(path.join(home, '.convoy')).mode & 0o777, 0o700);
+    assert.equal(statSync(path.join(home, '.convoy', 'persist.sock')).mode & 0o777, 0o600);
+  });
+
+  test('exec through the persist process: output, exit codes and --json as with direct connections', () => {
+    const home = newHome();
+    const command = ['echo $((6*7)); echo oops >&2; case $(hostname) in *2) exit 3;; esac'];
+    const r = run(home, '--persist', '30s', 'exec', 'all', '--json', '--', ...command);
+    const direct = run(home, 'exec', 'all', '--json', '--', ...command);
+    assert.equal(r.code, 1, 'one host exited 3');
+    assert.equal(direct.code, 1);
+    const shape = (out: string) => (JSON.parse(out) as { results: { host: string; code: number; stdout: string; stderr: string }[] }).results
+      .map((x) => [x.host, x.code, x.stdout, x.stderr]);
+    assert.deepEqual(shape(r.stdout), shape(direct.stdout));
+    assert.deepEqual(shape(r.stdout).map((x) => [x[1], x[2], x[3]]), [[0, '42\n', 'oops\n'], [3, '42\n', 'oops\n'], [0, '42\n', 'oops\n']]);
+  });
+
+  test('an unreachable host through the persist process: reported unreachable, the others answer; exit 4', () => {
+    const home = newHome();
+    const file = inventory('\n[host:ghost]\naddress = 127.0.15.200\n');
+    const r = convoy(['-i', file, '--persist', '30s', 'exec', 'all', '--', 'true'], { env: { HOME: home, SSH_AUTH_SOCK: '' } });
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    assert.match(r.stdout, /ghost .*unreachable: .*refused/);
+    assert.match(r.stdout, /4 hosts: 3 ok, 0 failed, 1 unreachable/);
+  });
+
+  test('the persist process ends on its own once idle for the --persist time, and removes its socket', async () => {
+    const home = newHome();
+    assert.equal(run(home, '--persist', '1s', 'status', 'all').code, 0);
+    const pid = persistPid(home);
+    assert.ok(pid);
+    for (let waited = 0; persistPid(home) !== undefined && waited < 6000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(persistPid(home), undefined, 'ended within 6 s of a 1 s idle time');
+    assert.equal(existsSync(path.join(home, '.convoy', 'persist.sock')), false);
+  });
+});
