@@ -5,6 +5,7 @@ import type { GlobalOptions } from './global-options.ts';
 import type { HostConfig, Inventory } from '../inventory/types.ts';
 import { loadInventory, resolveTarget } from '../inventory/index.ts';
 import { ConnectionPool } from '../ssh/pool.ts';
+import { UsageError } from '../errors.ts';
 import { KnownHostsStore } from '../ssh/known-hosts-store.ts';
 import { timeoutsFromFlag } from '../ssh/connect.ts';
 
@@ -47,6 +48,8 @@ export function persistSocketPath(env: NodeJS.ProcessEnv): string {
 export function createPool(options: FleetContextOptions): ConnectionPool {
   const { globals, env, cwd } = options;
   const persist = globals.persist ? { socketPath: persistSocketPath(env), idleMs: globals.persist } : undefined;
+  // Linux's limit for a unix socket path is 107 bytes; said before any host is touched.
+  if (persist && Buffer.byteLength(persist.socketPath) > 100) throw new UsageError(`--persist: the socket path ${persist.socketPath} is too long for a unix socket (over 100 bytes): use a shorter HOME`);
   return new ConnectionPool({
     knownHosts: new KnownHostsStore(),
     knownHostsFile: globals.knownHosts === undefined ? undefined : path.resolve(cwd, globals.knownHosts),

@@ -15,7 +15,6 @@ function failureOf(error: unknown): MuxFailure {
 }
 
 export function serveMux(socketPath: string, idleMs: number, onExit: () => void = () => process.exit(0)): net.Server {
-  const knownHosts = new KnownHostsStore();
   const connections = new Map<string, Promise<SshConnection>>();
   let active = 0;
   let idleTimer: NodeJS.Timeout | undefined;
@@ -40,7 +39,8 @@ export function serveMux(socketPath: string, idleMs: number, onExit: () => void 
       const connection = await existing.catch(() => undefined);
       if (connection && !connection.closed) return connection;
     }
-    const opened = connect(request.target, { ...request.settings, knownHosts });
+    // known_hosts read afresh for each new connection: the file may have changed since the process started.
+    const opened = connect(request.target, { ...request.settings, knownHosts: new KnownHostsStore() });
     connections.set(key, opened);
     opened.catch(() => connections.delete(key));
     return opened;
