@@ -4,7 +4,7 @@
 // Each figure is the median wall time over the runs (after one warm-up run); tools alternate run by run.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,6 +51,7 @@ interface Row {
   tool: string;
   ms: number;
   ratio?: number;
+  persistRatio?: number;
   usage?: Usage;
 }
 const rows: Row[] = [];
@@ -64,16 +65,21 @@ function recordUsage(label: string, usages: (Usage | undefined)[]): Usage | unde
   return usage;
 }
 
-/** Convoy and each baseline, alternated run by run so all see the same machine state; run 0 is a warm-up. */
+/**
+ * Convoy (fresh connections, and with --persist after the warm-up run) and each baseline, alternated run by run so
+ * all see the same machine state; run 0 is a warm-up.
+ */
 async function compare(label: string, convoyArgs: string[], remote: string, baselines: Baseline[], slow: Set<Baseline>): Promise<void> {
-  const ours: number[] = [];
-  const usages: (Usage | undefined)[] = [];
+  const variants = [{ tool: 'convoy', args: convoyArgs }, { tool: 'convoy --persist, warm', args: ['--persist', '120s', ...convoyArgs] }];
+  const ours = variants.map(() => ({ ms: [] as number[], usage: [] as (Usage | undefined)[] }));
   const theirs = new Map<Baseline, number[]>(baselines.map((b) => [b, []]));
   for (let i = 0; i <= runs; i++) {
-    const r = await convoy(convoyArgs, [0, 3]);
-    if (i > 0) {
-      ours.push(r.ms);
-      usages.push(r.usage);
+    for (const [v, variant] of variants.entries()) {
+      const r = await convoy(variant.args, [0, 3]);
+      if (i > 0) {
+        ours[v]?.ms.push(r.ms);
+        ours[v]?.usage.push(r.usage);
+      }
     }
     for (const b of baselines) {
       if (slow.has(b) && i > slowRuns) continue;
@@ -82,12 +88,23 @@ async function compare(label: string, convoyArgs: string[], remote: string, base
     }
     process.stderr.write('.');
   }
-  const convoyMs = median(ours);
-  const usage = recordUsage(label, usages);
-  rows.push({ label, tool: 'convoy', ms: convoyMs, ...(usage ? { usage } : {}) });
+  const medians = ours.map((o) => median(o.ms));
+  for (const [v, variant] of variants.entries()) {
+    const usage = recordUsage(`${label}${v ? ' --persist' : ''}`, ours[v]?.usage ?? []);
+    rows.push({ label: v ? '' : label, tool: variant.tool, ms: medians[v] ?? NaN, ...(usage ? { usage } : {}) });
+  }
   for (const b of baselines) {
     const ms = median(theirs.get(b) ?? []);
-    rows.push({ label: '', tool: b.name, ms, ratio: ms / convoyMs });
+    rows.push({ label: '', tool: b.name, ms, ratio: ms / (medians[0] ?? NaN), persistRatio: ms / (medians[1] ?? NaN) });
+  }
+}
+
+/** Ends the --persist process the runs above started (it would end by itself after 120 s idle). */
+function stopPersistProcess(): void {
+  try {
+    process.kill(Number(readFileSync(path.join(work, '.convoy', 'persist.sock.pid'), 'utf8')), 'SIGTERM');
+  } catch {
+    // not started, or already gone
   }
 }
 
@@ -152,7 +169,7 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
   const ansibleCold = ansibleBaseline(fleet, work, env, false);
   const slow = new Set([fabric, ansible, ansibleCold].filter((b): b is Baseline => b !== undefined));
   await compare('exec true', [...inv, 'exec', 'all', '--', 'true'], 'true', [openssh, ...(pssh ? [pssh] : [])], slow);
-  await compare('status (baselines run supervisorctl status)', [...inv, 'status', 'all'], 'supervisorctl status', [openssh, ...(fabric ? [fabric] : []), ...(ansibleCold ? [ansibleCold] : []), ...(ansible ? [ansible] : [])], slow);
+  await compare('status', [...inv, 'status', 'all'], 'supervisorctl status', [openssh, ...(fabric ? [fabric] : []), ...(ansibleCold ? [ansibleCold] : []), ...(ansible ? [ansible] : [])], slow);
   const missing = [pssh ? '' : 'parallel-ssh (apt install pssh)', fabric ? '' : 'Fabric (apt install python3-fabric)', ansible ? '' : 'Ansible (apt install ansible-core)'].filter(Boolean);
 
   // A rolling restart of the deployed app, 25% of the hosts per batch, each batch health-gated (RUNNING past
@@ -161,6 +178,7 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
   const rollingUsage = recordUsage('rolling restart', [rolling.usage]);
   rows.push({ label: 'rolling restart, 25% batches', tool: 'convoy', ms: rolling.ms, ...(rollingUsage ? { usage: rollingUsage } : {}) });
 
+  stopPersistProcess();
   const downStarted = performance.now();
   convoySync(['sandbox', 'down', '--state-dir', stateDir]);
   downMs = performance.now() - downStarted;
@@ -169,15 +187,18 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
   const sshVersion = spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim().split(',')[0];
   console.log(`Convoy benchmark: ${hosts} sandbox hosts, median of ${runs} runs (Fabric and Ansible: ${slowRuns}), ${os.cpus().length} cores, Node.js ${process.version}, ${sshVersion}`);
   console.log(`sandbox: up ${seconds(upMs)}, down ${seconds(downMs)}, memory per host (PSS) ${(median(memory) / 1024).toFixed(1)} MB`);
+  console.log('baselines run the same remote command as convoy: `true` for exec, `supervisorctl status` for status');
   console.log('');
-  const table = [['case', 'tool', 'median', 'convoy faster by'], ...rows.map((r) => [r.label, r.tool, seconds(r.ms), r.ratio === undefined ? '' : `${r.ratio.toFixed(1)}x`])];
+  const ratio = (x: number | undefined) => (x === undefined ? '' : `${x.toFixed(1)}x`);
+  const table = [['case', 'tool', 'median', 'convoy faster by', 'convoy --persist faster by'], ...rows.map((r) => [r.label, r.tool, seconds(r.ms), ratio(r.ratio), ratio(r.persistRatio)])];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) console.log('  ' + row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
   console.log('');
   console.log(`Convoy's own cost on this machine (CPU time of the convoy process per host; peak RSS):`);
-  for (const c of cost) console.log(`  ${c.label.padEnd(24)} ${(c.usage.cpuMs / hosts).toFixed(1).padStart(6)} ms/host  ${c.usage.maxRssMb.toFixed(0).padStart(4)} MB`);
+  for (const c of cost) console.log(`  ${c.label.padEnd(32)} ${(c.usage.cpuMs / hosts).toFixed(1).padStart(6)} ms/host  ${c.usage.maxRssMb.toFixed(0).padStart(4)} MB`);
   if (missing.length) console.log(`\nnot installed, so not measured: ${missing.join(', ')}`);
 } finally {
+  stopPersistProcess();
   if (Number.isNaN(downMs)) convoySync(['sandbox', 'down', '--state-dir', stateDir]);
   rmSync(work, { recursive: true, force: true });
 }
