@@ -1,7 +1,9 @@
 // XML-RPC as supervisord speaks it: build a methodCall, read a methodResponse (a <fault> becomes a SupervisorFault).
-// fast-xml-parser does the XML; this file only maps XML-RPC's <value> shapes to JS values and back.
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { EntityDecoderOptions } from 'fast-xml-parser';
+// Requests are written here; responses in the plain XML supervisord writes are read here too, and anything else goes
+// to fast-xml-parser (which also words the errors). The rest maps XML-RPC's <value> shapes to JS values and back.
+import { createRequire } from 'node:module';
+import type { EntityDecoderOptions, XMLParser } from 'fast-xml-parser';
+import type * as FastXmlParser from 'fast-xml-parser';
 import { faultFromResponse } from './faults.ts';
 import type { SupervisorFault } from './faults.ts';
 
@@ -15,13 +17,14 @@ export type { MulticallResult, XmlRpcStruct, XmlRpcValue };
 
 type BuildNode = { [tag: string]: BuildNode[] | string };
 
-// Text is escaped here, not by the builder: the builder leaves \r raw, and XML parsers turn a raw \r into \n.
-const builder = new XMLBuilder({
-  preserveOrder: true,
-  processEntities: false,
-  unpairedTags: ['nil'],
-  suppressUnpairedNode: false,
-});
+// Elements in order, as `{tag: children}`; text is escaped where it is made (`text()`: a raw \r would reach the
+// server as \n, so it goes as &#13;). Writing tags needs no library.
+function serialize(nodes: readonly BuildNode[]): string {
+  return nodes.map((node) => Object.entries(node).map(([tag, content]) => {
+    if (typeof content === 'string') return content;
+    return tag === 'nil' && content.length === 0 ? '<nil/>' : `<${tag}>${serialize(content)}</${tag}>`;
+  }).join('')).join('');
+}
 const notXmlChar = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
 
@@ -48,7 +51,7 @@ export function encodeCall(method: string, params: readonly XmlRpcValue[]): stri
   }
   const paramNodes = params.map((p, i) => el('param', encodeValue(p, `params[${i}]`, new Set())));
   const call = el('methodCall', el('methodName', text(method, 'methodName')), el('params', ...paramNodes));
-  return `<?xml version="1.0"?>${builder.build([call])}`;
+  return `<?xml version="1.0"?>${serialize([call])}`;
 }
 
 function encodeValue(value: unknown, path: string, open: Set<object>): BuildNode {
@@ -131,17 +134,28 @@ function characterReference(name: string): string | undefined {
   return notXmlChar.test(char) ? undefined : char;
 }
 
-// Everything stays text (no number coercion, no trimming); structure comes back in document order.
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: true,
-  parseTagValue: false,
-  trimValues: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  processEntities: true,
-  entityDecoder,
-});
+// fast-xml-parser, loaded on first need (only a response outside the plain subset needs it): everything stays text
+// (no number coercion, no trimming); structure comes back in document order.
+let library: { parser: XMLParser; validator: typeof FastXmlParser.XMLValidator } | undefined;
+function loadLibrary() {
+  if (!library) {
+    const fxp = createRequire(import.meta.url)('fast-xml-parser') as typeof FastXmlParser;
+    library = {
+      validator: fxp.XMLValidator,
+      parser: new fxp.XMLParser({
+        preserveOrder: true,
+        ignoreAttributes: true,
+        parseTagValue: false,
+        trimValues: false,
+        ignoreDeclaration: true,
+        ignorePiTags: true,
+        processEntities: true,
+        entityDecoder,
+      }),
+    };
+  }
+  return library;
+}
 
 interface Element {
   tag: string;
@@ -151,26 +165,89 @@ interface Element {
 // A wrong shape found while walking the tree; decodeResponse adds the body and rethrows it as XmlRpcProtocolError.
 class ShapeError extends Error {}
 
-/** The value of a methodResponse body; throws SupervisorFault for a <fault>, XmlRpcProtocolError for anything odd. */
-export function decodeResponse(xml: string): XmlRpcValue {
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) {
-    const { msg, line, col } = valid.err;
-    throw new XmlRpcProtocolError(`not well-formed XML: ${msg} (line ${line}, column ${col})`, { body: xml });
-  }
-  let nodes: Array<Element | string>;
-  try {
-    nodes = toTree(parser.parse(xml));
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new XmlRpcProtocolError(`not well-formed XML: ${reason}`, { body: xml, cause });
-  }
+/**
+ * The value of a methodResponse body; throws SupervisorFault for a <fault>, XmlRpcProtocolError for anything odd.
+ * `tree`: 'plain' reads only the plain subset by hand (tests compare it with 'library').
+ */
+export function decodeResponse(xml: string, tree: 'auto' | 'plain' | 'library' = 'auto'): XmlRpcValue {
+  const plain = tree === 'library' ? undefined : plainTree(xml);
+  if (plain === undefined && tree === 'plain') throw new XmlRpcProtocolError('outside the plain subset', { body: xml });
+  const nodes = plain ?? libraryTree(xml);
   try {
     return decodeMethodResponse(nodes);
   } catch (error) {
     if (error instanceof ShapeError) throw new XmlRpcProtocolError(error.message, { body: xml });
     throw error;
   }
+}
+
+// The tree from fast-xml-parser, after its validator: what decides (and words the error) for anything unusual.
+function libraryTree(xml: string): Array<Element | string> {
+  const { parser, validator } = loadLibrary();
+  const valid = validator.validate(xml);
+  if (valid !== true) {
+    const { msg, line, col } = valid.err;
+    throw new XmlRpcProtocolError(`not well-formed XML: ${msg} (line ${line}, column ${col})`, { body: xml });
+  }
+  try {
+    return toTree(parser.parse(xml));
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new XmlRpcProtocolError(`not well-formed XML: ${reason}`, { body: xml, cause });
+  }
+}
+
+const plainTag = /<(\/?)([A-Za-z_][A-Za-z0-9_.-]*)[ \t\r\n]*(\/?)>/y;
+
+/**
+ * The same tree, read by hand, for the plain XML that supervisord writes: an optional `<?xml …?>` declaration, one
+ * root element, tags without attributes, text with XML's five entities and character references. Anything else
+ * (comments, CDATA, a DOCTYPE, attributes, a stray `&` or `<`, a raw CR, a tag left open) gives undefined and goes to the
+ * library. It is several times faster than the library on a run's first calls, where nothing is optimised yet.
+ */
+function plainTree(xml: string): Array<Element | string> | undefined {
+  let i = 0;
+  if (xml.startsWith('<?xml')) {
+    const end = xml.indexOf('?>');
+    if (end < 0) return undefined;
+    i = end + 2;
+  }
+  const top: Element = { tag: '', children: [] };
+  const open: Element[] = [top];
+  while (i < xml.length) {
+    const current = open[open.length - 1] as Element;
+    const lt = xml.indexOf('<', i);
+    const textEnd = lt < 0 ? xml.length : lt;
+    if (textEnd > i) {
+      const raw = xml.slice(i, textEnd);
+      if (current === top && !/^[ \t\r\n]*$/.test(raw)) return undefined;
+      if (raw.includes('\r')) return undefined; // XML's line-end rules: the library applies them
+      let text: string;
+      try {
+        text = raw.includes('&') ? entityDecoder.decode(raw) : raw;
+      } catch {
+        return undefined;
+      }
+      current.children.push(text);
+      i = textEnd;
+      continue;
+    }
+    plainTag.lastIndex = i;
+    const m = plainTag.exec(xml);
+    if (!m) return undefined;
+    i = plainTag.lastIndex;
+    const [, closing, name = '', selfClosing] = m;
+    if (closing) {
+      if (selfClosing || current === top || current.tag !== name) return undefined;
+      open.pop();
+      continue;
+    }
+    if (current === top && top.children.some((c) => typeof c !== 'string')) return undefined; // a second root
+    const element: Element = { tag: name, children: [] };
+    current.children.push(element);
+    if (!selfClosing) open.push(element);
+  }
+  return open.length === 1 && top.children.some((c) => typeof c !== 'string') ? top.children : undefined;
 }
 
 /** Splits system.multicall's answer: supervisord returns each result bare and each fault as {faultCode, faultString}. */
