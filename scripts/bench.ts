@@ -70,7 +70,7 @@ function recordUsage(label: string, usages: (Usage | undefined)[]): Usage | unde
  * all see the same machine state; run 0 is a warm-up.
  */
 async function compare(label: string, convoyArgs: string[], remote: string, baselines: Baseline[], slow: Set<Baseline>): Promise<void> {
-  const variants = [{ tool: 'convoy', args: convoyArgs }, { tool: 'convoy --persist, warm', args: ['--persist', '120s', ...convoyArgs] }];
+  const variants = [{ tool: 'convoy', args: convoyArgs }, { tool: 'convoy --persist, warm', args: ['--persist', '30m', ...convoyArgs] }];
   const ours = variants.map(() => ({ ms: [] as number[], usage: [] as (Usage | undefined)[] }));
   const theirs = new Map<Baseline, number[]>(baselines.map((b) => [b, []]));
   for (let i = 0; i <= runs; i++) {
@@ -99,7 +99,7 @@ async function compare(label: string, convoyArgs: string[], remote: string, base
   }
 }
 
-/** Ends the --persist process the runs above started (it would end by itself after 120 s idle). */
+/** Ends the --persist process the runs above started (it would end by itself after 30 min idle; the slow baselines can take minutes between two runs). */
 function stopPersistProcess(): void {
   try {
     process.kill(Number(readFileSync(path.join(work, '.convoy', 'persist.sock.pid'), 'utf8')), 'SIGTERM');

@@ -66,12 +66,28 @@ export class ConnectionPool {
     // Hosts behind a jump host connect directly: their channels ride on the jump host's connection.
     if (this.persist && !target.jump) return this.openPersisted(target, this.persist);
     const via = target.jump ? await this.viaJump(target, target.jump) : undefined;
+    return this.retried(async () => {
+      const sock = via ? await via.forwardTcp(target.address, target.port).catch((error: unknown) => {
+        throw new SshError('jump', target.name, `${describeTarget(target)}: jump host ${target.jump?.name} could not reach ${target.address}:${target.port}: ${(error as Error).message}`, { cause: error });
+      }) : undefined;
+      return this.limited(target, () => this.connectFn(target, this.settings, sock));
+    });
+  }
+
+  /** The persist process holds the connection; this run gets a handle on it (and a direct one only if needed). */
+  private async openPersisted(target: SshTarget, persist: { socketPath: string; idleMs: number }): Promise<HostConnection> {
+    this.persistProcess ??= ensurePersistProcess(persist.socketPath, persist.idleMs);
+    await this.persistProcess;
+    const connection = new MuxedConnection(target, this.settings, persist.socketPath, () => this.limited(target, () => this.connectFn(target, this.settings)));
+    await this.retried(() => this.limited(target, () => connection.check()));
+    return connection;
+  }
+
+  /** Tries again after a connection reset before the handshake (sshd past MaxStartups, a network blink). */
+  private async retried<T>(work: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const sock = via ? await via.forwardTcp(target.address, target.port).catch((error: unknown) => {
-          throw new SshError('jump', target.name, `${describeTarget(target)}: jump host ${target.jump?.name} could not reach ${target.address}:${target.port}: ${(error as Error).message}`, { cause: error });
-        }) : undefined;
-        return await this.serverLimit(target)(() => this.handshakes(() => this.connectFn(target, this.settings, sock)));
+        return await work();
       } catch (error) {
         const delay = this.retryDelaysMs[attempt];
         if (!(error instanceof SshError) || !error.retryable || delay === undefined) throw error;
@@ -80,13 +96,9 @@ export class ConnectionPool {
     }
   }
 
-  private async openPersisted(target: SshTarget, persist: { socketPath: string; idleMs: number }): Promise<HostConnection> {
-    this.persistProcess ??= ensurePersistProcess(persist.socketPath, persist.idleMs);
-    await this.persistProcess;
-    const limited = <T>(work: () => Promise<T>) => this.serverLimit(target)(() => this.handshakes(work));
-    const connection = new MuxedConnection(target, this.settings, persist.socketPath, () => limited(() => this.connectFn(target, this.settings)));
-    await limited(() => connection.check());
-    return connection;
+  /** A handshake, within the cap per sshd and the cap in all. */
+  private limited<T>(target: SshTarget, work: () => Promise<T>): Promise<T> {
+    return this.serverLimit(target)(() => this.handshakes(work));
   }
 
   private serverLimit(target: SshTarget): ReturnType<typeof pLimit> {
