@@ -38,27 +38,20 @@ export function readSshConfig(text: string | undefined, file: string): { source:
   return { source: { file, lookup } };
 }
 
+// Directive (lower-cased, as the parser gives it) → the setting it fills; the first value wins, as in OpenSSH.
+const directives = [
+  ['hostname', 'hostName'], ['user', 'user'], ['port', 'port'], ['proxyjump', 'proxyJump'],
+  ['connecttimeout', 'connectTimeout'], ['serveraliveinterval', 'serverAliveInterval'], ['serveralivecountmax', 'serverAliveCountMax'],
+] as const;
+
 function toSettings(found: Record<string, string | string[]>): SshSettings {
-  const first = (key: string): string | undefined => {
-    const value = found[key];
-    return Array.isArray(value) ? value[0] : value;
-  };
   const identity = found.identityfile;
   const settings: SshSettings = { identityFiles: (Array.isArray(identity) ? identity : identity ? [identity] : []).filter((f) => f !== 'none') };
-  const hostName = first('hostname');
-  const user = first('user');
-  const port = first('port');
-  const proxyJump = first('proxyjump');
-  if (hostName !== undefined) settings.hostName = hostName;
-  if (user !== undefined) settings.user = user;
-  if (port !== undefined) settings.port = port;
-  if (proxyJump !== undefined) settings.proxyJump = proxyJump;
-  const connectTimeout = first('connecttimeout');
-  const serverAliveInterval = first('serveraliveinterval');
-  const serverAliveCountMax = first('serveralivecountmax');
-  if (connectTimeout !== undefined) settings.connectTimeout = connectTimeout;
-  if (serverAliveInterval !== undefined) settings.serverAliveInterval = serverAliveInterval;
-  if (serverAliveCountMax !== undefined) settings.serverAliveCountMax = serverAliveCountMax;
+  for (const [directive, key] of directives) {
+    const value = found[directive];
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) settings[key] = first;
+  }
   return settings;
 }
 
