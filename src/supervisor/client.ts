@@ -1,7 +1,7 @@
 // Typed calls to one host's supervisord over XML-RPC; faults arrive as SupervisorFault errors.
 import type { RpcTransport, TransportKind } from './transport.ts';
 import type { XmlRpcValue } from './xmlrpc-values.ts';
-import type * as XmlRpcCodec from './xmlrpc.ts';
+import { decodeMulticall, decodeResponse, encodeCall } from './xmlrpc.ts';
 import type { ProcessInfo } from './process-info.ts';
 import { toProcessInfo } from './process-info.ts';
 import type { SupervisorLayout } from './layout.ts';
@@ -25,10 +25,6 @@ export interface LogTail {
   overflow: boolean;
 }
 
-// The codec pulls in the XML library (~30 ms to load): loaded on the first call, not before connections start.
-let codec: Promise<typeof XmlRpcCodec> | undefined;
-const loadCodec = () => (codec ??= import('./xmlrpc.ts'));
-
 export class SupervisorClient {
   /** `layout` is known when the host's conf was read (deploy and setup need it; status and control need only the socket). */
   constructor(readonly host: string, private readonly transport: RpcTransport, readonly layout?: SupervisorLayout) {}
@@ -38,7 +34,6 @@ export class SupervisorClient {
   }
 
   async call(method: string, ...params: XmlRpcValue[]): Promise<XmlRpcValue> {
-    const { decodeResponse, encodeCall } = await loadCodec();
     return decodeResponse(await this.post(encodeCall(method, params)));
   }
 
@@ -50,7 +45,7 @@ export class SupervisorClient {
   /** Several calls in one round trip; each result is a value or the fault it raised. */
   async multicall(calls: readonly { method: string; params: readonly XmlRpcValue[] }[]) {
     const value = await this.call('system.multicall', calls.map((c) => ({ methodName: c.method, params: [...c.params] })));
-    return (await loadCodec()).decodeMulticall(value);
+    return decodeMulticall(value);
   }
 
   async getState(): Promise<{ statecode: number; statename: string }> {

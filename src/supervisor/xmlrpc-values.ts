@@ -1,5 +1,4 @@
-// XML-RPC values as Convoy sees them, and the errors of the codec: apart from the codec so that using them does not
-// load the XML library (the codec is loaded on the first call, while connections are still being opened).
+// XML-RPC values as Convoy sees them, and the errors of the codec (process-info.ts needs these, not the codec).
 import { ConvoyError, UsageError } from '../errors.ts';
 import type { SupervisorFault } from './faults.ts';
 
