@@ -1,6 +1,6 @@
 // The `--persist` process: keeps one authenticated SSH connection per host open between convoy runs (as OpenSSH's
 // ControlPersist does), serves channels on them over a unix socket only its user can open, and exits once idle.
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { connect } from '../connect.ts';
 import type { SshConnection } from '../connection.ts';
@@ -22,9 +22,19 @@ export function serveMux(socketPath: string, idleMs: number, onExit: () => void 
   const shutdown = () => {
     server.close();
     for (const c of connections.values()) void c.then((x) => x.close(), () => undefined);
-    rmSync(socketPath, { force: true });
-    rmSync(`${socketPath}.pid`, { force: true });
+    // Only while the socket is still ours: a run that found it dead may have started a successor on the same path.
+    if (ownsSocket()) {
+      rmSync(socketPath, { force: true });
+      rmSync(`${socketPath}.pid`, { force: true });
+    }
     onExit();
+  };
+  const ownsSocket = () => {
+    try {
+      return Number(readFileSync(`${socketPath}.pid`, 'utf8')) === process.pid;
+    } catch {
+      return false;
+    }
   };
   const armIdle = () => {
     clearTimeout(idleTimer);
