@@ -46,13 +46,6 @@ export function runTimed(command: string, args: readonly string[], options: { cw
   });
 }
 
-/** Wall time of `fn`. */
-export async function timed(fn: () => Promise<void>): Promise<number> {
-  const started = performance.now();
-  await fn();
-  return performance.now() - started;
-}
-
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
