@@ -14,12 +14,14 @@ import { connectFloorMs } from './bench/floor.ts';
 import { median, runTimed, seconds } from './bench/measure.ts';
 import type { Usage } from './bench/measure.ts';
 
-const { values } = parseArgs({ options: {
-  hosts: { type: 'string', default: '50' },
-  runs: { type: 'string', default: '5' },
-  'slow-runs': { type: 'string' },
-  'deploy-runs': { type: 'string' },
-} });
+const { values } = parseArgs({
+  options: {
+    hosts: { type: 'string', default: '50' },
+    runs: { type: 'string', default: '5' },
+    'slow-runs': { type: 'string' },
+    'deploy-runs': { type: 'string' },
+  },
+});
 const hosts = Number(values.hosts);
 const runs = Number(values.runs);
 const slowRuns = Number(values['slow-runs'] ?? Math.min(runs, 3));
@@ -40,8 +42,16 @@ function convoySync(args: string[]): { code: number | null; stdout: string; stde
 }
 
 /** One Convoy run, with its own CPU time and peak memory; `ok` lists the exit codes that count as done. */
-async function convoy(args: string[], ok: number[] = [0], cwd?: string): Promise<{ ms: number; usage: Usage | undefined }> {
-  const r = await runTimed(process.execPath, [convoyBin, ...args], { env, measureUsage: true, ...(cwd ? { cwd } : {}) });
+async function convoy(
+  args: string[],
+  ok: number[] = [0],
+  cwd?: string,
+): Promise<{ ms: number; usage: Usage | undefined }> {
+  const r = await runTimed(process.execPath, [convoyBin, ...args], {
+    env,
+    measureUsage: true,
+    ...(cwd ? { cwd } : {}),
+  });
   if (!ok.includes(r.code)) throw new Error(`convoy ${args.slice(2).join(' ')} exited ${r.code}`);
   return { ms: r.ms, usage: r.usage };
 }
@@ -69,8 +79,17 @@ function recordUsage(label: string, usages: (Usage | undefined)[]): Usage | unde
  * Convoy (fresh connections, and with --persist after the warm-up run) and each baseline, alternated run by run so
  * all see the same machine state; run 0 is a warm-up.
  */
-async function compare(label: string, convoyArgs: string[], remote: string, baselines: Baseline[], slow: Set<Baseline>): Promise<void> {
-  const variants = [{ tool: 'convoy', args: convoyArgs }, { tool: 'convoy --persist, warm', args: ['--persist', '30m', ...convoyArgs] }];
+async function compare(
+  label: string,
+  convoyArgs: string[],
+  remote: string,
+  baselines: Baseline[],
+  slow: Set<Baseline>,
+): Promise<void> {
+  const variants = [
+    { tool: 'convoy', args: convoyArgs },
+    { tool: 'convoy --persist, warm', args: ['--persist', '30m', ...convoyArgs] },
+  ];
   const ours = variants.map(() => ({ ms: [] as number[], usage: [] as (Usage | undefined)[] }));
   const theirs = new Map<Baseline, number[]>(baselines.map((b) => [b, []]));
   for (let i = 0; i <= runs; i++) {
@@ -110,15 +129,34 @@ function stopPersistProcess(): void {
 
 process.stderr.write(`bench: bringing up ${hosts} sandbox hosts in ${stateDir}\n`);
 const upStarted = performance.now();
-const up = convoySync(['sandbox', 'up', '--hosts', String(hosts), '--first-address', '127.0.9.1', '--state-dir', stateDir, '--json']);
+const up = convoySync([
+  'sandbox',
+  'up',
+  '--hosts',
+  String(hosts),
+  '--first-address',
+  '127.0.9.1',
+  '--state-dir',
+  stateDir,
+  '--json',
+]);
 if (up.code !== 0) {
   console.error(up.stderr);
   rmSync(work, { recursive: true, force: true });
   process.exit(1);
 }
 const upMs = performance.now() - upStarted;
-const state = JSON.parse(up.stdout) as { inventoryFile: string; clientKeyFile: string; knownHostsFile: string; hosts: { address: string }[] };
-const fleet: Fleet = { addresses: state.hosts.map((h) => h.address), keyFile: state.clientKeyFile, knownHostsFile: state.knownHostsFile };
+const state = JSON.parse(up.stdout) as {
+  inventoryFile: string;
+  clientKeyFile: string;
+  knownHostsFile: string;
+  hosts: { address: string }[];
+};
+const fleet: Fleet = {
+  addresses: state.hosts.map((h) => h.address),
+  keyFile: state.clientKeyFile,
+  knownHostsFile: state.knownHostsFile,
+};
 const inv = ['-i', state.inventoryFile];
 
 let downMs = NaN;
@@ -135,10 +173,13 @@ try {
   const artifact = path.join(project, 'build', 'bench');
   mkdirSync(artifact, { recursive: true });
   writeFileSync(path.join(artifact, 'payload.bin'), randomBytes(20 * 1024 * 1024));
-  writeFileSync(path.join(project, 'tasks', 'bench.ts'), `import { defineApp } from 'convoy';
+  writeFileSync(
+    path.join(project, 'tasks', 'bench.ts'),
+    `import { defineApp } from 'convoy';
 export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/bench', keepReleases: 2,
   programs: { idle: { command: '/bin/sleep 3600', startsecs: 1 } } });
-`);
+`,
+  );
   const deploys = { cold: [] as number[], unchanged: [] as number[] };
   const deployUsage = { cold: [] as (Usage | undefined)[], unchanged: [] as (Usage | undefined)[] };
   for (let i = 0; i < deployRuns; i++) {
@@ -152,7 +193,12 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
   }
   for (const kind of ['cold', 'unchanged'] as const) {
     const usage = recordUsage(`deploy 20 MB ${kind}`, deployUsage[kind]);
-    rows.push({ label: `deploy 20 MB, ${kind}`, tool: 'convoy', ms: median(deploys[kind]), ...(usage ? { usage } : {}) });
+    rows.push({
+      label: `deploy 20 MB, ${kind}`,
+      tool: 'convoy',
+      ms: median(deploys[kind]),
+      ...(usage ? { usage } : {}),
+    });
   }
 
   const floors: number[] = [];
@@ -160,7 +206,11 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
     const ms = await connectFloorMs(state.inventoryFile, work);
     if (i > 0) floors.push(ms);
   }
-  rows.unshift({ label: 'connect + auth, nothing run', tool: 'floor: one Node.js process, Convoy\'s pool', ms: median(floors) });
+  rows.unshift({
+    label: 'connect + auth, nothing run',
+    tool: "floor: one Node.js process, Convoy's pool",
+    ms: median(floors),
+  });
 
   const openssh = openSshBaseline(fleet, env);
   const pssh = parallelSshBaseline(fleet, work, env);
@@ -169,14 +219,29 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
   const ansibleCold = ansibleBaseline(fleet, work, env, false);
   const slow = new Set([fabric, ansible, ansibleCold].filter((b): b is Baseline => b !== undefined));
   await compare('exec true', [...inv, 'exec', 'all', '--', 'true'], 'true', [openssh, ...(pssh ? [pssh] : [])], slow);
-  await compare('status', [...inv, 'status', 'all'], 'supervisorctl status', [openssh, ...(fabric ? [fabric] : []), ...(ansibleCold ? [ansibleCold] : []), ...(ansible ? [ansible] : [])], slow);
-  const missing = [pssh ? '' : 'parallel-ssh (apt install pssh)', fabric ? '' : 'Fabric (apt install python3-fabric)', ansible ? '' : 'Ansible (apt install ansible-core)'].filter(Boolean);
+  await compare(
+    'status',
+    [...inv, 'status', 'all'],
+    'supervisorctl status',
+    [openssh, ...(fabric ? [fabric] : []), ...(ansibleCold ? [ansibleCold] : []), ...(ansible ? [ansible] : [])],
+    slow,
+  );
+  const missing = [
+    pssh ? '' : 'parallel-ssh (apt install pssh)',
+    fabric ? '' : 'Fabric (apt install python3-fabric)',
+    ansible ? '' : 'Ansible (apt install ansible-core)',
+  ].filter(Boolean);
 
   // A rolling restart of the deployed app, 25% of the hosts per batch, each batch health-gated (RUNNING past
   // startsecs, then the same PIDs a second later).
   const rolling = await convoy([...inv, 'restart', 'all', 'bench', '--rolling', '25%'], [0], project);
   const rollingUsage = recordUsage('rolling restart', [rolling.usage]);
-  rows.push({ label: 'rolling restart, 25% batches', tool: 'convoy', ms: rolling.ms, ...(rollingUsage ? { usage: rollingUsage } : {}) });
+  rows.push({
+    label: 'rolling restart, 25% batches',
+    tool: 'convoy',
+    ms: rolling.ms,
+    ...(rollingUsage ? { usage: rollingUsage } : {}),
+  });
 
   stopPersistProcess();
   const downStarted = performance.now();
@@ -185,17 +250,34 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
   process.stderr.write('\n');
 
   const sshVersion = spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim().split(',')[0];
-  console.log(`Convoy benchmark: ${hosts} sandbox hosts, median of ${runs} runs (Fabric and Ansible: ${slowRuns}), ${os.cpus().length} cores, Node.js ${process.version}, ${sshVersion}`);
-  console.log(`sandbox: up ${seconds(upMs)}, down ${seconds(downMs)}, memory per host (PSS) ${(median(memory) / 1024).toFixed(1)} MB`);
+  console.log(
+    `Convoy benchmark: ${hosts} sandbox hosts, median of ${runs} runs (Fabric and Ansible: ${slowRuns}), ${os.cpus().length} cores, Node.js ${process.version}, ${sshVersion}`,
+  );
+  console.log(
+    `sandbox: up ${seconds(upMs)}, down ${seconds(downMs)}, memory per host (PSS) ${(median(memory) / 1024).toFixed(1)} MB`,
+  );
   console.log('baselines run the same remote command as convoy: `true` for exec, `supervisorctl status` for status');
   console.log('');
   const ratio = (x: number | undefined) => (x === undefined ? '' : `${x.toFixed(1)}x`);
-  const table = [['case', 'tool', 'median', 'convoy faster by', 'convoy --persist faster by'], ...rows.map((r) => [r.label, r.tool, seconds(r.ms), ratio(r.ratio), ratio(r.persistRatio)])];
+  const table = [
+    ['case', 'tool', 'median', 'convoy faster by', 'convoy --persist faster by'],
+    ...rows.map((r) => [r.label, r.tool, seconds(r.ms), ratio(r.ratio), ratio(r.persistRatio)]),
+  ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  for (const row of table) console.log('  ' + row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const row of table)
+    console.log(
+      '  ' +
+        row
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+    );
   console.log('');
   console.log(`Convoy's own cost on this machine (CPU time of the convoy process per host; peak RSS):`);
-  for (const c of cost) console.log(`  ${c.label.padEnd(32)} ${(c.usage.cpuMs / hosts).toFixed(1).padStart(6)} ms/host  ${c.usage.maxRssMb.toFixed(0).padStart(4)} MB`);
+  for (const c of cost)
+    console.log(
+      `  ${c.label.padEnd(32)} ${(c.usage.cpuMs / hosts).toFixed(1).padStart(6)} ms/host  ${c.usage.maxRssMb.toFixed(0).padStart(4)} MB`,
+    );
   if (missing.length) console.log(`\nnot installed, so not measured: ${missing.join(', ')}`);
 } finally {
   stopPersistProcess();

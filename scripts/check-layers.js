@@ -31,7 +31,9 @@ for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) 
     const to = path.relative(src, path.dirname(target)).split(path.sep)[0] || '.';
     if (to === from) continue;
     if (!(from in rank) || !(to in rank)) {
-      problems.push(`${path.relative(src, file)}: folder '${!(from in rank) ? from : to}' has no rank in scripts/check-layers.js`);
+      problems.push(
+        `${path.relative(src, file)}: folder '${!(from in rank) ? from : to}' has no rank in scripts/check-layers.js`,
+      );
     } else if (rank[to] >= rank[from]) {
       problems.push(`${path.relative(src, file)}: imports ${match[1]} (${from} → ${to} points the wrong way)`);
     }

@@ -42,13 +42,19 @@ if (suites.includes('integration')) {
     const stateDir = path.join(os.tmpdir(), entry, 'sandbox');
     if (!existsSync(path.join(stateDir, 'state.json')) || ownerAlive(path.join(os.tmpdir(), entry))) continue;
     console.error(`run-tests: stopping a sandbox fleet left by an earlier run in ${stateDir}`);
-    spawnSync(process.execPath, [path.join(root, 'bin', 'convoy.js'), 'sandbox', 'down', '--state-dir', stateDir], { stdio: 'inherit' });
+    spawnSync(process.execPath, [path.join(root, 'bin', 'convoy.js'), 'sandbox', 'down', '--state-dir', stateDir], {
+      stdio: 'inherit',
+    });
   }
 }
 
 // One file at a time: integration files bring up sandbox fleets, and the machine has 2 cores.
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);

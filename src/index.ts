@@ -3,6 +3,19 @@ export { ConvoyError, ExitCode, UsageError } from './errors.ts';
 export { run } from './cli/main.ts';
 export { defineApp, defineTask } from './tasks/define.ts';
 export type {
-  AppDefinition, AppSpec, Duration, HealthCheckSpec, HooksSpec, ProgramSpec, RollingSpec, StopSignal, TaskCommandResult,
-  TaskContext, TaskDefinition, TaskFunction, TaskHost, TaskProcessInfo, TaskSupervisor,
+  AppDefinition,
+  AppSpec,
+  Duration,
+  HealthCheckSpec,
+  HooksSpec,
+  ProgramSpec,
+  RollingSpec,
+  StopSignal,
+  TaskCommandResult,
+  TaskContext,
+  TaskDefinition,
+  TaskFunction,
+  TaskHost,
+  TaskProcessInfo,
+  TaskSupervisor,
 } from './tasks/define.ts';

@@ -3,7 +3,8 @@
 // Build the artifact first: bash scripts/build-monprog.sh
 import { defineApp } from 'convoy';
 
-const java = (port: number) => `/usr/bin/java -DrunDir={{root}} -cp "lib/*" fr.yax.monprog.Main --host {{address}} --port ${port}`;
+const java = (port: number) =>
+  `/usr/bin/java -DrunDir={{root}} -cp "lib/*" fr.yax.monprog.Main --host {{address}} --port ${port}`;
 
 export default defineApp({
   name: 'mesprogrammes',

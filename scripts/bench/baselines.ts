@@ -18,7 +18,18 @@ export interface Baseline {
   run(remote: string): Promise<Run>;
 }
 
-const sshOptions = (fleet: Fleet) => ['-F', '/dev/null', '-i', fleet.keyFile, '-o', `UserKnownHostsFile=${fleet.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
+const sshOptions = (fleet: Fleet) => [
+  '-F',
+  '/dev/null',
+  '-i',
+  fleet.keyFile,
+  '-o',
+  `UserKnownHostsFile=${fleet.knownHostsFile}`,
+  '-o',
+  'StrictHostKeyChecking=yes',
+  '-o',
+  'BatchMode=yes',
+];
 
 // supervisorctl exits 3 when a program is not RUNNING: an answer, not a failure.
 const answered = (code: number) => code === 0 || code === 3;
@@ -33,7 +44,9 @@ export function openSshBaseline(fleet: Fleet, env: NodeJS.ProcessEnv): Baseline 
     name: `${fleet.addresses.length} parallel ssh`,
     async run(remote) {
       const started = performance.now();
-      const runs = await Promise.all(fleet.addresses.map((a) => runTimed('ssh', [...sshOptions(fleet), `root@${a}`, remote], { env })));
+      const runs = await Promise.all(
+        fleet.addresses.map((a) => runTimed('ssh', [...sshOptions(fleet), `root@${a}`, remote], { env })),
+      );
       const failed = runs.filter((r) => !answered(r.code)).length;
       if (failed) throw new Error(`parallel ssh: ${failed} hosts failed`);
       return { code: 0, ms: performance.now() - started, stdout: '' };
@@ -50,7 +63,11 @@ export function parallelSshBaseline(fleet: Fleet, work: string, env: NodeJS.Proc
   return {
     name: `parallel-ssh -p ${fleet.addresses.length}`,
     async run(remote) {
-      const r = await runTimed(program, ['-p', String(fleet.addresses.length), '-t', '0', '-h', hostsFile, '-x', sshOptions(fleet).join(' '), remote], { env });
+      const r = await runTimed(
+        program,
+        ['-p', String(fleet.addresses.length), '-t', '0', '-h', hostsFile, '-x', sshOptions(fleet).join(' '), remote],
+        { env },
+      );
       // pssh exits 5 when some remote command exited non-zero (supervisorctl's 3), 1–4 for real failures.
       if (r.code !== 0 && r.code !== 5) throw new Error(`parallel-ssh exited ${r.code}`);
       return r;
@@ -86,7 +103,9 @@ export function fabricBaseline(fleet: Fleet, work: string, env: NodeJS.ProcessEn
   return {
     name: 'Fabric ThreadingGroup',
     async run(remote) {
-      const r = await runTimed(python, [script, fleet.keyFile, fleet.knownHostsFile, remote, ...fleet.addresses], { env });
+      const r = await runTimed(python, [script, fleet.keyFile, fleet.knownHostsFile, remote, ...fleet.addresses], {
+        env,
+      });
       if (r.code !== 0) throw new Error(`fabric exited ${r.code}`);
       return r;
     },
@@ -98,21 +117,49 @@ export function fabricBaseline(fleet: Fleet, work: string, env: NodeJS.ProcessEn
  * the interpreter named (no discovery round trip). With `persist`, its default ControlPersist=60s keeps each
  * host's SSH connection open between runs (warm after the first); without, every run connects afresh as Convoy does.
  */
-export function ansibleBaseline(fleet: Fleet, work: string, env: NodeJS.ProcessEnv, persist: boolean): Baseline | undefined {
+export function ansibleBaseline(
+  fleet: Fleet,
+  work: string,
+  env: NodeJS.ProcessEnv,
+  persist: boolean,
+): Baseline | undefined {
   if (!installed('ansible')) return undefined;
   const inventory = path.join(work, 'ansible-hosts.ini');
-  writeFileSync(inventory, ['[fleet]', ...fleet.addresses, '', '[fleet:vars]', 'ansible_user=root', `ansible_ssh_private_key_file=${fleet.keyFile}`,
-    `ansible_ssh_common_args='-F /dev/null -o UserKnownHostsFile=${fleet.knownHostsFile} -o StrictHostKeyChecking=yes'`, 'ansible_python_interpreter=/usr/bin/python3', ''].join('\n'));
-  const ansibleEnv = { ...env, ANSIBLE_PIPELINING: 'True', ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_LOCALHOST_WARNING: 'False', ANSIBLE_NOCOLOR: '1',
-    ...(persist ? {} : { ANSIBLE_SSH_ARGS: '-C -o ControlMaster=no' }) };
+  writeFileSync(
+    inventory,
+    [
+      '[fleet]',
+      ...fleet.addresses,
+      '',
+      '[fleet:vars]',
+      'ansible_user=root',
+      `ansible_ssh_private_key_file=${fleet.keyFile}`,
+      `ansible_ssh_common_args='-F /dev/null -o UserKnownHostsFile=${fleet.knownHostsFile} -o StrictHostKeyChecking=yes'`,
+      'ansible_python_interpreter=/usr/bin/python3',
+      '',
+    ].join('\n'),
+  );
+  const ansibleEnv = {
+    ...env,
+    ANSIBLE_PIPELINING: 'True',
+    ANSIBLE_HOST_KEY_CHECKING: 'True',
+    ANSIBLE_LOCALHOST_WARNING: 'False',
+    ANSIBLE_NOCOLOR: '1',
+    ...(persist ? {} : { ANSIBLE_SSH_ARGS: '-C -o ControlMaster=no' }),
+  };
   return {
     name: `Ansible ad hoc -f ${fleet.addresses.length}, ${persist ? 'ControlPersist (warm)' : 'no ControlPersist'}`,
     async run(remote) {
-      const r = await runTimed('ansible', ['all', '-i', inventory, '-f', String(fleet.addresses.length), '-m', 'command', '-a', remote, '-o'], { env: ansibleEnv });
+      const r = await runTimed(
+        'ansible',
+        ['all', '-i', inventory, '-f', String(fleet.addresses.length), '-m', 'command', '-a', remote, '-o'],
+        { env: ansibleEnv },
+      );
       // 2: some host's command exited non-zero (supervisorctl's 3); 4: unreachable hosts.
       const unreachable = (r.stdout.match(/UNREACHABLE!/g) ?? []).length;
       const answers = (r.stdout.match(/ \| (CHANGED|FAILED|SUCCESS) /g) ?? []).length;
-      if (unreachable || answers !== fleet.addresses.length) throw new Error(`ansible: ${answers} of ${fleet.addresses.length} hosts answered (exit ${r.code})`);
+      if (unreachable || answers !== fleet.addresses.length)
+        throw new Error(`ansible: ${answers} of ${fleet.addresses.length} hosts answered (exit ${r.code})`);
       return r;
     },
   };

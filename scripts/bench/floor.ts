@@ -6,7 +6,13 @@ import { ConnectionPool } from '../../src/ssh/pool.ts';
 
 export async function connectFloorMs(inventoryFile: string, homeDir: string): Promise<number> {
   const hosts = resolveTarget(loadInventory(inventoryFile, { homeDir }), 'all');
-  const pool = new ConnectionPool({ knownHosts: new KnownHostsStore(), acceptNewHostKeys: false, connectTimeoutMs: 30_000, keepaliveIntervalMs: 15_000, homeDir });
+  const pool = new ConnectionPool({
+    knownHosts: new KnownHostsStore(),
+    acceptNewHostKeys: false,
+    connectTimeoutMs: 30_000,
+    keepaliveIntervalMs: 15_000,
+    homeDir,
+  });
   const started = performance.now();
   try {
     await Promise.all(hosts.map((h) => pool.get(h)));

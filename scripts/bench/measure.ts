@@ -19,7 +19,11 @@ export interface Run {
 const usagePreload = path.join(import.meta.dirname, 'usage-preload.mjs');
 
 /** Runs a command to completion; `measureUsage` (Node programs only) also records its CPU time and peak RSS. */
-export function runTimed(command: string, args: readonly string[], options: { cwd?: string; env: NodeJS.ProcessEnv; measureUsage?: boolean }): Promise<Run> {
+export function runTimed(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env: NodeJS.ProcessEnv; measureUsage?: boolean },
+): Promise<Run> {
   const dir = options.measureUsage ? mkdtempSync(path.join(os.tmpdir(), 'convoy-bench-usage-')) : undefined;
   const usageFile = dir ? path.join(dir, 'usage.json') : undefined;
   const fullArgs = usageFile ? ['--import', usagePreload, ...args] : [...args];
@@ -28,7 +32,9 @@ export function runTimed(command: string, args: readonly string[], options: { cw
   return new Promise((resolve, reject) => {
     const child = spawn(command, fullArgs, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'ignore'] });
     let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = performance.now() - started;

@@ -23,13 +23,16 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   const program = buildProgram({
     cwd: options.cwd ?? process.cwd(),
     env: options.env ?? process.env,
-    setExitCode: (code) => { exitCode = code; },
+    setExitCode: (code) => {
+      exitCode = code;
+    },
     stderr: writeErr,
     interruption: options.interruption ?? (signals ??= listenForInterrupts(writeErr)),
   });
   program.exitOverride();
   program.configureOutput({ writeErr });
-  for (const command of program.commands) applyRecursively(command, (c) => c.exitOverride().configureOutput({ writeErr }));
+  for (const command of program.commands)
+    applyRecursively(command, (c) => c.exitOverride().configureOutput({ writeErr }));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
@@ -48,7 +51,12 @@ function applyRecursively(command: Command, apply: (c: Command) => void): void {
 function reportError(error: unknown, writeErr: (text: string) => void): number {
   if (error instanceof CommanderError) {
     // Help and version are not errors; commander already printed its own message for usage errors.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+    )
+      return ExitCode.ok;
     return ExitCode.badInput;
   }
   if (error instanceof ConvoyError) {

@@ -29,11 +29,22 @@ export function buildProgram(context: ProgramContext): Command {
     .option('--no-color', 'no ANSI colors (also NO_COLOR=1)')
     .option('--accept-new-host-keys', 'trust and record host keys seen for the first time (default: refuse them)')
     .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
-    .option('--timeout <duration>', 'a host silent this long is unreachable: the SSH handshake, and any later silence (keepalives); e.g. 5s (default: handshake 10s, silence about 60s, or the inventory\'s connect_timeout / server_alive_*)', durationOption)
-    .option('--persist <duration>', 'keep SSH connections open in a background process for this long after the last use (like OpenSSH ControlPersist), so later runs skip the handshakes; e.g. 60s', durationOption)
+    .option(
+      '--timeout <duration>',
+      "a host silent this long is unreachable: the SSH handshake, and any later silence (keepalives); e.g. 5s (default: handshake 10s, silence about 60s, or the inventory's connect_timeout / server_alive_*)",
+      durationOption,
+    )
+    .option(
+      '--persist <duration>',
+      'keep SSH connections open in a background process for this long after the last use (like OpenSSH ControlPersist), so later runs skip the handshakes; e.g. 60s',
+      durationOption,
+    )
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
-    .addHelpText('after', '\nExamples:\n  convoy sandbox up --hosts 5      # a local fleet of 5 real hosts\n  convoy -i inventories/sandbox.ini status sandbox\n  convoy --timeout 5s exec web -- uptime   # a host silent for 5s is reported unreachable, the others finish');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  convoy sandbox up --hosts 5      # a local fleet of 5 real hosts\n  convoy -i inventories/sandbox.ini status sandbox\n  convoy --timeout 5s exec web -- uptime   # a host silent for 5s is reported unreachable, the others finish',
+    );
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const output = () => createOutput({ json: globals().json, colorFlag: globals().color, env: context.env });
@@ -41,94 +52,191 @@ export function buildProgram(context: ProgramContext): Command {
   program
     .command('hosts [target]')
     .description('resolve a target and list its hosts with their connection settings and variables (no SSH)')
-    .addHelpText('after', '\nTargets: all, a group, a host, comma lists, !exclude, &intersect, * and ? globs.\n\nExamples:\n  convoy hosts\n  convoy hosts \'web,&prod,!web3\' --json')
+    .addHelpText(
+      'after',
+      "\nTargets: all, a group, a host, comma lists, !exclude, &intersect, * and ? globs.\n\nExamples:\n  convoy hosts\n  convoy hosts 'web,&prod,!web3' --json",
+    )
     .action(async (target: string | undefined) => {
       const { hostsCommand } = await import('../commands/hosts.ts');
-      context.setExitCode(await hostsCommand({ target: target ?? 'all', globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+      context.setExitCode(
+        await hostsCommand({
+          target: target ?? 'all',
+          globals: globals(),
+          cwd: context.cwd,
+          env: context.env,
+          output: output(),
+        }),
+      );
     });
 
   program
     .command('check')
-    .description('validate the inventory (and, once tasks land, the task files) without connecting; exit 2 listing every problem')
+    .description(
+      'validate the inventory (and, once tasks land, the task files) without connecting; exit 2 listing every problem',
+    )
     .addHelpText('after', '\nExample:\n  convoy -i inventories/prod.ini check')
     .action(async () => {
       const { checkCommand } = await import('../commands/hosts.ts');
-      context.setExitCode(await checkCommand({ globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+      context.setExitCode(
+        await checkCommand({ globals: globals(), cwd: context.cwd, env: context.env, output: output() }),
+      );
     });
 
   program
     .command('deploy <target> [apps...]')
-    .description('stage the app\'s artifact and .conf on every host (nothing live changes), then switch and restart')
-    .option('--dry-run', 'show per host the release, bytes to upload, the .conf diff and what would restart; change nothing', false)
-    .option('--rolling <n|n%>', 'switch n (or n%) hosts at a time, each batch health-gated (default: the app\'s rolling, else all)')
+    .description("stage the app's artifact and .conf on every host (nothing live changes), then switch and restart")
+    .option(
+      '--dry-run',
+      'show per host the release, bytes to upload, the .conf diff and what would restart; change nothing',
+      false,
+    )
+    .option(
+      '--rolling <n|n%>',
+      "switch n (or n%) hosts at a time, each batch health-gated (default: the app's rolling, else all)",
+    )
     .option('--canary <n>', 'hosts switched alone in a first batch', integerOption(0, 100_000))
     .option('--pause <duration>', 'wait between batches, e.g. 10s')
     .option('--max-fail <n|n%>', 'failed or unreachable hosts the whole deploy may absorb (default 0)')
     .option('--force-unlock', 'break a lock left by a dead deploy (the lock names its owner; never automatic)', false)
-    .addHelpText('after', '\nApps come from the task files (--tasks, default tasks/); none named = every app with hosts in the target.\n' +
-      'A redeploy of the same artifact and config uploads nothing and restarts nothing.\n\n' +
-      'Examples:\n  convoy deploy web\n  convoy deploy web monprog --dry-run\n  convoy deploy prod api --max-fail 10%')
-    .action(async (target: string, apps: string[], opts: { dryRun: boolean; maxFail?: string; forceUnlock: boolean; rolling?: string; canary?: number; pause?: string }) => {
-      const { deployCommand } = await import('../commands/deploy.ts');
-      context.setExitCode(await deployCommand({
-        target, apps, ...opts, interruption: context.interruption, commandLine: ['convoy deploy', target, ...apps].join(' '), globals: globals(), cwd: context.cwd, env: context.env, output: output(),
-      }));
-    });
+    .addHelpText(
+      'after',
+      '\nApps come from the task files (--tasks, default tasks/); none named = every app with hosts in the target.\n' +
+        'A redeploy of the same artifact and config uploads nothing and restarts nothing.\n\n' +
+        'Examples:\n  convoy deploy web\n  convoy deploy web monprog --dry-run\n  convoy deploy prod api --max-fail 10%',
+    )
+    .action(
+      async (
+        target: string,
+        apps: string[],
+        opts: {
+          dryRun: boolean;
+          maxFail?: string;
+          forceUnlock: boolean;
+          rolling?: string;
+          canary?: number;
+          pause?: string;
+        },
+      ) => {
+        const { deployCommand } = await import('../commands/deploy.ts');
+        context.setExitCode(
+          await deployCommand({
+            target,
+            apps,
+            ...opts,
+            interruption: context.interruption,
+            commandLine: ['convoy deploy', target, ...apps].join(' '),
+            globals: globals(),
+            cwd: context.cwd,
+            env: context.env,
+            output: output(),
+          }),
+        );
+      },
+    );
 
   program
     .command('rollback <target> [app]')
     .description('point `current` back at the previous release (or --to <id>), restart, check health')
     .option('--to <release>', 'the release id to go back to')
     .option('--force-unlock', 'break a lock left by a dead deploy', false)
-    .addHelpText('after', '\nExamples:\n  convoy rollback web monprog\n  convoy rollback web monprog --to 20261125T204903Z-1a2b3c4d')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  convoy rollback web monprog\n  convoy rollback web monprog --to 20261125T204903Z-1a2b3c4d',
+    )
     .action(async (target: string, app: string | undefined, opts: { to?: string; forceUnlock: boolean }) => {
       const { rollbackCommand } = await import('../commands/deploy.ts');
-      context.setExitCode(await rollbackCommand({
-        target, app, ...opts, commandLine: ['convoy rollback', target, app ?? ''].join(' ').trim(), globals: globals(), cwd: context.cwd, env: context.env, output: output(),
-      }));
+      context.setExitCode(
+        await rollbackCommand({
+          target,
+          app,
+          ...opts,
+          commandLine: ['convoy rollback', target, app ?? ''].join(' ').trim(),
+          globals: globals(),
+          cwd: context.cwd,
+          env: context.env,
+          output: output(),
+        }),
+      );
     });
 
   program
     .command('run <task> [target]')
     .description('run a custom task (defineTask in tasks/) on every host of the target at once')
-    .addHelpText('after', '\nThe task gets { host, run, sudo, put, get, supervisor, log } per host; `get` may put {{host}} in the local path.\n' +
-      'A task that throws fails its host; the others go on.\n\nExamples:\n  convoy run migrate db\n  convoy run collect-logs web')
+    .addHelpText(
+      'after',
+      '\nThe task gets { host, run, sudo, put, get, supervisor, log } per host; `get` may put {{host}} in the local path.\n' +
+        'A task that throws fails its host; the others go on.\n\nExamples:\n  convoy run migrate db\n  convoy run collect-logs web',
+    )
     .action(async (task: string, target: string | undefined) => {
       const { runTaskCommand } = await import('../commands/run-task.ts');
-      context.setExitCode(await runTaskCommand({ task, target: target ?? 'all', globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+      context.setExitCode(
+        await runTaskCommand({
+          task,
+          target: target ?? 'all',
+          globals: globals(),
+          cwd: context.cwd,
+          env: context.env,
+          output: output(),
+        }),
+      );
     });
 
   program
     .command('setup <target>')
     .description('install (if missing), configure and start supervisord on each host; a second run changes nothing')
-    .addHelpText('after', '\nInstalls the supervisor package (apt-get, dnf or yum; sudo when the login is not root), sets the socket to\n' +
-      'chmod=0770 + chown=root:supervisor in the distribution\'s supervisord.conf (edited in place, with a backup), adds the\n' +
-      'login to group supervisor, and starts supervisord the way the host runs services.\n\nExample:\n  convoy setup web')
+    .addHelpText(
+      'after',
+      '\nInstalls the supervisor package (apt-get, dnf or yum; sudo when the login is not root), sets the socket to\n' +
+        "chmod=0770 + chown=root:supervisor in the distribution's supervisord.conf (edited in place, with a backup), adds the\n" +
+        'login to group supervisor, and starts supervisord the way the host runs services.\n\nExample:\n  convoy setup web',
+    )
     .action(async (target: string) => {
       const { setupCommand } = await import('../commands/setup.ts');
-      context.setExitCode(await setupCommand({ target, globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
+      context.setExitCode(
+        await setupCommand({ target, globals: globals(), cwd: context.cwd, env: context.env, output: output() }),
+      );
     });
 
   program
     .command('status [target] [programs...]')
     .description('one table of every program on every host (HOST, PROGRAM, STATE, PID, UPTIME, INFO)')
-    .addHelpText('after', '\nPrograms: group:name, group:* or an app (group) name; none = all.\n' +
-      'Exit: 0 all RUNNING, 3 a program is not RUNNING, 4 only unreachable hosts, 1 a host failed.\n\n' +
-      'Examples:\n  convoy status web\n  convoy status all mesprogrammes:* --json')
+    .addHelpText(
+      'after',
+      '\nPrograms: group:name, group:* or an app (group) name; none = all.\n' +
+        'Exit: 0 all RUNNING, 3 a program is not RUNNING, 4 only unreachable hosts, 1 a host failed.\n\n' +
+        'Examples:\n  convoy status web\n  convoy status all mesprogrammes:* --json',
+    )
     .option('-w, --watch [seconds]', 'refresh the table every few seconds (default 2) until Ctrl-C')
     .action(async (target: string | undefined, programs: string[], opts: { watch?: string | boolean }) => {
       const { statusCommand } = await import('../commands/status.ts');
       const seconds = opts.watch === undefined ? undefined : opts.watch === true ? 2 : Number(opts.watch);
-      if (seconds !== undefined && !(seconds >= 0.2 && seconds <= 3600)) throw new UsageError(`--watch: '${String(opts.watch)}' is not a number of seconds from 0.2 to 3600`);
-      context.setExitCode(await statusCommand({
-        target: target ?? 'all', programs, watchMs: seconds === undefined ? undefined : seconds * 1000, interruption: context.interruption,
-        globals: globals(), cwd: context.cwd, env: context.env, output: output(),
-      }));
+      if (seconds !== undefined && !(seconds >= 0.2 && seconds <= 3600))
+        throw new UsageError(`--watch: '${String(opts.watch)}' is not a number of seconds from 0.2 to 3600`);
+      context.setExitCode(
+        await statusCommand({
+          target: target ?? 'all',
+          programs,
+          watchMs: seconds === undefined ? undefined : seconds * 1000,
+          interruption: context.interruption,
+          globals: globals(),
+          cwd: context.cwd,
+          env: context.env,
+          output: output(),
+        }),
+      );
     });
 
   const controls: readonly [ControlAction, string, string][] = [
-    ['start', 'start programs on every host of the target; waits until RUNNING past startsecs', 'convoy start web mesprogrammes:*'],
-    ['stop', 'stop programs (supervisord sends stopsignal, then SIGKILL after stopwaitsecs)', 'convoy stop web monprog'],
+    [
+      'start',
+      'start programs on every host of the target; waits until RUNNING past startsecs',
+      'convoy start web mesprogrammes:*',
+    ],
+    [
+      'stop',
+      'stop programs (supervisord sends stopsignal, then SIGKILL after stopwaitsecs)',
+      'convoy stop web monprog',
+    ],
     ['restart', 'stop then start programs on every host of the target', 'convoy restart web mesprogrammes:monprog1'],
   ];
   for (const [action, summary, example] of controls) {
@@ -139,43 +247,96 @@ export function buildProgram(context: ProgramContext): Command {
       .option('--canary <n>', 'hosts in a first batch of their own', integerOption(0, 100_000))
       .option('--pause <duration>', 'wait between batches, e.g. 10s')
       .option('--max-fail <n|n%>', 'failed or unreachable hosts the whole run may absorb (default 0)')
-      .addHelpText('after', `\nPrograms: group:name, group:* or an app (group) name; none = all.\n` +
-        'A started program must still be RUNNING with the same PID a second later; an app\'s health check (tasks/) runs too.\n' +
-        `Exit: 0 ok, 1 a host failed (or was skipped), 4 only unreachable hosts.\n\nExamples:\n  ${example}\n  convoy ${action} web --rolling 25% --pause 5s`)
-      .action(async (target: string, programs: string[], opts: { rolling?: string; canary?: number; pause?: string; maxFail?: string }) => {
-        const { controlCommand } = await import('../commands/control.ts');
-        context.setExitCode(await controlCommand({ action, target, programs, ...opts, interruption: context.interruption, globals: globals(), cwd: context.cwd, env: context.env, output: output() }));
-      });
+      .addHelpText(
+        'after',
+        `\nPrograms: group:name, group:* or an app (group) name; none = all.\n` +
+          "A started program must still be RUNNING with the same PID a second later; an app's health check (tasks/) runs too.\n" +
+          `Exit: 0 ok, 1 a host failed (or was skipped), 4 only unreachable hosts.\n\nExamples:\n  ${example}\n  convoy ${action} web --rolling 25% --pause 5s`,
+      )
+      .action(
+        async (
+          target: string,
+          programs: string[],
+          opts: { rolling?: string; canary?: number; pause?: string; maxFail?: string },
+        ) => {
+          const { controlCommand } = await import('../commands/control.ts');
+          context.setExitCode(
+            await controlCommand({
+              action,
+              target,
+              programs,
+              ...opts,
+              interruption: context.interruption,
+              globals: globals(),
+              cwd: context.cwd,
+              env: context.env,
+              output: output(),
+            }),
+          );
+        },
+      );
   }
 
   program
     .command('logs <target> <program>')
-    .description('show the end of a program\'s log from every host, lines prefixed by host; -f follows')
+    .description("show the end of a program's log from every host, lines prefixed by host; -f follows")
     .option('-n, --lines <n>', 'lines to show from the end', integerOption(0, 100_000), 20)
     .option('-f, --follow', 'keep printing new lines until Ctrl-C', false)
     .option('--stderr', 'the stderr log instead of stdout', false)
-    .addHelpText('after', '\nExamples:\n  convoy logs web mesprogrammes:monprog1 -n 50\n  convoy logs web monprog -f --stderr')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  convoy logs web mesprogrammes:monprog1 -n 50\n  convoy logs web monprog -f --stderr',
+    )
     .action(async (target: string, programName: string, opts: { lines: number; follow: boolean; stderr: boolean }) => {
       const { logsCommand } = await import('../commands/logs.ts');
-      context.setExitCode(await logsCommand({ target, program: programName, ...opts, globals: globals(), cwd: context.cwd, env: context.env, output: output(), interrupted: context.interruption.promise }));
+      context.setExitCode(
+        await logsCommand({
+          target,
+          program: programName,
+          ...opts,
+          globals: globals(),
+          cwd: context.cwd,
+          env: context.env,
+          output: output(),
+          interrupted: context.interruption.promise,
+        }),
+      );
     });
 
   program
     .command('exec <target> [command...]')
     .description('run a shell command on every host of the target at once; output prefixed by host, then a summary')
     .option('--sudo', 'run it through sudo (non-interactive) when the login is not root', false)
-    .addHelpText('after', '\nThe words after -- are joined with spaces and run by the remote shell (like ssh).\n' +
-      'Exit: 0 all ok, 1 a host failed, 4 only unreachable hosts.\n\nExamples:\n  convoy exec web -- uptime\n  convoy -i inventories/sandbox.ini exec \'sandbox,!sandbox-2\' -- \'df -h /srv | tail -1\'\n  convoy exec all --sudo -- systemctl is-active supervisor')
+    .addHelpText(
+      'after',
+      '\nThe words after -- are joined with spaces and run by the remote shell (like ssh).\n' +
+        "Exit: 0 all ok, 1 a host failed, 4 only unreachable hosts.\n\nExamples:\n  convoy exec web -- uptime\n  convoy -i inventories/sandbox.ini exec 'sandbox,!sandbox-2' -- 'df -h /srv | tail -1'\n  convoy exec all --sudo -- systemctl is-active supervisor",
+    )
     .action(async (target: string, command: string[], opts: { sudo: boolean }) => {
       const { execCommand } = await import('../commands/exec.ts');
-      context.setExitCode(await execCommand({ target, command, sudo: opts.sudo, globals: globals(), cwd: context.cwd, env: context.env, output: output(), stderr: context.stderr }));
+      context.setExitCode(
+        await execCommand({
+          target,
+          command,
+          sudo: opts.sudo,
+          globals: globals(),
+          cwd: context.cwd,
+          env: context.env,
+          output: output(),
+          stderr: context.stderr,
+        }),
+      );
     });
 
   const sandbox = program
     .command('sandbox')
     .description('a local fleet of real sshd + supervisord hosts in Linux namespaces, for trying and testing (root)')
-    .addHelpText('after', '\nExamples:\n  convoy sandbox up --hosts 5\n  convoy -i inventories/sandbox.ini status sandbox\n  convoy sandbox down');
-  const stateDirOption = () => new Option('--state-dir <dir>', 'directory that holds every file of the fleet').default('.convoy/sandbox');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  convoy sandbox up --hosts 5\n  convoy -i inventories/sandbox.ini status sandbox\n  convoy sandbox down',
+    );
+  const stateDirOption = () =>
+    new Option('--state-dir <dir>', 'directory that holds every file of the fleet').default('.convoy/sandbox');
 
   sandbox
     .command('up')
@@ -185,12 +346,29 @@ export function buildProgram(context: ProgramContext): Command {
     .addOption(stateDirOption())
     .option('--port <port>', 'sshd port on each host address', integerOption(1, 65535), 22)
     .option('--first-address <ip>', 'address of the first host (127.x.y.z)', '127.0.1.1')
-    .option('--write-inventory <file>', 'inventory to write (default inventories/sandbox.ini, or inside --state-dir when one is given)')
-    .addHelpText('after', '\nExamples:\n  convoy sandbox up --hosts 10\n  convoy sandbox up --hosts 3 --bare --state-dir .convoy/bare --first-address 127.0.5.1')
-    .action(async (opts: { hosts: number; bare: boolean; stateDir: string; port: number; firstAddress: string; writeInventory?: string }) => {
-      const { sandboxUpCommand } = await import('../commands/sandbox.ts');
-      context.setExitCode(await sandboxUpCommand({ ...opts, inventoryFile: opts.writeInventory, cwd: context.cwd, output: output() }));
-    });
+    .option(
+      '--write-inventory <file>',
+      'inventory to write (default inventories/sandbox.ini, or inside --state-dir when one is given)',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  convoy sandbox up --hosts 10\n  convoy sandbox up --hosts 3 --bare --state-dir .convoy/bare --first-address 127.0.5.1',
+    )
+    .action(
+      async (opts: {
+        hosts: number;
+        bare: boolean;
+        stateDir: string;
+        port: number;
+        firstAddress: string;
+        writeInventory?: string;
+      }) => {
+        const { sandboxUpCommand } = await import('../commands/sandbox.ts');
+        context.setExitCode(
+          await sandboxUpCommand({ ...opts, inventoryFile: opts.writeInventory, cwd: context.cwd, output: output() }),
+        );
+      },
+    );
 
   sandbox
     .command('down')

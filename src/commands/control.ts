@@ -40,7 +40,8 @@ const settleMs = 1000;
 
 function amountOption(flag: string, text: string): Amount {
   const amount = parseAmount(text);
-  if (!amount) throw new UsageError(`${flag}: '${text}' is not a number of hosts or a percentage (expected e.g. 3 or 25%)`);
+  if (!amount)
+    throw new UsageError(`${flag}: '${text}' is not a number of hosts or a percentage (expected e.g. 3 or 25%)`);
   return amount;
 }
 
@@ -53,54 +54,126 @@ async function appHealthChecks(options: ControlCommandOptions): Promise<Map<stri
 
 export async function controlCommand(options: ControlCommandOptions): Promise<number> {
   const hosts = targetHosts(options, options.target);
-  const batches = options.rolling ? planBatches(hosts, amountOption('--rolling', options.rolling), options.canary ?? 0) : [hosts];
+  const batches = options.rolling
+    ? planBatches(hosts, amountOption('--rolling', options.rolling), options.canary ?? 0)
+    : [hosts];
   const pauseMs = options.pause === undefined ? 0 : parseDuration(options.pause);
   if (pauseMs === undefined) throw new UsageError(`--pause: '${options.pause}' is not a duration (${durationHint})`);
-  const maxFail = failureBudget(options.maxFail === undefined ? undefined : amountOption('--max-fail', options.maxFail), hosts.length);
+  const maxFail = failureBudget(
+    options.maxFail === undefined ? undefined : amountOption('--max-fail', options.maxFail),
+    hosts.length,
+  );
   const health = await appHealthChecks(options);
   const pool = createPool(options);
   const out = options.output;
   const reporter = chooseReporter(out);
   reporter.begin(batches.map((b) => b.map((h) => h.name)));
   try {
-    const { outcomes, summary, stopReason } = await runRolling(batches, {
-      pauseMs, maxFail, concurrency: options.globals.concurrency ?? defaultConcurrency,
-      stopRequested: () => options.interruption?.requested() ?? false,
-      onBatch: (index, hosts) => { if (options.rolling) reporter.event({ type: 'batch', index, total: batches.length, hosts: [...hosts] }); },
-      onOutcome: (o) => reporter.event({ type: 'host', host: o.host, status: o.status, durationMs: o.durationMs, detail: o.error?.message }),
-    }, withSupervisor(pool, async (client, host) => {
-      reporter.event({ type: 'step', host: host.name, step: options.action, detail: options.programs.join(' ') || 'all' });
-      const results = await controlProcesses(client, options.action, options.programs, options.action === 'stop' ? 0 : settleMs);
-      for (const group of new Set(results.filter((r) => r.result !== 'failed').map((r) => r.program.split(':')[0] ?? ''))) {
-        const app = health.get(group);
-        const check = app && appSpecFor(app, host).healthcheck;
-        if (!check) continue;
-        const r = await (await pool.get(host)).exec(healthCommand(check));
-        if (r.code !== 0) {
-          for (const result of results.filter((x) => x.program.split(':')[0] === group)) {
-            Object.assign(result, { result: 'failed', error: `health check ${check.http ?? check.tcp ?? check.command} failed: ${r.stderr.trim().split('\n').pop() ?? ''}` });
+    const { outcomes, summary, stopReason } = await runRolling(
+      batches,
+      {
+        pauseMs,
+        maxFail,
+        concurrency: options.globals.concurrency ?? defaultConcurrency,
+        stopRequested: () => options.interruption?.requested() ?? false,
+        onBatch: (index, hosts) => {
+          if (options.rolling) reporter.event({ type: 'batch', index, total: batches.length, hosts: [...hosts] });
+        },
+        onOutcome: (o) =>
+          reporter.event({
+            type: 'host',
+            host: o.host,
+            status: o.status,
+            durationMs: o.durationMs,
+            detail: o.error?.message,
+          }),
+      },
+      withSupervisor(pool, async (client, host) => {
+        reporter.event({
+          type: 'step',
+          host: host.name,
+          step: options.action,
+          detail: options.programs.join(' ') || 'all',
+        });
+        const results = await controlProcesses(
+          client,
+          options.action,
+          options.programs,
+          options.action === 'stop' ? 0 : settleMs,
+        );
+        for (const group of new Set(
+          results.filter((r) => r.result !== 'failed').map((r) => r.program.split(':')[0] ?? ''),
+        )) {
+          const app = health.get(group);
+          const check = app && appSpecFor(app, host).healthcheck;
+          if (!check) continue;
+          const r = await (await pool.get(host)).exec(healthCommand(check));
+          if (r.code !== 0) {
+            for (const result of results.filter((x) => x.program.split(':')[0] === group)) {
+              Object.assign(result, {
+                result: 'failed',
+                error: `health check ${check.http ?? check.tcp ?? check.command} failed: ${r.stderr.trim().split('\n').pop() ?? ''}`,
+              });
+            }
           }
         }
-      }
-      return { value: results, ok: results.every((r) => r.result !== 'failed' && r.result !== 'no such program') };
-    }));
+        return { value: results, ok: results.every((r) => r.result !== 'failed' && r.result !== 'no such program') };
+      }),
+    );
     await reporter.end();
-    if (stopReason === 'interrupted' && !out.jsonMode) out.line(paint(out.color, 'yellow', 'stopped: interrupted (Ctrl-C); later batches were not touched'));
-    if (stopReason === 'failures' && !out.jsonMode) out.line(paint(out.color, 'red', `stopped: more than ${maxFail} host${maxFail === 1 ? '' : 's'} failed (--max-fail ${maxFail}); later batches were not touched`));
+    if (stopReason === 'interrupted' && !out.jsonMode)
+      out.line(paint(out.color, 'yellow', 'stopped: interrupted (Ctrl-C); later batches were not touched'));
+    if (stopReason === 'failures' && !out.jsonMode)
+      out.line(
+        paint(
+          out.color,
+          'red',
+          `stopped: more than ${maxFail} host${maxFail === 1 ? '' : 's'} failed (--max-fail ${maxFail}); later batches were not touched`,
+        ),
+      );
     if (out.jsonMode) {
-      out.line(JSON.stringify({ type: 'summary', action: options.action, ...(stopReason ? { stopped: stopReason } : {}), hosts: outcomes.map((o) => ({ host: o.host, status: o.status, durationMs: o.durationMs, results: o.value ?? [], ...(o.error ? { error: o.error.message } : {}) })), summary }));
+      out.line(
+        JSON.stringify({
+          type: 'summary',
+          action: options.action,
+          ...(stopReason ? { stopped: stopReason } : {}),
+          hosts: outcomes.map((o) => ({
+            host: o.host,
+            status: o.status,
+            durationMs: o.durationMs,
+            results: o.value ?? [],
+            ...(o.error ? { error: o.error.message } : {}),
+          })),
+          summary,
+        }),
+      );
       return options.interruption?.requested() ? ExitCode.interrupted : exitCodeFor(summary);
     }
     const rows: string[][] = [];
     const details: string[] = [];
     for (const o of [...outcomes].sort((a, b) => a.host.localeCompare(b.host, 'en', { numeric: true }))) {
       if (!o.value) {
-        rows.push([o.host, '-', paint(out.color, o.status === 'skipped' ? 'yellow' : 'red', o.status), '-', '-', o.error?.message ?? (o.status === 'skipped' ? 'not touched (rollout stopped)' : '')]);
+        rows.push([
+          o.host,
+          '-',
+          paint(out.color, o.status === 'skipped' ? 'yellow' : 'red', o.status),
+          '-',
+          '-',
+          o.error?.message ?? (o.status === 'skipped' ? 'not touched (rollout stopped)' : ''),
+        ]);
         continue;
       }
       for (const r of o.value) {
-        rows.push([o.host, r.program, paint(out.color, resultColor(r), r.result), r.state, r.pid === null ? '-' : String(r.pid), r.error ?? '']);
-        if (r.logTail?.length) details.push(`${o.host} ${r.program}, last log lines:`, ...r.logTail.map((l) => `  ${l}`));
+        rows.push([
+          o.host,
+          r.program,
+          paint(out.color, resultColor(r), r.result),
+          r.state,
+          r.pid === null ? '-' : String(r.pid),
+          r.error ?? '',
+        ]);
+        if (r.logTail?.length)
+          details.push(`${o.host} ${r.program}, last log lines:`, ...r.logTail.map((l) => `  ${l}`));
       }
     }
     out.line(formatTable(['HOST', 'PROGRAM', 'RESULT', 'STATE', 'PID', 'INFO'], rows));
@@ -113,5 +186,9 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
 }
 
 function resultColor(r: ProcessResult) {
-  return r.result === 'failed' || r.result === 'no such program' ? 'red' : r.result.startsWith('already') ? 'gray' : 'green';
+  return r.result === 'failed' || r.result === 'no such program'
+    ? 'red'
+    : r.result.startsWith('already')
+      ? 'gray'
+      : 'green';
 }

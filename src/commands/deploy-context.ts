@@ -27,14 +27,22 @@ export interface DeployContext {
 }
 
 /** The app's hosts within the command's target: the target, narrowed by the app's own `hosts` when it has one. */
-function hostsOf(inventory: Inventory, targetHosts: readonly HostConfig[], app: { hosts?: string | undefined }): HostConfig[] {
+function hostsOf(
+  inventory: Inventory,
+  targetHosts: readonly HostConfig[],
+  app: { hosts?: string | undefined },
+): HostConfig[] {
   if (!app.hosts) return [...targetHosts];
   const own = new Set(resolveTarget(inventory, app.hosts).map((h) => h.name));
   return targetHosts.filter((h) => own.has(h.name));
 }
 
 /** Loads and checks everything before any host is touched: bad input here exits 2 with every problem listed. */
-export async function loadDeployContext(options: FleetContextOptions, target: string, appNames: readonly string[]): Promise<DeployContext> {
+export async function loadDeployContext(
+  options: FleetContextOptions,
+  target: string,
+  appNames: readonly string[],
+): Promise<DeployContext> {
   const inventory = loadFleetInventory(options);
   const targetHosts = resolveTarget(inventory, target);
   const tasksDir = tasksDirOf(options);
@@ -42,13 +50,21 @@ export async function loadDeployContext(options: FleetContextOptions, target: st
   const known = tasks.apps.map((a) => a.spec.name);
   const unknown = appNames.filter((n) => !known.includes(n));
   if (unknown.length > 0) {
-    throw new UsageError(`no app named ${unknown.map((n) => `'${n}'`).join(', ')} in ${tasksDir}/ (apps: ${known.join(', ') || 'none'})`);
+    throw new UsageError(
+      `no app named ${unknown.map((n) => `'${n}'`).join(', ')} in ${tasksDir}/ (apps: ${known.join(', ') || 'none'})`,
+    );
   }
   const chosen = tasks.apps.filter((a) => appNames.length === 0 || appNames.includes(a.spec.name));
-  const targets = chosen.map((app) => ({ app, hosts: hostsOf(inventory, targetHosts, app.spec) })).filter((t) => t.hosts.length > 0 || appNames.length > 0);
+  const targets = chosen
+    .map((app) => ({ app, hosts: hostsOf(inventory, targetHosts, app.spec) }))
+    .filter((t) => t.hosts.length > 0 || appNames.length > 0);
   const empty = targets.filter((t) => t.hosts.length === 0);
-  if (empty.length > 0) throw new UsageError(`app ${empty.map((t) => `'${t.app.spec.name}' (hosts = ${t.app.spec.hosts})`).join(', ')} has no host in target '${target}'`);
-  if (targets.length === 0) throw new UsageError(`no app to deploy to '${target}' (apps in ${tasksDir}/: ${known.join(', ') || 'none'})`);
+  if (empty.length > 0)
+    throw new UsageError(
+      `app ${empty.map((t) => `'${t.app.spec.name}' (hosts = ${t.app.spec.hosts})`).join(', ')} has no host in target '${target}'`,
+    );
+  if (targets.length === 0)
+    throw new UsageError(`no app to deploy to '${target}' (apps in ${tasksDir}/: ${known.join(', ') || 'none'})`);
   // Render every host's conf once now, so that a template problem stops everything before a connection.
   const problems: string[] = [];
   for (const { app, hosts } of targets) {
@@ -61,12 +77,21 @@ export async function loadDeployContext(options: FleetContextOptions, target: st
       }
     }
   }
-  if (problems.length > 0) throw new ValidationError(`${tasksDir}/: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
+  if (problems.length > 0)
+    throw new ValidationError(`${tasksDir}/: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
   return { inventory, tasks, targets };
 }
 
 export function templateVars(app: NormalisedApp, host: HostConfig, release: string): Record<string, string> {
-  return { ...host.vars, host: host.name, address: host.address, user: host.user, app: app.name, root: app.root, release };
+  return {
+    ...host.vars,
+    host: host.name,
+    address: host.address,
+    user: host.user,
+    app: app.name,
+    root: app.root,
+    release,
+  };
 }
 
 const confFileCache = new Map<string, string>();
@@ -90,9 +115,13 @@ function readConfFile(file: string): string {
  * to the app's group (`[group:<app>]` or `[program:<app>]`): only that group is applied.
  */
 export function renderConf(app: NormalisedApp, host: HostConfig, release: string, project = process.cwd()): string {
-  const generated = app.programs.length > 0
-    ? generateAppConf(app, { host: { name: host.name, address: host.address, user: host.user, vars: host.vars }, release })
-    : '';
+  const generated =
+    app.programs.length > 0
+      ? generateAppConf(app, {
+          host: { name: host.name, address: host.address, user: host.user, vars: host.vars },
+          release,
+        })
+      : '';
   const vars = templateVars(app, host, release);
   const handWritten = app.confFiles.map((file) => {
     const text = readConfFile(path.resolve(project, file));
@@ -108,7 +137,8 @@ export function renderConf(app: NormalisedApp, host: HostConfig, release: string
 export function appSpecFor(app: NormalisedApp, host: HostConfig): DeployAppSpec {
   const vars = templateVars(app, host, 'current');
   const plain = (text: string | undefined) => (text === undefined ? undefined : renderTemplate(text, vars));
-  const render = (text: string | undefined) => (text === undefined ? undefined : renderTemplate(text, vars, { literal: (t) => t, value: shellQuote }));
+  const render = (text: string | undefined) =>
+    text === undefined ? undefined : renderTemplate(text, vars, { literal: (t) => t, value: shellQuote });
   const hc = app.healthcheck;
   const startsecs = Math.max(1, ...app.programs.map((p) => p.startsecs));
   const retries = Math.max(0, ...app.programs.map((p) => p.startretries));
@@ -117,7 +147,11 @@ export function appSpecFor(app: NormalisedApp, host: HostConfig): DeployAppSpec 
     root: app.root,
     keepReleases: app.keepReleases,
     logDir: renderTemplate(app.logDir, vars),
-    hooks: { afterUpload: render(app.hooks.afterUpload), beforeSwitch: render(app.hooks.beforeSwitch), afterSwitch: render(app.hooks.afterSwitch) },
+    hooks: {
+      afterUpload: render(app.hooks.afterUpload),
+      beforeSwitch: render(app.hooks.beforeSwitch),
+      afterSwitch: render(app.hooks.afterSwitch),
+    },
     healthcheck: hc && {
       http: hc.kind === 'http' ? plain(hc.target) : undefined,
       tcp: hc.kind === 'tcp' ? plain(hc.target) : undefined,

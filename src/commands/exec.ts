@@ -25,26 +25,38 @@ export async function execCommand(options: ExecCommandOptions): Promise<number> 
   const hosts = targetHosts(options, options.target);
   const out = options.output;
   const width = Math.max(...hosts.map((h) => h.name.length));
-  const prefixOf = (name: string, index: number, mark: string) => `${paint(out.color, hostColor(index), name.padEnd(width))} ${mark} `;
+  const prefixOf = (name: string, index: number, mark: string) =>
+    `${paint(out.color, hostColor(index), name.padEnd(width))} ${mark} `;
   const pool = createPool(options);
   try {
-    const { outcomes, summary } = await runOnHosts(hosts, { concurrency: options.globals.concurrency ?? defaultConcurrency }, async (host) => {
-      const index = hosts.indexOf(host);
-      const stdout = createLinePrefixer(prefixOf(host.name, index, '|'), (line) => out.jsonMode || out.line(line.slice(0, -1)));
-      const stderr = createLinePrefixer(prefixOf(host.name, index, paint(out.color, 'red', '!')), (line) => out.jsonMode || options.stderr(line));
-      const connection = await pool.get(host);
-      const result = await connection.exec(options.sudo && host.user !== 'root' ? withSudo(command) : command, {
-        onStdout: (chunk) => stdout.push(chunk),
-        onStderr: (chunk) => stderr.push(chunk),
-      });
-      stdout.flush();
-      stderr.flush();
-      return { value: result, ok: result.code === 0 };
-    });
+    const { outcomes, summary } = await runOnHosts(
+      hosts,
+      { concurrency: options.globals.concurrency ?? defaultConcurrency },
+      async (host) => {
+        const index = hosts.indexOf(host);
+        const stdout = createLinePrefixer(
+          prefixOf(host.name, index, '|'),
+          (line) => out.jsonMode || out.line(line.slice(0, -1)),
+        );
+        const stderr = createLinePrefixer(
+          prefixOf(host.name, index, paint(out.color, 'red', '!')),
+          (line) => out.jsonMode || options.stderr(line),
+        );
+        const connection = await pool.get(host);
+        const result = await connection.exec(options.sudo && host.user !== 'root' ? withSudo(command) : command, {
+          onStdout: (chunk) => stdout.push(chunk),
+          onStderr: (chunk) => stderr.push(chunk),
+        });
+        stdout.flush();
+        stderr.flush();
+        return { value: result, ok: result.code === 0 };
+      },
+    );
     if (out.jsonMode) {
       out.json({ command, results: outcomes.map(jsonResult), summary });
     } else {
-      for (const o of outcomes.filter((x) => x.status !== 'ok')) out.line(paint(out.color, 'red', `${o.host.padEnd(width)} ✗ ${failureText(o)}`));
+      for (const o of outcomes.filter((x) => x.status !== 'ok'))
+        out.line(paint(out.color, 'red', `${o.host.padEnd(width)} ✗ ${failureText(o)}`));
       out.line(formatSummary(summary));
     }
     return exitCodeFor(summary);

@@ -49,14 +49,20 @@ export function createPool(options: FleetContextOptions): ConnectionPool {
   const { globals, env, cwd } = options;
   const persist = globals.persist ? { socketPath: persistSocketPath(env), idleMs: globals.persist } : undefined;
   // Linux's limit for a unix socket path is 107 bytes; said before any host is touched.
-  if (persist && Buffer.byteLength(persist.socketPath) > 100) throw new UsageError(`--persist: the socket path ${persist.socketPath} is too long for a unix socket (over 100 bytes): use a shorter HOME`);
-  return new ConnectionPool({
-    knownHosts: new KnownHostsStore(),
-    knownHostsFile: globals.knownHosts === undefined ? undefined : path.resolve(cwd, globals.knownHosts),
-    acceptNewHostKeys: globals.acceptNewHostKeys === true,
-    ...defaultTimeouts,
-    override: globals.timeout === undefined ? undefined : timeoutsFromFlag(globals.timeout),
-    agentSocket: env.SSH_AUTH_SOCK || undefined,
-    homeDir: env.HOME ?? os.homedir(),
-  }, { persist });
+  if (persist && Buffer.byteLength(persist.socketPath) > 100)
+    throw new UsageError(
+      `--persist: the socket path ${persist.socketPath} is too long for a unix socket (over 100 bytes): use a shorter HOME`,
+    );
+  return new ConnectionPool(
+    {
+      knownHosts: new KnownHostsStore(),
+      knownHostsFile: globals.knownHosts === undefined ? undefined : path.resolve(cwd, globals.knownHosts),
+      acceptNewHostKeys: globals.acceptNewHostKeys === true,
+      ...defaultTimeouts,
+      override: globals.timeout === undefined ? undefined : timeoutsFromFlag(globals.timeout),
+      agentSocket: env.SSH_AUTH_SOCK || undefined,
+      homeDir: env.HOME ?? os.homedir(),
+    },
+    { persist },
+  );
 }

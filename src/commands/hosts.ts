@@ -14,7 +14,6 @@ export interface HostsCommandOptions extends FleetContextOptions {
   output: Output;
 }
 
-
 /** The jump chain as names, nearest first: `bastion` or `edge > bastion`. */
 function jumpChain(host: HostConfig): string[] {
   const chain: string[] = [];
@@ -29,13 +28,23 @@ export async function hostsCommand(options: HostsCommandOptions): Promise<number
     out.json(hosts.map((h) => ({ ...h, jump: h.jump?.name ?? null, jumpChain: jumpChain(h) })));
     return ExitCode.ok;
   }
-  out.line(formatTable(
-    ['HOST', 'ADDRESS', 'PORT', 'USER', 'SUDO', 'JUMP', 'GROUPS', 'VARIABLES'],
-    hosts.map((h) => [
-      h.name, h.address, String(h.port), h.user, h.sudo ? 'yes' : 'no', jumpChain(h).join(' > ') || '-',
-      h.groups.join(',') || '-', Object.entries(h.vars).map(([k, v]) => `${k}=${v}`).join(' ') || '-',
-    ]),
-  ));
+  out.line(
+    formatTable(
+      ['HOST', 'ADDRESS', 'PORT', 'USER', 'SUDO', 'JUMP', 'GROUPS', 'VARIABLES'],
+      hosts.map((h) => [
+        h.name,
+        h.address,
+        String(h.port),
+        h.user,
+        h.sudo ? 'yes' : 'no',
+        jumpChain(h).join(' > ') || '-',
+        h.groups.join(',') || '-',
+        Object.entries(h.vars)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ') || '-',
+      ]),
+    ),
+  );
   out.line(`${hosts.length} host${hosts.length === 1 ? '' : 's'} in ${options.target}`);
   return ExitCode.ok;
 }
@@ -51,13 +60,19 @@ export async function checkCommand(options: CheckCommandOptions): Promise<number
   const tasksDir = tasksDirOf(options);
   const tasks = await loadTasks(tasksDir, { hostsFor: (app) => resolveTarget(inventory, app.hosts ?? 'all') });
   const summary = {
-    inventory: file, hosts: inventory.hosts.length, groups: inventory.groups.length,
-    tasks: tasksDir, apps: tasks.apps.map((a) => a.spec.name), customTasks: tasks.tasks.map((t) => t.name),
+    inventory: file,
+    hosts: inventory.hosts.length,
+    groups: inventory.groups.length,
+    tasks: tasksDir,
+    apps: tasks.apps.map((a) => a.spec.name),
+    customTasks: tasks.tasks.map((t) => t.name),
   };
   if (options.output.jsonMode) options.output.json(summary);
   else {
     options.output.line(`${file}: ok (${summary.hosts} hosts, ${summary.groups} groups)`);
-    options.output.line(`${tasksDir}/: ok (apps: ${summary.apps.join(', ') || 'none'}; tasks: ${summary.customTasks.join(', ') || 'none'})`);
+    options.output.line(
+      `${tasksDir}/: ok (apps: ${summary.apps.join(', ') || 'none'}; tasks: ${summary.customTasks.join(', ') || 'none'})`,
+    );
   }
   return ExitCode.ok;
 }

@@ -27,36 +27,57 @@ export async function runTaskCommand(options: RunTaskOptions): Promise<number> {
   const tasksDir = tasksDirOf(options);
   const { tasks } = await loadTasks(tasksDir);
   const task = tasks.find((t) => t.name === options.task);
-  if (!task) throw new UsageError(`no task named '${options.task}' in ${tasksDir}/ (tasks: ${tasks.map((t) => t.name).join(', ') || 'none'})`);
+  if (!task)
+    throw new UsageError(
+      `no task named '${options.task}' in ${tasksDir}/ (tasks: ${tasks.map((t) => t.name).join(', ') || 'none'})`,
+    );
   const out = options.output;
   const width = Math.max(...hosts.map((h) => h.name.length));
   const pool = createPool(options);
   try {
-    const { outcomes, summary } = await runOnSupervisors(pool, hosts, { concurrency: options.globals.concurrency ?? defaultConcurrency }, async (client, host) => {
-      const connection = await pool.get(host);
-      const prefix = `${paint(out.color, hostColor(hosts.indexOf(host)), host.name.padEnd(width))} | `;
-      const local = (file: string) => path.resolve(options.cwd, file.replaceAll('{{host}}', host.name));
-      const context: TaskContext = {
-        host: { name: host.name, address: host.address, user: host.user, vars: host.vars },
-        run: (command) => connection.exec(command),
-        sudo: (command) => connection.exec(host.user === 'root' ? command : withSudo(command)),
-        put: async (from, to) => {
-          const sftp: SFTPWrapper = await connection.sftp();
-          await connection.guard(sftpCall((done) => sftp.fastPut(local(from), to, done)));
-        },
-        get: async (from, to) => {
-          const sftp: SFTPWrapper = await connection.sftp();
-          await connection.guard(sftpCall((done) => sftp.fastGet(from, local(to), done)));
-        },
-        supervisor: client,
-        log: (message) => { if (!out.jsonMode) out.line(`${prefix}${message}`); },
-      };
-      await task.run(context);
-      return { value: null, ok: true };
-    });
-    if (out.jsonMode) out.json({ task: task.name, hosts: outcomes.map((o) => ({ host: o.host, status: o.status, durationMs: o.durationMs, ...(o.error ? { error: o.error.message } : {}) })), summary });
+    const { outcomes, summary } = await runOnSupervisors(
+      pool,
+      hosts,
+      { concurrency: options.globals.concurrency ?? defaultConcurrency },
+      async (client, host) => {
+        const connection = await pool.get(host);
+        const prefix = `${paint(out.color, hostColor(hosts.indexOf(host)), host.name.padEnd(width))} | `;
+        const local = (file: string) => path.resolve(options.cwd, file.replaceAll('{{host}}', host.name));
+        const context: TaskContext = {
+          host: { name: host.name, address: host.address, user: host.user, vars: host.vars },
+          run: (command) => connection.exec(command),
+          sudo: (command) => connection.exec(host.user === 'root' ? command : withSudo(command)),
+          put: async (from, to) => {
+            const sftp: SFTPWrapper = await connection.sftp();
+            await connection.guard(sftpCall((done) => sftp.fastPut(local(from), to, done)));
+          },
+          get: async (from, to) => {
+            const sftp: SFTPWrapper = await connection.sftp();
+            await connection.guard(sftpCall((done) => sftp.fastGet(from, local(to), done)));
+          },
+          supervisor: client,
+          log: (message) => {
+            if (!out.jsonMode) out.line(`${prefix}${message}`);
+          },
+        };
+        await task.run(context);
+        return { value: null, ok: true };
+      },
+    );
+    if (out.jsonMode)
+      out.json({
+        task: task.name,
+        hosts: outcomes.map((o) => ({
+          host: o.host,
+          status: o.status,
+          durationMs: o.durationMs,
+          ...(o.error ? { error: o.error.message } : {}),
+        })),
+        summary,
+      });
     else {
-      for (const o of outcomes.filter((x) => x.status !== 'ok')) out.line(paint(out.color, 'red', `${o.host.padEnd(width)} ✗ ${o.status}: ${o.error?.message ?? ''}`));
+      for (const o of outcomes.filter((x) => x.status !== 'ok'))
+        out.line(paint(out.color, 'red', `${o.host.padEnd(width)} ✗ ${o.status}: ${o.error?.message ?? ''}`));
       out.line(formatSummary(summary));
     }
     return exitCodeFor(summary);

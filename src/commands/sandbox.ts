@@ -33,7 +33,12 @@ export async function sandboxUpCommand(options: SandboxUpOptions): Promise<numbe
   const stateDir = path.resolve(options.cwd, options.stateDir);
   const inventoryFile = sandboxInventoryPath(options.cwd, options.stateDir, options.inventoryFile);
   const { state, durationMs } = await sandboxUp({
-    hosts: options.hosts, bare: options.bare, stateDir, port: options.port, firstAddress: options.firstAddress, inventoryFile,
+    hosts: options.hosts,
+    bare: options.bare,
+    stateDir,
+    port: options.port,
+    firstAddress: options.firstAddress,
+    inventoryFile,
   });
   const out = options.output;
   if (out.jsonMode) {
@@ -43,11 +48,17 @@ export async function sandboxUpCommand(options: SandboxUpOptions): Promise<numbe
   const first = state.hosts[0];
   const last = state.hosts[state.hosts.length - 1];
   const rel = (p: string) => path.relative(options.cwd, p) || '.';
-  out.line(`sandbox: ${state.hosts.length} host${state.hosts.length === 1 ? '' : 's'} up in ${(durationMs / 1000).toFixed(1)}s ` +
-    `(${first?.address}…${last?.address}, port ${options.port}; ${options.bare ? 'bare: sshd only, no supervisord' : 'sshd + supervisord'})`);
+  out.line(
+    `sandbox: ${state.hosts.length} host${state.hosts.length === 1 ? '' : 's'} up in ${(durationMs / 1000).toFixed(1)}s ` +
+      `(${first?.address}…${last?.address}, port ${options.port}; ${options.bare ? 'bare: sshd only, no supervisord' : 'sshd + supervisord'})`,
+  );
   out.line(`inventory:   ${rel(inventoryFile)}`);
-  out.line(`try:         ssh -i ${rel(state.clientKeyFile)} -o UserKnownHostsFile=${rel(state.knownHostsFile)}${options.port === 22 ? '' : ` -p ${options.port}`} root@${first?.address} hostname`);
-  out.line(`stop it:     convoy sandbox down${stateDir === path.resolve(options.cwd, defaultStateDir) ? '' : ` --state-dir ${rel(stateDir)}`}`);
+  out.line(
+    `try:         ssh -i ${rel(state.clientKeyFile)} -o UserKnownHostsFile=${rel(state.knownHostsFile)}${options.port === 22 ? '' : ` -p ${options.port}`} root@${first?.address} hostname`,
+  );
+  out.line(
+    `stop it:     convoy sandbox down${stateDir === path.resolve(options.cwd, defaultStateDir) ? '' : ` --state-dir ${rel(stateDir)}`}`,
+  );
   return ExitCode.ok;
 }
 
@@ -61,7 +72,10 @@ export async function sandboxDownCommand(options: SandboxDirOptions): Promise<nu
   const result = await sandboxDown(path.resolve(options.cwd, options.stateDir));
   if (options.output.jsonMode) options.output.json({ ...result, durationMs: Math.round(result.durationMs) });
   else if (!result.found) options.output.line(`sandbox: nothing to stop in ${options.stateDir}`);
-  else options.output.line(`sandbox: ${result.stopped} host${result.stopped === 1 ? '' : 's'} stopped in ${(result.durationMs / 1000).toFixed(1)}s, state removed`);
+  else
+    options.output.line(
+      `sandbox: ${result.stopped} host${result.stopped === 1 ? '' : 's'} stopped in ${(result.durationMs / 1000).toFixed(1)}s, state removed`,
+    );
   return ExitCode.ok;
 }
 
@@ -77,10 +91,19 @@ export async function sandboxStatusCommand(options: SandboxDirOptions): Promise<
   if (out.jsonMode) {
     out.json({ up: true, stateDir: state.stateDir, inventoryFile: state.inventoryFile, hosts });
   } else {
-    out.line(formatTable(
-      ['HOST', 'ADDRESS', 'PID', 'SSHD', 'SUPERVISORD', 'MEMORY'],
-      hosts.map((h) => [h.name, `${h.address}:${h.port}`, h.pid === null ? '-' : String(h.pid), h.sshd ? 'up' : 'down', h.supervisord, `${(h.memoryKb / 1024).toFixed(1)} MB`]),
-    ));
+    out.line(
+      formatTable(
+        ['HOST', 'ADDRESS', 'PID', 'SSHD', 'SUPERVISORD', 'MEMORY'],
+        hosts.map((h) => [
+          h.name,
+          `${h.address}:${h.port}`,
+          h.pid === null ? '-' : String(h.pid),
+          h.sshd ? 'up' : 'down',
+          h.supervisord,
+          `${(h.memoryKb / 1024).toFixed(1)} MB`,
+        ]),
+      ),
+    );
     const ok = hosts.filter(healthy).length;
     out.line(`${ok}/${hosts.length} hosts up; inventory ${path.relative(options.cwd, state.inventoryFile)}`);
   }

@@ -17,19 +17,50 @@ export async function setupCommand(options: SetupCommandOptions): Promise<number
   const pool = createPool(options);
   const out = options.output;
   try {
-    const { outcomes, summary } = await runOnHosts(hosts, { concurrency: options.globals.concurrency ?? defaultConcurrency }, async (host) => ({
-      value: await setupHost(pool, host), ok: true,
-    }));
+    const { outcomes, summary } = await runOnHosts(
+      hosts,
+      { concurrency: options.globals.concurrency ?? defaultConcurrency },
+      async (host) => ({
+        value: await setupHost(pool, host),
+        ok: true,
+      }),
+    );
     if (out.jsonMode) {
-      out.json({ hosts: outcomes.map((o) => ({ host: o.host, status: o.status, durationMs: o.durationMs, ...(o.value ?? {}), unchanged: o.value ? o.value.changes.length === 0 : undefined, ...(o.error ? { error: o.error.message } : {}) })), summary });
+      out.json({
+        hosts: outcomes.map((o) => ({
+          host: o.host,
+          status: o.status,
+          durationMs: o.durationMs,
+          ...(o.value ?? {}),
+          unchanged: o.value ? o.value.changes.length === 0 : undefined,
+          ...(o.error ? { error: o.error.message } : {}),
+        })),
+        summary,
+      });
       return exitCodeFor(summary);
     }
-    const rows = [...outcomes].sort((a, b) => a.host.localeCompare(b.host, 'en', { numeric: true })).flatMap((o) => {
-      if (!o.value) return [[o.host, paint(out.color, 'red', o.status), o.error?.message ?? '']];
-      if (o.value.changes.length === 0) return [[o.host, paint(out.color, 'gray', 'unchanged'), `supervisord ${o.value.supervisorVersion} answers on ${o.value.socketPath} (${o.value.transport})`]];
-      return o.value.changes.map((change, i) => [i === 0 ? o.host : '', i === 0 ? paint(out.color, 'green', 'changed') : '', change])
-        .concat([['', '', `supervisord ${o.value.supervisorVersion} answers on ${o.value.socketPath} (${o.value.transport})`]]);
-    });
+    const rows = [...outcomes]
+      .sort((a, b) => a.host.localeCompare(b.host, 'en', { numeric: true }))
+      .flatMap((o) => {
+        if (!o.value) return [[o.host, paint(out.color, 'red', o.status), o.error?.message ?? '']];
+        if (o.value.changes.length === 0)
+          return [
+            [
+              o.host,
+              paint(out.color, 'gray', 'unchanged'),
+              `supervisord ${o.value.supervisorVersion} answers on ${o.value.socketPath} (${o.value.transport})`,
+            ],
+          ];
+        return o.value.changes
+          .map((change, i) => [i === 0 ? o.host : '', i === 0 ? paint(out.color, 'green', 'changed') : '', change])
+          .concat([
+            [
+              '',
+              '',
+              `supervisord ${o.value.supervisorVersion} answers on ${o.value.socketPath} (${o.value.transport})`,
+            ],
+          ]);
+      });
     out.line(formatTable(['HOST', 'RESULT', 'DETAIL'], rows));
     out.line(formatSummary(summary));
     return exitCodeFor(summary);

@@ -35,7 +35,11 @@ export interface StatusRow {
 }
 
 const stateColors: Record<string, ColorName> = {
-  RUNNING: 'green', STARTING: 'yellow', BACKOFF: 'yellow', STOPPING: 'yellow', STOPPED: 'gray',
+  RUNNING: 'green',
+  STARTING: 'yellow',
+  BACKOFF: 'yellow',
+  STOPPING: 'yellow',
+  STOPPED: 'gray',
 };
 
 export function rowFor(host: string, p: ProcessInfo, transport: string): StatusRow {
@@ -62,18 +66,60 @@ const byHostThenProgram = (a: StatusRow, b: StatusRow) =>
   a.host.localeCompare(b.host, 'en', { numeric: true }) || a.program.localeCompare(b.program, 'en', { numeric: true });
 
 /** One status pass over the hosts (on the pool's connections, so a --watch refresh is one call per host). */
-async function statusPass(options: StatusCommandOptions, pool: ReturnType<typeof createPool>, hosts: ReturnType<typeof targetHosts>): Promise<number> {
-  const { outcomes, summary } = await runOnSupervisors(pool, hosts, { concurrency: options.globals.concurrency ?? defaultConcurrency }, async (client, host) => {
-    const all = await client.getAllProcessInfo();
-    const { selected, unmatched } = selectProcesses(all, options.programs);
-    const rows = selected.map((p) => rowFor(host.name, p, client.transportKind));
-    for (const name of unmatched) rows.push({ host: host.name, program: name, state: 'MISSING', pid: null, uptimeSeconds: null, uptime: '', info: 'no such program on this host', transport: client.transportKind });
-    if (rows.length === 0) rows.push({ host: host.name, program: '-', state: 'NO PROGRAMS', pid: null, uptimeSeconds: null, uptime: '', info: 'supervisord runs no program', transport: client.transportKind });
-    return { value: rows, ok: true };
-  });
-  const rows = outcomes.flatMap((o): StatusRow[] => o.value ?? [{
-    host: o.host, program: '-', state: o.status === 'unreachable' ? 'UNREACHABLE' : 'ERROR', pid: null, uptimeSeconds: null, uptime: '', info: o.error?.message ?? '',
-  }]).sort(byHostThenProgram);
+async function statusPass(
+  options: StatusCommandOptions,
+  pool: ReturnType<typeof createPool>,
+  hosts: ReturnType<typeof targetHosts>,
+): Promise<number> {
+  const { outcomes, summary } = await runOnSupervisors(
+    pool,
+    hosts,
+    { concurrency: options.globals.concurrency ?? defaultConcurrency },
+    async (client, host) => {
+      const all = await client.getAllProcessInfo();
+      const { selected, unmatched } = selectProcesses(all, options.programs);
+      const rows = selected.map((p) => rowFor(host.name, p, client.transportKind));
+      for (const name of unmatched)
+        rows.push({
+          host: host.name,
+          program: name,
+          state: 'MISSING',
+          pid: null,
+          uptimeSeconds: null,
+          uptime: '',
+          info: 'no such program on this host',
+          transport: client.transportKind,
+        });
+      if (rows.length === 0)
+        rows.push({
+          host: host.name,
+          program: '-',
+          state: 'NO PROGRAMS',
+          pid: null,
+          uptimeSeconds: null,
+          uptime: '',
+          info: 'supervisord runs no program',
+          transport: client.transportKind,
+        });
+      return { value: rows, ok: true };
+    },
+  );
+  const rows = outcomes
+    .flatMap(
+      (o): StatusRow[] =>
+        o.value ?? [
+          {
+            host: o.host,
+            program: '-',
+            state: o.status === 'unreachable' ? 'UNREACHABLE' : 'ERROR',
+            pid: null,
+            uptimeSeconds: null,
+            uptime: '',
+            info: o.error?.message ?? '',
+          },
+        ],
+    )
+    .sort(byHostThenProgram);
   const programs = rows.filter((r) => r.program !== '-');
   const notRunning = programs.filter((r) => r.state !== 'RUNNING');
   const counts = new Map<string, number>();
@@ -82,14 +128,37 @@ async function statusPass(options: StatusCommandOptions, pool: ReturnType<typeof
   if (out.jsonMode) {
     out.json({ rows, summary: { ...summary, programs: programs.length, states: Object.fromEntries(counts) } });
   } else {
-    const lines = [formatTable(['HOST', 'PROGRAM', 'STATE', 'PID', 'UPTIME', 'INFO'], rows.map((r) => [
-      r.host, r.program, paint(out.color, stateColors[r.state] ?? 'red', r.state), r.pid === null ? '-' : String(r.pid), r.uptime || '-', r.info,
-    ]))];
-    const stateText = [...counts].sort(([a], [b]) => stateRank(a) - stateRank(b)).map(([state, n]) => `${n} ${state}`).join(', ') || 'none';
-    const hostText = [summary.unreachable ? `${summary.unreachable} unreachable` : '', summary.failed ? `${summary.failed} failed` : ''].filter(Boolean).join(', ');
+    const lines = [
+      formatTable(
+        ['HOST', 'PROGRAM', 'STATE', 'PID', 'UPTIME', 'INFO'],
+        rows.map((r) => [
+          r.host,
+          r.program,
+          paint(out.color, stateColors[r.state] ?? 'red', r.state),
+          r.pid === null ? '-' : String(r.pid),
+          r.uptime || '-',
+          r.info,
+        ]),
+      ),
+    ];
+    const stateText =
+      [...counts]
+        .sort(([a], [b]) => stateRank(a) - stateRank(b))
+        .map(([state, n]) => `${n} ${state}`)
+        .join(', ') || 'none';
+    const hostText = [
+      summary.unreachable ? `${summary.unreachable} unreachable` : '',
+      summary.failed ? `${summary.failed} failed` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     const viaExec = outcomes.filter((o) => o.value?.[0]?.transport === 'exec').map((o) => o.host);
-    const pathText = viaExec.length ? `; supervisord reached through an exec relay on ${viaExec.join(', ')} (sshd refuses streamlocal forwarding)` : '';
-    lines.push(`${programs.length} program${programs.length === 1 ? '' : 's'} on ${summary.total} host${summary.total === 1 ? '' : 's'}: ${stateText}${hostText ? `; hosts ${hostText}` : ''}${pathText}`);
+    const pathText = viaExec.length
+      ? `; supervisord reached through an exec relay on ${viaExec.join(', ')} (sshd refuses streamlocal forwarding)`
+      : '';
+    lines.push(
+      `${programs.length} program${programs.length === 1 ? '' : 's'} on ${summary.total} host${summary.total === 1 ? '' : 's'}: ${stateText}${hostText ? `; hosts ${hostText}` : ''}${pathText}`,
+    );
     // Redrawn in place on a terminal (--watch); appended otherwise.
     out.line((options.watchMs && out.color ? '\x1b[H\x1b[2J' : '') + lines.join('\n'));
   }

@@ -33,7 +33,9 @@ async function hashFile(file: string): Promise<string> {
 
 /** Every entry under `dir`, sorted, as relative POSIX paths (directories included, so empty ones survive). */
 async function walk(dir: string, prefix = ''): Promise<string[]> {
-  const entries = (await readdir(path.join(dir, prefix), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const entries = (await readdir(path.join(dir, prefix), { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : 1,
+  );
   const out: string[] = [];
   for (const e of entries) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
@@ -49,7 +51,11 @@ async function hashTree(dir: string, entries: readonly string[]): Promise<string
   for (const rel of entries) {
     const full = path.join(dir, rel);
     const info = await lstat(full);
-    const what = info.isSymbolicLink() ? `link:${await readlink(full)}` : info.isDirectory() ? 'dir' : `file:${await hashFile(full)}`;
+    const what = info.isSymbolicLink()
+      ? `link:${await readlink(full)}`
+      : info.isDirectory()
+        ? 'dir'
+        : `file:${await hashFile(full)}`;
     hash.update(`${rel}\0${(info.mode & 0o777).toString(8)}\0${what}\n`);
   }
   return hash.digest('hex');
@@ -68,9 +74,18 @@ export async function prepareArtifact(source: string): Promise<PreparedArtifact>
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'convoy-artifact-'));
     const localPath = path.join(tmp, `${sha256}.tar`);
     // maxReadSize: tar reads each file in 16 MB buffers by default; 1 MB is as fast and keeps the peak down.
-    await createTar({ cwd: source, file: localPath, portable: true, noDirRecurse: true, maxReadSize: 1024 * 1024 }, entries.length > 0 ? entries : ['.']);
+    await createTar(
+      { cwd: source, file: localPath, portable: true, noDirRecurse: true, maxReadSize: 1024 * 1024 },
+      entries.length > 0 ? entries : ['.'],
+    );
     return {
-      source, kind: 'tar', localPath, sha256, fileSha256: await hashFile(localPath), bytes: (await stat(localPath)).size, cacheName: `${sha256}.tar`,
+      source,
+      kind: 'tar',
+      localPath,
+      sha256,
+      fileSha256: await hashFile(localPath),
+      bytes: (await stat(localPath)).size,
+      cacheName: `${sha256}.tar`,
       cleanup: () => rm(tmp, { recursive: true, force: true }),
     };
   }
@@ -78,11 +93,25 @@ export async function prepareArtifact(source: string): Promise<PreparedArtifact>
   const base = path.basename(source);
   const kind: ArtifactKind = /\.(tar\.gz|tgz)$/.test(base) ? 'tar.gz' : base.endsWith('.tar') ? 'tar' : 'file';
   const cacheName = kind === 'file' ? `${sha256}-${base.replace(/[^A-Za-z0-9._-]/g, '_')}` : `${sha256}.${kind}`;
-  return { source, kind, localPath: source, sha256, fileSha256: sha256, bytes: info.size, cacheName, cleanup: async () => {} };
+  return {
+    source,
+    kind,
+    localPath: source,
+    sha256,
+    fileSha256: sha256,
+    bytes: info.size,
+    cacheName,
+    cleanup: async () => {},
+  };
 }
 
 /** The shell command that puts a cached artifact's content into a release directory. */
-export function unpackCommand(kind: ArtifactKind, cachedFile: string, releaseDir: string, originalName: string): string {
+export function unpackCommand(
+  kind: ArtifactKind,
+  cachedFile: string,
+  releaseDir: string,
+  originalName: string,
+): string {
   const file = shellQuote(cachedFile);
   const dir = shellQuote(releaseDir);
   if (kind === 'tar.gz') return `tar -xzf ${file} -C ${dir}`;

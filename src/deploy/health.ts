@@ -10,8 +10,10 @@ export interface HealthCheck {
 }
 
 /** Python is on every host that runs supervisord; curl and nc are not. Exit 0 = healthy. */
-const httpProbe = 'import sys,urllib.request\ntry:\n r=urllib.request.urlopen(sys.argv[1],timeout=float(sys.argv[2]))\n sys.exit(0 if 200<=r.status<400 else 1)\nexcept Exception as e:\n sys.stderr.write("%s\\n"%e);sys.exit(1)';
-const tcpProbe = 'import socket,sys\ntry:\n socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=float(sys.argv[3])).close()\nexcept Exception as e:\n sys.stderr.write("%s\\n"%e);sys.exit(1)';
+const httpProbe =
+  'import sys,urllib.request\ntry:\n r=urllib.request.urlopen(sys.argv[1],timeout=float(sys.argv[2]))\n sys.exit(0 if 200<=r.status<400 else 1)\nexcept Exception as e:\n sys.stderr.write("%s\\n"%e);sys.exit(1)';
+const tcpProbe =
+  'import socket,sys\ntry:\n socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=float(sys.argv[3])).close()\nexcept Exception as e:\n sys.stderr.write("%s\\n"%e);sys.exit(1)';
 
 function once(check: HealthCheck): string {
   const perTry = Math.max(1, Math.min(10, Math.round(check.timeoutMs / 1000)));

@@ -79,10 +79,18 @@ export class HostDeploy {
     const artifact = this.requireArtifact();
     const state = await this.readState();
     const sha = artifact.sha256;
-    const currentMatches = state.current !== undefined && sha.startsWith(releaseHash(state.current) ?? '-') && state.entries.includes(state.current);
+    const currentMatches =
+      state.current !== undefined &&
+      sha.startsWith(releaseHash(state.current) ?? '-') &&
+      state.entries.includes(state.current);
     const existing = currentMatches ? state.current : findReleaseWithHash(state.entries, sha);
     const release = existing ?? releaseId(now, sha);
-    return this.planFor(state, release, existing !== undefined, existing !== undefined || state.artifactCached ? 0 : artifact.bytes);
+    return this.planFor(
+      state,
+      release,
+      existing !== undefined,
+      existing !== undefined || state.artifactCached ? 0 : artifact.bytes,
+    );
   }
 
   /** The host's releases, current release, conf and lock, in one round trip. */
@@ -116,7 +124,10 @@ export class HostDeploy {
     const root = shellQuote(this.app.root);
     const writable = await this.shell.connection.exec(`mkdir -p ${root} 2>/dev/null; test -w ${root}`);
     if (writable.code !== 0) {
-      await this.shell.runAsRoot(`create ${this.app.root}`, `mkdir -p ${root} && chown ${shellQuote(this.shell.host.user)}: ${root}`);
+      await this.shell.runAsRoot(
+        `create ${this.app.root}`,
+        `mkdir -p ${root} && chown ${shellQuote(this.shell.host.user)}: ${root}`,
+      );
     }
     const out = await this.shell.run('lock', lockCommand(this.paths, owner, force));
     if (!out.startsWith('LOCKED')) throw new LockHeldError(this.host, this.app.name, out.split('\n')[1] ?? '');
@@ -128,7 +139,11 @@ export class HostDeploy {
   private async ensureLogDir(): Promise<void> {
     const dir = shellQuote(this.app.logDir);
     const made = await this.shell.connection.exec(`mkdir -p ${dir} 2>/dev/null; test -w ${dir}`);
-    if (made.code !== 0) await this.shell.runAsRoot(`create ${this.app.logDir}`, `mkdir -p ${dir} && chown ${shellQuote(this.shell.host.user)}: ${dir}`);
+    if (made.code !== 0)
+      await this.shell.runAsRoot(
+        `create ${this.app.logDir}`,
+        `mkdir -p ${dir} && chown ${shellQuote(this.shell.host.user)}: ${dir}`,
+      );
   }
 
   async unlock(owner: LockOwner, shell: HostShell = this.shell): Promise<void> {
@@ -156,7 +171,9 @@ export class HostDeploy {
       if (this.shell.connection.closed) throw error;
       // Measured before the cleanup, which frees the space again.
       const explained = await this.explainFullDisk(error, artifact.bytes);
-      await this.shell.connection.exec(`rm -f ${shellQuote(`${cached}.partial`)}; rm -rf ${shellQuote(partial)}`).catch(() => undefined);
+      await this.shell.connection
+        .exec(`rm -f ${shellQuote(`${cached}.partial`)}; rm -rf ${shellQuote(partial)}`)
+        .catch(() => undefined);
       throw explained;
     }
   }
@@ -165,17 +182,32 @@ export class HostDeploy {
     const { cacheDir, releasesDir } = this.paths;
     if (plan.uploadBytes > 0) {
       this.report('upload', `${(plan.uploadBytes / 1e6).toFixed(1)} MB`);
-      const df = await this.shell.run('prepare upload', `mkdir -p ${shellQuote(cacheDir)} ${shellQuote(releasesDir)} && df -Pk ${shellQuote(cacheDir)} | tail -n 1`);
+      const df = await this.shell.run(
+        'prepare upload',
+        `mkdir -p ${shellQuote(cacheDir)} ${shellQuote(releasesDir)} && df -Pk ${shellQuote(cacheDir)} | tail -n 1`,
+      );
       const free = freeBytes(df);
-      if (free !== undefined && free < plan.uploadBytes) throw this.fullDisk('upload', cacheDir, free, plan.uploadBytes);
+      if (free !== undefined && free < plan.uploadBytes)
+        throw this.fullDisk('upload', cacheDir, free, plan.uploadBytes);
       const sftp = await this.shell.connection.sftp();
-      await this.shell.connection.guard(fastPut(sftp, artifact.localPath, `${cached}.partial`, this.host, this.uploadChunks));
+      await this.shell.connection.guard(
+        fastPut(sftp, artifact.localPath, `${cached}.partial`, this.host, this.uploadChunks),
+      );
       const sum = (await this.shell.run('verify upload', `sha256sum ${shellQuote(`${cached}.partial`)}`)).split(' ')[0];
-      if (sum !== artifact.fileSha256) throw new RemoteStepError(this.host, 'verify upload', undefined, `sha256 ${sum} on the host, ${artifact.fileSha256} here`);
+      if (sum !== artifact.fileSha256)
+        throw new RemoteStepError(
+          this.host,
+          'verify upload',
+          undefined,
+          `sha256 ${sum} on the host, ${artifact.fileSha256} here`,
+        );
       await this.shell.run('store upload', `mv -f ${shellQuote(`${cached}.partial`)} ${shellQuote(cached)}`);
     }
     this.report('unpack', plan.release);
-    await this.shell.run('unpack', `set -e; mkdir -p ${shellQuote(releasesDir)}; rm -rf ${shellQuote(partial)}; mkdir ${shellQuote(partial)}; ${unpackCommand(artifact.kind, cached, partial, artifact.source)}`);
+    await this.shell.run(
+      'unpack',
+      `set -e; mkdir -p ${shellQuote(releasesDir)}; rm -rf ${shellQuote(partial)}; mkdir ${shellQuote(partial)}; ${unpackCommand(artifact.kind, cached, partial, artifact.source)}`,
+    );
     if (this.app.hooks.afterUpload) {
       this.report('afterUpload', this.app.hooks.afterUpload);
       await this.shell.run('afterUpload hook', this.hook(this.app.hooks.afterUpload, partial, plan.release));
@@ -190,7 +222,9 @@ export class HostDeploy {
   /** SFTP reports a full disk as a bare "Failure", tar as a short write: look at the free space before passing it on. */
   private async explainFullDisk(error: unknown, uploadBytes: number): Promise<unknown> {
     if (!(error instanceof RemoteStepError) || /No space left|ENOSPC/.test(error.message)) return error;
-    const df = await this.shell.connection.exec(`df -Pk ${shellQuote(this.app.root)} | tail -n 1`).catch(() => undefined);
+    const df = await this.shell.connection
+      .exec(`df -Pk ${shellQuote(this.app.root)} | tail -n 1`)
+      .catch(() => undefined);
     const free = df?.code === 0 ? freeBytes(df.stdout) : undefined;
     // Under 1 MiB left (or less than the upload) counts as full: ENOSPC leaves a few blocks at most.
     if (free === undefined || free >= Math.max(uploadBytes, 1024 * 1024)) return error;
@@ -201,7 +235,8 @@ export class HostDeploy {
   /** Points `current` at the release, writes and applies the conf, restarts, waits for RUNNING, checks health. */
   async switch(plan: HostPlan): Promise<SwitchOutcome> {
     const releaseDir = `${this.paths.releasesDir}/${plan.release}`;
-    if (this.app.hooks.beforeSwitch && plan.releaseChanged) await this.shell.run('beforeSwitch hook', this.hook(this.app.hooks.beforeSwitch, releaseDir, plan.release));
+    if (this.app.hooks.beforeSwitch && plan.releaseChanged)
+      await this.shell.run('beforeSwitch hook', this.hook(this.app.hooks.beforeSwitch, releaseDir, plan.release));
     if (plan.releaseChanged) {
       this.report('switch', plan.release);
       await this.pointCurrentAt(plan.release);
@@ -210,7 +245,8 @@ export class HostDeploy {
     const restarted = plan.releaseChanged && group === 'unchanged';
     if (restarted) await this.restartGroup();
     if (plan.releaseChanged || plan.confChanged) await this.verify(plan);
-    if (this.app.hooks.afterSwitch && plan.releaseChanged) await this.shell.run('afterSwitch hook', this.hook(this.app.hooks.afterSwitch, releaseDir, plan.release));
+    if (this.app.hooks.afterSwitch && plan.releaseChanged)
+      await this.shell.run('afterSwitch hook', this.hook(this.app.hooks.afterSwitch, releaseDir, plan.release));
     return { group, restarted: restarted || group === 'added' || group === 'changed' };
   }
 
@@ -228,34 +264,56 @@ export class HostDeploy {
     }
     if (plan.previousRelease === undefined) return;
     if (plan.releaseChanged && group === 'unchanged') await this.restartGroup();
-    const settled = await waitForGroup(this.client, this.app.name, { timeoutMs: this.app.startTimeoutMs, settleMs: this.app.settleMs });
-    if (!settled.ok) throw new RemoteStepError(this.host, 'revert', undefined, `the previous release does not run either: ${settled.problem}`);
+    const settled = await waitForGroup(this.client, this.app.name, {
+      timeoutMs: this.app.startTimeoutMs,
+      settleMs: this.app.settleMs,
+    });
+    if (!settled.ok)
+      throw new RemoteStepError(
+        this.host,
+        'revert',
+        undefined,
+        `the previous release does not run either: ${settled.problem}`,
+      );
   }
 
   /** Removes releases beyond keepReleases (never current or the previous one) and artifacts no kept release uses. */
   async prune(plan: HostPlan): Promise<string[]> {
     const entries = [...new Set([...plan.state.entries, plan.release])];
-    const doomed = releasesToPrune(entries, plan.release, this.app.keepReleases, plan.previousRelease ? [plan.previousRelease] : []);
+    const doomed = releasesToPrune(
+      entries,
+      plan.release,
+      this.app.keepReleases,
+      plan.previousRelease ? [plan.previousRelease] : [],
+    );
     const kept = entries.filter((e) => !doomed.includes(e) && !e.endsWith('.partial'));
     const keepHashes = kept.map((id) => releaseHash(id)).filter((h): h is string => h !== undefined);
     const cache = shellQuote(this.paths.cacheDir);
     const keepPattern = keepHashes.map((h) => `${h}*`).join('|') || 'none';
-    await this.shell.run('prune', [
-      ...doomed.map((d) => `rm -rf ${shellQuote(`${this.paths.releasesDir}/${d}`)}`),
-      `if [ -d ${cache} ]; then for f in ${cache}/*; do [ -e "$f" ] || continue; case "\${f##*/}" in ${keepPattern}) ;; *) rm -f "$f" ;; esac; done; fi`,
-    ].join('\n'));
+    await this.shell.run(
+      'prune',
+      [
+        ...doomed.map((d) => `rm -rf ${shellQuote(`${this.paths.releasesDir}/${d}`)}`),
+        `if [ -d ${cache} ]; then for f in ${cache}/*; do [ -e "$f" ] || continue; case "\${f##*/}" in ${keepPattern}) ;; *) rm -f "$f" ;; esac; done; fi`,
+      ].join('\n'),
+    );
     return doomed;
   }
 
   private async pointCurrentAt(release: string): Promise<void> {
     const tmp = `${this.paths.current}.convoy-tmp`;
-    await this.shell.run('switch current', `ln -sfn ${shellQuote(`releases/${release}`)} ${shellQuote(tmp)} && mv -T ${shellQuote(tmp)} ${shellQuote(this.paths.current)}`);
+    await this.shell.run(
+      'switch current',
+      `ln -sfn ${shellQuote(`releases/${release}`)} ${shellQuote(tmp)} && mv -T ${shellQuote(tmp)} ${shellQuote(this.paths.current)}`,
+    );
   }
 
   private async writeAndApply(conf: string): Promise<GroupChange> {
     const file = shellQuote(this.paths.confPath);
     const tmp = shellQuote(`${this.paths.confPath}.convoy-tmp`);
-    await this.shell.runAsRoot('write conf', `cat > ${tmp} && chmod 0644 ${tmp} && mv -f ${tmp} ${file}`, { stdin: conf });
+    await this.shell.runAsRoot('write conf', `cat > ${tmp} && chmod 0644 ${tmp} && mv -f ${tmp} ${file}`, {
+      stdin: conf,
+    });
     this.report('apply conf', this.paths.confPath);
     return applyGroup(this.client, this.app.name);
   }
@@ -269,14 +327,22 @@ export class HostDeploy {
 
   private async verify(plan: HostPlan): Promise<void> {
     this.report('wait RUNNING', this.app.name);
-    const settled = await waitForGroup(this.client, this.app.name, { timeoutMs: this.app.startTimeoutMs, settleMs: this.app.settleMs });
+    const settled = await waitForGroup(this.client, this.app.name, {
+      timeoutMs: this.app.startTimeoutMs,
+      settleMs: this.app.settleMs,
+    });
     if (!settled.ok) throw new RemoteStepError(this.host, 'wait for RUNNING', undefined, settled.problem);
     if (!this.app.healthcheck) return;
     const check = this.app.healthcheck;
     this.report('health', check.http ?? check.tcp ?? check.command ?? '');
     const result = await this.shell.connection.exec(healthCommand(check));
     if (result.code !== 0) {
-      throw new RemoteStepError(this.host, 'health check', result, `${check.http ?? check.tcp ?? check.command} did not pass within ${Math.round(check.timeoutMs / 1000)}s: ${result.stderr.trim().split('\n').pop() ?? ''} (release ${plan.release})`);
+      throw new RemoteStepError(
+        this.host,
+        'health check',
+        result,
+        `${check.http ?? check.tcp ?? check.command} did not pass within ${Math.round(check.timeoutMs / 1000)}s: ${result.stderr.trim().split('\n').pop() ?? ''} (release ${plan.release})`,
+      );
     }
   }
 
@@ -287,7 +353,9 @@ export class HostDeploy {
 
 function fastPut(sftp: SFTPWrapper, local: string, remote: string, host: string, chunks: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    sftp.fastPut(local, remote, { concurrency: chunks, chunkSize: uploadChunkBytes }, (error) => (error ? reject(new RemoteStepError(host, `upload ${path.basename(local)}`, undefined, error.message)) : resolve()));
+    sftp.fastPut(local, remote, { concurrency: chunks, chunkSize: uploadChunkBytes }, (error) =>
+      error ? reject(new RemoteStepError(host, `upload ${path.basename(local)}`, undefined, error.message)) : resolve(),
+    );
   });
 }
 

@@ -15,13 +15,26 @@ export interface LockOwner {
 }
 
 export function newLockOwner(command: string, now = new Date()): LockOwner {
-  return { token: randomBytes(8).toString('hex'), user: os.userInfo().username, machine: os.hostname(), pid: process.pid, since: now.toISOString(), command };
+  return {
+    token: randomBytes(8).toString('hex'),
+    user: os.userInfo().username,
+    machine: os.hostname(),
+    pid: process.pid,
+    since: now.toISOString(),
+    command,
+  };
 }
 
 /** Another deploy holds the lock: says who, since when, and how to break it. */
 export class LockHeldError extends ConvoyError {
-  constructor(readonly host: string, app: string, ownerLine: string) {
-    super(`${host}: ${app} is locked by ${describeOwner(ownerLine)}; wait for it to finish, or break the lock with --force-unlock if that deploy is dead`);
+  constructor(
+    readonly host: string,
+    app: string,
+    ownerLine: string,
+  ) {
+    super(
+      `${host}: ${app} is locked by ${describeOwner(ownerLine)}; wait for it to finish, or break the lock with --force-unlock if that deploy is dead`,
+    );
   }
 }
 
@@ -41,7 +54,9 @@ export function lockCommand(paths: AppPaths, owner: LockOwner, force: boolean): 
     `mkdir -p ${shellQuote(paths.root)}`,
     force ? `rm -rf ${dir}` : '',
     `if mkdir ${dir} 2>/dev/null; then printf '%s\\n' ${shellQuote(JSON.stringify(owner))} > ${dir}/owner && echo LOCKED; else echo HELD; head -n 1 ${dir}/owner 2>/dev/null || true; fi`,
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** Removes the lock only if it is still ours (a --force-unlock by someone else must not be undone). */

@@ -45,13 +45,21 @@ export function inspectCommand(paths: AppPaths, cacheName: string): string {
     `if [ -e ${q(paths.lockDir)} ]; then echo "lock=$(head -n 1 ${q(`${paths.lockDir}/owner`)} 2>/dev/null || echo unknown)"; fi`,
     `if [ -f ${q(paths.confPath)} ]; then echo ${confMarker}; cat ${q(paths.confPath)}; fi`,
     'exit 0',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 export function parseInspect(stdout: string): RemoteState {
   const at = stdout.indexOf(`${confMarker}\n`);
   const head = at < 0 ? stdout : stdout.slice(0, at);
-  const state: RemoteState = { current: undefined, entries: [], artifactCached: false, conf: at < 0 ? null : stdout.slice(at + confMarker.length + 1), lockOwner: undefined };
+  const state: RemoteState = {
+    current: undefined,
+    entries: [],
+    artifactCached: false,
+    conf: at < 0 ? null : stdout.slice(at + confMarker.length + 1),
+    lockOwner: undefined,
+  };
   for (const line of head.split('\n')) {
     const eq = line.indexOf('=');
     if (eq < 0) continue;

@@ -16,7 +16,11 @@ const unchanged: TemplateEscape = { literal: (text) => text, value: (text) => te
 
 // `text` with every placeholder replaced; a name missing from `vars` is a UsageError (deploys stop before
 // anything is written, and validation reports the same names earlier).
-export function renderTemplate(text: string, vars: Readonly<Record<string, string>>, escape: TemplateEscape = unchanged): string {
+export function renderTemplate(
+  text: string,
+  vars: Readonly<Record<string, string>>,
+  escape: TemplateEscape = unchanged,
+): string {
   let out = '';
   let last = 0;
   for (const match of text.matchAll(placeholderPattern)) {

@@ -21,7 +21,9 @@ export function loadInventory(file: string, options: InventoryOptions = {}): Inv
     throw new UsageError(`cannot read inventory '${file}': ${(error as Error).message}`, { cause: error });
   }
   if (text === undefined) {
-    throw new UsageError(`inventory '${file}' not found (pass -i <file>, or run 'convoy sandbox up' to create a sandbox fleet)`);
+    throw new UsageError(
+      `inventory '${file}' not found (pass -i <file>, or run 'convoy sandbox up' to create a sandbox fleet)`,
+    );
   }
   const sshConfigFile = options.sshConfigFile ?? defaultSshConfigFile(options);
   let sshConfigText: string | undefined;
@@ -47,11 +49,23 @@ export function parseInventory(text: string, file: string, options: ParseOptions
 
   const ssh = readSshConfig(options.sshConfigText, sshFile);
   if ('error' in ssh) throw validationError(file, [...problems, { file: sshFile, message: ssh.error }]);
-  const { hosts, problems: resolveProblems } = resolveHosts({ file, model, membership, ssh: ssh.source, homeDir, defaultUser });
+  const { hosts, problems: resolveProblems } = resolveHosts({
+    file,
+    model,
+    membership,
+    ssh: ssh.source,
+    homeDir,
+    defaultUser,
+  });
   problems.push(...resolveProblems);
   if (problems.length > 0) throw validationError(file, problems);
 
-  const groups = model.groups.map((g) => ({ name: g.name, hosts: [...g.hosts], children: [...g.children], line: g.line }));
+  const groups = model.groups.map((g) => ({
+    name: g.name,
+    hosts: [...g.hosts],
+    children: [...g.children],
+    line: g.line,
+  }));
   return { file, hosts, groups };
 }
 

@@ -7,14 +7,18 @@ export const reservedName = 'all';
 // undefined when the name is fine, else why not (as a problem message).
 export function checkName(kind: 'host' | 'group', name: string): string | undefined {
   if (name === '') return `empty ${kind} name (expected [${kind}:NAME])`;
-  if (!namePattern.test(name)) return `${kind} name '${name}' is not valid (expected letters, digits, '.', '-' and '_', not starting with '.' or '-')`;
+  if (!namePattern.test(name))
+    return `${kind} name '${name}' is not valid (expected letters, digits, '.', '-' and '_', not starting with '.' or '-')`;
   if (name === reservedName) return `${kind} name 'all' is reserved (the target 'all' means every host)`;
   return undefined;
 }
 
 // `a, b,,c ` -> ['a', 'b', 'c']: empty items (a trailing comma) are allowed.
 export function splitList(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 // A variable is only usable as `{{name}}` (tasks/template-syntax.ts) when its key looks like this.

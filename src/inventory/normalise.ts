@@ -54,7 +54,11 @@ export interface Model {
 const sectionKinds = ['defaults', 'host', 'group'];
 
 // Keys of sections with a bad header are not checked: the header problem says it all.
-export function normalise(sections: readonly RawSection[], file: string, where: { baseDir: string; homeDir: string }): { model: Model; problems: Problem[] } {
+export function normalise(
+  sections: readonly RawSection[],
+  file: string,
+  where: { baseDir: string; homeDir: string },
+): { model: Model; problems: Problem[] } {
   const problems: Problem[] = [];
   const model: Model = { hosts: [], groups: [], hostOrder: [] };
   const seenHosts = new Set<string>();
@@ -91,7 +95,9 @@ export function normalise(sections: readonly RawSection[], file: string, where: 
     }
     const layer: Layer = { section: raw.header, settings: {}, vars: new Map() };
     const group: GroupSection | undefined =
-      kind.kind === 'group' ? { name: kind.name, line: raw.line, layer, hosts: [], children: [], flawed: false } : undefined;
+      kind.kind === 'group'
+        ? { name: kind.name, line: raw.line, layer, hosts: [], children: [], flawed: false }
+        : undefined;
     const seenKeys = new Map<string, number>();
     for (const entry of raw.entries) {
       const seen = seenKeys.get(entry.key);
@@ -109,7 +115,8 @@ export function normalise(sections: readonly RawSection[], file: string, where: 
       if (isSetting(entry.key)) {
         const parsed = parseSetting(entry.key, entry.value, where);
         if ('error' in parsed) at(parsed.error, entry.key, entry.line);
-        else setSetting(layer, entry.key, { value: parsed.value, line: entry.line, section: raw.header, key: entry.key });
+        else
+          setSetting(layer, entry.key, { value: parsed.value, line: entry.line, section: raw.header, key: entry.key });
         continue;
       }
       const typo = settingTypo(entry.key, group !== undefined) ?? checkVariableName(entry.key);
@@ -142,7 +149,9 @@ function sectionKind(header: string): Kind {
   const name = colon === -1 ? '' : header.slice(colon + 1).trim();
   if (colon !== -1 && (kind === 'host' || kind === 'group')) return { kind, name };
   const expected = 'expected [defaults], [host:NAME] or [group:NAME]';
-  const hint = closest(kind.toLowerCase(), sectionKinds) ?? (sectionKinds.includes(kind.toLowerCase()) ? kind.toLowerCase() : undefined);
+  const hint =
+    closest(kind.toLowerCase(), sectionKinds) ??
+    (sectionKinds.includes(kind.toLowerCase()) ? kind.toLowerCase() : undefined);
   if (hint !== undefined) {
     const suggestion = hint === 'defaults' ? '[defaults]' : `[${hint}:${name || 'NAME'}]`;
     return { error: `unknown section kind '${kind}' (did you mean ${suggestion}?)` };

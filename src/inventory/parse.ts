@@ -45,17 +45,31 @@ export function scanInventory(text: string, file: string): RawInventory {
       return;
     }
     if (trimmed.startsWith('[')) {
-      problems.push({ file, line, message: `malformed section header '${trimmed}' (expected [defaults], [host:NAME] or [group:NAME])` });
+      problems.push({
+        file,
+        line,
+        message: `malformed section header '${trimmed}' (expected [defaults], [host:NAME] or [group:NAME])`,
+      });
       return;
     }
     const entry = entryPattern.exec(trimmed);
     const key = entry ? ini.unsafe(entry[1] ?? '') : '';
     if (!entry || key === '') {
-      problems.push({ file, line, section: current?.header, message: `'${trimmed}' is not a setting (expected key = value)` });
+      problems.push({
+        file,
+        line,
+        section: current?.header,
+        message: `'${trimmed}' is not a setting (expected key = value)`,
+      });
       return;
     }
     if (!current) {
-      problems.push({ file, line, key, message: 'outside any section (expected [defaults], [host:NAME] or [group:NAME] above it)' });
+      problems.push({
+        file,
+        line,
+        key,
+        message: 'outside any section (expected [defaults], [host:NAME] or [group:NAME] above it)',
+      });
       return;
     }
     current.entries.push({ key, value: ini.unsafe(entry[2] ?? ''), line });

@@ -45,17 +45,24 @@ function sshTimeouts(found: SshSettings, problem: (directive: string, raw: strin
   const out: { connectTimeoutMs?: number; serverAliveIntervalMs?: number; serverAliveCountMax?: number } = {};
   if (found.connectTimeout !== undefined) {
     const ms = parseConnectionDuration(found.connectTimeout);
-    if (ms === undefined) problem('ConnectTimeout', found.connectTimeout, `a duration above 0, at most 1h (${connectionDurationHint})`);
+    if (ms === undefined)
+      problem('ConnectTimeout', found.connectTimeout, `a duration above 0, at most 1h (${connectionDurationHint})`);
     else out.connectTimeoutMs = ms;
   }
   if (found.serverAliveInterval !== undefined) {
     const ms = parseConnectionDuration(found.serverAliveInterval, { allowZero: true });
-    if (ms === undefined) problem('ServerAliveInterval', found.serverAliveInterval, `a duration of at most 1h, or 0 for no keepalives (${connectionDurationHint})`);
+    if (ms === undefined)
+      problem(
+        'ServerAliveInterval',
+        found.serverAliveInterval,
+        `a duration of at most 1h, or 0 for no keepalives (${connectionDurationHint})`,
+      );
     else out.serverAliveIntervalMs = ms;
   }
   if (found.serverAliveCountMax !== undefined) {
     const n = Number(found.serverAliveCountMax);
-    if (!/^\d+$/.test(found.serverAliveCountMax) || n < 1 || n > 100) problem('ServerAliveCountMax', found.serverAliveCountMax, 'an integer from 1 to 100');
+    if (!/^\d+$/.test(found.serverAliveCountMax) || n < 1 || n > 100)
+      problem('ServerAliveCountMax', found.serverAliveCountMax, 'an integer from 1 to 100');
     else out.serverAliveCountMax = n;
   }
   return out;
@@ -73,7 +80,11 @@ export function resolveHosts(input: ResolveInput): { hosts: HostConfig[]; proble
   const groupOrder = model.groups.map((g) => g.name);
 
   // ssh config beneath what the inventory set; `settings` holds only what the inventory wrote.
-  const applySsh = (name: string, settings: Settings, lookupKey: string): { config: HostConfig; found: SshSettings } => {
+  const applySsh = (
+    name: string,
+    settings: Settings,
+    lookupKey: string,
+  ): { config: HostConfig; found: SshSettings } => {
     const found = ssh.lookup(lookupKey);
     let port = settings.port?.value;
     if (port === undefined && found.port !== undefined) {
@@ -81,16 +92,29 @@ export function resolveHosts(input: ResolveInput): { hosts: HostConfig[]; proble
       if ('error' in parsed) sshProblem(`Host '${lookupKey}': Port ${parsed.error}`);
       else port = parsed.value;
     }
-    const address = settings.address?.value ?? (found.hostName === undefined ? lookupKey : expandTokens(found.hostName, { h: lookupKey, n: lookupKey }));
+    const address =
+      settings.address?.value ??
+      (found.hostName === undefined ? lookupKey : expandTokens(found.hostName, { h: lookupKey, n: lookupKey }));
     const user = settings.user?.value ?? found.user ?? defaultUser;
     const finalPort = port ?? 22;
     const tokens = { d: homeDir, u: defaultUser, h: address, r: user, p: String(finalPort), n: lookupKey };
     const fromSsh = found.identityFiles.map((f) => path.resolve(expandTokens(expandHome(f, homeDir), tokens)));
     const identityFiles = [...new Set([...(settings.identity ? [settings.identity.value] : []), ...fromSsh])];
-    const config: HostConfig = { name, address, port: finalPort, user, identityFiles, sudo: settings.sudo?.value ?? false, vars: {}, groups: [] };
+    const config: HostConfig = {
+      name,
+      address,
+      port: finalPort,
+      user,
+      identityFiles,
+      sudo: settings.sudo?.value ?? false,
+      vars: {},
+      groups: [],
+    };
     if (settings.supervisor_conf) config.supervisorConf = settings.supervisor_conf.value;
     if (settings.known_hosts) config.knownHosts = settings.known_hosts.value;
-    const timeouts = sshTimeouts(found, (directive, raw, expected) => sshProblem(`Host '${lookupKey}': ${directive} '${raw}' is not valid (expected ${expected})`));
+    const timeouts = sshTimeouts(found, (directive, raw, expected) =>
+      sshProblem(`Host '${lookupKey}': ${directive} '${raw}' is not valid (expected ${expected})`),
+    );
     const connectTimeoutMs = settings.connect_timeout?.value ?? timeouts.connectTimeoutMs;
     const serverAliveIntervalMs = settings.server_alive_interval?.value ?? timeouts.serverAliveIntervalMs;
     const serverAliveCountMax = settings.server_alive_count_max?.value ?? timeouts.serverAliveCountMax;
@@ -140,7 +164,8 @@ export function resolveHosts(input: ResolveInput): { hosts: HostConfig[]; proble
   const done = new Map<string, HostConfig>();
   const externals = new Map<string, Base>();
   const stack: Frame[] = [];
-  const orderOf = (frame: Frame): number => (frame.node.startsWith('inv:') ? model.hostOrder.indexOf(frame.label) : Number.MAX_SAFE_INTEGER);
+  const orderOf = (frame: Frame): number =>
+    frame.node.startsWith('inv:') ? model.hostOrder.indexOf(frame.label) : Number.MAX_SAFE_INTEGER;
 
   const reportCycle = (from: number, closing: string): void => {
     // The same cycle met from another host rotates to the same text, and identical problems are printed once.
@@ -154,8 +179,17 @@ export function resolveHosts(input: ResolveInput): { hosts: HostConfig[]; proble
       return;
     }
     const only = rotated.length === 1 ? rotated[0] : undefined;
-    const hint = only && located.at.section !== `host:${only.label}` ? ` (a host cannot jump through itself; set jump = none in [host:${only.label}])` : '';
-    problems.push({ file, line: located.at.line, section: located.at.section, key: 'jump', message: `cycle ${names}${hint}` });
+    const hint =
+      only && located.at.section !== `host:${only.label}`
+        ? ` (a host cannot jump through itself; set jump = none in [host:${only.label}])`
+        : '';
+    problems.push({
+      file,
+      line: located.at.line,
+      section: located.at.section,
+      key: 'jump',
+      message: `cycle ${names}${hint}`,
+    });
   };
 
   // Resolves `base`'s own jump with `node` on the stack; undefined when that closes a cycle.
@@ -168,7 +202,11 @@ export function resolveHosts(input: ResolveInput): { hosts: HostConfig[]; proble
       return undefined;
     }
     const config = { ...base.config };
-    const edge: Edge | undefined = base.jump ? { kind: 'inventory', at: base.jump } : base.proxyJump !== undefined ? { kind: 'ssh' } : undefined;
+    const edge: Edge | undefined = base.jump
+      ? { kind: 'inventory', at: base.jump }
+      : base.proxyJump !== undefined
+        ? { kind: 'ssh' }
+        : undefined;
     if (edge) {
       stack.push({ node, label: config.name, edge });
       const jump = base.jump

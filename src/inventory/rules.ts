@@ -22,14 +22,26 @@ export function checkRules(model: Model, file: string): { membership: Membership
       if (byName.has(child)) continue;
       unknownChildren.add(group.name);
       const hint = didYouMean(child, [...byName.keys()]);
-      problems.push({ file, line: group.childrenLine, section: `group:${group.name}`, key: 'children', message: `unknown group '${child}'${hint}` });
+      problems.push({
+        file,
+        line: group.childrenLine,
+        section: `group:${group.name}`,
+        key: 'children',
+        message: `unknown group '${child}'${hint}`,
+      });
     }
   }
 
   const cyclic = findCycles(model.groups, byName);
   for (const cycle of cyclic.cycles) {
     const first = byName.get(cycle[0] ?? '');
-    problems.push({ file, line: first?.childrenLine, section: `group:${first?.name}`, key: 'children', message: `cycle ${cycle.join(' -> ')}` });
+    problems.push({
+      file,
+      line: first?.childrenLine,
+      section: `group:${first?.name}`,
+      key: 'children',
+      message: `cycle ${cycle.join(' -> ')}`,
+    });
   }
 
   const hostsOf = new Map<string, Set<string>>();
@@ -49,7 +61,13 @@ export function checkRules(model: Model, file: string): { membership: Membership
   for (const group of model.groups) collect(group, new Set());
 
   for (const group of model.groups) {
-    if ((hostsOf.get(group.name)?.size ?? 0) > 0 || group.flawed || unknownChildren.has(group.name) || cyclic.members.has(group.name)) continue;
+    if (
+      (hostsOf.get(group.name)?.size ?? 0) > 0 ||
+      group.flawed ||
+      unknownChildren.has(group.name) ||
+      cyclic.members.has(group.name)
+    )
+      continue;
     const message =
       group.children.length === 0
         ? 'empty group (expected hosts = … or children = …)'
@@ -58,12 +76,22 @@ export function checkRules(model: Model, file: string): { membership: Membership
   }
 
   const hostNames = new Set(model.hostOrder);
-  const layers = [...(model.defaults ? [model.defaults] : []), ...model.groups.map((g) => g.layer), ...model.hosts.map((h) => h.layer)];
+  const layers = [
+    ...(model.defaults ? [model.defaults] : []),
+    ...model.groups.map((g) => g.layer),
+    ...model.hosts.map((h) => h.layer),
+  ];
   for (const layer of layers) {
     const jump = layer.settings.jump;
     if (!jump || jump.value === null || hostNames.has(jump.value)) continue;
     const hint = didYouMean(jump.value, model.hostOrder) || " (expected an inventory host name, or 'none')";
-    problems.push({ file, line: jump.line, section: jump.section, key: 'jump', message: `unknown host '${jump.value}'${hint}` });
+    problems.push({
+      file,
+      line: jump.line,
+      section: jump.section,
+      key: 'jump',
+      message: `unknown host '${jump.value}'${hint}`,
+    });
   }
 
   if (model.hostOrder.length === 0) {
@@ -76,7 +104,10 @@ export function checkRules(model: Model, file: string): { membership: Membership
 }
 
 // Each cycle once, starting at the group that comes first in the file: `a -> b -> a`.
-function findCycles(groups: readonly GroupSection[], byName: Map<string, GroupSection>): { cycles: string[][]; members: Set<string> } {
+function findCycles(
+  groups: readonly GroupSection[],
+  byName: Map<string, GroupSection>,
+): { cycles: string[][]; members: Set<string> } {
   const order = new Map(groups.map((g, i) => [g.name, i]));
   const state = new Map<string, 'active' | 'done'>();
   const stack: string[] = [];
@@ -114,7 +145,8 @@ function precedenceOrder(groups: readonly GroupSection[], byName: Map<string, Gr
     if (known !== undefined) return known;
     if (visiting.has(name)) return 0;
     visiting.add(name);
-    const d = Math.max(-1, ...(parents.get(name) ?? []).filter((p) => byName.has(p)).map((p) => depthOf(p, visiting))) + 1;
+    const d =
+      Math.max(-1, ...(parents.get(name) ?? []).filter((p) => byName.has(p)).map((p) => depthOf(p, visiting))) + 1;
     visiting.delete(name);
     depth.set(name, d);
     return d;

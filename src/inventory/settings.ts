@@ -5,8 +5,17 @@ import { resolveLocalPath } from './paths.ts';
 // In DESIGN.md's order; also the candidates for "did you mean" on misspelt keys. The last three are OpenSSH's
 // ConnectTimeout, ServerAliveInterval and ServerAliveCountMax.
 export const settingNames = [
-  'address', 'port', 'user', 'identity', 'jump', 'sudo', 'supervisor_conf', 'known_hosts',
-  'connect_timeout', 'server_alive_interval', 'server_alive_count_max',
+  'address',
+  'port',
+  'user',
+  'identity',
+  'jump',
+  'sudo',
+  'supervisor_conf',
+  'known_hosts',
+  'connect_timeout',
+  'server_alive_interval',
+  'server_alive_count_max',
 ] as const;
 export type SettingName = (typeof settingNames)[number];
 
@@ -79,7 +88,11 @@ export function parseSetting<K extends SettingName>(
   return parseValue(name, raw, where) as Parsed<SettingValues[K]>;
 }
 
-function parseValue(name: SettingName, raw: string, where: { baseDir: string; homeDir: string }): Parsed<SettingValues[SettingName]> {
+function parseValue(
+  name: SettingName,
+  raw: string,
+  where: { baseDir: string; homeDir: string },
+): Parsed<SettingValues[SettingName]> {
   const noSpaces = (): Parsed<string> =>
     /\s/.test(raw) ? { error: `'${raw}' contains spaces (expected ${expected[name]})` } : { value: raw };
   switch (name) {
@@ -97,7 +110,9 @@ function parseValue(name: SettingName, raw: string, where: { baseDir: string; ho
       return { error: `'${raw}' is not a boolean (expected ${expected.sudo})` };
     }
     case 'supervisor_conf':
-      return raw.startsWith('/') ? { value: raw } : { error: `'${raw}' is not an absolute path (expected ${expected.supervisor_conf})` };
+      return raw.startsWith('/')
+        ? { value: raw }
+        : { error: `'${raw}' is not an absolute path (expected ${expected.supervisor_conf})` };
     case 'identity':
     case 'known_hosts':
       return { value: resolveLocalPath(raw, where.baseDir, where.homeDir) };
@@ -108,7 +123,9 @@ function parseValue(name: SettingName, raw: string, where: { baseDir: string; ho
     }
     case 'server_alive_count_max': {
       const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-      return n >= 1 && n <= 100 ? { value: n } : { error: `'${raw}' is not valid (expected ${expected.server_alive_count_max})` };
+      return n >= 1 && n <= 100
+        ? { value: n }
+        : { error: `'${raw}' is not valid (expected ${expected.server_alive_count_max})` };
     }
   }
 }

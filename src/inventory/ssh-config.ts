@@ -34,19 +34,27 @@ export function readSshConfig(text: string | undefined, file: string): { source:
     return { error: `cannot parse: ${error instanceof Error ? error.message : String(error)}` };
   }
   // `Match exec` is never run: listing hosts must not spawn the commands a config file names.
-  const lookup = (name: string): SshSettings => toSettings(config.compute(name, { ignoreCase: true, matchExec: false }));
+  const lookup = (name: string): SshSettings =>
+    toSettings(config.compute(name, { ignoreCase: true, matchExec: false }));
   return { source: { file, lookup } };
 }
 
 // Directive (lower-cased, as the parser gives it) → the setting it fills; the first value wins, as in OpenSSH.
 const directives = [
-  ['hostname', 'hostName'], ['user', 'user'], ['port', 'port'], ['proxyjump', 'proxyJump'],
-  ['connecttimeout', 'connectTimeout'], ['serveraliveinterval', 'serverAliveInterval'], ['serveralivecountmax', 'serverAliveCountMax'],
+  ['hostname', 'hostName'],
+  ['user', 'user'],
+  ['port', 'port'],
+  ['proxyjump', 'proxyJump'],
+  ['connecttimeout', 'connectTimeout'],
+  ['serveraliveinterval', 'serverAliveInterval'],
+  ['serveralivecountmax', 'serverAliveCountMax'],
 ] as const;
 
 function toSettings(found: Record<string, string | string[]>): SshSettings {
   const identity = found.identityfile;
-  const settings: SshSettings = { identityFiles: (Array.isArray(identity) ? identity : identity ? [identity] : []).filter((f) => f !== 'none') };
+  const settings: SshSettings = {
+    identityFiles: (Array.isArray(identity) ? identity : identity ? [identity] : []).filter((f) => f !== 'none'),
+  };
   for (const [directive, key] of directives) {
     const value = found[directive];
     const first = Array.isArray(value) ? value[0] : value;

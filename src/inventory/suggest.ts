@@ -4,7 +4,9 @@
 export function editDistance(a: string, b: string): number {
   const rows = a.length + 1;
   const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: rows }, (_, i) =>
+    Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   const at = (i: number, j: number): number => d[i]?.[j] ?? Number.MAX_SAFE_INTEGER;
   for (let i = 1; i < rows; i++) {
     for (let j = 1; j < cols; j++) {
@@ -31,7 +33,11 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   for (const candidate of candidates) {
     if (candidate === word) continue;
     const distance = editDistance(word, candidate);
-    if (distance <= typoBudget(word, candidate) && distance < Math.min(word.length, candidate.length) && distance < bestDistance) {
+    if (
+      distance <= typoBudget(word, candidate) &&
+      distance < Math.min(word.length, candidate.length) &&
+      distance < bestDistance
+    ) {
       best = candidate;
       bestDistance = distance;
     }

@@ -8,8 +8,12 @@ import type { HostConfig, Inventory } from './types.ts';
 // The hosts a target names, in inventory order; a term that matches nothing is a typo until proven otherwise.
 export function resolveTarget(inventory: Inventory, target: string): HostConfig[] {
   const groups = `groups: ${inventory.groups.length === 0 ? '(none)' : inventory.groups.map((g) => g.name).join(', ')}`;
-  const terms = target.split(',').map((t) => t.trim()).filter((t) => t !== '');
-  if (terms.length === 0) throw new UsageError(`empty target (expected all, a group, a host, or a comma list); ${groups}`);
+  const terms = target
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  if (terms.length === 0)
+    throw new UsageError(`empty target (expected all, a group, a host, or a comma list); ${groups}`);
 
   let union = new Set<string>();
   const intersections: Set<string>[] = [];
@@ -21,7 +25,13 @@ export function resolveTarget(inventory: Inventory, target: string): HostConfig[
     const matched = match(inventory, pattern);
     if (matched.size === 0) {
       // Groups before hosts among suggestions: targets name groups far more often than single hosts.
-      const hint = /[*?]/.test(pattern) ? '' : didYouMean(pattern, [reservedName, ...inventory.groups.map((g) => g.name), ...inventory.hosts.map((h) => h.name)]);
+      const hint = /[*?]/.test(pattern)
+        ? ''
+        : didYouMean(pattern, [
+            reservedName,
+            ...inventory.groups.map((g) => g.name),
+            ...inventory.hosts.map((h) => h.name),
+          ]);
       throw new UsageError(`target '${term}' matches no host or group${hint}; ${groups}`);
     }
     if (op === '!') exclusions.push(matched);
@@ -33,7 +43,10 @@ export function resolveTarget(inventory: Inventory, target: string): HostConfig[
     (h) => union.has(h.name) && intersections.every((s) => s.has(h.name)) && !exclusions.some((s) => s.has(h.name)),
   );
   if (chosen.length === 0) {
-    const hint = intersections.length + exclusions.length === terms.length ? ` (it has only '!' and '&' terms; start from all, e.g. 'all,${terms[0]}')` : '';
+    const hint =
+      intersections.length + exclusions.length === terms.length
+        ? ` (it has only '!' and '&' terms; start from all, e.g. 'all,${terms[0]}')`
+        : '';
     throw new UsageError(`target '${target}' matches no host${hint}; ${groups}`);
   }
   return chosen;
@@ -49,7 +62,10 @@ function match(inventory: Inventory, pattern: string): Set<string> {
 
 // `*` is any run of characters, `?` exactly one; everything else is literal.
 function globTest(pattern: string): (name: string) => boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   const re = new RegExp(`^${source}$`);
   return (name) => re.test(name);
 }

@@ -69,11 +69,23 @@ export async function runRolling<H extends { name: string }, T>(
         outcomes.push(skipped);
         options.onOutcome?.(skipped);
       }
-      return { outcomes, summary: summarize(outcomes, performance.now() - started), stoppedAfterBatch: index - 1, stopReason: stop };
+      return {
+        outcomes,
+        summary: summarize(outcomes, performance.now() - started),
+        stoppedAfterBatch: index - 1,
+        stopReason: stop,
+      };
     }
     if (index > 0 && options.pauseMs > 0) await wait(options.pauseMs);
-    options.onBatch?.(index, batch.map((h) => h.name));
-    const { outcomes: batchOutcomes } = await runOnHosts(batch, { concurrency: options.concurrency, ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}) }, work);
+    options.onBatch?.(
+      index,
+      batch.map((h) => h.name),
+    );
+    const { outcomes: batchOutcomes } = await runOnHosts(
+      batch,
+      { concurrency: options.concurrency, ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}) },
+      work,
+    );
     outcomes.push(...batchOutcomes);
     failures += batchOutcomes.filter((o) => o.status !== 'ok').length;
     await options.afterBatch?.(batchOutcomes, failures > options.maxFail && index < batches.length - 1);

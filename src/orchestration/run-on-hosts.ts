@@ -42,26 +42,42 @@ export async function runOnHosts<H extends { name: string }, T>(
 ): Promise<{ outcomes: HostOutcome<T>[]; summary: RunSummary }> {
   const started = performance.now();
   const limit = pLimit(options.concurrency);
-  const outcomes = await Promise.all(hosts.map((host) => limit(async (): Promise<HostOutcome<T>> => {
-    const hostStarted = performance.now();
-    let outcome: HostOutcome<T>;
-    try {
-      const { value, ok } = await work(host);
-      outcome = { host: host.name, status: ok ? 'ok' : 'failed', value, durationMs: Math.round(performance.now() - hostStarted) };
-    } catch (error) {
-      const err = error instanceof Error ? error : new Error(String(error));
-      const status: HostStatus = err instanceof SshError && err.unreachable ? 'unreachable' : 'failed';
-      outcome = { host: host.name, status, error: err, durationMs: Math.round(performance.now() - hostStarted) };
-    }
-    options.onOutcome?.(outcome);
-    return outcome;
-  })));
+  const outcomes = await Promise.all(
+    hosts.map((host) =>
+      limit(async (): Promise<HostOutcome<T>> => {
+        const hostStarted = performance.now();
+        let outcome: HostOutcome<T>;
+        try {
+          const { value, ok } = await work(host);
+          outcome = {
+            host: host.name,
+            status: ok ? 'ok' : 'failed',
+            value,
+            durationMs: Math.round(performance.now() - hostStarted),
+          };
+        } catch (error) {
+          const err = error instanceof Error ? error : new Error(String(error));
+          const status: HostStatus = err instanceof SshError && err.unreachable ? 'unreachable' : 'failed';
+          outcome = { host: host.name, status, error: err, durationMs: Math.round(performance.now() - hostStarted) };
+        }
+        options.onOutcome?.(outcome);
+        return outcome;
+      }),
+    ),
+  );
   return { outcomes, summary: summarize(outcomes, performance.now() - started) };
 }
 
 export function summarize(outcomes: readonly HostOutcome<unknown>[], durationMs: number): RunSummary {
   const count = (status: HostStatus) => outcomes.filter((o) => o.status === status).length;
-  return { total: outcomes.length, ok: count('ok'), failed: count('failed'), unreachable: count('unreachable'), skipped: count('skipped'), durationMs: Math.round(durationMs) };
+  return {
+    total: outcomes.length,
+    ok: count('ok'),
+    failed: count('failed'),
+    unreachable: count('unreachable'),
+    skipped: count('skipped'),
+    durationMs: Math.round(durationMs),
+  };
 }
 
 /** DESIGN.md: 0 all ok; 4 when the only failures are unreachable hosts; 1 when any host failed or was skipped. */

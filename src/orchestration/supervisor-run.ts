@@ -10,7 +10,10 @@ import { runOnHosts } from './run-on-hosts.ts';
 export type FleetHost = SshTarget & SupervisorHost;
 
 /** Per-host work that gets the host's supervisord client (over the host's one pooled connection). */
-export function withSupervisor<H extends FleetHost, T>(pool: ConnectionPool, work: (client: SupervisorClient, host: H) => Promise<Judged<T>>) {
+export function withSupervisor<H extends FleetHost, T>(
+  pool: ConnectionPool,
+  work: (client: SupervisorClient, host: H) => Promise<Judged<T>>,
+) {
   return async (host: H): Promise<Judged<T>> => {
     const connection = await pool.get(host);
     return work(await reachSupervisor(connection, host), host);

@@ -31,8 +31,14 @@ export function createOutput(options: OutputOptions): Output {
   return {
     jsonMode: options.json,
     color: wantsColor(stdout, options.colorFlag, options.env ?? process.env),
-    line: (text) => { stdout.write(text + '\n'); },
-    json: (value) => { stdout.write(JSON.stringify(value, null, 2) + '\n'); },
-    warn: (text) => { stderr.write(text + '\n'); },
+    line: (text) => {
+      stdout.write(text + '\n');
+    },
+    json: (value) => {
+      stdout.write(JSON.stringify(value, null, 2) + '\n');
+    },
+    warn: (text) => {
+      stderr.write(text + '\n');
+    },
   };
 }

@@ -11,7 +11,9 @@ export function visibleWidth(text: string): number {
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(visibleWidth(h), ...rows.map((r) => visibleWidth(r[i] ?? ''))));
   const isNumber = (cell: string) => /^-?[\d.]+( \w+)?$/.test(cell);
-  const numeric = headers.map((_, i) => rows.some((r) => isNumber(r[i] ?? '')) && rows.every((r) => isNumber(r[i] ?? '') || r[i] === '-'));
+  const numeric = headers.map(
+    (_, i) => rows.some((r) => isNumber(r[i] ?? '')) && rows.every((r) => isNumber(r[i] ?? '') || r[i] === '-'),
+  );
   const render = (cells: readonly string[]) =>
     cells
       .map((cell, i) => {

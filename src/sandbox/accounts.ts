@@ -24,7 +24,9 @@ export const socketGroup = 'supervisor';
 export function sandboxAccounts(machine: AccountFiles, withSocketGroup: boolean): SandboxAccounts {
   const passwd = rows(machine.passwd);
   const group = rows(machine.group);
-  let shadow = rows(machine.shadow).map((r) => (r[0] === 'root' && (r[1] ?? '').startsWith('!') ? [r[0], '*', ...r.slice(2)] : r));
+  let shadow = rows(machine.shadow).map((r) =>
+    r[0] === 'root' && (r[1] ?? '').startsWith('!') ? [r[0], '*', ...r.slice(2)] : r,
+  );
   let gshadow = rows(machine.gshadow);
 
   const existingUser = passwd.find((r) => r[0] === loginUser);
@@ -38,7 +40,15 @@ export function sandboxAccounts(machine: AccountFiles, withSocketGroup: boolean)
       group.push([loginUser, 'x', String(loginGid), '']);
       gshadow.push([loginUser, '!', '', '']);
     }
-    passwd.push([loginUser, 'x', String(loginUid), String(loginGid), 'Convoy sandbox login', `/home/${loginUser}`, '/bin/bash']);
+    passwd.push([
+      loginUser,
+      'x',
+      String(loginUid),
+      String(loginGid),
+      'Convoy sandbox login',
+      `/home/${loginUser}`,
+      '/bin/bash',
+    ]);
     shadow = [...shadow.filter((r) => r[0] !== loginUser), [loginUser, '*', '19000', '0', '99999', '7', '', '', '']];
   }
   if (withSocketGroup) {
@@ -60,7 +70,10 @@ export function sandboxAccounts(machine: AccountFiles, withSocketGroup: boolean)
 }
 
 function rows(content: string): string[][] {
-  return content.split('\n').filter((line) => line.trim() !== '').map((line) => line.split(':'));
+  return content
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => line.split(':'));
 }
 
 function text(table: string[][]): string {

@@ -15,7 +15,9 @@ export function formatIPv4(value: number): string {
 export function sandboxAddresses(first: string, count: number): string[] {
   const start = parseIPv4(first);
   if (start === undefined || Math.floor(start / 2 ** 24) !== 127) {
-    throw new UsageError(`--first-address: '${first}' is not a loopback IPv4 address (expected 127.x.y.z, e.g. 127.0.1.1)`);
+    throw new UsageError(
+      `--first-address: '${first}' is not a loopback IPv4 address (expected 127.x.y.z, e.g. 127.0.1.1)`,
+    );
   }
   const out: string[] = [];
   for (let value = start; out.length < count; value++) {

@@ -34,12 +34,15 @@ export function writeFleetFiles(plan: SandboxPlan): void {
   write(`${plan.clientKeyFile}.pub`, client.public + '\n', 0o644);
   write(plan.initScript, hostInitScript(), 0o755);
 
-  const accounts = sandboxAccounts({
-    passwd: readMachine('/etc/passwd'),
-    group: readMachine('/etc/group'),
-    shadow: readMachine('/etc/shadow'),
-    gshadow: readMachine('/etc/gshadow'),
-  }, !bare);
+  const accounts = sandboxAccounts(
+    {
+      passwd: readMachine('/etc/passwd'),
+      group: readMachine('/etc/group'),
+      shadow: readMachine('/etc/shadow'),
+      gshadow: readMachine('/etc/gshadow'),
+    },
+    !bare,
+  );
   const shadowGid = safeStat('/etc/shadow')?.gid ?? 0;
   const distroConf = readMachine('/etc/supervisor/supervisord.conf', debianSupervisordConf) || debianSupervisordConf;
   const supervisordConf = setIniValues(distroConf, [socketGroupEdit(socketGroup)]);

@@ -34,7 +34,7 @@ export async function sandboxUp(options: SandboxOptions): Promise<UpResult> {
     if (live.length > 0) {
       throw new UsageError(
         `a sandbox of ${previous.hosts.length} hosts is already up in ${options.stateDir} (${live.length} running).\n` +
-        'Use it as it is, or run `convoy sandbox down` first.',
+          'Use it as it is, or run `convoy sandbox down` first.',
       );
     }
     removeFleetFiles(previous);
@@ -63,14 +63,24 @@ export async function sandboxUp(options: SandboxOptions): Promise<UpResult> {
       child.unref();
       const pid = child.pid;
       const startTime = pid === undefined ? undefined : processStartTime(pid);
-      if (pid === undefined || startTime === undefined) throw new ConvoyError(`could not start ${host.name}: unshare exited at once (see ${host.dir}/init.log)`);
-      state.hosts.push({ name: host.name, address: host.address, port: host.port, dir: host.dir, unshare: { pid, startTime }, init: null });
+      if (pid === undefined || startTime === undefined)
+        throw new ConvoyError(`could not start ${host.name}: unshare exited at once (see ${host.dir}/init.log)`);
+      state.hosts.push({
+        name: host.name,
+        address: host.address,
+        port: host.port,
+        dir: host.dir,
+        unshare: { pid, startTime },
+        init: null,
+      });
     }
     writeState(stateFile, state);
-    await Promise.all(state.hosts.map(async (host) => {
-      host.init = await waitForInit(host);
-      await waitForSsh(host);
-    }));
+    await Promise.all(
+      state.hosts.map(async (host) => {
+        host.init = await waitForInit(host);
+        await waitForSsh(host);
+      }),
+    );
     writeState(stateFile, state);
   } catch (error) {
     await stopHosts(state.hosts);
@@ -104,13 +114,23 @@ async function waitForSsh(host: HostState): Promise<void> {
 }
 
 function hostFailed(host: HostState, what: string): EnvironmentError {
-  const logs = ['init.log', 'sshd.log'].map((f) => tail(path.join(host.dir, f))).filter(Boolean).join('\n');
-  return new EnvironmentError(`sandbox host ${host.name} (${host.address}:${host.port}) failed to start: ${what}.${logs ? `\n${logs}` : ''}`);
+  const logs = ['init.log', 'sshd.log']
+    .map((f) => tail(path.join(host.dir, f)))
+    .filter(Boolean)
+    .join('\n');
+  return new EnvironmentError(
+    `sandbox host ${host.name} (${host.address}:${host.port}) failed to start: ${what}.${logs ? `\n${logs}` : ''}`,
+  );
 }
 
 function tail(file: string, lines = 8): string {
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  ${path.basename(file)}: ${l}`).join('\n');
+    return readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .map((l) => `  ${path.basename(file)}: ${l}`)
+      .join('\n');
   } catch {
     return '';
   }
@@ -119,7 +139,10 @@ function tail(file: string, lines = 8): string {
 export function readsSshBanner(address: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: address, port });
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('error', () => done(false));
     socket.once('data', (chunk) => done(chunk.toString('latin1').startsWith('SSH-')));
@@ -129,7 +152,10 @@ export function readsSshBanner(address: string, port: number, timeoutMs = 1000):
 /** True when a process listens on the unix socket (a stale socket file refuses). */
 function acceptsConnection(socketFile: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect(socketFile, () => { socket.destroy(); resolve(true); });
+    const socket = net.connect(socketFile, () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -152,7 +178,9 @@ export async function sandboxDown(stateDir: string): Promise<DownResult> {
 
 /** SIGKILL to each host's PID 1 ends its whole PID namespace; `unshare --kill-child` then exits by itself. */
 async function stopHosts(hosts: readonly HostState[]): Promise<number> {
-  const ours = hosts.flatMap((h) => [h.init, h.unshare]).filter((p): p is RecordedProcess => p !== null && isSameProcess(p));
+  const ours = hosts
+    .flatMap((h) => [h.init, h.unshare])
+    .filter((p): p is RecordedProcess => p !== null && isSameProcess(p));
   const stopped = hosts.filter(isLive).length;
   for (const p of ours) {
     try {
@@ -201,20 +229,22 @@ export interface StatusResult {
 export async function sandboxStatus(stateDir: string): Promise<StatusResult> {
   const state = readState(path.join(stateDir, 'state.json'));
   if (!state) return { state, hosts: [] };
-  const hosts = await Promise.all(state.hosts.map(async (h): Promise<HostStatus> => {
-    const running = h.init !== null && isSameProcess(h.init);
-    const pid = running && h.init ? h.init.pid : null;
-    const socketUp = pid !== null && (await acceptsConnection(`/proc/${pid}/root${socketPath}`));
-    return {
-      name: h.name,
-      address: h.address,
-      port: h.port,
-      pid,
-      running,
-      sshd: running && (await readsSshBanner(h.address, h.port)),
-      supervisord: socketUp ? 'running' : state.bare ? 'bare' : 'stopped',
-      memoryKb: pid === null ? 0 : namespaceMemoryKb(pid),
-    };
-  }));
+  const hosts = await Promise.all(
+    state.hosts.map(async (h): Promise<HostStatus> => {
+      const running = h.init !== null && isSameProcess(h.init);
+      const pid = running && h.init ? h.init.pid : null;
+      const socketUp = pid !== null && (await acceptsConnection(`/proc/${pid}/root${socketPath}`));
+      return {
+        name: h.name,
+        address: h.address,
+        port: h.port,
+        pid,
+        running,
+        sshd: running && (await readsSshBanner(h.address, h.port)),
+        supervisord: socketUp ? 'running' : state.bare ? 'bare' : 'stopped',
+        memoryKb: pid === null ? 0 : namespaceMemoryKb(pid),
+      };
+    }),
+  );
   return { state, hosts };
 }

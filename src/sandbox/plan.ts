@@ -68,8 +68,22 @@ export function planSandbox(options: SandboxOptions): SandboxPlan {
 /** The argv that starts one host: new mount, UTS and PID namespaces; PID 1 runs the init script. */
 export function hostCommand(plan: SandboxPlan, host: SandboxHost, tools: SandboxTools): string[] {
   return [
-    tools.unshare, '--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '--kill-child',
-    '/bin/bash', plan.initScript, host.dir, host.name, plan.options.bare ? '1' : '0', tools.sshd, tools.supervisord,
+    tools.unshare,
+    '--mount',
+    '--uts',
+    '--pid',
+    '--fork',
+    '--mount-proc',
+    '--propagation',
+    'private',
+    '--kill-child',
+    '/bin/bash',
+    plan.initScript,
+    host.dir,
+    host.name,
+    plan.options.bare ? '1' : '0',
+    tools.sshd,
+    tools.supervisord,
   ];
 }
 

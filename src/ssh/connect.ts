@@ -54,12 +54,32 @@ const defaultIdentities = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 // ECDH on P-256 first: sshd does it with OpenSSL's constant-time P-256, ~2 ms of server CPU less per handshake
 // than OpenSSH's portable curve25519 code (11% faster connects across 200 hosts, measured). Same 128-bit strength;
 // a server that disables the NIST curves negotiates curve25519 next.
-const kexAlgorithms = ['ecdh-sha2-nistp256', 'curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521',
-  'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha256', 'diffie-hellman-group16-sha512', 'diffie-hellman-group18-sha512'];
-const hostKeyAlgorithms = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+const kexAlgorithms = [
+  'ecdh-sha2-nistp256',
+  'curve25519-sha256',
+  'curve25519-sha256@libssh.org',
+  'ecdh-sha2-nistp384',
+  'ecdh-sha2-nistp521',
+  'diffie-hellman-group-exchange-sha256',
+  'diffie-hellman-group14-sha256',
+  'diffie-hellman-group16-sha512',
+  'diffie-hellman-group18-sha512',
+];
+const hostKeyAlgorithms = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
 
 export function describeTarget(target: SshTarget): string {
-  const where = target.address === target.name ? target.name : `${target.name} (${target.address}${target.port === 22 ? '' : `:${target.port}`})`;
+  const where =
+    target.address === target.name
+      ? target.name
+      : `${target.name} (${target.address}${target.port === 22 ? '' : `:${target.port}`})`;
   return `${target.user}@${where}`;
 }
 
@@ -79,7 +99,9 @@ export function timeoutsFromFlag(ms: number): SshTimeouts {
 }
 
 export function knownHostsFileFor(target: SshTarget, settings: ConnectSettings): string {
-  return settings.knownHostsFile ?? target.knownHosts ?? path.join(settings.homeDir ?? os.homedir(), '.ssh', 'known_hosts');
+  return (
+    settings.knownHostsFile ?? target.knownHosts ?? path.join(settings.homeDir ?? os.homedir(), '.ssh', 'known_hosts')
+  );
 }
 
 /** Opens and authenticates a connection to `target`, over `sock` when given (a channel through a jump host). */
@@ -97,19 +119,29 @@ export function connect(target: SshTarget, settings: ConnectSettings, sock?: Rea
     const offered = `${keyTypeOfBlob(blob)} ${fingerprint(blob)}`;
     if (verdict.status === 'changed') {
       const known = verdict.known.map((e) => `${e.file}:${e.line} (${e.keyType} ${fingerprint(e.keyBlob)})`).join(', ');
-      refusal = new SshError('host-key-changed', target.name,
+      refusal = new SshError(
+        'host-key-changed',
+        target.name,
         `${where}: REFUSED: the host key has CHANGED. Known: ${known}; offered: ${offered}. ` +
-        `Someone may be intercepting the connection, or the host was reinstalled. Check with the host's owner, then remove the old key: ssh-keygen -R '${hostName}' -f ${knownFile}`);
+          `Someone may be intercepting the connection, or the host was reinstalled. Check with the host's owner, then remove the old key: ssh-keygen -R '${hostName}' -f ${knownFile}`,
+      );
       return false;
     }
     if (verdict.status === 'revoked') {
-      refusal = new SshError('host-key-revoked', target.name, `${where}: REFUSED: the host offered a key marked @revoked in ${verdict.entry.file}:${verdict.entry.line} (${offered})`);
+      refusal = new SshError(
+        'host-key-revoked',
+        target.name,
+        `${where}: REFUSED: the host offered a key marked @revoked in ${verdict.entry.file}:${verdict.entry.line} (${offered})`,
+      );
       return false;
     }
     if (!settings.acceptNewHostKeys) {
-      refusal = new SshError('host-key-unknown', target.name,
+      refusal = new SshError(
+        'host-key-unknown',
+        target.name,
         `${where}: REFUSED: unknown host key ${offered} (not in ${knownFile}${verdict.otherTypes.length ? `, which knows only ${verdict.otherTypes.join(', ')} for it` : ''}). ` +
-        'Verify it, then pass --accept-new-host-keys once to record it.');
+          'Verify it, then pass --accept-new-host-keys once to record it.',
+      );
       return false;
     }
     settings.knownHosts.record(knownFile, hostName, blob);
@@ -118,8 +150,13 @@ export function connect(target: SshTarget, settings: ConnectSettings, sock?: Rea
 
   const auth = authMethods(target, settings);
   if (auth.length === 0) {
-    return Promise.reject(new SshError('auth', target.name,
-      `${where}: no key to offer: set \`identity\` in the inventory, add an IdentityFile in ~/.ssh/config, or start ssh-agent (SSH_AUTH_SOCK)`));
+    return Promise.reject(
+      new SshError(
+        'auth',
+        target.name,
+        `${where}: no key to offer: set \`identity\` in the inventory, add an IdentityFile in ~/.ssh/config, or start ssh-agent (SSH_AUTH_SOCK)`,
+      ),
+    );
   }
   const known = knownKeyTypes(entries, hostName);
   const preferred = [...hostKeyAlgorithms].sort((a, b) => rankAlgorithm(a, known) - rankAlgorithm(b, known));
@@ -156,7 +193,10 @@ export function connect(target: SshTarget, settings: ConnectSettings, sock?: Rea
       readyTimeout: timeouts.connectTimeoutMs,
       keepaliveInterval: timeouts.keepaliveIntervalMs,
       keepaliveCountMax: timeouts.keepaliveCountMax,
-      algorithms: { kex: kexAlgorithms as ssh2.KexAlgorithm[], serverHostKey: preferred as ssh2.ServerHostKeyAlgorithm[] },
+      algorithms: {
+        kex: kexAlgorithms as ssh2.KexAlgorithm[],
+        serverHostKey: preferred as ssh2.ServerHostKeyAlgorithm[],
+      },
     });
   });
 }
@@ -170,7 +210,8 @@ function rankAlgorithm(algorithm: string, knownTypes: readonly string[]): number
 /** Identity files that exist and parse without a passphrase, in order, then the agent. */
 function authMethods(target: SshTarget, settings: ConnectSettings): AnyAuthMethod[] {
   const home = settings.homeDir ?? os.homedir();
-  const files = target.identityFiles.length > 0 ? target.identityFiles : defaultIdentities.map((f) => path.join(home, '.ssh', f));
+  const files =
+    target.identityFiles.length > 0 ? target.identityFiles : defaultIdentities.map((f) => path.join(home, '.ssh', f));
   const methods: AnyAuthMethod[] = [];
   for (const file of files) {
     let key: Buffer;

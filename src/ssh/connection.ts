@@ -48,15 +48,33 @@ export class SshConnection implements HostConnection {
   private readonly sessions = pLimit(sessionsPerConnection);
   private readonly pending = new Set<(error: SshError) => void>();
 
-  constructor(readonly host: string, private readonly client: ssh2.Client, readonly description: string, private readonly timeouts?: SshTimeouts) {
-    client.on('close', () => this.markClosed(new SshError('closed', host, `${description}: connection lost`, { unreachable: false })));
-    client.on('error', (error: Error & { level?: string }) => this.markClosed(error.level === 'client-timeout' ? this.silenceError(error) : new SshError('closed', host, `${description}: connection lost: ${error.message}`, { cause: error, unreachable: false })));
+  constructor(
+    readonly host: string,
+    private readonly client: ssh2.Client,
+    readonly description: string,
+    private readonly timeouts?: SshTimeouts,
+  ) {
+    client.on('close', () =>
+      this.markClosed(new SshError('closed', host, `${description}: connection lost`, { unreachable: false })),
+    );
+    client.on('error', (error: Error & { level?: string }) =>
+      this.markClosed(
+        error.level === 'client-timeout'
+          ? this.silenceError(error)
+          : new SshError('closed', host, `${description}: connection lost: ${error.message}`, {
+              cause: error,
+              unreachable: false,
+            }),
+      ),
+    );
   }
 
   /** ssh2's keepalive timeout: the host stopped answering mid-step (frozen, or the network between us is gone). */
   private silenceError(cause: Error): SshError {
     const t = this.timeouts;
-    const how = t ? ` for ${((t.keepaliveIntervalMs * (t.keepaliveCountMax + 1)) / 1000).toFixed(1)}s (${t.keepaliveCountMax} keepalives unanswered; --timeout or server_alive_interval/server_alive_count_max set this)` : '';
+    const how = t
+      ? ` for ${((t.keepaliveIntervalMs * (t.keepaliveCountMax + 1)) / 1000).toFixed(1)}s (${t.keepaliveCountMax} keepalives unanswered; --timeout or server_alive_interval/server_alive_count_max set this)`
+      : '';
     return new SshError('timeout', this.host, `${this.description}: lost: the host stopped answering${how}`, { cause });
   }
 
@@ -69,7 +87,9 @@ export class SshConnection implements HostConnection {
    * back when the channel dies under them.
    */
   guard<T>(work: Promise<T>): Promise<T> {
-    return this.withChannel<T>((resolve, reject) => { work.then(resolve, reject); });
+    return this.withChannel<T>((resolve, reject) => {
+      work.then(resolve, reject);
+    });
   }
 
   /** Runs a shell command line; resolves with its result whatever its exit code, rejects only if the connection fails. */
@@ -81,14 +101,26 @@ export class SshConnection implements HostConnection {
     const started = performance.now();
     return this.withChannel<CommandResult>((resolve, reject) => {
       this.client.exec(command, (error, stream) => {
-        if (error) return reject(new SshError('closed', this.host, `${this.description}: cannot open a session: ${error.message}`, { cause: error, unreachable: false }));
+        if (error)
+          return reject(
+            new SshError('closed', this.host, `${this.description}: cannot open a session: ${error.message}`, {
+              cause: error,
+              unreachable: false,
+            }),
+          );
         const stdout: Buffer[] = [];
         const stderr: Buffer[] = [];
         let code: number | null = null;
         let signal: string | null = null;
         let exited = false;
-        stream.on('data', (chunk: Buffer) => { stdout.push(chunk); options.onStdout?.(chunk); });
-        stream.stderr.on('data', (chunk: Buffer) => { stderr.push(chunk); options.onStderr?.(chunk); });
+        stream.on('data', (chunk: Buffer) => {
+          stdout.push(chunk);
+          options.onStdout?.(chunk);
+        });
+        stream.stderr.on('data', (chunk: Buffer) => {
+          stderr.push(chunk);
+          options.onStderr?.(chunk);
+        });
         stream.on('exit', (exitCode: number | null, exitSignal?: string) => {
           exited = true;
           code = exitCode ?? null;
@@ -97,8 +129,11 @@ export class SshConnection implements HostConnection {
         stream.on('close', () => {
           if (!exited && this.closed) return; // the connection loss rejects the call
           resolve({
-            host: this.host, code, signal,
-            stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'),
+            host: this.host,
+            code,
+            signal,
+            stdout: Buffer.concat(stdout).toString('utf8'),
+            stderr: Buffer.concat(stderr).toString('utf8'),
             durationMs: Math.round(performance.now() - started),
           });
         });
@@ -111,24 +146,50 @@ export class SshConnection implements HostConnection {
   execChannel(command: string): Promise<ClientChannel> {
     return new Promise<ClientChannel>((resolve, reject) => {
       // The session slot is held until the channel closes, not just while it opens.
-      void this.sessions(() => new Promise<void>((release) => {
-        this.withChannel<ClientChannel>((ok, fail) => {
-          this.client.exec(command, (error, stream) => (error ? fail(new SshError('closed', this.host, `${this.description}: cannot open a session: ${error.message}`, { cause: error, unreachable: false })) : ok(stream)));
-        }).then((channel) => {
-          channel.once('close', () => release());
-          resolve(channel);
-        }, (error: unknown) => {
-          release();
-          reject(error);
-        });
-      }));
+      void this.sessions(
+        () =>
+          new Promise<void>((release) => {
+            this.withChannel<ClientChannel>((ok, fail) => {
+              this.client.exec(command, (error, stream) =>
+                error
+                  ? fail(
+                      new SshError(
+                        'closed',
+                        this.host,
+                        `${this.description}: cannot open a session: ${error.message}`,
+                        { cause: error, unreachable: false },
+                      ),
+                    )
+                  : ok(stream),
+              );
+            }).then(
+              (channel) => {
+                channel.once('close', () => release());
+                resolve(channel);
+              },
+              (error: unknown) => {
+                release();
+                reject(error);
+              },
+            );
+          }),
+      );
     });
   }
 
   /** The connection's SFTP session, opened once. */
   sftp(): Promise<SFTPWrapper> {
     this.sftpChannel ??= this.withChannel<SFTPWrapper>((resolve, reject) => {
-      this.client.sftp((error, sftp) => (error ? reject(new SshError('closed', this.host, `${this.description}: SFTP refused: ${error.message}`, { cause: error, unreachable: false })) : resolve(sftp)));
+      this.client.sftp((error, sftp) =>
+        error
+          ? reject(
+              new SshError('closed', this.host, `${this.description}: SFTP refused: ${error.message}`, {
+                cause: error,
+                unreachable: false,
+              }),
+            )
+          : resolve(sftp),
+      );
     });
     return this.sftpChannel;
   }
@@ -136,14 +197,18 @@ export class SshConnection implements HostConnection {
   /** A stream to a unix socket on the host (direct-streamlocal@openssh.com); rejects when sshd refuses. */
   openUnixSocket(socketPath: string): Promise<ClientChannel> {
     return this.withChannel<ClientChannel>((resolve, reject) => {
-      this.client.openssh_forwardOutStreamLocal(socketPath, (error, stream) => (error ? reject(error) : resolve(stream)));
+      this.client.openssh_forwardOutStreamLocal(socketPath, (error, stream) =>
+        error ? reject(error) : resolve(stream),
+      );
     });
   }
 
   /** A TCP stream opened from the host (direct-tcpip): how a jump host reaches the next one. */
   forwardTcp(address: string, port: number): Promise<Duplex> {
     return this.withChannel<Duplex>((resolve, reject) => {
-      this.client.forwardOut('127.0.0.1', 0, address, port, (error, stream) => (error ? reject(error) : resolve(stream)));
+      this.client.forwardOut('127.0.0.1', 0, address, port, (error, stream) =>
+        error ? reject(error) : resolve(stream),
+      );
     });
   }
 
@@ -157,8 +222,14 @@ export class SshConnection implements HostConnection {
       const onLost = (error: SshError) => reject(error);
       this.pending.add(onLost);
       start(
-        (value) => { this.pending.delete(onLost); resolve(value); },
-        (error) => { this.pending.delete(onLost); reject(error); },
+        (value) => {
+          this.pending.delete(onLost);
+          resolve(value);
+        },
+        (error) => {
+          this.pending.delete(onLost);
+          reject(error);
+        },
       );
     });
   }

@@ -5,7 +5,12 @@ import { withSudo } from './quote.ts';
 
 /** A named step that exited non-zero on a host; keeps the result for reports. */
 export class RemoteStepError extends ConvoyError {
-  constructor(readonly host: string, readonly step: string, readonly result: CommandResult | undefined, detail: string) {
+  constructor(
+    readonly host: string,
+    readonly step: string,
+    readonly result: CommandResult | undefined,
+    detail: string,
+  ) {
     super(`${host}: ${step} failed: ${detail}`);
   }
 }
@@ -17,7 +22,10 @@ export interface ShellHost {
 }
 
 export class HostShell {
-  constructor(readonly connection: HostConnection, readonly host: ShellHost) {}
+  constructor(
+    readonly connection: HostConnection,
+    readonly host: ShellHost,
+  ) {}
 
   get isRoot(): boolean {
     return this.host.user === 'root';
@@ -31,14 +39,28 @@ export class HostShell {
   /** Runs as root: directly when the login is root, through `sudo -n` when the inventory allows it. */
   async runAsRoot(step: string, command: string, options: ExecOptions = {}): Promise<string> {
     if (!this.isRoot && !this.host.sudo) {
-      throw new RemoteStepError(this.host.name, step, undefined, `needs root: log in as root or set sudo = true for ${this.host.name} in the inventory`);
+      throw new RemoteStepError(
+        this.host.name,
+        step,
+        undefined,
+        `needs root: log in as root or set sudo = true for ${this.host.name} in the inventory`,
+      );
     }
-    return checked(this.host.name, step, await this.connection.exec(this.isRoot ? command : withSudo(command), options));
+    return checked(
+      this.host.name,
+      step,
+      await this.connection.exec(this.isRoot ? command : withSudo(command), options),
+    );
   }
 }
 
 function checked(host: string, step: string, result: CommandResult): string {
   if (result.code === 0) return result.stdout;
   const said = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' / ');
-  throw new RemoteStepError(host, step, result, said || (result.signal ? `killed by ${result.signal}` : `exit code ${result.code}`));
+  throw new RemoteStepError(
+    host,
+    step,
+    result,
+    said || (result.signal ? `killed by ${result.signal}` : `exit code ${result.code}`),
+  );
 }

@@ -16,6 +16,7 @@ export function generateEd25519(comment = ''): KeyPair {
   for (;;) {
     const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
     const parsed = ssh2.utils.parseKey(pair.private);
-    if (!(parsed instanceof Error) && parsed.getPublicSSH().length === 51) return { private: pair.private, public: pair.public };
+    if (!(parsed instanceof Error) && parsed.getPublicSSH().length === 51)
+      return { private: pair.private, public: pair.public };
   }
 }

@@ -24,7 +24,8 @@ export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
     if (line === '' || line.startsWith('#')) return;
     const fields = line.split(/\s+/);
     let marker: KnownHostEntry['marker'] = '';
-    if (fields[0] === '@revoked' || fields[0] === '@cert-authority') marker = fields.shift() as KnownHostEntry['marker'];
+    if (fields[0] === '@revoked' || fields[0] === '@cert-authority')
+      marker = fields.shift() as KnownHostEntry['marker'];
     const [patterns, keyType, key] = fields;
     if (!patterns || !keyType || !key) return;
     entries.push({ file, line: i + 1, marker, patterns, keyType, keyBlob: Buffer.from(key, 'base64') });
@@ -70,7 +71,13 @@ export function matchesHost(patterns: string, name: string): boolean {
 function globMatch(pattern: string, name: string): boolean {
   // Most entries are plain names: compare them without building a regular expression per entry and host.
   if (!/[*?]/.test(pattern)) return pattern.toLowerCase() === name.toLowerCase();
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   return re.test(name);
 }
 

@@ -33,7 +33,10 @@ export class ConnectionPool {
   private readonly retryDelaysMs: readonly number[];
   private readonly connectFn: ConnectFunction;
 
-  constructor(private readonly settings: ConnectSettings, options: PoolOptions = {}) {
+  constructor(
+    private readonly settings: ConnectSettings,
+    options: PoolOptions = {},
+  ) {
     this.handshakes = pLimit(options.handshakeConcurrency ?? 64);
     this.perServerHandshakes = options.perServerHandshakes ?? 8;
     this.persist = options.persist;
@@ -67,18 +70,30 @@ export class ConnectionPool {
     if (this.persist && !target.jump) return this.openPersisted(target, this.persist);
     const via = target.jump ? await this.viaJump(target, target.jump) : undefined;
     return this.retried(async () => {
-      const sock = via ? await via.forwardTcp(target.address, target.port).catch((error: unknown) => {
-        throw new SshError('jump', target.name, `${describeTarget(target)}: jump host ${target.jump?.name} could not reach ${target.address}:${target.port}: ${(error as Error).message}`, { cause: error });
-      }) : undefined;
+      const sock = via
+        ? await via.forwardTcp(target.address, target.port).catch((error: unknown) => {
+            throw new SshError(
+              'jump',
+              target.name,
+              `${describeTarget(target)}: jump host ${target.jump?.name} could not reach ${target.address}:${target.port}: ${(error as Error).message}`,
+              { cause: error },
+            );
+          })
+        : undefined;
       return this.limited(target, () => this.connectFn(target, this.settings, sock));
     });
   }
 
   /** The persist process holds the connection; this run gets a handle on it (and a direct one only if needed). */
-  private async openPersisted(target: SshTarget, persist: { socketPath: string; idleMs: number }): Promise<HostConnection> {
+  private async openPersisted(
+    target: SshTarget,
+    persist: { socketPath: string; idleMs: number },
+  ): Promise<HostConnection> {
     this.persistProcess ??= ensurePersistProcess(persist.socketPath, persist.idleMs);
     await this.persistProcess;
-    const connection = new MuxedConnection(target, this.settings, persist.socketPath, () => this.limited(target, () => this.connectFn(target, this.settings)));
+    const connection = new MuxedConnection(target, this.settings, persist.socketPath, () =>
+      this.limited(target, () => this.connectFn(target, this.settings)),
+    );
     await this.retried(() => this.limited(target, () => connection.check()));
     return connection;
   }
@@ -116,7 +131,9 @@ export class ConnectionPool {
       return await this.get(jump);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new SshError('jump', target.name, `${describeTarget(target)}: through jump host ${jump.name}: ${reason}`, { cause: error });
+      throw new SshError('jump', target.name, `${describeTarget(target)}: through jump host ${jump.name}: ${reason}`, {
+        cause: error,
+      });
     }
   }
 

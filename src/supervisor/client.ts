@@ -27,7 +27,11 @@ export interface LogTail {
 
 export class SupervisorClient {
   /** `layout` is known when the host's conf was read (deploy and setup need it; status and control need only the socket). */
-  constructor(readonly host: string, private readonly transport: RpcTransport, readonly layout?: SupervisorLayout) {}
+  constructor(
+    readonly host: string,
+    private readonly transport: RpcTransport,
+    readonly layout?: SupervisorLayout,
+  ) {}
 
   get transportKind(): TransportKind {
     return this.transport.kind;
@@ -44,7 +48,10 @@ export class SupervisorClient {
 
   /** Several calls in one round trip; each result is a value or the fault it raised. */
   async multicall(calls: readonly { method: string; params: readonly XmlRpcValue[] }[]) {
-    const value = await this.call('system.multicall', calls.map((c) => ({ methodName: c.method, params: [...c.params] })));
+    const value = await this.call(
+      'system.multicall',
+      calls.map((c) => ({ methodName: c.method, params: [...c.params] })),
+    );
     return decodeMulticall(value);
   }
 

@@ -24,7 +24,10 @@ function applyEdit(lines: string[], edit: IniEdit): string[] {
   }
   let end = out.length;
   for (let i = start + 1; i < out.length; i++) {
-    if (sectionHeader.test(out[i] ?? '')) { end = i; break; }
+    if (sectionHeader.test(out[i] ?? '')) {
+      end = i;
+      break;
+    }
   }
   let lastKeyLine = start;
   const missing: string[] = [];
@@ -46,7 +49,10 @@ export function getIniValue(text: string, section: string, key: string): string 
   let inSection = false;
   for (const line of text.split('\n')) {
     const header = sectionHeader.exec(line);
-    if (header) { inSection = header[1]?.trim() === section; continue; }
+    if (header) {
+      inSection = header[1]?.trim() === section;
+      continue;
+    }
     if (!inSection) continue;
     const match = new RegExp(`^\\s*${escapeRegExp(key)}\\s*[=:]\\s*(.*)$`).exec(line);
     if (match) return (match[1] ?? '').replace(/\s+;.*$/, '').trim();

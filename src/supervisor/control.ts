@@ -32,39 +32,57 @@ function wholeGroups(all: readonly ProcessInfo[], selected: readonly ProcessInfo
   return new Set([...groups].filter((g) => all.filter((p) => p.group === g).every((p) => selected.includes(p))));
 }
 
-async function stopAll(client: SupervisorClient, all: readonly ProcessInfo[], targets: readonly ProcessInfo[], errors: Map<string, string>): Promise<void> {
+async function stopAll(
+  client: SupervisorClient,
+  all: readonly ProcessInfo[],
+  targets: readonly ProcessInfo[],
+  errors: Map<string, string>,
+): Promise<void> {
   const groups = wholeGroups(all, targets);
   await Promise.all([
     ...[...groups].map(async (g) => {
-      for (const r of await client.stopProcessGroup(g, true)) if (r.status !== 80) errors.set(qualified(r), r.description);
+      for (const r of await client.stopProcessGroup(g, true))
+        if (r.status !== 80) errors.set(qualified(r), r.description);
     }),
-    ...targets.filter((p) => !groups.has(p.group)).map(async (p) => {
-      try {
-        await client.stopProcess(qualified(p), true);
-      } catch (error) {
-        if (!(error instanceof SupervisorFault && error.faultName === 'NOT_RUNNING')) errors.set(qualified(p), messageOf(error));
-      }
-    }),
+    ...targets
+      .filter((p) => !groups.has(p.group))
+      .map(async (p) => {
+        try {
+          await client.stopProcess(qualified(p), true);
+        } catch (error) {
+          if (!(error instanceof SupervisorFault && error.faultName === 'NOT_RUNNING'))
+            errors.set(qualified(p), messageOf(error));
+        }
+      }),
   ]);
 }
 
-async function startAll(client: SupervisorClient, all: readonly ProcessInfo[], targets: readonly ProcessInfo[], errors: Map<string, string>): Promise<void> {
+async function startAll(
+  client: SupervisorClient,
+  all: readonly ProcessInfo[],
+  targets: readonly ProcessInfo[],
+  errors: Map<string, string>,
+): Promise<void> {
   const groups = wholeGroups(all, targets);
   await Promise.all([
     ...[...groups].map(async (g) => {
       try {
-        for (const r of await client.startProcessGroup(g, true)) if (r.status !== 80) errors.set(qualified(r), r.description);
+        for (const r of await client.startProcessGroup(g, true))
+          if (r.status !== 80) errors.set(qualified(r), r.description);
       } catch (error) {
         for (const p of targets.filter((t) => t.group === g)) errors.set(qualified(p), messageOf(error));
       }
     }),
-    ...targets.filter((p) => !groups.has(p.group)).map(async (p) => {
-      try {
-        await client.startProcess(qualified(p), true);
-      } catch (error) {
-        if (!(error instanceof SupervisorFault && error.faultName === 'ALREADY_STARTED')) errors.set(qualified(p), messageOf(error));
-      }
-    }),
+    ...targets
+      .filter((p) => !groups.has(p.group))
+      .map(async (p) => {
+        try {
+          await client.startProcess(qualified(p), true);
+        } catch (error) {
+          if (!(error instanceof SupervisorFault && error.faultName === 'ALREADY_STARTED'))
+            errors.set(qualified(p), messageOf(error));
+        }
+      }),
   ]);
 }
 
@@ -77,7 +95,13 @@ async function logTail(client: SupervisorClient, name: string): Promise<string[]
   for (const stream of ['stderr', 'stdout'] as const) {
     try {
       const tail = await client.tailLog(name, stream, 0, logTailBytes);
-      lines.push(...tail.bytes.split('\n').filter((l) => l.trim() !== '').slice(-logTailLines).map((l) => `${stream}: ${l}`));
+      lines.push(
+        ...tail.bytes
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .slice(-logTailLines)
+          .map((l) => `${stream}: ${l}`),
+      );
     } catch {
       // No such log (NO_FILE) or logging disabled: nothing to show.
     }
@@ -87,21 +111,44 @@ async function logTail(client: SupervisorClient, name: string): Promise<string[]
 
 /** Applies `action` to the processes `patterns` select on this host; returns one result per process. After a start,
  * each started process must still be RUNNING with the same PID `settleMs` later (RUNNING alone is not health). */
-export async function controlProcesses(client: SupervisorClient, action: ControlAction, patterns: readonly string[], settleMs = 0): Promise<ProcessResult[]> {
+export async function controlProcesses(
+  client: SupervisorClient,
+  action: ControlAction,
+  patterns: readonly string[],
+  settleMs = 0,
+): Promise<ProcessResult[]> {
   const all = await client.getAllProcessInfo();
   const { selected, unmatched } = selectProcesses(all, patterns);
   const errors = new Map<string, string>();
   const wasActive = new Set(selected.filter((p) => activeStates.has(p.statename)).map((p) => qualified(p)));
-  if (action !== 'start') await stopAll(client, all, selected.filter((p) => wasActive.has(qualified(p))), errors);
+  if (action !== 'start')
+    await stopAll(
+      client,
+      all,
+      selected.filter((p) => wasActive.has(qualified(p))),
+      errors,
+    );
   if (action !== 'stop') {
-    const toStart = action === 'restart' ? selected : selected.filter((p) => !wasActive.has(qualified(p)) || p.statename === 'BACKOFF');
-    await startAll(client, all, toStart.filter((p) => !errors.has(qualified(p))), errors);
+    const toStart =
+      action === 'restart'
+        ? selected
+        : selected.filter((p) => !wasActive.has(qualified(p)) || p.statename === 'BACKOFF');
+    await startAll(
+      client,
+      all,
+      toStart.filter((p) => !errors.has(qualified(p))),
+      errors,
+    );
   }
   let after = new Map((await client.getAllProcessInfo()).map((p) => [qualified(p), p]));
   // A process still STARTING (started by someone else, or by supervisord's autostart) is judged once it is past
   // startsecs, not before.
   const deadline = Date.now() + startingTimeoutMs;
-  while (action !== 'stop' && selected.some((p) => after.get(qualified(p))?.statename === 'STARTING') && Date.now() < deadline) {
+  while (
+    action !== 'stop' &&
+    selected.some((p) => after.get(qualified(p))?.statename === 'STARTING') &&
+    Date.now() < deadline
+  ) {
     await sleep(200);
     after = new Map((await client.getAllProcessInfo()).map((p) => [qualified(p), p]));
   }
@@ -110,27 +157,52 @@ export async function controlProcesses(client: SupervisorClient, action: Control
     const later = new Map((await client.getAllProcessInfo()).map((p) => [qualified(p), p]));
     for (const [key, p] of after) {
       const now = later.get(key);
-      if (p.statename === 'RUNNING' && selected.some((s) => qualified(s) === key) && (now?.statename !== 'RUNNING' || now.pid !== p.pid)) {
-        errors.set(key, `not stable: RUNNING (pid ${p.pid}), then ${now?.statename ?? 'gone'}${now?.statename === 'RUNNING' ? ` (pid ${now.pid})` : ''} within ${settleMs} ms`);
+      if (
+        p.statename === 'RUNNING' &&
+        selected.some((s) => qualified(s) === key) &&
+        (now?.statename !== 'RUNNING' || now.pid !== p.pid)
+      ) {
+        errors.set(
+          key,
+          `not stable: RUNNING (pid ${p.pid}), then ${now?.statename ?? 'gone'}${now?.statename === 'RUNNING' ? ` (pid ${now.pid})` : ''} within ${settleMs} ms`,
+        );
       }
     }
     after = later;
   }
-  const results = await Promise.all(selected.map(async (p): Promise<ProcessResult> => {
-    const key = qualified(p);
-    const now = after.get(key) ?? p;
-    const base = { program: displayName(p), state: now.statename, pid: now.statename === 'RUNNING' ? now.pid : null };
-    const error = errors.get(key) ?? expectedStateError(action, now);
-    if (error) return { ...base, result: 'failed', error, ...(action !== 'stop' ? { logTail: await logTail(client, key) } : {}) };
-    if (action === 'start') return { ...base, result: wasActive.has(key) ? 'already running' : 'started' };
-    if (action === 'stop') return { ...base, result: wasActive.has(key) ? 'stopped' : 'already stopped' };
-    return { ...base, result: 'restarted' };
-  }));
-  for (const name of unmatched) results.push({ program: name, result: 'no such program', state: '-', pid: null, error: `no such program (names are group:name, group:* or an app name)` });
+  const results = await Promise.all(
+    selected.map(async (p): Promise<ProcessResult> => {
+      const key = qualified(p);
+      const now = after.get(key) ?? p;
+      const base = { program: displayName(p), state: now.statename, pid: now.statename === 'RUNNING' ? now.pid : null };
+      const error = errors.get(key) ?? expectedStateError(action, now);
+      if (error)
+        return {
+          ...base,
+          result: 'failed',
+          error,
+          ...(action !== 'stop' ? { logTail: await logTail(client, key) } : {}),
+        };
+      if (action === 'start') return { ...base, result: wasActive.has(key) ? 'already running' : 'started' };
+      if (action === 'stop') return { ...base, result: wasActive.has(key) ? 'stopped' : 'already stopped' };
+      return { ...base, result: 'restarted' };
+    }),
+  );
+  for (const name of unmatched)
+    results.push({
+      program: name,
+      result: 'no such program',
+      state: '-',
+      pid: null,
+      error: `no such program (names are group:name, group:* or an app name)`,
+    });
   return results;
 }
 
 function expectedStateError(action: ControlAction, p: ProcessInfo): string | undefined {
-  if (action === 'stop') return activeStates.has(p.statename) || p.statename === 'STOPPING' ? `still ${p.statename}` : undefined;
-  return p.statename === 'RUNNING' ? undefined : `${p.statename}${p.spawnerr ? `: ${p.spawnerr}` : p.description ? `: ${p.description}` : ''}`;
+  if (action === 'stop')
+    return activeStates.has(p.statename) || p.statename === 'STOPPING' ? `still ${p.statename}` : undefined;
+  return p.statename === 'RUNNING'
+    ? undefined
+    : `${p.statename}${p.spawnerr ? `: ${p.spawnerr}` : p.description ? `: ${p.description}` : ''}`;
 }

@@ -24,9 +24,7 @@ export const Faults = {
 } as const;
 export type FaultName = keyof typeof Faults;
 
-const namesByCode = new Map<number, FaultName>(
-  Object.entries(Faults).map(([name, code]) => [code, name as FaultName]),
-);
+const namesByCode = new Map<number, FaultName>(Object.entries(Faults).map(([name, code]) => [code, name as FaultName]));
 
 /** A `<fault>` from supervisord (or an inline fault from system.multicall); `detail` is usually the process name. */
 export class SupervisorFault extends ConvoyError {

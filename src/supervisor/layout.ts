@@ -31,16 +31,30 @@ function expandHere(value: string, confDir: string): string {
 export function parseLayout(confPath: string, text: string): LayoutResult {
   const confDir = path.posix.dirname(confPath);
   const file = getIniValue(text, 'unix_http_server', 'file');
-  if (!file) return { ok: false, problem: `${confPath} has no [unix_http_server] file= (Convoy talks to supervisord through its unix socket)` };
+  if (!file)
+    return {
+      ok: false,
+      problem: `${confPath} has no [unix_http_server] file= (Convoy talks to supervisord through its unix socket)`,
+    };
   const socketPath = path.posix.resolve(confDir, expandHere(file, confDir));
   const files = getIniValue(text, 'include', 'files');
-  const includeGlobs = (files ?? '').split(/\s+/).filter(Boolean).map((g) => path.posix.resolve(confDir, expandHere(g, confDir)));
+  const includeGlobs = (files ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((g) => path.posix.resolve(confDir, expandHere(g, confDir)));
   const first = includeGlobs[0];
-  if (!first) return { ok: false, problem: `${confPath} has no [include] files= (where would app confs go?): run convoy setup` };
+  if (!first)
+    return { ok: false, problem: `${confPath} has no [include] files= (where would app confs go?): run convoy setup` };
   const extension = path.posix.extname(first);
   return {
     ok: true,
-    layout: { confPath, socketPath, includeDir: path.posix.dirname(first), includeExtension: extension === '.ini' ? '.ini' : '.conf', includeGlobs },
+    layout: {
+      confPath,
+      socketPath,
+      includeDir: path.posix.dirname(first),
+      includeExtension: extension === '.ini' ? '.ini' : '.conf',
+      includeGlobs,
+    },
   };
 }
 

@@ -3,7 +3,12 @@ import type { HostConnection } from '../ssh/connection.ts';
 import { SupervisorClient } from './client.ts';
 import { confCandidates, findConfCommand, parseFindConfOutput, parseLayout } from './layout.ts';
 import type { SupervisorLayout } from './layout.ts';
-import { SocketOpenRefusedError, SupervisorUnavailableError, execTransport, streamlocalTransport } from './transport.ts';
+import {
+  SocketOpenRefusedError,
+  SupervisorUnavailableError,
+  execTransport,
+  streamlocalTransport,
+} from './transport.ts';
 import type { RpcTransport } from './transport.ts';
 
 /** What Convoy needs to know about a host to reach its supervisord (a subset of the inventory's HostConfig). */
@@ -23,7 +28,10 @@ export async function discoverLayout(connection: HostConnection, host: Superviso
   const found = parseFindConfOutput(result.stdout);
   if (!found) {
     const looked = host.supervisorConf ? host.supervisorConf : confCandidates.join(', ');
-    throw new SupervisorUnavailableError(host.name, `${host.name}: no readable supervisord.conf (looked in ${looked}): run \`convoy setup ${host.name}\`, or set supervisor_conf in the inventory`);
+    throw new SupervisorUnavailableError(
+      host.name,
+      `${host.name}: no readable supervisord.conf (looked in ${looked}): run \`convoy setup ${host.name}\`, or set supervisor_conf in the inventory`,
+    );
   }
   const parsed = parseLayout(found.confPath, found.text);
   if (!parsed.ok) throw new SupervisorUnavailableError(host.name, `${host.name}: ${parsed.problem}`);
@@ -34,7 +42,11 @@ export async function discoverLayout(connection: HostConnection, host: Superviso
  * A client on the first path that answers: streamlocal (no remote process per call), else the exec relay (through
  * sudo when the host has `sudo = true` and the login is not root). The relay's error names the real cause.
  */
-export async function openSupervisor(connection: HostConnection, host: SupervisorHost, layout?: SupervisorLayout): Promise<LaidOutSupervisor> {
+export async function openSupervisor(
+  connection: HostConnection,
+  host: SupervisorHost,
+  layout?: SupervisorLayout,
+): Promise<LaidOutSupervisor> {
   const found = layout ?? (await discoverLayout(connection, host));
   const direct = new SupervisorClient(host.name, streamlocalTransport(connection, found.socketPath), found);
   try {
@@ -43,7 +55,11 @@ export async function openSupervisor(connection: HostConnection, host: Superviso
   } catch (error) {
     if (!(error instanceof SupervisorUnavailableError)) throw error;
   }
-  const relayed = new SupervisorClient(host.name, execTransport(connection, found.socketPath, host.sudo && host.user !== 'root'), found);
+  const relayed = new SupervisorClient(
+    host.name,
+    execTransport(connection, found.socketPath, host.sudo && host.user !== 'root'),
+    found,
+  );
   await relayed.getState();
   return relayed as LaidOutSupervisor;
 }

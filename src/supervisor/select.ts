@@ -17,7 +17,12 @@ export function displayName(p: NamedProcess): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 }
 
 function matches(p: NamedProcess, pattern: string): boolean {
@@ -33,7 +38,10 @@ function matches(p: NamedProcess, pattern: string): boolean {
 }
 
 /** No patterns means every process. Order follows `processes` (supervisord's: by group, then name). */
-export function selectProcesses<P extends NamedProcess>(processes: readonly P[], patterns: readonly string[]): Selection<P> {
+export function selectProcesses<P extends NamedProcess>(
+  processes: readonly P[],
+  patterns: readonly string[],
+): Selection<P> {
   if (patterns.length === 0) return { selected: [...processes], unmatched: [] };
   const selected = processes.filter((p) => patterns.some((pattern) => matches(p, pattern)));
   const unmatched = patterns.filter((pattern) => !processes.some((p) => matches(p, pattern)));

@@ -69,7 +69,8 @@ export function parseProbe(stdout: string): SetupProbe {
 }
 
 export function installCommand(pm: PackageManager): string {
-  if (pm === 'apt-get') return 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q supervisor || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q supervisor; }';
+  if (pm === 'apt-get')
+    return 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q supervisor || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q supervisor; }';
   return `${pm} install -y supervisor`;
 }
 

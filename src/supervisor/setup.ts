@@ -9,8 +9,17 @@ import { parseLayout } from './layout.ts';
 import type { SupervisorHost } from './open.ts';
 import { openSupervisor } from './open.ts';
 import {
-  addToGroupCommand, createGroupCommand, defaultConf, desiredConf, installCommand, parseProbe, probeCommand,
-  serviceManager, socketGroup, startCommand, writeFileCommand,
+  addToGroupCommand,
+  createGroupCommand,
+  defaultConf,
+  desiredConf,
+  installCommand,
+  parseProbe,
+  probeCommand,
+  serviceManager,
+  socketGroup,
+  startCommand,
+  writeFileCommand,
 } from './setup-plan.ts';
 import type { TransportKind } from './transport.ts';
 import { execTransport } from './transport.ts';
@@ -23,19 +32,29 @@ export interface SetupResult {
   supervisorVersion: string;
 }
 
-
 const startTimeoutMs = 15_000;
 
-export async function setupHost(pool: ConnectionPool, host: SshTarget & SupervisorHost, now = new Date()): Promise<SetupResult> {
+export async function setupHost(
+  pool: ConnectionPool,
+  host: SshTarget & SupervisorHost,
+  now = new Date(),
+): Promise<SetupResult> {
   let connection = await pool.get(host);
   const isRoot = host.user === 'root';
   const changes: string[] = [];
   const shell = new HostShell(connection, host);
-  const privileged = (step: string, command: string, stdin?: string) => shell.runAsRoot(step, command, stdin === undefined ? {} : { stdin });
+  const privileged = (step: string, command: string, stdin?: string) =>
+    shell.runAsRoot(step, command, stdin === undefined ? {} : { stdin });
 
   let probe = parseProbe((await connection.exec(probeCommand(host.supervisorConf))).stdout);
   if (!probe.supervisord) {
-    if (!probe.packageManager) throw new RemoteStepError(host.name, 'install', undefined, 'supervisord is not installed and the host has no apt-get, dnf or yum: install Supervisor, then run setup again');
+    if (!probe.packageManager)
+      throw new RemoteStepError(
+        host.name,
+        'install',
+        undefined,
+        'supervisord is not installed and the host has no apt-get, dnf or yum: install Supervisor, then run setup again',
+      );
     await privileged(`install supervisor (${probe.packageManager})`, installCommand(probe.packageManager));
     changes.push(`installed supervisor (${probe.packageManager})`);
     probe = parseProbe((await connection.exec(probeCommand(host.supervisorConf))).stdout);
@@ -65,7 +84,11 @@ export async function setupHost(pool: ConnectionPool, host: SshTarget & Supervis
   const layout = parsed.layout;
 
   const dir = shellQuote(layout.includeDir);
-  if ((await privileged(`create ${layout.includeDir}`, `if [ ! -d ${dir} ]; then mkdir -p ${dir} && echo created; fi`)).includes('created')) {
+  if (
+    (
+      await privileged(`create ${layout.includeDir}`, `if [ ! -d ${dir} ]; then mkdir -p ${dir} && echo created; fi`)
+    ).includes('created')
+  ) {
     changes.push(`created ${layout.includeDir}`);
   }
   if (!probe.groupExists) {
@@ -91,17 +114,31 @@ export async function setupHost(pool: ConnectionPool, host: SshTarget & Supervis
     await privileged(`start supervisord (${manager})`, startCommand(probe, confPath));
     const deadline = Date.now() + startTimeoutMs;
     while (!(await answers(asRoot()))) {
-      if (Date.now() > deadline) throw new RemoteStepError(host.name, 'start supervisord', undefined, `its socket ${layout.socketPath} did not answer within ${startTimeoutMs / 1000}s (see /var/log/supervisor/supervisord.log)`);
+      if (Date.now() > deadline)
+        throw new RemoteStepError(
+          host.name,
+          'start supervisord',
+          undefined,
+          `its socket ${layout.socketPath} did not answer within ${startTimeoutMs / 1000}s (see /var/log/supervisor/supervisord.log)`,
+        );
       await sleep(200);
     }
-    changes.push(`started supervisord (${manager === 'systemd' ? 'systemctl enable --now' : manager === 'init-script' ? probe.initScript : 'supervisord -c'})`);
+    changes.push(
+      `started supervisord (${manager === 'systemd' ? 'systemctl enable --now' : manager === 'init-script' ? probe.initScript : 'supervisord -c'})`,
+    );
   }
 
   // A new login picks up the new group; the check is done the way every later command will connect.
   if (mustJoin) connection = await pool.reconnect(host);
   const client = await openSupervisor(connection, host, layout);
   const version = String(await client.call('supervisor.getSupervisorVersion'));
-  return { changes, confPath, socketPath: layout.socketPath, transport: client.transportKind, supervisorVersion: version };
+  return {
+    changes,
+    confPath,
+    socketPath: layout.socketPath,
+    transport: client.transportKind,
+    supervisorVersion: version,
+  };
 }
 
 async function answers(client: SupervisorClient): Promise<boolean> {
@@ -112,4 +149,3 @@ async function answers(client: SupervisorClient): Promise<boolean> {
     return false;
   }
 }
-

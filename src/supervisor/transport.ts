@@ -16,7 +16,11 @@ export interface RpcTransport {
 
 /** supervisord cannot be reached on this host (no socket, no permission, not running). */
 export class SupervisorUnavailableError extends ConvoyError {
-  constructor(readonly host: string, message: string, options: { cause?: unknown } = {}) {
+  constructor(
+    readonly host: string,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
     super(message, options);
   }
 }
@@ -27,24 +31,36 @@ export class SocketOpenRefusedError extends SupervisorUnavailableError {}
 /** Runs one HTTP request over a stream that `open` provides (one stream per request; the server closes it). */
 function postOver(open: () => Promise<Duplex>, body: string, describe: (error: unknown) => Error): Promise<string> {
   return new Promise<string>((resolve, reject) => {
-    const request = http.request({
-      method: 'POST',
-      path: '/RPC2',
-      headers: { Host: 'localhost', 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body), Connection: 'close' },
-      createConnection: ((_options: unknown, done: (error: Error | null, stream?: Duplex) => void) => {
-        open().then((stream) => done(null, stream), (error: unknown) => done(describe(error)));
-        return undefined;
-      }) as unknown as http.RequestOptions['createConnection'],
-    }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', (error) => reject(describe(error)));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (response.statusCode === 200) resolve(text);
-        else reject(describe(new Error(`HTTP ${response.statusCode ?? '?'} from supervisord: ${text.slice(0, 200)}`)));
-      });
-    });
+    const request = http.request(
+      {
+        method: 'POST',
+        path: '/RPC2',
+        headers: {
+          Host: 'localhost',
+          'Content-Type': 'text/xml',
+          'Content-Length': Buffer.byteLength(body),
+          Connection: 'close',
+        },
+        createConnection: ((_options: unknown, done: (error: Error | null, stream?: Duplex) => void) => {
+          open().then(
+            (stream) => done(null, stream),
+            (error: unknown) => done(describe(error)),
+          );
+          return undefined;
+        }) as unknown as http.RequestOptions['createConnection'],
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (error) => reject(describe(error)));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (response.statusCode === 200) resolve(text);
+          else
+            reject(describe(new Error(`HTTP ${response.statusCode ?? '?'} from supervisord: ${text.slice(0, 200)}`)));
+        });
+      },
+    );
     request.on('error', (error) => reject(error instanceof SupervisorUnavailableError ? error : describe(error)));
     request.end(body);
   });
@@ -53,12 +69,27 @@ function postOver(open: () => Promise<Duplex>, body: string, describe: (error: u
 export function streamlocalTransport(connection: HostConnection, socketPath: string): RpcTransport {
   return {
     kind: 'streamlocal',
-    post: (body) => postOver(() => connection.openUnixSocket(socketPath).catch((error: unknown) => {
-      if (error instanceof ConvoyError) throw error; // the connection itself is gone
-      throw new SocketOpenRefusedError(connection.host, `${connection.host}: cannot reach supervisord's socket ${socketPath} through SSH: ${(error as Error).message}`, { cause: error });
-    }), body, (error) =>
-      error instanceof SupervisorUnavailableError ? error : new SupervisorUnavailableError(connection.host,
-        `${connection.host}: cannot reach supervisord's socket ${socketPath} through SSH: ${(error as Error).message}`, { cause: error })),
+    post: (body) =>
+      postOver(
+        () =>
+          connection.openUnixSocket(socketPath).catch((error: unknown) => {
+            if (error instanceof ConvoyError) throw error; // the connection itself is gone
+            throw new SocketOpenRefusedError(
+              connection.host,
+              `${connection.host}: cannot reach supervisord's socket ${socketPath} through SSH: ${(error as Error).message}`,
+              { cause: error },
+            );
+          }),
+        body,
+        (error) =>
+          error instanceof SupervisorUnavailableError
+            ? error
+            : new SupervisorUnavailableError(
+                connection.host,
+                `${connection.host}: cannot reach supervisord's socket ${socketPath} through SSH: ${(error as Error).message}`,
+                { cause: error },
+              ),
+      ),
   };
 }
 
@@ -98,11 +129,22 @@ export function execTransport(connection: HostConnection, socketPath: string, su
     kind: 'exec',
     post: (body) => {
       let stderr = '';
-      return postOver(async () => {
-        const channel = await connection.execChannel(relayCommand(socketPath, sudo));
-        channel.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
-        return channel;
-      }, body, (error) => new SupervisorUnavailableError(connection.host, unavailableMessage(connection.host, socketPath, stderr, error), { cause: error }));
+      return postOver(
+        async () => {
+          const channel = await connection.execChannel(relayCommand(socketPath, sudo));
+          channel.stderr.on('data', (chunk: Buffer) => {
+            stderr += chunk.toString('utf8');
+          });
+          return channel;
+        },
+        body,
+        (error) =>
+          new SupervisorUnavailableError(
+            connection.host,
+            unavailableMessage(connection.host, socketPath, stderr, error),
+            { cause: error },
+          ),
+      );
     },
   };
 }

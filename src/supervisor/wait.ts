@@ -11,7 +11,8 @@ export interface WaitOptions {
   pollMs?: number;
 }
 
-export type WaitResult = { ok: true; processes: ProcessInfo[] } | { ok: false; problem: string; processes: ProcessInfo[] };
+export type WaitResult =
+  { ok: true; processes: ProcessInfo[] } | { ok: false; problem: string; processes: ProcessInfo[] };
 
 const failedStates = new Set(['FATAL', 'EXITED', 'UNKNOWN']);
 
@@ -29,7 +30,8 @@ export async function waitForGroup(client: SupervisorClient, group: string, opti
   const poll = options.pollMs ?? 200;
   for (;;) {
     const processes = (await client.getAllProcessInfo()).filter((p) => p.group === group);
-    if (processes.length === 0) return { ok: false, problem: `group ${group} has no processes in supervisord`, processes };
+    if (processes.length === 0)
+      return { ok: false, problem: `group ${group} has no processes in supervisord`, processes };
     const failed = processes.filter((p) => failedStates.has(p.statename));
     if (failed.length > 0) return { ok: false, problem: failed.map(describe).join('; '), processes };
     if (processes.every(ready)) {
@@ -40,11 +42,23 @@ export async function waitForGroup(client: SupervisorClient, group: string, opti
         return !ready(p) || (p.statename === 'RUNNING' && before?.pid !== p.pid);
       });
       if (moved.length === 0) return { ok: true, processes: again };
-      if (Date.now() > deadline) return { ok: false, problem: `not stable: ${moved.map(describe).join('; ')} (restarted within ${options.settleMs} ms)`, processes: again };
+      if (Date.now() > deadline)
+        return {
+          ok: false,
+          problem: `not stable: ${moved.map(describe).join('; ')} (restarted within ${options.settleMs} ms)`,
+          processes: again,
+        };
       continue;
     }
     if (Date.now() > deadline) {
-      return { ok: false, problem: `not RUNNING after ${Math.round(options.timeoutMs / 1000)}s: ${processes.filter((p) => !ready(p)).map(describe).join('; ')}`, processes };
+      return {
+        ok: false,
+        problem: `not RUNNING after ${Math.round(options.timeoutMs / 1000)}s: ${processes
+          .filter((p) => !ready(p))
+          .map(describe)
+          .join('; ')}`,
+        processes,
+      };
     }
     await sleep(poll);
   }

@@ -4,14 +4,7 @@ import type { SupervisorFault } from './faults.ts';
 
 /** Every value XML-RPC carries: struct = plain object, base64 = Buffer, dateTime.iso8601 = Date (UTC, whole seconds). */
 export type XmlRpcValue =
-  | string
-  | number
-  | boolean
-  | null
-  | Date
-  | Buffer
-  | XmlRpcValue[]
-  | { [key: string]: XmlRpcValue };
+  string | number | boolean | null | Date | Buffer | XmlRpcValue[] | { [key: string]: XmlRpcValue };
 export type XmlRpcStruct = { [key: string]: XmlRpcValue };
 
 /** supervisord answered with something other than the XML-RPC we expect (bad XML, an HTML error page, a wrong shape). */

@@ -20,10 +20,16 @@ type BuildNode = { [tag: string]: BuildNode[] | string };
 // Elements in order, as `{tag: children}`; text is escaped where it is made (`text()`: a raw \r would reach the
 // server as \n, so it goes as &#13;). Writing tags needs no library.
 function serialize(nodes: readonly BuildNode[]): string {
-  return nodes.map((node) => Object.entries(node).map(([tag, content]) => {
-    if (typeof content === 'string') return content;
-    return tag === 'nil' && content.length === 0 ? '<nil/>' : `<${tag}>${serialize(content)}</${tag}>`;
-  }).join('')).join('');
+  return nodes
+    .map((node) =>
+      Object.entries(node)
+        .map(([tag, content]) => {
+          if (typeof content === 'string') return content;
+          return tag === 'nil' && content.length === 0 ? '<nil/>' : `<${tag}>${serialize(content)}</${tag}>`;
+        })
+        .join(''),
+    )
+    .join('');
 }
 const notXmlChar = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
@@ -65,7 +71,9 @@ function encodeTyped(value: unknown, path: string, open: Set<object>): BuildNode
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value)) return el('int', { '#text': String(value) });
     if (Number.isFinite(value) && !Number.isInteger(value)) return el('double', { '#text': String(value) });
-    throw new XmlRpcEncodeError(`cannot send ${path} = ${value}: XML-RPC carries only finite numbers and exact integers`);
+    throw new XmlRpcEncodeError(
+      `cannot send ${path} = ${value}: XML-RPC carries only finite numbers and exact integers`,
+    );
   }
   if (value instanceof Date) return el('dateTime.iso8601', { '#text': dateTimeText(value, path) });
   if (Buffer.isBuffer(value)) return el('base64', { '#text': value.toString('base64') });
@@ -76,8 +84,12 @@ function encodeTyped(value: unknown, path: string, open: Set<object>): BuildNode
   open.add(value);
   const node = Array.isArray(value)
     ? el('array', el('data', ...value.map((item, i) => encodeValue(item, `${path}[${i}]`, open))))
-    : el('struct', ...Object.entries(value).map(([key, item]) =>
-        el('member', el('name', text(key, `${path} key`)), encodeValue(item, `${path}.${key}`, open))));
+    : el(
+        'struct',
+        ...Object.entries(value).map(([key, item]) =>
+          el('member', el('name', text(key, `${path} key`)), encodeValue(item, `${path}.${key}`, open)),
+        ),
+      );
   open.delete(value);
   return node;
 }
@@ -118,11 +130,12 @@ const entityDecoder: EntityDecoderOptions = {
   },
   reset: () => undefined,
   setXmlVersion: () => undefined,
-  decode: (raw) => raw.replace(/&([^&;<\s]*)(;?)/g, (whole: string, name: string, semicolon: string) => {
-    const char = semicolon === ';' ? (predefined[name] ?? characterReference(name)) : undefined;
-    if (char === undefined) throw new Error(`${JSON.stringify(whole)} is not an XML entity or character reference`);
-    return char;
-  }),
+  decode: (raw) =>
+    raw.replace(/&([^&;<\s]*)(;?)/g, (whole: string, name: string, semicolon: string) => {
+      const char = semicolon === ';' ? (predefined[name] ?? characterReference(name)) : undefined;
+      if (char === undefined) throw new Error(`${JSON.stringify(whole)} is not an XML entity or character reference`);
+      return char;
+    }),
 };
 
 // `#10` or `#x41` to its character; undefined for anything else, including code points XML 1.0 does not allow.
@@ -252,7 +265,8 @@ function plainTree(xml: string): Array<Element | string> | undefined {
 
 /** Splits system.multicall's answer: supervisord returns each result bare and each fault as {faultCode, faultString}. */
 export function decodeMulticall(value: XmlRpcValue): MulticallResult[] {
-  if (!Array.isArray(value)) throw new XmlRpcProtocolError(`system.multicall returned ${describe(value)}, not an array`);
+  if (!Array.isArray(value))
+    throw new XmlRpcProtocolError(`system.multicall returned ${describe(value)}, not an array`);
   return value.map((item): MulticallResult => {
     const fault = isStruct(item) && Object.keys(item).length === 2 ? faultOf(item) : undefined;
     return fault ? { ok: false, fault } : { ok: true, value: item };
@@ -323,7 +337,8 @@ function decodeValue(value: Element, path: string): XmlRpcValue {
       return base64(textOf(typed, path).replace(/\s+/g, ''), path);
     case 'array':
       return elementsIn(only(typed, 'data', path).children, `${path} <data>`).map((item, i) =>
-        decodeValue(expectTag(item, 'value', `${path} <data>`), `${path}[${i}]`));
+        decodeValue(expectTag(item, 'value', `${path} <data>`), `${path}[${i}]`),
+      );
     case 'struct':
       return struct(typed, path);
     default:

@@ -53,7 +53,9 @@ export async function loadTasks(dir: string, options: LoadOptions = {}): Promise
   for (const file of files) {
     let exports: Record<string, unknown>;
     try {
-      exports = moduleExports((await tsx.import(pathToFileURL(path.resolve(file)).href, import.meta.url)) as Record<string, unknown>);
+      exports = moduleExports(
+        (await tsx.import(pathToFileURL(path.resolve(file)).href, import.meta.url)) as Record<string, unknown>,
+      );
     } catch (error) {
       problems.push(`${file}: cannot load: ${errorText(error)}`);
       continue;
@@ -61,7 +63,8 @@ export async function loadTasks(dir: string, options: LoadOptions = {}): Promise
     collect(file, exports, options, loaded, problems);
   }
   problems.push(...duplicates(loaded));
-  if (problems.length > 0) throw new ValidationError(`${label}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
+  if (problems.length > 0)
+    throw new ValidationError(`${label}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
   return loaded;
 }
 
@@ -86,14 +89,24 @@ async function listTaskFiles(dir: string, label: string): Promise<string[]> {
  */
 function moduleExports(namespace: Record<string, unknown>): Record<string, unknown> {
   const inner = namespace.default;
-  if (inner === null || typeof inner !== 'object' || isAppDefinition(inner) || isTaskDefinition(inner)) return namespace;
+  if (inner === null || typeof inner !== 'object' || isAppDefinition(inner) || isTaskDefinition(inner))
+    return namespace;
   const wrapped = Object.entries(inner as Record<string, unknown>);
   if (!wrapped.some(([, v]) => isAppDefinition(v) || isTaskDefinition(v))) return namespace;
-  return { ...Object.fromEntries(Object.entries(namespace).filter(([k]) => k !== 'default')), ...Object.fromEntries(wrapped) };
+  return {
+    ...Object.fromEntries(Object.entries(namespace).filter(([k]) => k !== 'default')),
+    ...Object.fromEntries(wrapped),
+  };
 }
 
 // Every branded export, `default` first; one value exported under two names counts once.
-function collect(file: string, exports: Record<string, unknown>, options: LoadOptions, loaded: LoadedTasks, problems: string[]): void {
+function collect(
+  file: string,
+  exports: Record<string, unknown>,
+  options: LoadOptions,
+  loaded: LoadedTasks,
+  problems: string[],
+): void {
   const seen = new Set<unknown>();
   const names = Object.keys(exports).sort((a, b) => Number(b === 'default') - Number(a === 'default'));
   for (const exportName of names) {
@@ -110,7 +123,13 @@ function collect(file: string, exports: Record<string, unknown>, options: LoadOp
   }
 }
 
-function loadApp(file: string, exportName: string, value: Record<string, unknown>, options: LoadOptions, problems: string[]): LoadedApp | undefined {
+function loadApp(
+  file: string,
+  exportName: string,
+  value: Record<string, unknown>,
+  options: LoadOptions,
+  problems: string[],
+): LoadedApp | undefined {
   const name = typeof value.name === 'string' ? value.name : undefined;
   const label = name === undefined ? `app (export '${exportName}')` : `app '${name}'`;
   const where = (p: string) => (p === '' ? `${file}: ${label}` : `${file}: ${label} ${p}`);
@@ -128,7 +147,12 @@ function loadApp(file: string, exportName: string, value: Record<string, unknown
   return result.app && { file, exportName, spec: result.app };
 }
 
-function loadTask(file: string, exportName: string, value: Record<string, unknown>, problems: string[]): LoadedTask | undefined {
+function loadTask(
+  file: string,
+  exportName: string,
+  value: Record<string, unknown>,
+  problems: string[],
+): LoadedTask | undefined {
   const { name, run } = value;
   const label = `${file}: ${typeof name === 'string' ? `task '${name}'` : `task (export '${exportName}')`}`;
   const before = problems.length;
@@ -174,5 +198,9 @@ function duplicates(loaded: LoadedTasks): string[] {
 // An error's message on one line, as a problem is printed (esbuild puts the file:line:col on the second).
 function errorText(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n').map((line) => line.trim()).filter((line) => line !== '').join(' ');
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' ');
 }

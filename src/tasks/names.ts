@@ -15,7 +15,8 @@ const pathPattern = /^\/[A-Za-z0-9_./-]+$/;
 
 // undefined when the path is fine, else the problem message.
 export function absolutePathProblem(path: string): string | undefined {
-  if (!pathPattern.test(path)) return `'${path}' is not a safe absolute path (expected '/' followed by letters, digits, '_', '.', '-' and '/')`;
+  if (!pathPattern.test(path))
+    return `'${path}' is not a safe absolute path (expected '/' followed by letters, digits, '_', '.', '-' and '/')`;
   const parts = path.slice(1).split('/');
   if (parts.some((part) => part === '' || part === '.' || part === '..')) {
     return `'${path}' is not a normalized path (expected no '.', '..' or empty parts, and no trailing '/')`;

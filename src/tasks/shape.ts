@@ -48,7 +48,9 @@ export class Checker {
   }
 
   boolean(value: unknown, path: string): boolean | undefined {
-    return typeof value === 'boolean' ? value : this.report(path, `${describe(value)} is not a boolean (expected true or false)`);
+    return typeof value === 'boolean'
+      ? value
+      : this.report(path, `${describe(value)} is not a boolean (expected true or false)`);
   }
 
   // An integer within [min, max]; `expected` is how the message names the range.

@@ -5,12 +5,21 @@
 export const expansionPattern = /%\(([A-Za-z0-9_]+)\)[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]/g;
 
 // Expansions a [program:x] section can use; `ENV_*` (any environment variable) is accepted as well.
-export const programExpansions = ['here', 'program_name', 'host_node_name', 'group_name', 'process_num', 'numprocs'] as const;
+export const programExpansions = [
+  'here',
+  'program_name',
+  'host_node_name',
+  'group_name',
+  'process_num',
+  'numprocs',
+] as const;
 
 // Names in `%(name)…` forms that supervisord would refuse to expand.
 export function unknownExpansions(text: string): string[] {
   const known = new Set<string>(programExpansions);
-  return Array.from(text.matchAll(expansionPattern), (m) => m[1] ?? '').filter((name) => !known.has(name) && !name.startsWith('ENV_'));
+  return Array.from(text.matchAll(expansionPattern), (m) => m[1] ?? '').filter(
+    (name) => !known.has(name) && !name.startsWith('ENV_'),
+  );
 }
 
 // `%` doubled `passes` times, except in Supervisor's own expansions when they are kept. stdout_logfile and
@@ -32,14 +41,16 @@ export function escapePercent(text: string, options: { keepExpansions: boolean; 
 export function confValueProblem(text: string): string | undefined {
   if (/[\r\n]/.test(text)) return 'contains a line break (Supervisor reads one line per option)';
   const comment = /\s[;#]/.exec(text);
-  if (comment) return `contains '${comment[0].replace(/\s/, ' ')}', which Supervisor reads as the start of a comment (remove the space before '${comment[0].slice(1)}')`;
+  if (comment)
+    return `contains '${comment[0].replace(/\s/, ' ')}', which Supervisor reads as the start of a comment (remove the space before '${comment[0].slice(1)}')`;
   return undefined;
 }
 
 // Why an environment value cannot be written, or undefined. Supervisor splits `environment` with a non-POSIX
 // shlex (no escapes) and strips every quote from both ends of a value.
 export function environmentValueProblem(text: string): string | undefined {
-  if (text.includes('"') && text.includes("'")) return `contains both ' and ", which Supervisor's environment syntax cannot quote`;
+  if (text.includes('"') && text.includes("'"))
+    return `contains both ' and ", which Supervisor's environment syntax cannot quote`;
   if (/^["']|["']$/.test(text)) return 'starts or ends with a quote, which Supervisor strips';
   return confValueProblem(text);
 }

@@ -8,10 +8,26 @@ import { confValueProblem, environmentValueProblem } from './supervisor-values.t
 
 // Every ProgramSpec key, checked against the type so that a new option cannot be forgotten here.
 const programKeySet: Record<keyof ProgramSpec, true> = {
-  command: true, numprocs: true, process_name: true, directory: true, user: true, environment: true,
-  autostart: true, autorestart: true, startsecs: true, startretries: true, stopsignal: true, stopwaitsecs: true,
-  stopasgroup: true, killasgroup: true, priority: true, exitcodes: true, redirect_stderr: true,
-  stdout_logfile: true, stderr_logfile: true, umask: true,
+  command: true,
+  numprocs: true,
+  process_name: true,
+  directory: true,
+  user: true,
+  environment: true,
+  autostart: true,
+  autorestart: true,
+  startsecs: true,
+  startretries: true,
+  stopsignal: true,
+  stopwaitsecs: true,
+  stopasgroup: true,
+  killasgroup: true,
+  priority: true,
+  exitcodes: true,
+  redirect_stderr: true,
+  stdout_logfile: true,
+  stderr_logfile: true,
+  umask: true,
 };
 const programKeys = Object.keys(programKeySet);
 
@@ -57,13 +73,20 @@ export function validateProgram(
     return text;
   };
 
-  const command = spec.command === undefined ? c.report(path, "missing 'command' (required)") : confString('command', true);
+  const command =
+    spec.command === undefined ? c.report(path, "missing 'command' (required)") : confString('command', true);
   const numprocs = optional('numprocs', (v, p) => c.integer(v, p, 1, 100, 'an integer from 1 to 100'), 1);
   let processName = confString('process_name', false);
   if (processName !== undefined && /[ :/]/.test(processName)) {
-    processName = c.report(at('process_name'), `'${processName}' is not a valid process_name (Supervisor refuses ' ', ':' and '/')`);
+    processName = c.report(
+      at('process_name'),
+      `'${processName}' is not a valid process_name (Supervisor refuses ' ', ':' and '/')`,
+    );
   } else if (processName !== undefined && numprocs > 1 && !processName.includes('%(process_num)')) {
-    processName = c.report(at('process_name'), `'${processName}' must contain %(process_num) when numprocs > 1 (e.g. '%(program_name)s_%(process_num)02d')`);
+    processName = c.report(
+      at('process_name'),
+      `'${processName}' must contain %(process_num) when numprocs > 1 (e.g. '%(program_name)s_%(process_num)02d')`,
+    );
   }
   const directory = absolute('directory');
   let user = confString('user', false);
@@ -73,29 +96,43 @@ export function validateProgram(
   const autostart = optional('autostart', (v, p) => c.boolean(v, p), true);
   const autorestart = optional<boolean | 'unexpected'>(
     'autorestart',
-    (v, p) => (typeof v === 'boolean' || v === 'unexpected' ? v : c.report(p, `${describe(v)} is not valid (expected true, false or 'unexpected')`)),
+    (v, p) =>
+      typeof v === 'boolean' || v === 'unexpected'
+        ? v
+        : c.report(p, `${describe(v)} is not valid (expected true, false or 'unexpected')`),
     true,
   );
-  const seconds = (v: unknown, p: string) => c.integer(v, p, 0, maxSeconds, `a whole number of seconds from 0 to ${maxSeconds}`);
+  const seconds = (v: unknown, p: string) =>
+    c.integer(v, p, 0, maxSeconds, `a whole number of seconds from 0 to ${maxSeconds}`);
   const startsecs = optional('startsecs', seconds, 1);
   const startretries = optional('startretries', (v, p) => c.integer(v, p, 0, 100, 'an integer from 0 to 100'), 3);
   const stopsignal = optional<StopSignal>(
     'stopsignal',
-    (v, p) => (stopSignals.includes(v as StopSignal) ? (v as StopSignal) : c.report(p, `${describe(v)} is not a stop signal (expected one of ${stopSignals.join(', ')})`)),
+    (v, p) =>
+      stopSignals.includes(v as StopSignal)
+        ? (v as StopSignal)
+        : c.report(p, `${describe(v)} is not a stop signal (expected one of ${stopSignals.join(', ')})`),
     'TERM',
   );
   const stopwaitsecs = optional('stopwaitsecs', seconds, 10);
   const stopasgroup = optional('stopasgroup', (v, p) => c.boolean(v, p), true);
   const killasgroup = optional('killasgroup', (v, p) => c.boolean(v, p), true);
-  if (stopasgroup && !killasgroup) c.report(at('killasgroup'), 'must be true when stopasgroup is true (Supervisor refuses the pair)');
-  const priority = optional<number | undefined>('priority', (v, p) => c.integer(v, p, -999_999, 999_999, 'an integer'), undefined);
+  if (stopasgroup && !killasgroup)
+    c.report(at('killasgroup'), 'must be true when stopasgroup is true (Supervisor refuses the pair)');
+  const priority = optional<number | undefined>(
+    'priority',
+    (v, p) => c.integer(v, p, -999_999, 999_999, 'an integer'),
+    undefined,
+  );
   const exitcodes = optional<number[] | undefined>('exitcodes', (v, p) => validateExitCodes(c, v, p), undefined);
   const redirectStderr = optional('redirect_stderr', (v, p) => c.boolean(v, p), false);
   const stdoutLogfile = absolute('stdout_logfile');
   const stderrLogfile = absolute('stderr_logfile');
-  if (redirectStderr && stderrLogfile !== undefined) c.report(at('stderr_logfile'), 'is ignored when redirect_stderr is true (remove one of them)');
+  if (redirectStderr && stderrLogfile !== undefined)
+    c.report(at('stderr_logfile'), 'is ignored when redirect_stderr is true (remove one of them)');
   let umask = spec.umask === undefined ? undefined : c.string(spec.umask, at('umask'));
-  if (umask !== undefined && !umaskPattern.test(umask)) umask = c.report(at('umask'), `'${umask}' is not an octal umask (expected e.g. '022')`);
+  if (umask !== undefined && !umaskPattern.test(umask))
+    umask = c.report(at('umask'), `'${umask}' is not an octal umask (expected e.g. '022')`);
 
   if (c.problems.length > before || command === undefined) return undefined;
   const logName = numprocs > 1 ? `${name}_%(process_num)02d` : name;
@@ -103,7 +140,9 @@ export function validateProgram(
     name,
     command,
     numprocs,
-    ...(processName !== undefined || numprocs > 1 ? { process_name: processName ?? '%(program_name)s_%(process_num)02d' } : {}),
+    ...(processName !== undefined || numprocs > 1
+      ? { process_name: processName ?? '%(program_name)s_%(process_num)02d' }
+      : {}),
     directory: directory ?? `${app.root}/current`,
     ...(user !== undefined ? { user } : {}),
     environment,
@@ -133,7 +172,10 @@ function validateEnvironment(c: Checker, value: unknown, path: string, strings: 
   for (const key of Object.keys(env).sort()) {
     const at = join(path, key);
     if (!envKeyPattern.test(key)) {
-      c.report(at, `'${key}' is not a valid variable name (expected letters, digits and '_', not starting with a digit)`);
+      c.report(
+        at,
+        `'${key}' is not a valid variable name (expected letters, digits and '_', not starting with a digit)`,
+      );
       continue;
     }
     const raw = env[key];
@@ -156,7 +198,8 @@ function validateEnvironment(c: Checker, value: unknown, path: string, strings: 
 
 // Exit codes that count as expected: integers 0..255, at least one.
 function validateExitCodes(c: Checker, value: unknown, path: string): number[] | undefined {
-  if (!Array.isArray(value) || value.length === 0) return c.report(path, `expected a non-empty array of exit codes, got ${describe(value)}`);
+  if (!Array.isArray(value) || value.length === 0)
+    return c.report(path, `expected a non-empty array of exit codes, got ${describe(value)}`);
   const codes = value.map((v, i) => c.integer(v, `${path}[${i}]`, 0, 255, 'an exit code (an integer from 0 to 255)'));
   return codes.every((code) => code !== undefined) ? codes : undefined;
 }

@@ -8,7 +8,14 @@ import type { Checker, SpecString } from './shape.ts';
 import { describe, join } from './shape.ts';
 import { placeholderPattern } from './template-syntax.ts';
 
-const healthKeySet: Record<keyof HealthCheckSpec, true> = { http: true, tcp: true, command: true, timeout: true, interval: true, retries: true };
+const healthKeySet: Record<keyof HealthCheckSpec, true> = {
+  http: true,
+  tcp: true,
+  command: true,
+  timeout: true,
+  interval: true,
+  retries: true,
+};
 const rollingKeySet: Record<keyof RollingSpec, true> = { batch: true, canary: true, pause: true, maxFail: true };
 const hookKeySet: Record<keyof HooksSpec, true> = { afterUpload: true, beforeSwitch: true, afterSwitch: true };
 const kinds: readonly HealthCheckKind[] = ['http', 'tcp', 'command'];
@@ -24,7 +31,11 @@ function withSampleValues(text: string): string {
   return text.replace(placeholderPattern, '1');
 }
 
-export function validateHealthCheck(c: Checker, value: unknown, strings: SpecString[]): NormalisedHealthCheck | undefined {
+export function validateHealthCheck(
+  c: Checker,
+  value: unknown,
+  strings: SpecString[],
+): NormalisedHealthCheck | undefined {
   const path = 'healthcheck';
   const before = c.problems.length;
   const spec = c.object(value, path, Object.keys(healthKeySet));
@@ -42,12 +53,23 @@ export function validateHealthCheck(c: Checker, value: unknown, strings: SpecStr
     if (kind === 'http' && !(sample.startsWith('http://') && URL.canParse(sample) && !/\s/.test(sample))) {
       c.report(join(path, kind), `'${target}' is not an http:// URL`);
     }
-    if (kind === 'tcp' && !isHostPort(sample)) c.report(join(path, kind), `'${target}' is not host:port (e.g. '127.0.0.1:8080' or '{{address}}:{{port}}')`);
+    if (kind === 'tcp' && !isHostPort(sample))
+      c.report(join(path, kind), `'${target}' is not host:port (e.g. '127.0.0.1:8080' or '{{address}}:{{port}}')`);
   }
   const timeoutMs = spec.timeout === undefined ? 30_000 : duration(c, spec.timeout, join(path, 'timeout'));
   const intervalMs = spec.interval === undefined ? 1_000 : duration(c, spec.interval, join(path, 'interval'));
-  const retries = spec.retries === undefined ? undefined : c.integer(spec.retries, join(path, 'retries'), 1, 1000, 'an integer from 1 to 1000');
-  if (c.problems.length > before || kind === undefined || target === undefined || timeoutMs === undefined || intervalMs === undefined) return undefined;
+  const retries =
+    spec.retries === undefined
+      ? undefined
+      : c.integer(spec.retries, join(path, 'retries'), 1, 1000, 'an integer from 1 to 1000');
+  if (
+    c.problems.length > before ||
+    kind === undefined ||
+    target === undefined ||
+    timeoutMs === undefined ||
+    intervalMs === undefined
+  )
+    return undefined;
   return { kind, target, timeoutMs, intervalMs, ...(retries !== undefined ? { retries } : {}) };
 }
 
@@ -67,13 +89,18 @@ export function validateRolling(c: Checker, value: unknown): NormalisedRolling |
     if (spec[key] === undefined) return fallback;
     const parsed = parseAmount(spec[key]);
     if (parsed && parsed.value >= min) return parsed;
-    return c.report(join(path, key), `${describe(spec[key])} is not valid (${amountHint}${min > 0 ? ', more than 0' : ''})`);
+    return c.report(
+      join(path, key),
+      `${describe(spec[key])} is not valid (${amountHint}${min > 0 ? ', more than 0' : ''})`,
+    );
   };
   const batch = amount('batch', { kind: 'count', value: 1 }, 1);
   const maxFail = amount('maxFail', { kind: 'count', value: 0 }, 0);
-  const canary = spec.canary === undefined ? 0 : c.integer(spec.canary, join(path, 'canary'), 0, 1000, 'an integer from 0 to 1000');
+  const canary =
+    spec.canary === undefined ? 0 : c.integer(spec.canary, join(path, 'canary'), 0, 1000, 'an integer from 0 to 1000');
   const pauseMs = spec.pause === undefined ? 0 : duration(c, spec.pause, join(path, 'pause'));
-  if (c.problems.length > before || !batch || !maxFail || canary === undefined || pauseMs === undefined) return undefined;
+  if (c.problems.length > before || !batch || !maxFail || canary === undefined || pauseMs === undefined)
+    return undefined;
   return { batch, canary, pauseMs, maxFail };
 }
 

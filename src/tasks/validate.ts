@@ -17,8 +17,17 @@ export type { HostVars } from './variables.ts';
 export type { SpecProblem } from './shape.ts';
 
 const appKeySet: Record<keyof AppSpec, true> = {
-  name: true, hosts: true, root: true, artifact: true, keepReleases: true, logDir: true, programs: true,
-  confFiles: true, healthcheck: true, rolling: true, hooks: true,
+  name: true,
+  hosts: true,
+  root: true,
+  artifact: true,
+  keepReleases: true,
+  logDir: true,
+  programs: true,
+  confFiles: true,
+  healthcheck: true,
+  rolling: true,
+  hooks: true,
 };
 
 export interface ValidateOptions {
@@ -44,7 +53,10 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
   const root = absolutePath(c, required(c, spec, 'root'), 'root');
   const hosts = spec.hosts === undefined ? undefined : c.string(spec.hosts, 'hosts');
   const artifact = spec.artifact === undefined ? undefined : c.string(spec.artifact, 'artifact');
-  const keepReleases = spec.keepReleases === undefined ? 5 : c.integer(spec.keepReleases, 'keepReleases', 1, 100, 'an integer from 1 to 100');
+  const keepReleases =
+    spec.keepReleases === undefined
+      ? 5
+      : c.integer(spec.keepReleases, 'keepReleases', 1, 100, 'an integer from 1 to 100');
   const logDir = spec.logDir === undefined ? undefined : absolutePath(c, c.string(spec.logDir, 'logDir'), 'logDir');
   const layout = { root: root ?? '/', logDir: logDir ?? `${root ?? ''}/shared/log` };
 
@@ -56,7 +68,10 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
   }
   const confFiles = spec.confFiles === undefined ? [] : c.stringList(spec.confFiles, 'confFiles');
   if (Object.keys(programSpecs ?? {}).length === 0 && (confFiles?.length ?? 0) === 0 && programSpecs && confFiles) {
-    c.report('', "has neither 'programs' nor 'confFiles' (expected at least one program, or a hand-written .conf file)");
+    c.report(
+      '',
+      "has neither 'programs' nor 'confFiles' (expected at least one program, or a hand-written .conf file)",
+    );
   }
   const healthcheck = spec.healthcheck === undefined ? undefined : validateHealthCheck(c, spec.healthcheck, strings);
   const rolling = spec.rolling === undefined ? undefined : validateRolling(c, spec.rolling);
@@ -68,7 +83,11 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
   if (c.problems.length > 0 || name === undefined || root === undefined || keepReleases === undefined || !confFiles) {
     return { problems: c.problems };
   }
-  programs.sort((a, b) => (a.priority ?? defaultPriority) - (b.priority ?? defaultPriority) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  programs.sort(
+    (a, b) =>
+      (a.priority ?? defaultPriority) - (b.priority ?? defaultPriority) ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
   const app: NormalisedApp = {
     name,
     ...(hosts !== undefined ? { hosts } : {}),
@@ -102,7 +121,10 @@ function checkExpansions(c: Checker, strings: readonly SpecString[]): void {
     if (!conf) continue;
     for (const name of unknownExpansions(text)) {
       const hint = closest(name, programExpansions);
-      const expected = hint === undefined ? `expected one of ${programExpansions.join(', ')} or ENV_<variable>` : `did you mean '${hint}'?`;
+      const expected =
+        hint === undefined
+          ? `expected one of ${programExpansions.join(', ')} or ENV_<variable>`
+          : `did you mean '${hint}'?`;
       c.report(path, `%(${name}) is not one of Supervisor's expansions (${expected})`);
     }
   }

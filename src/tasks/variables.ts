@@ -23,11 +23,18 @@ export function checkVariables(strings: readonly SpecString[], hosts: readonly H
       if (missing.length === 0) continue;
       const defined = hosts.filter((h) => Object.hasOwn(h.vars, name)).map((h) => h.name);
       if (defined.length > 0) {
-        problems.push({ path, message: `{{${name}}} is not defined on ${hostList(missing)} (defined on ${listNames(defined)})` });
+        problems.push({
+          path,
+          message: `{{${name}}} is not defined on ${hostList(missing)} (defined on ${listNames(defined)})`,
+        });
       } else {
         const hint = closest(name, known);
-        const suffix = hint === undefined ? ` (built-ins: ${builtinVariables.join(', ')})` : ` (did you mean {{${hint}}}?)`;
-        problems.push({ path, message: `{{${name}}} is not defined: not a built-in, and no host of the target has it${suffix}` });
+        const suffix =
+          hint === undefined ? ` (built-ins: ${builtinVariables.join(', ')})` : ` (did you mean {{${hint}}}?)`;
+        problems.push({
+          path,
+          message: `{{${name}}} is not defined: not a built-in, and no host of the target has it${suffix}`,
+        });
       }
     }
   }

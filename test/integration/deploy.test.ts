@@ -7,7 +7,15 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { convoy, convoyBin, integrationSkipReason, openssh, repoRoot, startFleet, userProject } from './support/sandbox.ts';
+import {
+  convoy,
+  convoyBin,
+  integrationSkipReason,
+  openssh,
+  repoRoot,
+  startFleet,
+  userProject,
+} from './support/sandbox.ts';
 import type { CliResult, TestFleet } from './support/sandbox.ts';
 import { listProcesses } from './support/procs.ts';
 import type { SandboxState } from '../../src/sandbox/state.ts';
@@ -19,13 +27,23 @@ function lastJson(stdout: string): unknown {
   const lines = stdout.trim().split('\n');
   const doc = JSON.parse(lines.at(-1) || '{"results":[]}') as { type?: string };
   assert.equal(doc.type, 'summary', stdout.slice(-500));
-  for (const line of lines.slice(0, -1)) assert.ok(typeof (JSON.parse(line) as { type?: unknown }).type === 'string', line);
+  for (const line of lines.slice(0, -1))
+    assert.ok(typeof (JSON.parse(line) as { type?: unknown }).type === 'string', line);
   return doc;
 }
 const port = 8081;
 
 interface DeployJson {
-  results: { host: string; app: string; result: string; release: string; previousRelease?: string; uploadedBytes: number; restarted: boolean; error?: string }[];
+  results: {
+    host: string;
+    app: string;
+    result: string;
+    release: string;
+    previousRelease?: string;
+    uploadedBytes: number;
+    restarted: boolean;
+    error?: string;
+  }[];
 }
 
 const helloTask = (extra = '') => `import { defineApp } from 'convoy';
@@ -47,20 +65,27 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
   let fleet: TestFleet;
   let project: string;
   let inventory: string;
-  const deploy = (...args: string[]): CliResult => convoy(['-i', inventory, ...args], { cwd: project, env: { HOME: project, SSH_AUTH_SOCK: '' } });
+  const deploy = (...args: string[]): CliResult =>
+    convoy(['-i', inventory, ...args], { cwd: project, env: { HOME: project, SSH_AUTH_SOCK: '' } });
   const deployJson = (...args: string[]) => {
     const r = deploy('--json', ...args);
     return { code: r.code, doc: lastJson(r.stdout) as DeployJson, stderr: r.stderr, stdout: r.stdout };
   };
   // A new connection per request: a kept-alive one would still point at the process a deploy just replaced.
-  const version = (address: string) => new Promise<string>((resolve, reject) => {
-    http.get({ host: address, port, path: '/', agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => { body += c.toString(); });
-      res.on('end', () => resolve(body.trim()));
-    }).on('error', reject);
-  });
-  const pids = (address: string, program: string) => openssh(fleet, address, `supervisorctl pid ${program}`).stdout.trim();
+  const version = (address: string) =>
+    new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: address, port, path: '/', agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => {
+            body += c.toString();
+          });
+          res.on('end', () => resolve(body.trim()));
+        })
+        .on('error', reject);
+    });
+  const pids = (address: string, program: string) =>
+    openssh(fleet, address, `supervisorctl pid ${program}`).stdout.trim();
   const writeArtifact = (name: string, v: string) => {
     const dir = path.join(project, 'build', name);
     mkdirSync(dir, { recursive: true });
@@ -74,11 +99,17 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
       for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
         const full = path.join(dir, e.name);
         if (e.isDirectory()) walk(full);
-        else out.push(`${full} ${e.isSymbolicLink() ? 'link' : readFileSync(full).toString('base64').slice(0, 64)} ${statSync(full).size}`);
+        else
+          out.push(
+            `${full} ${e.isSymbolicLink() ? 'link' : readFileSync(full).toString('base64').slice(0, 64)} ${statSync(full).size}`,
+          );
       }
     };
     walk(path.join(fleet.stateDir, 'hosts', String(i + 1), 'srv'));
-    return out.join('\n') + readFileSync(path.join(fleet.stateDir, 'hosts', String(i + 1), 'etc-supervisor/conf.d/hello.conf'), 'utf8');
+    return (
+      out.join('\n') +
+      readFileSync(path.join(fleet.stateDir, 'hosts', String(i + 1), 'etc-supervisor/conf.d/hello.conf'), 'utf8')
+    );
   };
 
   before(() => {
@@ -88,11 +119,19 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
     writeArtifact('hello', '1');
     inventory = path.join(project, 'fleet.ini');
     // `app_port` is the app's variable; `port` is the SSH port setting.
-    writeFileSync(inventory, `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
-      fleet.addresses.map((a, i) => `[host:h${i + 1}]\naddress = ${a}\n`).join('\n') + `\n[group:web]\nhosts = h[1:3]\napp_port = ${port}\n`);
+    writeFileSync(
+      inventory,
+      `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
+        fleet.addresses.map((a, i) => `[host:h${i + 1}]\naddress = ${a}\n`).join('\n') +
+        `\n[group:web]\nhosts = h[1:3]\napp_port = ${port}\n`,
+    );
     // A second app, installed by hand, that no deploy of hello may touch.
     for (const a of fleet.addresses) {
-      const r = openssh(fleet, a, "printf '[program:other]\\ncommand=/bin/sleep 3600\\n' > /etc/supervisor/conf.d/other.conf && supervisorctl update >/dev/null && sleep 1.2 && supervisorctl pid other");
+      const r = openssh(
+        fleet,
+        a,
+        "printf '[program:other]\\ncommand=/bin/sleep 3600\\n' > /etc/supervisor/conf.d/other.conf && supervisorctl update >/dev/null && sleep 1.2 && supervisorctl pid other",
+      );
       assert.match(r.stdout, /^\d+$/m, r.stderr);
     }
   });
@@ -102,11 +141,22 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
     const otherBefore = fleet.addresses.map((a) => pids(a, 'other'));
     const { code, doc, stderr } = deployJson('deploy', 'web', 'hello');
     assert.equal(code, 0, stderr + JSON.stringify(doc));
-    assert.deepEqual(doc.results.map((r) => [r.host, r.result]), [['h1', 'deployed'], ['h2', 'deployed'], ['h3', 'deployed']]);
+    assert.deepEqual(
+      doc.results.map((r) => [r.host, r.result]),
+      [
+        ['h1', 'deployed'],
+        ['h2', 'deployed'],
+        ['h3', 'deployed'],
+      ],
+    );
     const release = doc.results[0]!.release;
     assert.match(release, /^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
     for (const [i, a] of fleet.addresses.entries()) {
-      const r = openssh(fleet, a, 'readlink /srv/hello/current; ls /srv/hello/releases; supervisorctl status hello:web; head -3 /etc/supervisor/conf.d/hello.conf');
+      const r = openssh(
+        fleet,
+        a,
+        'readlink /srv/hello/current; ls /srv/hello/releases; supervisorctl status hello:web; head -3 /etc/supervisor/conf.d/hello.conf',
+      );
       assert.match(r.stdout, new RegExp(`^releases/${release}$`, 'm'));
       assert.match(r.stdout, /^hello:web\s+RUNNING/m);
       assert.match(r.stdout, /\[group:hello\]/);
@@ -119,13 +169,26 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
     const before = fleet.addresses.map((a) => pids(a, 'hello:web'));
     const { code, doc } = deployJson('deploy', 'web', 'hello');
     assert.equal(code, 0);
-    assert.deepEqual(doc.results.map((r) => [r.result, r.uploadedBytes, r.restarted]), [['unchanged', 0, false], ['unchanged', 0, false], ['unchanged', 0, false]]);
-    assert.deepEqual(fleet.addresses.map((a) => pids(a, 'hello:web')), before);
+    assert.deepEqual(
+      doc.results.map((r) => [r.result, r.uploadedBytes, r.restarted]),
+      [
+        ['unchanged', 0, false],
+        ['unchanged', 0, false],
+        ['unchanged', 0, false],
+      ],
+    );
+    assert.deepEqual(
+      fleet.addresses.map((a) => pids(a, 'hello:web')),
+      before,
+    );
   });
 
   test('dry run: shows the release, bytes, conf diff and programs, and changes nothing on the hosts', () => {
     writeArtifact('hello', '2');
-    writeFileSync(path.join(project, 'tasks', 'hello.ts'), helloTask().replace("startsecs: 1,", "startsecs: 1, environment: { GREETING: 'hi' },"));
+    writeFileSync(
+      path.join(project, 'tasks', 'hello.ts'),
+      helloTask().replace('startsecs: 1,', "startsecs: 1, environment: { GREETING: 'hi' },"),
+    );
     const trees = fleet.addresses.map((_, i) => hostTree(i));
     const r = deploy('deploy', 'web', 'hello', '--dry-run');
     assert.equal(r.code, 0, r.stderr);
@@ -133,7 +196,10 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
     assert.match(r.stdout, /\+environment=GREETING="hi"/);
     assert.match(r.stdout, /hello:web/);
     assert.match(r.stdout, /upload \d+(\.\d+)? (kB|MB|B)/);
-    assert.deepEqual(fleet.addresses.map((_, i) => hostTree(i)), trees);
+    assert.deepEqual(
+      fleet.addresses.map((_, i) => hostTree(i)),
+      trees,
+    );
     writeFileSync(path.join(project, 'tasks', 'hello.ts'), helloTask());
   });
 
@@ -165,7 +231,10 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
     writeFileSync(path.join(project, 'tasks', 'hello.ts'), helloTask().replace("timeout: '8s'", "timeout: '2s'"));
     const { code, doc } = deployJson('deploy', 'web', 'hello');
     assert.equal(code, 1);
-    assert.deepEqual(doc.results.map((r) => r.result), ['rolled back', 'rolled back', 'rolled back']);
+    assert.deepEqual(
+      doc.results.map((r) => r.result),
+      ['rolled back', 'rolled back', 'rolled back'],
+    );
     assert.match(doc.results[0]!.error ?? '', /health check/);
     for (const a of fleet.addresses) {
       assert.equal(await version(a), '2');
@@ -179,54 +248,89 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
   test('a concurrent deploy fails on the lock, naming the holder; nothing switches', async () => {
     writeArtifact('hello', '4');
     writeFileSync(path.join(project, 'tasks', 'hello.ts'), helloTask("hooks: { afterUpload: 'sleep 4' },"));
-    const first = spawn(process.execPath, [convoyBin, '-i', inventory, 'deploy', 'web', 'hello'], { cwd: project, env: { ...process.env, HOME: project, SSH_AUTH_SOCK: '', NO_COLOR: '1' } });
+    const first = spawn(process.execPath, [convoyBin, '-i', inventory, 'deploy', 'web', 'hello'], {
+      cwd: project,
+      env: { ...process.env, HOME: project, SSH_AUTH_SOCK: '', NO_COLOR: '1' },
+    });
     const firstDone = new Promise<number | null>((resolve) => first.on('close', resolve));
     await new Promise((r) => setTimeout(r, 2000));
     const second = deployJson('deploy', 'web', 'hello');
     assert.equal(second.code, 1);
-    assert.match(second.doc.results[0]!.error ?? '', new RegExp(`hello is locked by ${os.userInfo().username}@${os.hostname().replace(/\./g, '\\.')} \\(pid ${first.pid}\\) since .* running \`convoy deploy web hello\``));
+    assert.match(
+      second.doc.results[0]!.error ?? '',
+      new RegExp(
+        `hello is locked by ${os.userInfo().username}@${os.hostname().replace(/\./g, '\\.')} \\(pid ${first.pid}\\) since .* running \`convoy deploy web hello\``,
+      ),
+    );
     assert.equal(await firstDone, 0);
     for (const a of fleet.addresses) assert.equal(await version(a), '4');
     writeFileSync(path.join(project, 'tasks', 'hello.ts'), helloTask());
   });
 
-  test('killing the SSH connection mid-upload leaves current and the programs untouched; the next deploy completes', { timeout: 180_000 }, async () => {
-    const big = path.join(project, 'build', 'big');
-    writeArtifact('big', '5');
-    writeFileSync(path.join(big, 'ballast.bin'), Buffer.alloc(150 * 1024 * 1024, 7));
-    const before = await Promise.all(fleet.addresses.map((a) => version(a)));
-    const webBefore = fleet.addresses.map((a) => pids(a, 'hello:web'));
-    const state = JSON.parse(readFileSync(path.join(fleet.stateDir, 'state.json'), 'utf8')) as SandboxState;
-    const cache = path.join(fleet.stateDir, 'hosts', '2', 'srv', 'hello', '.convoy', 'artifacts');
-    const run = spawn(process.execPath, [convoyBin, '-i', inventory, '--json', 'deploy', 'web', 'hello'], { cwd: project, env: { ...process.env, HOME: project, SSH_AUTH_SOCK: '', HELLO_ARTIFACT: 'build/big' } });
-    let stdout = '';
-    run.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    const done = new Promise<number | null>((resolve) => run.on('close', resolve));
-    // Wait for the upload to h2 to be under way, then kill h2's sshd session process (the host itself stays up).
-    const ns = readlinkSync(`/proc/${state.hosts[1]!.init!.pid}/ns/pid`);
-    let killed = false;
-    for (let i = 0; i < 400 && !killed; i++) {
-      const partial = (() => { try { return readdirSync(cache).find((f) => f.endsWith('.partial')); } catch { return undefined; } })();
-      if (partial && statSync(path.join(cache, partial)).size > 1024 * 1024) {
-        for (const p of listProcesses().filter((x) => x.pidNamespace === ns && /^sshd: root@notty/.test(x.cmdline))) process.kill(p.pid, 'SIGKILL');
-        killed = true;
+  test(
+    'killing the SSH connection mid-upload leaves current and the programs untouched; the next deploy completes',
+    { timeout: 180_000 },
+    async () => {
+      const big = path.join(project, 'build', 'big');
+      writeArtifact('big', '5');
+      writeFileSync(path.join(big, 'ballast.bin'), Buffer.alloc(150 * 1024 * 1024, 7));
+      const before = await Promise.all(fleet.addresses.map((a) => version(a)));
+      const webBefore = fleet.addresses.map((a) => pids(a, 'hello:web'));
+      const state = JSON.parse(readFileSync(path.join(fleet.stateDir, 'state.json'), 'utf8')) as SandboxState;
+      const cache = path.join(fleet.stateDir, 'hosts', '2', 'srv', 'hello', '.convoy', 'artifacts');
+      const run = spawn(process.execPath, [convoyBin, '-i', inventory, '--json', 'deploy', 'web', 'hello'], {
+        cwd: project,
+        env: { ...process.env, HOME: project, SSH_AUTH_SOCK: '', HELLO_ARTIFACT: 'build/big' },
+      });
+      let stdout = '';
+      run.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+      });
+      const done = new Promise<number | null>((resolve) => run.on('close', resolve));
+      // Wait for the upload to h2 to be under way, then kill h2's sshd session process (the host itself stays up).
+      const ns = readlinkSync(`/proc/${state.hosts[1]!.init!.pid}/ns/pid`);
+      let killed = false;
+      for (let i = 0; i < 400 && !killed; i++) {
+        const partial = (() => {
+          try {
+            return readdirSync(cache).find((f) => f.endsWith('.partial'));
+          } catch {
+            return undefined;
+          }
+        })();
+        if (partial && statSync(path.join(cache, partial)).size > 1024 * 1024) {
+          for (const p of listProcesses().filter((x) => x.pidNamespace === ns && /^sshd: root@notty/.test(x.cmdline)))
+            process.kill(p.pid, 'SIGKILL');
+          killed = true;
+        }
+        await new Promise((r) => setTimeout(r, 25));
       }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    assert.ok(killed, 'the upload was never seen in progress');
-    assert.equal(await done, 1);
-    const doc = lastJson(stdout) as DeployJson;
-    assert.deepEqual(doc.results.map((r) => r.result), ['skipped', 'failed', 'skipped']);
-    assert.deepEqual(await Promise.all(fleet.addresses.map((a) => version(a))), before);
-    assert.deepEqual(fleet.addresses.map((a) => pids(a, 'hello:web')), webBefore);
-    const next = convoy(['-i', inventory, 'deploy', 'web', 'hello'], { cwd: project, env: { HOME: project, SSH_AUTH_SOCK: '', HELLO_ARTIFACT: 'build/big' } });
-    assert.equal(next.code, 0, next.stdout + next.stderr);
-    for (const a of fleet.addresses) assert.equal(await version(a), '5');
-  });
+      assert.ok(killed, 'the upload was never seen in progress');
+      assert.equal(await done, 1);
+      const doc = lastJson(stdout) as DeployJson;
+      assert.deepEqual(
+        doc.results.map((r) => r.result),
+        ['skipped', 'failed', 'skipped'],
+      );
+      assert.deepEqual(await Promise.all(fleet.addresses.map((a) => version(a))), before);
+      assert.deepEqual(
+        fleet.addresses.map((a) => pids(a, 'hello:web')),
+        webBefore,
+      );
+      const next = convoy(['-i', inventory, 'deploy', 'web', 'hello'], {
+        cwd: project,
+        env: { HOME: project, SSH_AUTH_SOCK: '', HELLO_ARTIFACT: 'build/big' },
+      });
+      assert.equal(next.code, 0, next.stdout + next.stderr);
+      for (const a of fleet.addresses) assert.equal(await version(a), '5');
+    },
+  );
 
   test('convoy run: a custom task on every host with run, put, get, supervisor and log; check lists apps and tasks', () => {
     writeFileSync(path.join(project, 'build', 'note.txt'), 'hello from the laptop\n');
-    writeFileSync(path.join(project, 'tasks', 'ops.ts'), `import { defineTask } from 'convoy';
+    writeFileSync(
+      path.join(project, 'tasks', 'ops.ts'),
+      `import { defineTask } from 'convoy';
 export const stamp = defineTask('stamp', async ({ host, run, put, get, supervisor, log }) => {
   await put('build/note.txt', '/srv/note.txt');
   const r = await run('cat /srv/note.txt && hostname');
@@ -237,11 +341,15 @@ export const stamp = defineTask('stamp', async ({ host, run, put, get, superviso
 export const boom = defineTask('boom', async ({ host }) => {
   if (host.name === 'h2') throw new Error('h2 refuses');
 });
-`);
+`,
+    );
     const r = deploy('run', 'stamp', 'web');
     assert.equal(r.code, 0, r.stdout + r.stderr);
     for (let i = 1; i <= 3; i++) {
-      assert.match(r.stdout, new RegExp(`^h${i} \\| h${i} said hello from the laptop / sandbox-${i}; programs hello:web other:other$`, 'm'));
+      assert.match(
+        r.stdout,
+        new RegExp(`^h${i} \\| h${i} said hello from the laptop / sandbox-${i}; programs hello:web other:other$`, 'm'),
+      );
       assert.equal(readFileSync(path.join(project, `got-h${i}.txt`), 'utf8'), `sandbox-${i}\n`);
     }
     const boom = deploy('run', 'boom', 'web');
@@ -255,16 +363,27 @@ export const boom = defineTask('boom', async ({ host }) => {
   });
 
   test('a bad task file exits 2 listing every problem, and no host sees a connection', () => {
-    const accepted = () => fleet.addresses.map((_, i) => (readFileSync(path.join(fleet.stateDir, 'hosts', String(i + 1), 'sshd.log'), 'utf8').match(/Accepted publickey/g) ?? []).length);
+    const accepted = () =>
+      fleet.addresses.map(
+        (_, i) =>
+          (
+            readFileSync(path.join(fleet.stateDir, 'hosts', String(i + 1), 'sshd.log'), 'utf8').match(
+              /Accepted publickey/g,
+            ) ?? []
+          ).length,
+      );
     const before = accepted();
-    writeFileSync(path.join(project, 'tasks', 'bad.ts'), `import { defineApp } from 'convoy';
+    writeFileSync(
+      path.join(project, 'tasks', 'bad.ts'),
+      `import { defineApp } from 'convoy';
 export default defineApp({
   name: 'bad',
   root: '/srv/bad',
   keepRelease: 2,
   programs: { 'web;rm': { command: 'run --port {{nope}}' } },
 } as never);
-`);
+`,
+    );
     const r = deploy('deploy', 'web', 'bad');
     assert.equal(r.code, 2);
     assert.match(r.stderr, /keepRelease/);

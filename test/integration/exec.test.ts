@@ -28,7 +28,8 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
     writeFileSync(file, inventory);
     return convoy(['-i', file, ...args], { env: { HOME: home, SSH_AUTH_SOCK: '', ...env } });
   }
-  const defaults = (knownHosts = fleet.knownHosts) => `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${knownHosts}\n\n`;
+  const defaults = (knownHosts = fleet.knownHosts) =>
+    `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${knownHosts}\n\n`;
   const hostSections = () => fleet.addresses.map((a, i) => `[host:h${i + 1}]\naddress = ${a}\n`).join('\n');
   const allHosts = () => `${defaults()}${hostSections()}\n[group:web]\nhosts = h[1:10]\n`;
 
@@ -46,10 +47,26 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
   test('--json gives one result per host with code, signal, stdout, stderr and duration', () => {
     const r = exec(allHosts(), ['--json', 'exec', 'h1,h2,h3', '--', 'echo out; echo err >&2; exit 5']);
     assert.equal(r.code, 1);
-    const doc = JSON.parse(r.stdout) as { results: { host: string; code: number; signal: null; stdout: string; stderr: string; durationMs: number; status: string }[]; summary: { failed: number } };
-    assert.deepEqual(doc.results.map((x) => [x.host, x.status, x.code, x.signal, x.stdout, x.stderr]), [
-      ['h1', 'failed', 5, null, 'out\n', 'err\n'], ['h2', 'failed', 5, null, 'out\n', 'err\n'], ['h3', 'failed', 5, null, 'out\n', 'err\n'],
-    ]);
+    const doc = JSON.parse(r.stdout) as {
+      results: {
+        host: string;
+        code: number;
+        signal: null;
+        stdout: string;
+        stderr: string;
+        durationMs: number;
+        status: string;
+      }[];
+      summary: { failed: number };
+    };
+    assert.deepEqual(
+      doc.results.map((x) => [x.host, x.status, x.code, x.signal, x.stdout, x.stderr]),
+      [
+        ['h1', 'failed', 5, null, 'out\n', 'err\n'],
+        ['h2', 'failed', 5, null, 'out\n', 'err\n'],
+        ['h3', 'failed', 5, null, 'out\n', 'err\n'],
+      ],
+    );
     assert.ok(doc.results.every((x) => typeof x.durationMs === 'number'));
     assert.equal(doc.summary.failed, 3);
   });
@@ -75,7 +92,12 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
   test('a key the hosts do not accept fails with an authentication error', () => {
     const wrong = path.join(work, 'wrong_key');
     writeFileSync(wrong, generateEd25519().private, { mode: 0o600 });
-    const r = exec(`${allHosts()}\n[host:stranger]\naddress = ${fleet.addresses[0]}\nidentity = ${wrong}\n`, ['exec', 'stranger', '--', 'true']);
+    const r = exec(`${allHosts()}\n[host:stranger]\naddress = ${fleet.addresses[0]}\nidentity = ${wrong}\n`, [
+      'exec',
+      'stranger',
+      '--',
+      'true',
+    ]);
     assert.equal(r.code, 4);
     assert.match(r.stdout, /stranger ✗ unreachable: root@stranger \(127\.0\.4\.1\): authentication failed/);
   });
@@ -85,9 +107,20 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
     known[2] = `${fleet.addresses[2]} ${generateEd25519().public.split(' ').slice(0, 2).join(' ')}`;
     const tampered = path.join(work, 'known_hosts_changed');
     writeFileSync(tampered, known.join('\n'));
-    const r = exec(allHosts(), ['--known-hosts', tampered, '--accept-new-host-keys', 'exec', 'h2,h3,h4', '--', 'hostname']);
+    const r = exec(allHosts(), [
+      '--known-hosts',
+      tampered,
+      '--accept-new-host-keys',
+      'exec',
+      'h2,h3,h4',
+      '--',
+      'hostname',
+    ]);
     assert.equal(r.code, 4);
-    assert.match(r.stdout, /^h3 ✗ unreachable: root@h3 \(127\.0\.4\.3\): REFUSED: the host key has CHANGED\. Known: .*known_hosts_changed:3 /m);
+    assert.match(
+      r.stdout,
+      /^h3 ✗ unreachable: root@h3 \(127\.0\.4\.3\): REFUSED: the host key has CHANGED\. Known: .*known_hosts_changed:3 /m,
+    );
     assert.match(r.stdout, /^3 hosts: 2 ok, 0 failed, 1 unreachable/m);
     assert.equal(readFileSync(tampered, 'utf8'), known.join('\n'), 'a changed key must never be overwritten');
   });
@@ -97,9 +130,20 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
     writeFileSync(empty, '');
     const refused = exec(allHosts(), ['--known-hosts', empty, 'exec', 'h5', '--', 'hostname']);
     assert.equal(refused.code, 4);
-    assert.match(refused.stdout, /h5 ✗ unreachable: root@h5 \(127\.0\.4\.5\): REFUSED: unknown host key ssh-ed25519 SHA256:\S+ .*pass --accept-new-host-keys/);
+    assert.match(
+      refused.stdout,
+      /h5 ✗ unreachable: root@h5 \(127\.0\.4\.5\): REFUSED: unknown host key ssh-ed25519 SHA256:\S+ .*pass --accept-new-host-keys/,
+    );
     assert.equal(readFileSync(empty, 'utf8'), '');
-    const accepted = exec(allHosts(), ['--known-hosts', empty, '--accept-new-host-keys', 'exec', 'h5', '--', 'hostname']);
+    const accepted = exec(allHosts(), [
+      '--known-hosts',
+      empty,
+      '--accept-new-host-keys',
+      'exec',
+      'h5',
+      '--',
+      'hostname',
+    ]);
     assert.equal(accepted.code, 0, accepted.stdout);
     const recorded = readFileSync(empty, 'utf8');
     const expected = readFileSync(fleet.knownHosts, 'utf8').split('\n')[4]?.split(' ').slice(0, 3).join(' ');
@@ -139,7 +183,10 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
     assert.equal(agent.status, 0, agent.stderr);
     const agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1]);
     try {
-      const added = spawnSync('ssh-add', [fleet.keyFile], { env: { ...process.env, SSH_AUTH_SOCK: socket }, encoding: 'utf8' });
+      const added = spawnSync('ssh-add', [fleet.keyFile], {
+        env: { ...process.env, SSH_AUTH_SOCK: socket },
+        encoding: 'utf8',
+      });
       assert.equal(added.status, 0, added.stderr);
       const inventory = `[defaults]\nuser = root\nknown_hosts = ${fleet.knownHosts}\n\n${hostSections()}`;
       const withAgent = exec(inventory, ['exec', 'h1', '--', 'hostname'], { SSH_AUTH_SOCK: socket });
@@ -156,12 +203,20 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
   test('Ctrl-C twice: the first lets commands in flight finish, the second exits at once with 130 and says what may be left', async () => {
     const file = path.join(work, 'inv-interrupt.ini');
     writeFileSync(file, allHosts());
-    const child = spawn(process.execPath, [convoyBin, '-i', file, 'exec', 'web', '--', 'echo started; sleep 30'], { env: { ...process.env, HOME: home, SSH_AUTH_SOCK: '', NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [convoyBin, '-i', file, 'exec', 'web', '--', 'echo started; sleep 30'], {
+      env: { ...process.env, HOME: home, SSH_AUTH_SOCK: '', NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('close', (code) => resolve({ code, at: Date.now() })));
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+      child.on('close', (code) => resolve({ code, at: Date.now() })),
+    );
     while ((stdout.match(/started/g) ?? []).length < 10) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 500));

@@ -49,7 +49,13 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
     return pid;
   };
   const descendants = (pid: number): number[] => childPids(pid).flatMap((c) => [c, ...descendants(c)]);
-  const comm = (pid: number): string => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+  const comm = (pid: number): string => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
   // The sshd processes serving open connections on host i (not its listener): the host stops answering them.
   const freeze = (i: number): number[] => {
     const pids = descendants(initPid(i)).filter((p) => comm(p) === 'sshd');
@@ -59,7 +65,11 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
   };
   const thaw = (pids: readonly number[]) => {
     for (const p of pids) {
-      try { process.kill(p, 'SIGCONT'); } catch { /* already gone */ }
+      try {
+        process.kill(p, 'SIGCONT');
+      } catch {
+        /* already gone */
+      }
     }
   };
   const hostFile = (i: number, file: string) => `/proc/${initPid(i)}/root${file}`;
@@ -70,20 +80,39 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  const env = (extra: NodeJS.ProcessEnv = {}) => ({ ...process.env, HOME: project, SSH_AUTH_SOCK: '', NO_COLOR: '1', ...extra });
-  // The CLI in the background, so the test can act on a host mid-run; killed (and reported) if it ever hangs.
-  const start = (args: string[], extra: NodeJS.ProcessEnv = {}): Promise<Run> => new Promise((resolve) => {
-    const began = Date.now();
-    const child = spawn(process.execPath, [convoyBin, '-i', inventory, ...args], { cwd: project, env: env(extra) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (code) => { clearTimeout(guard); resolve({ code, stdout, stderr, ms: Date.now() - began }); });
+  const env = (extra: NodeJS.ProcessEnv = {}) => ({
+    ...process.env,
+    HOME: project,
+    SSH_AUTH_SOCK: '',
+    NO_COLOR: '1',
+    ...extra,
   });
+  // The CLI in the background, so the test can act on a host mid-run; killed (and reported) if it ever hangs.
+  const start = (args: string[], extra: NodeJS.ProcessEnv = {}): Promise<Run> =>
+    new Promise((resolve) => {
+      const began = Date.now();
+      const child = spawn(process.execPath, [convoyBin, '-i', inventory, ...args], { cwd: project, env: env(extra) });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
+      const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.on('close', (code) => {
+        clearTimeout(guard);
+        resolve({ code, stdout, stderr, ms: Date.now() - began });
+      });
+    });
   const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
-    const r = spawnSync(process.execPath, [convoyBin, '-i', inventory, ...args], { cwd: project, env: env(extra), encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [convoyBin, '-i', inventory, ...args], {
+      cwd: project,
+      env: env(extra),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const summary = (stdout: string): DeployJson => JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as DeployJson;
@@ -104,8 +133,11 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
     writeFileSync(path.join(project, 'tasks', 'probe.ts'), probeTask);
     artifact('v1');
     inventory = path.join(project, 'fleet.ini');
-    writeFileSync(inventory, `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
-      fleet.addresses.map((a, i) => `[host:f${i + 1}]\naddress = ${a}\n`).join('\n'));
+    writeFileSync(
+      inventory,
+      `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
+        fleet.addresses.map((a, i) => `[host:f${i + 1}]\naddress = ${a}\n`).join('\n'),
+    );
     const first = run(['deploy', 'all', 'probe']);
     assert.equal(first.code, 0, first.stdout + first.stderr);
   });
@@ -125,7 +157,10 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
       assert.match(r.stdout, /^f1 \| finished$/m);
       assert.match(r.stdout, /^f3 \| finished$/m);
       assert.doesNotMatch(r.stdout, /^f2 \| finished$/m);
-      assert.match(r.stdout, /^f2 ✗ unreachable: root@f2 \(127\.0\.12\.2\): lost: the host stopped answering for 2\.0s \(3 keepalives unanswered; --timeout or server_alive_interval\/server_alive_count_max set this\)$/m);
+      assert.match(
+        r.stdout,
+        /^f2 ✗ unreachable: root@f2 \(127\.0\.12\.2\): lost: the host stopped answering for 2\.0s \(3 keepalives unanswered; --timeout or server_alive_interval\/server_alive_count_max set this\)$/m,
+      );
       assert.match(r.stdout, /^3 hosts: 2 ok, 0 failed, 1 unreachable/m);
       // The others' 5 s command, the 2 s timeout and start-up, with room for a loaded machine; without --timeout
       // the silent host alone would take about 60 s.
@@ -139,7 +174,10 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
   test('deploy: a host frozen while staging is unreachable, keeps its release RUNNING and no lock; the others deploy; exit 4', async () => {
     artifact('v2');
     const before = { current: current(1), pid: pid(1) };
-    const running = start(['--timeout', '2s', '--json', 'deploy', 'all', 'probe', '--max-fail', '1'], { PROBE_ARTIFACT: 'build/v2', PROBE_HOOK: 'touch /tmp/staging; sleep 3' });
+    const running = start(['--timeout', '2s', '--json', 'deploy', 'all', 'probe', '--max-fail', '1'], {
+      PROBE_ARTIFACT: 'build/v2',
+      PROBE_HOOK: 'touch /tmp/staging; sleep 3',
+    });
     let frozen: number[] = [];
     let r: Run | undefined;
     try {
@@ -152,7 +190,14 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
     assert.ok(r);
     assert.equal(r.code, 4, r.stdout + r.stderr);
     const results = summary(r.stdout).results;
-    assert.deepEqual(results.map((x) => [x.host, x.result]), [['f1', 'deployed'], ['f2', 'unreachable'], ['f3', 'deployed']]);
+    assert.deepEqual(
+      results.map((x) => [x.host, x.result]),
+      [
+        ['f1', 'deployed'],
+        ['f2', 'unreachable'],
+        ['f3', 'deployed'],
+      ],
+    );
     assert.match(results[1]?.error ?? '', /^root@f2 \(127\.0\.12\.2\): lost: the host stopped answering for 2\.0s/);
     assert.ok(r.ms < 40_000, `took ${r.ms} ms (without --timeout, about 60 s of silence alone)`);
     const v2 = results[0]?.release ?? '';
@@ -168,7 +213,10 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
     const again = run(['--json', 'deploy', 'all', 'probe'], { PROBE_ARTIFACT: 'build/v2' });
     assert.equal(again.code, 0, again.stdout + again.stderr);
     const redeployed = summary(again.stdout).results;
-    assert.deepEqual(redeployed.map((x) => x.result), ['unchanged', 'deployed', 'unchanged']);
+    assert.deepEqual(
+      redeployed.map((x) => x.result),
+      ['unchanged', 'deployed', 'unchanged'],
+    );
     assert.equal(current(1), `releases/${redeployed[1]?.release}`);
     assert.equal(redeployed[1]?.release?.split('-')[1], v2.split('-')[1]);
     assert.equal(on(1, 'ls /srv/probe/releases | grep -c partial || true'), '0');
@@ -177,12 +225,18 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
   test('deploy: a full disk on one host while staging says ENOSPC there; nothing switches anywhere; exit 1', async () => {
     const full = 2;
     const init = initPid(full);
-    const ns = (command: string) => spawnSync('nsenter', ['-t', String(init), '-m', 'sh', '-c', command], { encoding: 'utf8' });
+    const ns = (command: string) =>
+      spawnSync('nsenter', ['-t', String(init), '-m', 'sh', '-c', command], { encoding: 'utf8' });
     // A 1 MB tmpfs over the app root in f3's own mount namespace, holding what the root held.
-    const mounted = ns('set -e; cp -a /srv/probe /tmp/probe-copy; mount -t tmpfs -o size=1m tmpfs /srv/probe; cp -a /tmp/probe-copy/. /srv/probe/; rm -rf /tmp/probe-copy');
+    const mounted = ns(
+      'set -e; cp -a /srv/probe /tmp/probe-copy; mount -t tmpfs -o size=1m tmpfs /srv/probe; cp -a /tmp/probe-copy/. /srv/probe/; rm -rf /tmp/probe-copy',
+    );
     assert.equal(mounted.status, 0, mounted.stderr);
     try {
-      assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(' /srv/probe '), 'the tmpfs leaked into the machine');
+      assert.ok(
+        !readFileSync('/proc/self/mountinfo', 'utf8').includes(' /srv/probe '),
+        'the tmpfs leaked into the machine',
+      );
       assert.match(on(full, 'df -P /srv/probe | tail -n 1'), /^tmpfs /);
       const before = [0, 1, 2].map((i) => ({ current: current(i), pid: pid(i) }));
 
@@ -191,8 +245,18 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
       const big = run(['--json', 'deploy', 'all', 'probe'], { PROBE_ARTIFACT: 'build/v3' });
       assert.equal(big.code, 1, big.stdout + big.stderr);
       let results = summary(big.stdout).results;
-      assert.deepEqual(results.map((x) => [x.host, x.result]), [['f1', 'skipped'], ['f2', 'skipped'], ['f3', 'failed']]);
-      assert.match(results[2]?.error ?? '', /^f3: upload failed: No space left on device \(ENOSPC\): \/srv\/probe\/\.convoy\/artifacts has (0\.\d|1\.0) MB free, 3\.1 MB needed; free space there/);
+      assert.deepEqual(
+        results.map((x) => [x.host, x.result]),
+        [
+          ['f1', 'skipped'],
+          ['f2', 'skipped'],
+          ['f3', 'failed'],
+        ],
+      );
+      assert.match(
+        results[2]?.error ?? '',
+        /^f3: upload failed: No space left on device \(ENOSPC\): \/srv\/probe\/\.convoy\/artifacts has (0\.\d|1\.0) MB free, 3\.1 MB needed; free space there/,
+      );
       assert.match(results[0]?.error ?? '', /not switched: staging failed on f3/);
 
       // Small to upload, too big once unpacked: tar's own ENOSPC, and the half-unpacked release removed.
@@ -202,11 +266,20 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
       const unpack = run(['--json', 'deploy', 'all', 'probe'], { PROBE_ARTIFACT: 'build/v4.tar.gz' });
       assert.equal(unpack.code, 1, unpack.stdout + unpack.stderr);
       results = summary(unpack.stdout).results;
-      assert.deepEqual(results.map((x) => x.result), ['skipped', 'skipped', 'failed']);
-      assert.match(results[2]?.error ?? '', /^f3: unpack failed: No space left on device \(ENOSPC\): \/srv\/probe has 0\.\d MB free; free space there .*\(tar: .*\)$/);
+      assert.deepEqual(
+        results.map((x) => x.result),
+        ['skipped', 'skipped', 'failed'],
+      );
+      assert.match(
+        results[2]?.error ?? '',
+        /^f3: unpack failed: No space left on device \(ENOSPC\): \/srv\/probe has 0\.\d MB free; free space there .*\(tar: .*\)$/,
+      );
 
       // Nothing switched or restarted anywhere; nothing half-written or locked is left on the full host.
-      assert.deepEqual([0, 1, 2].map((i) => ({ current: current(i), pid: pid(i) })), before);
+      assert.deepEqual(
+        [0, 1, 2].map((i) => ({ current: current(i), pid: pid(i) })),
+        before,
+      );
       for (const i of [0, 1, 2]) {
         assert.match(on(i, 'supervisorctl status probe:run'), /RUNNING/);
         assert.equal(on(i, 'test -e /srv/probe/.convoy-lock && echo locked || echo free'), 'free');

@@ -15,27 +15,45 @@ describe('faults on 3 hosts', { skip }, () => {
   let work: string;
   const inventory = (user = 'root') => {
     const file = path.join(work, `inv-${user}.ini`);
-    writeFileSync(file, `[defaults]\nuser = ${user}\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
-      fleet.addresses.map((a, i) => `[host:f${i + 1}]\naddress = ${a}\n`).join('\n'));
+    writeFileSync(
+      file,
+      `[defaults]\nuser = ${user}\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
+        fleet.addresses.map((a, i) => `[host:f${i + 1}]\naddress = ${a}\n`).join('\n'),
+    );
     return file;
   };
-  const run = (inv: string, ...args: string[]) => convoy(['-i', inv, ...args], { env: { HOME: work, SSH_AUTH_SOCK: '' } });
+  const run = (inv: string, ...args: string[]) =>
+    convoy(['-i', inv, ...args], { env: { HOME: work, SSH_AUTH_SOCK: '' } });
 
   before(() => {
     fleet = startFleet({ hosts: 3, firstAddress: '127.0.11.1' });
     work = mkdtempSync(path.join(os.tmpdir(), 'convoy-faults-'));
     for (const a of fleet.addresses) {
-      const r = openssh(fleet, a, "printf '[program:steady]\\ncommand=/bin/sleep 3600\\n\\n[program:flappy]\\ncommand=/bin/sh -c \"sleep 1.3; exit 1\"\\nstartsecs=1\\nautostart=false\\n' > /etc/supervisor/conf.d/f.conf && supervisorctl update >/dev/null && sleep 1.5");
+      const r = openssh(
+        fleet,
+        a,
+        'printf \'[program:steady]\\ncommand=/bin/sleep 3600\\n\\n[program:flappy]\\ncommand=/bin/sh -c "sleep 1.3; exit 1"\\nstartsecs=1\\nautostart=false\\n\' > /etc/supervisor/conf.d/f.conf && supervisorctl update >/dev/null && sleep 1.5',
+      );
       assert.equal(r.code, 0, r.stderr);
     }
   });
   after(() => fleet?.down());
 
   test('supervisord stopped on one host: that host is a row saying to run setup, the others are reported; exit 1', () => {
-    assert.equal(openssh(fleet, fleet.addresses[0]!, 'kill $(cat /run/supervisord.pid) && for i in $(seq 50); do [ -S /run/supervisor.sock ] || break; sleep 0.1; done').code, 0);
+    assert.equal(
+      openssh(
+        fleet,
+        fleet.addresses[0]!,
+        'kill $(cat /run/supervisord.pid) && for i in $(seq 50); do [ -S /run/supervisor.sock ] || break; sleep 0.1; done',
+      ).code,
+      0,
+    );
     const r = run(inventory(), 'status', 'all');
     assert.equal(r.code, 1, r.stdout);
-    assert.match(r.stdout, /^f1 +- +ERROR .*f1: supervisord is not running \(nothing listens on \/var\/run\/supervisor\.sock\): run `convoy setup f1`/m);
+    assert.match(
+      r.stdout,
+      /^f1 +- +ERROR .*f1: supervisord is not running \(nothing listens on \/var\/run\/supervisor\.sock\): run `convoy setup f1`/m,
+    );
     assert.match(r.stdout, /^f2 +steady +RUNNING/m);
     assert.match(r.stdout, /^f3 +steady +RUNNING/m);
     const setup = run(inventory(), 'setup', 'f1');
@@ -52,7 +70,10 @@ describe('faults on 3 hosts', { skip }, () => {
     try {
       const r = run(inventory('convoy'), 'status', 'f1,f2');
       assert.equal(r.code, 1, r.stdout);
-      assert.match(r.stdout, /^f2 +- +ERROR .*the login may not use supervisord's socket \/var\/run\/supervisor\.sock \(permission denied\): run `convoy setup f2`/m);
+      assert.match(
+        r.stdout,
+        /^f2 +- +ERROR .*the login may not use supervisord's socket \/var\/run\/supervisor\.sock \(permission denied\): run `convoy setup f2`/m,
+      );
       assert.match(r.stdout, /^f1 +steady +RUNNING/m);
     } finally {
       openssh(fleet, fleet.addresses[1]!, 'chmod 0770 /run/supervisor.sock');
@@ -67,8 +88,12 @@ describe('faults on 3 hosts', { skip }, () => {
   });
 
   test('a supervisord on a socket of its own: status reads the host conf when the usual socket is not there; exit 0', () => {
-    const moved = openssh(fleet, fleet.addresses[2]!, 'kill $(cat /run/supervisord.pid) && for i in $(seq 50); do [ -S /run/supervisor.sock ] || break; sleep 0.1; done; ' +
-      "sed -i 's#/var/run/supervisor.sock#/run/convoy-own.sock#' /etc/supervisor/supervisord.conf && grep -c convoy-own.sock /etc/supervisor/supervisord.conf");
+    const moved = openssh(
+      fleet,
+      fleet.addresses[2]!,
+      'kill $(cat /run/supervisord.pid) && for i in $(seq 50); do [ -S /run/supervisor.sock ] || break; sleep 0.1; done; ' +
+        "sed -i 's#/var/run/supervisor.sock#/run/convoy-own.sock#' /etc/supervisor/supervisord.conf && grep -c convoy-own.sock /etc/supervisor/supervisord.conf",
+    );
     assert.equal(moved.code, 0, moved.stderr);
     assert.equal(moved.stdout.trim(), '2'); // [unix_http_server] file= and [supervisorctl] serverurl=
     assert.equal(run(inventory(), 'setup', 'f3').code, 0);
@@ -76,7 +101,13 @@ describe('faults on 3 hosts', { skip }, () => {
     const r = run(inventory('convoy'), 'status', 'f3', 'steady', '--json');
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const rows = (JSON.parse(r.stdout) as { rows: { program: string; state: string; transport: string }[] }).rows;
-    assert.deepEqual(rows.map((row) => [row.state, row.transport]), [['RUNNING', 'streamlocal']]);
-    assert.equal(openssh(fleet, fleet.addresses[2]!, 'test -S /run/convoy-own.sock && ! test -e /run/supervisor.sock').code, 0);
+    assert.deepEqual(
+      rows.map((row) => [row.state, row.transport]),
+      [['RUNNING', 'streamlocal']],
+    );
+    assert.equal(
+      openssh(fleet, fleet.addresses[2]!, 'test -S /run/convoy-own.sock && ! test -e /run/supervisor.sock').code,
+      0,
+    );
   });
 });

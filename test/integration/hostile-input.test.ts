@@ -39,7 +39,12 @@ describe('hostile input, end to end (1 host)', { skip }, () => {
   let connections = 0;
 
   const run = (args: string[]) => {
-    const r = spawnSync(process.execPath, [convoyBin, ...args], { cwd: project, env: { ...process.env, HOME: project, SSH_AUTH_SOCK: '', NO_COLOR: '1' }, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [convoyBin, ...args], {
+      cwd: project,
+      env: { ...process.env, HOME: project, SSH_AUTH_SOCK: '', NO_COLOR: '1' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const initPid = (): number => {
@@ -48,18 +53,25 @@ describe('hostile input, end to end (1 host)', { skip }, () => {
     assert.ok(pid);
     return pid;
   };
-  const markers = () => ['pwned', 'pwned2', 'pwned3', 'pwned4'].flatMap((m) => [`/proc/${initPid()}/root/tmp/${m}`, `/tmp/${m}`]).filter((f) => existsSync(f));
+  const markers = () =>
+    ['pwned', 'pwned2', 'pwned3', 'pwned4']
+      .flatMap((m) => [`/proc/${initPid()}/root/tmp/${m}`, `/tmp/${m}`])
+      .filter((f) => existsSync(f));
   const write = (file: string, text: string) => {
     mkdirSync(path.dirname(path.join(project, file)), { recursive: true });
     writeFileSync(path.join(project, file), text);
   };
   // An inventory whose one good host points at a listener that counts connections: validation must stop first.
-  const trapInventory = (body: string) => `[defaults]\nuser = root\nport = ${listenerPort}\n\n[host:ok1]\naddress = 127.0.13.200\n\n${body}`;
+  const trapInventory = (body: string) =>
+    `[defaults]\nuser = root\nport = ${listenerPort}\n\n[host:ok1]\naddress = 127.0.13.200\n\n${body}`;
 
   before(async () => {
     fleet = startFleet({ hosts: 1, firstAddress: '127.0.13.1' });
     project = userProject('hostile');
-    listener = net.createServer((socket) => { connections++; socket.destroy(); });
+    listener = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
     await new Promise<void>((resolve) => listener.listen(0, '127.0.13.200', resolve));
     listenerPort = (listener.address() as net.AddressInfo).port;
   });
@@ -70,34 +82,62 @@ describe('hostile input, end to end (1 host)', { skip }, () => {
   });
 
   test('hostile host, group and variable names in the inventory: every one refused with its line; exit 2, nothing connects', () => {
-    write('trap.ini', trapInventory([
-      '[host:web;touch /tmp/pwned]', // 8
-      '[host:$(touch /tmp/pwned)]',
-      '[host:`touch /tmp/pwned`]',
-      '[host:../etc]',
-      '[host:café]',
-      '[host:two words]',
-      '[group:web servers]', // 14
-      'hosts = ok1',
-      '[group:g2]', // 16
-      'hosts = ok1, "quoted", it\'s',
-      'children = $(touch /tmp/pwned)',
-      '[group:g3]', // 19
-      'hosts = ok1',
-      'app port = 1',
-      '$(touch /tmp/pwned) = 1',
-    ].join('\n') + '\n'));
+    write(
+      'trap.ini',
+      trapInventory(
+        [
+          '[host:web;touch /tmp/pwned]', // 8
+          '[host:$(touch /tmp/pwned)]',
+          '[host:`touch /tmp/pwned`]',
+          '[host:../etc]',
+          '[host:café]',
+          '[host:two words]',
+          '[group:web servers]', // 14
+          'hosts = ok1',
+          '[group:g2]', // 16
+          'hosts = ok1, "quoted", it\'s',
+          'children = $(touch /tmp/pwned)',
+          '[group:g3]', // 19
+          'hosts = ok1',
+          'app port = 1',
+          '$(touch /tmp/pwned) = 1',
+        ].join('\n') + '\n',
+      ),
+    );
     write('tasks/.keep', '');
     const r = run(['-i', 'trap.ini', 'exec', 'all', '--', 'true']);
     assert.equal(r.code, 2, r.stdout + r.stderr);
     const expected = "(expected letters, digits, '.', '-' and '_', not starting with '.' or '-')";
-    for (const [line, kind, name] of [[8, 'host', 'web;touch /tmp/pwned'], [9, 'host', '$(touch /tmp/pwned)'], [10, 'host', '`touch /tmp/pwned`'], [11, 'host', '../etc'], [12, 'host', 'café'], [13, 'host', 'two words'], [14, 'group', 'web servers']] as const) {
-      assert.ok(r.stderr.includes(`trap.ini:${line}: [${kind}:${name}] ${kind} name '${name}' is not valid ${expected}`), `line ${line}:\n${r.stderr}`);
+    for (const [line, kind, name] of [
+      [8, 'host', 'web;touch /tmp/pwned'],
+      [9, 'host', '$(touch /tmp/pwned)'],
+      [10, 'host', '`touch /tmp/pwned`'],
+      [11, 'host', '../etc'],
+      [12, 'host', 'café'],
+      [13, 'host', 'two words'],
+      [14, 'group', 'web servers'],
+    ] as const) {
+      assert.ok(
+        r.stderr.includes(`trap.ini:${line}: [${kind}:${name}] ${kind} name '${name}' is not valid ${expected}`),
+        `line ${line}:\n${r.stderr}`,
+      );
     }
-    for (const name of ['"quoted"', "it's"]) assert.ok(r.stderr.includes(`trap.ini:17: [group:g2] hosts: host name '${name}' is not valid`), `${name}:\n${r.stderr}`);
-    assert.ok(r.stderr.includes("trap.ini:18: [group:g2] children: group name '$(touch /tmp/pwned)' is not valid"), r.stderr);
+    for (const name of ['"quoted"', "it's"])
+      assert.ok(
+        r.stderr.includes(`trap.ini:17: [group:g2] hosts: host name '${name}' is not valid`),
+        `${name}:\n${r.stderr}`,
+      );
+    assert.ok(
+      r.stderr.includes("trap.ini:18: [group:g2] children: group name '$(touch /tmp/pwned)' is not valid"),
+      r.stderr,
+    );
     assert.ok(r.stderr.includes("trap.ini:21: [group:g3] app port: 'app port' is not a valid variable name"), r.stderr);
-    assert.ok(r.stderr.includes("trap.ini:22: [group:g3] $(touch /tmp/pwned): '$(touch /tmp/pwned)' is not a valid variable name"), r.stderr);
+    assert.ok(
+      r.stderr.includes(
+        "trap.ini:22: [group:g3] $(touch /tmp/pwned): '$(touch /tmp/pwned)' is not a valid variable name",
+      ),
+      r.stderr,
+    );
     assert.match(r.stderr, /^convoy: .*trap\.ini: 12 problems$/m);
     assert.equal(connections, 0);
     assert.deepEqual(markers(), []);
@@ -106,7 +146,9 @@ describe('hostile input, end to end (1 host)', { skip }, () => {
   test('hostile app, program, task and environment names in task files: refused with file and key; exit 2, nothing connects', () => {
     write('trap.ini', trapInventory(''));
     rmSync(path.join(project, 'tasks'), { recursive: true, force: true });
-    write('tasks/bad.ts', `import { defineApp, defineTask } from 'convoy';
+    write(
+      'tasks/bad.ts',
+      `import { defineApp, defineTask } from 'convoy';
 export default defineApp({
   name: '../evil',
   root: '/srv/$(touch /tmp/pwned)',
@@ -118,11 +160,17 @@ export default defineApp({
   },
 });
 export const t = defineTask('\`touch /tmp/pwned\`', async () => {});
-`);
+`,
+    );
     const r = run(['-i', 'trap.ini', 'deploy', 'all']);
     assert.equal(r.code, 2, r.stdout + r.stderr);
     const rule = "(expected 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit)";
-    for (const [key, value, kind] of [['name', '../evil', 'app'], ['programs.web;touch /tmp/pwned', 'web;touch /tmp/pwned', 'program'], ['programs.two words', 'two words', 'program'], ['programs.café', 'café', 'program']] as const) {
+    for (const [key, value, kind] of [
+      ['name', '../evil', 'app'],
+      ['programs.web;touch /tmp/pwned', 'web;touch /tmp/pwned', 'program'],
+      ['programs.two words', 'two words', 'program'],
+      ['programs.café', 'café', 'program'],
+    ] as const) {
       assert.ok(r.stderr.includes(`${key}: '${value}' is not a valid ${kind} name ${rule}`), `${key}:\n${r.stderr}`);
     }
     assert.ok(r.stderr.includes("root: '/srv/$(touch /tmp/pwned)' is not a safe absolute path"), r.stderr);
@@ -141,7 +189,12 @@ export const t = defineTask('\`touch /tmp/pwned\`', async () => {});
     write('build/hostile/probe.sh', 'exec sleep 3600\n');
     const r = run(['-i', 'trap.ini', 'deploy', 'all']);
     assert.equal(r.code, 2, r.stdout + r.stderr);
-    assert.ok(r.stderr.includes(`app 'hostile' on ok1: app 'hostile' on host ok1: [program:probe] environment.EVIL: contains both ' and ", which Supervisor's environment syntax cannot quote`), r.stderr);
+    assert.ok(
+      r.stderr.includes(
+        `app 'hostile' on ok1: app 'hostile' on host ok1: [program:probe] environment.EVIL: contains both ' and ", which Supervisor's environment syntax cannot quote`,
+      ),
+      r.stderr,
+    );
     const target = run(['-i', 'trap.ini', 'exec', 'ok1;touch /tmp/pwned', '--', 'true']);
     assert.equal(target.code, 2, target.stderr);
     assert.match(target.stderr, /ok1;touch \/tmp\/pwned/);
@@ -155,8 +208,14 @@ export const t = defineTask('\`touch /tmp/pwned\`', async () => {});
   test('hostile values reach the host byte for byte (environment, argv, hook, health check) and execute nothing', () => {
     rmSync(path.join(project, 'tasks'), { recursive: true, force: true });
     write('tasks/hostile.ts', hostileTask);
-    write('build/hostile/probe.sh', 'printf %s "$1" > /srv/hostile/shared/arg\nprintf %s "$EVIL" > /srv/hostile/shared/env\nexec sleep 3600\n');
-    write('fleet.ini', `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n[host:h1]\naddress = ${fleet.addresses[0]}\n${evilLine}\nword = ${word.replace(';', '\\;')}\n`);
+    write(
+      'build/hostile/probe.sh',
+      'printf %s "$1" > /srv/hostile/shared/arg\nprintf %s "$EVIL" > /srv/hostile/shared/env\nexec sleep 3600\n',
+    );
+    write(
+      'fleet.ini',
+      `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n[host:h1]\naddress = ${fleet.addresses[0]}\n${evilLine}\nword = ${word.replace(';', '\\;')}\n`,
+    );
     const hosts = run(['-i', 'fleet.ini', '--json', 'hosts']);
     assert.deepEqual((JSON.parse(hosts.stdout) as { vars: Record<string, string> }[])[0]?.vars, { evil, word });
     const r = run(['-i', 'fleet.ini', 'deploy', 'all', 'hostile']);

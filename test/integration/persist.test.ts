@@ -28,7 +28,11 @@ function persistPid(home: string): number | undefined {
 /** Local ports of the SSH connections a process holds. */
 function sshPortsOf(pid: number): string[] {
   const out = spawnSync('ss', ['-tnpH', 'state', 'established', '( dport = :22 )'], { encoding: 'utf8' }).stdout;
-  return out.split('\n').filter((line) => line.includes(`pid=${pid},`)).map((line) => line.trim().split(/\s+/)[2] ?? '').sort();
+  return out
+    .split('\n')
+    .filter((line) => line.includes(`pid=${pid},`))
+    .map((line) => line.trim().split(/\s+/)[2] ?? '')
+    .sort();
 }
 
 describe('--persist on 3 hosts', { skip }, () => {
@@ -37,11 +41,16 @@ describe('--persist on 3 hosts', { skip }, () => {
   const homes: string[] = [];
   const inventory = (extra = '') => {
     const file = path.join(work, 'fleet.ini');
-    writeFileSync(file, `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
-      fleet.addresses.map((a, i) => `[host:p${i + 1}]\naddress = ${a}\n`).join('\n') + extra);
+    writeFileSync(
+      file,
+      `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
+        fleet.addresses.map((a, i) => `[host:p${i + 1}]\naddress = ${a}\n`).join('\n') +
+        extra,
+    );
     return file;
   };
-  const run = (home: string, ...args: string[]) => convoy(['-i', inventory(), ...args], { env: { HOME: home, SSH_AUTH_SOCK: '' } });
+  const run = (home: string, ...args: string[]) =>
+    convoy(['-i', inventory(), ...args], { env: { HOME: home, SSH_AUTH_SOCK: '' } });
   const newHome = () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'convoy-persist-'));
     homes.push(home);
@@ -52,7 +61,11 @@ describe('--persist on 3 hosts', { skip }, () => {
     fleet = startFleet({ hosts: 3, firstAddress: '127.0.15.1' });
     work = mkdtempSync(path.join(os.tmpdir(), 'convoy-persist-work-'));
     for (const a of fleet.addresses) {
-      const r = openssh(fleet, a, "printf '[program:steady]\\ncommand=/bin/sleep 3600\\nstartsecs=0\\n' > /etc/supervisor/conf.d/p.conf && supervisorctl update >/dev/null && sleep 0.5");
+      const r = openssh(
+        fleet,
+        a,
+        "printf '[program:steady]\\ncommand=/bin/sleep 3600\\nstartsecs=0\\n' > /etc/supervisor/conf.d/p.conf && supervisorctl update >/dev/null && sleep 0.5",
+      );
       assert.equal(r.code, 0, r.stderr);
     }
   });
@@ -77,7 +90,11 @@ describe('--persist on 3 hosts', { skip }, () => {
     const second = run(home, '--persist', '30s', 'status', 'all');
     assert.equal(second.code, 0);
     assert.deepEqual(sshPortsOf(pid), ports, 'the same connections, no new handshake');
-    const rows = (out: string) => out.split('\n').filter((l) => /^p\d/.test(l)).map((l) => l.split(/\s+/).slice(0, 3).join(' '));
+    const rows = (out: string) =>
+      out
+        .split('\n')
+        .filter((l) => /^p\d/.test(l))
+        .map((l) => l.split(/\s+/).slice(0, 3).join(' '));
     assert.deepEqual(rows(second.stdout), rows(first.stdout));
     assert.deepEqual(rows(second.stdout), ['p1 steady RUNNING', 'p2 steady RUNNING', 'p3 steady RUNNING']);
     // Only its user may reach it: the directory is 0700, the socket 0600.
@@ -92,16 +109,27 @@ describe('--persist on 3 hosts', { skip }, () => {
     const direct = run(home, 'exec', 'all', '--json', '--', ...command);
     assert.equal(r.code, 1, 'one host exited 3');
     assert.equal(direct.code, 1);
-    const shape = (out: string) => (JSON.parse(out) as { results: { host: string; code: number; stdout: string; stderr: string }[] }).results
-      .map((x) => [x.host, x.code, x.stdout, x.stderr]);
+    const shape = (out: string) =>
+      (JSON.parse(out) as { results: { host: string; code: number; stdout: string; stderr: string }[] }).results.map(
+        (x) => [x.host, x.code, x.stdout, x.stderr],
+      );
     assert.deepEqual(shape(r.stdout), shape(direct.stdout));
-    assert.deepEqual(shape(r.stdout).map((x) => [x[1], x[2], x[3]]), [[0, '42\n', 'oops\n'], [3, '42\n', 'oops\n'], [0, '42\n', 'oops\n']]);
+    assert.deepEqual(
+      shape(r.stdout).map((x) => [x[1], x[2], x[3]]),
+      [
+        [0, '42\n', 'oops\n'],
+        [3, '42\n', 'oops\n'],
+        [0, '42\n', 'oops\n'],
+      ],
+    );
   });
 
   test('an unreachable host through the persist process: reported unreachable, the others answer; exit 4', () => {
     const home = newHome();
     const file = inventory('\n[host:ghost]\naddress = 127.0.15.200\n');
-    const r = convoy(['-i', file, '--persist', '30s', 'exec', 'all', '--', 'true'], { env: { HOME: home, SSH_AUTH_SOCK: '' } });
+    const r = convoy(['-i', file, '--persist', '30s', 'exec', 'all', '--', 'true'], {
+      env: { HOME: home, SSH_AUTH_SOCK: '' },
+    });
     assert.equal(r.code, 4, r.stdout + r.stderr);
     assert.match(r.stdout, /ghost .*unreachable: .*refused/);
     assert.match(r.stdout, /4 hosts: 3 ok, 0 failed, 1 unreachable/);
@@ -112,7 +140,8 @@ describe('--persist on 3 hosts', { skip }, () => {
     assert.equal(run(home, '--persist', '1s', 'status', 'all').code, 0);
     const pid = persistPid(home);
     assert.ok(pid);
-    for (let waited = 0; persistPid(home) !== undefined && waited < 6000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    for (let waited = 0; persistPid(home) !== undefined && waited < 6000; waited += 100)
+      await new Promise((r) => setTimeout(r, 100));
     assert.equal(persistPid(home), undefined, 'ended within 6 s of a 1 s idle time');
     assert.equal(existsSync(path.join(home, '.convoy', 'persist.sock')), false);
   });

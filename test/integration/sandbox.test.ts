@@ -31,7 +31,8 @@ describe('sandbox up: 5 isolated hosts', { skip }, () => {
 
   test('the written inventory names every host with its address, the key and known_hosts', () => {
     const text = readFileSync(fleet.inventory, 'utf8');
-    for (const [i, address] of fleet.addresses.entries()) assert.match(text, new RegExp(`\\[host:sandbox-${i + 1}\\]\\naddress = ${address.replaceAll('.', '\\.')}\\n`));
+    for (const [i, address] of fleet.addresses.entries())
+      assert.match(text, new RegExp(`\\[host:sandbox-${i + 1}\\]\\naddress = ${address.replaceAll('.', '\\.')}\\n`));
     assert.match(text, /^hosts = sandbox-\[1:5\]$/m);
     assert.ok(text.includes(`identity = ${fleet.keyFile}`));
     assert.ok(text.includes(`known_hosts = ${fleet.knownHosts}`));
@@ -45,8 +46,11 @@ describe('sandbox up: 5 isolated hosts', { skip }, () => {
   });
 
   test('each host runs its own supervisord: a program added on host 1 is seen only there', () => {
-    const add = openssh(fleet, fleet.addresses[0]!,
-      'printf "[program:only1]\\ncommand=sleep 600\\nstartsecs=0\\n" > /etc/supervisor/conf.d/only1.conf && supervisorctl update && sleep 0.3 && supervisorctl status');
+    const add = openssh(
+      fleet,
+      fleet.addresses[0]!,
+      'printf "[program:only1]\\ncommand=sleep 600\\nstartsecs=0\\n" > /etc/supervisor/conf.d/only1.conf && supervisorctl update && sleep 0.3 && supervisorctl status',
+    );
     assert.equal(add.code, 0, add.stderr + add.stdout);
     assert.match(add.stdout, /^only1\s+RUNNING/m);
     const other = openssh(fleet, fleet.addresses[1]!, 'supervisorctl status only1');
@@ -54,7 +58,7 @@ describe('sandbox up: 5 isolated hosts', { skip }, () => {
     assert.equal(existsSync('/etc/supervisor/conf.d/only1.conf'), false);
   });
 
-  test('the supervisord processes are distinct, one inside each host\'s PID namespace', () => {
+  test("the supervisord processes are distinct, one inside each host's PID namespace", () => {
     const procs = listProcesses();
     const perHost = state.hosts.map((h) => {
       const ns = pidNamespaceOf(h.init!.pid);
@@ -64,11 +68,19 @@ describe('sandbox up: 5 isolated hosts', { skip }, () => {
     });
     assert.equal(new Set(perHost).size, 5);
     const inHost = fleet.addresses.map((a) => openssh(fleet, a, 'supervisorctl pid').stdout.trim());
-    assert.ok(inHost.every((pid) => /^\d+$/.test(pid)), inHost.join(','));
+    assert.ok(
+      inHost.every((pid) => /^\d+$/.test(pid)),
+      inHost.join(','),
+    );
   });
 
   test('the non-root login `convoy` drives supervisord through the socket group, without sudo', () => {
-    const r = openssh(fleet, fleet.addresses[2]!, 'id -nG; stat -c "%a %U:%G" /run/supervisor.sock; supervisorctl status; echo "rc=$?"', 'convoy');
+    const r = openssh(
+      fleet,
+      fleet.addresses[2]!,
+      'id -nG; stat -c "%a %U:%G" /run/supervisor.sock; supervisorctl status; echo "rc=$?"',
+      'convoy',
+    );
     assert.equal(r.code, 0, r.stderr);
     const [groups, socket] = r.stdout.split('\n');
     assert.ok(groups?.split(' ').includes('supervisor'), groups);
@@ -93,7 +105,9 @@ describe('sandbox up: 5 isolated hosts', { skip }, () => {
 
   test('`down` stops every process it started and nothing else, and removes its state', () => {
     const namespaces = new Set(state.hosts.map((h) => pidNamespaceOf(h.init!.pid)));
-    const outside = listProcesses().filter((p) => !namespaces.has(p.pidNamespace)).map((p) => p.pid);
+    const outside = listProcesses()
+      .filter((p) => !namespaces.has(p.pidNamespace))
+      .map((p) => p.pid);
     const r = fleet.down();
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /5 hosts stopped/);
@@ -101,19 +115,29 @@ describe('sandbox up: 5 isolated hosts', { skip }, () => {
     assert.deepEqual(left, []);
     const alive = new Set(listProcesses().map((p) => p.pid));
     const ourUnshares = new Set(state.hosts.map((h) => h.unshare.pid));
-    assert.deepEqual(outside.filter((pid) => !alive.has(pid) && !ourUnshares.has(pid) && pid !== process.pid), [], 'down ended a process it did not start');
+    assert.deepEqual(
+      outside.filter((pid) => !alive.has(pid) && !ourUnshares.has(pid) && pid !== process.pid),
+      [],
+      'down ended a process it did not start',
+    );
     assert.equal(existsSync(fleet.stateDir), false);
   });
 });
 
 describe('sandbox up --bare', { skip }, () => {
   let fleet: TestFleet;
-  before(() => { fleet = startFleet({ hosts: 2, firstAddress: '127.0.3.20', port: 2200, bare: true }); });
+  before(() => {
+    fleet = startFleet({ hosts: 2, firstAddress: '127.0.3.20', port: 2200, bare: true });
+  });
   after(() => fleet?.down());
 
   test('hosts have sshd on the chosen port but no supervisord and no supervisord.conf', () => {
     for (const address of fleet.addresses) {
-      const r = openssh(fleet, address, 'test -e /etc/supervisor/supervisord.conf; echo conf=$?; pgrep -c supervisord; echo; test -S /run/supervisor.sock; echo sock=$?');
+      const r = openssh(
+        fleet,
+        address,
+        'test -e /etc/supervisor/supervisord.conf; echo conf=$?; pgrep -c supervisord; echo; test -S /run/supervisor.sock; echo sock=$?',
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /conf=1/);
       assert.match(r.stdout, /^0$/m);
@@ -134,7 +158,18 @@ describe('sandbox up refuses what it cannot do, starting nothing', { skip }, () 
     await new Promise<void>((resolve) => blocker.listen(2201, '127.0.3.41', resolve));
     try {
       const stateDir = path.join('/tmp', `convoy-it-busy-${process.pid}`);
-      const r = convoy(['sandbox', 'up', '--hosts', '2', '--first-address', '127.0.3.40', '--port', '2201', '--state-dir', stateDir]);
+      const r = convoy([
+        'sandbox',
+        'up',
+        '--hosts',
+        '2',
+        '--first-address',
+        '127.0.3.40',
+        '--port',
+        '2201',
+        '--state-dir',
+        stateDir,
+      ]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /address already in use: 127\.0\.3\.41:2201\./);
       assert.match(r.stderr, /--port 2222/);

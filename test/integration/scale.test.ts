@@ -22,7 +22,10 @@ describe(`scale: ${hosts} hosts`, { skip }, () => {
     const usageFile = path.join(project, 'usage.json');
     rmSync(usageFile, { force: true });
     const r = spawnSync(process.execPath, ['--import', usagePreload, convoyBin, '-i', fleet.inventory, ...args], {
-      cwd: project, encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * 1024 * 1024,
+      cwd: project,
+      encoding: 'utf8',
+      timeout: 240_000,
+      maxBuffer: 64 * 1024 * 1024,
       env: { ...process.env, HOME: project, SSH_AUTH_SOCK: '', NO_COLOR: '1', CONVOY_BENCH_USAGE: usageFile },
     });
     const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { maxRssMb: number };
@@ -34,10 +37,13 @@ describe(`scale: ${hosts} hosts`, { skip }, () => {
     project = userProject('scale');
     mkdirSync(path.join(project, 'build', 'scale'), { recursive: true });
     writeFileSync(path.join(project, 'build', 'scale', 'payload.bin'), Buffer.alloc(2 * 1024 * 1024, 7));
-    writeFileSync(path.join(project, 'tasks', 'scale.ts'), `import { defineApp } from 'convoy';
+    writeFileSync(
+      path.join(project, 'tasks', 'scale.ts'),
+      `import { defineApp } from 'convoy';
 export default defineApp({ name: 'scale', root: '/srv/scale', artifact: 'build/scale',
   programs: { idle: { command: '/bin/sleep 3600', startsecs: 1 } } });
-`);
+`,
+    );
   });
   after(() => {
     fleet?.down();
@@ -47,7 +53,10 @@ export default defineApp({ name: 'scale', root: '/srv/scale', artifact: 'build/s
   test(`exec on ${hosts} hosts: every host ok, peak memory under ${peakLimitMb} MB`, (t) => {
     const r = measured('exec', 'all', '--json', '--', 'echo', 'up');
     assert.equal(r.code, 0, r.stderr);
-    const { results, summary } = JSON.parse(r.stdout) as { results: { host: string; stdout: string }[]; summary: { ok: number; unreachable: number } };
+    const { results, summary } = JSON.parse(r.stdout) as {
+      results: { host: string; stdout: string }[];
+      summary: { ok: number; unreachable: number };
+    };
     assert.deepEqual([summary.ok, summary.unreachable], [hosts, 0]);
     assert.equal(new Set(results.filter((x) => x.stdout === 'up\n').map((x) => x.host)).size, hosts);
     t.diagnostic(`convoy peak RSS ${r.peakMb.toFixed(0)} MB`);
@@ -57,7 +66,10 @@ export default defineApp({ name: 'scale', root: '/srv/scale', artifact: 'build/s
   test(`deploy a 2 MB artifact to ${hosts} hosts: every host deployed and RUNNING, peak memory under ${peakLimitMb} MB`, (t) => {
     const r = measured('deploy', 'all', 'scale', '--json');
     assert.equal(r.code, 0, r.stdout.slice(-2000) + r.stderr);
-    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { results: { result: string }[]; summary: { ok: number } };
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      results: { result: string }[];
+      summary: { ok: number };
+    };
     assert.equal(summary.summary.ok, hosts);
     assert.equal(summary.results.filter((x) => x.result === 'deployed').length, hosts);
     t.diagnostic(`convoy peak RSS ${r.peakMb.toFixed(0)} MB`);
@@ -67,7 +79,10 @@ export default defineApp({ name: 'scale', root: '/srv/scale', artifact: 'build/s
   test(`status on ${hosts} hosts: one row per host, all RUNNING, peak memory under ${peakLimitMb} MB`, (t) => {
     const r = measured('status', 'all', 'scale:*', '--json');
     assert.equal(r.code, 0, r.stderr);
-    const { rows, summary } = JSON.parse(r.stdout) as { rows: { host: string; state: string }[]; summary: { ok: number } };
+    const { rows, summary } = JSON.parse(r.stdout) as {
+      rows: { host: string; state: string }[];
+      summary: { ok: number };
+    };
     assert.equal(summary.ok, hosts);
     assert.equal(rows.filter((x) => x.state === 'RUNNING').length, hosts);
     assert.equal(new Set(rows.map((x) => x.host)).size, hosts);

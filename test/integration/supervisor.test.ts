@@ -53,7 +53,14 @@ startretries=0
 stderr_logfile=/var/log/supervisor/broken.err.log
 `;
 
-interface StatusRow { host: string; program: string; state: string; pid: number | null; info: string; transport?: string }
+interface StatusRow {
+  host: string;
+  program: string;
+  state: string;
+  pid: number | null;
+  info: string;
+  transport?: string;
+}
 
 describe('status, start, stop, restart, logs on 3 hosts', { skip }, () => {
   let fleet: TestFleet;
@@ -62,7 +69,8 @@ describe('status, start, stop, restart, logs on 3 hosts', { skip }, () => {
   before(() => {
     fleet = startFleet({ hosts: 3, firstAddress: '127.0.5.1' });
     work = mkdtempSync(path.join(os.tmpdir(), 'convoy-sup-'));
-    const install = `cat > /srv/graceful.sh <<'X'\n${gracefulScript}X\ncat > /srv/stubborn.sh <<'X'\n${stubbornScript}X\nchmod +x /srv/*.sh\n` +
+    const install =
+      `cat > /srv/graceful.sh <<'X'\n${gracefulScript}X\ncat > /srv/stubborn.sh <<'X'\n${stubbornScript}X\nchmod +x /srv/*.sh\n` +
       `cat > /etc/supervisor/conf.d/app.conf <<'X'\n${appConf}X\nsupervisorctl update >/dev/null && sleep 1.5 && supervisorctl status`;
     for (const a of fleet.addresses) {
       const r = openssh(fleet, a, install);
@@ -72,17 +80,25 @@ describe('status, start, stop, restart, logs on 3 hosts', { skip }, () => {
     const key = generateEd25519('restricted');
     restrictedKey = path.join(work, 'restricted');
     writeFileSync(restrictedKey, key.private, { mode: 0o600 });
-    assert.equal(openssh(fleet, fleet.addresses[2]!, `echo 'restrict ${key.public}' >> /root/.ssh/authorized_keys`).code, 0);
+    assert.equal(
+      openssh(fleet, fleet.addresses[2]!, `echo 'restrict ${key.public}' >> /root/.ssh/authorized_keys`).code,
+      0,
+    );
   });
   after(() => fleet?.down());
 
   function inventory(extra = ''): string {
     const file = path.join(work, `inv-${Math.random().toString(36).slice(2)}.ini`);
-    writeFileSync(file, `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
-      fleet.addresses.map((a, i) => `[host:s${i + 1}]\naddress = ${a}\n`).join('\n') + `\n[group:app]\nhosts = s[1:3]\n${extra}`);
+    writeFileSync(
+      file,
+      `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
+        fleet.addresses.map((a, i) => `[host:s${i + 1}]\naddress = ${a}\n`).join('\n') +
+        `\n[group:app]\nhosts = s[1:3]\n${extra}`,
+    );
     return file;
   }
-  const run = (inv: string, ...args: string[]) => convoy(['-i', inv, ...args], { env: { HOME: work, SSH_AUTH_SOCK: '' } });
+  const run = (inv: string, ...args: string[]) =>
+    convoy(['-i', inv, ...args], { env: { HOME: work, SSH_AUTH_SOCK: '' } });
   const statusRows = (inv: string, ...args: string[]) => {
     const r = run(inv, '--json', 'status', ...args);
     return { code: r.code, rows: (JSON.parse(r.stdout) as { rows: StatusRow[] }).rows, stderr: r.stderr };
@@ -94,11 +110,14 @@ describe('status, start, stop, restart, logs on 3 hosts', { skip }, () => {
     assert.equal(code, 3, 'broken is STOPPED, so not everything runs');
     assert.deepEqual([...new Set(rows.map((r) => r.host))], ['s1', 's2', 's3']);
     for (const [i, address] of fleet.addresses.entries()) {
-      const theirs = openssh(fleet, address, 'supervisorctl status').stdout.trim().split('\n').map((line) => {
-        const [name, state, ...rest] = line.split(/\s+/);
-        const pid = /pid (\d+)/.exec(rest.join(' '))?.[1];
-        return [name, state, pid === undefined ? null : Number(pid)];
-      });
+      const theirs = openssh(fleet, address, 'supervisorctl status')
+        .stdout.trim()
+        .split('\n')
+        .map((line) => {
+          const [name, state, ...rest] = line.split(/\s+/);
+          const pid = /pid (\d+)/.exec(rest.join(' '))?.[1];
+          return [name, state, pid === undefined ? null : Number(pid)];
+        });
       const ours = rows.filter((r) => r.host === `s${i + 1}`).map((r) => [r.program, r.state, r.pid]);
       assert.deepEqual(ours, theirs);
     }
@@ -111,10 +130,17 @@ describe('status, start, stop, restart, logs on 3 hosts', { skip }, () => {
   test('the client talks XML-RPC through streamlocal, and falls back to exec where sshd refuses forwarding', () => {
     const inv = inventory(`\n[host:s3-restricted]\naddress = ${fleet.addresses[2]}\nidentity = ${restrictedKey}\n`);
     const { rows } = statusRows(inv, 's1,s3-restricted', 'lone');
-    assert.deepEqual(rows.map((r) => [r.host, r.program, r.state, r.transport]), [
-      ['s1', 'lone', 'RUNNING', 'streamlocal'], ['s3-restricted', 'lone', 'RUNNING', 'exec'],
-    ]);
-    assert.match(run(inv, 'status', 's1,s3-restricted', 'lone').stdout, /exec relay on s3-restricted \(sshd refuses streamlocal forwarding\)$/m);
+    assert.deepEqual(
+      rows.map((r) => [r.host, r.program, r.state, r.transport]),
+      [
+        ['s1', 'lone', 'RUNNING', 'streamlocal'],
+        ['s3-restricted', 'lone', 'RUNNING', 'exec'],
+      ],
+    );
+    assert.match(
+      run(inv, 'status', 's1,s3-restricted', 'lone').stdout,
+      /exec relay on s3-restricted \(sshd refuses streamlocal forwarding\)$/m,
+    );
   });
 
   test('the non-root login drives supervisord through the socket group', () => {
@@ -128,11 +154,17 @@ describe('status, start, stop, restart, logs on 3 hosts', { skip }, () => {
     const inv = inventory('\n[host:ghost]\naddress = 127.0.5.200\n');
     const { code, rows } = statusRows(inv, 's1,ghost', 'lone');
     assert.equal(code, 4);
-    assert.deepEqual(rows.map((r) => [r.host, r.program, r.state]), [['ghost', '-', 'UNREACHABLE'], ['s1', 'lone', 'RUNNING']]);
+    assert.deepEqual(
+      rows.map((r) => [r.host, r.program, r.state]),
+      [
+        ['ghost', '-', 'UNREACHABLE'],
+        ['s1', 'lone', 'RUNNING'],
+      ],
+    );
     assert.match(rows[0]!.info, /connection refused/);
   });
 
-  test('stop sends the program\'s stopsignal (SIGINT): the graceful one logs its shutdown, the stubborn one is killed after stopwaitsecs', () => {
+  test("stop sends the program's stopsignal (SIGINT): the graceful one logs its shutdown, the stubborn one is killed after stopwaitsecs", () => {
     const inv = inventory();
     const started = Date.now();
     const r = run(inv, 'stop', 's1', 'web:*');
@@ -177,7 +209,7 @@ describe('status, start, stop, restart, logs on 3 hosts', { skip }, () => {
     assert.match(r.stdout, /^s2 +nosuch +no such program/m);
   });
 
-  test('logs -n shows the last lines of each host\'s log, prefixed by host', () => {
+  test("logs -n shows the last lines of each host's log, prefixed by host", () => {
     for (const a of fleet.addresses) openssh(fleet, a, 'supervisorctl restart web:graceful >/dev/null');
     const r = run(inventory(), 'logs', 'app', 'web:graceful', '-n', '1');
     assert.equal(r.code, 0, r.stderr);
@@ -190,16 +222,29 @@ describe('status, start, stop, restart, logs on 3 hosts', { skip }, () => {
 test('logs -f follows new lines until Ctrl-C, then exits 130', { skip }, async () => {
   const fleet = startFleet({ hosts: 1, firstAddress: '127.0.5.40' });
   try {
-    const setup = openssh(fleet, fleet.addresses[0]!, "printf '[program:ticker]\\ncommand=/bin/sh -c \"i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done\"\\nstdout_logfile=/var/log/supervisor/ticker.log\\n' > /etc/supervisor/conf.d/t.conf && supervisorctl update");
+    const setup = openssh(
+      fleet,
+      fleet.addresses[0]!,
+      'printf \'[program:ticker]\\ncommand=/bin/sh -c "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done"\\nstdout_logfile=/var/log/supervisor/ticker.log\\n\' > /etc/supervisor/conf.d/t.conf && supervisorctl update',
+    );
     assert.equal(setup.code, 0, setup.stderr);
-    const child = spawn(process.execPath, [convoyBin, '-i', fleet.inventory, 'logs', 'all', 'ticker', '-n', '1', '-f'], { env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(
+      process.execPath,
+      [convoyBin, '-i', fleet.inventory, 'logs', 'all', 'ticker', '-n', '1', '-f'],
+      { env: { ...process.env, NO_COLOR: '1' } },
+    );
     let stdout = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
     await new Promise((r) => setTimeout(r, 2500));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 130);
-    const ticks = stdout.trim().split('\n').map((l) => Number(/^sandbox-1 \| tick (\d+)$/.exec(l)?.[1]));
+    const ticks = stdout
+      .trim()
+      .split('\n')
+      .map((l) => Number(/^sandbox-1 \| tick (\d+)$/.exec(l)?.[1]));
     assert.ok(ticks.length >= 5, stdout);
     ticks.forEach((n, i) => assert.equal(n, ticks[0]! + i, `lines in order, none lost or repeated: ${stdout}`));
   } finally {
@@ -216,15 +261,22 @@ describe('convoy setup', { skip }, () => {
     ready = startFleet({ hosts: 1, firstAddress: '127.0.5.30' });
     work = mkdtempSync(path.join(os.tmpdir(), 'convoy-setup-'));
   });
-  after(() => { bare?.down(); ready?.down(); });
+  after(() => {
+    bare?.down();
+    ready?.down();
+  });
 
   function inventory(fleet: TestFleet, user: string): string {
     const file = path.join(work, `inv-${Math.random().toString(36).slice(2)}.ini`);
-    writeFileSync(file, `[defaults]\nuser = ${user}\nsudo = true\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
-      fleet.addresses.map((a, i) => `[host:h${i + 1}]\naddress = ${a}\n`).join('\n'));
+    writeFileSync(
+      file,
+      `[defaults]\nuser = ${user}\nsudo = true\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
+        fleet.addresses.map((a, i) => `[host:h${i + 1}]\naddress = ${a}\n`).join('\n'),
+    );
     return file;
   }
-  const run = (inv: string, ...args: string[]) => convoy(['-i', inv, ...args], { env: { HOME: work, SSH_AUTH_SOCK: '' } });
+  const run = (inv: string, ...args: string[]) =>
+    convoy(['-i', inv, ...args], { env: { HOME: work, SSH_AUTH_SOCK: '' } });
 
   test('on bare hosts, setup as a non-root sudo login brings supervisord up from nothing; a second run changes nothing', () => {
     const inv = inventory(bare, 'convoy');
@@ -236,37 +288,65 @@ describe('convoy setup', { skip }, () => {
       /created group supervisor/,
       /added convoy to group supervisor/,
       /started supervisord \(\/etc\/init\.d\/supervisor\)/,
-    ]) assert.equal((first.stdout.match(new RegExp(change.source, 'g')) ?? []).length, 2, `${change}: ${first.stdout}`);
+    ])
+      assert.equal((first.stdout.match(new RegExp(change.source, 'g')) ?? []).length, 2, `${change}: ${first.stdout}`);
     assert.match(first.stdout, /supervisord 4\.\d+\.\d+ answers on \/var\/run\/supervisor\.sock \(streamlocal\)/);
     for (const a of bare.addresses) {
-      const r = openssh(bare, a, 'stat -c "%a %U:%G" /run/supervisor.sock; id -nG; supervisorctl status; echo rc=$?', 'convoy');
+      const r = openssh(
+        bare,
+        a,
+        'stat -c "%a %U:%G" /run/supervisor.sock; id -nG; supervisorctl status; echo rc=$?',
+        'convoy',
+      );
       assert.match(r.stdout, /^770 root:supervisor$/m);
       assert.match(r.stdout, /\bsupervisor\b/);
       assert.match(r.stdout, /rc=0/);
     }
     const second = run(inv, '--json', 'setup', 'all');
     assert.equal(second.code, 0, second.stderr);
-    const doc = JSON.parse(second.stdout) as { hosts: { host: string; changes: string[]; unchanged: boolean; transport: string }[] };
-    assert.deepEqual(doc.hosts.map((h) => [h.host, h.unchanged, h.changes, h.transport]), [['h1', true, [], 'streamlocal'], ['h2', true, [], 'streamlocal']]);
+    const doc = JSON.parse(second.stdout) as {
+      hosts: { host: string; changes: string[]; unchanged: boolean; transport: string }[];
+    };
+    assert.deepEqual(
+      doc.hosts.map((h) => [h.host, h.unchanged, h.changes, h.transport]),
+      [
+        ['h1', true, [], 'streamlocal'],
+        ['h2', true, [], 'streamlocal'],
+      ],
+    );
     assert.match(run(inv, 'setup', 'all').stdout, /^h1 +unchanged/m);
   });
 
-  test('on a running host with the distribution\'s root-only socket: edits the conf in place (backup), fixes the live socket, restarts nothing', () => {
+  test("on a running host with the distribution's root-only socket: edits the conf in place (backup), fixes the live socket, restarts nothing", () => {
     const host = ready.addresses[0]!;
-    const prepare = openssh(ready, host, [
-      "printf '[program:keep]\\ncommand=/bin/sleep 600\\n' > /etc/supervisor/conf.d/keep.conf && supervisorctl update >/dev/null",
-      "sed -i -e 's/^chmod=0770$/chmod=0700                       ; sockef file mode (default 0700)/' -e '/^chown=root:supervisor$/d' /etc/supervisor/supervisord.conf",
-      'chmod 0700 /run/supervisor.sock && chown root:root /run/supervisor.sock',
-      'sleep 1.2; supervisorctl pid keep',
-    ].join(' && '));
+    const prepare = openssh(
+      ready,
+      host,
+      [
+        "printf '[program:keep]\\ncommand=/bin/sleep 600\\n' > /etc/supervisor/conf.d/keep.conf && supervisorctl update >/dev/null",
+        "sed -i -e 's/^chmod=0770$/chmod=0700                       ; sockef file mode (default 0700)/' -e '/^chown=root:supervisor$/d' /etc/supervisor/supervisord.conf",
+        'chmod 0700 /run/supervisor.sock && chown root:root /run/supervisor.sock',
+        'sleep 1.2; supervisorctl pid keep',
+      ].join(' && '),
+    );
     assert.equal(prepare.code, 0, prepare.stderr);
     const pidBefore = prepare.stdout.trim();
     const r = run(inventory(ready, 'root'), 'setup', 'all');
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /set chmod=0770, chown=root:supervisor in \/etc\/supervisor\/supervisord\.conf \(backup \/etc\/supervisor\/supervisord\.conf\.convoy-backup-\d{8}T\d{6}\)/);
-    assert.match(r.stdout, /applied them to the live socket \/var\/run\/supervisor\.sock \(no restart: programs keep running\)/);
-    const check = openssh(ready, host, 'supervisorctl pid keep; stat -c "%a %U:%G" /run/supervisor.sock; ls /etc/supervisor; grep -c "^chmod=0700 .*sockef" /etc/supervisor/supervisord.conf.convoy-backup-*');
-    const [pidAfter, socket, , ] = check.stdout.trim().split('\n');
+    assert.match(
+      r.stdout,
+      /set chmod=0770, chown=root:supervisor in \/etc\/supervisor\/supervisord\.conf \(backup \/etc\/supervisor\/supervisord\.conf\.convoy-backup-\d{8}T\d{6}\)/,
+    );
+    assert.match(
+      r.stdout,
+      /applied them to the live socket \/var\/run\/supervisor\.sock \(no restart: programs keep running\)/,
+    );
+    const check = openssh(
+      ready,
+      host,
+      'supervisorctl pid keep; stat -c "%a %U:%G" /run/supervisor.sock; ls /etc/supervisor; grep -c "^chmod=0700 .*sockef" /etc/supervisor/supervisord.conf.convoy-backup-*',
+    );
+    const [pidAfter, socket, ,] = check.stdout.trim().split('\n');
     assert.equal(pidAfter, pidBefore, 'setup must not restart programs');
     assert.equal(socket, '770 root:supervisor');
     assert.match(check.stdout, /supervisord\.conf\.convoy-backup-/);

@@ -19,7 +19,9 @@ interface Row {
 
 function newRow(): Row {
   let settle: (error?: Error) => void = () => {};
-  const done = new Promise<void>((resolve, reject) => { settle = (error) => (error ? reject(error) : resolve()); });
+  const done = new Promise<void>((resolve, reject) => {
+    settle = (error) => (error ? reject(error) : resolve());
+  });
   done.catch(() => {});
   return { done, finish: (error) => settle(error), skipped: false };
 }
@@ -30,19 +32,29 @@ export function listrReporter(): Reporter {
   return {
     begin: (batches) => {
       for (const host of batches.flat()) rows.set(host, newRow());
-      const list = new Listr(batches.map((hosts, index) => ({
-        title: batches.length > 1 ? `batch ${index + 1}/${batches.length}: ${hosts.join(', ')}` : `${hosts.length} host${hosts.length === 1 ? '' : 's'}`,
-        task: (_ctx, batch) => batch.newListr(hosts.map((host) => ({
-          title: host,
-          task: async (_c, task) => {
-            const row = rows.get(host);
-            if (!row) return;
-            row.task = task as unknown as RowTask;
-            await row.done;
-            if (row.skipped) task.skip(`${host}: not touched`);
-          },
-        })), { concurrent: true, exitOnError: false }),
-      })), { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: false, timer: PRESET_TIMER } });
+      const list = new Listr(
+        batches.map((hosts, index) => ({
+          title:
+            batches.length > 1
+              ? `batch ${index + 1}/${batches.length}: ${hosts.join(', ')}`
+              : `${hosts.length} host${hosts.length === 1 ? '' : 's'}`,
+          task: (_ctx, batch) =>
+            batch.newListr(
+              hosts.map((host) => ({
+                title: host,
+                task: async (_c, task) => {
+                  const row = rows.get(host);
+                  if (!row) return;
+                  row.task = task as unknown as RowTask;
+                  await row.done;
+                  if (row.skipped) task.skip(`${host}: not touched`);
+                },
+              })),
+              { concurrent: true, exitOnError: false },
+            ),
+        })),
+        { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: false, timer: PRESET_TIMER } },
+      );
       drawing = list.run().catch(() => {});
     },
     event: (e: RunEvent) => {
@@ -58,7 +70,9 @@ export function listrReporter(): Reporter {
         row.skipped = true;
         row.finish();
       } else {
-        row.finish(e.status === 'ok' ? undefined : new Error(`${e.host}: ${e.status}${e.detail ? `: ${e.detail}` : ''}`));
+        row.finish(
+          e.status === 'ok' ? undefined : new Error(`${e.host}: ${e.status}${e.detail ? `: ${e.detail}` : ''}`),
+        );
       }
     },
     end: async () => {

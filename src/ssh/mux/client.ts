@@ -27,7 +27,12 @@ export class MuxedConnection implements HostConnection {
   private direct: Promise<HostConnection> | undefined;
   private readonly settings: MuxSettings;
 
-  constructor(private readonly target: SshTarget, settings: ConnectSettings, private readonly socketPath: string, private readonly openDirect: () => Promise<HostConnection>) {
+  constructor(
+    private readonly target: SshTarget,
+    settings: ConnectSettings,
+    private readonly socketPath: string,
+    private readonly openDirect: () => Promise<HostConnection>,
+  ) {
     this.host = target.name;
     this.description = describeTarget(target);
     const { knownHosts: _store, ...rest } = settings;
@@ -37,7 +42,10 @@ export class MuxedConnection implements HostConnection {
   /** Opens a stream to the persist process and sends one request; rejects with the host's error when it failed. */
   private async request(body: MuxOperation): Promise<net.Socket> {
     const socket = net.createConnection(this.socketPath);
-    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
     socket.write(`${JSON.stringify({ ...body, target: this.target, settings: this.settings })}\n`);
     const reply = JSON.parse(await readLine(socket)) as MuxReply;
     if (!reply.ok) {
@@ -69,18 +77,41 @@ export class MuxedConnection implements HostConnection {
     const stderr: Buffer[] = [];
     return new Promise<CommandResult>((resolve, reject) => {
       let settled = false;
-      socket.on('data', frameReader((type, payload) => {
-        if (type === frame.stdout) { stdout.push(payload); options.onStdout?.(payload); }
-        if (type === frame.stderr) { stderr.push(payload); options.onStderr?.(payload); }
-        if (type === frame.failed) { settled = true; reject(errorOf(this.host, JSON.parse(payload.toString('utf8')) as MuxFailure)); }
-        if (type === frame.exit) {
-          settled = true;
-          const status = JSON.parse(payload.toString('utf8')) as { code: number | null; signal: string | null };
-          resolve({ host: this.host, ...status, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), durationMs: Math.round(performance.now() - started) });
-        }
-      }));
+      socket.on(
+        'data',
+        frameReader((type, payload) => {
+          if (type === frame.stdout) {
+            stdout.push(payload);
+            options.onStdout?.(payload);
+          }
+          if (type === frame.stderr) {
+            stderr.push(payload);
+            options.onStderr?.(payload);
+          }
+          if (type === frame.failed) {
+            settled = true;
+            reject(errorOf(this.host, JSON.parse(payload.toString('utf8')) as MuxFailure));
+          }
+          if (type === frame.exit) {
+            settled = true;
+            const status = JSON.parse(payload.toString('utf8')) as { code: number | null; signal: string | null };
+            resolve({
+              host: this.host,
+              ...status,
+              stdout: Buffer.concat(stdout).toString('utf8'),
+              stderr: Buffer.concat(stderr).toString('utf8'),
+              durationMs: Math.round(performance.now() - started),
+            });
+          }
+        }),
+      );
       socket.on('close', () => {
-        if (!settled) reject(new SshError('closed', this.host, `${this.description}: the persist process closed the stream`, { unreachable: false }));
+        if (!settled)
+          reject(
+            new SshError('closed', this.host, `${this.description}: the persist process closed the stream`, {
+              unreachable: false,
+            }),
+          );
       });
       socket.resume();
     });
@@ -109,7 +140,10 @@ export class MuxedConnection implements HostConnection {
   }
 
   close(): void {
-    void this.direct?.then((d) => d.close(), () => undefined);
+    void this.direct?.then(
+      (d) => d.close(),
+      () => undefined,
+    );
   }
 }
 
@@ -123,7 +157,10 @@ const daemonEntry = (): string[] => {
 function answers(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.createConnection(socketPath);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -135,10 +172,16 @@ export async function ensurePersistProcess(socketPath: string, idleMs: number): 
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   rmSync(socketPath, { force: true }); // left by a process that was killed
-  spawn(process.execPath, [...daemonEntry(), socketPath, String(idleMs)], { detached: true, stdio: 'ignore', cwd: '/' }).unref();
+  spawn(process.execPath, [...daemonEntry(), socketPath, String(idleMs)], {
+    detached: true,
+    stdio: 'ignore',
+    cwd: '/',
+  }).unref();
   for (let waited = 0; waited < 5000; waited += 25) {
     if (await answers(socketPath)) return;
     await sleep(25);
   }
-  throw new SshError('closed', 'persist', `the --persist process did not start on ${socketPath}`, { unreachable: false });
+  throw new SshError('closed', 'persist', `the --persist process did not start on ${socketPath}`, {
+    unreachable: false,
+  });
 }

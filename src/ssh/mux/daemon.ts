@@ -21,7 +21,11 @@ export function serveMux(socketPath: string, idleMs: number, onExit: () => void 
 
   const shutdown = () => {
     server.close();
-    for (const c of connections.values()) void c.then((x) => x.close(), () => undefined);
+    for (const c of connections.values())
+      void c.then(
+        (x) => x.close(),
+        () => undefined,
+      );
     // Only while the socket is still ours: a run that found it dead may have started a successor on the same path.
     if (ownsSocket()) {
       rmSync(socketPath, { force: true });
@@ -101,7 +105,10 @@ export function serveMux(socketPath: string, idleMs: number, onExit: () => void 
   const server = net.createServer((socket) => {
     active++;
     clearTimeout(idleTimer);
-    socket.on('close', () => { active--; armIdle(); });
+    socket.on('close', () => {
+      active--;
+      armIdle();
+    });
     socket.on('error', () => undefined);
     handle(socket).catch(() => socket.destroy());
   });

@@ -53,8 +53,14 @@ export function readLine(socket: Socket): Promise<string> {
       if (rest.length) socket.unshift(rest);
       resolve(buffered.subarray(0, newline).toString('utf8'));
     };
-    const onEnd = () => { cleanup(); reject(new Error('the persist process closed the stream')); };
-    const onError = (error: Error) => { cleanup(); reject(error); };
+    const onEnd = () => {
+      cleanup();
+      reject(new Error('the persist process closed the stream'));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
     const cleanup = () => {
       socket.off('data', onData);
       socket.off('end', onEnd);

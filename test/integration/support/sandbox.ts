@@ -69,14 +69,31 @@ export function startFleet(options: FleetOptions): TestFleet {
   // Whose fleet this is: run-tests stops leftover fleets only when this process is gone.
   writeFileSync(path.join(path.dirname(stateDir), 'owner.pid'), `${process.pid}\n`);
   const port = options.port ?? 22;
-  const args = ['sandbox', 'up', '--hosts', String(options.hosts), '--first-address', options.firstAddress, '--port', String(port), '--state-dir', stateDir, '--json'];
+  const args = [
+    'sandbox',
+    'up',
+    '--hosts',
+    String(options.hosts),
+    '--first-address',
+    options.firstAddress,
+    '--port',
+    String(port),
+    '--state-dir',
+    stateDir,
+    '--json',
+  ];
   if (options.bare) args.push('--bare');
   const up = convoy(args);
   if (up.code !== 0) {
     rmSync(path.dirname(stateDir), { recursive: true, force: true });
     throw new Error(`sandbox up failed (${up.code}):\n${up.stdout}\n${up.stderr}`);
   }
-  const state = JSON.parse(up.stdout) as { inventoryFile: string; clientKeyFile: string; knownHostsFile: string; hosts: { address: string }[] };
+  const state = JSON.parse(up.stdout) as {
+    inventoryFile: string;
+    clientKeyFile: string;
+    knownHostsFile: string;
+    hosts: { address: string }[];
+  };
   return {
     stateDir,
     inventory: state.inventoryFile,
@@ -94,16 +111,27 @@ export function startFleet(options: FleetOptions): TestFleet {
 
 /** Runs `command` on a fleet host with plain OpenSSH, strict host key checking against the fleet's known_hosts. */
 export function openssh(fleet: TestFleet, address: string, command: string, user = 'root'): CliResult {
-  const result = spawnSync('ssh', [
-    '-i', fleet.keyFile,
-    '-o', `UserKnownHostsFile=${fleet.knownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=10',
-    '-F', '/dev/null',
-    '-p', String(fleet.port),
-    `${user}@${address}`,
-    command,
-  ], { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(
+    'ssh',
+    [
+      '-i',
+      fleet.keyFile,
+      '-o',
+      `UserKnownHostsFile=${fleet.knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=10',
+      '-F',
+      '/dev/null',
+      '-p',
+      String(fleet.port),
+      `${user}@${address}`,
+      command,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -19,7 +19,10 @@ function normalise(spec: AppSpec): NormalisedApp {
   return result.app;
 }
 
-const context: ConfContext = { host: { name: 'web1', address: '127.0.1.1', user: 'deploy', vars: { port: '8080' } }, release: '20240101-120000' };
+const context: ConfContext = {
+  host: { name: 'web1', address: '127.0.1.1', user: 'deploy', vars: { port: '8080' } },
+  release: '20240101-120000',
+};
 
 function lines(...rows: string[]): string {
   return rows.join('\n') + '\n';
@@ -94,7 +97,13 @@ test('numprocs > 1: a process_name with the number, and one log file per process
   const app = normalise({
     name: 'api',
     root: '/srv/api',
-    programs: { api: { command: 'node server.js --host {{address}} --port 80%(process_num)02d', numprocs: 3, directory: '{{root}}/releases/{{release}}' } },
+    programs: {
+      api: {
+        command: 'node server.js --host {{address}} --port 80%(process_num)02d',
+        numprocs: 3,
+        directory: '{{root}}/releases/{{release}}',
+      },
+    },
   });
   assert.equal(
     generateAppConf(app, context),
@@ -169,7 +178,16 @@ test('environment values are quoted the way Supervisor reads them: commas, equal
     programs: {
       env: {
         command: 'env',
-        environment: { LIST: 'a,b,c', PAIR: 'k=v', SAY: 'say "hi" now', APOS: "it's", EMPTY: '', PORT: 8080, HASH: 'a#b', FROM_HOST: 'on {{host}}' },
+        environment: {
+          LIST: 'a,b,c',
+          PAIR: 'k=v',
+          SAY: 'say "hi" now',
+          APOS: "it's",
+          EMPTY: '',
+          PORT: 8080,
+          HASH: 'a#b',
+          FROM_HOST: 'on {{host}}',
+        },
       },
     },
   });
@@ -186,8 +204,25 @@ test('the remaining options: user, umask, exitcodes, autorestart, startsecs, sto
     root: '/srv/opts',
     logDir: '/var/log/opts',
     programs: {
-      b: { command: 'b', priority: 20, user: 'www-data', umask: '022', exitcodes: [0, 3], autorestart: 'unexpected', autostart: false },
-      a: { command: 'a', priority: 5, startsecs: 0, startretries: 10, stopwaitsecs: 30, stopasgroup: false, killasgroup: false, redirect_stderr: true },
+      b: {
+        command: 'b',
+        priority: 20,
+        user: 'www-data',
+        umask: '022',
+        exitcodes: [0, 3],
+        autorestart: 'unexpected',
+        autostart: false,
+      },
+      a: {
+        command: 'a',
+        priority: 5,
+        startsecs: 0,
+        startretries: 10,
+        stopwaitsecs: 30,
+        stopasgroup: false,
+        killasgroup: false,
+        redirect_stderr: true,
+      },
     },
   });
   assert.equal(
@@ -244,44 +279,57 @@ test('the same input gives the same bytes, whatever order the task file lists pr
   const first = generateAppConf(normalise(seed), context);
   assert.equal(generateAppConf(normalise(seed), context), first);
   assert.equal(generateAppConf(normalise(reordered), context), first);
-  const env = (environment: Record<string, string>) => generateAppConf(normalise({ name: 'e', root: '/e', programs: { e: { command: 'e', environment } } }), context);
+  const env = (environment: Record<string, string>) =>
+    generateAppConf(normalise({ name: 'e', root: '/e', programs: { e: { command: 'e', environment } } }), context);
   assert.equal(env({ A: '1', B: '2' }), env({ B: '2', A: '1' }));
   assert.doesNotMatch(first, /20\d\d-\d\d-\d\d|release/, 'no timestamp or release id unless a template asks for it');
 });
 
 test('a value that cannot be written is a usage error naming the app, host, program and key', () => {
-  const app = (command: string, environment: Record<string, string> = {}) => normalise({ name: 'bad', root: '/srv/bad', programs: { web: { command, environment } } });
+  const app = (command: string, environment: Record<string, string> = {}) =>
+    normalise({ name: 'bad', root: '/srv/bad', programs: { web: { command, environment } } });
   const withVars = (vars: Record<string, string>): ConfContext => ({ ...context, host: { ...context.host, vars } });
   assert.throws(
     () => generateAppConf(app('run {{arg}}'), withVars({ arg: 'a\nb' })),
     (error: unknown) =>
       error instanceof UsageError &&
-      error.message === "app 'bad' on host web1: [program:web] command: contains a line break (Supervisor reads one line per option)",
+      error.message ===
+        "app 'bad' on host web1: [program:web] command: contains a line break (Supervisor reads one line per option)",
   );
   assert.throws(
     () => generateAppConf(app('run {{arg}}'), withVars({ arg: 'x ;y' })),
     (error: unknown) =>
       error instanceof UsageError &&
-      error.message === "app 'bad' on host web1: [program:web] command: contains ' ;', which Supervisor reads as the start of a comment (remove the space before ';')",
+      error.message ===
+        "app 'bad' on host web1: [program:web] command: contains ' ;', which Supervisor reads as the start of a comment (remove the space before ';')",
   );
   assert.throws(
     () => generateAppConf(app('run', { MSG: '{{msg}}' }), withVars({ msg: `it's "x"` })),
     (error: unknown) =>
       error instanceof UsageError &&
-      error.message === `app 'bad' on host web1: [program:web] environment.MSG: contains both ' and ", which Supervisor's environment syntax cannot quote`,
+      error.message ===
+        `app 'bad' on host web1: [program:web] environment.MSG: contains both ' and ", which Supervisor's environment syntax cannot quote`,
   );
   assert.throws(
     () => generateAppConf(app('run --port {{prot}}'), context),
     (error: unknown) =>
       error instanceof UsageError &&
-      error.message === "app 'bad' on host web1: [program:web] command: {{prot}} is not defined (did you mean {{port}}?)" &&
+      error.message ===
+        "app 'bad' on host web1: [program:web] command: {{prot}} is not defined (did you mean {{port}}?)" &&
       error.cause instanceof UsageError,
   );
 });
 
 test('built-in variables win over inventory variables of the same name', () => {
-  const app = normalise({ name: 'b', root: '/srv/b', programs: { b: { command: 'x {{root}} {{host}} {{user}} {{address}} {{app}} {{release}}' } } });
-  const conf = generateAppConf(app, { ...context, host: { ...context.host, vars: { root: '/elsewhere', host: 'other' } } });
+  const app = normalise({
+    name: 'b',
+    root: '/srv/b',
+    programs: { b: { command: 'x {{root}} {{host}} {{user}} {{address}} {{app}} {{release}}' } },
+  });
+  const conf = generateAppConf(app, {
+    ...context,
+    host: { ...context.host, vars: { root: '/elsewhere', host: 'other' } },
+  });
   assert.match(conf, /^command=x \/srv\/b web1 deploy 127\.0\.1\.1 b 20240101-120000$/m);
 });
 
@@ -311,63 +359,100 @@ print(json.dumps({'warnings': o.parse_warnings, 'groups': [{'name': g.name, 'pri
 `;
 
 const python = supervisorPython();
-test('supervisord 4 reads the generated files as meant', { skip: python ? false : 'supervisord (with its Python) is not installed' }, async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'convoy-confgen-'));
-  try {
-    const root = path.join(dir, 'srv');
-    await mkdir(path.join(root, 'shared/log'), { recursive: true });
-    const seedHere = normalise({ ...seed, root });
-    const api = normalise({
-      name: 'api',
-      root,
-      programs: {
-        api: {
-          command: 'sh -c "date +%Y; exec server --port 80%(process_num)02d {{fmt}}"',
-          numprocs: 3,
-          environment: { LIST: 'a,b', SAY: 'say "hi" now', RATE: '100%', FMT: '{{fmt}}', HASH: 'a#b' },
-          stdout_logfile: `${root}/shared/log/100%-%(process_num)02d.log`,
-          stopsignal: 'QUIT',
+test(
+  'supervisord 4 reads the generated files as meant',
+  { skip: python ? false : 'supervisord (with its Python) is not installed' },
+  async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'convoy-confgen-'));
+    try {
+      const root = path.join(dir, 'srv');
+      await mkdir(path.join(root, 'shared/log'), { recursive: true });
+      const seedHere = normalise({ ...seed, root });
+      const api = normalise({
+        name: 'api',
+        root,
+        programs: {
+          api: {
+            command: 'sh -c "date +%Y; exec server --port 80%(process_num)02d {{fmt}}"',
+            numprocs: 3,
+            environment: { LIST: 'a,b', SAY: 'say "hi" now', RATE: '100%', FMT: '{{fmt}}', HASH: 'a#b' },
+            stdout_logfile: `${root}/shared/log/100%-%(process_num)02d.log`,
+            stopsignal: 'QUIT',
+          },
         },
-      },
-    });
-    const hostContext: ConfContext = { ...context, host: { ...context.host, vars: { fmt: '50%(x)s' } } };
-    await writeFile(path.join(dir, 'mesprogrammes.conf'), generateAppConf(seedHere, hostContext));
-    await writeFile(path.join(dir, 'api.conf'), generateAppConf(api, hostContext));
-    await writeFile(
-      path.join(dir, 'supervisord.conf'),
-      lines('[supervisord]', `logfile=${dir}/supervisord.log`, `pidfile=${dir}/supervisord.pid`, '[include]', `files=${dir}/*.conf`),
-    );
-    const run = spawnSync(python ?? '', ['-c', parseScript, path.join(dir, 'supervisord.conf')], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: '/home/nobody' } });
-    assert.equal(run.stderr, '');
-    assert.equal(run.status, 0);
-    const parsed = JSON.parse(run.stdout) as { warnings: string[]; groups: { name: string; priority: number; processes: Record<string, unknown>[] }[] };
-    assert.deepEqual(parsed.warnings, []);
-    assert.deepEqual(parsed.groups.map((g) => [g.name, g.priority]), [['mesprogrammes', 500], ['api', 999]], 'sorted by priority');
-    const [seedGroup, apiGroup] = parsed.groups;
-    const common = { autostart: true, autorestart: true, startsecs: 1, stopwaitsecs: 10, stopasgroup: true, killasgroup: true, redirect_stderr: false };
-    assert.deepEqual(seedGroup?.processes, [1, 2].map((n) => ({
-      ...common,
-      name: `monprog${n}`,
-      command: `/usr/bin/java -DrunDir=${root} -cp "lib/*" fr.yax.monprog.Main --port 123${n + 3}`,
-      directory: '/opt/monprogram',
-      environment: {},
-      priority: 499 + n,
-      stopsignal: 2,
-      stdout_logfile: `${root}/shared/log/monprog${n}.out.log`,
-      stderr_logfile: `${root}/shared/log/monprog${n}.err.log`,
-    })));
-    assert.deepEqual(apiGroup?.processes, [0, 1, 2].map((n) => ({
-      ...common,
-      name: `api_0${n}`,
-      command: `sh -c "date +%Y; exec server --port 800${n} 50%(x)s"`,
-      directory: `${root}/current`,
-      environment: { FMT: '50%(x)s', HASH: 'a#b', LIST: 'a,b', RATE: '100%', SAY: 'say "hi" now' },
-      priority: 999,
-      stopsignal: 3,
-      stdout_logfile: `${root}/shared/log/100%-0${n}.log`,
-      stderr_logfile: `${root}/shared/log/api_0${n}.err.log`,
-    })));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+      });
+      const hostContext: ConfContext = { ...context, host: { ...context.host, vars: { fmt: '50%(x)s' } } };
+      await writeFile(path.join(dir, 'mesprogrammes.conf'), generateAppConf(seedHere, hostContext));
+      await writeFile(path.join(dir, 'api.conf'), generateAppConf(api, hostContext));
+      await writeFile(
+        path.join(dir, 'supervisord.conf'),
+        lines(
+          '[supervisord]',
+          `logfile=${dir}/supervisord.log`,
+          `pidfile=${dir}/supervisord.pid`,
+          '[include]',
+          `files=${dir}/*.conf`,
+        ),
+      );
+      const run = spawnSync(python ?? '', ['-c', parseScript, path.join(dir, 'supervisord.conf')], {
+        encoding: 'utf8',
+        env: { PATH: '/usr/bin:/bin', HOME: '/home/nobody' },
+      });
+      assert.equal(run.stderr, '');
+      assert.equal(run.status, 0);
+      const parsed = JSON.parse(run.stdout) as {
+        warnings: string[];
+        groups: { name: string; priority: number; processes: Record<string, unknown>[] }[];
+      };
+      assert.deepEqual(parsed.warnings, []);
+      assert.deepEqual(
+        parsed.groups.map((g) => [g.name, g.priority]),
+        [
+          ['mesprogrammes', 500],
+          ['api', 999],
+        ],
+        'sorted by priority',
+      );
+      const [seedGroup, apiGroup] = parsed.groups;
+      const common = {
+        autostart: true,
+        autorestart: true,
+        startsecs: 1,
+        stopwaitsecs: 10,
+        stopasgroup: true,
+        killasgroup: true,
+        redirect_stderr: false,
+      };
+      assert.deepEqual(
+        seedGroup?.processes,
+        [1, 2].map((n) => ({
+          ...common,
+          name: `monprog${n}`,
+          command: `/usr/bin/java -DrunDir=${root} -cp "lib/*" fr.yax.monprog.Main --port 123${n + 3}`,
+          directory: '/opt/monprogram',
+          environment: {},
+          priority: 499 + n,
+          stopsignal: 2,
+          stdout_logfile: `${root}/shared/log/monprog${n}.out.log`,
+          stderr_logfile: `${root}/shared/log/monprog${n}.err.log`,
+        })),
+      );
+      assert.deepEqual(
+        apiGroup?.processes,
+        [0, 1, 2].map((n) => ({
+          ...common,
+          name: `api_0${n}`,
+          command: `sh -c "date +%Y; exec server --port 800${n} 50%(x)s"`,
+          directory: `${root}/current`,
+          environment: { FMT: '50%(x)s', HASH: 'a#b', LIST: 'a,b', RATE: '100%', SAY: 'say "hi" now' },
+          priority: 999,
+          stopsignal: 3,
+          stdout_logfile: `${root}/shared/log/100%-0${n}.log`,
+          stderr_logfile: `${root}/shared/log/api_0${n}.err.log`,
+        })),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);

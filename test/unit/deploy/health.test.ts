@@ -12,7 +12,9 @@ function sh(command: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('sh', ['-c', command]);
     let stderr = '';
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
     child.on('close', (code) => resolve({ code, stderr }));
   });
 }
@@ -24,12 +26,20 @@ async function listen(server: net.Server): Promise<number> {
 
 test('http: 2xx passes; a 5xx fails after the timeout with the reason', async () => {
   let status = 204;
-  const server = http.createServer((_req, res) => { res.statusCode = status; res.end(); });
+  const server = http.createServer((_req, res) => {
+    res.statusCode = status;
+    res.end();
+  });
   const port = await listen(server);
   try {
-    assert.equal((await sh(healthCommand({ http: `http://127.0.0.1:${port}/health`, timeoutMs: 2000, intervalMs: 200 }))).code, 0);
+    assert.equal(
+      (await sh(healthCommand({ http: `http://127.0.0.1:${port}/health`, timeoutMs: 2000, intervalMs: 200 }))).code,
+      0,
+    );
     status = 503;
-    const failed = await sh(healthCommand({ http: `http://127.0.0.1:${port}/health`, timeoutMs: 1000, intervalMs: 200 }));
+    const failed = await sh(
+      healthCommand({ http: `http://127.0.0.1:${port}/health`, timeoutMs: 1000, intervalMs: 200 }),
+    );
     assert.equal(failed.code, 1);
     assert.match(failed.stderr, /503/);
   } finally {
@@ -72,6 +82,8 @@ test('command: its exit code decides, retried until the deadline', async () => {
   assert.equal(failing.code, 1);
   assert.match(failing.stderr, /not ready/);
   const file = `/tmp/convoy-health-${process.pid}`;
-  const eventually = await sh(`rm -f ${file}; (sleep 0.5; touch ${file}) & ${healthCommand({ command: `test -e ${file}`, timeoutMs: 3000, intervalMs: 100 })}`);
+  const eventually = await sh(
+    `rm -f ${file}; (sleep 0.5; touch ${file}) & ${healthCommand({ command: `test -e ${file}`, timeoutMs: 3000, intervalMs: 100 })}`,
+  );
   assert.equal(eventually.code, 0, eventually.stderr);
 });

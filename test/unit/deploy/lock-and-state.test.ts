@@ -7,27 +7,54 @@ const paths = appPaths('/opt/web app', '/etc/supervisor/conf.d', 'web', '.conf')
 
 test('paths of an app on a host', () => {
   assert.deepEqual(paths, {
-    root: '/opt/web app', releasesDir: '/opt/web app/releases', current: '/opt/web app/current', cacheDir: '/opt/web app/.convoy/artifacts',
-    lockDir: '/opt/web app/.convoy-lock', confPath: '/etc/supervisor/conf.d/web.conf',
+    root: '/opt/web app',
+    releasesDir: '/opt/web app/releases',
+    current: '/opt/web app/current',
+    cacheDir: '/opt/web app/.convoy/artifacts',
+    lockDir: '/opt/web app/.convoy-lock',
+    confPath: '/etc/supervisor/conf.d/web.conf',
   });
 });
 
 test('the lock records who, where, when and what, and is taken with an atomic mkdir, paths quoted', () => {
-  const owner = { ...newLockOwner('convoy deploy web', new Date('2026-11-25T21:00:00Z')), user: 'alice', machine: 'laptop', pid: 42, token: 'abc' };
-  assert.equal(describeOwner(JSON.stringify(owner)), 'alice@laptop (pid 42) since 2026-11-25T21:00:00.000Z running `convoy deploy web`');
+  const owner = {
+    ...newLockOwner('convoy deploy web', new Date('2026-11-25T21:00:00Z')),
+    user: 'alice',
+    machine: 'laptop',
+    pid: 42,
+    token: 'abc',
+  };
+  assert.equal(
+    describeOwner(JSON.stringify(owner)),
+    'alice@laptop (pid 42) since 2026-11-25T21:00:00.000Z running `convoy deploy web`',
+  );
   assert.equal(describeOwner(''), 'an unknown owner (no owner file)');
   const cmd = lockCommand(paths, owner, false);
   assert.match(cmd, /^mkdir -p '\/opt\/web app'\nif mkdir '\/opt\/web app\/\.convoy-lock' 2>\/dev\/null; then printf/);
   assert.doesNotMatch(cmd, /rm -rf/);
   assert.match(lockCommand(paths, owner, true), /\nrm -rf '\/opt\/web app\/\.convoy-lock'\n/);
-  assert.equal(unlockCommand(paths, owner), `if grep -q '"token":"abc"' '/opt/web app/.convoy-lock'/owner 2>/dev/null; then rm -rf '/opt/web app/.convoy-lock'; fi`);
+  assert.equal(
+    unlockCommand(paths, owner),
+    `if grep -q '"token":"abc"' '/opt/web app/.convoy-lock'/owner 2>/dev/null; then rm -rf '/opt/web app/.convoy-lock'; fi`,
+  );
 });
 
 test('the inspect output is read back, conf bytes kept exactly', () => {
-  const state = parseInspect('current=20261101T000000Z-aaaaaaaa\nentry=20261101T000000Z-aaaaaaaa\nentry=x.partial\nartifact=1\nlock={"user":"bob"}\n---CONVOY-CONF---\n[group:web]\nprograms=a\n');
+  const state = parseInspect(
+    'current=20261101T000000Z-aaaaaaaa\nentry=20261101T000000Z-aaaaaaaa\nentry=x.partial\nartifact=1\nlock={"user":"bob"}\n---CONVOY-CONF---\n[group:web]\nprograms=a\n',
+  );
   assert.deepEqual(state, {
-    current: '20261101T000000Z-aaaaaaaa', entries: ['20261101T000000Z-aaaaaaaa', 'x.partial'], artifactCached: true,
-    lockOwner: '{"user":"bob"}', conf: '[group:web]\nprograms=a\n',
+    current: '20261101T000000Z-aaaaaaaa',
+    entries: ['20261101T000000Z-aaaaaaaa', 'x.partial'],
+    artifactCached: true,
+    lockOwner: '{"user":"bob"}',
+    conf: '[group:web]\nprograms=a\n',
   });
-  assert.deepEqual(parseInspect('current=\n'), { current: undefined, entries: [], artifactCached: false, lockOwner: undefined, conf: null });
+  assert.deepEqual(parseInspect('current=\n'), {
+    current: undefined,
+    entries: [],
+    artifactCached: false,
+    lockOwner: undefined,
+    conf: null,
+  });
 });

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findReleaseWithHash, isReleaseId, previousRelease, releaseHash, releaseId, releasesToPrune } from '../../../src/deploy/releases.ts';
+import {
+  findReleaseWithHash,
+  isReleaseId,
+  previousRelease,
+  releaseHash,
+  releaseId,
+  releasesToPrune,
+} from '../../../src/deploy/releases.ts';
 
 const sha = '1a2b3c4d5e6f' + '0'.repeat(52);
 
@@ -12,7 +19,12 @@ test('a release id is the UTC time then the artifact hash prefix; ids sort by ti
 });
 
 test('an existing release with the same content is found (newest first)', () => {
-  const entries = ['20261101T000000Z-1a2b3c4d', '20261102T000000Z-ffffffff', '20261103T000000Z-1a2b3c4d', '20261104T000000Z-1a2b3c4d.partial'];
+  const entries = [
+    '20261101T000000Z-1a2b3c4d',
+    '20261102T000000Z-ffffffff',
+    '20261103T000000Z-1a2b3c4d',
+    '20261104T000000Z-1a2b3c4d.partial',
+  ];
   assert.equal(findReleaseWithHash(entries, sha), '20261103T000000Z-1a2b3c4d');
   assert.equal(findReleaseWithHash(entries, 'abcdef' + '0'.repeat(58)), undefined);
 });
@@ -25,8 +37,21 @@ test('previous release is the one before current', () => {
 });
 
 test('pruning keeps the newest N, current and protected ones, and removes interrupted stages', () => {
-  const entries = ['20261101T000000Z-aaaaaaaa', '20261102T000000Z-bbbbbbbb', '20261103T000000Z-cccccccc', '20261104T000000Z-dddddddd', '20261105T000000Z-eeeeeeee.partial'];
-  assert.deepEqual(releasesToPrune(entries, '20261104T000000Z-dddddddd', 2), ['20261101T000000Z-aaaaaaaa', '20261102T000000Z-bbbbbbbb', '20261105T000000Z-eeeeeeee.partial']);
-  assert.deepEqual(releasesToPrune(entries, '20261101T000000Z-aaaaaaaa', 1, ['20261102T000000Z-bbbbbbbb']), ['20261103T000000Z-cccccccc', '20261105T000000Z-eeeeeeee.partial']);
+  const entries = [
+    '20261101T000000Z-aaaaaaaa',
+    '20261102T000000Z-bbbbbbbb',
+    '20261103T000000Z-cccccccc',
+    '20261104T000000Z-dddddddd',
+    '20261105T000000Z-eeeeeeee.partial',
+  ];
+  assert.deepEqual(releasesToPrune(entries, '20261104T000000Z-dddddddd', 2), [
+    '20261101T000000Z-aaaaaaaa',
+    '20261102T000000Z-bbbbbbbb',
+    '20261105T000000Z-eeeeeeee.partial',
+  ]);
+  assert.deepEqual(releasesToPrune(entries, '20261101T000000Z-aaaaaaaa', 1, ['20261102T000000Z-bbbbbbbb']), [
+    '20261103T000000Z-cccccccc',
+    '20261105T000000Z-eeeeeeee.partial',
+  ]);
   assert.deepEqual(releasesToPrune(['20261101T000000Z-aaaaaaaa'], '20261101T000000Z-aaaaaaaa', 5), []);
 });

@@ -8,8 +8,10 @@ import type { HostConfig, Inventory } from '../../../src/inventory/index.ts';
 import { expandTokens, parseProxyJump, readSshConfig } from '../../../src/inventory/ssh-config.ts';
 
 const options = { homeDir: '/home/me', defaultUser: 'me', sshConfigFile: '/home/me/.ssh/config' };
-const parse = (text: string, sshConfigText: string): Inventory => parseInventory(text, '/p/inventories/x.ini', { ...options, sshConfigText });
-const host = (inventory: Inventory, name: string): HostConfig => inventory.hosts.find((h) => h.name === name) ?? assert.fail(`no host ${name}`);
+const parse = (text: string, sshConfigText: string): Inventory =>
+  parseInventory(text, '/p/inventories/x.ini', { ...options, sshConfigText });
+const host = (inventory: Inventory, name: string): HostConfig =>
+  inventory.hosts.find((h) => h.name === name) ?? assert.fail(`no host ${name}`);
 
 const sshConfig = `
 Host web1
@@ -46,7 +48,12 @@ test('a name listed only in a group is looked up in ssh config too', () => {
 test('the inventory beats ssh config, and its identity comes first', () => {
   const web1 = host(parse('[host:web1]\nuser = deploy\nport = 22\nidentity = /keys/inventory\n', sshConfig), 'web1');
   assert.deepEqual([web1.address, web1.user, web1.port], ['10.0.0.1', 'deploy', 22]);
-  assert.deepEqual(web1.identityFiles, ['/keys/inventory', '/home/me/.ssh/web', '/keys/second', '/home/me/.ssh/id_ed25519']);
+  assert.deepEqual(web1.identityFiles, [
+    '/keys/inventory',
+    '/home/me/.ssh/web',
+    '/keys/second',
+    '/home/me/.ssh/id_ed25519',
+  ]);
 });
 
 test('[defaults] is inventory too: it beats ssh config', () => {
@@ -57,7 +64,10 @@ test('[defaults] is inventory too: it beats ssh config', () => {
 
 test('ssh config is looked up by the inventory address when there is one, like `ssh ADDRESS`', () => {
   const inventory = parse('[host:web1]\naddress = db.internal\n', sshConfig);
-  assert.deepEqual([host(inventory, 'web1').address, host(inventory, 'web1').user, host(inventory, 'web1').port], ['db.internal', 'bob', 22]);
+  assert.deepEqual(
+    [host(inventory, 'web1').address, host(inventory, 'web1').user, host(inventory, 'web1').port],
+    ['db.internal', 'bob', 22],
+  );
 });
 
 test('the first value found wins, so Host * only fills what is left', () => {
@@ -72,12 +82,19 @@ test('%h in HostName is the name looked up', () => {
 });
 
 test('IdentityFile expands ~ with the given home and OpenSSH tokens', () => {
-  const text = 'Host a\n  HostName 10.0.0.5\n  User alice\n  Port 2022\n  IdentityFile ~/.ssh/%r@%h-%p\n  IdentityFile %d/keys/%n_%u%%\n';
-  assert.deepEqual(host(parse('[host:a]\n', text), 'a').identityFiles, ['/home/me/.ssh/alice@10.0.0.5-2022', '/home/me/keys/a_me%']);
+  const text =
+    'Host a\n  HostName 10.0.0.5\n  User alice\n  Port 2022\n  IdentityFile ~/.ssh/%r@%h-%p\n  IdentityFile %d/keys/%n_%u%%\n';
+  assert.deepEqual(host(parse('[host:a]\n', text), 'a').identityFiles, [
+    '/home/me/.ssh/alice@10.0.0.5-2022',
+    '/home/me/keys/a_me%',
+  ]);
 });
 
 test('directive names are case-insensitive, as in OpenSSH', () => {
-  const a = host(parse('[host:a]\n', 'host a\n  HOSTNAME 10.1.1.1\n  user Carol\n  port 2023\n  identityfile /k\n'), 'a');
+  const a = host(
+    parse('[host:a]\n', 'host a\n  HOSTNAME 10.1.1.1\n  user Carol\n  port 2023\n  identityfile /k\n'),
+    'a',
+  );
   assert.deepEqual([a.address, a.user, a.port, a.identityFiles], ['10.1.1.1', 'Carol', 2023, ['/k']]);
 });
 
@@ -121,16 +138,24 @@ test('ProxyJump hops: user, host, port, ssh:// URIs, IPv6 and lists', () => {
   assert.equal(parseProxyJump('none'), null);
   assert.deepEqual(parseProxyJump('bastion'), { hops: [{ host: 'bastion' }] });
   assert.deepEqual(parseProxyJump('admin@bastion:2222'), { hops: [{ user: 'admin', host: 'bastion', port: 2222 }] });
-  assert.deepEqual(parseProxyJump('ssh://ops@gw.example.com:22'), { hops: [{ user: 'ops', host: 'gw.example.com', port: 22 }] });
+  assert.deepEqual(parseProxyJump('ssh://ops@gw.example.com:22'), {
+    hops: [{ user: 'ops', host: 'gw.example.com', port: 22 }],
+  });
   assert.deepEqual(parseProxyJump('[2001:db8::1]:2200'), { hops: [{ host: '2001:db8::1', port: 2200 }] });
   assert.deepEqual(parseProxyJump('u@[::1]'), { hops: [{ user: 'u', host: '::1' }] });
   assert.deepEqual(parseProxyJump('a, b@c:3'), { hops: [{ host: 'a' }, { user: 'b', host: 'c', port: 3 }] });
 });
 
 test('bad ProxyJump hops are refused with the whole value', () => {
-  assert.deepEqual(parseProxyJump('bastion:ssh'), { error: "ProxyJump 'bastion:ssh': 'bastion:ssh': 'ssh' is not a port (expected an integer from 1 to 65535)" });
-  assert.deepEqual(parseProxyJump('a,,b'), { error: "ProxyJump 'a,,b': '' is not a hop (expected [user@]host[:port])" });
-  assert.deepEqual(parseProxyJump('@host'), { error: "ProxyJump '@host': '@host' is not a hop (expected [user@]host[:port])" });
+  assert.deepEqual(parseProxyJump('bastion:ssh'), {
+    error: "ProxyJump 'bastion:ssh': 'bastion:ssh': 'ssh' is not a port (expected an integer from 1 to 65535)",
+  });
+  assert.deepEqual(parseProxyJump('a,,b'), {
+    error: "ProxyJump 'a,,b': '' is not a hop (expected [user@]host[:port])",
+  });
+  assert.deepEqual(parseProxyJump('@host'), {
+    error: "ProxyJump '@host': '@host' is not a hop (expected [user@]host[:port])",
+  });
 });
 
 test('tokens: %% is a percent sign, unknown tokens stay', () => {
@@ -138,7 +163,8 @@ test('tokens: %% is a percent sign, unknown tokens stay', () => {
 });
 
 test('ConnectTimeout and ServerAlive* come from ssh config beneath the inventory settings', () => {
-  const config = 'Host slow\n  ConnectTimeout 30\n  ServerAliveInterval 5\n  ServerAliveCountMax 2\nHost quiet\n  ServerAliveInterval 0\n';
+  const config =
+    'Host slow\n  ConnectTimeout 30\n  ServerAliveInterval 5\n  ServerAliveCountMax 2\nHost quiet\n  ServerAliveInterval 0\n';
   const inventory = parse('[host:slow]\n[host:quiet]\n[host:set]\naddress = slow\nconnect_timeout = 3s\n', config);
   const slow = host(inventory, 'slow');
   assert.deepEqual([slow.connectTimeoutMs, slow.serverAliveIntervalMs, slow.serverAliveCountMax], [30_000, 5000, 2]);
@@ -148,9 +174,18 @@ test('ConnectTimeout and ServerAlive* come from ssh config beneath the inventory
 });
 
 test('a bad ConnectTimeout or ServerAliveCountMax in ssh config names the file, host, directive and value', () => {
-  assert.throws(() => parse('[host:a]\n', 'Host a\n  ConnectTimeout soon\n  ServerAliveCountMax 0\n'), (error: Error) => {
-    assert.match(error.message, /\/home\/me\/\.ssh\/config.*Host 'a': ConnectTimeout 'soon' is not valid \(expected a duration above 0/s);
-    assert.match(error.message, /Host 'a': ServerAliveCountMax '0' is not valid \(expected an integer from 1 to 100\)/);
-    return true;
-  });
+  assert.throws(
+    () => parse('[host:a]\n', 'Host a\n  ConnectTimeout soon\n  ServerAliveCountMax 0\n'),
+    (error: Error) => {
+      assert.match(
+        error.message,
+        /\/home\/me\/\.ssh\/config.*Host 'a': ConnectTimeout 'soon' is not valid \(expected a duration above 0/s,
+      );
+      assert.match(
+        error.message,
+        /Host 'a': ServerAliveCountMax '0' is not valid \(expected an integer from 1 to 100\)/,
+      );
+      return true;
+    },
+  );
 });

@@ -110,7 +110,10 @@ test('a target whose terms leave no host is refused', () => {
 });
 
 test('only ! and & terms select nothing, and the message says to start from all', () => {
-  assert.equal(refusal('!web'), `target '!web' matches no host (it has only '!' and '&' terms; start from all, e.g. 'all,!web'); ${groups}`);
+  assert.equal(
+    refusal('!web'),
+    `target '!web' matches no host (it has only '!' and '&' terms; start from all, e.g. 'all,!web'); ${groups}`,
+  );
   assert.deepEqual(names('all,!web'), ['bastion', 'db1', 'db2', 'stage1']);
 });
 
@@ -123,5 +126,8 @@ test('empty targets and bare operators are refused', () => {
 
 test('without groups, the message says so', () => {
   const bare = parseInventory('[host:alpha]\n', 'x.ini', { homeDir: '/h', defaultUser: 'me' });
-  assert.throws(() => resolveTarget(bare, 'alpah'), { name: 'UsageError', message: "target 'alpah' matches no host or group (did you mean 'alpha'?); groups: (none)" });
+  assert.throws(() => resolveTarget(bare, 'alpah'), {
+    name: 'UsageError',
+    message: "target 'alpah' matches no host or group (did you mean 'alpha'?); groups: (none)",
+  });
 });

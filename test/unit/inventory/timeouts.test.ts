@@ -10,7 +10,8 @@ import type { ConnectSettings } from '../../../src/ssh/connect.ts';
 import { KnownHostsStore } from '../../../src/ssh/known-hosts-store.ts';
 
 const file = 'inventories/x.ini';
-const load = (text: string) => parseInventory(text, file, { homeDir: '/home/me', defaultUser: 'me', sshConfigText: undefined });
+const load = (text: string) =>
+  parseInventory(text, file, { homeDir: '/home/me', defaultUser: 'me', sshConfigText: undefined });
 
 test('durations: bare seconds as in ConnectTimeout=10, or a number with ms/s/m/h; 0 only where it means "off"', () => {
   assert.equal(parseConnectionDuration('10'), 10_000);
@@ -19,11 +20,14 @@ test('durations: bare seconds as in ConnectTimeout=10, or a number with ms/s/m/h
   assert.equal(parseConnectionDuration('1m'), 60_000);
   assert.equal(parseConnectionDuration('0'), undefined);
   assert.equal(parseConnectionDuration('0', { allowZero: true }), 0);
-  for (const bad of ['', '-1', '5x', '1h1m', 'ten', '2h', '1e3']) assert.equal(parseConnectionDuration(bad), undefined, bad);
+  for (const bad of ['', '-1', '5x', '1h1m', 'ten', '2h', '1e3'])
+    assert.equal(parseConnectionDuration(bad), undefined, bad);
 });
 
 test('connect_timeout and server_alive_* follow [defaults] < groups < host', () => {
-  const inventory = load('[defaults]\nconnect_timeout = 4\nserver_alive_interval = 2s\n[group:g]\nhosts = a, b\nserver_alive_count_max = 5\n[host:b]\nconnect_timeout = 1500ms\nserver_alive_interval = 0\n');
+  const inventory = load(
+    '[defaults]\nconnect_timeout = 4\nserver_alive_interval = 2s\n[group:g]\nhosts = a, b\nserver_alive_count_max = 5\n[host:b]\nconnect_timeout = 1500ms\nserver_alive_interval = 0\n',
+  );
   const [a, b] = inventory.hosts;
   assert.deepEqual([a?.connectTimeoutMs, a?.serverAliveIntervalMs, a?.serverAliveCountMax], [4000, 2000, 5]);
   assert.deepEqual([b?.connectTimeoutMs, b?.serverAliveIntervalMs, b?.serverAliveCountMax], [1500, 0, 5]);
@@ -31,7 +35,9 @@ test('connect_timeout and server_alive_* follow [defaults] < groups < host', () 
 
 test('bad timeout values name file, line, key, value and what was expected', () => {
   try {
-    load('[host:a]\nconnect_timeout = 0\nserver_alive_interval = soon\nserver_alive_count_max = 0\nconect_timeout = 5\n');
+    load(
+      '[host:a]\nconnect_timeout = 0\nserver_alive_interval = soon\nserver_alive_count_max = 0\nconect_timeout = 5\n',
+    );
     assert.fail('expected a ValidationError');
   } catch (error) {
     assert.ok(error instanceof ValidationError);
@@ -44,18 +50,39 @@ test('bad timeout values name file, line, key, value and what was expected', () 
   }
 });
 
-test('--timeout wins over the inventory; without it the host\'s own, then the defaults', () => {
-  const settings: ConnectSettings = { knownHosts: new KnownHostsStore([]), acceptNewHostKeys: false, connectTimeoutMs: 10_000, keepaliveIntervalMs: 15_000 };
+test("--timeout wins over the inventory; without it the host's own, then the defaults", () => {
+  const settings: ConnectSettings = {
+    knownHosts: new KnownHostsStore([]),
+    acceptNewHostKeys: false,
+    connectTimeoutMs: 10_000,
+    keepaliveIntervalMs: 15_000,
+  };
   const host = { name: 'a', address: 'a', port: 22, user: 'me', identityFiles: [], connectTimeoutMs: 3000 };
-  assert.deepEqual(timeoutsFor(host, settings), { connectTimeoutMs: 3000, keepaliveIntervalMs: 15_000, keepaliveCountMax: 3 });
-  assert.deepEqual(timeoutsFor(host, { ...settings, override: timeoutsFromFlag(2000) }), { connectTimeoutMs: 2000, keepaliveIntervalMs: 500, keepaliveCountMax: 3 });
+  assert.deepEqual(timeoutsFor(host, settings), {
+    connectTimeoutMs: 3000,
+    keepaliveIntervalMs: 15_000,
+    keepaliveCountMax: 3,
+  });
+  assert.deepEqual(timeoutsFor(host, { ...settings, override: timeoutsFromFlag(2000) }), {
+    connectTimeoutMs: 2000,
+    keepaliveIntervalMs: 500,
+    keepaliveCountMax: 3,
+  });
 });
 
 test('a bad --timeout names the flag, the value and what was expected; exit 2', async () => {
   let stderr = '';
-  const code = await run(['--timeout', '5x', 'hosts'], { stderr: (t) => { stderr += t; }, env: {} });
+  const code = await run(['--timeout', '5x', 'hosts'], {
+    stderr: (t) => {
+      stderr += t;
+    },
+    env: {},
+  });
   assert.equal(code, 2);
-  assert.match(stderr, /option '--timeout <duration>' argument '5x' is invalid\. expected a duration above 0, at most 1h \(seconds, or a number with a unit: '10', '500ms', '2\.5s', '1m'\), got '5x'/);
+  assert.match(
+    stderr,
+    /option '--timeout <duration>' argument '5x' is invalid\. expected a duration above 0, at most 1h \(seconds, or a number with a unit: '10', '500ms', '2\.5s', '1m'\), got '5x'/,
+  );
 });
 
 test('a variable key no {{name}} template could use is refused', () => {
@@ -64,9 +91,12 @@ test('a variable key no {{name}} template could use is refused', () => {
     assert.fail('expected a ValidationError');
   } catch (error) {
     assert.ok(error instanceof ValidationError);
-    assert.deepEqual(error.problems.map((p) => p.replace(/ \(expected.*/, '')), [
-      "inventories/x.ini:2: [host:a] app port: 'app port' is not a valid variable name",
-      "inventories/x.ini:3: [host:a] $(x): '$(x)' is not a valid variable name",
-    ]);
+    assert.deepEqual(
+      error.problems.map((p) => p.replace(/ \(expected.*/, '')),
+      [
+        "inventories/x.ini:2: [host:a] app port: 'app port' is not a valid variable name",
+        "inventories/x.ini:3: [host:a] $(x): '$(x)' is not a valid variable name",
+      ],
+    );
   }
 });

@@ -97,7 +97,9 @@ test('a malformed header or line is reported where it is', () => {
     "inventories/x.ini:1: malformed section header '[host:a' (expected [defaults], [host:NAME] or [group:NAME])",
     "inventories/x.ini:3: [host:b] 'address' is not a setting (expected key = value)",
   ]);
-  assert.deepEqual(problems(lines('[host:b]', ' = 1')), ["inventories/x.ini:2: [host:b] '= 1' is not a setting (expected key = value)"]);
+  assert.deepEqual(problems(lines('[host:b]', ' = 1')), [
+    "inventories/x.ini:2: [host:b] '= 1' is not a setting (expected key = value)",
+  ]);
 });
 
 test('keys before any section are reported', () => {
@@ -125,58 +127,116 @@ test('a child group must exist, with a suggestion when one is close', () => {
 });
 
 test('cycles in children are named, once, from the group that comes first', () => {
-  const text = lines('[group:a]', 'hosts = h1', 'children = b', '[group:b]', 'children = c', '[group:c]', 'children = a');
+  const text = lines(
+    '[group:a]',
+    'hosts = h1',
+    'children = b',
+    '[group:b]',
+    'children = c',
+    '[group:c]',
+    'children = a',
+  );
   assert.deepEqual(problems(text), ['inventories/x.ini:3: [group:a] children: cycle a -> b -> c -> a']);
-  const entered = lines('[group:top]', 'children = b', '[group:a]', 'hosts = h1', 'children = b', '[group:b]', 'children = a');
+  const entered = lines(
+    '[group:top]',
+    'children = b',
+    '[group:a]',
+    'hosts = h1',
+    'children = b',
+    '[group:b]',
+    'children = a',
+  );
   assert.deepEqual(problems(entered), ['inventories/x.ini:5: [group:a] children: cycle a -> b -> a']);
-  assert.deepEqual(problems(lines('[group:a]', 'hosts = h1', 'children = a')), ['inventories/x.ini:3: [group:a] children: cycle a -> a']);
+  assert.deepEqual(problems(lines('[group:a]', 'hosts = h1', 'children = a')), [
+    'inventories/x.ini:3: [group:a] children: cycle a -> a',
+  ]);
 });
 
 test('a section defined twice is reported at the second one', () => {
   assert.deepEqual(problems(lines('[host:web1]', 'address = 10.0.0.1', '', '[host:web1]', 'address = 10.0.0.2')), [
     'inventories/x.ini:4: [host:web1] defined twice (first at line 1)',
   ]);
-  assert.deepEqual(problems(lines('[group:g]', 'hosts = a', '[group:g]', 'hosts = b')), ['inventories/x.ini:3: [group:g] defined twice (first at line 1)']);
-  assert.deepEqual(problems(lines('[defaults]', '[host:a]', '[defaults]')), ['inventories/x.ini:3: [defaults] defined twice (first at line 1)']);
+  assert.deepEqual(problems(lines('[group:g]', 'hosts = a', '[group:g]', 'hosts = b')), [
+    'inventories/x.ini:3: [group:g] defined twice (first at line 1)',
+  ]);
+  assert.deepEqual(problems(lines('[defaults]', '[host:a]', '[defaults]')), [
+    'inventories/x.ini:3: [defaults] defined twice (first at line 1)',
+  ]);
 });
 
 test('a key set twice in one section is reported', () => {
-  assert.deepEqual(problems(lines('[host:a]', 'user = x', 'user = y')), ['inventories/x.ini:3: [host:a] user: set twice in this section (first at line 2)']);
+  assert.deepEqual(problems(lines('[host:a]', 'user = x', 'user = y')), [
+    'inventories/x.ini:3: [host:a] user: set twice in this section (first at line 2)',
+  ]);
   // The group is empty only because the second `hosts` was refused: one problem, not two.
-  assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'hosts =', 'hosts = a')), ['inventories/x.ini:4: [group:g] hosts: set twice in this section (first at line 3)']);
+  assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'hosts =', 'hosts = a')), [
+    'inventories/x.ini:4: [group:g] hosts: set twice in this section (first at line 3)',
+  ]);
 });
 
 test('ports are integers from 1 to 65535', () => {
   const port = (value: string): string[] => problems(lines('[host:a]', `port = ${value}`));
-  assert.deepEqual(port('0'), ["inventories/x.ini:2: [host:a] port: '0' is not a port (expected an integer from 1 to 65535)"]);
-  assert.deepEqual(port('65536'), ["inventories/x.ini:2: [host:a] port: '65536' is not a port (expected an integer from 1 to 65535)"]);
-  assert.deepEqual(port('22x'), ["inventories/x.ini:2: [host:a] port: '22x' is not a port (expected an integer from 1 to 65535)"]);
-  assert.deepEqual(port('-1'), ["inventories/x.ini:2: [host:a] port: '-1' is not a port (expected an integer from 1 to 65535)"]);
-  assert.deepEqual(port('2.5'), ["inventories/x.ini:2: [host:a] port: '2.5' is not a port (expected an integer from 1 to 65535)"]);
+  assert.deepEqual(port('0'), [
+    "inventories/x.ini:2: [host:a] port: '0' is not a port (expected an integer from 1 to 65535)",
+  ]);
+  assert.deepEqual(port('65536'), [
+    "inventories/x.ini:2: [host:a] port: '65536' is not a port (expected an integer from 1 to 65535)",
+  ]);
+  assert.deepEqual(port('22x'), [
+    "inventories/x.ini:2: [host:a] port: '22x' is not a port (expected an integer from 1 to 65535)",
+  ]);
+  assert.deepEqual(port('-1'), [
+    "inventories/x.ini:2: [host:a] port: '-1' is not a port (expected an integer from 1 to 65535)",
+  ]);
+  assert.deepEqual(port('2.5'), [
+    "inventories/x.ini:2: [host:a] port: '2.5' is not a port (expected an integer from 1 to 65535)",
+  ]);
   assert.deepEqual(port(''), ['inventories/x.ini:2: [host:a] port: empty value (expected an integer from 1 to 65535)']);
 });
 
 test('bad ranges in hosts are reported with the item', () => {
   const range = (value: string): string[] => problems(lines('[host:a]', '[group:g]', `hosts = a, ${value}`));
-  assert.deepEqual(range('web[10:01]'), ["inventories/x.ini:3: [group:g] hosts: bad range 'web[10:01]': start '10' is after end '01'"]);
-  assert.deepEqual(range('web[1:b]'), ["inventories/x.ini:3: [group:g] hosts: bad range 'web[1:b]': '1' and 'b' must both be numbers or both be letters"]);
+  assert.deepEqual(range('web[10:01]'), [
+    "inventories/x.ini:3: [group:g] hosts: bad range 'web[10:01]': start '10' is after end '01'",
+  ]);
+  assert.deepEqual(range('web[1:b]'), [
+    "inventories/x.ini:3: [group:g] hosts: bad range 'web[1:b]': '1' and 'b' must both be numbers or both be letters",
+  ]);
   assert.deepEqual(range('web[1:3'), ["inventories/x.ini:3: [group:g] hosts: bad range 'web[1:3': '[' is not closed"]);
 });
 
 test('a group whose only hosts are a bad range is not also reported as empty', () => {
-  assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'hosts = web[3:1]')), ["inventories/x.ini:3: [group:g] hosts: bad range 'web[3:1]': start '3' is after end '1'"]);
-  assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'children = no')), ["inventories/x.ini:3: [group:g] children: unknown group 'no'"]);
+  assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'hosts = web[3:1]')), [
+    "inventories/x.ini:3: [group:g] hosts: bad range 'web[3:1]': start '3' is after end '1'",
+  ]);
+  assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'children = no')), [
+    "inventories/x.ini:3: [group:g] children: unknown group 'no'",
+  ]);
 });
 
 test('a key close to a setting is a typo, not a variable', () => {
   const key = (k: string): string[] => problems(lines('[host:a]', `${k} = x`));
-  assert.deepEqual(key('adress'), ["inventories/x.ini:2: [host:a] adress: unknown setting (did you mean 'address'? a variable must not look like a setting)"]);
-  assert.deepEqual(key('identiy'), ["inventories/x.ini:2: [host:a] identiy: unknown setting (did you mean 'identity'? a variable must not look like a setting)"]);
-  assert.deepEqual(key('supervisor_cnf'), ["inventories/x.ini:2: [host:a] supervisor_cnf: unknown setting (did you mean 'supervisor_conf'? a variable must not look like a setting)"]);
-  assert.deepEqual(key('knownhosts'), ["inventories/x.ini:2: [host:a] knownhosts: unknown setting (did you mean 'known_hosts'? a variable must not look like a setting)"]);
-  assert.deepEqual(key('suod'), ["inventories/x.ini:2: [host:a] suod: unknown setting (did you mean 'sudo'? a variable must not look like a setting)"]);
-  assert.deepEqual(key('Port'), ["inventories/x.ini:2: [host:a] Port: unknown setting (did you mean 'port'? settings are lower case)"]);
-  assert.deepEqual(key('USER'), ["inventories/x.ini:2: [host:a] USER: unknown setting (did you mean 'user'? settings are lower case)"]);
+  assert.deepEqual(key('adress'), [
+    "inventories/x.ini:2: [host:a] adress: unknown setting (did you mean 'address'? a variable must not look like a setting)",
+  ]);
+  assert.deepEqual(key('identiy'), [
+    "inventories/x.ini:2: [host:a] identiy: unknown setting (did you mean 'identity'? a variable must not look like a setting)",
+  ]);
+  assert.deepEqual(key('supervisor_cnf'), [
+    "inventories/x.ini:2: [host:a] supervisor_cnf: unknown setting (did you mean 'supervisor_conf'? a variable must not look like a setting)",
+  ]);
+  assert.deepEqual(key('knownhosts'), [
+    "inventories/x.ini:2: [host:a] knownhosts: unknown setting (did you mean 'known_hosts'? a variable must not look like a setting)",
+  ]);
+  assert.deepEqual(key('suod'), [
+    "inventories/x.ini:2: [host:a] suod: unknown setting (did you mean 'sudo'? a variable must not look like a setting)",
+  ]);
+  assert.deepEqual(key('Port'), [
+    "inventories/x.ini:2: [host:a] Port: unknown setting (did you mean 'port'? settings are lower case)",
+  ]);
+  assert.deepEqual(key('USER'), [
+    "inventories/x.ini:2: [host:a] USER: unknown setting (did you mean 'user'? settings are lower case)",
+  ]);
 });
 
 test('in a group, hosts and children are checked for typos too', () => {
@@ -190,16 +250,31 @@ test('in a group, hosts and children are checked for typos too', () => {
 });
 
 test('variables far from setting names are fine', () => {
-  const inventory = parseInventory(lines('[host:a]', 'app_port = 8080', 'tier = front', 'env = prod', 'usr = x', 'addresses_v6 = ::1'), file, options);
-  assert.deepEqual(inventory.hosts[0]?.vars, { app_port: '8080', tier: 'front', env: 'prod', usr: 'x', addresses_v6: '::1' });
+  const inventory = parseInventory(
+    lines('[host:a]', 'app_port = 8080', 'tier = front', 'env = prod', 'usr = x', 'addresses_v6 = ::1'),
+    file,
+    options,
+  );
+  assert.deepEqual(inventory.hosts[0]?.vars, {
+    app_port: '8080',
+    tier: 'front',
+    env: 'prod',
+    usr: 'x',
+    addresses_v6: '::1',
+  });
 });
 
 test('sudo takes true/false/yes/no/1/0 in any case, and nothing else', () => {
-  const sudo = (value: string): boolean | undefined => parseInventory(lines('[host:a]', `sudo = ${value}`), file, options).hosts[0]?.sudo;
+  const sudo = (value: string): boolean | undefined =>
+    parseInventory(lines('[host:a]', `sudo = ${value}`), file, options).hosts[0]?.sudo;
   for (const yes of ['true', 'TRUE', 'yes', 'Yes', '1']) assert.equal(sudo(yes), true, yes);
   for (const no of ['false', 'False', 'no', 'NO', '0']) assert.equal(sudo(no), false, no);
-  assert.deepEqual(problems(lines('[host:a]', 'sudo = y')), ["inventories/x.ini:2: [host:a] sudo: 'y' is not a boolean (expected true, false, yes, no, 1 or 0)"]);
-  assert.deepEqual(problems(lines('[host:a]', 'sudo = on')), ["inventories/x.ini:2: [host:a] sudo: 'on' is not a boolean (expected true, false, yes, no, 1 or 0)"]);
+  assert.deepEqual(problems(lines('[host:a]', 'sudo = y')), [
+    "inventories/x.ini:2: [host:a] sudo: 'y' is not a boolean (expected true, false, yes, no, 1 or 0)",
+  ]);
+  assert.deepEqual(problems(lines('[host:a]', 'sudo = on')), [
+    "inventories/x.ini:2: [host:a] sudo: 'on' is not a boolean (expected true, false, yes, no, 1 or 0)",
+  ]);
 });
 
 test('settings may not be empty, and names and addresses may not contain spaces', () => {
@@ -244,8 +319,12 @@ test('a host cannot jump through itself, inherited or not', () => {
 });
 
 test('a group without hosts, or whose children have none, is empty', () => {
-  assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'user = x')), ['inventories/x.ini:2: [group:g] empty group (expected hosts = … or children = …)']);
-  assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'hosts =')), ['inventories/x.ini:2: [group:g] empty group (expected hosts = … or children = …)']);
+  assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'user = x')), [
+    'inventories/x.ini:2: [group:g] empty group (expected hosts = … or children = …)',
+  ]);
+  assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'hosts =')), [
+    'inventories/x.ini:2: [group:g] empty group (expected hosts = … or children = …)',
+  ]);
   const nested = lines('[host:a]', '[group:e1]', '[group:e2]', 'children = e1', '[group:top]', 'children = e1, e2');
   assert.deepEqual(problems(nested), [
     'inventories/x.ini:2: [group:e1] empty group (expected hosts = … or children = …)',
@@ -256,12 +335,19 @@ test('a group without hosts, or whose children have none, is empty', () => {
 
 test('a group with one non-empty child is not empty', () => {
   const inventory = parseInventory(lines('[group:web]', 'hosts = w1', '[group:prod]', 'children = web'), file, options);
-  assert.deepEqual(inventory.groups.map((g) => g.name), ['web', 'prod']);
+  assert.deepEqual(
+    inventory.groups.map((g) => g.name),
+    ['web', 'prod'],
+  );
 });
 
 test('host sections need a name, and names must suit target lists', () => {
-  assert.deepEqual(problems(lines('[host:]', 'address = 1.2.3.4', '[host:a]')), ['inventories/x.ini:1: [host:] empty host name (expected [host:NAME])']);
-  assert.deepEqual(problems(lines('[ host: ]', '[host:a]')), ['inventories/x.ini:1: [host:] empty host name (expected [host:NAME])']);
+  assert.deepEqual(problems(lines('[host:]', 'address = 1.2.3.4', '[host:a]')), [
+    'inventories/x.ini:1: [host:] empty host name (expected [host:NAME])',
+  ]);
+  assert.deepEqual(problems(lines('[ host: ]', '[host:a]')), [
+    'inventories/x.ini:1: [host:] empty host name (expected [host:NAME])',
+  ]);
   assert.deepEqual(problems(lines('[group:]', 'hosts = a')), [
     'inventories/x.ini:1: [group:] empty group name (expected [group:NAME])',
     'inventories/x.ini: no hosts (expected a [host:NAME] section or a [group:NAME] with hosts = …)',
@@ -272,12 +358,18 @@ test('host sections need a name, and names must suit target lists', () => {
   assert.deepEqual(problems(lines('[host:a]', '[group:g]', 'hosts = a, b!c')), [
     "inventories/x.ini:3: [group:g] hosts: host name 'b!c' is not valid (expected letters, digits, '.', '-' and '_', not starting with '.' or '-')",
   ]);
-  assert.deepEqual(problems(lines('[host:a]', '[group:all]', 'hosts = a')), ["inventories/x.ini:2: [group:all] group name 'all' is reserved (the target 'all' means every host)"]);
+  assert.deepEqual(problems(lines('[host:a]', '[group:all]', 'hosts = a')), [
+    "inventories/x.ini:2: [group:all] group name 'all' is reserved (the target 'all' means every host)",
+  ]);
 });
 
 test('an inventory without hosts is refused', () => {
-  assert.deepEqual(problems(''), ['inventories/x.ini: no hosts (expected a [host:NAME] section or a [group:NAME] with hosts = …)']);
-  assert.deepEqual(problems(lines('; nothing yet', '[defaults]', 'user = deploy')), ['inventories/x.ini: no hosts (expected a [host:NAME] section or a [group:NAME] with hosts = …)']);
+  assert.deepEqual(problems(''), [
+    'inventories/x.ini: no hosts (expected a [host:NAME] section or a [group:NAME] with hosts = …)',
+  ]);
+  assert.deepEqual(problems(lines('; nothing yet', '[defaults]', 'user = deploy')), [
+    'inventories/x.ini: no hosts (expected a [host:NAME] section or a [group:NAME] with hosts = …)',
+  ]);
 });
 
 test('problems in ssh config are reported with its file', () => {

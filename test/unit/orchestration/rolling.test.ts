@@ -8,7 +8,12 @@ const names = (batches: { name: string }[][]) => batches.map((b) => b.map((h) =>
 
 test('batches of n, and n% rounded up (never 0)', () => {
   assert.deepEqual(names(planBatches(hosts, { kind: 'count', value: 3 })), ['h1,h2,h3', 'h4,h5,h6', 'h7,h8,h9', 'h10']);
-  assert.deepEqual(names(planBatches(hosts, { kind: 'percent', value: 25 })), ['h1,h2,h3', 'h4,h5,h6', 'h7,h8,h9', 'h10']);
+  assert.deepEqual(names(planBatches(hosts, { kind: 'percent', value: 25 })), [
+    'h1,h2,h3',
+    'h4,h5,h6',
+    'h7,h8,h9',
+    'h10',
+  ]);
   assert.equal(batchSize({ kind: 'percent', value: 1 }, 10), 1);
   assert.equal(batchSize({ kind: 'percent', value: 100 }, 10), 10);
   assert.equal(batchSize({ kind: 'count', value: 0 }, 10), 1);
@@ -16,7 +21,12 @@ test('batches of n, and n% rounded up (never 0)', () => {
 });
 
 test('a canary batch goes first, then the regular batches', () => {
-  assert.deepEqual(names(planBatches(hosts, { kind: 'count', value: 4 }, 1)), ['h1', 'h2,h3,h4,h5', 'h6,h7,h8,h9', 'h10']);
+  assert.deepEqual(names(planBatches(hosts, { kind: 'count', value: 4 }, 1)), [
+    'h1',
+    'h2,h3,h4,h5',
+    'h6,h7,h8,h9',
+    'h10',
+  ]);
   assert.deepEqual(names(planBatches(hosts.slice(0, 2), { kind: 'count', value: 4 }, 5)), ['h1,h2']);
 });
 
@@ -32,16 +42,30 @@ test('batches run one after another, with the pause between them, never more tha
   let peak = 0;
   const order: string[] = [];
   const pauses: number[] = [];
-  const result = await runRolling(planBatches(hosts, { kind: 'count', value: 3 }), { pauseMs: 50, maxFail: 0, concurrency: 100, wait: async (ms) => { pauses.push(ms); } }, async (h) => {
-    running++;
-    peak = Math.max(peak, running);
-    order.push(h.name);
-    await new Promise((r) => setTimeout(r, 5));
-    running--;
-    return { value: null, ok: true };
-  });
+  const result = await runRolling(
+    planBatches(hosts, { kind: 'count', value: 3 }),
+    {
+      pauseMs: 50,
+      maxFail: 0,
+      concurrency: 100,
+      wait: async (ms) => {
+        pauses.push(ms);
+      },
+    },
+    async (h) => {
+      running++;
+      peak = Math.max(peak, running);
+      order.push(h.name);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return { value: null, ok: true };
+    },
+  );
   assert.equal(peak, 3);
-  assert.deepEqual(order, hosts.map((h) => h.name));
+  assert.deepEqual(
+    order,
+    hosts.map((h) => h.name),
+  );
   assert.deepEqual(pauses, [50, 50, 50]);
   assert.equal(result.summary.ok, 10);
   assert.equal(result.stopReason, undefined);
@@ -49,10 +73,26 @@ test('batches run one after another, with the pause between them, never more tha
 
 test('one budget for the whole run: failures across batches add up; the next batch is skipped once it is spent', async () => {
   const failing = new Set(['h2', 'h5']);
-  const result = await runRolling(planBatches(hosts, { kind: 'count', value: 3 }), { pauseMs: 0, maxFail: 1, concurrency: 10 }, async (h) => ({ value: null, ok: !failing.has(h.name) }));
-  assert.deepEqual(result.outcomes.map((o) => `${o.host}:${o.status}`), [
-    'h1:ok', 'h2:failed', 'h3:ok', 'h4:ok', 'h5:failed', 'h6:ok', 'h7:skipped', 'h8:skipped', 'h9:skipped', 'h10:skipped',
-  ]);
+  const result = await runRolling(
+    planBatches(hosts, { kind: 'count', value: 3 }),
+    { pauseMs: 0, maxFail: 1, concurrency: 10 },
+    async (h) => ({ value: null, ok: !failing.has(h.name) }),
+  );
+  assert.deepEqual(
+    result.outcomes.map((o) => `${o.host}:${o.status}`),
+    [
+      'h1:ok',
+      'h2:failed',
+      'h3:ok',
+      'h4:ok',
+      'h5:failed',
+      'h6:ok',
+      'h7:skipped',
+      'h8:skipped',
+      'h9:skipped',
+      'h10:skipped',
+    ],
+  );
   assert.equal(result.stoppedAfterBatch, 1);
   assert.equal(result.stopReason, 'failures');
 });
@@ -62,18 +102,39 @@ test('unreachable hosts count against the budget; failures spent before the run 
     if (h.name === 'h1') throw new SshError('refused', 'h1', 'h1: connection refused');
     return { value: null, ok: true };
   };
-  const oneAllowed = await runRolling(planBatches(hosts.slice(0, 4), { kind: 'count', value: 2 }), { pauseMs: 0, maxFail: 1, concurrency: 10 }, work);
-  assert.deepEqual(oneAllowed.outcomes.map((o) => o.status), ['unreachable', 'ok', 'ok', 'ok']);
-  const spent = await runRolling(planBatches(hosts.slice(0, 4), { kind: 'count', value: 2 }), { pauseMs: 0, maxFail: 1, alreadyFailed: 1, concurrency: 10 }, work);
-  assert.deepEqual(spent.outcomes.map((o) => o.status), ['unreachable', 'ok', 'skipped', 'skipped']);
+  const oneAllowed = await runRolling(
+    planBatches(hosts.slice(0, 4), { kind: 'count', value: 2 }),
+    { pauseMs: 0, maxFail: 1, concurrency: 10 },
+    work,
+  );
+  assert.deepEqual(
+    oneAllowed.outcomes.map((o) => o.status),
+    ['unreachable', 'ok', 'ok', 'ok'],
+  );
+  const spent = await runRolling(
+    planBatches(hosts.slice(0, 4), { kind: 'count', value: 2 }),
+    { pauseMs: 0, maxFail: 1, alreadyFailed: 1, concurrency: 10 },
+    work,
+  );
+  assert.deepEqual(
+    spent.outcomes.map((o) => o.status),
+    ['unreachable', 'ok', 'skipped', 'skipped'],
+  );
 });
 
 test('a stop request (Ctrl-C) lets the running batch finish and skips the rest', async () => {
   let stop = false;
-  const result = await runRolling(planBatches(hosts.slice(0, 6), { kind: 'count', value: 2 }), { pauseMs: 0, maxFail: 10, concurrency: 10, stopRequested: () => stop }, async (h) => {
-    if (h.name === 'h3') stop = true;
-    return { value: null, ok: true };
-  });
-  assert.deepEqual(result.outcomes.map((o) => o.status), ['ok', 'ok', 'ok', 'ok', 'skipped', 'skipped']);
+  const result = await runRolling(
+    planBatches(hosts.slice(0, 6), { kind: 'count', value: 2 }),
+    { pauseMs: 0, maxFail: 10, concurrency: 10, stopRequested: () => stop },
+    async (h) => {
+      if (h.name === 'h3') stop = true;
+      return { value: null, ok: true };
+    },
+  );
+  assert.deepEqual(
+    result.outcomes.map((o) => o.status),
+    ['ok', 'ok', 'ok', 'ok', 'skipped', 'skipped'],
+  );
   assert.equal(result.stopReason, 'interrupted');
 });

@@ -12,21 +12,36 @@ test('every host ends as a value: ok, failed (judged or thrown), unreachable (SS
     if (h.name === 'd') throw new Error('boom');
     return { value: 0, ok: true };
   });
-  assert.deepEqual(outcomes.map((o) => [o.host, o.status]), [['a', 'ok'], ['b', 'failed'], ['c', 'unreachable'], ['d', 'failed']]);
-  assert.deepEqual({ ...summary, durationMs: 0 }, { total: 4, ok: 1, failed: 2, unreachable: 1, skipped: 0, durationMs: 0 });
+  assert.deepEqual(
+    outcomes.map((o) => [o.host, o.status]),
+    [
+      ['a', 'ok'],
+      ['b', 'failed'],
+      ['c', 'unreachable'],
+      ['d', 'failed'],
+    ],
+  );
+  assert.deepEqual(
+    { ...summary, durationMs: 0 },
+    { total: 4, ok: 1, failed: 2, unreachable: 1, skipped: 0, durationMs: 0 },
+  );
   assert.equal(exitCodeFor(summary), 1);
 });
 
 test('never more hosts at once than the concurrency', async () => {
   let running = 0;
   let peak = 0;
-  await runOnHosts(Array.from({ length: 20 }, (_, i) => ({ name: `h${i}` })), { concurrency: 3 }, async () => {
-    running++;
-    peak = Math.max(peak, running);
-    await new Promise((r) => setTimeout(r, 5));
-    running--;
-    return { value: null, ok: true };
-  });
+  await runOnHosts(
+    Array.from({ length: 20 }, (_, i) => ({ name: `h${i}` })),
+    { concurrency: 3 },
+    async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return { value: null, ok: true };
+    },
+  );
   assert.equal(peak, 3);
 });
 
@@ -35,5 +50,8 @@ test('exit codes: 0 all ok, 4 only unreachable, 1 any failure', () => {
   assert.equal(exitCodeFor({ total: 2, ok: 1, failed: 0, unreachable: 1, skipped: 0, durationMs: 1 }), 4);
   assert.equal(exitCodeFor({ total: 3, ok: 1, failed: 1, unreachable: 1, skipped: 0, durationMs: 1 }), 1);
   assert.equal(exitCodeFor({ total: 3, ok: 2, failed: 0, unreachable: 0, skipped: 1, durationMs: 1 }), 1);
-  assert.equal(formatSummary({ total: 3, ok: 1, failed: 1, unreachable: 1, skipped: 0, durationMs: 1234 }), '3 hosts: 1 ok, 1 failed, 1 unreachable (1.2s)');
+  assert.equal(
+    formatSummary({ total: 3, ok: 1, failed: 1, unreachable: 1, skipped: 0, durationMs: 1234 }),
+    '3 hosts: 1 ok, 1 failed, 1 unreachable (1.2s)',
+  );
 });

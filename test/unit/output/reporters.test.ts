@@ -7,7 +7,14 @@ import { plainReporter } from '../../../src/output/reporters/plain.ts';
 
 function capture(jsonMode = false): Output & { lines: string[] } {
   const lines: string[] = [];
-  return { jsonMode, color: false, lines, line: (t) => lines.push(t), json: (v) => lines.push(JSON.stringify(v)), warn: () => {} };
+  return {
+    jsonMode,
+    color: false,
+    lines,
+    line: (t) => lines.push(t),
+    json: (v) => lines.push(JSON.stringify(v)),
+    warn: () => {},
+  };
 }
 
 test('plain lines: batches, steps and results prefixed by host, aligned, whole lines', async () => {
@@ -33,7 +40,10 @@ test('--json: one object per line, typed, in order', async () => {
   r.begin([['a']]);
   r.event({ type: 'host', host: 'a', status: 'ok', durationMs: 5 });
   const parsed = out.lines.map((l) => JSON.parse(l) as { type: string; host?: string });
-  assert.deepEqual(parsed.map((p) => p.type), ['plan', 'host']);
+  assert.deepEqual(
+    parsed.map((p) => p.type),
+    ['plan', 'host'],
+  );
   assert.equal(parsed[1]?.host, 'a');
   assert.ok(out.lines.every((l) => !l.includes('\n')));
 });

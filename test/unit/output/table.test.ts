@@ -4,8 +4,16 @@ import { wantsColor } from '../../../src/output/output.ts';
 import { formatTable, visibleWidth } from '../../../src/output/table.ts';
 
 test('pads columns to the widest cell and right-aligns numeric columns', () => {
-  assert.equal(formatTable(['HOST', 'PID', 'STATE'], [['web1', '12', 'RUNNING'], ['web10', '3456', 'STOPPED']]),
-    'HOST    PID  STATE\nweb1     12  RUNNING\nweb10  3456  STOPPED');
+  assert.equal(
+    formatTable(
+      ['HOST', 'PID', 'STATE'],
+      [
+        ['web1', '12', 'RUNNING'],
+        ['web10', '3456', 'STOPPED'],
+      ],
+    ),
+    'HOST    PID  STATE\nweb1     12  RUNNING\nweb10  3456  STOPPED',
+  );
 });
 
 test('ANSI colors take no width', () => {
@@ -21,5 +29,14 @@ test('color only on a TTY, never with NO_COLOR or --no-color', () => {
 });
 
 test('a column of dashes is text, a column of numbers and dashes is numeric', () => {
-  assert.equal(formatTable(['A', 'N', 'J'], [['x', '5', '-'], ['yy', '-', '-']]), 'A   N  J\nx   5  -\nyy  -  -');
+  assert.equal(
+    formatTable(
+      ['A', 'N', 'J'],
+      [
+        ['x', '5', '-'],
+        ['yy', '-', '-'],
+      ],
+    ),
+    'A   N  J\nx   5  -\nyy  -  -',
+  );
 });

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { sandboxAccounts } from '../../../src/sandbox/accounts.ts';
 
 const machine = {
-  passwd: 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nalice:x:2000:2000::/home/alice:/bin/bash\n',
+  passwd:
+    'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nalice:x:2000:2000::/home/alice:/bin/bash\n',
   group: 'root:x:0:\nsudo:x:27:\nalice:x:2000:\n',
   shadow: 'root:!:20228:0:99999:7:::\nalice:*:20000::::::\n',
   gshadow: 'root:*::\nalice:!::\n',
@@ -20,7 +21,7 @@ test('adds the convoy login with a free uid, its own group, a key-only password,
   assert.match(files.gshadow, /^supervisor:!::convoy$/m);
 });
 
-test('unlocks root\'s `!` password field (sshd without PAM refuses key logins to locked accounts)', () => {
+test("unlocks root's `!` password field (sshd without PAM refuses key logins to locked accounts)", () => {
   assert.match(sandboxAccounts(machine, true).files.shadow, /^root:\*:20228:0:99999:7:::$/m);
 });
 
@@ -31,7 +32,10 @@ test('bare hosts get the login but no supervisor group', () => {
 });
 
 test('an existing supervisor group gains the login as member, keeping its members', () => {
-  const { files } = sandboxAccounts({ ...machine, group: machine.group + 'supervisor:x:120:bob\n', gshadow: machine.gshadow + 'supervisor:!::bob\n' }, true);
+  const { files } = sandboxAccounts(
+    { ...machine, group: machine.group + 'supervisor:x:120:bob\n', gshadow: machine.gshadow + 'supervisor:!::bob\n' },
+    true,
+  );
   assert.match(files.group, /^supervisor:x:120:bob,convoy$/m);
   assert.match(files.gshadow, /^supervisor:!::bob,convoy$/m);
   assert.equal(files.group.match(/^supervisor:/gm)?.length, 1);

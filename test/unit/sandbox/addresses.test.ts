@@ -16,13 +16,17 @@ test('200 hosts from 127.0.1.1 end at 127.0.1.200; 300 cross into 127.0.2.x', ()
 });
 
 test('a first address outside 127.0.0.0/8 is refused with the flag, value and expectation', () => {
-  assert.throws(() => sandboxAddresses('10.0.0.1', 1), { message: "--first-address: '10.0.0.1' is not a loopback IPv4 address (expected 127.x.y.z, e.g. 127.0.1.1)" });
+  assert.throws(() => sandboxAddresses('10.0.0.1', 1), {
+    message: "--first-address: '10.0.0.1' is not a loopback IPv4 address (expected 127.x.y.z, e.g. 127.0.1.1)",
+  });
   assert.throws(() => sandboxAddresses('127.0.1', 1), /is not a loopback IPv4 address/);
   assert.throws(() => sandboxAddresses('127.0.1.300', 1), /is not a loopback IPv4 address/);
 });
 
 test('a range that would leave 127.0.0.0/8 is refused', () => {
-  assert.throws(() => sandboxAddresses('127.255.255.250', 10), { message: '--hosts: 10 hosts from 127.255.255.250 do not fit in 127.0.0.0/8' });
+  assert.throws(() => sandboxAddresses('127.255.255.250', 10), {
+    message: '--hosts: 10 hosts from 127.255.255.250 do not fit in 127.0.0.0/8',
+  });
 });
 
 test('parse and format round-trip', () => {

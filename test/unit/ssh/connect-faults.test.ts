@@ -28,7 +28,14 @@ function target(port: number, extra: Partial<SshTarget> = {}): SshTarget {
 }
 
 function settings(extra: Partial<ConnectSettings> = {}): ConnectSettings {
-  return { knownHosts: new KnownHostsStore([]), acceptNewHostKeys: false, connectTimeoutMs: 3000, keepaliveIntervalMs: 0, homeDir: dir, ...extra };
+  return {
+    knownHosts: new KnownHostsStore([]),
+    acceptNewHostKeys: false,
+    connectTimeoutMs: 3000,
+    keepaliveIntervalMs: 0,
+    homeDir: dir,
+    ...extra,
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<SshError> {
@@ -45,8 +52,17 @@ describe('exec on an in-process server', () => {
   let server: FakeServer;
   before(async () => {
     server = await startSshServer((command, channel, connection) => {
-      if (command === 'fail') { channel.stderr.write('bad things\n'); channel.exit(100); channel.end(); return; }
-      if (command === 'drop') { channel.write('partial output\n'); setTimeout(() => connection.end(), 50); return; }
+      if (command === 'fail') {
+        channel.stderr.write('bad things\n');
+        channel.exit(100);
+        channel.end();
+        return;
+      }
+      if (command === 'drop') {
+        channel.write('partial output\n');
+        setTimeout(() => connection.end(), 50);
+        return;
+      }
       channel.write(`ran: ${command}\n`);
       channel.exit(0);
       channel.end();
@@ -57,7 +73,10 @@ describe('exec on an in-process server', () => {
   test('a command result is a value: exit code, stdout, stderr, duration', async () => {
     const conn = await connect(target(server.port, { knownHosts: knownHosts(server.port) }), settings());
     const ok = await conn.exec('hello');
-    assert.deepEqual({ ...ok, durationMs: 0 }, { host: 'fake', code: 0, signal: null, stdout: 'ran: hello\n', stderr: '', durationMs: 0 });
+    assert.deepEqual(
+      { ...ok, durationMs: 0 },
+      { host: 'fake', code: 0, signal: null, stdout: 'ran: hello\n', stderr: '', durationMs: 0 },
+    );
     const failed = await conn.exec('fail');
     assert.equal(failed.code, 100);
     assert.equal(failed.stderr, 'bad things\n');
@@ -67,7 +86,10 @@ describe('exec on an in-process server', () => {
   test('one connection serves many concurrent commands', async () => {
     const conn = await connect(target(server.port, { knownHosts: knownHosts(server.port) }), settings());
     const results = await Promise.all(Array.from({ length: 25 }, (_, i) => conn.exec(`n${i}`)));
-    assert.deepEqual(results.map((r) => r.stdout), Array.from({ length: 25 }, (_, i) => `ran: n${i}\n`));
+    assert.deepEqual(
+      results.map((r) => r.stdout),
+      Array.from({ length: 25 }, (_, i) => `ran: n${i}\n`),
+    );
     conn.close();
   });
 
@@ -85,7 +107,10 @@ describe('exec on an in-process server', () => {
     const file = path.join(dir, 'empty-kh');
     const error = await rejection(connect(target(server.port, { knownHosts: file }), settings()));
     assert.equal(error.kind, 'host-key-unknown');
-    assert.match(error.message, /REFUSED: unknown host key ssh-ed25519 SHA256:\S+ \(not in .*empty-kh\)\. Verify it, then pass --accept-new-host-keys/);
+    assert.match(
+      error.message,
+      /REFUSED: unknown host key ssh-ed25519 SHA256:\S+ \(not in .*empty-kh\)\. Verify it, then pass --accept-new-host-keys/,
+    );
   });
 
   test('with --accept-new-host-keys an unknown key is recorded, and then matches', async () => {
@@ -100,19 +125,31 @@ describe('exec on an in-process server', () => {
 
   test('a changed host key is refused even with --accept-new-host-keys', async () => {
     const other = generateEd25519().public;
-    const error = await rejection(connect(target(server.port, { knownHosts: knownHosts(server.port, other) }), settings({ acceptNewHostKeys: true })));
+    const error = await rejection(
+      connect(
+        target(server.port, { knownHosts: knownHosts(server.port, other) }),
+        settings({ acceptNewHostKeys: true }),
+      ),
+    );
     assert.equal(error.kind, 'host-key-changed');
-    assert.match(error.message, /REFUSED: the host key has CHANGED\. Known: .*:1 \(ssh-ed25519 SHA256:\S+\); offered: ssh-ed25519 SHA256:\S+\./);
+    assert.match(
+      error.message,
+      /REFUSED: the host key has CHANGED\. Known: .*:1 \(ssh-ed25519 SHA256:\S+\); offered: ssh-ed25519 SHA256:\S+\./,
+    );
     assert.match(error.message, /ssh-keygen -R '\[127\.0\.0\.1\]:\d+'/);
   });
 
   test('a key the server does not accept is an auth error; no key at all says where to set one', async () => {
     const wrong = path.join(dir, 'wrong');
     writeFileSync(wrong, generateEd25519().private, { mode: 0o600 });
-    const error = await rejection(connect(target(server.port, { knownHosts: knownHosts(server.port), identityFiles: [wrong] }), settings()));
+    const error = await rejection(
+      connect(target(server.port, { knownHosts: knownHosts(server.port), identityFiles: [wrong] }), settings()),
+    );
     assert.equal(error.kind, 'auth');
     assert.match(error.message, /deploy@fake \(127\.0\.0\.1:\d+\): authentication failed/);
-    const none = await rejection(connect(target(server.port, { identityFiles: [path.join(dir, 'missing')] }), settings()));
+    const none = await rejection(
+      connect(target(server.port, { identityFiles: [path.join(dir, 'missing')] }), settings()),
+    );
     assert.equal(none.kind, 'auth');
     assert.match(none.message, /no key to offer: set `identity` in the inventory/);
   });
@@ -135,7 +172,9 @@ test('a server that never answers times out within the connect timeout, no hang'
   const silent = await startSilentServer();
   try {
     const started = Date.now();
-    const error = await rejection(connect(target(silent.port, { knownHosts: knownHosts(silent.port) }), settings({ connectTimeoutMs: 400 })));
+    const error = await rejection(
+      connect(target(silent.port, { knownHosts: knownHosts(silent.port) }), settings({ connectTimeoutMs: 400 })),
+    );
     assert.equal(error.kind, 'timeout');
     assert.match(error.message, /timed out after 0\.4s/);
     assert.ok(Date.now() - started < 3000);

@@ -21,7 +21,13 @@ export async function startSshServer(onExec: ExecScript, options: { acceptKey?: 
     connection.on('error', () => {});
     connection.on('authentication', (ctx) => {
       const allowed = ssh2.utils.parseKey(clientKey.public);
-      if (options.acceptKey !== false && ctx.method === 'publickey' && !(allowed instanceof Error) && ctx.key.data.equals(allowed.getPublicSSH())) return ctx.accept();
+      if (
+        options.acceptKey !== false &&
+        ctx.method === 'publickey' &&
+        !(allowed instanceof Error) &&
+        ctx.key.data.equals(allowed.getPublicSSH())
+      )
+        return ctx.accept();
       ctx.reject(['publickey']);
     });
     connection.on('ready', () => {
@@ -32,32 +38,52 @@ export async function startSshServer(onExec: ExecScript, options: { acceptKey?: 
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** A TCP server that accepts and then never says a word (no SSH banner). */
 export async function startSilentServer(): Promise<FakeServer & { sockets: net.Socket[] }> {
   const sockets: net.Socket[] = [];
-  const server = net.createServer((socket) => { sockets.push(socket); socket.on('error', () => {}); });
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => {});
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
     sockets,
-    close: () => new Promise((resolve) => { sockets.forEach((s) => s.destroy()); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        sockets.forEach((s) => s.destroy());
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** A TCP server that resets the first `resets` connections (as sshd past MaxStartups), then hands over to `port`. */
-export async function startResettingProxy(resets: number, port: number): Promise<FakeServer & { connections: () => number }> {
+export async function startResettingProxy(
+  resets: number,
+  port: number,
+): Promise<FakeServer & { connections: () => number }> {
   let count = 0;
   const server = net.createServer((socket) => {
     count++;
     socket.on('error', () => {});
-    if (count <= resets) { socket.resetAndDestroy(); return; }
+    if (count <= resets) {
+      socket.resetAndDestroy();
+      return;
+    }
     const upstream = net.connect(port, '127.0.0.1');
     upstream.on('error', () => socket.destroy());
     socket.pipe(upstream).pipe(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, connections: () => count, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => count,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { fingerprint, keyTypeOfBlob, knownHostName, knownKeyTypes, matchesHost, parseKnownHosts, verifyHostKey } from '../../../src/ssh/known-hosts.ts';
+import {
+  fingerprint,
+  keyTypeOfBlob,
+  knownHostName,
+  knownKeyTypes,
+  matchesHost,
+  parseKnownHosts,
+  verifyHostKey,
+} from '../../../src/ssh/known-hosts.ts';
 
 function blob(type: string, body: string): Buffer {
   const t = Buffer.from(type);
@@ -33,7 +41,16 @@ const text = [
 const entries = parseKnownHosts(text, '/kh');
 
 test('parses entries with their file and line, skipping comments and broken lines', () => {
-  assert.deepEqual(entries.map((e) => [e.line, e.marker, e.keyType]), [[2, '', 'ssh-ed25519'], [3, '', 'ssh-ed25519'], [4, '', 'ssh-ed25519'], [5, '', 'ssh-rsa'], [6, '@revoked', 'ssh-ed25519']]);
+  assert.deepEqual(
+    entries.map((e) => [e.line, e.marker, e.keyType]),
+    [
+      [2, '', 'ssh-ed25519'],
+      [3, '', 'ssh-ed25519'],
+      [4, '', 'ssh-ed25519'],
+      [5, '', 'ssh-rsa'],
+      [6, '@revoked', 'ssh-ed25519'],
+    ],
+  );
 });
 
 test('host names as OpenSSH writes them', () => {

@@ -8,7 +8,12 @@ import type { SshConnection } from '../../../src/ssh/connection.ts';
 import type { ConnectSettings, SshTarget } from '../../../src/ssh/connect.ts';
 import { KnownHostsStore } from '../../../src/ssh/known-hosts-store.ts';
 
-const settings: ConnectSettings = { knownHosts: new KnownHostsStore([]), acceptNewHostKeys: false, connectTimeoutMs: 1000, keepaliveIntervalMs: 0 };
+const settings: ConnectSettings = {
+  knownHosts: new KnownHostsStore([]),
+  acceptNewHostKeys: false,
+  connectTimeoutMs: 1000,
+  keepaliveIntervalMs: 0,
+};
 
 function target(name: string, address: string, user = 'deploy'): SshTarget {
   return { name, address, port: 22, user, identityFiles: [] };

@@ -17,8 +17,24 @@ test('everything else is single-quoted, with embedded quotes closed and escaped'
 });
 
 test('a real shell reads every hostile word back intact', () => {
-  const words = ["it's", '$(touch /tmp/pwned)', '`id`', 'a;b', 'new\nline', '../x', ' spaces ', 'ünïcödé', '*', '\\', '"q"', '!x'];
-  const printed = execFileSync('sh', ['-c', `printf '%s\\0' ${shellJoin(words)}`]).toString('utf8').split('\0').slice(0, -1);
+  const words = [
+    "it's",
+    '$(touch /tmp/pwned)',
+    '`id`',
+    'a;b',
+    'new\nline',
+    '../x',
+    ' spaces ',
+    'ünïcödé',
+    '*',
+    '\\',
+    '"q"',
+    '!x',
+  ];
+  const printed = execFileSync('sh', ['-c', `printf '%s\\0' ${shellJoin(words)}`])
+    .toString('utf8')
+    .split('\0')
+    .slice(0, -1);
   assert.deepEqual(printed, words);
 });
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { getIniValue, setIniValues } from '../../../src/supervisor/conf-edit.ts';
 import { debianSupervisordConf, socketGroupEdit } from '../../../src/supervisor/distro-conf.ts';
 
-test('sets the socket mode and group in Debian\'s conf, changing only those lines', () => {
+test("sets the socket mode and group in Debian's conf, changing only those lines", () => {
   const edited = setIniValues(debianSupervisordConf, [socketGroupEdit('supervisor')]);
   const before = debianSupervisordConf.split('\n');
   const after = edited.split('\n');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ConvoyError, ExitCode } from '../../../src/errors.ts';
 import { Faults, SupervisorFault, faultFromResponse, isFault } from '../../../src/supervisor/faults.ts';
 
-test('the fault table is supervisor 4.2.5\'s', () => {
+test("the fault table is supervisor 4.2.5's", () => {
   assert.deepEqual(Faults, {
     UNKNOWN_METHOD: 1,
     INCORRECT_PARAMETERS: 2,
@@ -65,7 +65,10 @@ test('an unknown code takes its name from the text, else UNKNOWN', () => {
   const named = faultFromResponse(999, 'NEW_THING: x');
   assert.deepEqual([named.faultName, named.detail, named.message], ['NEW_THING', 'x', 'supervisord: NEW_THING: x']);
   const bare = faultFromResponse(999, 'weird text');
-  assert.deepEqual([bare.faultName, bare.detail, bare.message], ['UNKNOWN', 'weird text', 'supervisord: UNKNOWN: weird text']);
+  assert.deepEqual(
+    [bare.faultName, bare.detail, bare.message],
+    ['UNKNOWN', 'weird text', 'supervisord: UNKNOWN: weird text'],
+  );
 });
 
 test('isFault matches the fault by name and nothing else', () => {

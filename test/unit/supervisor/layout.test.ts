@@ -8,13 +8,16 @@ test('Debian: socket and include dir from supervisord.conf', () => {
   assert.deepEqual(parseLayout('/etc/supervisor/supervisord.conf', debianSupervisordConf), {
     ok: true,
     layout: {
-      confPath: '/etc/supervisor/supervisord.conf', socketPath: '/var/run/supervisor.sock',
-      includeDir: '/etc/supervisor/conf.d', includeExtension: '.conf', includeGlobs: ['/etc/supervisor/conf.d/*.conf'],
+      confPath: '/etc/supervisor/supervisord.conf',
+      socketPath: '/var/run/supervisor.sock',
+      includeDir: '/etc/supervisor/conf.d',
+      includeExtension: '.conf',
+      includeGlobs: ['/etc/supervisor/conf.d/*.conf'],
     },
   });
 });
 
-test('RHEL/EPEL: relative include glob resolved against the conf\'s directory, .ini extension', () => {
+test("RHEL/EPEL: relative include glob resolved against the conf's directory, .ini extension", () => {
   const { path, text } = defaultConf('dnf');
   const result = parseLayout(path, text);
   assert.ok(result.ok);
@@ -32,14 +35,20 @@ test('pip style: %(here)s and relative paths', () => {
 });
 
 test('a conf without a unix socket or an include is a clear problem', () => {
-  assert.deepEqual(parseLayout('/etc/s.conf', '[supervisord]\n'), { ok: false, problem: '/etc/s.conf has no [unix_http_server] file= (Convoy talks to supervisord through its unix socket)' });
+  assert.deepEqual(parseLayout('/etc/s.conf', '[supervisord]\n'), {
+    ok: false,
+    problem: '/etc/s.conf has no [unix_http_server] file= (Convoy talks to supervisord through its unix socket)',
+  });
   const noInclude = parseLayout('/etc/s.conf', '[unix_http_server]\nfile=/tmp/s.sock\n');
   assert.equal(noInclude.ok, false);
 });
 
 test('the conf finder looks at the explicit path only when one is set, quoted', () => {
   assert.match(findConfCommand(), /for f in \/etc\/supervisor\/supervisord\.conf \/etc\/supervisord\.conf /);
-  assert.match(findConfCommand("/opt/my conf/s.conf"), /for f in '\/opt\/my conf\/s\.conf'; do/);
-  assert.deepEqual(parseFindConfOutput('CONF /etc/x.conf\n[a]\nb=1\n'), { confPath: '/etc/x.conf', text: '[a]\nb=1\n' });
+  assert.match(findConfCommand('/opt/my conf/s.conf'), /for f in '\/opt\/my conf\/s\.conf'; do/);
+  assert.deepEqual(parseFindConfOutput('CONF /etc/x.conf\n[a]\nb=1\n'), {
+    confPath: '/etc/x.conf',
+    text: '[a]\nb=1\n',
+  });
   assert.equal(parseFindConfOutput('NONE\n'), undefined);
 });

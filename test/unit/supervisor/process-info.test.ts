@@ -30,9 +30,16 @@ const web1Running: ProcessInfo = {
   stderr_logfile: `${logs}/web1.err`,
 };
 
-test('the state table is supervisor\'s', () => {
+test("the state table is supervisor's", () => {
   assert.deepEqual(ProcessStates, {
-    STOPPED: 0, STARTING: 10, RUNNING: 20, BACKOFF: 30, STOPPING: 40, EXITED: 100, FATAL: 200, UNKNOWN: 1000,
+    STOPPED: 0,
+    STARTING: 10,
+    RUNNING: 20,
+    BACKOFF: 30,
+    STOPPING: 40,
+    EXITED: 100,
+    FATAL: 200,
+    UNKNOWN: 1000,
   });
 });
 
@@ -43,7 +50,14 @@ test('getProcessInfo of a running member of [group:web]', () => {
 test('getProcessInfo after stopProcessGroup: STOPPED, pid 0, exitstatus -1 (killed by a signal)', () => {
   const info = toProcessInfo(fixture('getProcessInfo-web1-stopped.xml'));
   assert.deepEqual(
-    { state: info.state, statename: info.statename, pid: info.pid, exitstatus: info.exitstatus, stop: info.stop, description: info.description },
+    {
+      state: info.state,
+      statename: info.statename,
+      pid: info.pid,
+      exitstatus: info.exitstatus,
+      stop: info.stop,
+      description: info.description,
+    },
     { state: 0, statename: 'STOPPED', pid: 0, exitstatus: -1, stop: 1795638556, description: 'Nov 25 08:29 PM' },
   );
 });
@@ -61,7 +75,10 @@ test('getAllProcessInfo: names and uptimes as supervisorctl status shows them', 
   assert.ok(Array.isArray(value));
   const infos = value.map(toProcessInfo);
   assert.deepEqual(infos.map(qualifiedName), ['fails', 'lone', 'web:web1', 'web:web2']);
-  assert.deepEqual(infos.map((p) => p.statename), ['STOPPED', 'RUNNING', 'RUNNING', 'RUNNING']);
+  assert.deepEqual(
+    infos.map((p) => p.statename),
+    ['STOPPED', 'RUNNING', 'RUNNING', 'RUNNING'],
+  );
   assert.deepEqual(infos.map(uptimeText), ['', '0:00:06', '0:00:06', '0:00:06']);
   // supervisord computed the same uptime into its own description.
   for (const p of infos.filter((i) => i.statename === 'RUNNING')) {
@@ -76,8 +93,9 @@ test('qualifiedName drops the group only when it equals the name', () => {
   assert.equal(qualifiedName({ group: 'app', name: 'app_00' }), 'app:app_00');
 });
 
-test('uptimeText formats like Python\'s str(timedelta)', () => {
-  const at = (seconds: number): string => uptimeText({ state: ProcessStates.RUNNING, start: 1_000_000, now: 1_000_000 + seconds });
+test("uptimeText formats like Python's str(timedelta)", () => {
+  const at = (seconds: number): string =>
+    uptimeText({ state: ProcessStates.RUNNING, start: 1_000_000, now: 1_000_000 + seconds });
   // Expected values printed by python3 -c 'import datetime; print(str(datetime.timedelta(seconds=s)))'.
   assert.equal(at(0), '0:00:00');
   assert.equal(at(59), '0:00:59');
@@ -116,17 +134,29 @@ test('a missing field is named', () => {
 test('every problem is reported at once', () => {
   const value = { ...withoutKeys('stdout_logfile'), start: '1795638530', description: 7 };
   const expected = `process info of web:web1: 'start' is "1795638530", not an int; 'description' is 7, not a string; no 'stdout_logfile'`;
-  assert.throws(() => toProcessInfo(value), (error: unknown) => {
-    assert.ok(error instanceof XmlRpcProtocolError);
-    assert.equal(error.message, `unexpected XML-RPC response from supervisord: ${expected}`);
-    return true;
-  });
+  assert.throws(
+    () => toProcessInfo(value),
+    (error: unknown) => {
+      assert.ok(error instanceof XmlRpcProtocolError);
+      assert.equal(error.message, `unexpected XML-RPC response from supervisord: ${expected}`);
+      return true;
+    },
+  );
 });
 
 test('an unknown statename, or a state that does not match it, is refused', () => {
-  assert.throws(() => toProcessInfo({ ...web1Running, statename: 'SLEEPING' }), protocolError(/'statename' "SLEEPING" is not a supervisor process state/));
-  assert.throws(() => toProcessInfo({ ...web1Running, state: 0 }), protocolError(/'state' 0 does not match 'statename' RUNNING \(20\)/));
-  assert.throws(() => toProcessInfo(withoutKeys('statename', 'name')), protocolError(/: process info: no 'name'; no 'statename'$/));
+  assert.throws(
+    () => toProcessInfo({ ...web1Running, statename: 'SLEEPING' }),
+    protocolError(/'statename' "SLEEPING" is not a supervisor process state/),
+  );
+  assert.throws(
+    () => toProcessInfo({ ...web1Running, state: 0 }),
+    protocolError(/'state' 0 does not match 'statename' RUNNING \(20\)/),
+  );
+  assert.throws(
+    () => toProcessInfo(withoutKeys('statename', 'name')),
+    protocolError(/: process info: no 'name'; no 'statename'$/),
+  );
 });
 
 test('a non-struct is refused', () => {

@@ -12,7 +12,13 @@ const processes = [
 const names = (patterns: string[]) => selectProcesses(processes, patterns).selected.map(displayName);
 
 test('names print as supervisorctl prints them', () => {
-  assert.deepEqual(processes.map(displayName), ['lone', 'mesprogrammes:monprog1', 'mesprogrammes:monprog2', 'web:web_00', 'web:web_01']);
+  assert.deepEqual(processes.map(displayName), [
+    'lone',
+    'mesprogrammes:monprog1',
+    'mesprogrammes:monprog2',
+    'web:web_00',
+    'web:web_01',
+  ]);
 });
 
 test('no names, or all, mean every process', () => {
@@ -27,7 +33,7 @@ test('group:name, group:*, an app (group) name, a lone program', () => {
   assert.deepEqual(names(['lone']), ['lone']);
 });
 
-test('globs match qualified names and groups; order stays supervisord\'s', () => {
+test("globs match qualified names and groups; order stays supervisord's", () => {
   assert.deepEqual(names(['web:web_0?', 'lone']), ['lone', 'web:web_00', 'web:web_01']);
   assert.deepEqual(names(['*:monprog1']), ['mesprogrammes:monprog1']);
   assert.deepEqual(names(['mes*']), ['mesprogrammes:monprog1', 'mesprogrammes:monprog2']);

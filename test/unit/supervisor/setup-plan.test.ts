@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addToGroupCommand, desiredConf, installCommand, parseProbe, serviceManager, startCommand, writeFileCommand } from '../../../src/supervisor/setup-plan.ts';
+import {
+  addToGroupCommand,
+  desiredConf,
+  installCommand,
+  parseProbe,
+  serviceManager,
+  startCommand,
+  writeFileCommand,
+} from '../../../src/supervisor/setup-plan.ts';
 import { debianSupervisordConf } from '../../../src/supervisor/distro-conf.ts';
 
 const probeOutput = [
@@ -17,9 +25,15 @@ const probeOutput = [
 
 test('the probe output is read into facts, the conf kept verbatim', () => {
   assert.deepEqual(parseProbe(probeOutput), {
-    supervisord: '/usr/bin/supervisord', packageManager: 'apt-get', systemd: false, initScript: '/etc/init.d/supervisor',
-    user: 'convoy', userGroups: ['convoy', 'users'], groupExists: false,
-    confPath: '/etc/supervisor/supervisord.conf', confText: '[unix_http_server]\nfile=/var/run/supervisor.sock\n',
+    supervisord: '/usr/bin/supervisord',
+    packageManager: 'apt-get',
+    systemd: false,
+    initScript: '/etc/init.d/supervisor',
+    user: 'convoy',
+    userGroups: ['convoy', 'users'],
+    groupExists: false,
+    confPath: '/etc/supervisor/supervisord.conf',
+    confText: '[unix_http_server]\nfile=/var/run/supervisor.sock\n',
   });
 });
 
@@ -35,7 +49,10 @@ test('a bare host: nothing installed, no conf', () => {
 test('services start the way the host runs them', () => {
   const probe = parseProbe(probeOutput);
   assert.equal(startCommand(probe, '/etc/supervisor/supervisord.conf'), '/etc/init.d/supervisor start');
-  assert.equal(startCommand({ ...probe, initScript: null }, '/etc/my conf.conf'), "/usr/bin/supervisord -c '/etc/my conf.conf'");
+  assert.equal(
+    startCommand({ ...probe, initScript: null }, '/etc/my conf.conf'),
+    "/usr/bin/supervisord -c '/etc/my conf.conf'",
+  );
   assert.match(startCommand({ ...probe, systemd: true }, '/x'), /systemctl enable --now supervisor\.service/);
 });
 
@@ -46,11 +63,16 @@ test('the socket edit is needed once, then never again', () => {
 });
 
 test('user names reach the shell quoted', () => {
-  assert.equal(addToGroupCommand("o'brien"), "usermod -a -G supervisor 'o'\\''brien' 2>/dev/null || gpasswd -a 'o'\\''brien' supervisor >/dev/null 2>&1 || adduser 'o'\\''brien' supervisor");
+  assert.equal(
+    addToGroupCommand("o'brien"),
+    "usermod -a -G supervisor 'o'\\''brien' 2>/dev/null || gpasswd -a 'o'\\''brien' supervisor >/dev/null 2>&1 || adduser 'o'\\''brien' supervisor",
+  );
 });
 
 test('files are written atomically, with a backup only when asked', () => {
-  assert.equal(writeFileCommand('/etc/supervisor/supervisord.conf', '.bak'),
+  assert.equal(
+    writeFileCommand('/etc/supervisor/supervisord.conf', '.bak'),
     'set -e; mkdir -p "$(dirname /etc/supervisor/supervisord.conf)"; if [ -f /etc/supervisor/supervisord.conf ]; then cp -p /etc/supervisor/supervisord.conf /etc/supervisor/supervisord.conf.bak; fi; ' +
-    'cat > /etc/supervisor/supervisord.conf.convoy-tmp; chmod 0644 /etc/supervisor/supervisord.conf.convoy-tmp; mv /etc/supervisor/supervisord.conf.convoy-tmp /etc/supervisor/supervisord.conf');
+      'cat > /etc/supervisor/supervisord.conf.convoy-tmp; chmod 0644 /etc/supervisor/supervisord.conf.convoy-tmp; mv /etc/supervisor/supervisord.conf.convoy-tmp /etc/supervisor/supervisord.conf',
+  );
 });

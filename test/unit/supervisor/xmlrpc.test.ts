@@ -53,8 +53,8 @@ function encodeError(pattern: RegExp) {
 test('encodes a call with one string parameter', () => {
   assert.equal(
     encodeCall('supervisor.getProcessInfo', ['web:web1']),
-    '<?xml version="1.0"?><methodCall><methodName>supervisor.getProcessInfo</methodName><params>'
-      + '<param><value><string>web:web1</string></value></param></params></methodCall>',
+    '<?xml version="1.0"?><methodCall><methodName>supervisor.getProcessInfo</methodName><params>' +
+      '<param><value><string>web:web1</string></value></param></params></methodCall>',
   );
 });
 
@@ -66,7 +66,18 @@ test('encodes a call without parameters', () => {
 });
 
 test('encodes every scalar type', () => {
-  const xml = encodeCall('x.y', [42, -7, 0, 2.5, true, false, null, '', Buffer.from([0, 255]), new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678))]);
+  const xml = encodeCall('x.y', [
+    42,
+    -7,
+    0,
+    2.5,
+    true,
+    false,
+    null,
+    '',
+    Buffer.from([0, 255]),
+    new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)),
+  ]);
   const params = [
     '<int>42</int>',
     '<int>-7</int>',
@@ -79,44 +90,58 @@ test('encodes every scalar type', () => {
     '<base64>AP8=</base64>',
     '<dateTime.iso8601>20260102T03:04:05</dateTime.iso8601>',
   ].map((v) => `<param><value>${v}</value></param>`);
-  assert.equal(xml, `<?xml version="1.0"?><methodCall><methodName>x.y</methodName><params>${params.join('')}</params></methodCall>`);
+  assert.equal(
+    xml,
+    `<?xml version="1.0"?><methodCall><methodName>x.y</methodName><params>${params.join('')}</params></methodCall>`,
+  );
 });
 
 test('escapes &, <, > and \\r (a raw \\r would reach supervisord as \\n); quotes, tabs and Unicode stay as they are', () => {
   assert.equal(
     encodeCall('supervisor.sendProcessStdin', ['a&b <c> "d" \'e\'\r\n\tf é✓ 😀']),
-    '<?xml version="1.0"?><methodCall><methodName>supervisor.sendProcessStdin</methodName><params><param><value>'
-      + '<string>a&amp;b &lt;c&gt; "d" \'e\'&#13;\n\tf é✓ 😀</string></value></param></params></methodCall>',
+    '<?xml version="1.0"?><methodCall><methodName>supervisor.sendProcessStdin</methodName><params><param><value>' +
+      '<string>a&amp;b &lt;c&gt; "d" \'e\'&#13;\n\tf é✓ 😀</string></value></param></params></methodCall>',
   );
 });
 
-test('encodes a system.multicall (arrays, structs, nesting) exactly as Python\'s xmlrpc.client does, minus newlines', () => {
-  const xml = encodeCall('system.multicall', [[
-    { methodName: 'supervisor.stopProcessGroup', params: ['web', true] },
-    { methodName: 'supervisor.getState', params: [] },
-  ]]);
+test("encodes a system.multicall (arrays, structs, nesting) exactly as Python's xmlrpc.client does, minus newlines", () => {
+  const xml = encodeCall('system.multicall', [
+    [
+      { methodName: 'supervisor.stopProcessGroup', params: ['web', true] },
+      { methodName: 'supervisor.getState', params: [] },
+    ],
+  ]);
   assert.equal(
     xml,
-    '<?xml version="1.0"?><methodCall><methodName>system.multicall</methodName><params><param><value><array><data>'
-      + '<value><struct><member><name>methodName</name><value><string>supervisor.stopProcessGroup</string></value></member>'
-      + '<member><name>params</name><value><array><data><value><string>web</string></value><value><boolean>1</boolean></value>'
-      + '</data></array></value></member></struct></value>'
-      + '<value><struct><member><name>methodName</name><value><string>supervisor.getState</string></value></member>'
-      + '<member><name>params</name><value><array><data></data></array></value></member></struct></value>'
-      + '</data></array></value></param></params></methodCall>',
+    '<?xml version="1.0"?><methodCall><methodName>system.multicall</methodName><params><param><value><array><data>' +
+      '<value><struct><member><name>methodName</name><value><string>supervisor.stopProcessGroup</string></value></member>' +
+      '<member><name>params</name><value><array><data><value><string>web</string></value><value><boolean>1</boolean></value>' +
+      '</data></array></value></member></struct></value>' +
+      '<value><struct><member><name>methodName</name><value><string>supervisor.getState</string></value></member>' +
+      '<member><name>params</name><value><array><data></data></array></value></member></struct></value>' +
+      '</data></array></value></param></params></methodCall>',
   );
 });
 
 test('struct member names are escaped too', () => {
-  assert.match(encodeCall('x.y', [{ 'a<b': 1 }]), /<member><name>a&lt;b<\/name><value><int>1<\/int><\/value><\/member>/);
+  assert.match(
+    encodeCall('x.y', [{ 'a<b': 1 }]),
+    /<member><name>a&lt;b<\/name><value><int>1<\/int><\/value><\/member>/,
+  );
 });
 
 test('characters XML 1.0 cannot carry are refused with the position and code point', () => {
-  assert.throws(() => encodeCall('x.y', ['red \u001b[31m']), encodeError(/params\[0\] = "red \\u001b\[31m": U\+001B at index 4 is not allowed in XML 1\.0/));
+  assert.throws(
+    () => encodeCall('x.y', ['red \u001b[31m']),
+    encodeError(/params\[0\] = "red \\u001b\[31m": U\+001B at index 4 is not allowed in XML 1\.0/),
+  );
   assert.throws(() => encodeCall('x.y', ['nul\u0000']), encodeError(/U\+0000 at index 3/));
   assert.throws(() => encodeCall('x.y', ['\uFFFE']), encodeError(/U\+FFFE/));
   assert.throws(() => encodeCall('x.y', ['lone \uD800 surrogate']), encodeError(/U\+D800 at index 5/));
-  assert.throws(() => encodeCall('x.y', [[{ env: { PATH: 'a\u0007' } }]]), encodeError(/params\[0\]\[0\]\.env\.PATH = /));
+  assert.throws(
+    () => encodeCall('x.y', [[{ env: { PATH: 'a\u0007' } }]]),
+    encodeError(/params\[0\]\[0\]\.env\.PATH = /),
+  );
   assert.throws(() => encodeCall('x.y', [{ 'bad\u0001key': 1 }]), encodeError(/params\[0\] key = /));
 });
 
@@ -127,8 +152,14 @@ test('numbers XML-RPC cannot carry are refused', () => {
 });
 
 test('values without an XML-RPC type, cycles and bad dates are refused', () => {
-  assert.throws(() => encodeCall('x.y', [{ a: undefined } as unknown as XmlRpcValue]), encodeError(/params\[0\]\.a: undefined undefined has no XML-RPC type/));
-  assert.throws(() => encodeCall('x.y', [new Map() as unknown as XmlRpcValue]), encodeError(/a Map has no XML-RPC type/));
+  assert.throws(
+    () => encodeCall('x.y', [{ a: undefined } as unknown as XmlRpcValue]),
+    encodeError(/params\[0\]\.a: undefined undefined has no XML-RPC type/),
+  );
+  assert.throws(
+    () => encodeCall('x.y', [new Map() as unknown as XmlRpcValue]),
+    encodeError(/a Map has no XML-RPC type/),
+  );
   const cycle: XmlRpcValue[] = [];
   cycle.push(cycle);
   assert.throws(() => encodeCall('x.y', [cycle]), encodeError(/params\[0\]\[0\]: it contains itself/));
@@ -137,8 +168,11 @@ test('values without an XML-RPC type, cycles and bad dates are refused', () => {
   assert.doesNotThrow(() => encodeCall('x.y', [[shared, shared]]), 'a value used twice is not a cycle');
 });
 
-test('method names outside XML-RPC\'s alphabet are refused', () => {
-  assert.throws(() => encodeCall('supervisor.get State', []), encodeError(/invalid XML-RPC method name "supervisor.get State"/));
+test("method names outside XML-RPC's alphabet are refused", () => {
+  assert.throws(
+    () => encodeCall('supervisor.get State', []),
+    encodeError(/invalid XML-RPC method name "supervisor.get State"/),
+  );
   assert.throws(() => encodeCall('', []), encodeError(/invalid XML-RPC method name ""/));
 });
 
@@ -156,7 +190,9 @@ test('nested values survive encode → decode', () => {
     when: new Date(Date.UTC(1999, 11, 31, 23, 59, 59)),
   };
   const call = encodeCall('x.y', [value]);
-  const asResponse = call.replace(/^.*?<params>/, '<methodResponse><params>').replace(/<\/methodCall>$/, '</methodResponse>');
+  const asResponse = call
+    .replace(/^.*?<params>/, '<methodResponse><params>')
+    .replace(/<\/methodCall>$/, '</methodResponse>');
   assert.deepEqual(decodeResponse(asResponse), value);
 });
 
@@ -186,7 +222,10 @@ test('getAllProcessInfo: an array of structs, sorted by group then name', () => 
     pid: 0,
     description: 'Not started',
   });
-  assert.deepEqual(value.map((p) => (p as { group: string; name: string; pid: number }).pid), [0, 21022, 21023, 21024]);
+  assert.deepEqual(
+    value.map((p) => (p as { group: string; name: string; pid: number }).pid),
+    [0, 21022, 21023, 21024],
+  );
 });
 
 test('reloadConfig: [[added, changed, removed]]', () => {
@@ -202,7 +241,11 @@ test('stopProcessGroup: one status struct per member, then [] when there is noth
 });
 
 test('tailProcessStdoutLog: [bytes, nextOffset, overflow] with entities decoded', () => {
-  assert.deepEqual(decodeFixture('tailProcessStdoutLog-lone.xml'), ['hello from lone <&> "quoted"\nsecond line\n', 41, false]);
+  assert.deepEqual(decodeFixture('tailProcessStdoutLog-lone.xml'), [
+    'hello from lone <&> "quoted"\nsecond line\n',
+    41,
+    false,
+  ]);
 });
 
 test('tailProcessStdoutLog passes on the raw ESC bytes supervisord puts in the XML; the offset counts bytes', () => {
@@ -215,50 +258,71 @@ test('tailProcessStdoutLog passes on the raw ESC bytes supervisord puts in the X
 });
 
 test('a <fault> throws SupervisorFault: BAD_NAME for a group name given to getProcessInfo', () => {
-  assert.throws(() => decodeFixture('fault-bad-name.xml'), fault((f) => {
-    assert.deepEqual([f.code, f.faultName, f.detail, f.faultString], [10, 'BAD_NAME', 'web', 'BAD_NAME: web']);
-    assert.equal(f.message, 'supervisord: BAD_NAME: web');
-  }));
+  assert.throws(
+    () => decodeFixture('fault-bad-name.xml'),
+    fault((f) => {
+      assert.deepEqual([f.code, f.faultName, f.detail, f.faultString], [10, 'BAD_NAME', 'web', 'BAD_NAME: web']);
+      assert.equal(f.message, 'supervisord: BAD_NAME: web');
+    }),
+  );
 });
 
 test('startProcess of a program that exits at once: SPAWN_ERROR', () => {
-  assert.throws(() => decodeFixture('startProcess-fails.xml'), fault((f) => {
-    assert.deepEqual([f.code, f.faultName, f.detail], [50, 'SPAWN_ERROR', 'fails']);
-  }));
+  assert.throws(
+    () => decodeFixture('startProcess-fails.xml'),
+    fault((f) => {
+      assert.deepEqual([f.code, f.faultName, f.detail], [50, 'SPAWN_ERROR', 'fails']);
+    }),
+  );
 });
 
 test('UNKNOWN_METHOD comes without a detail', () => {
-  assert.throws(() => decodeFixture('fault-unknown-method.xml'), fault((f) => {
-    assert.deepEqual([f.code, f.faultName, f.detail, f.faultString], [1, 'UNKNOWN_METHOD', '', 'UNKNOWN_METHOD']);
-  }));
+  assert.throws(
+    () => decodeFixture('fault-unknown-method.xml'),
+    fault((f) => {
+      assert.deepEqual([f.code, f.faultName, f.detail, f.faultString], [1, 'UNKNOWN_METHOD', '', 'UNKNOWN_METHOD']);
+    }),
+  );
 });
 
 test('CANT_REREAD carries the multi-line parse error', () => {
-  assert.throws(() => decodeFixture('fault-cant-reread.xml'), fault((f) => {
-    assert.equal(f.faultName, 'CANT_REREAD');
-    assert.equal(
-      f.detail,
-      "Source contains parsing errors: '/tmp/convoy-xmlrpc-fixtures.2qXORY/supervisord.conf'\n\t[line 38]: 'this line has no delimiter\\n'",
-    );
-  }));
+  assert.throws(
+    () => decodeFixture('fault-cant-reread.xml'),
+    fault((f) => {
+      assert.equal(f.faultName, 'CANT_REREAD');
+      assert.equal(
+        f.detail,
+        "Source contains parsing errors: '/tmp/convoy-xmlrpc-fixtures.2qXORY/supervisord.conf'\n\t[line 38]: 'this line has no delimiter\\n'",
+      );
+    }),
+  );
 });
 
 test('a fault echoing a name with special characters: supervisord sends \\r\\n raw, which XML reads as \\n', () => {
   assert.ok(body('fault-bad-name-special-chars.xml').includes('&gt;\r\n"'));
-  assert.throws(() => decodeFixture('fault-bad-name-special-chars.xml'), fault((f) => {
-    assert.equal(f.detail, 'a&<>\n"\'\t é✓ 😀');
-  }));
+  assert.throws(
+    () => decodeFixture('fault-bad-name-special-chars.xml'),
+    fault((f) => {
+      assert.equal(f.detail, 'a&<>\n"\'\t é✓ 😀');
+    }),
+  );
 });
 
-test('supervisord\'s HTML 500 page (a log that is not UTF-8) is a protocol error quoting the body', () => {
+test("supervisord's HTML 500 page (a log that is not UTF-8) is a protocol error quoting the body", () => {
   const html = body('http500-tail-invalid-utf8.xml');
-  assert.throws(() => decodeResponse(html), (error: unknown) => {
-    assert.ok(error instanceof XmlRpcProtocolError);
-    assert.ok(error.message.startsWith('unexpected XML-RPC response from supervisord: not well-formed XML: '), error.message);
-    assert.ok(error.message.endsWith(`\nfirst 200 characters of the response:\n${html}`), error.message);
-    assert.equal(error.bodyStart, html);
-    return true;
-  });
+  assert.throws(
+    () => decodeResponse(html),
+    (error: unknown) => {
+      assert.ok(error instanceof XmlRpcProtocolError);
+      assert.ok(
+        error.message.startsWith('unexpected XML-RPC response from supervisord: not well-formed XML: '),
+        error.message,
+      );
+      assert.ok(error.message.endsWith(`\nfirst 200 characters of the response:\n${html}`), error.message);
+      assert.equal(error.bodyStart, html);
+      return true;
+    },
+  );
 });
 
 // ---- system.multicall ----------------------------------------------------------------------------------------------
@@ -266,7 +330,9 @@ test('supervisord\'s HTML 500 page (a log that is not UTF-8) is a protocol error
 test('multicall: results come back bare, faults inline; a one-element array result is not unwrapped', () => {
   const results = decodeMulticall(decodeFixture('multicall-mixed.xml'));
   assert.equal(results.length, 6);
-  const summary = results.map((r) => (r.ok ? { value: r.value } : { fault: [r.fault.code, r.fault.faultName, r.fault.detail] }));
+  const summary = results.map((r) =>
+    r.ok ? { value: r.value } : { fault: [r.fault.code, r.fault.faultName, r.fault.detail] },
+  );
   assert.deepEqual(summary, [
     { value: { statecode: 1, statename: 'RUNNING' } },
     { fault: [10, 'BAD_NAME', 'nosuch'] },
@@ -282,11 +348,16 @@ test('multicall: results come back bare, faults inline; a one-element array resu
 test('multicall: a struct that merely contains faultCode is a result', () => {
   const value = { faultCode: 10, faultString: 'BAD_NAME: x', extra: true };
   assert.deepEqual(decodeMulticall([value]), [{ ok: true, value }]);
-  assert.deepEqual(decodeMulticall([{ faultCode: '10', faultString: 'x' }]), [{ ok: true, value: { faultCode: '10', faultString: 'x' } }]);
+  assert.deepEqual(decodeMulticall([{ faultCode: '10', faultString: 'x' }]), [
+    { ok: true, value: { faultCode: '10', faultString: 'x' } },
+  ]);
 });
 
 test('multicall: anything but an array is a protocol error', () => {
-  assert.throws(() => decodeMulticall({ statecode: 1 }), protocolError(/system\.multicall returned a struct, not an array/));
+  assert.throws(
+    () => decodeMulticall({ statecode: 1 }),
+    protocolError(/system\.multicall returned a struct, not an array/),
+  );
 });
 
 // ---- decodeResponse: the XML-RPC corners --------------------------------------------------------------------------
@@ -365,14 +436,22 @@ test('entities and character references are decoded, CDATA is text', () => {
 });
 
 test('a member named __proto__ is an ordinary key', () => {
-  const value = decodeResponse(response('<value><struct><member><name>__proto__</name><value><string>x</string></value></member></struct></value>'));
+  const value = decodeResponse(
+    response(
+      '<value><struct><member><name>__proto__</name><value><string>x</string></value></member></struct></value>',
+    ),
+  );
   assert.equal(Object.getPrototypeOf(value), Object.prototype);
   assert.deepEqual(Object.entries(value as object), [['__proto__', 'x']]);
 });
 
 test('a later duplicate member wins, as in Python', () => {
   assert.deepEqual(
-    decodeResponse(response('<value><struct><member><name>a</name><value>1</value></member><member><name>a</name><value>2</value></member></struct></value>')),
+    decodeResponse(
+      response(
+        '<value><struct><member><name>a</name><value>1</value></member><member><name>a</name><value>2</value></member></struct></value>',
+      ),
+    ),
     { a: '2' },
   );
 });
@@ -388,33 +467,43 @@ test('malformed XML is a protocol error naming the problem and quoting the body'
     [response('<value><string>&amp</string></value>'), /not well-formed XML: char '&' is not expected/],
     [response('<value><string>&#0;</string></value>'), /"&#0;" is not an XML entity or character reference/],
     [response('<value><string>&#x110000;</string></value>'), /"&#x110000;"/],
-    ['<!DOCTYPE m [<!ENTITY a "aaaa">]><methodResponse><params><param><value>&a;</value></param></params></methodResponse>', /a DOCTYPE is not allowed/],
+    [
+      '<!DOCTYPE m [<!ENTITY a "aaaa">]><methodResponse><params><param><value>&a;</value></param></params></methodResponse>',
+      /a DOCTYPE is not allowed/,
+    ],
   ];
   for (const [xml, pattern] of cases) {
-    assert.throws(() => decodeResponse(xml), (error: unknown) => {
-      assert.ok(error instanceof XmlRpcProtocolError, `${JSON.stringify(xml)}: ${String(error)}`);
-      assert.match(error.message, pattern, JSON.stringify(xml));
-      assert.equal(error.bodyStart, xml.slice(0, 200));
-      assert.ok(error.message.endsWith(`\nfirst 200 characters of the response:\n${xml.slice(0, 200)}`));
-      return true;
-    });
+    assert.throws(
+      () => decodeResponse(xml),
+      (error: unknown) => {
+        assert.ok(error instanceof XmlRpcProtocolError, `${JSON.stringify(xml)}: ${String(error)}`);
+        assert.match(error.message, pattern, JSON.stringify(xml));
+        assert.equal(error.bodyStart, xml.slice(0, 200));
+        assert.ok(error.message.endsWith(`\nfirst 200 characters of the response:\n${xml.slice(0, 200)}`));
+        return true;
+      },
+    );
   }
 });
 
 test('only the first 200 characters of a long body are quoted', () => {
   const xml = `<html>${'x'.repeat(500)}</html>`;
-  assert.throws(() => decodeResponse(xml), (error: unknown) => {
-    assert.ok(error instanceof XmlRpcProtocolError);
-    assert.equal(error.bodyStart?.length, 200);
-    assert.ok(error.message.endsWith(`\n${xml.slice(0, 200)}`));
-    assert.ok(!error.message.includes('x'.repeat(201)));
-    return true;
-  });
+  assert.throws(
+    () => decodeResponse(xml),
+    (error: unknown) => {
+      assert.ok(error instanceof XmlRpcProtocolError);
+      assert.equal(error.bodyStart?.length, 200);
+      assert.ok(error.message.endsWith(`\n${xml.slice(0, 200)}`));
+      assert.ok(!error.message.includes('x'.repeat(201)));
+      return true;
+    },
+  );
 });
 
 test('well-formed XML of the wrong shape is a protocol error saying where', () => {
   const param = (inner: string): string => `<methodResponse><params><param>${inner}</param></params></methodResponse>`;
-  const member = (name: string, value: string): string => `<member><name>${name}</name><value>${value}</value></member>`;
+  const member = (name: string, value: string): string =>
+    `<member><name>${name}</name><value>${value}</value></member>`;
   const faultWith = (code: string): string =>
     `<methodResponse><fault><value><struct>${member('faultCode', code)}${member('faultString', 'x')}</struct></value></fault></methodResponse>`;
   const cases: Array<[string, RegExp]> = [
@@ -431,28 +520,49 @@ test('well-formed XML of the wrong shape is a protocol error saying where', () =
     [param('<value><boolean>true</boolean></value>'), /<boolean> holds "true", not 0 or 1/],
     [param('<value><double>1,5</double></value>'), /<double> holds "1,5", not a number/],
     [param('<value><double>inf</double></value>'), /<double> holds "inf"/],
-    [param('<value><dateTime.iso8601>20261302T00:00:00</dateTime.iso8601></value>'), /<dateTime.iso8601> holds "20261302T/],
+    [
+      param('<value><dateTime.iso8601>20261302T00:00:00</dateTime.iso8601></value>'),
+      /<dateTime.iso8601> holds "20261302T/,
+    ],
     [param('<value><base64>a$b=</base64></value>'), /<base64> holds invalid base64/],
     [param('<value><nil>x</nil></value>'), /<nil> is not empty/],
     [param('<value><bigint>1</bigint></value>'), /unknown XML-RPC type <bigint>/],
     [param('<value>text<string>x</string></value>'), /unexpected text "text"/],
-    [param('<value><string>a</string><string>b</string></value>'), /<value> holds <string>, <string>, expected one type/],
+    [
+      param('<value><string>a</string><string>b</string></value>'),
+      /<value> holds <string>, <string>, expected one type/,
+    ],
     [param('<value><string><b>x</b></string></value>'), /<string> holds <b>, expected text/],
     [param('<value><array><value>1</value></array></value>'), /<array> holds <value>, expected one <data>/],
     [param('<value><array><data><int>1</int></data></array></value>'), /found <int> where <value> belongs/],
-    [param('<value><array><data><value>0</value><value><int>x</int></value></data></array></value>'), /the result\[1\]: <int> holds "x"/],
-    [param('<value><struct><member><name>pid</name></member></struct></value>'), /the result: <member> holds <name>, expected <name>, <value>/],
-    [param(`<value><struct>${member('a', `<struct>${member('pid', '<int>?</int>')}</struct>`)}</struct></value>`), /the result\.a\.pid: <int> holds "\?"/],
-    ['<methodResponse><fault><value><string>boom</string></value></fault></methodResponse>', /<fault> is not a struct with an int faultCode and a string/],
+    [
+      param('<value><array><data><value>0</value><value><int>x</int></value></data></array></value>'),
+      /the result\[1\]: <int> holds "x"/,
+    ],
+    [
+      param('<value><struct><member><name>pid</name></member></struct></value>'),
+      /the result: <member> holds <name>, expected <name>, <value>/,
+    ],
+    [
+      param(`<value><struct>${member('a', `<struct>${member('pid', '<int>?</int>')}</struct>`)}</struct></value>`),
+      /the result\.a\.pid: <int> holds "\?"/,
+    ],
+    [
+      '<methodResponse><fault><value><string>boom</string></value></fault></methodResponse>',
+      /<fault> is not a struct with an int faultCode and a string/,
+    ],
     [faultWith('<string>10</string>'), /<fault> is not a struct with an int faultCode/],
     [faultWith('<int>10</int>') + '<extra/>', /expected one <methodResponse>, found <methodResponse>, <extra>/],
   ];
   for (const [xml, pattern] of cases) {
-    assert.throws(() => decodeResponse(xml), (error: unknown) => {
-      assert.ok(error instanceof XmlRpcProtocolError, `${xml}: ${String(error)}`);
-      assert.match(error.message, pattern, xml);
-      assert.equal(error.bodyStart, xml.slice(0, 200));
-      return true;
-    });
+    assert.throws(
+      () => decodeResponse(xml),
+      (error: unknown) => {
+        assert.ok(error instanceof XmlRpcProtocolError, `${xml}: ${String(error)}`);
+        assert.match(error.message, pattern, xml);
+        assert.equal(error.bodyStart, xml.slice(0, 200));
+        return true;
+      },
+    );
   }
 });

@@ -36,7 +36,14 @@ test('brands live in the global symbol registry, so a second copy of Convoy is r
   const taskFromOtherCopy = { name: 'x', run: () => {}, [Symbol.for('convoy.task')]: true };
   assert.ok(isAppDefinition(fromOtherCopy));
   assert.ok(isTaskDefinition(taskFromOtherCopy));
-  for (const value of [null, undefined, 'web', 3, { [Symbol('convoy.app')]: true }, { [Symbol.for('convoy.app')]: 'yes' }]) {
+  for (const value of [
+    null,
+    undefined,
+    'web',
+    3,
+    { [Symbol('convoy.app')]: true },
+    { [Symbol.for('convoy.app')]: 'yes' },
+  ]) {
     assert.ok(!isAppDefinition(value), String(value));
     assert.ok(!isTaskDefinition(value), String(value));
   }

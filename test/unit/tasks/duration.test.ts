@@ -16,7 +16,23 @@ test('durations are numbers of seconds or a number with ms, s, m or h, in millis
 });
 
 test('anything else is not a duration', () => {
-  for (const value of ['30', '30 s', '1d', '-1s', '.5s', 's', '', '1.5.2s', '30S', -1, Number.NaN, Number.POSITIVE_INFINITY, null, true, {}]) {
+  for (const value of [
+    '30',
+    '30 s',
+    '1d',
+    '-1s',
+    '.5s',
+    's',
+    '',
+    '1.5.2s',
+    '30S',
+    -1,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    null,
+    true,
+    {},
+  ]) {
     assert.equal(parseDuration(value), undefined, String(value));
   }
 });

@@ -32,7 +32,8 @@ async function project(name: string, files: Record<string, string>): Promise<str
 }
 
 const header = `import { defineApp, defineTask } from '${defineUrl}';\n`;
-const app = (name: string, extra = '') => `defineApp({ name: '${name}', root: '/srv/${name}', programs: { ${name}: { command: 'run' } }${extra} })`;
+const app = (name: string, extra = '') =>
+  `defineApp({ name: '${name}', root: '/srv/${name}', programs: { ${name}: { command: 'run' } }${extra} })`;
 
 async function failure(dir: string, options?: LoadOptions): Promise<ValidationError> {
   try {
@@ -121,7 +122,10 @@ test('a tasks path that is not a directory is a usage error', async () => {
   await writeFile(file, '');
   await assert.rejects(loadTasks(file), (error: unknown) => {
     assert.ok(error instanceof UsageError);
-    assert.equal(error.message, `${file}/: cannot read the tasks directory: ENOTDIR: not a directory, scandir '${file}'`);
+    assert.equal(
+      error.message,
+      `${file}/: cannot read the tasks directory: ENOTDIR: not a directory, scandir '${file}'`,
+    );
     return true;
   });
 });
@@ -137,8 +141,14 @@ test('only task files directly in the directory count: not hidden files, declara
   await mkdir(path.join(dir, 'lib'));
   await writeFile(path.join(dir, 'lib', 'broken.ts'), 'this is not code');
   const loaded = await loadTasks(dir);
-  assert.deepEqual(loaded.apps.map((a) => a.file), [path.join(dir, 'a.mts')]);
-  assert.deepEqual(loaded.tasks.map((t) => t.file), [path.join(dir, 'b.js')]);
+  assert.deepEqual(
+    loaded.apps.map((a) => a.file),
+    [path.join(dir, 'a.mts')],
+  );
+  assert.deepEqual(
+    loaded.tasks.map((t) => t.file),
+    [path.join(dir, 'b.js')],
+  );
 });
 
 test('every problem of every file is reported at once, each naming its file and app or task', async () => {
@@ -202,21 +212,34 @@ test('each load imports the files afresh', async () => {
 
 // `import { defineApp } from 'convoy'` resolves through package.json "exports" to dist/index.js (npm run build).
 const dist = path.join(repo, 'dist/index.js');
-test("a task file in this repo can import the API from 'convoy'", { skip: existsSync(dist) ? false : 'dist/index.js is missing (npm run build)' }, async () => {
-  const loaded = await loadTasks(path.join(fixtures, 'self-ref'));
-  assert.deepEqual(summary(loaded), {
-    apps: [['self-ref/app.mjs', 'default', 'selfref']],
-    tasks: [['self-ref/app.mjs', 'hello', 'hello', 'function']],
-  });
-});
+test(
+  "a task file in this repo can import the API from 'convoy'",
+  { skip: existsSync(dist) ? false : 'dist/index.js is missing (npm run build)' },
+  async () => {
+    const loaded = await loadTasks(path.join(fixtures, 'self-ref'));
+    assert.deepEqual(summary(loaded), {
+      apps: [['self-ref/app.mjs', 'default', 'selfref']],
+      tasks: [['self-ref/app.mjs', 'hello', 'hello', 'function']],
+    });
+  },
+);
 
 test('a project without "type": "module" (task files compiled as CommonJS): default and named exports are found', async () => {
   const root = path.join(scratch, 'commonjs');
   await mkdir(path.join(root, 'tasks'), { recursive: true });
   await writeFile(path.join(root, 'package.json'), '{ "name": "legacy" }\n');
   const definePath = path.join(repo, 'src/tasks/define.ts');
-  await writeFile(path.join(root, 'tasks', 'web.ts'), `import { defineApp, defineTask } from '${definePath}';\nexport default ${app('web')};\nexport const migrate = defineTask('migrate', async () => {});\n`);
+  await writeFile(
+    path.join(root, 'tasks', 'web.ts'),
+    `import { defineApp, defineTask } from '${definePath}';\nexport default ${app('web')};\nexport const migrate = defineTask('migrate', async () => {});\n`,
+  );
   const loaded = await loadTasks(path.join(root, 'tasks'));
-  assert.deepEqual(loaded.apps.map((a) => [a.spec.name, a.exportName]), [['web', 'default']]);
-  assert.deepEqual(loaded.tasks.map((t) => [t.name, t.exportName]), [['migrate', 'migrate']]);
+  assert.deepEqual(
+    loaded.apps.map((a) => [a.spec.name, a.exportName]),
+    [['web', 'default']],
+  );
+  assert.deepEqual(
+    loaded.tasks.map((t) => [t.name, t.exportName]),
+    [['migrate', 'migrate']],
+  );
 });

@@ -23,12 +23,18 @@ test("every % is doubled except in Supervisor's own expansions", () => {
 
 test('values escape every %, and twice-expanded options escape twice', () => {
   assert.equal(escapePercent('50%(x)s', { keepExpansions: false, passes: 1 }), '50%%(x)s');
-  assert.equal(escapePercent('/log/100%-%(process_num)02d', { keepExpansions: true, passes: 2 }), '/log/100%%%%-%(process_num)02d');
+  assert.equal(
+    escapePercent('/log/100%-%(process_num)02d', { keepExpansions: true, passes: 2 }),
+    '/log/100%%%%-%(process_num)02d',
+  );
   assert.equal(escapePercent('a%b', { keepExpansions: false, passes: 2 }), 'a%%%%b');
 });
 
 test('unknown expansion names are found; ENV_ names and the program ones are known', () => {
-  assert.deepEqual(unknownExpansions('%(proces_num)02d %(process_num)02d %(ENV_PATH)s %(here)s %(foo)d'), ['proces_num', 'foo']);
+  assert.deepEqual(unknownExpansions('%(proces_num)02d %(process_num)02d %(ENV_PATH)s %(here)s %(foo)d'), [
+    'proces_num',
+    'foo',
+  ]);
   assert.deepEqual(unknownExpansions('100% sure'), []);
 });
 
@@ -39,16 +45,28 @@ test('line breaks and whitespace before ; or # cannot be written into a .conf va
     confValueProblem("sh -c 'a ; b'"),
     "contains ' ;', which Supervisor reads as the start of a comment (remove the space before ';')",
   );
-  assert.equal(confValueProblem('x\t#y'), "contains ' #', which Supervisor reads as the start of a comment (remove the space before '#')");
-  assert.equal(confValueProblem("sh -c 'a; b' #1"), "contains ' #', which Supervisor reads as the start of a comment (remove the space before '#')");
+  assert.equal(
+    confValueProblem('x\t#y'),
+    "contains ' #', which Supervisor reads as the start of a comment (remove the space before '#')",
+  );
+  assert.equal(
+    confValueProblem("sh -c 'a; b' #1"),
+    "contains ' #', which Supervisor reads as the start of a comment (remove the space before '#')",
+  );
   assert.equal(confValueProblem("sh -c 'cd /x; exec y' a#b"), undefined);
 });
 
 test('environment values may hold one kind of quote, not at either end', () => {
-  assert.equal(environmentValueProblem(`it's "x"`), `contains both ' and ", which Supervisor's environment syntax cannot quote`);
+  assert.equal(
+    environmentValueProblem(`it's "x"`),
+    `contains both ' and ", which Supervisor's environment syntax cannot quote`,
+  );
   assert.equal(environmentValueProblem('"x'), 'starts or ends with a quote, which Supervisor strips');
   assert.equal(environmentValueProblem("x'"), 'starts or ends with a quote, which Supervisor strips');
-  assert.equal(environmentValueProblem('a ;b'), "contains ' ;', which Supervisor reads as the start of a comment (remove the space before ';')");
+  assert.equal(
+    environmentValueProblem('a ;b'),
+    "contains ' ;', which Supervisor reads as the start of a comment (remove the space before ';')",
+  );
   assert.equal(environmentValueProblem('say "hi" now'), undefined);
   assert.equal(environmentValueProblem(''), undefined);
 });

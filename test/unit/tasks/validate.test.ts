@@ -70,8 +70,21 @@ test("DESIGN.md's example app normalises: durations in ms, amounts parsed, progr
         user: 'monprog',
         environment: { JAVA_OPTS: '-Xmx256m', A_PORT: 8080 },
       },
-      beta: { command: 'b', redirect_stderr: true, autorestart: 'unexpected', exitcodes: [0, 2], umask: '022', startsecs: 0 },
-      alpha: { command: 'a', process_name: 'alpha_%(process_num)d', numprocs: 2, stopasgroup: false, killasgroup: false },
+      beta: {
+        command: 'b',
+        redirect_stderr: true,
+        autorestart: 'unexpected',
+        exitcodes: [0, 2],
+        umask: '022',
+        startsecs: 0,
+      },
+      alpha: {
+        command: 'a',
+        process_name: 'alpha_%(process_num)d',
+        numprocs: 2,
+        stopasgroup: false,
+        killasgroup: false,
+      },
     },
     confFiles: ['conf/extra.conf'],
     healthcheck: { http: 'http://127.0.0.1:{{port}}/health', timeout: '30s' },
@@ -80,7 +93,12 @@ test("DESIGN.md's example app normalises: durations in ms, amounts parsed, progr
   });
   assert.deepEqual(
     app.programs.map((p) => [p.name, p.priority]),
-    [['zeta', 10], ['monprog', 500], ['alpha', undefined], ['beta', undefined]],
+    [
+      ['zeta', 10],
+      ['monprog', 500],
+      ['alpha', undefined],
+      ['beta', undefined],
+    ],
   );
   const [, monprog, alpha, beta] = app.programs;
   assert.equal(monprog?.process_name, '%(program_name)s_%(process_num)02d');
@@ -101,15 +119,40 @@ test("DESIGN.md's example app normalises: durations in ms, amounts parsed, progr
   assert.equal(app.artifact, 'build/monprog.tar.gz');
   assert.equal(app.keepReleases, 3);
   assert.deepEqual(app.confFiles, ['conf/extra.conf']);
-  assert.deepEqual(app.healthcheck, { kind: 'http', target: 'http://127.0.0.1:{{port}}/health', timeoutMs: 30_000, intervalMs: 1_000 });
-  assert.deepEqual(app.rolling, { batch: { kind: 'percent', value: 25 }, canary: 0, pauseMs: 5_000, maxFail: { kind: 'count', value: 0 } });
+  assert.deepEqual(app.healthcheck, {
+    kind: 'http',
+    target: 'http://127.0.0.1:{{port}}/health',
+    timeoutMs: 30_000,
+    intervalMs: 1_000,
+  });
+  assert.deepEqual(app.rolling, {
+    batch: { kind: 'percent', value: 25 },
+    canary: 0,
+    pauseMs: 5_000,
+    maxFail: { kind: 'count', value: 0 },
+  });
   assert.deepEqual(app.hooks, { afterUpload: 'npm ci --omit=dev' });
 });
 
 test('health check and rolling defaults', () => {
-  const app = normalise({ ...minimal, healthcheck: { tcp: '{{address}}:8080', interval: 0.5, retries: 4 }, rolling: { canary: 1 } });
-  assert.deepEqual(app.healthcheck, { kind: 'tcp', target: '{{address}}:8080', timeoutMs: 30_000, intervalMs: 500, retries: 4 });
-  assert.deepEqual(app.rolling, { batch: { kind: 'count', value: 1 }, canary: 1, pauseMs: 0, maxFail: { kind: 'count', value: 0 } });
+  const app = normalise({
+    ...minimal,
+    healthcheck: { tcp: '{{address}}:8080', interval: 0.5, retries: 4 },
+    rolling: { canary: 1 },
+  });
+  assert.deepEqual(app.healthcheck, {
+    kind: 'tcp',
+    target: '{{address}}:8080',
+    timeoutMs: 30_000,
+    intervalMs: 500,
+    retries: 4,
+  });
+  assert.deepEqual(app.rolling, {
+    batch: { kind: 'count', value: 1 },
+    canary: 1,
+    pauseMs: 0,
+    maxFail: { kind: 'count', value: 0 },
+  });
   assert.deepEqual(normalise({ ...minimal, healthcheck: { command: 'curl -fsS localhost' } }).healthcheck, {
     kind: 'command',
     target: 'curl -fsS localhost',
@@ -151,8 +194,12 @@ test('the spec itself and its parts must be objects', () => {
   assert.deepEqual(problems('web'), ["expected an object, got 'web'"]);
   assert.deepEqual(problems(null), ['expected an object, got null']);
   assert.deepEqual(problems({ ...minimal, programs: [] }), ['programs: expected an object, got an array']);
-  assert.deepEqual(problems({ ...minimal, programs: { web: 'node x' } }), ["programs.web: expected an object, got 'node x'"]);
-  assert.deepEqual(problems({ ...minimal, healthcheck: 'http://x' }), ["healthcheck: expected an object, got 'http://x'"]);
+  assert.deepEqual(problems({ ...minimal, programs: { web: 'node x' } }), [
+    "programs.web: expected an object, got 'node x'",
+  ]);
+  assert.deepEqual(problems({ ...minimal, healthcheck: 'http://x' }), [
+    "healthcheck: expected an object, got 'http://x'",
+  ]);
   assert.deepEqual(problems({ ...minimal, rolling: 2 }), ['rolling: expected an object, got 2']);
   assert.deepEqual(problems({ ...minimal, hooks: () => undefined }), ['hooks: expected an object, got a function']);
 });
@@ -172,21 +219,34 @@ test('app and program names must be safe as Supervisor section names and as path
   const rule = "expected 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit";
   assert.deepEqual(problems({ ...minimal, name: 'my app' }), [`name: 'my app' is not a valid app name (${rule})`]);
   assert.deepEqual(problems({ ...minimal, name: '..' }), [`name: '..' is not a valid app name (${rule})`]);
-  assert.deepEqual(problems({ ...minimal, name: 'a'.repeat(65) }), [`name: '${'a'.repeat(65)}' is not a valid app name (${rule})`]);
+  assert.deepEqual(problems({ ...minimal, name: 'a'.repeat(65) }), [
+    `name: '${'a'.repeat(65)}' is not a valid app name (${rule})`,
+  ]);
   assert.deepEqual(problems({ ...minimal, name: '' }), ['name: must not be empty']);
   assert.deepEqual(problems({ ...minimal, name: 7 }), ['name: expected a string, got 7']);
-  assert.deepEqual(problems({ ...minimal, programs: { 'web:1': { command: 'x' }, '.': { command: 'x' }, '-x': { command: 'x' }, 'a/b': { command: 'x' } } }), [
-    `programs.web:1: 'web:1' is not a valid program name (${rule})`,
-    `programs..: '.' is not a valid program name (${rule})`,
-    `programs.-x: '-x' is not a valid program name (${rule})`,
-    `programs.a/b: 'a/b' is not a valid program name (${rule})`,
-  ]);
-  assert.equal(normalise({ ...minimal, name: 'a'.repeat(64), programs: { 'web_1.x-2': { command: 'x' } } }).programs[0]?.name, 'web_1.x-2');
+  assert.deepEqual(
+    problems({
+      ...minimal,
+      programs: { 'web:1': { command: 'x' }, '.': { command: 'x' }, '-x': { command: 'x' }, 'a/b': { command: 'x' } },
+    }),
+    [
+      `programs.web:1: 'web:1' is not a valid program name (${rule})`,
+      `programs..: '.' is not a valid program name (${rule})`,
+      `programs.-x: '-x' is not a valid program name (${rule})`,
+      `programs.a/b: 'a/b' is not a valid program name (${rule})`,
+    ],
+  );
+  assert.equal(
+    normalise({ ...minimal, name: 'a'.repeat(64), programs: { 'web_1.x-2': { command: 'x' } } }).programs[0]?.name,
+    'web_1.x-2',
+  );
 });
 
 test('root and logDir must be absolute, normalized and free of shell metacharacters', () => {
-  const unsafe = (p: string) => `'${p}' is not a safe absolute path (expected '/' followed by letters, digits, '_', '.', '-' and '/')`;
-  const unnormalized = (p: string) => `'${p}' is not a normalized path (expected no '.', '..' or empty parts, and no trailing '/')`;
+  const unsafe = (p: string) =>
+    `'${p}' is not a safe absolute path (expected '/' followed by letters, digits, '_', '.', '-' and '/')`;
+  const unnormalized = (p: string) =>
+    `'${p}' is not a normalized path (expected no '.', '..' or empty parts, and no trailing '/')`;
   for (const root of ['srv/web', '/srv/my web', '/srv/$HOME', '/srv/a;b', '/', '~/web']) {
     assert.deepEqual(problems({ ...minimal, root }), [`root: ${unsafe(root)}`], root);
   }
@@ -203,7 +263,15 @@ test('numbers must be integers in range', () => {
       ...minimal,
       keepReleases: 0,
       programs: {
-        web: { command: 'x', numprocs: 101, priority: 1.5, startsecs: -1, startretries: '3', stopwaitsecs: 2.5, exitcodes: [0, 256] },
+        web: {
+          command: 'x',
+          numprocs: 101,
+          priority: 1.5,
+          startsecs: -1,
+          startretries: '3',
+          stopwaitsecs: 2.5,
+          exitcodes: [0, 256],
+        },
         two: { command: 'x', numprocs: '2', exitcodes: [] },
       },
     }),
@@ -227,7 +295,15 @@ test('booleans, stop signals, umask and user are checked', () => {
     problems({
       ...minimal,
       programs: {
-        web: { command: 'x', autostart: 'yes', autorestart: 'always', stopsignal: 'SIGTERM', redirect_stderr: 1, umask: '0x22', user: 'web user' },
+        web: {
+          command: 'x',
+          autostart: 'yes',
+          autorestart: 'always',
+          stopsignal: 'SIGTERM',
+          redirect_stderr: 1,
+          umask: '0x22',
+          user: 'web user',
+        },
       },
     }),
     [
@@ -246,7 +322,13 @@ test('option pairs Supervisor refuses or ignores are reported', () => {
     problems({
       ...minimal,
       programs: {
-        web: { command: 'x', stopasgroup: true, killasgroup: false, redirect_stderr: true, stderr_logfile: '/var/log/x.err' },
+        web: {
+          command: 'x',
+          stopasgroup: true,
+          killasgroup: false,
+          redirect_stderr: true,
+          stderr_logfile: '/var/log/x.err',
+        },
         many: { command: 'x', numprocs: 2, process_name: 'many' },
         named: { command: 'x', process_name: 'a b' },
       },
@@ -261,11 +343,17 @@ test('option pairs Supervisor refuses or ignores are reported', () => {
 });
 
 test('paths of a program are absolute (or start with a template)', () => {
-  assert.deepEqual(problems({ ...minimal, programs: { web: { command: 'x', directory: 'app', stdout_logfile: 'out.log' } } }), [
-    "programs.web.directory: 'app' is not an absolute path",
-    "programs.web.stdout_logfile: 'out.log' is not an absolute path",
-  ]);
-  const app = normalise({ ...minimal, programs: { web: { command: 'x', directory: '{{root}}/releases/x', stdout_logfile: '/var/log/web.log' } } });
+  assert.deepEqual(
+    problems({ ...minimal, programs: { web: { command: 'x', directory: 'app', stdout_logfile: 'out.log' } } }),
+    [
+      "programs.web.directory: 'app' is not an absolute path",
+      "programs.web.stdout_logfile: 'out.log' is not an absolute path",
+    ],
+  );
+  const app = normalise({
+    ...minimal,
+    programs: { web: { command: 'x', directory: '{{root}}/releases/x', stdout_logfile: '/var/log/web.log' } },
+  });
   assert.equal(app.programs[0]?.directory, '{{root}}/releases/x');
   assert.equal(app.programs[0]?.stdout_logfile, '/var/log/web.log');
 });
@@ -277,7 +365,16 @@ test('environment keys are shell variable names and values are strings or number
       programs: {
         web: {
           command: 'x',
-          environment: { '1BAD': 'x', 'MY-VAR': 'x', OK: true, NAN: Number.NaN, BOTH: `it's "x"`, ENDS: '"quoted"', COMMENT: 'a #b', NL: 'a\nb' },
+          environment: {
+            '1BAD': 'x',
+            'MY-VAR': 'x',
+            OK: true,
+            NAN: Number.NaN,
+            BOTH: `it's "x"`,
+            ENDS: '"quoted"',
+            COMMENT: 'a #b',
+            NL: 'a\nb',
+          },
         },
       },
     }),
@@ -305,41 +402,73 @@ test('values that cannot be written into a .conf line are reported before anythi
 });
 
 test("Supervisor's %(…) expansions must be ones it knows", () => {
-  assert.deepEqual(problems({ ...minimal, programs: { web: { command: 'x --port 80%(proces_num)02d %(foo)s', environment: { A: '%(bar)s' } } } }), [
-    "programs.web.command: %(proces_num) is not one of Supervisor's expansions (did you mean 'process_num'?)",
-    "programs.web.command: %(foo) is not one of Supervisor's expansions (expected one of here, program_name, host_node_name, group_name, process_num, numprocs or ENV_<variable>)",
-    "programs.web.environment.A: %(bar) is not one of Supervisor's expansions (expected one of here, program_name, host_node_name, group_name, process_num, numprocs or ENV_<variable>)",
-  ]);
-  assert.equal(normalise({ ...minimal, programs: { web: { command: 'date +%Y %(ENV_HOME)s %(here)s', numprocs: 2 } } }).programs[0]?.command, 'date +%Y %(ENV_HOME)s %(here)s');
-  assert.deepEqual(normalise({ ...minimal, hooks: { afterSwitch: 'echo %(foo)s' } }).hooks, { afterSwitch: 'echo %(foo)s' });
+  assert.deepEqual(
+    problems({
+      ...minimal,
+      programs: { web: { command: 'x --port 80%(proces_num)02d %(foo)s', environment: { A: '%(bar)s' } } },
+    }),
+    [
+      "programs.web.command: %(proces_num) is not one of Supervisor's expansions (did you mean 'process_num'?)",
+      "programs.web.command: %(foo) is not one of Supervisor's expansions (expected one of here, program_name, host_node_name, group_name, process_num, numprocs or ENV_<variable>)",
+      "programs.web.environment.A: %(bar) is not one of Supervisor's expansions (expected one of here, program_name, host_node_name, group_name, process_num, numprocs or ENV_<variable>)",
+    ],
+  );
+  assert.equal(
+    normalise({ ...minimal, programs: { web: { command: 'date +%Y %(ENV_HOME)s %(here)s', numprocs: 2 } } }).programs[0]
+      ?.command,
+    'date +%Y %(ENV_HOME)s %(here)s',
+  );
+  assert.deepEqual(normalise({ ...minimal, hooks: { afterSwitch: 'echo %(foo)s' } }).hooks, {
+    afterSwitch: 'echo %(foo)s',
+  });
 });
 
 test('durations name the key and the value', () => {
   const hint = "expected a number of seconds or '500ms', '30s', '1.5s', '2m', '1h'";
-  assert.deepEqual(problems({ ...minimal, healthcheck: { http: 'http://x/', timeout: '30 s', interval: '1d' }, rolling: { pause: -5 } }), [
-    `healthcheck.timeout: '30 s' is not a duration (${hint})`,
-    `healthcheck.interval: '1d' is not a duration (${hint})`,
-    `rolling.pause: -5 is not a duration (${hint})`,
-  ]);
+  assert.deepEqual(
+    problems({
+      ...minimal,
+      healthcheck: { http: 'http://x/', timeout: '30 s', interval: '1d' },
+      rolling: { pause: -5 },
+    }),
+    [
+      `healthcheck.timeout: '30 s' is not a duration (${hint})`,
+      `healthcheck.interval: '1d' is not a duration (${hint})`,
+      `rolling.pause: -5 is not a duration (${hint})`,
+    ],
+  );
 });
 
 test('a health check has exactly one of http, tcp or command, each well formed', () => {
   const exactlyOne = 'healthcheck: expected exactly one of http, tcp or command, got';
   assert.deepEqual(problems({ ...minimal, healthcheck: { timeout: '5s' } }), [`${exactlyOne} none`]);
-  assert.deepEqual(problems({ ...minimal, healthcheck: { http: 'http://x/', tcp: 'x:1' } }), [`${exactlyOne} both http and tcp`]);
-  assert.deepEqual(problems({ ...minimal, healthcheck: { http: 'https://x/' } }), ["healthcheck.http: 'https://x/' is not an http:// URL"]);
-  assert.deepEqual(problems({ ...minimal, healthcheck: { http: 'http://x y/' } }), ["healthcheck.http: 'http://x y/' is not an http:// URL"]);
-  assert.deepEqual(problems({ ...minimal, healthcheck: { http: 'localhost:80' } }), ["healthcheck.http: 'localhost:80' is not an http:// URL"]);
+  assert.deepEqual(problems({ ...minimal, healthcheck: { http: 'http://x/', tcp: 'x:1' } }), [
+    `${exactlyOne} both http and tcp`,
+  ]);
+  assert.deepEqual(problems({ ...minimal, healthcheck: { http: 'https://x/' } }), [
+    "healthcheck.http: 'https://x/' is not an http:// URL",
+  ]);
+  assert.deepEqual(problems({ ...minimal, healthcheck: { http: 'http://x y/' } }), [
+    "healthcheck.http: 'http://x y/' is not an http:// URL",
+  ]);
+  assert.deepEqual(problems({ ...minimal, healthcheck: { http: 'localhost:80' } }), [
+    "healthcheck.http: 'localhost:80' is not an http:// URL",
+  ]);
   const hostPort = "is not host:port (e.g. '127.0.0.1:8080' or '{{address}}:{{port}}')";
   for (const tcp of ['localhost', 'localhost:0', 'localhost:65536', ':80', 'a b:80', 'x:{{port']) {
     assert.deepEqual(problems({ ...minimal, healthcheck: { tcp } }), [`healthcheck.tcp: '${tcp}' ${hostPort}`], tcp);
   }
   assert.deepEqual(problems({ ...minimal, healthcheck: { command: '' } }), ['healthcheck.command: must not be empty']);
-  assert.deepEqual(problems({ ...minimal, healthcheck: { command: 'x', retries: 0 } }), ['healthcheck.retries: 0 is not an integer from 1 to 1000']);
+  assert.deepEqual(problems({ ...minimal, healthcheck: { command: 'x', retries: 0 } }), [
+    'healthcheck.retries: 0 is not an integer from 1 to 1000',
+  ]);
   for (const tcp of ['127.0.0.1:8080', '[::1]:8080', '{{address}}:{{port}}', 'db.internal:5432']) {
     assert.equal(normalise({ ...minimal, healthcheck: { tcp } }).healthcheck?.target, tcp);
   }
-  assert.equal(normalise({ ...minimal, healthcheck: { http: 'http://{{address}}:{{port}}/health?x=1' } }).healthcheck?.kind, 'http');
+  assert.equal(
+    normalise({ ...minimal, healthcheck: { http: 'http://{{address}}:{{port}}/health?x=1' } }).healthcheck?.kind,
+    'http',
+  );
 });
 
 test('batch and maxFail are n or n% (the syntax only)', () => {
@@ -349,7 +478,9 @@ test('batch and maxFail are n or n% (the syntax only)', () => {
     `rolling.maxFail: '120%' is not valid (${hint})`,
     'rolling.canary: -1 is not an integer from 0 to 1000',
   ]);
-  assert.deepEqual(problems({ ...minimal, rolling: { batch: 'half' } }), [`rolling.batch: 'half' is not valid (${hint}, more than 0)`]);
+  assert.deepEqual(problems({ ...minimal, rolling: { batch: 'half' } }), [
+    `rolling.batch: 'half' is not valid (${hint}, more than 0)`,
+  ]);
   assert.deepEqual(normalise({ ...minimal, rolling: { batch: '3', maxFail: '10%' } }).rolling, {
     batch: { kind: 'count', value: 3 },
     canary: 0,
@@ -359,12 +490,15 @@ test('batch and maxFail are n or n% (the syntax only)', () => {
 });
 
 test('other strings and lists are type-checked', () => {
-  assert.deepEqual(problems({ ...minimal, hosts: ['web'], artifact: 3, confFiles: 'a.conf', hooks: { afterUpload: 1 } }), [
-    'hosts: expected a string, got an array',
-    'artifact: expected a string, got 3',
-    "confFiles: expected an array of strings, got 'a.conf'",
-    'hooks.afterUpload: expected a string, got 1',
-  ]);
+  assert.deepEqual(
+    problems({ ...minimal, hosts: ['web'], artifact: 3, confFiles: 'a.conf', hooks: { afterUpload: 1 } }),
+    [
+      'hosts: expected a string, got an array',
+      'artifact: expected a string, got 3',
+      "confFiles: expected an array of strings, got 'a.conf'",
+      'hooks.afterUpload: expected a string, got 1',
+    ],
+  );
   assert.deepEqual(problems({ ...minimal, confFiles: ['a.conf', 2] }), ['confFiles[1]: expected a string, got 2']);
 });
 
@@ -380,7 +514,8 @@ test('every {{var}} must be defined on every host of the target, or be a built-i
     ...minimal,
     programs: {
       web: {
-        command: 'node server.js --host {{ address }} --port {{port}} --root {{root}} --release {{release}} --on {{host}} --as {{user}} --app {{app}}',
+        command:
+          'node server.js --host {{ address }} --port {{port}} --root {{root}} --release {{release}} --on {{host}} --as {{user}} --app {{app}}',
         directory: '{{root}}/x/{{tier}}',
         environment: { PORT: '{{port}}', TIER: '{{prot}}' },
         stdout_logfile: '/var/log/{{logname}}.log',
@@ -405,14 +540,20 @@ test('every {{var}} must be defined on every host of the target, or be a built-i
 });
 
 test('long host lists are cut after ten names', () => {
-  const hosts: HostVars[] = Array.from({ length: 14 }, (_, i) => ({ name: `h${i + 1}`, vars: i === 0 ? { port: '1' } : ({} as Record<string, string>) }));
+  const hosts: HostVars[] = Array.from({ length: 14 }, (_, i) => ({
+    name: `h${i + 1}`,
+    vars: i === 0 ? { port: '1' } : ({} as Record<string, string>),
+  }));
   assert.deepEqual(problems({ ...minimal, programs: { web: { command: 'x {{port}}' } } }, hosts), [
     'programs.web.command: {{port}} is not defined on hosts h2, h3, h4, h5, h6, h7, h8, h9, h10, h11 and 3 more (defined on h1)',
   ]);
 });
 
 test('an inherited property is not a variable', () => {
-  assert.deepEqual(problems({ ...minimal, programs: { web: { command: 'x {{constructor}}' } } }, [{ name: 'web1', vars: {} }]), [
-    'programs.web.command: {{constructor}} is not defined: not a built-in, and no host of the target has it (built-ins: host, address, user, app, root, release)',
-  ]);
+  assert.deepEqual(
+    problems({ ...minimal, programs: { web: { command: 'x {{constructor}}' } } }, [{ name: 'web1', vars: {} }]),
+    [
+      'programs.web.command: {{constructor}} is not defined: not a built-in, and no host of the target has it (built-ins: host, address, user, app, root, release)',
+    ],
+  );
 });
