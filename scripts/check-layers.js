@@ -1,46 +1,84 @@
 #!/usr/bin/env node
-// Lint for architecture: imports between src/ folders must point one way (cli → commands → core → ssh), no cycles.
+// Lint for architecture (docs/architecture.md): imports between src/ folders point one way, and only the layers
+// that own the SSH connection may touch it.
 // Each folder has a rank; a file may import only from folders of a lower rank (or its own folder).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const src = path.resolve(import.meta.dirname, '..', 'src');
 const rank = {
-  cli: 7,
-  commands: 6,
-  deploy: 5,
-  orchestration: 4,
-  sandbox: 3,
-  tasks: 3,
-  supervisor: 2,
-  inventory: 2,
-  output: 2,
-  ssh: 1,
+  cli: 11,
+  commands: 10,
+  output: 9,
+  deploy: 8,
+  sandbox: 7,
+  host: 6,
+  orchestration: 5,
+  tasks: 4,
+  supervisor: 3,
+  inventory: 3,
+  health: 3,
+  ssh: 2,
+  shell: 1,
+  units: 1,
   '.': 0, // src/errors.ts and src/index.ts live at the top; index.ts is the package entry and may import anything.
 };
 
-const problems = [];
-for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
-  if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
-  const file = path.join(entry.parentPath ?? entry.path, entry.name);
-  const from = path.relative(src, path.dirname(file)).split(path.sep)[0] || '.';
-  if (file === path.join(src, 'index.ts')) continue;
-  const text = readFileSync(file, 'utf8');
-  for (const match of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)) {
-    const target = path.resolve(path.dirname(file), match[1]);
-    const to = path.relative(src, path.dirname(target)).split(path.sep)[0] || '.';
+// Above the host session nothing touches the connection: no ssh2, no src/ssh (host keys, pool, channels, SFTP).
+const sessionOnly = {
+  folders: ['commands', 'deploy', 'output', 'orchestration'],
+  packages: ['ssh2'],
+  srcFolders: ['ssh'],
+};
+
+const importPattern = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm;
+
+function folderOf(file) {
+  return path.relative(src, path.dirname(file)).split(path.sep)[0] || '.';
+}
+
+/** Problems of one file: wrong-way imports, and connection internals where only the session may use them. */
+export function checkFile(file, text) {
+  const problems = [];
+  const from = folderOf(file);
+  const name = path.relative(src, file);
+  for (const match of text.matchAll(importPattern)) {
+    const spec = match[1];
+    if (!spec.startsWith('.')) {
+      const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+      if (sessionOnly.folders.includes(from) && sessionOnly.packages.includes(pkg)) {
+        problems.push(
+          `${name}: imports ${spec}: src/${from} works through the host session (src/host), not the SSH library`,
+        );
+      }
+      continue;
+    }
+    const to = folderOf(path.resolve(path.dirname(file), spec));
     if (to === from) continue;
     if (!(from in rank) || !(to in rank)) {
-      problems.push(
-        `${path.relative(src, file)}: folder '${!(from in rank) ? from : to}' has no rank in scripts/check-layers.js`,
-      );
+      problems.push(`${name}: folder '${!(from in rank) ? from : to}' has no rank in scripts/check-layers.js`);
     } else if (rank[to] >= rank[from]) {
-      problems.push(`${path.relative(src, file)}: imports ${match[1]} (${from} → ${to} points the wrong way)`);
+      problems.push(`${name}: imports ${spec} (${from} → ${to} points the wrong way)`);
+    } else if (sessionOnly.folders.includes(from) && sessionOnly.srcFolders.includes(to)) {
+      problems.push(`${name}: imports ${spec}: src/${from} works through the host session (src/host), not src/${to}`);
     }
   }
+  return problems;
 }
-if (problems.length > 0) {
-  console.error(`layer check: ${problems.length} problem(s)\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  process.exit(1);
+
+function main() {
+  const problems = [];
+  for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    const file = path.join(entry.parentPath ?? entry.path, entry.name);
+    if (file === path.join(src, 'index.ts')) continue;
+    problems.push(...checkFile(file, readFileSync(file, 'utf8')));
+  }
+  if (problems.length > 0) {
+    console.error(`layer check: ${problems.length} problem(s)\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    process.exit(1);
+  }
+  console.log('layer check: ok');
 }
-console.log('layer check: ok');
+
+if (import.meta.url === `file://${process.argv[1]}`) main();

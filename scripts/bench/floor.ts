@@ -10,7 +10,7 @@ export async function connectFloorMs(inventoryFile: string, homeDir: string): Pr
     knownHosts: new KnownHostsStore(),
     acceptNewHostKeys: false,
     connectTimeoutMs: 30_000,
-    keepaliveIntervalMs: 15_000,
+    serverAliveIntervalMs: 15_000,
     homeDir,
   });
   const started = performance.now();

@@ -1,23 +1,20 @@
 // What `deploy`, `rollback` and `check` share: the inventory, the target's hosts per app, and loaded, validated apps.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { UsageError, ValidationError } from '../errors.ts';
 import type { HostConfig, Inventory } from '../inventory/types.ts';
 import { resolveTarget } from '../inventory/index.ts';
 import type { LoadedApp, LoadedTasks } from '../tasks/load.ts';
 import { loadTasks } from '../tasks/load.ts';
-import type { NormalisedApp } from '../tasks/normalised.ts';
-import { generateAppConf } from '../deploy/confgen.ts';
-import { renderTemplate } from '../deploy/templates.ts';
-import { escapePercent } from '../tasks/supervisor-values.ts';
-import { shellQuote } from '../ssh/quote.ts';
-import type { DeployAppSpec } from '../deploy/host-deploy.ts';
+import { appSpecFor } from '../deploy/app-spec.ts';
+import type { ConfFileTexts } from '../deploy/render-conf.ts';
+import { readConfFiles, renderConf } from '../deploy/render-conf.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { loadFleetInventory, tasksDirOf } from './fleet-context.ts';
 
 export interface AppTarget {
   app: LoadedApp;
   hosts: HostConfig[];
+  /** The app's hand-written conf files, read once. */
+  confFiles: ConfFileTexts;
 }
 
 export interface DeployContext {
@@ -47,120 +44,61 @@ export async function loadDeployContext(
   const targetHosts = resolveTarget(inventory, target);
   const tasksDir = tasksDirOf(options);
   const tasks = await loadTasks(tasksDir, { hostsFor: (app) => hostsOf(inventory, targetHosts, app) });
-  const known = tasks.apps.map((a) => a.spec.name);
-  const unknown = appNames.filter((n) => !known.includes(n));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `no app named ${unknown.map((n) => `'${n}'`).join(', ')} in ${tasksDir}/ (apps: ${known.join(', ') || 'none'})`,
-    );
-  }
-  const chosen = tasks.apps.filter((a) => appNames.length === 0 || appNames.includes(a.spec.name));
+  const chosen = chooseApps(tasks, appNames, tasksDir);
   const targets = chosen
     .map((app) => ({ app, hosts: hostsOf(inventory, targetHosts, app.spec) }))
     .filter((t) => t.hosts.length > 0 || appNames.length > 0);
   const empty = targets.filter((t) => t.hosts.length === 0);
-  if (empty.length > 0)
-    throw new UsageError(
-      `app ${empty.map((t) => `'${t.app.spec.name}' (hosts = ${t.app.spec.hosts})`).join(', ')} has no host in target '${target}'`,
-    );
-  if (targets.length === 0)
-    throw new UsageError(`no app to deploy to '${target}' (apps in ${tasksDir}/: ${known.join(', ') || 'none'})`);
-  // Render every host's conf once now, so that a template problem stops everything before a connection.
+  if (empty.length > 0) {
+    const names = empty.map((t) => `'${t.app.spec.name}' (hosts = ${t.app.spec.hosts})`).join(', ');
+    throw new UsageError(`app ${names} has no host in target '${target}'`);
+  }
+  if (targets.length === 0) {
+    const known = tasks.apps.map((a) => a.spec.name).join(', ') || 'none';
+    throw new UsageError(`no app to deploy to '${target}' (apps in ${tasksDir}/: ${known})`);
+  }
+  return { inventory, tasks, targets: renderedEverywhere(options, tasksDir, targets) };
+}
+
+/** The apps named on the command line (all when none is), refusing names no task file defines. */
+function chooseApps(tasks: LoadedTasks, appNames: readonly string[], tasksDir: string): LoadedApp[] {
+  const known = tasks.apps.map((a) => a.spec.name);
+  const unknown = appNames.filter((n) => !known.includes(n));
+  if (unknown.length > 0) {
+    const names = unknown.map((n) => `'${n}'`).join(', ');
+    throw new UsageError(`no app named ${names} in ${tasksDir}/ (apps: ${known.join(', ') || 'none'})`);
+  }
+  return tasks.apps.filter((a) => appNames.length === 0 || appNames.includes(a.spec.name));
+}
+
+/** Reads conf files and renders every host's conf once now, so that a template problem stops everything first. */
+function renderedEverywhere(
+  options: FleetContextOptions,
+  tasksDir: string,
+  targets: readonly { app: LoadedApp; hosts: HostConfig[] }[],
+): AppTarget[] {
   const problems: string[] = [];
-  for (const { app, hosts } of targets) {
+  const ready = targets.map(({ app, hosts }) => {
+    const where = `${app.file}: app '${app.spec.name}'`;
+    let confFiles: ConfFileTexts = new Map();
+    try {
+      confFiles = readConfFiles(app.spec, options.cwd);
+    } catch (error) {
+      problems.push(`${where}: ${(error as Error).message}`);
+      return { app, hosts, confFiles };
+    }
     for (const host of hosts) {
       try {
-        renderConf(app.spec, host, 'RELEASE', options.cwd);
+        renderConf(app.spec, host, 'RELEASE', confFiles);
         appSpecFor(app.spec, host);
       } catch (error) {
-        problems.push(`${app.file}: app '${app.spec.name}' on ${host.name}: ${(error as Error).message}`);
+        problems.push(`${where} on ${host.name}: ${(error as Error).message}`);
       }
     }
-  }
-  if (problems.length > 0)
-    throw new ValidationError(`${tasksDir}/: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
-  return { inventory, tasks, targets };
-}
-
-export function templateVars(app: NormalisedApp, host: HostConfig, release: string): Record<string, string> {
-  return {
-    ...host.vars,
-    host: host.name,
-    address: host.address,
-    user: host.user,
-    app: app.name,
-    root: app.root,
-    release,
-  };
-}
-
-const confFileCache = new Map<string, string>();
-
-function readConfFile(file: string): string {
-  let text = confFileCache.get(file);
-  if (text === undefined) {
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      throw new UsageError(`confFiles: ${file} not found`);
-    }
-    confFileCache.set(file, text);
-  }
-  return text;
-}
-
-/**
- * The app's .conf for one host: generated from `programs`, then each hand-written `confFiles` entry (paths relative to
- * the project) with its `{{…}}` rendered and `%` in the inserted values escaped. Hand-written sections should belong
- * to the app's group (`[group:<app>]` or `[program:<app>]`): only that group is applied.
- */
-export function renderConf(app: NormalisedApp, host: HostConfig, release: string, project = process.cwd()): string {
-  const generated =
-    app.programs.length > 0
-      ? generateAppConf(app, {
-          host: { name: host.name, address: host.address, user: host.user, vars: host.vars },
-          release,
-        })
-      : '';
-  const vars = templateVars(app, host, release);
-  const handWritten = app.confFiles.map((file) => {
-    const text = readConfFile(path.resolve(project, file));
-    return `; from ${file}\n${renderTemplate(text, vars, { literal: (t) => t, value: (t) => escapePercent(t, { keepExpansions: false, passes: 1 }) })}`;
+    return { app, hosts, confFiles };
   });
-  return [generated, ...handWritten].filter(Boolean).join('\n');
-}
-
-/**
- * The app as one host runs it: hooks and health check rendered with that host's variables. Hooks and a health check
- * command are shell lines, so each value goes in as one quoted word: a variable is data there, never code.
- */
-export function appSpecFor(app: NormalisedApp, host: HostConfig): DeployAppSpec {
-  const vars = templateVars(app, host, 'current');
-  const plain = (text: string | undefined) => (text === undefined ? undefined : renderTemplate(text, vars));
-  const render = (text: string | undefined) =>
-    text === undefined ? undefined : renderTemplate(text, vars, { literal: (t) => t, value: shellQuote });
-  const hc = app.healthcheck;
-  const startsecs = Math.max(1, ...app.programs.map((p) => p.startsecs));
-  const retries = Math.max(0, ...app.programs.map((p) => p.startretries));
-  return {
-    name: app.name,
-    root: app.root,
-    keepReleases: app.keepReleases,
-    logDir: renderTemplate(app.logDir, vars),
-    hooks: {
-      afterUpload: render(app.hooks.afterUpload),
-      beforeSwitch: render(app.hooks.beforeSwitch),
-      afterSwitch: render(app.hooks.afterSwitch),
-    },
-    healthcheck: hc && {
-      http: hc.kind === 'http' ? plain(hc.target) : undefined,
-      tcp: hc.kind === 'tcp' ? plain(hc.target) : undefined,
-      command: hc.kind === 'command' ? render(hc.target) : undefined,
-      timeoutMs: hc.timeoutMs,
-      intervalMs: hc.intervalMs,
-    },
-    // Long enough for supervisord's own retries (startsecs each, then back-off 1 s, 2 s, 3 s, …) to end in RUNNING or FATAL.
-    startTimeoutMs: ((startsecs + 1) * (retries + 1) + (retries * (retries + 1)) / 2 + 5) * 1000,
-    settleMs: 1000,
-  };
+  if (problems.length > 0) {
+    throw new ValidationError(`${tasksDir}/: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
+  }
+  return ready;
 }

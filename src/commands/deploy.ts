@@ -4,10 +4,20 @@ import type { Output } from '../output/output.ts';
 import { formatTable } from '../output/table.ts';
 import { paint } from '../output/colors.ts';
 import type { ColorName } from '../output/colors.ts';
+import { appSpecFor } from '../deploy/app-spec.ts';
 import { prepareArtifact } from '../deploy/artifact.ts';
-import type { DeployEvent, HostDeployResult } from '../deploy/engine.ts';
-import { deployApp, planApp, rollbackApp } from '../deploy/engine.ts';
+import type { PreparedArtifact } from '../deploy/artifact.ts';
+import type { DeployListener, EngineOptions, Rollout } from '../deploy/engine.ts';
+import { deployApp } from '../deploy/engine.ts';
 import { newLockOwner } from '../deploy/lock.ts';
+import type { LockOwner } from '../deploy/lock.ts';
+import { appOpener } from '../deploy/open.ts';
+import { planApp } from '../deploy/plan.ts';
+import { renderConf } from '../deploy/render-conf.ts';
+import type { DeployOutcome, HostDeployResult } from '../deploy/results.ts';
+import { outcomeStatus } from '../deploy/results.ts';
+import { rollbackApp } from '../deploy/rollback.ts';
+import type { Fleet } from '../host/fleet.ts';
 import type { Amount } from '../tasks/amount.ts';
 import { parseAmount } from '../tasks/amount.ts';
 import { durationHint, parseDuration } from '../tasks/duration.ts';
@@ -15,10 +25,10 @@ import { failureBudget, planBatches } from '../orchestration/rolling.ts';
 import type { Reporter } from '../output/events.ts';
 import { chooseReporter } from '../output/reporters/choose.ts';
 import type { AppTarget } from './deploy-context.ts';
-import { appSpecFor, loadDeployContext, renderConf } from './deploy-context.ts';
+import { loadDeployContext } from './deploy-context.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import type { Interruption } from './interruption.ts';
-import { createPool, defaultConcurrency } from './fleet-context.ts';
+import { defaultConcurrency, openFleet } from './fleet-context.ts';
 
 export interface DeployCommandOptions extends FleetContextOptions {
   target: string;
@@ -53,14 +63,14 @@ function amountFlag(flag: string, text: string | undefined): Amount | undefined 
 }
 
 /** Flags win over the app's own `rolling`; neither = every host at once with no failure allowed. */
-function rolloutFor(options: DeployCommandOptions, app: AppTarget) {
+function rolloutFor(options: DeployCommandOptions, app: AppTarget): Rollout {
   const own = app.app.spec.rolling;
   const batch = amountFlag('--rolling', options.rolling) ?? own?.batch;
   const pauseMs = options.pause === undefined ? (own?.pauseMs ?? 0) : parseDuration(options.pause);
   if (pauseMs === undefined) throw new UsageError(`--pause: '${options.pause}' is not a duration (${durationHint})`);
   return {
     maxFail: failureBudget(amountFlag('--max-fail', options.maxFail) ?? own?.maxFail, app.hosts.length),
-    rolling: batch ? { batch, canary: options.canary ?? own?.canary ?? 0, pauseMs } : undefined,
+    batches: batch ? { batch, canary: options.canary ?? own?.canary ?? 0, pauseMs } : undefined,
   };
 }
 
@@ -68,35 +78,38 @@ function bytes(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
 }
 
-const okResults = new Set(['deployed', 'config updated', 'unchanged', 'would change', 'would not change']);
+const resultWords: Record<DeployOutcome, string> = {
+  deployed: 'deployed',
+  'conf-updated': 'config updated',
+  unchanged: 'unchanged',
+  'rolled-back': 'rolled back',
+  reverted: 'rolled back',
+  failed: 'failed',
+  skipped: 'skipped',
+  unreachable: 'unreachable',
+  'would-change': 'would change',
+  'no-change': 'would not change',
+};
 
 /** The engine's callbacks, as events for this terminal's reporter. */
-function reporting(reporter: Reporter) {
+function reporting(reporter: Reporter): DeployListener {
   return {
-    onEvent: (e: DeployEvent) =>
-      reporter.event({ type: 'step', host: e.host, step: `${e.app}: ${e.step}`, detail: e.detail }),
-    onBatch: (index: number, total: number, hosts: readonly string[]) =>
-      reporter.event({ type: 'batch', index, total, hosts: [...hosts] }),
-    onHostDone: (r: HostDeployResult) =>
+    step: (host, app, step, detail) => reporter.event({ type: 'step', host, step: `${app}: ${step}`, detail }),
+    batch: (index, total, hosts) => reporter.event({ type: 'batch', index, total, hosts: [...hosts] }),
+    hostDone: (r) =>
       reporter.event({
         type: 'host',
         host: r.host,
         durationMs: r.durationMs,
-        detail: r.error ?? `${r.app} ${r.result}${r.release ? ` ${r.release}` : ''}`,
-        status: okResults.has(r.result)
-          ? 'ok'
-          : r.result === 'unreachable'
-            ? 'unreachable'
-            : r.result === 'skipped'
-              ? 'skipped'
-              : 'failed',
+        detail: r.error ?? `${r.app} ${resultWords[r.outcome]}${r.release ? ` ${r.release}` : ''}`,
+        status: outcomeStatus[r.outcome],
       }),
   };
 }
 
 function report(out: Output, results: HostDeployResult[], dryRun: boolean): number {
-  const failed = results.filter((r) => r.result === 'failed' || r.result === 'rolled back' || r.result === 'skipped');
-  const unreachable = results.filter((r) => r.result === 'unreachable');
+  const failed = results.filter((r) => r.outcome === 'failed' || r.outcome === 'reverted' || r.outcome === 'skipped');
+  const unreachable = results.filter((r) => r.outcome === 'unreachable');
   const summary = {
     total: results.length,
     ok: results.length - failed.length - unreachable.length,
@@ -104,7 +117,8 @@ function report(out: Output, results: HostDeployResult[], dryRun: boolean): numb
     unreachable: unreachable.length,
   };
   if (out.jsonMode) {
-    out.line(JSON.stringify({ type: 'summary', dryRun, results, summary }));
+    const legacy = results.map(({ outcome, ...r }) => ({ ...r, result: resultWords[outcome] }));
+    out.line(JSON.stringify({ type: 'summary', dryRun, results: legacy, summary }));
   } else {
     out.line('');
     out.line(
@@ -114,7 +128,7 @@ function report(out: Output, results: HostDeployResult[], dryRun: boolean): numb
           r.host,
           r.app || '-',
           r.release ?? '-',
-          paint(out.color, resultColors[r.result] ?? 'red', r.result),
+          paint(out.color, resultColors[resultWords[r.outcome]] ?? 'red', resultWords[r.outcome]),
           bytes(r.uploadedBytes),
           `${(r.durationMs / 1000).toFixed(1)}s`,
           r.error ?? (r.restarted && !dryRun ? 'restarted' : ''),
@@ -144,58 +158,69 @@ function report(out: Output, results: HostDeployResult[], dryRun: boolean): numb
 export async function deployCommand(options: DeployCommandOptions): Promise<number> {
   const context = await loadDeployContext(options, options.target, options.apps);
   const rollouts = context.targets.map((t) => rolloutFor(options, t));
-  const artifacts = await Promise.all(
-    context.targets.map(async (t) => {
-      if (!t.app.spec.artifact)
-        throw new UsageError(`${t.app.file}: app '${t.app.spec.name}' has no artifact to deploy`);
-      return prepareArtifact(t.app.spec.artifact);
-    }),
-  );
-  const pool = createPool(options);
+  const artifacts = await Promise.all(context.targets.map(artifactOf));
+  const fleet = openFleet(options);
   const owner = newLockOwner(options.commandLine);
   const results: HostDeployResult[] = [];
   try {
     for (const [i, t] of context.targets.entries()) {
-      const rollout = rollouts[i] ?? { maxFail: 0, rolling: undefined };
-      const reporter = chooseReporter(options.output);
-      reporter.begin(
-        rollout.rolling && !options.dryRun
-          ? planBatches(
-              t.hosts.map((h) => h.name),
-              rollout.rolling.batch,
-              rollout.rolling.canary,
-            )
-          : [t.hosts.map((h) => h.name)],
-      );
-      const common = {
-        pool,
-        hosts: t.hosts,
-        owner,
-        now: new Date(),
-        forceUnlock: options.forceUnlock,
-        concurrency: options.globals.concurrency ?? defaultConcurrency,
-        appFor: (host: (typeof t.hosts)[number]) => appSpecFor(t.app.spec, host),
-        renderConf: (host: (typeof t.hosts)[number], release: string) =>
-          renderConf(t.app.spec, host, release, options.cwd),
-        ...reporting(reporter),
-        stopRequested: () => options.interruption?.requested() ?? false,
-      };
+      const rollout = rollouts[i] ?? { maxFail: 0 };
       const artifact = artifacts[i];
-      if (artifact && !options.interruption?.requested()) {
-        results.push(
-          ...(options.dryRun
-            ? await planApp({ ...common, artifact, maxFail: 0 })
-            : await deployApp({ ...common, artifact, ...rollout })),
-        );
-      }
+      if (!artifact || options.interruption?.requested()) continue;
+      const names = t.hosts.map((h) => h.name);
+      const reporter = chooseReporter(options.output);
+      const batches = rollout.batches && !options.dryRun;
+      reporter.begin(batches ? planBatches(names, rollout.batches!.batch, rollout.batches!.canary) : [names]);
+      const engine = engineFor(options, t, { fleet, owner, artifact, listener: reporting(reporter) });
+      results.push(...(options.dryRun ? await planApp(engine) : await deployApp(engine, rollout)));
       await reporter.end();
     }
   } finally {
-    await pool.closeAll();
+    await fleet.close();
     await Promise.all(artifacts.map((a) => a.cleanup()));
   }
   const code = report(options.output, results, options.dryRun);
   return options.interruption?.requested() ? ExitCode.interrupted : code;
+}
+
+async function artifactOf(t: AppTarget): Promise<PreparedArtifact> {
+  if (!t.app.spec.artifact) throw new UsageError(`${t.app.file}: app '${t.app.spec.name}' has no artifact to deploy`);
+  return prepareArtifact(t.app.spec.artifact);
+}
+
+interface EngineParts {
+  fleet: Fleet;
+  owner: LockOwner;
+  artifact?: PreparedArtifact | undefined;
+  listener: DeployListener;
+}
+
+/** The engine's options for one app: how to open it on each host, the listener, and the user's stop. */
+function engineFor(
+  options: FleetContextOptions & { forceUnlock: boolean; interruption?: Interruption | undefined },
+  t: AppTarget,
+  parts: EngineParts,
+): EngineOptions {
+  const concurrency = options.globals.concurrency ?? defaultConcurrency;
+  return {
+    hosts: t.hosts,
+    app: t.app.spec.name,
+    now: new Date(),
+    concurrency,
+    listener: parts.listener,
+    stopRequested: () => options.interruption?.requested() ?? false,
+    open: appOpener({
+      fleet: parts.fleet,
+      appFor: (host) => appSpecFor(t.app.spec, host),
+      renderConf: (host, release) => renderConf(t.app.spec, host, release, t.confFiles),
+      artifact: parts.artifact,
+      owner: parts.owner,
+      forceUnlock: options.forceUnlock,
+      concurrency,
+      hostCount: t.hosts.length,
+      onStep: parts.listener.step,
+    }),
+  };
 }
 
 export interface RollbackCommandOptions extends FleetContextOptions {
@@ -210,34 +235,22 @@ export interface RollbackCommandOptions extends FleetContextOptions {
 export async function rollbackCommand(options: RollbackCommandOptions): Promise<number> {
   const context = await loadDeployContext(options, options.target, options.app ? [options.app] : []);
   if (context.targets.length > 1) {
-    throw new UsageError(
-      `rollback: name the app to roll back (apps on '${options.target}': ${context.targets.map((t) => t.app.spec.name).join(', ')})`,
-    );
+    const apps = context.targets.map((t) => t.app.spec.name).join(', ');
+    throw new UsageError(`rollback: name the app to roll back (apps on '${options.target}': ${apps})`);
   }
-  const pool = createPool(options);
+  const fleet = openFleet(options);
   const results: HostDeployResult[] = [];
   try {
     for (const t of context.targets) {
       const reporter = chooseReporter(options.output);
       reporter.begin([t.hosts.map((h) => h.name)]);
-      results.push(
-        ...(await rollbackApp({
-          pool,
-          hosts: t.hosts,
-          owner: newLockOwner(options.commandLine),
-          now: new Date(),
-          forceUnlock: options.forceUnlock,
-          to: options.to,
-          concurrency: options.globals.concurrency ?? defaultConcurrency,
-          appFor: (host) => appSpecFor(t.app.spec, host),
-          renderConf: (host, release) => renderConf(t.app.spec, host, release, options.cwd),
-          ...reporting(reporter),
-        })),
-      );
+      const owner = newLockOwner(options.commandLine);
+      const engine = engineFor(options, t, { fleet, owner, listener: reporting(reporter) });
+      results.push(...(await rollbackApp({ ...engine, stopRequested: undefined }, options.to)));
       await reporter.end();
     }
   } finally {
-    await pool.closeAll();
+    await fleet.close();
   }
   return report(options.output, results, false);
 }

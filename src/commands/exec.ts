@@ -1,14 +1,14 @@
 // `convoy exec <target> -- <cmd…>`: one command on every host at once, output prefixed by host, a summary, exit codes.
-import type { CommandResult } from '../ssh/connection.ts';
-import { withSudo } from '../ssh/quote.ts';
+import type { CommandResult } from '../host/session.ts';
+import { runOnSessions } from '../host/fleet.ts';
 import type { Output } from '../output/output.ts';
 import { createLinePrefixer } from '../output/line-prefixer.ts';
 import { hostColor, paint } from '../output/colors.ts';
-import { exitCodeFor, formatSummary, runOnHosts } from '../orchestration/run-on-hosts.ts';
+import { exitCodeFor, formatSummary } from '../orchestration/run-on-hosts.ts';
 import type { HostOutcome } from '../orchestration/run-on-hosts.ts';
 import { UsageError } from '../errors.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { createPool, defaultConcurrency, targetHosts } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
 
 export interface ExecCommandOptions extends FleetContextOptions {
   target: string;
@@ -27,12 +27,13 @@ export async function execCommand(options: ExecCommandOptions): Promise<number> 
   const width = Math.max(...hosts.map((h) => h.name.length));
   const prefixOf = (name: string, index: number, mark: string) =>
     `${paint(out.color, hostColor(index), name.padEnd(width))} ${mark} `;
-  const pool = createPool(options);
+  const fleet = openFleet(options);
   try {
-    const { outcomes, summary } = await runOnHosts(
+    const { outcomes, summary } = await runOnSessions(
+      fleet,
       hosts,
       { concurrency: options.globals.concurrency ?? defaultConcurrency },
-      async (host) => {
+      async (session, host) => {
         const index = hosts.indexOf(host);
         const stdout = createLinePrefixer(
           prefixOf(host.name, index, '|'),
@@ -42,11 +43,11 @@ export async function execCommand(options: ExecCommandOptions): Promise<number> 
           prefixOf(host.name, index, paint(out.color, 'red', '!')),
           (line) => out.jsonMode || options.stderr(line),
         );
-        const connection = await pool.get(host);
-        const result = await connection.exec(options.sudo && host.user !== 'root' ? withSudo(command) : command, {
-          onStdout: (chunk) => stdout.push(chunk),
-          onStderr: (chunk) => stderr.push(chunk),
-        });
+        const streams = {
+          onStdout: (chunk: Buffer) => stdout.push(chunk),
+          onStderr: (chunk: Buffer) => stderr.push(chunk),
+        };
+        const result = await (options.sudo ? session.execAsRoot(command, streams) : session.exec(command, streams));
         stdout.flush();
         stderr.flush();
         return { value: result, ok: result.code === 0 };
@@ -61,7 +62,7 @@ export async function execCommand(options: ExecCommandOptions): Promise<number> 
     }
     return exitCodeFor(summary);
   } finally {
-    await pool.closeAll();
+    await fleet.close();
   }
 }
 

@@ -4,10 +4,7 @@ import path from 'node:path';
 import type { GlobalOptions } from './global-options.ts';
 import type { HostConfig, Inventory } from '../inventory/types.ts';
 import { loadInventory, resolveTarget } from '../inventory/index.ts';
-import { ConnectionPool } from '../ssh/pool.ts';
-import { UsageError } from '../errors.ts';
-import { KnownHostsStore } from '../ssh/known-hosts-store.ts';
-import { timeoutsFromFlag } from '../ssh/connect.ts';
+import { Fleet } from '../host/fleet.ts';
 
 export const defaultConcurrency = 100;
 
@@ -37,32 +34,15 @@ export function targetHosts(options: FleetContextOptions, target: string): HostC
   return resolveTarget(loadFleetInventory(options), target);
 }
 
-/** OpenSSH's and Ansible's usual: 10 s for the handshake; keepalives every 15 s, lost after 3 unanswered. */
-export const defaultTimeouts = { connectTimeoutMs: 10_000, keepaliveIntervalMs: 15_000, keepaliveCountMax: 3 };
-
-/** Where the `--persist` process listens: in the user's own ~/.convoy (mode 0700). */
-export function persistSocketPath(env: NodeJS.ProcessEnv): string {
-  return path.join(env.HOME ?? os.homedir(), '.convoy', 'persist.sock');
-}
-
-export function createPool(options: FleetContextOptions): ConnectionPool {
+/** The run's hosts: one session per host, connected on first use (bad settings are refused before any host). */
+export function openFleet(options: FleetContextOptions): Fleet {
   const { globals, env, cwd } = options;
-  const persist = globals.persist ? { socketPath: persistSocketPath(env), idleMs: globals.persist } : undefined;
-  // Linux's limit for a unix socket path is 107 bytes; said before any host is touched.
-  if (persist && Buffer.byteLength(persist.socketPath) > 100)
-    throw new UsageError(
-      `--persist: the socket path ${persist.socketPath} is too long for a unix socket (over 100 bytes): use a shorter HOME`,
-    );
-  return new ConnectionPool(
-    {
-      knownHosts: new KnownHostsStore(),
-      knownHostsFile: globals.knownHosts === undefined ? undefined : path.resolve(cwd, globals.knownHosts),
-      acceptNewHostKeys: globals.acceptNewHostKeys === true,
-      ...defaultTimeouts,
-      override: globals.timeout === undefined ? undefined : timeoutsFromFlag(globals.timeout),
-      agentSocket: env.SSH_AUTH_SOCK || undefined,
-      homeDir: env.HOME ?? os.homedir(),
-    },
-    { persist },
-  );
+  return Fleet.open({
+    knownHostsFile: globals.knownHosts === undefined ? undefined : path.resolve(cwd, globals.knownHosts),
+    acceptNewHostKeys: globals.acceptNewHostKeys === true,
+    timeoutMs: globals.timeout,
+    persistMs: globals.persist,
+    homeDir: env.HOME ?? os.homedir(),
+    agentSocket: env.SSH_AUTH_SOCK || undefined,
+  });
 }

@@ -5,10 +5,10 @@ import type { Output } from '../output/output.ts';
 import { createLinePrefixer } from '../output/line-prefixer.ts';
 import { hostColor, paint } from '../output/colors.ts';
 import { exitCodeFor, formatSummary } from '../orchestration/run-on-hosts.ts';
-import { runOnSupervisors } from '../orchestration/supervisor-run.ts';
+import { runOnSessions } from '../host/fleet.ts';
 import { displayName, selectProcesses } from '../supervisor/select.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { createPool, defaultConcurrency, targetHosts } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
 
 export interface LogsCommandOptions extends FleetContextOptions {
   target: string;
@@ -34,13 +34,14 @@ export async function logsCommand(options: LogsCommandOptions): Promise<number> 
     stop = true;
   });
   const width = Math.max(...hosts.map((h) => h.name.length));
-  const pool = createPool(options);
+  const fleet = openFleet(options);
   try {
-    const { summary } = await runOnSupervisors(
-      pool,
+    const { summary } = await runOnSessions(
+      fleet,
       hosts,
       { concurrency: options.globals.concurrency ?? defaultConcurrency },
-      async (client, host) => {
+      async (session, host) => {
+        const client = session.supervisor();
         const { selected } = selectProcesses(await client.getAllProcessInfo(), [options.program]);
         if (selected.length === 0)
           throw new UsageError(
@@ -85,6 +86,6 @@ export async function logsCommand(options: LogsCommandOptions): Promise<number> 
     if (summary.failed + summary.unreachable > 0) out.warn(formatSummary(summary));
     return stop ? ExitCode.interrupted : exitCodeFor(summary);
   } finally {
-    await pool.closeAll();
+    await fleet.close();
   }
 }

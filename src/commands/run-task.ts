@@ -1,25 +1,19 @@
 // `convoy run <task> [target]`: a custom task from tasks/, once per host, concurrently, with a context of helpers.
 import path from 'node:path';
-import type { SFTPWrapper } from 'ssh2';
 import { UsageError } from '../errors.ts';
 import type { Output } from '../output/output.ts';
 import { hostColor, paint } from '../output/colors.ts';
 import { exitCodeFor, formatSummary } from '../orchestration/run-on-hosts.ts';
-import { runOnSupervisors } from '../orchestration/supervisor-run.ts';
-import { withSudo } from '../ssh/quote.ts';
+import { runOnSessions } from '../host/fleet.ts';
 import { loadTasks } from '../tasks/load.ts';
 import type { TaskContext } from '../tasks/define.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { createPool, defaultConcurrency, targetHosts, tasksDirOf } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, targetHosts, tasksDirOf } from './fleet-context.ts';
 
 export interface RunTaskOptions extends FleetContextOptions {
   task: string;
   target: string;
   output: Output;
-}
-
-function sftpCall(run: (done: (error: Error | null | undefined) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
 }
 
 export async function runTaskCommand(options: RunTaskOptions): Promise<number> {
@@ -33,29 +27,22 @@ export async function runTaskCommand(options: RunTaskOptions): Promise<number> {
     );
   const out = options.output;
   const width = Math.max(...hosts.map((h) => h.name.length));
-  const pool = createPool(options);
+  const fleet = openFleet(options);
   try {
-    const { outcomes, summary } = await runOnSupervisors(
-      pool,
+    const { outcomes, summary } = await runOnSessions(
+      fleet,
       hosts,
       { concurrency: options.globals.concurrency ?? defaultConcurrency },
-      async (client, host) => {
-        const connection = await pool.get(host);
+      async (session, host) => {
         const prefix = `${paint(out.color, hostColor(hosts.indexOf(host)), host.name.padEnd(width))} | `;
         const local = (file: string) => path.resolve(options.cwd, file.replaceAll('{{host}}', host.name));
         const context: TaskContext = {
           host: { name: host.name, address: host.address, user: host.user, vars: host.vars },
-          run: (command) => connection.exec(command),
-          sudo: (command) => connection.exec(host.user === 'root' ? command : withSudo(command)),
-          put: async (from, to) => {
-            const sftp: SFTPWrapper = await connection.sftp();
-            await connection.guard(sftpCall((done) => sftp.fastPut(local(from), to, done)));
-          },
-          get: async (from, to) => {
-            const sftp: SFTPWrapper = await connection.sftp();
-            await connection.guard(sftpCall((done) => sftp.fastGet(from, local(to), done)));
-          },
-          supervisor: client,
+          run: (command) => session.exec(command),
+          sudo: (command) => session.execAsRoot(command),
+          put: (from, to) => session.put(local(from), to),
+          get: (from, to) => session.get(from, local(to)),
+          supervisor: session.supervisor(),
           log: (message) => {
             if (!out.jsonMode) out.line(`${prefix}${message}`);
           },
@@ -82,6 +69,6 @@ export async function runTaskCommand(options: RunTaskOptions): Promise<number> {
     }
     return exitCodeFor(summary);
   } finally {
-    await pool.closeAll();
+    await fleet.close();
   }
 }

@@ -2,10 +2,11 @@
 import type { Output } from '../output/output.ts';
 import { formatTable } from '../output/table.ts';
 import { paint } from '../output/colors.ts';
-import { exitCodeFor, formatSummary, runOnHosts } from '../orchestration/run-on-hosts.ts';
-import { setupHost } from '../supervisor/setup.ts';
+import { runOnSessions } from '../host/fleet.ts';
+import { setupHost } from '../host/setup.ts';
+import { exitCodeFor, formatSummary } from '../orchestration/run-on-hosts.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { createPool, defaultConcurrency, targetHosts } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
 
 export interface SetupCommandOptions extends FleetContextOptions {
   target: string;
@@ -14,14 +15,15 @@ export interface SetupCommandOptions extends FleetContextOptions {
 
 export async function setupCommand(options: SetupCommandOptions): Promise<number> {
   const hosts = targetHosts(options, options.target);
-  const pool = createPool(options);
+  const fleet = openFleet(options);
   const out = options.output;
   try {
-    const { outcomes, summary } = await runOnHosts(
+    const { outcomes, summary } = await runOnSessions(
+      fleet,
       hosts,
       { concurrency: options.globals.concurrency ?? defaultConcurrency },
-      async (host) => ({
-        value: await setupHost(pool, host),
+      async (session) => ({
+        value: await setupHost(session),
         ok: true,
       }),
     );
@@ -65,6 +67,6 @@ export async function setupCommand(options: SetupCommandOptions): Promise<number
     out.line(formatSummary(summary));
     return exitCodeFor(summary);
   } finally {
-    await pool.closeAll();
+    await fleet.close();
   }
 }

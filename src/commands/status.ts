@@ -6,12 +6,13 @@ import type { Output } from '../output/output.ts';
 import { formatTable } from '../output/table.ts';
 import { paint } from '../output/colors.ts';
 import type { ColorName } from '../output/colors.ts';
-import { runOnSupervisors } from '../orchestration/supervisor-run.ts';
+import type { Fleet } from '../host/fleet.ts';
+import { runOnSessions } from '../host/fleet.ts';
 import type { ProcessInfo } from '../supervisor/process-info.ts';
 import { uptimeText } from '../supervisor/process-info.ts';
 import { displayName, selectProcesses } from '../supervisor/select.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { createPool, defaultConcurrency, targetHosts } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
 
 export interface StatusCommandOptions extends FleetContextOptions {
   target: string;
@@ -65,17 +66,18 @@ function stateRank(state: string): number {
 const byHostThenProgram = (a: StatusRow, b: StatusRow) =>
   a.host.localeCompare(b.host, 'en', { numeric: true }) || a.program.localeCompare(b.program, 'en', { numeric: true });
 
-/** One status pass over the hosts (on the pool's connections, so a --watch refresh is one call per host). */
+/** One status pass over the hosts (on the fleet's sessions, so a --watch refresh is one call per host). */
 async function statusPass(
   options: StatusCommandOptions,
-  pool: ReturnType<typeof createPool>,
+  fleet: Fleet,
   hosts: ReturnType<typeof targetHosts>,
 ): Promise<number> {
-  const { outcomes, summary } = await runOnSupervisors(
-    pool,
+  const { outcomes, summary } = await runOnSessions(
+    fleet,
     hosts,
     { concurrency: options.globals.concurrency ?? defaultConcurrency },
-    async (client, host) => {
+    async (session, host) => {
+      const client = session.supervisor();
       const all = await client.getAllProcessInfo();
       const { selected, unmatched } = selectProcesses(all, options.programs);
       const rows = selected.map((p) => rowFor(host.name, p, client.transportKind));
@@ -170,16 +172,16 @@ async function statusPass(
 
 export async function statusCommand(options: StatusCommandOptions): Promise<number> {
   const hosts = targetHosts(options, options.target);
-  const pool = createPool(options);
+  const fleet = openFleet(options);
   try {
-    let code = await statusPass(options, pool, hosts);
+    let code = await statusPass(options, fleet, hosts);
     while (options.watchMs && !options.interruption?.requested()) {
       await Promise.race([sleep(options.watchMs), options.interruption?.promise]);
       if (options.interruption?.requested()) break;
-      code = await statusPass(options, pool, hosts);
+      code = await statusPass(options, fleet, hosts);
     }
     return options.watchMs ? (options.interruption?.requested() ? ExitCode.interrupted : code) : code;
   } finally {
-    await pool.closeAll();
+    await fleet.close();
   }
 }

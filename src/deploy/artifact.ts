@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { create as createTar } from 'tar';
 import { UsageError } from '../errors.ts';
-import { shellQuote } from '../ssh/quote.ts';
+import { shellQuote } from '../shell/quote.ts';
 
 export type ArtifactKind = 'tar.gz' | 'tar' | 'file';
 

@@ -1,425 +1,276 @@
-// One app across many hosts: stage everywhere first (nothing live changes), then switch; locks always released.
-import { createTwoFilesPatch } from 'diff';
+// The deploy engine (docs/deploy.md): stage on every host first, then switch batch by batch under one failure
+// budget; a host whose new release fails goes back, and so does the rest of a batch when the budget is spent.
+// It drives each host through AppOnHost, so its logic is tested with fakes (test/unit/deploy/engine.test.ts).
+import type { HostConfig } from '../inventory/types.ts';
+import type { Amount } from '../tasks/amount.ts';
+import { planBatches, runRolling } from '../orchestration/rolling.ts';
 import type { HostOutcome } from '../orchestration/run-on-hosts.ts';
 import { runOnHosts } from '../orchestration/run-on-hosts.ts';
-import { planBatches, runRolling } from '../orchestration/rolling.ts';
-import type { Amount } from '../tasks/amount.ts';
-import type { FleetHost } from '../orchestration/supervisor-run.ts';
-import { HostShell, RemoteStepError } from '../ssh/host-shell.ts';
-import type { ConnectionPool } from '../ssh/pool.ts';
-import { openSupervisor } from '../supervisor/open.ts';
-import { uploadChunksPerHost } from './upload-window.ts';
-import type { PreparedArtifact } from './artifact.ts';
-import type { DeployAppSpec, HostPlan, StepReporter } from './host-deploy.ts';
-import { HostDeploy } from './host-deploy.ts';
-import type { LockOwner } from './lock.ts';
-import { describeOwner } from './lock.ts';
-import { isReleaseId, previousRelease } from './releases.ts';
+import type { AppOnHost, HostPlan } from './host-deploy.ts';
+import type { DeployOutcome, HostDeployResult } from './results.ts';
+import { blankResult, joinNotes } from './results.ts';
 
-export type DeployResultKind =
-  | 'deployed'
-  | 'config updated'
-  | 'unchanged'
-  | 'failed'
-  | 'rolled back'
-  | 'skipped'
-  | 'unreachable'
-  | 'would change'
-  | 'would not change';
-
-export interface HostDeployResult {
-  host: string;
-  app: string;
-  result: DeployResultKind;
-  /** The release the host runs now (or would run, in a dry run). */
-  release: string | undefined;
-  previousRelease: string | undefined;
-  uploadedBytes: number;
-  restarted: boolean;
-  pruned: string[];
-  durationMs: number;
-  error?: string;
-  /** Dry run only: what would change. */
-  dryRun?: { confDiff: string; programs: string[]; lockHeldBy?: string };
+export interface DeployListener {
+  /** A step starts on a host (`detail` says on what). */
+  step?: (host: string, app: string, step: string, detail?: string) => void;
+  /** A rolling batch starts. */
+  batch?: (index: number, total: number, hosts: readonly string[]) => void;
+  /** A host's result as it is decided (a host reverted with its batch reports twice). */
+  hostDone?: (result: HostDeployResult) => void;
 }
 
-export interface DeployEvent {
-  host: string;
+/** What every per-app run over hosts needs. */
+export interface EngineOptions {
+  hosts: readonly HostConfig[];
   app: string;
-  step: string;
-  detail?: string | undefined;
-}
-
-/** What every per-app, per-host operation needs. */
-export interface HostOptions<H extends FleetHost = FleetHost> {
-  pool: ConnectionPool;
-  hosts: readonly H[];
-  appFor: (host: H) => DeployAppSpec;
-  renderConf: (host: H, release: string) => string;
-  owner: LockOwner;
+  /** The app's steps on one host (over SSH; a fake in tests). */
+  open: (host: HostConfig) => Promise<AppOnHost>;
   now: Date;
-  forceUnlock: boolean;
   concurrency: number;
-  onEvent?: (event: DeployEvent) => void;
-  /** Each host's result as it is decided (a host reverted with its batch reports twice). */
-  onHostDone?: (result: HostDeployResult) => void;
-  onBatch?: (index: number, total: number, hosts: readonly string[]) => void;
+  listener?: DeployListener | undefined;
+  /** True once the user asked to stop (Ctrl-C): nothing more is switched; staged hosts are unlocked and skipped. */
+  stopRequested?: (() => boolean) | undefined;
 }
 
-export interface DeployAppOptions<H extends FleetHost = FleetHost> extends HostOptions<H> {
-  artifact: PreparedArtifact;
-  /** True once the user asked to stop (Ctrl-C): nothing more is switched; staged hosts are unlocked and skipped. */
-  stopRequested?: () => boolean;
+export interface Rollout {
   /** Switch batch by batch (stage still happens everywhere first); absent = all staged hosts at once. */
-  rolling?: { batch: Amount; canary: number; pauseMs: number } | undefined;
-  /** Hosts that may fail staging (or be unreachable) before the deploy stops short of switching. */
+  batches?: { batch: Amount; canary: number; pauseMs: number } | undefined;
+  /** Hosts that may fail (staging, switching, or unreachable) before the deploy stops. */
   maxFail: number;
 }
 
-interface Staged<H> {
-  deploy: HostDeploy;
+interface Staged {
+  deploy: AppOnHost;
   plan: HostPlan;
-  host: H;
+  host: HostConfig;
 }
 
-function reporter<H extends FleetHost>(options: HostOptions<H>, host: H, app: string): StepReporter {
-  return (step, detail) => options.onEvent?.({ host: host.name, app, step, detail });
-}
+/** Each host's result, and the time it spent on its own steps (a rolling host waits for earlier batches). */
+class ResultBook {
+  private readonly results = new Map<string, HostDeployResult>();
+  private readonly spentMs = new Map<string, number>();
+  /** When the phase a host is in now started (its result may be decided before the phase ends). */
+  private readonly phaseStarted = new Map<string, number>();
 
-async function openHost<H extends FleetHost>(
-  options: HostOptions<H>,
-  host: H,
-  artifact: PreparedArtifact | undefined,
-): Promise<HostDeploy> {
-  const connection = await options.pool.get(host);
-  const client = await openSupervisor(connection, host);
-  const app = options.appFor(host);
-  const uploading = Math.min(options.hosts.length, options.concurrency);
-  return new HostDeploy(
-    new HostShell(connection, host),
-    client,
-    app,
-    artifact,
-    (release) => options.renderConf(host, release),
-    reporter(options, host, app.name),
-    uploadChunksPerHost(uploading),
-  );
-}
+  constructor(private readonly options: EngineOptions) {}
 
-/** Releases the lock, over a new connection if the old one died (so that the next deploy is not blocked). */
-async function release<H extends FleetHost>(
-  options: HostOptions<H>,
-  staged: { deploy: HostDeploy; host: H },
-): Promise<string | undefined> {
-  if (!staged.deploy.holdsLock) return undefined;
-  try {
-    await staged.deploy.unlock(options.owner);
-    return undefined;
-  } catch {
+  /** Runs one phase of a host's work, adding its time to the host's own. */
+  async timed<T>(host: string, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    this.phaseStarted.set(host, started);
     try {
-      const connection = await options.pool.reconnect(staged.host);
-      await staged.deploy.unlock(options.owner, new HostShell(connection, staged.host));
-      return undefined;
-    } catch (error) {
-      return `the lock ${staged.deploy.paths.lockDir} is left on ${staged.host.name} (${(error as Error).message}); remove it with --force-unlock`;
+      return await work();
+    } finally {
+      this.phaseStarted.delete(host);
+      this.spentMs.set(host, (this.spentMs.get(host) ?? 0) + performance.now() - started);
     }
   }
+
+  private spentSoFar(host: string): number {
+    const phase = this.phaseStarted.get(host);
+    return (this.spentMs.get(host) ?? 0) + (phase === undefined ? 0 : performance.now() - phase);
+  }
+
+  finish(host: string, outcome: DeployOutcome, fields: Partial<HostDeployResult> = {}): void {
+    const result: HostDeployResult = {
+      ...blankResult(host, this.options.app, outcome),
+      ...fields,
+      durationMs: Math.round(this.spentSoFar(host)),
+    };
+    this.results.set(host, result);
+    this.options.listener?.hostDone?.(result);
+  }
+
+  /** Adds a note (a lock left behind) to a result already decided. */
+  note(host: string, note: string | undefined): void {
+    const current = this.results.get(host);
+    if (note && current) this.results.set(host, { ...current, error: joinNotes(current.error, note) });
+  }
+
+  get(host: string): HostDeployResult | undefined {
+    return this.results.get(host);
+  }
+
+  inHostOrder(): HostDeployResult[] {
+    return this.options.hosts.map((h) => this.results.get(h.name)).filter((r) => r !== undefined);
+  }
 }
 
-export async function deployApp<H extends FleetHost>(options: DeployAppOptions<H>): Promise<HostDeployResult[]> {
-  const started = new Map<string, number>(options.hosts.map((h) => [h.name, performance.now()]));
-  const appName = options.hosts[0] ? options.appFor(options.hosts[0]).name : '';
-  const base = (host: string): Omit<HostDeployResult, 'result'> => ({
-    host,
-    app: appName,
-    release: undefined,
-    previousRelease: undefined,
-    uploadedBytes: 0,
-    restarted: false,
-    pruned: [],
-    durationMs: 0,
-  });
-  const opened = new Map<string, HostDeploy>();
-
-  // Stage: lock, read, upload what is missing, unpack. A host that fails here has nothing live changed.
-  const stage = await runOnHosts(
-    options.hosts,
-    { concurrency: options.concurrency },
-    async (host): Promise<{ value: Staged<H>; ok: boolean }> => {
-      const deploy = await openHost(options, host, options.artifact);
-      opened.set(host.name, deploy);
-      options.onEvent?.({ host: host.name, app: appName, step: 'lock' });
-      await deploy.lock(options.owner, options.forceUnlock);
-      const plan = await deploy.inspect(options.now);
-      await deploy.stage(plan);
-      options.onEvent?.({ host: host.name, app: appName, step: 'staged', detail: plan.release });
-      return { value: { deploy, plan, host }, ok: true };
-    },
-  );
-  const results = new Map<string, HostDeployResult>();
-  const finish = (host: string, result: Partial<HostDeployResult> & { result: DeployResultKind }) => {
-    const done = { ...base(host), ...result, durationMs: Math.round(performance.now() - (started.get(host) ?? 0)) };
-    results.set(host, done);
-    options.onHostDone?.(done);
-  };
-  const failedToStage = stage.outcomes.filter((o) => o.status !== 'ok');
-  for (const o of failedToStage) {
-    const deploy = opened.get(o.host);
-    const host = options.hosts.find((h) => h.name === o.host);
-    const lockNote = deploy && host ? await release(options, { deploy, host }) : undefined;
-    finish(o.host, {
-      result: o.status === 'unreachable' ? 'unreachable' : 'failed',
-      error: [o.error?.message, lockNote].filter(Boolean).join('; '),
-    });
+/** Releases the host's lock; what is left behind (and how to remove it) comes back as a note. */
+async function unlockNote(deploy: AppOnHost | undefined): Promise<string | undefined> {
+  if (!deploy?.holdsLock) return undefined;
+  try {
+    await deploy.unlock();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
   }
-  const staged = stage.outcomes
-    .filter((o): o is HostOutcome<Staged<H>> & { value: Staged<H> } => o.status === 'ok' && o.value !== undefined)
-    .map((o) => o.value);
+}
 
+export async function deployApp(options: EngineOptions, rollout: Rollout): Promise<HostDeployResult[]> {
+  const book = new ResultBook(options);
+  const { staged, failedToStage } = await stageEverywhere(options, book);
   const interrupted = options.stopRequested?.() ?? false;
-  if (failedToStage.length > options.maxFail || interrupted) {
+  if (failedToStage.length > rollout.maxFail || interrupted) {
     const why = interrupted
       ? 'not switched: interrupted (Ctrl-C) after staging'
-      : 'not switched: staging failed on ' + failedToStage.map((o) => o.host).join(', ');
-    for (const s of staged) {
-      const lockNote = await release(options, s);
-      finish(s.host.name, {
-        result: 'skipped',
-        release: s.plan.previousRelease,
-        previousRelease: s.plan.previousRelease,
-        error: [why, lockNote].filter(Boolean).join('; '),
-      });
-    }
-    return order(options, results);
+      : `not switched: staging failed on ${failedToStage.join(', ')}`;
+    for (const s of staged) await skip(book, s, why);
+    return book.inHostOrder();
   }
+  await switchInBatches(options, rollout, book, staged, failedToStage.length);
+  return book.inHostOrder();
+}
 
-  // Switch, batch by batch: a host whose new release does not come up goes back to its previous one; when the run's
-  // failure budget is spent, the rest of that batch goes back too and later batches are not touched.
-  const switched = new Map<string, Staged<H>>();
-  const batches = options.rolling ? planBatches(staged, options.rolling.batch, options.rolling.canary) : [staged];
+/** Lock, read, upload what is missing, unpack, on every host at once. A host that fails here has nothing live changed. */
+async function stageEverywhere(
+  options: EngineOptions,
+  book: ResultBook,
+): Promise<{ staged: Staged[]; failedToStage: string[] }> {
+  const opened = new Map<string, AppOnHost>();
+  const { outcomes } = await runOnHosts(options.hosts, { concurrency: options.concurrency }, (host) =>
+    book.timed(host.name, async () => {
+      const deploy = await options.open(host);
+      opened.set(host.name, deploy);
+      options.listener?.step?.(host.name, options.app, 'lock');
+      await deploy.lock();
+      const plan = await deploy.inspect(options.now);
+      await deploy.stage(plan);
+      options.listener?.step?.(host.name, options.app, 'staged', plan.release);
+      return { value: { deploy, plan, host }, ok: true };
+    }),
+  );
+  const failed = outcomes.filter((o) => o.status !== 'ok');
+  for (const o of failed) {
+    const lockNote = await unlockNote(opened.get(o.host));
+    book.finish(o.host, o.status === 'unreachable' ? 'unreachable' : 'failed', {
+      error: joinNotes(o.error?.message, lockNote),
+    });
+  }
+  const staged = outcomes.flatMap((o) => (o.status === 'ok' && o.value ? [o.value] : []));
+  return { staged, failedToStage: failed.map((o) => o.host) };
+}
+
+async function skip(book: ResultBook, s: Staged, why: string): Promise<void> {
+  const lockNote = await unlockNote(s.deploy);
+  book.finish(s.host.name, 'skipped', {
+    release: s.plan.previousRelease,
+    previousRelease: s.plan.previousRelease,
+    error: joinNotes(why, lockNote),
+  });
+}
+
+/**
+ * Switch, batch by batch: a host whose new release does not come up goes back to its previous one; when the run's
+ * failure budget is spent, the rest of that batch goes back too and later batches are not touched.
+ */
+async function switchInBatches(
+  options: EngineOptions,
+  rollout: Rollout,
+  book: ResultBook,
+  staged: Staged[],
+  alreadyFailed: number,
+): Promise<void> {
+  const batches = rollout.batches ? planBatches(staged, rollout.batches.batch, rollout.batches.canary) : [staged];
+  const byName = new Map(staged.map((s) => [s.host.name, s]));
   const run = await runRolling(
     batches.map((b) => b.map((s) => ({ ...s, name: s.host.name }))),
     {
-      pauseMs: options.rolling?.pauseMs ?? 0,
-      maxFail: options.maxFail,
-      alreadyFailed: failedToStage.length,
+      pauseMs: rollout.batches?.pauseMs ?? 0,
+      maxFail: rollout.maxFail,
+      alreadyFailed,
       concurrency: options.concurrency,
-      ...(options.stopRequested ? { stopRequested: options.stopRequested } : {}),
+      stopRequested: options.stopRequested,
       onBatch: (index, names) => {
-        if (options.rolling) options.onBatch?.(index, batches.length, names);
+        if (rollout.batches) options.listener?.batch?.(index, batches.length, names);
       },
-      afterBatch: async (outcomes, stopping) => {
-        for (const o of outcomes) {
-          const s = switched.get(o.host);
-          if (!s) continue;
-          if (stopping && o.status === 'ok' && results.get(o.host)?.result !== 'unchanged') {
-            try {
-              await s.deploy.revert(s.plan);
-              finish(o.host, {
-                result: 'rolled back',
-                release: s.plan.previousRelease,
-                previousRelease: s.plan.previousRelease,
-                uploadedBytes: s.plan.uploadBytes,
-                restarted: true,
-                error: 'its batch failed the health gate',
-              });
-            } catch (error) {
-              finish(o.host, {
-                result: 'failed',
-                release: s.plan.release,
-                previousRelease: s.plan.previousRelease,
-                restarted: true,
-                error: `its batch failed; revert failed: ${(error as Error).message}`,
-              });
-            }
-          }
-          const lockNote = await release(options, s);
-          const current = results.get(o.host);
-          if (lockNote && current)
-            results.set(o.host, { ...current, error: [current.error, lockNote].filter(Boolean).join('; ') });
-        }
-      },
+      afterBatch: (outcomes, stopping) => closeBatch(book, byName, outcomes, stopping),
     },
-    async (s) => {
-      const { deploy, plan } = s;
-      switched.set(s.host.name, s);
-      const common = { previousRelease: plan.previousRelease, uploadedBytes: plan.uploadBytes };
-      try {
-        const outcome = await deploy.switch(plan);
-        const pruned = await deploy.prune(plan);
-        const kind: DeployResultKind = plan.releaseChanged
-          ? 'deployed'
-          : plan.confChanged
-            ? 'config updated'
-            : 'unchanged';
-        finish(s.host.name, { ...common, result: kind, release: plan.release, restarted: outcome.restarted, pruned });
-        return { value: null, ok: true };
-      } catch (error) {
-        const message = (error as Error).message;
-        let kind: DeployResultKind = 'failed';
-        let now: string | undefined = plan.release;
-        let revertNote = '';
-        if (plan.previousRelease !== undefined || plan.confChanged) {
-          try {
-            await deploy.revert(plan);
-            kind = 'rolled back';
-            now = plan.previousRelease;
-          } catch (revertError) {
-            revertNote = `; revert failed: ${(revertError as Error).message}`;
-          }
-        }
-        finish(s.host.name, {
-          ...common,
-          result: kind,
-          release: now,
-          restarted: true,
-          error: `${message}${revertNote}`,
-        });
-        return { value: null, ok: false };
-      }
-    },
+    (s) => book.timed(s.host.name, () => switchHost(book, s)),
   );
+  const why =
+    run.stopReason === 'interrupted' ? 'not touched: interrupted (Ctrl-C)' : 'not touched: the rollout stopped';
   for (const o of run.outcomes.filter((x) => x.status === 'skipped')) {
-    const s = staged.find((x) => x.host.name === o.host);
+    const s = byName.get(o.host);
+    if (s) await skip(book, s, why);
+  }
+}
+
+/** Switches one host; a failure reverts it there and then, so that it never stays on a release that failed. */
+async function switchHost(book: ResultBook, s: Staged): Promise<{ value: null; ok: boolean }> {
+  const { deploy, plan } = s;
+  const common = { previousRelease: plan.previousRelease, uploadedBytes: plan.uploadBytes };
+  try {
+    const outcome = await deploy.switch(plan);
+    const pruned = await deploy.prune(plan);
+    const kind: DeployOutcome = plan.releaseChanged ? 'deployed' : plan.confChanged ? 'conf-updated' : 'unchanged';
+    book.finish(s.host.name, kind, { ...common, release: plan.release, restarted: outcome.restarted, pruned });
+    return { value: null, ok: true };
+  } catch (error) {
+    const message = (error as Error).message;
+    if (plan.previousRelease === undefined && !plan.confChanged) {
+      book.finish(s.host.name, 'failed', { ...common, release: plan.release, restarted: true, error: message });
+      return { value: null, ok: false };
+    }
+    try {
+      await deploy.revert(plan);
+      book.finish(s.host.name, 'reverted', {
+        ...common,
+        release: plan.previousRelease,
+        restarted: true,
+        error: message,
+      });
+    } catch (revertError) {
+      const said = `${message}; revert failed: ${(revertError as Error).message}`;
+      book.finish(s.host.name, 'failed', { ...common, release: plan.release, restarted: true, error: said });
+    }
+    return { value: null, ok: false };
+  }
+}
+
+/** After each batch: when the rollout stops there, its switched hosts go back too; then every lock is released. */
+async function closeBatch(
+  book: ResultBook,
+  byName: ReadonlyMap<string, Staged>,
+  outcomes: readonly HostOutcome<unknown>[],
+  stopping: boolean,
+): Promise<void> {
+  for (const o of outcomes) {
+    const s = byName.get(o.host);
     if (!s) continue;
-    const lockNote = await release(options, s);
-    const why =
-      run.stopReason === 'interrupted' ? 'not touched: interrupted (Ctrl-C)' : 'not touched: the rollout stopped';
-    finish(o.host, {
-      result: 'skipped',
-      release: s.plan.previousRelease,
-      previousRelease: s.plan.previousRelease,
-      error: [why, lockNote].filter(Boolean).join('; '),
+    if (stopping && o.status === 'ok' && book.get(o.host)?.outcome !== 'unchanged') {
+      await book.timed(o.host, () => revertWithBatch(book, s));
+    }
+    book.note(o.host, await unlockNote(s.deploy));
+  }
+}
+
+async function revertWithBatch(book: ResultBook, s: Staged): Promise<void> {
+  const { plan } = s;
+  try {
+    await s.deploy.revert(plan);
+    book.finish(s.host.name, 'reverted', {
+      release: plan.previousRelease,
+      previousRelease: plan.previousRelease,
+      uploadedBytes: plan.uploadBytes,
+      restarted: true,
+      error: 'its batch failed the health gate',
+    });
+  } catch (error) {
+    book.finish(s.host.name, 'failed', {
+      release: plan.release,
+      previousRelease: plan.previousRelease,
+      restarted: true,
+      error: `its batch failed; revert failed: ${(error as Error).message}`,
     });
   }
-  return order(options, results);
 }
 
 /** The result of a host whose work threw before it could say more (unreachable, or failed early). */
-function unfinished(o: HostOutcome<unknown>): HostDeployResult {
+export function unfinished(app: string, o: HostOutcome<unknown>): HostDeployResult {
   return {
-    host: o.host,
-    app: '',
-    result: o.status === 'unreachable' ? 'unreachable' : 'failed',
-    release: undefined,
-    previousRelease: undefined,
-    uploadedBytes: 0,
-    restarted: false,
-    pruned: [],
+    ...blankResult(o.host, app, o.status === 'unreachable' ? 'unreachable' : 'failed'),
     durationMs: o.durationMs,
     error: o.error?.message ?? '',
   };
-}
-
-function order<H extends FleetHost>(
-  options: HostOptions<H>,
-  results: Map<string, HostDeployResult>,
-): HostDeployResult[] {
-  return options.hosts.map((h) => results.get(h.name)).filter((r): r is HostDeployResult => r !== undefined);
-}
-
-/** What a deploy would do on each host, read without taking locks or writing anything. */
-export async function planApp<H extends FleetHost>(options: DeployAppOptions<H>): Promise<HostDeployResult[]> {
-  const { outcomes } = await runOnHosts(options.hosts, { concurrency: options.concurrency }, async (host) => {
-    const deploy = await openHost(options, host, options.artifact);
-    const plan = await deploy.inspect(options.now);
-    const group = (await deploy.client.getAllProcessInfo())
-      .filter((p) => p.group === deploy.app.name)
-      .map((p) => (p.name === p.group ? p.name : `${p.group}:${p.name}`));
-    const changes = plan.releaseChanged || plan.confChanged;
-    const result: HostDeployResult = {
-      host: host.name,
-      app: deploy.app.name,
-      result: changes ? 'would change' : 'would not change',
-      release: plan.release,
-      previousRelease: plan.previousRelease,
-      uploadedBytes: plan.uploadBytes,
-      restarted: changes,
-      pruned: [],
-      durationMs: 0,
-      dryRun: {
-        confDiff: plan.confChanged
-          ? createTwoFilesPatch(
-              deploy.paths.confPath,
-              deploy.paths.confPath,
-              plan.previousConf ?? '',
-              plan.conf,
-              'on the host',
-              'this deploy',
-            )
-          : '',
-        programs: changes ? (group.length > 0 ? group : [`${deploy.app.name}:* (new)`]) : [],
-        ...(plan.state.lockOwner ? { lockHeldBy: describeOwner(plan.state.lockOwner) } : {}),
-      },
-    };
-    return { value: result, ok: true };
-  });
-  return outcomes.map((o) => o.value ?? unfinished(o));
-}
-
-export interface RollbackOptions<H extends FleetHost = FleetHost> extends HostOptions<H> {
-  /** A release id to go back to; default: the one before `current`. */
-  to?: string | undefined;
-}
-
-/** Points each host back at an earlier release, restarts, verifies; a host that fails returns to where it was. */
-export async function rollbackApp<H extends FleetHost>(options: RollbackOptions<H>): Promise<HostDeployResult[]> {
-  const { outcomes } = await runOnHosts(
-    options.hosts,
-    { concurrency: options.concurrency },
-    async (host): Promise<{ value: HostDeployResult; ok: boolean }> => {
-      const started = performance.now();
-      const deploy = await openHost(options, host, undefined);
-      const app = deploy.app.name;
-      await deploy.lock(options.owner, options.forceUnlock);
-      try {
-        const state = await deploy.readState();
-        const releases = state.entries.filter(isReleaseId).sort();
-        const target = options.to ?? previousRelease(releases, state.current);
-        if (target === undefined || !releases.includes(target)) {
-          const what = options.to
-            ? `release ${options.to} is not on the host`
-            : `no release before ${state.current ?? '(none)'}`;
-          throw new RemoteStepError(
-            host.name,
-            'rollback',
-            undefined,
-            `${what}; releases there: ${releases.join(', ') || 'none'}`,
-          );
-        }
-        const plan = deploy.planFor(state, target);
-        const base = { host: host.name, app, previousRelease: state.current, uploadedBytes: 0, pruned: [] as string[] };
-        try {
-          const outcome = await deploy.switch(plan);
-          return {
-            value: {
-              ...base,
-              result: plan.releaseChanged ? 'deployed' : 'unchanged',
-              release: target,
-              restarted: outcome.restarted,
-              durationMs: Math.round(performance.now() - started),
-            },
-            ok: true,
-          };
-        } catch (error) {
-          await deploy.revert(plan);
-          return {
-            value: {
-              ...base,
-              result: 'rolled back',
-              release: state.current,
-              restarted: true,
-              durationMs: Math.round(performance.now() - started),
-              error: (error as Error).message,
-            },
-            ok: false,
-          };
-        }
-      } finally {
-        const note = await release(options, { deploy, host });
-        if (note) options.onEvent?.({ host: host.name, app, step: 'warning', detail: note });
-      }
-    },
-  );
-  return outcomes.map((o) => o.value ?? unfinished(o));
 }

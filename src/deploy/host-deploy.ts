@@ -1,37 +1,24 @@
-// One app on one host, step by step: inspect, lock, stage (nothing live changes), switch, verify, revert, prune, unlock.
-import path from 'node:path';
-import type { SFTPWrapper } from 'ssh2';
-import type { HostShell } from '../ssh/host-shell.ts';
-import { RemoteStepError } from '../ssh/host-shell.ts';
-import { shellQuote } from '../ssh/quote.ts';
+// One app on one host, step by step (docs/deploy.md): lock, inspect, stage (nothing live changes), switch, verify,
+// revert, prune, unlock. The engine drives these steps across hosts through the AppOnHost interface.
+import { RemoteStepError } from '../host/errors.ts';
+import type { HostSession } from '../host/session.ts';
+import { shellQuote } from '../shell/quote.ts';
 import type { LaidOutSupervisor } from '../supervisor/open.ts';
-import { waitForGroup } from '../supervisor/wait.ts';
-import type { PreparedArtifact } from './artifact.ts';
-import { unpackCommand } from './artifact.ts';
-import { uploadChunkBytes, uploadChunksPerHost } from './upload-window.ts';
+import type { DeployAppSpec } from './app-spec.ts';
 import type { GroupChange } from './apply-conf.ts';
 import { applyGroup } from './apply-conf.ts';
-import type { HealthCheck } from './health.ts';
-import { healthCommand } from './health.ts';
+import type { PreparedArtifact } from './artifact.ts';
+import { passGate } from './gate.ts';
+import { hookCommand } from './hooks.ts';
 import type { LockOwner } from './lock.ts';
 import { LockHeldError, lockCommand, unlockCommand } from './lock.ts';
 import { findReleaseWithHash, releaseHash, releaseId, releasesToPrune } from './releases.ts';
 import type { AppPaths, RemoteState } from './remote-state.ts';
 import { appPaths, inspectCommand, parseInspect } from './remote-state.ts';
+import type { StepReporter } from './stage.ts';
+import { stageRelease } from './stage.ts';
 
-export interface DeployAppSpec {
-  name: string;
-  root: string;
-  keepReleases: number;
-  /** Directories the programs need before supervisord reads the conf (their log directory). */
-  logDir: string;
-  hooks: { afterUpload?: string | undefined; beforeSwitch?: string | undefined; afterSwitch?: string | undefined };
-  healthcheck?: HealthCheck | undefined;
-  /** How long programs may take to reach RUNNING (past startsecs) after a restart. */
-  startTimeoutMs: number;
-  /** How long they must then stay RUNNING with the same PIDs. */
-  settleMs: number;
-}
+export type { StepReporter };
 
 export interface HostPlan {
   release: string;
@@ -51,27 +38,65 @@ export interface SwitchOutcome {
   restarted: boolean;
 }
 
-export type StepReporter = (step: string, detail?: string) => void;
+/** The steps the engine drives on each host: HostDeploy over SSH, or a fake in the engine's unit tests. */
+export interface AppOnHost {
+  readonly host: string;
+  readonly app: DeployAppSpec;
+  readonly holdsLock: boolean;
+  lock(): Promise<void>;
+  inspect(now: Date): Promise<HostPlan>;
+  readState(): Promise<RemoteState>;
+  planFor(state: RemoteState, release: string): HostPlan;
+  stage(plan: HostPlan): Promise<void>;
+  switch(plan: HostPlan): Promise<SwitchOutcome>;
+  revert(plan: HostPlan): Promise<void>;
+  prune(plan: HostPlan): Promise<string[]>;
+  /** Releases the lock, over a new login if the connection was lost; a failure says what is left and how to fix it. */
+  unlock(): Promise<void>;
+  /** The app's programs as supervisord names them (`group:name`), for a dry run. */
+  programs(): Promise<string[]>;
+  readonly confPath: string;
+}
 
-export class HostDeploy {
+export interface HostDeployOptions {
+  session: HostSession;
+  supervisor: LaidOutSupervisor;
+  app: DeployAppSpec;
+  /** Absent for a rollback (nothing to upload). */
+  artifact?: PreparedArtifact | undefined;
+  renderConf: (release: string) => string;
+  owner: LockOwner;
+  forceUnlock: boolean;
+  report?: StepReporter | undefined;
+  /** Hosts uploading at once: they share one bounded upload window. */
+  hostsAtOnce?: number | undefined;
+}
+
+export class HostDeploy implements AppOnHost {
   readonly paths: AppPaths;
+  readonly app: DeployAppSpec;
+  private readonly session: HostSession;
+  private readonly report: StepReporter;
   private locked = false;
 
-  constructor(
-    private readonly shell: HostShell,
-    readonly client: LaidOutSupervisor,
-    readonly app: DeployAppSpec,
-    private readonly artifact: PreparedArtifact | undefined,
-    private readonly renderConf: (release: string) => string,
-    private readonly report: StepReporter = () => {},
-    /** Upload chunks in flight to this host (see upload-window.ts). */
-    private readonly uploadChunks = uploadChunksPerHost(1),
-  ) {
-    this.paths = appPaths(app.root, client.layout.includeDir, app.name, client.layout.includeExtension);
+  constructor(private readonly options: HostDeployOptions) {
+    const { layout } = options.supervisor;
+    this.session = options.session;
+    this.app = options.app;
+    this.report = options.report ?? (() => {});
+    this.paths = appPaths(this.app.root, layout.includeDir, this.app.name, layout.includeExtension);
   }
 
   get host(): string {
-    return this.shell.host.name;
+    return this.session.name;
+  }
+
+  get confPath(): string {
+    return this.paths.confPath;
+  }
+
+  get holdsLock(): boolean {
+    return this.locked;
   }
 
   /** Reads the host's state and decides what this deploy does there; changes nothing. */
@@ -85,22 +110,23 @@ export class HostDeploy {
       state.entries.includes(state.current);
     const existing = currentMatches ? state.current : findReleaseWithHash(state.entries, sha);
     const release = existing ?? releaseId(now, sha);
-    return this.planFor(
-      state,
-      release,
-      existing !== undefined,
-      existing !== undefined || state.artifactCached ? 0 : artifact.bytes,
-    );
+    const uploadBytes = existing !== undefined || state.artifactCached ? 0 : artifact.bytes;
+    return this.plan(state, release, existing !== undefined, uploadBytes);
   }
 
   /** The host's releases, current release, conf and lock, in one round trip. */
   async readState(): Promise<RemoteState> {
-    return parseInspect(await this.shell.run('inspect', inspectCommand(this.paths, this.artifact?.cacheName ?? '')));
+    const command = inspectCommand(this.paths, this.options.artifact?.cacheName ?? '');
+    return parseInspect(await this.session.run('inspect', command));
   }
 
   /** A plan that moves the host to an existing `release` (rollback). */
-  planFor(state: RemoteState, release: string, releaseExists = true, uploadBytes = 0): HostPlan {
-    const conf = this.renderConf(release);
+  planFor(state: RemoteState, release: string): HostPlan {
+    return this.plan(state, release, true, 0);
+  }
+
+  private plan(state: RemoteState, release: string, releaseExists: boolean, uploadBytes: number): HostPlan {
+    const conf = this.options.renderConf(release);
     return {
       release,
       previousRelease: state.current,
@@ -115,128 +141,73 @@ export class HostDeploy {
   }
 
   private requireArtifact(): PreparedArtifact {
-    if (!this.artifact) throw new RemoteStepError(this.host, 'inspect', undefined, 'no artifact to deploy');
-    return this.artifact;
+    if (!this.options.artifact) throw new RemoteStepError(this.host, 'inspect', undefined, 'no artifact to deploy');
+    return this.options.artifact;
   }
 
   /** Takes the app's lock (creating the app root, as root when the login cannot). */
-  async lock(owner: LockOwner, force: boolean): Promise<void> {
-    const root = shellQuote(this.app.root);
-    const writable = await this.shell.connection.exec(`mkdir -p ${root} 2>/dev/null; test -w ${root}`);
-    if (writable.code !== 0) {
-      await this.shell.runAsRoot(
-        `create ${this.app.root}`,
-        `mkdir -p ${root} && chown ${shellQuote(this.shell.host.user)}: ${root}`,
-      );
-    }
-    const out = await this.shell.run('lock', lockCommand(this.paths, owner, force));
+  async lock(): Promise<void> {
+    await this.ensureWritableDir(this.app.root);
+    const out = await this.session.run('lock', lockCommand(this.paths, this.options.owner, this.options.forceUnlock));
     if (!out.startsWith('LOCKED')) throw new LockHeldError(this.host, this.app.name, out.split('\n')[1] ?? '');
     this.locked = true;
-    await this.ensureLogDir();
+    // supervisord refuses a conf whose log directory does not exist (CANT_REREAD), for every app on the host.
+    await this.ensureWritableDir(this.app.logDir);
   }
 
-  /** supervisord refuses a conf whose log directory does not exist (CANT_REREAD), for every app on the host. */
-  private async ensureLogDir(): Promise<void> {
-    const dir = shellQuote(this.app.logDir);
-    const made = await this.shell.connection.exec(`mkdir -p ${dir} 2>/dev/null; test -w ${dir}`);
-    if (made.code !== 0)
-      await this.shell.runAsRoot(
-        `create ${this.app.logDir}`,
-        `mkdir -p ${dir} && chown ${shellQuote(this.shell.host.user)}: ${dir}`,
-      );
+  /** Creates `dir` as the login, or as root (then handed to the login) when the login cannot. */
+  private async ensureWritableDir(dir: string): Promise<void> {
+    const quoted = shellQuote(dir);
+    const made = await this.session.exec(`mkdir -p ${quoted} 2>/dev/null; test -w ${quoted}`);
+    if (made.code === 0) return;
+    const user = shellQuote(this.session.host.user);
+    await this.session.runAsRoot(`create ${dir}`, `mkdir -p ${quoted} && chown ${user}: ${quoted}`);
   }
 
-  async unlock(owner: LockOwner, shell: HostShell = this.shell): Promise<void> {
+  async unlock(): Promise<void> {
     if (!this.locked) return;
-    await shell.run('unlock', unlockCommand(this.paths, owner));
+    const command = unlockCommand(this.paths, this.options.owner);
+    try {
+      await this.session.run('unlock', command);
+    } catch (error) {
+      if (!this.session.lost) throw this.lockLeft(error);
+      // The connection died mid-run: a new login releases the lock, so that the next deploy is not blocked.
+      try {
+        await this.session.relog();
+        await this.session.run('unlock', command);
+      } catch (again) {
+        throw this.lockLeft(again);
+      }
+    }
     this.locked = false;
   }
 
-  get holdsLock(): boolean {
-    return this.locked;
+  private lockLeft(error: unknown): RemoteStepError {
+    const why = error instanceof Error ? error.message : String(error);
+    const said = `the lock ${this.paths.lockDir} is left on ${this.host} (${why}); remove it with --force-unlock`;
+    return new RemoteStepError(this.host, 'unlock', undefined, said);
   }
 
-  /**
-   * Makes releases/<id> complete (upload only what the host lacks, unpack, afterUpload); nothing live changes. A
-   * failure removes what it half-wrote and says when the host's disk is full.
-   */
+  /** Makes releases/<id> complete; nothing live changes. */
   async stage(plan: HostPlan): Promise<void> {
     if (plan.releaseExists) return;
-    const artifact = this.requireArtifact();
-    const cached = `${this.paths.cacheDir}/${artifact.cacheName}`;
-    const partial = `${this.paths.releasesDir}/${plan.release}.partial`;
-    try {
-      await this.stageNow(plan, artifact, cached, partial);
-    } catch (error) {
-      if (this.shell.connection.closed) throw error;
-      // Measured before the cleanup, which frees the space again.
-      const explained = await this.explainFullDisk(error, artifact.bytes);
-      await this.shell.connection
-        .exec(`rm -f ${shellQuote(`${cached}.partial`)}; rm -rf ${shellQuote(partial)}`)
-        .catch(() => undefined);
-      throw explained;
-    }
+    await stageRelease({
+      session: this.session,
+      app: this.app,
+      paths: this.paths,
+      artifact: this.requireArtifact(),
+      release: plan.release,
+      uploadBytes: plan.uploadBytes,
+      hostsAtOnce: this.options.hostsAtOnce ?? 1,
+      report: this.report,
+    });
   }
 
-  private async stageNow(plan: HostPlan, artifact: PreparedArtifact, cached: string, partial: string): Promise<void> {
-    const { cacheDir, releasesDir } = this.paths;
-    if (plan.uploadBytes > 0) {
-      this.report('upload', `${(plan.uploadBytes / 1e6).toFixed(1)} MB`);
-      const df = await this.shell.run(
-        'prepare upload',
-        `mkdir -p ${shellQuote(cacheDir)} ${shellQuote(releasesDir)} && df -Pk ${shellQuote(cacheDir)} | tail -n 1`,
-      );
-      const free = freeBytes(df);
-      if (free !== undefined && free < plan.uploadBytes)
-        throw this.fullDisk('upload', cacheDir, free, plan.uploadBytes);
-      const sftp = await this.shell.connection.sftp();
-      await this.shell.connection.guard(
-        fastPut(sftp, artifact.localPath, `${cached}.partial`, this.host, this.uploadChunks),
-      );
-      const sum = (await this.shell.run('verify upload', `sha256sum ${shellQuote(`${cached}.partial`)}`)).split(' ')[0];
-      if (sum !== artifact.fileSha256)
-        throw new RemoteStepError(
-          this.host,
-          'verify upload',
-          undefined,
-          `sha256 ${sum} on the host, ${artifact.fileSha256} here`,
-        );
-      await this.shell.run('store upload', `mv -f ${shellQuote(`${cached}.partial`)} ${shellQuote(cached)}`);
-    }
-    this.report('unpack', plan.release);
-    await this.shell.run(
-      'unpack',
-      `set -e; mkdir -p ${shellQuote(releasesDir)}; rm -rf ${shellQuote(partial)}; mkdir ${shellQuote(partial)}; ${unpackCommand(artifact.kind, cached, partial, artifact.source)}`,
-    );
-    if (this.app.hooks.afterUpload) {
-      this.report('afterUpload', this.app.hooks.afterUpload);
-      await this.shell.run('afterUpload hook', this.hook(this.app.hooks.afterUpload, partial, plan.release));
-    }
-    await this.shell.run('finish stage', `mv ${shellQuote(partial)} ${shellQuote(`${releasesDir}/${plan.release}`)}`);
-  }
-
-  private fullDisk(step: string, dir: string, free: number, needed: number): RemoteStepError {
-    return new RemoteStepError(this.host, step, undefined, noSpace(dir, free, needed));
-  }
-
-  /** SFTP reports a full disk as a bare "Failure", tar as a short write: look at the free space before passing it on. */
-  private async explainFullDisk(error: unknown, uploadBytes: number): Promise<unknown> {
-    if (!(error instanceof RemoteStepError) || /No space left|ENOSPC/.test(error.message)) return error;
-    const df = await this.shell.connection
-      .exec(`df -Pk ${shellQuote(this.app.root)} | tail -n 1`)
-      .catch(() => undefined);
-    const free = df?.code === 0 ? freeBytes(df.stdout) : undefined;
-    // Under 1 MiB left (or less than the upload) counts as full: ENOSPC leaves a few blocks at most.
-    if (free === undefined || free >= Math.max(uploadBytes, 1024 * 1024)) return error;
-    const said = error.message.replace(`${this.host}: ${error.step} failed: `, '');
-    return new RemoteStepError(this.host, error.step, error.result, `${noSpace(this.app.root, free)} (${said})`);
-  }
-
-  /** Points `current` at the release, writes and applies the conf, restarts, waits for RUNNING, checks health. */
+  /** Points `current` at the release, writes and applies the conf, restarts, passes the gate. */
   async switch(plan: HostPlan): Promise<SwitchOutcome> {
     const releaseDir = `${this.paths.releasesDir}/${plan.release}`;
-    if (this.app.hooks.beforeSwitch && plan.releaseChanged)
-      await this.shell.run('beforeSwitch hook', this.hook(this.app.hooks.beforeSwitch, releaseDir, plan.release));
+    const { beforeSwitch, afterSwitch } = this.app.hooks;
+    if (beforeSwitch && plan.releaseChanged) await this.runHook('beforeSwitch', beforeSwitch, releaseDir, plan);
     if (plan.releaseChanged) {
       this.report('switch', plan.release);
       await this.pointCurrentAt(plan.release);
@@ -245,127 +216,87 @@ export class HostDeploy {
     const restarted = plan.releaseChanged && group === 'unchanged';
     if (restarted) await this.restartGroup();
     if (plan.releaseChanged || plan.confChanged) await this.verify(plan);
-    if (this.app.hooks.afterSwitch && plan.releaseChanged)
-      await this.shell.run('afterSwitch hook', this.hook(this.app.hooks.afterSwitch, releaseDir, plan.release));
+    if (afterSwitch && plan.releaseChanged) await this.runHook('afterSwitch', afterSwitch, releaseDir, plan);
     return { group, restarted: restarted || group === 'added' || group === 'changed' };
+  }
+
+  private async runHook(name: string, command: string, dir: string, plan: HostPlan): Promise<void> {
+    await this.session.run(`${name} hook`, hookCommand(this.app, command, dir, plan.release));
   }
 
   /** After a failed switch: back to the previous release and conf, programs restarted and RUNNING again. */
   async revert(plan: HostPlan): Promise<void> {
     this.report('revert', plan.previousRelease ?? '(no previous release)');
     if (plan.releaseChanged && plan.previousRelease) await this.pointCurrentAt(plan.previousRelease);
-    let group: GroupChange = 'unchanged';
-    if (plan.confChanged) {
-      if (plan.previousConf !== null) group = await this.writeAndApply(plan.previousConf);
-      else {
-        await this.shell.runAsRoot('remove conf', `rm -f ${shellQuote(this.paths.confPath)}`);
-        group = await applyGroup(this.client, this.app.name);
-      }
-    }
+    const group = plan.confChanged ? await this.restoreConf(plan.previousConf) : 'unchanged';
     if (plan.previousRelease === undefined) return;
     if (plan.releaseChanged && group === 'unchanged') await this.restartGroup();
-    const settled = await waitForGroup(this.client, this.app.name, {
-      timeoutMs: this.app.startTimeoutMs,
-      settleMs: this.app.settleMs,
-    });
-    if (!settled.ok)
-      throw new RemoteStepError(
-        this.host,
-        'revert',
-        undefined,
-        `the previous release does not run either: ${settled.problem}`,
-      );
+    const gate = { ...this.app.gate, healthcheck: undefined };
+    const back = await passGate(this.session, this.options.supervisor, this.app.name, gate);
+    if (!back.ok) {
+      const said = `the previous release does not run either: ${back.problem}`;
+      throw new RemoteStepError(this.host, 'revert', undefined, said);
+    }
+  }
+
+  private async restoreConf(previous: string | null): Promise<GroupChange> {
+    if (previous !== null) return this.writeAndApply(previous);
+    await this.session.runAsRoot('remove conf', `rm -f ${shellQuote(this.paths.confPath)}`);
+    return applyGroup(this.options.supervisor, this.app.name);
   }
 
   /** Removes releases beyond keepReleases (never current or the previous one) and artifacts no kept release uses. */
   async prune(plan: HostPlan): Promise<string[]> {
     const entries = [...new Set([...plan.state.entries, plan.release])];
-    const doomed = releasesToPrune(
-      entries,
-      plan.release,
-      this.app.keepReleases,
-      plan.previousRelease ? [plan.previousRelease] : [],
-    );
+    const protect = plan.previousRelease ? [plan.previousRelease] : [];
+    const doomed = releasesToPrune(entries, plan.release, this.app.keepReleases, protect);
     const kept = entries.filter((e) => !doomed.includes(e) && !e.endsWith('.partial'));
     const keepHashes = kept.map((id) => releaseHash(id)).filter((h): h is string => h !== undefined);
     const cache = shellQuote(this.paths.cacheDir);
     const keepPattern = keepHashes.map((h) => `${h}*`).join('|') || 'none';
-    await this.shell.run(
-      'prune',
-      [
-        ...doomed.map((d) => `rm -rf ${shellQuote(`${this.paths.releasesDir}/${d}`)}`),
-        `if [ -d ${cache} ]; then for f in ${cache}/*; do [ -e "$f" ] || continue; case "\${f##*/}" in ${keepPattern}) ;; *) rm -f "$f" ;; esac; done; fi`,
-      ].join('\n'),
-    );
+    const removeReleases = doomed.map((d) => `rm -rf ${shellQuote(`${this.paths.releasesDir}/${d}`)}`);
+    const removeArtifacts = `if [ -d ${cache} ]; then for f in ${cache}/*; do [ -e "$f" ] || continue; case "\${f##*/}" in ${keepPattern}) ;; *) rm -f "$f" ;; esac; done; fi`;
+    await this.session.run('prune', [...removeReleases, removeArtifacts].join('\n'));
     return doomed;
   }
 
+  async programs(): Promise<string[]> {
+    const all = await this.options.supervisor.getAllProcessInfo();
+    return all
+      .filter((p) => p.group === this.app.name)
+      .map((p) => (p.name === p.group ? p.name : `${p.group}:${p.name}`));
+  }
+
   private async pointCurrentAt(release: string): Promise<void> {
-    const tmp = `${this.paths.current}.convoy-tmp`;
-    await this.shell.run(
-      'switch current',
-      `ln -sfn ${shellQuote(`releases/${release}`)} ${shellQuote(tmp)} && mv -T ${shellQuote(tmp)} ${shellQuote(this.paths.current)}`,
-    );
+    const tmp = shellQuote(`${this.paths.current}.convoy-tmp`);
+    const link = `ln -sfn ${shellQuote(`releases/${release}`)} ${tmp}`;
+    await this.session.run('switch current', `${link} && mv -T ${tmp} ${shellQuote(this.paths.current)}`);
   }
 
   private async writeAndApply(conf: string): Promise<GroupChange> {
     const file = shellQuote(this.paths.confPath);
     const tmp = shellQuote(`${this.paths.confPath}.convoy-tmp`);
-    await this.shell.runAsRoot('write conf', `cat > ${tmp} && chmod 0644 ${tmp} && mv -f ${tmp} ${file}`, {
-      stdin: conf,
-    });
+    const write = `cat > ${tmp} && chmod 0644 ${tmp} && mv -f ${tmp} ${file}`;
+    await this.session.runAsRoot('write conf', write, { stdin: conf });
     this.report('apply conf', this.paths.confPath);
-    return applyGroup(this.client, this.app.name);
+    return applyGroup(this.options.supervisor, this.app.name);
   }
 
   private async restartGroup(): Promise<void> {
     this.report('restart', this.app.name);
-    await this.client.stopProcessGroup(this.app.name, true);
-    // Start failures show up in the wait that follows, with the process's own state and spawn error.
-    await this.client.startProcessGroup(this.app.name, true).catch(() => []);
+    await this.options.supervisor.stopProcessGroup(this.app.name, true);
+    // Start failures show up in the gate that follows, with the process's own state and spawn error.
+    await this.options.supervisor.startProcessGroup(this.app.name, true).catch(() => []);
   }
 
   private async verify(plan: HostPlan): Promise<void> {
+    const { gate } = this.app;
     this.report('wait RUNNING', this.app.name);
-    const settled = await waitForGroup(this.client, this.app.name, {
-      timeoutMs: this.app.startTimeoutMs,
-      settleMs: this.app.settleMs,
+    const passed = await passGate(this.session, this.options.supervisor, this.app.name, gate, {
+      onHealthCheck: (target) => this.report('health', target),
     });
-    if (!settled.ok) throw new RemoteStepError(this.host, 'wait for RUNNING', undefined, settled.problem);
-    if (!this.app.healthcheck) return;
-    const check = this.app.healthcheck;
-    this.report('health', check.http ?? check.tcp ?? check.command ?? '');
-    const result = await this.shell.connection.exec(healthCommand(check));
-    if (result.code !== 0) {
-      throw new RemoteStepError(
-        this.host,
-        'health check',
-        result,
-        `${check.http ?? check.tcp ?? check.command} did not pass within ${Math.round(check.timeoutMs / 1000)}s: ${result.stderr.trim().split('\n').pop() ?? ''} (release ${plan.release})`,
-      );
-    }
+    if (passed.ok) return;
+    const said = passed.step === 'health check' ? `${passed.problem} (release ${plan.release})` : passed.problem;
+    throw new RemoteStepError(this.host, passed.step, undefined, said);
   }
-
-  private hook(command: string, dir: string, release: string): string {
-    return `cd ${shellQuote(dir)} && CONVOY_APP=${shellQuote(this.app.name)} CONVOY_RELEASE=${shellQuote(release)} CONVOY_ROOT=${shellQuote(this.app.root)} sh -c ${shellQuote(command)}`;
-  }
-}
-
-function fastPut(sftp: SFTPWrapper, local: string, remote: string, host: string, chunks: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    sftp.fastPut(local, remote, { concurrency: chunks, chunkSize: uploadChunkBytes }, (error) =>
-      error ? reject(new RemoteStepError(host, `upload ${path.basename(local)}`, undefined, error.message)) : resolve(),
-    );
-  });
-}
-
-/** Available bytes from the last line of `df -Pk`, or undefined when it cannot be read. */
-function freeBytes(dfLine: string): number | undefined {
-  const kb = Number(dfLine.trim().split(/\s+/)[3]);
-  return Number.isFinite(kb) ? kb * 1024 : undefined;
-}
-
-function noSpace(dir: string, free: number, needed?: number): string {
-  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-  return `No space left on device (ENOSPC): ${dir} has ${mb(free)} free${needed === undefined ? '' : `, ${mb(needed)} needed`}; free space there (or move the app's root) and deploy again`;
 }

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConvoyError } from '../errors.ts';
-import { shellQuote } from '../ssh/quote.ts';
+import { shellQuote } from '../shell/quote.ts';
 import type { AppPaths } from './remote-state.ts';
 
 export interface LockOwner {

@@ -1,5 +1,5 @@
 // What a host has of an app, read in one round trip: current release, releases, cached artifact, conf bytes, lock.
-import { shellQuote } from '../ssh/quote.ts';
+import { shellQuote } from '../shell/quote.ts';
 
 export interface AppPaths {
   root: string;

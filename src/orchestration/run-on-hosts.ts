@@ -1,7 +1,6 @@
 // Runs one piece of work per host concurrently; every host ends as a value (ok / failed / unreachable), never hidden.
 import pLimit from 'p-limit';
-import { ExitCode } from '../errors.ts';
-import { SshError } from '../ssh/errors.ts';
+import { ConvoyError, ExitCode } from '../errors.ts';
 
 /** `skipped`: never started, because a rolling run stopped before this host's batch. */
 export type HostStatus = 'ok' | 'failed' | 'unreachable' | 'skipped';
@@ -57,7 +56,7 @@ export async function runOnHosts<H extends { name: string }, T>(
           };
         } catch (error) {
           const err = error instanceof Error ? error : new Error(String(error));
-          const status: HostStatus = err instanceof SshError && err.unreachable ? 'unreachable' : 'failed';
+          const status: HostStatus = isUnreachable(err) ? 'unreachable' : 'failed';
           outcome = { host: host.name, status, error: err, durationMs: Math.round(performance.now() - hostStarted) };
         }
         options.onOutcome?.(outcome);
@@ -90,4 +89,9 @@ export function exitCodeFor(summary: RunSummary): number {
 export function formatSummary(summary: RunSummary): string {
   const skipped = summary.skipped > 0 ? `, ${summary.skipped} skipped` : '';
   return `${summary.total} host${summary.total === 1 ? '' : 's'}: ${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable${skipped} (${(summary.durationMs / 1000).toFixed(1)}s)`;
+}
+
+/** A host that could not be reached, or stopped answering mid-step (the SSH layer marks these with exit code 4). */
+function isUnreachable(error: Error): boolean {
+  return error instanceof ConvoyError && error.exitCode === ExitCode.unreachable;
 }

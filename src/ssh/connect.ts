@@ -29,9 +29,9 @@ export interface SshTarget {
 export interface SshTimeouts {
   connectTimeoutMs: number;
   /** 0 = no keepalives (a silent host is never declared lost). */
-  keepaliveIntervalMs: number;
+  serverAliveIntervalMs: number;
   /** Keepalives left unanswered before the next tick declares the host lost (OpenSSH's ServerAliveCountMax). */
-  keepaliveCountMax: number;
+  serverAliveCountMax: number;
 }
 
 export interface ConnectSettings {
@@ -40,9 +40,9 @@ export interface ConnectSettings {
   knownHostsFile?: string | undefined;
   acceptNewHostKeys: boolean;
   connectTimeoutMs: number;
-  keepaliveIntervalMs: number;
+  serverAliveIntervalMs: number;
   /** Default 3. */
-  keepaliveCountMax?: number | undefined;
+  serverAliveCountMax?: number | undefined;
   /** `--timeout`: wins over every host's own timeouts. */
   override?: SshTimeouts | undefined;
   /** ssh-agent socket (SSH_AUTH_SOCK), tried after the identity files. */
@@ -88,14 +88,14 @@ export function timeoutsFor(target: SshTarget, settings: ConnectSettings): SshTi
   if (settings.override) return settings.override;
   return {
     connectTimeoutMs: target.connectTimeoutMs ?? settings.connectTimeoutMs,
-    keepaliveIntervalMs: target.serverAliveIntervalMs ?? settings.keepaliveIntervalMs,
-    keepaliveCountMax: target.serverAliveCountMax ?? settings.keepaliveCountMax ?? 3,
+    serverAliveIntervalMs: target.serverAliveIntervalMs ?? settings.serverAliveIntervalMs,
+    serverAliveCountMax: target.serverAliveCountMax ?? settings.serverAliveCountMax ?? 3,
   };
 }
 
 /** `--timeout T`: the handshake within T, and a host silent for T on an open connection is lost (4 ticks of T/4). */
 export function timeoutsFromFlag(ms: number): SshTimeouts {
-  return { connectTimeoutMs: ms, keepaliveIntervalMs: Math.max(1, Math.round(ms / 4)), keepaliveCountMax: 3 };
+  return { connectTimeoutMs: ms, serverAliveIntervalMs: Math.max(1, Math.round(ms / 4)), serverAliveCountMax: 3 };
 }
 
 export function knownHostsFileFor(target: SshTarget, settings: ConnectSettings): string {
@@ -191,8 +191,8 @@ export function connect(target: SshTarget, settings: ConnectSettings, sock?: Rea
       hostVerifier,
       authHandler: auth,
       readyTimeout: timeouts.connectTimeoutMs,
-      keepaliveInterval: timeouts.keepaliveIntervalMs,
-      keepaliveCountMax: timeouts.keepaliveCountMax,
+      keepaliveInterval: timeouts.serverAliveIntervalMs,
+      keepaliveCountMax: timeouts.serverAliveCountMax,
       algorithms: {
         kex: kexAlgorithms as ssh2.KexAlgorithm[],
         serverHostKey: preferred as ssh2.ServerHostKeyAlgorithm[],

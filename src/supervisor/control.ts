@@ -1,10 +1,10 @@
 // start / stop / restart of selected processes on one host, whole groups through supervisord's group calls so that
 // its priority order holds; every process ends with a result, failures with the last lines of its log.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { SupervisorClient } from './client.ts';
 import { SupervisorFault } from './faults.ts';
 import type { ProcessInfo } from './process-info.ts';
 import { displayName, selectProcesses } from './select.ts';
+import { qualifiedName } from './wait.ts';
 
 export type ControlAction = 'start' | 'stop' | 'restart';
 
@@ -18,13 +18,11 @@ export interface ProcessResult {
   logTail?: string[];
 }
 
-/** The `group:name` supervisord's per-process calls take (even for a program that is its own group). */
-const qualified = (p: { group: string; name: string }) => `${p.group}:${p.name}`;
+const qualified = qualifiedName;
 
 const activeStates = new Set(['RUNNING', 'STARTING', 'BACKOFF']);
 const logTailBytes = 2000;
 const logTailLines = 8;
-const startingTimeoutMs = 60_000;
 
 /** Groups whose every member is selected: driven with start/stopProcessGroup (priority order, one call). */
 function wholeGroups(all: readonly ProcessInfo[], selected: readonly ProcessInfo[]): Set<string> {
@@ -109,13 +107,21 @@ async function logTail(client: SupervisorClient, name: string): Promise<string[]
   return lines;
 }
 
-/** Applies `action` to the processes `patterns` select on this host; returns one result per process. After a start,
- * each started process must still be RUNNING with the same PID `settleMs` later (RUNNING alone is not health). */
+/**
+ * Checks started processes further (the gate: stable PIDs, the app's health check); returns a problem per process
+ * that failed it (`group:name`). Given by the caller, which knows the apps.
+ */
+export type StartGate = (started: readonly ProcessInfo[]) => Promise<Map<string, string>>;
+
+/**
+ * Applies `action` to the processes `patterns` select on this host; returns one result per process. After a start,
+ * `gate` judges the started processes (RUNNING alone is not health).
+ */
 export async function controlProcesses(
   client: SupervisorClient,
   action: ControlAction,
   patterns: readonly string[],
-  settleMs = 0,
+  gate: StartGate = async () => new Map(),
 ): Promise<ProcessResult[]> {
   const all = await client.getAllProcessInfo();
   const { selected, unmatched } = selectProcesses(all, patterns);
@@ -139,64 +145,36 @@ export async function controlProcesses(
       toStart.filter((p) => !errors.has(qualified(p))),
       errors,
     );
+    const judged = await gate(selected.filter((p) => !errors.has(qualified(p))));
+    for (const [name, problem] of judged) errors.set(name, problem);
   }
-  let after = new Map((await client.getAllProcessInfo()).map((p) => [qualified(p), p]));
-  // A process still STARTING (started by someone else, or by supervisord's autostart) is judged once it is past
-  // startsecs, not before.
-  const deadline = Date.now() + startingTimeoutMs;
-  while (
-    action !== 'stop' &&
-    selected.some((p) => after.get(qualified(p))?.statename === 'STARTING') &&
-    Date.now() < deadline
-  ) {
-    await sleep(200);
-    after = new Map((await client.getAllProcessInfo()).map((p) => [qualified(p), p]));
+  const after = new Map((await client.getAllProcessInfo()).map((p) => [qualified(p), p]));
+  const results = await Promise.all(selected.map((p) => resultFor(client, action, p, after, errors, wasActive)));
+  for (const name of unmatched) {
+    const error = 'no such program (names are group:name, group:* or an app name)';
+    results.push({ program: name, result: 'no such program', state: '-', pid: null, error });
   }
-  if (action !== 'stop' && settleMs > 0) {
-    await sleep(settleMs);
-    const later = new Map((await client.getAllProcessInfo()).map((p) => [qualified(p), p]));
-    for (const [key, p] of after) {
-      const now = later.get(key);
-      if (
-        p.statename === 'RUNNING' &&
-        selected.some((s) => qualified(s) === key) &&
-        (now?.statename !== 'RUNNING' || now.pid !== p.pid)
-      ) {
-        errors.set(
-          key,
-          `not stable: RUNNING (pid ${p.pid}), then ${now?.statename ?? 'gone'}${now?.statename === 'RUNNING' ? ` (pid ${now.pid})` : ''} within ${settleMs} ms`,
-        );
-      }
-    }
-    after = later;
-  }
-  const results = await Promise.all(
-    selected.map(async (p): Promise<ProcessResult> => {
-      const key = qualified(p);
-      const now = after.get(key) ?? p;
-      const base = { program: displayName(p), state: now.statename, pid: now.statename === 'RUNNING' ? now.pid : null };
-      const error = errors.get(key) ?? expectedStateError(action, now);
-      if (error)
-        return {
-          ...base,
-          result: 'failed',
-          error,
-          ...(action !== 'stop' ? { logTail: await logTail(client, key) } : {}),
-        };
-      if (action === 'start') return { ...base, result: wasActive.has(key) ? 'already running' : 'started' };
-      if (action === 'stop') return { ...base, result: wasActive.has(key) ? 'stopped' : 'already stopped' };
-      return { ...base, result: 'restarted' };
-    }),
-  );
-  for (const name of unmatched)
-    results.push({
-      program: name,
-      result: 'no such program',
-      state: '-',
-      pid: null,
-      error: `no such program (names are group:name, group:* or an app name)`,
-    });
   return results;
+}
+
+async function resultFor(
+  client: SupervisorClient,
+  action: ControlAction,
+  p: ProcessInfo,
+  after: ReadonlyMap<string, ProcessInfo>,
+  errors: ReadonlyMap<string, string>,
+  wasActive: ReadonlySet<string>,
+): Promise<ProcessResult> {
+  const key = qualified(p);
+  const now = after.get(key) ?? p;
+  const base = { program: displayName(p), state: now.statename, pid: now.statename === 'RUNNING' ? now.pid : null };
+  const error = errors.get(key) ?? expectedStateError(action, now);
+  if (error) {
+    return { ...base, result: 'failed', error, ...(action !== 'stop' ? { logTail: await logTail(client, key) } : {}) };
+  }
+  if (action === 'start') return { ...base, result: wasActive.has(key) ? 'already running' : 'started' };
+  if (action === 'stop') return { ...base, result: wasActive.has(key) ? 'stopped' : 'already stopped' };
+  return { ...base, result: 'restarted' };
 }
 
 function expectedStateError(action: ControlAction, p: ProcessInfo): string | undefined {

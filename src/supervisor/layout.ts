@@ -1,6 +1,6 @@
 // Where a host's supervisord keeps its socket and program confs, read from its own supervisord.conf.
 import path from 'node:path';
-import { shellJoin } from '../ssh/quote.ts';
+import { shellJoin } from '../shell/quote.ts';
 import { getIniValue } from './conf-edit.ts';
 
 /** Standard locations, in the order supervisord itself and the distributions use them. */

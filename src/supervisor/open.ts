@@ -9,14 +9,15 @@ import {
   execTransport,
   streamlocalTransport,
 } from './transport.ts';
-import type { RpcTransport } from './transport.ts';
+import type { RelayAs, RpcTransport } from './transport.ts';
 
-/** What Convoy needs to know about a host to reach its supervisord (a subset of the inventory's HostConfig). */
+/** What Convoy needs to know about a host to reach its supervisord. */
 export interface SupervisorHost {
   name: string;
-  user: string;
-  sudo: boolean;
+  /** The inventory's `supervisor_conf`, when supervisord.conf is not in a standard place. */
   supervisorConf?: string | undefined;
+  /** How the exec relay runs, where sshd refuses streamlocal (as root when the host's privilege policy allows). */
+  relayAs: RelayAs;
 }
 
 /** A client whose host conf was read: deploy and setup need the include dir, not only the socket. */
@@ -55,11 +56,7 @@ export async function openSupervisor(
   } catch (error) {
     if (!(error instanceof SupervisorUnavailableError)) throw error;
   }
-  const relayed = new SupervisorClient(
-    host.name,
-    execTransport(connection, found.socketPath, host.sudo && host.user !== 'root'),
-    found,
-  );
+  const relayed = new SupervisorClient(host.name, execTransport(connection, found.socketPath, host.relayAs), found);
   await relayed.getState();
   return relayed as LaidOutSupervisor;
 }
@@ -68,22 +65,32 @@ export async function openSupervisor(
 export const usualSocketPath = '/var/run/supervisor.sock';
 
 /**
- * A client for work that needs only supervisord's socket (status, control, logs): the first call goes straight to the
- * usual socket, with no remote process and no probe. Only when sshd cannot open that socket is the host's conf read
- * and the call retried the way `openSupervisor` finds (a channel that never opened reached no supervisord, so the
- * retry cannot run anything twice). An explicit `supervisor_conf` is always read first.
+ * A client for work that needs only supervisord's socket (status, control, logs); nothing is sent until its first
+ * call. That call goes straight to the usual socket, with no remote process and no probe. Only when sshd cannot open
+ * that socket is the host's conf read and the call retried the way `openSupervisor` finds (a channel that never
+ * opened reached no supervisord, so the retry cannot run anything twice). An explicit `supervisor_conf` is always
+ * read first.
  */
-export async function reachSupervisor(connection: HostConnection, host: SupervisorHost): Promise<SupervisorClient> {
-  if (host.supervisorConf) return openSupervisor(connection, host);
-  const usual = streamlocalTransport(connection, usualSocketPath);
+export function reachSupervisor(connection: HostConnection, host: SupervisorHost): SupervisorClient {
+  const usual = host.supervisorConf ? undefined : streamlocalTransport(connection, usualSocketPath);
   let chosen: RpcTransport | undefined;
   let found: Promise<SupervisorClient> | undefined;
+  const viaConf = async (body: string) => {
+    found ??= openSupervisor(connection, host);
+    found.catch(() => {
+      found = undefined;
+    });
+    const client = await found;
+    chosen = { kind: client.transportKind, post: (next) => client.post(next) };
+    return chosen.post(body);
+  };
   const transport: RpcTransport = {
     get kind() {
-      return (chosen ?? usual).kind;
+      return (chosen ?? usual)?.kind ?? 'streamlocal';
     },
     post: async (body) => {
       if (chosen) return chosen.post(body);
+      if (!usual) return viaConf(body);
       try {
         const text = await usual.post(body);
         chosen ??= usual;
@@ -91,10 +98,7 @@ export async function reachSupervisor(connection: HostConnection, host: Supervis
       } catch (error) {
         if (!(error instanceof SocketOpenRefusedError)) throw error;
       }
-      found ??= openSupervisor(connection, host);
-      const client = await found;
-      chosen = { kind: client.transportKind, post: (next) => client.post(next) };
-      return chosen.post(body);
+      return viaConf(body);
     },
   };
   return new SupervisorClient(host.name, transport);

@@ -1,5 +1,5 @@
 // `convoy setup` decisions as pure functions of what the probe saw: what to install, write, create and start.
-import { shellQuote } from '../ssh/quote.ts';
+import { shellQuote } from '../shell/quote.ts';
 import { setIniValues } from './conf-edit.ts';
 import { debianSupervisordConf, socketGroupEdit } from './distro-conf.ts';
 import { confCandidates } from './layout.ts';

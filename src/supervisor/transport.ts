@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { HostConnection } from '../ssh/connection.ts';
-import { shellQuote } from '../ssh/quote.ts';
+import { shellQuote } from '../shell/quote.ts';
 import { ConvoyError } from '../errors.ts';
 
 export type TransportKind = 'streamlocal' | 'exec';
@@ -117,21 +117,22 @@ export const relayScript = [
   '   else: r.remove(i)',
 ].join('\n');
 
-/** The shell command that runs the relay, through sudo when asked. */
-export function relayCommand(socketPath: string, sudo: boolean): string {
-  const python = 'PY=$(command -v python3 || command -v python || echo /usr/bin/python3)';
-  const run = `"$PY" -c ${shellQuote(relayScript)} ${shellQuote(socketPath)}`;
-  return `${python}; ${sudo ? `exec sudo -n "$PY" -c ${shellQuote(relayScript)} ${shellQuote(socketPath)}` : `exec ${run}`}`;
+/** The shell command that runs the relay as the login (`asRoot` wraps it when the relay should run as root). */
+export function relayCommand(socketPath: string): string {
+  return `PY=$(command -v python3 || command -v python || echo /usr/bin/python3); exec "$PY" -c ${shellQuote(relayScript)} ${shellQuote(socketPath)}`;
 }
 
-export function execTransport(connection: HostConnection, socketPath: string, sudo: boolean): RpcTransport {
+/** How the relay's command line is run: as the login (unchanged), or as root (the host session's privilege policy). */
+export type RelayAs = (command: string) => string;
+
+export function execTransport(connection: HostConnection, socketPath: string, relayAs: RelayAs): RpcTransport {
   return {
     kind: 'exec',
     post: (body) => {
       let stderr = '';
       return postOver(
         async () => {
-          const channel = await connection.execChannel(relayCommand(socketPath, sudo));
+          const channel = await connection.execChannel(relayAs(relayCommand(socketPath)));
           channel.stderr.on('data', (chunk: Buffer) => {
             stderr += chunk.toString('utf8');
           });

@@ -1,4 +1,5 @@
 // The task-file authoring API (`import { defineApp, defineTask } from 'convoy'`): types, and functions that only brand.
+import type { HealthCheckKind } from '../health/kinds.ts';
 import { appBrand, taskBrand } from './brand.ts';
 
 /** `'30s'`, `'1.5s'`, `'500ms'`, `'2m'`, `'1h'`, or a number of seconds. */
@@ -36,15 +37,12 @@ export interface ProgramSpec {
   umask?: string;
 }
 
-// Exactly one of http, tcp or command; all three are templated.
-export interface HealthCheckSpec {
-  http?: string;
-  tcp?: string;
-  command?: string;
+// Exactly one kind (`http: 'http://…'`, `tcp: 'host:port'` or `command: '…'`), templated; see docs/tasks.md.
+export type HealthCheckSpec = { [K in HealthCheckKind]?: string } & {
   timeout?: Duration;
   interval?: Duration;
   retries?: number;
-}
+};
 
 // Amounts are a number of hosts (`2`, `'2'`) or a share of the target (`'25%'`).
 export interface RollingSpec {

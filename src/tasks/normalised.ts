@@ -1,4 +1,5 @@
 // An app after validation: defaults applied, durations in ms, programs in start order. Deploy code reads only this.
+import type { HealthCheck } from '../health/kinds.ts';
 import type { Amount } from './amount.ts';
 import type { HooksSpec, StopSignal } from './define.ts';
 
@@ -33,20 +34,6 @@ export interface NormalisedProgram {
   umask?: string;
 }
 
-export type HealthCheckKind = 'http' | 'tcp' | 'command';
-
-export interface NormalisedHealthCheck {
-  kind: HealthCheckKind;
-  /** The URL, `host:port` or shell command; templated. */
-  target: string;
-  /** How long the check may take to pass in all. */
-  timeoutMs: number;
-  /** Wait between attempts. */
-  intervalMs: number;
-  /** At most this many attempts; undefined = as many as fit in timeoutMs. */
-  retries?: number;
-}
-
 export interface NormalisedRolling {
   batch: Amount;
   /** Hosts switched alone, before the first batch. */
@@ -65,7 +52,7 @@ export interface NormalisedApp {
   /** Sorted by priority (unset = 999), then name. */
   programs: NormalisedProgram[];
   confFiles: string[];
-  healthcheck?: NormalisedHealthCheck;
+  healthcheck?: HealthCheck;
   rolling?: NormalisedRolling;
   hooks: HooksSpec;
 }

@@ -3,22 +3,16 @@ import type { Amount } from './amount.ts';
 import { amountHint, parseAmount } from './amount.ts';
 import type { HealthCheckSpec, HooksSpec, RollingSpec } from './define.ts';
 import { durationHint, parseDuration } from './duration.ts';
-import type { HealthCheckKind, NormalisedHealthCheck, NormalisedRolling } from './normalised.ts';
+import type { HealthCheck } from '../health/kinds.ts';
+import { healthCheckKinds, healthCheckKindNames } from '../health/kinds.ts';
+import type { NormalisedRolling } from './normalised.ts';
 import type { Checker, SpecString } from './shape.ts';
 import { describe, join } from './shape.ts';
 import { placeholderPattern } from './template-syntax.ts';
 
-const healthKeySet: Record<keyof HealthCheckSpec, true> = {
-  http: true,
-  tcp: true,
-  command: true,
-  timeout: true,
-  interval: true,
-  retries: true,
-};
+const healthKeys: readonly (keyof HealthCheckSpec)[] = [...healthCheckKindNames, 'timeout', 'interval', 'retries'];
 const rollingKeySet: Record<keyof RollingSpec, true> = { batch: true, canary: true, pause: true, maxFail: true };
 const hookKeySet: Record<keyof HooksSpec, true> = { afterUpload: true, beforeSwitch: true, afterSwitch: true };
-const kinds: readonly HealthCheckKind[] = ['http', 'tcp', 'command'];
 
 // A duration in ms, or undefined (reported) when it is not one.
 export function duration(c: Checker, value: unknown, path: string): number | undefined {
@@ -31,30 +25,22 @@ function withSampleValues(text: string): string {
   return text.replace(placeholderPattern, '1');
 }
 
-export function validateHealthCheck(
-  c: Checker,
-  value: unknown,
-  strings: SpecString[],
-): NormalisedHealthCheck | undefined {
+export function validateHealthCheck(c: Checker, value: unknown, strings: SpecString[]): HealthCheck | undefined {
   const path = 'healthcheck';
   const before = c.problems.length;
-  const spec = c.object(value, path, Object.keys(healthKeySet));
+  const spec = c.object(value, path, healthKeys);
   if (!spec) return undefined;
-  const given = kinds.filter((k) => spec[k] !== undefined);
+  const given = healthCheckKindNames.filter((k) => spec[k] !== undefined);
   if (given.length !== 1) {
     const found = given.length === 0 ? 'none' : `both ${given.join(' and ')}`;
-    c.report(path, `expected exactly one of http, tcp or command, got ${found}`);
+    c.report(path, `expected exactly one of ${kindList()}, got ${found}`);
   }
   const kind = given[0];
   const target = kind === undefined ? undefined : c.string(spec[kind], join(path, kind));
   if (kind !== undefined && target !== undefined) {
     strings.push({ path: join(path, kind), text: target, template: true, conf: false });
-    const sample = withSampleValues(target);
-    if (kind === 'http' && !(sample.startsWith('http://') && URL.canParse(sample) && !/\s/.test(sample))) {
-      c.report(join(path, kind), `'${target}' is not an http:// URL`);
-    }
-    if (kind === 'tcp' && !isHostPort(sample))
-      c.report(join(path, kind), `'${target}' is not host:port (e.g. '127.0.0.1:8080' or '{{address}}:{{port}}')`);
+    const problem = healthCheckKinds[kind].problem(withSampleValues(target));
+    if (problem !== undefined) c.report(join(path, kind), `'${target}' ${problem}`);
   }
   const timeoutMs = spec.timeout === undefined ? 30_000 : duration(c, spec.timeout, join(path, 'timeout'));
   const intervalMs = spec.interval === undefined ? 1_000 : duration(c, spec.interval, join(path, 'interval'));
@@ -73,11 +59,10 @@ export function validateHealthCheck(
   return { kind, target, timeoutMs, intervalMs, ...(retries !== undefined ? { retries } : {}) };
 }
 
-// `host:port` or `[v6]:port`, port 1..65535.
-function isHostPort(text: string): boolean {
-  const match = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d+)$/.exec(text);
-  const port = Number(match?.[1]);
-  return match !== null && port >= 1 && port <= 65535;
+// "http, tcp or command", from the table of kinds.
+function kindList(): string {
+  const names = [...healthCheckKindNames];
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? '');
 }
 
 export function validateRolling(c: Checker, value: unknown): NormalisedRolling | undefined {

@@ -55,18 +55,18 @@ test("--timeout wins over the inventory; without it the host's own, then the def
     knownHosts: new KnownHostsStore([]),
     acceptNewHostKeys: false,
     connectTimeoutMs: 10_000,
-    keepaliveIntervalMs: 15_000,
+    serverAliveIntervalMs: 15_000,
   };
   const host = { name: 'a', address: 'a', port: 22, user: 'me', identityFiles: [], connectTimeoutMs: 3000 };
   assert.deepEqual(timeoutsFor(host, settings), {
     connectTimeoutMs: 3000,
-    keepaliveIntervalMs: 15_000,
-    keepaliveCountMax: 3,
+    serverAliveIntervalMs: 15_000,
+    serverAliveCountMax: 3,
   });
   assert.deepEqual(timeoutsFor(host, { ...settings, override: timeoutsFromFlag(2000) }), {
     connectTimeoutMs: 2000,
-    keepaliveIntervalMs: 500,
-    keepaliveCountMax: 3,
+    serverAliveIntervalMs: 500,
+    serverAliveCountMax: 3,
   });
 });
 

@@ -32,7 +32,7 @@ function settings(extra: Partial<ConnectSettings> = {}): ConnectSettings {
     knownHosts: new KnownHostsStore([]),
     acceptNewHostKeys: false,
     connectTimeoutMs: 3000,
-    keepaliveIntervalMs: 0,
+    serverAliveIntervalMs: 0,
     homeDir: dir,
     ...extra,
   };

@@ -12,7 +12,7 @@ const settings: ConnectSettings = {
   knownHosts: new KnownHostsStore([]),
   acceptNewHostKeys: false,
   connectTimeoutMs: 1000,
-  keepaliveIntervalMs: 0,
+  serverAliveIntervalMs: 0,
 };
 
 function target(name: string, address: string, user = 'deploy'): SshTarget {

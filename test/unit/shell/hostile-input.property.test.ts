@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { checkName } from '../../../src/inventory/names.ts';
-import { shellJoin, shellQuote, withSudo } from '../../../src/ssh/quote.ts';
+import { shellJoin, shellQuote, withSudo } from '../../../src/shell/quote.ts';
 import { absolutePathProblem, nameProblem } from '../../../src/tasks/names.ts';
 
 const hostileFragments = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { shellJoin, shellQuote, withSudo } from '../../../src/ssh/quote.ts';
+import { shellJoin, shellQuote, withSudo } from '../../../src/shell/quote.ts';
 
 test('safe words stay as they are', () => {
   assert.equal(shellQuote('/opt/app/releases/20261125-abc'), '/opt/app/releases/20261125-abc');

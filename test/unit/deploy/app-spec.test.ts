@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { appSpecFor, renderConf } from '../../../src/commands/deploy-context.ts';
+import { appSpecFor } from '../../../src/deploy/app-spec.ts';
+import { readConfFiles, renderConf } from '../../../src/deploy/render-conf.ts';
 import type { HostConfig } from '../../../src/inventory/types.ts';
 import { validateApp } from '../../../src/tasks/validate.ts';
 
@@ -31,7 +32,7 @@ test('hand-written confFiles are rendered per host, values %-escaped, after the 
   assert.deepEqual(problems, []);
   assert.ok(app);
   assert.equal(
-    renderConf(app, host, '20261125T000000Z-aaaaaaaa', project),
+    renderConf(app, host, '20261125T000000Z-aaaaaaaa', readConfFiles(app, project)),
     '; from extra.conf\n[program:hello-extra]\ncommand=/bin/echo 100%% on web1:8080\nprocess_name=%(program_name)s\n',
   );
   const withPrograms = validateApp(
@@ -39,9 +40,9 @@ test('hand-written confFiles are rendered per host, values %-escaped, after the 
     { hosts: [host] },
   ).app;
   assert.ok(withPrograms);
-  const both = renderConf(withPrograms, host, 'r', project);
+  const both = renderConf(withPrograms, host, 'r', readConfFiles(withPrograms, project));
   assert.ok(both.indexOf('[group:hello]') < both.indexOf('; from extra.conf'));
-  assert.throws(() => renderConf({ ...app, confFiles: ['missing.conf'] }, host, 'r', project), {
+  assert.throws(() => readConfFiles({ ...app, confFiles: ['missing.conf'] }, project), {
     message: /confFiles: .*missing\.conf not found/,
   });
 });
@@ -61,5 +62,5 @@ test('hooks and a health check command get each variable as one quoted shell wor
   assert.ok(app);
   const spec = appSpecFor(app, evil);
   assert.equal(spec.hooks.afterUpload, "echo '$(touch /tmp/pwned) `id`; it'\\''s' > /srv/hello/note");
-  assert.equal(spec.healthcheck?.command, "test '$(touch /tmp/pwned) `id`; it'\\''s' = x");
+  assert.equal(spec.gate.healthcheck?.target, "test '$(touch /tmp/pwned) `id`; it'\\''s' = x");
 });

@@ -5,7 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { healthCommand } from '../../../src/deploy/health.ts';
+import { healthCommand } from '../../../src/health/kinds.ts';
 
 /** Runs a shell command without blocking this process's event loop (the servers below live in it). */
 function sh(command: string): Promise<{ code: number | null; stderr: string }> {
@@ -33,12 +33,16 @@ test('http: 2xx passes; a 5xx fails after the timeout with the reason', async ()
   const port = await listen(server);
   try {
     assert.equal(
-      (await sh(healthCommand({ http: `http://127.0.0.1:${port}/health`, timeoutMs: 2000, intervalMs: 200 }))).code,
+      (
+        await sh(
+          healthCommand({ kind: 'http', target: `http://127.0.0.1:${port}/health`, timeoutMs: 2000, intervalMs: 200 }),
+        )
+      ).code,
       0,
     );
     status = 503;
     const failed = await sh(
-      healthCommand({ http: `http://127.0.0.1:${port}/health`, timeoutMs: 1000, intervalMs: 200 }),
+      healthCommand({ kind: 'http', target: `http://127.0.0.1:${port}/health`, timeoutMs: 1000, intervalMs: 200 }),
     );
     assert.equal(failed.code, 1);
     assert.match(failed.stderr, /503/);
@@ -52,7 +56,9 @@ test('http: a server that comes up during the wait passes', async () => {
   const probe = net.createServer();
   const port = await listen(probe);
   probe.close();
-  const check = sh(healthCommand({ http: `http://127.0.0.1:${port}/`, timeoutMs: 4000, intervalMs: 100 }));
+  const check = sh(
+    healthCommand({ kind: 'http', target: `http://127.0.0.1:${port}/`, timeoutMs: 4000, intervalMs: 100 }),
+  );
   setTimeout(() => server.listen(port, '127.0.0.1'), 600);
   try {
     assert.equal((await check).code, 0);
@@ -65,25 +71,35 @@ test('tcp: a listening port passes, a closed one fails within the timeout', asyn
   const server = net.createServer(() => {});
   const port = await listen(server);
   try {
-    assert.equal((await sh(healthCommand({ tcp: `127.0.0.1:${port}`, timeoutMs: 2000, intervalMs: 200 }))).code, 0);
+    assert.equal(
+      (await sh(healthCommand({ kind: 'tcp', target: `127.0.0.1:${port}`, timeoutMs: 2000, intervalMs: 200 }))).code,
+      0,
+    );
   } finally {
     server.close();
   }
   const started = Date.now();
-  const closed = await sh(healthCommand({ tcp: `127.0.0.1:${port}`, timeoutMs: 1000, intervalMs: 200 }));
+  const closed = await sh(
+    healthCommand({ kind: 'tcp', target: `127.0.0.1:${port}`, timeoutMs: 1000, intervalMs: 200 }),
+  );
   assert.equal(closed.code, 1);
   assert.match(closed.stderr, /refused/i);
   assert.ok(Date.now() - started < 5000);
 });
 
 test('command: its exit code decides, retried until the deadline', async () => {
-  assert.equal((await sh(healthCommand({ command: 'true', timeoutMs: 1000, intervalMs: 100 }))).code, 0);
-  const failing = await sh(healthCommand({ command: 'echo not ready >&2; false', timeoutMs: 1000, intervalMs: 100 }));
+  assert.equal(
+    (await sh(healthCommand({ kind: 'command', target: 'true', timeoutMs: 1000, intervalMs: 100 }))).code,
+    0,
+  );
+  const failing = await sh(
+    healthCommand({ kind: 'command', target: 'echo not ready >&2; false', timeoutMs: 1000, intervalMs: 100 }),
+  );
   assert.equal(failing.code, 1);
   assert.match(failing.stderr, /not ready/);
   const file = `/tmp/convoy-health-${process.pid}`;
   const eventually = await sh(
-    `rm -f ${file}; (sleep 0.5; touch ${file}) & ${healthCommand({ command: `test -e ${file}`, timeoutMs: 3000, intervalMs: 100 })}`,
+    `rm -f ${file}; (sleep 0.5; touch ${file}) & ${healthCommand({ kind: 'command', target: `test -e ${file}`, timeoutMs: 3000, intervalMs: 100 })}`,
   );
   assert.equal(eventually.code, 0, eventually.stderr);
 });

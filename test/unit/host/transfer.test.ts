@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { uploadChunkBytes, uploadChunksPerHost } from '../../../src/deploy/upload-window.ts';
+import { uploadChunkBytes, uploadChunksPerHost } from '../../../src/host/transfer.ts';
 
 test('one host gets the full 2 MB window', () => {
   assert.equal(uploadChunksPerHost(1) * uploadChunkBytes, 2 * 1024 * 1024);

@@ -1,0 +1,77 @@
+// An app as one host runs it (docs/tasks.md, "Templates"): the task file's app with that host's variables rendered
+// into hooks, the health check and the log directory, and the gate its programs must pass after a start.
+import type { HealthCheck } from '../health/kinds.ts';
+import { healthCheckKinds } from '../health/kinds.ts';
+import type { HostConfig } from '../inventory/types.ts';
+import { shellQuote } from '../shell/quote.ts';
+import type { NormalisedApp, NormalisedProgram } from '../tasks/normalised.ts';
+import type { Gate } from './gate.ts';
+import { defaultGate } from './gate.ts';
+import { renderTemplate } from './templates.ts';
+
+export interface DeployAppSpec {
+  name: string;
+  root: string;
+  keepReleases: number;
+  /** Directories the programs need before supervisord reads the conf (their log directory). */
+  logDir: string;
+  hooks: { afterUpload?: string | undefined; beforeSwitch?: string | undefined; afterSwitch?: string | undefined };
+  /** RUNNING past startsecs, stable, and the health check: after every start, restart and switch. */
+  gate: Gate;
+}
+
+/** The values `{{name}}` may use: the host's inventory variables and the built-ins. */
+export function templateVars(app: NormalisedApp, host: HostConfig, release: string): Record<string, string> {
+  return {
+    ...host.vars,
+    host: host.name,
+    address: host.address,
+    user: host.user,
+    app: app.name,
+    root: app.root,
+    release,
+  };
+}
+
+/**
+ * The app as one host runs it. Hooks and a health check command are shell lines, so each value goes in as one quoted
+ * word: a variable is data there, never code.
+ */
+export function appSpecFor(app: NormalisedApp, host: HostConfig): DeployAppSpec {
+  const vars = templateVars(app, host, 'current');
+  const shellLine = (text: string | undefined) =>
+    text === undefined ? undefined : renderTemplate(text, vars, { literal: (t) => t, value: shellQuote });
+  return {
+    name: app.name,
+    root: app.root,
+    keepReleases: app.keepReleases,
+    logDir: renderTemplate(app.logDir, vars),
+    hooks: {
+      afterUpload: shellLine(app.hooks.afterUpload),
+      beforeSwitch: shellLine(app.hooks.beforeSwitch),
+      afterSwitch: shellLine(app.hooks.afterSwitch),
+    },
+    gate: gateFor(app.programs, app.healthcheck && renderHealthCheck(app.healthcheck, vars)),
+  };
+}
+
+/** The health check with this host's values: a shell command gets quoted words, a URL or host:port plain text. */
+function renderHealthCheck(check: HealthCheck, vars: Record<string, string>): HealthCheck {
+  const shell = healthCheckKinds[check.kind].shell;
+  const target = shell
+    ? renderTemplate(check.target, vars, { literal: (t) => t, value: shellQuote })
+    : renderTemplate(check.target, vars);
+  return { ...check, target };
+}
+
+/**
+ * Long enough for supervisord's own retries (startsecs each, then back-off 1 s, 2 s, 3 s, …) to end in RUNNING or
+ * FATAL, for the slowest program of the app.
+ */
+export function gateFor(programs: readonly NormalisedProgram[], healthcheck: HealthCheck | undefined): Gate {
+  if (programs.length === 0) return { ...defaultGate, ...(healthcheck ? { healthcheck } : {}) };
+  const startsecs = Math.max(1, ...programs.map((p) => p.startsecs));
+  const retries = Math.max(0, ...programs.map((p) => p.startretries));
+  const startTimeoutMs = ((startsecs + 1) * (retries + 1) + (retries * (retries + 1)) / 2 + 5) * 1000;
+  return { startTimeoutMs, settleMs: defaultGate.settleMs, ...(healthcheck ? { healthcheck } : {}) };
+}

@@ -1,0 +1,51 @@
+// The gate after every start, restart and switch (docs/deploy.md, "The gate"): the programs are RUNNING past
+// startsecs, still RUNNING with the same PIDs a moment later, and the app's health check passes on the host.
+import type { HealthCheck } from '../health/kinds.ts';
+import type { HostSession } from '../host/session.ts';
+import type { SupervisorClient } from '../supervisor/client.ts';
+import { qualifiedName, waitForGroup } from '../supervisor/wait.ts';
+
+export interface Gate {
+  /** How long programs may take to reach RUNNING past startsecs (supervisord's retries included). */
+  startTimeoutMs: number;
+  /** How long they must then stay RUNNING with the same PIDs. */
+  settleMs: number;
+  healthcheck?: HealthCheck | undefined;
+}
+
+/** For programs Convoy knows nothing about (no task file describes their app). */
+export const defaultGate = { startTimeoutMs: 60_000, settleMs: 1000 } as const satisfies Gate;
+
+export type GateResult =
+  { ok: true } | { ok: false; step: 'wait for RUNNING' | 'health check'; problem: string; failing: string[] };
+
+/** Checks `group` (or only the processes named in `only`, `group:name`) against the gate. */
+export async function passGate(
+  session: HostSession,
+  client: SupervisorClient,
+  group: string,
+  gate: Gate,
+  options: { only?: ReadonlySet<string> | undefined; onHealthCheck?: (target: string) => void } = {},
+): Promise<GateResult> {
+  const { only } = options;
+  const settled = await waitForGroup(client, group, { timeoutMs: gate.startTimeoutMs, settleMs: gate.settleMs, only });
+  if (!settled.ok) {
+    return {
+      ok: false,
+      step: 'wait for RUNNING',
+      problem: settled.problem,
+      failing: settled.failing.map(qualifiedName),
+    };
+  }
+  if (!gate.healthcheck) return { ok: true };
+  options.onHealthCheck?.(gate.healthcheck.target);
+  const probe = await session.probe(gate.healthcheck);
+  if (probe.ok) return { ok: true };
+  const seconds = Math.round(gate.healthcheck.timeoutMs / 1000);
+  return {
+    ok: false,
+    step: 'health check',
+    problem: `${gate.healthcheck.target} did not pass within ${seconds}s: ${probe.detail}`,
+    failing: settled.processes.map(qualifiedName),
+  };
+}

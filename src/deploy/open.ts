@@ -1,0 +1,43 @@
+// Opening an app on a host over its session: supervisord with its layout, then the HostDeploy that drives the steps.
+import type { Fleet } from '../host/fleet.ts';
+import type { HostConfig } from '../inventory/types.ts';
+import type { DeployAppSpec } from './app-spec.ts';
+import type { PreparedArtifact } from './artifact.ts';
+import type { AppOnHost } from './host-deploy.ts';
+import { HostDeploy } from './host-deploy.ts';
+import type { LockOwner } from './lock.ts';
+
+export interface OpenAppOptions {
+  fleet: Fleet;
+  /** The app as each host runs it (templates rendered with the host's values). */
+  appFor: (host: HostConfig) => DeployAppSpec;
+  renderConf: (host: HostConfig, release: string) => string;
+  /** Absent for a rollback. */
+  artifact?: PreparedArtifact | undefined;
+  owner: LockOwner;
+  forceUnlock: boolean;
+  /** Hosts worked on at once (they share one bounded upload window). */
+  concurrency: number;
+  hostCount: number;
+  onStep?: ((host: string, app: string, step: string, detail?: string) => void) | undefined;
+}
+
+/** The engine's `open`: one HostDeploy per host, over the host's one session. */
+export function appOpener(options: OpenAppOptions): (host: HostConfig) => Promise<AppOnHost> {
+  return async (host) => {
+    const session = await options.fleet.session(host);
+    const supervisor = await session.laidOutSupervisor();
+    const app = options.appFor(host);
+    return new HostDeploy({
+      session,
+      supervisor,
+      app,
+      artifact: options.artifact,
+      renderConf: (release) => options.renderConf(host, release),
+      owner: options.owner,
+      forceUnlock: options.forceUnlock,
+      report: (step, detail) => options.onStep?.(host.name, app.name, step, detail),
+      hostsAtOnce: Math.min(options.hostCount, options.concurrency),
+    });
+  };
+}

@@ -1,0 +1,45 @@
+// `deploy --dry-run`: what a deploy would do on each host, read without taking locks or writing anything.
+import { createTwoFilesPatch } from 'diff';
+import { runOnHosts } from '../orchestration/run-on-hosts.ts';
+import type { EngineOptions } from './engine.ts';
+import { unfinished } from './engine.ts';
+import type { AppOnHost, HostPlan } from './host-deploy.ts';
+import { describeOwner } from './lock.ts';
+import type { HostDeployResult } from './results.ts';
+import { blankResult } from './results.ts';
+
+export async function planApp(options: EngineOptions): Promise<HostDeployResult[]> {
+  const { outcomes } = await runOnHosts(options.hosts, { concurrency: options.concurrency }, async (host) => {
+    const deploy = await options.open(host);
+    const plan = await deploy.inspect(options.now);
+    return { value: await dryRunResult(deploy, plan), ok: true };
+  });
+  return outcomes.map((o) => o.value ?? unfinished(options.app, o));
+}
+
+async function dryRunResult(deploy: AppOnHost, plan: HostPlan): Promise<HostDeployResult> {
+  const changes = plan.releaseChanged || plan.confChanged;
+  const group = await deploy.programs();
+  const confDiff = plan.confChanged
+    ? createTwoFilesPatch(
+        deploy.confPath,
+        deploy.confPath,
+        plan.previousConf ?? '',
+        plan.conf,
+        'on the host',
+        'this deploy',
+      )
+    : '';
+  return {
+    ...blankResult(deploy.host, deploy.app.name, changes ? 'would-change' : 'no-change'),
+    release: plan.release,
+    previousRelease: plan.previousRelease,
+    uploadedBytes: plan.uploadBytes,
+    restarted: changes,
+    dryRun: {
+      confDiff,
+      programs: changes ? (group.length > 0 ? group : [`${deploy.app.name}:* (new)`]) : [],
+      ...(plan.state.lockOwner ? { lockHeldBy: describeOwner(plan.state.lockOwner) } : {}),
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// Staging a release on one host (docs/deploy.md, "Stage"): upload only what the host lacks, verify it, unpack it
+// into releases/<id>.partial, run afterUpload there, then rename. Nothing live changes; a failure removes what it
+// half-wrote and says when the host's disk is full.
+import { RemoteStepError } from '../host/errors.ts';
+import type { HostSession } from '../host/session.ts';
+import { shellQuote } from '../shell/quote.ts';
+import type { PreparedArtifact } from './artifact.ts';
+import { unpackCommand } from './artifact.ts';
+import { hookCommand } from './hooks.ts';
+import type { DeployAppSpec } from './app-spec.ts';
+import type { AppPaths } from './remote-state.ts';
+
+export type StepReporter = (step: string, detail?: string) => void;
+
+/** What staging one release on one host needs. */
+export interface StageJob {
+  session: HostSession;
+  app: DeployAppSpec;
+  paths: AppPaths;
+  artifact: PreparedArtifact;
+  release: string;
+  uploadBytes: number;
+  /** Hosts uploading at once: they share one bounded upload window. */
+  hostsAtOnce: number;
+  report: StepReporter;
+}
+
+export async function stageRelease(job: StageJob): Promise<void> {
+  const cached = `${job.paths.cacheDir}/${job.artifact.cacheName}`;
+  const partial = `${job.paths.releasesDir}/${job.release}.partial`;
+  try {
+    if (job.uploadBytes > 0) await upload(job, cached);
+    await unpack(job, cached, partial);
+  } catch (error) {
+    if (job.session.lost) throw error;
+    // Measured before the cleanup, which frees the space again.
+    const explained = await explainFullDisk(job, error);
+    const cleanup = `rm -f ${shellQuote(`${cached}.partial`)}; rm -rf ${shellQuote(partial)}`;
+    await job.session.exec(cleanup).catch(() => undefined);
+    throw explained;
+  }
+}
+
+async function upload(job: StageJob, cached: string): Promise<void> {
+  const { session, paths, artifact } = job;
+  job.report('upload', `${(job.uploadBytes / 1e6).toFixed(1)} MB`);
+  const dirs = `${shellQuote(paths.cacheDir)} ${shellQuote(paths.releasesDir)}`;
+  const df = await session.run(
+    'prepare upload',
+    `mkdir -p ${dirs} && df -Pk ${shellQuote(paths.cacheDir)} | tail -n 1`,
+  );
+  const free = freeBytes(df);
+  if (free !== undefined && free < job.uploadBytes) {
+    throw new RemoteStepError(session.name, 'upload', undefined, noSpace(paths.cacheDir, free, job.uploadBytes));
+  }
+  await session.put(artifact.localPath, `${cached}.partial`, { hostsAtOnce: job.hostsAtOnce });
+  const sum = (await session.run('verify upload', `sha256sum ${shellQuote(`${cached}.partial`)}`)).split(' ')[0];
+  if (sum !== artifact.fileSha256) {
+    const said = `sha256 ${sum} on the host, ${artifact.fileSha256} here`;
+    throw new RemoteStepError(session.name, 'verify upload', undefined, said);
+  }
+  await session.run('store upload', `mv -f ${shellQuote(`${cached}.partial`)} ${shellQuote(cached)}`);
+}
+
+async function unpack(job: StageJob, cached: string, partial: string): Promise<void> {
+  const { session, paths, artifact, app, release } = job;
+  job.report('unpack', release);
+  const into = shellQuote(partial);
+  const fresh = `set -e; mkdir -p ${shellQuote(paths.releasesDir)}; rm -rf ${into}; mkdir ${into}`;
+  await session.run('unpack', `${fresh}; ${unpackCommand(artifact.kind, cached, partial, artifact.source)}`);
+  if (app.hooks.afterUpload) {
+    job.report('afterUpload', app.hooks.afterUpload);
+    await session.run('afterUpload hook', hookCommand(app, app.hooks.afterUpload, partial, release));
+  }
+  await session.run('finish stage', `mv ${into} ${shellQuote(`${paths.releasesDir}/${release}`)}`);
+}
+
+/** SFTP reports a full disk as a bare "Failure", tar as a short write: look at the free space before passing it on. */
+async function explainFullDisk(job: StageJob, error: unknown): Promise<unknown> {
+  if (!(error instanceof RemoteStepError) || /No space left|ENOSPC/.test(error.message)) return error;
+  const df = await job.session.exec(`df -Pk ${shellQuote(job.app.root)} | tail -n 1`).catch(() => undefined);
+  const free = df?.code === 0 ? freeBytes(df.stdout) : undefined;
+  // Under 1 MiB left (or less than the upload) counts as full: ENOSPC leaves a few blocks at most.
+  if (free === undefined || free >= Math.max(job.artifact.bytes, 1024 * 1024)) return error;
+  return new RemoteStepError(error.host, error.step, error.result, `${noSpace(job.app.root, free)} (${error.detail})`);
+}
+
+/** Available bytes from the last line of `df -Pk`, or undefined when it cannot be read. */
+function freeBytes(dfLine: string): number | undefined {
+  const kb = Number(dfLine.trim().split(/\s+/)[3]);
+  return Number.isFinite(kb) ? kb * 1024 : undefined;
+}
+
+function noSpace(dir: string, free: number, needed?: number): string {
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  const wanted = needed === undefined ? '' : `, ${mb(needed)} needed`;
+  return `No space left on device (ENOSPC): ${dir} has ${mb(free)} free${wanted}; free space there (or move the app's root) and deploy again`;
+}

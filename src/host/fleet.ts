@@ -1,0 +1,104 @@
+// The hosts of one run: one session per host over one pooled connection, opened on first use and closed together.
+import os from 'node:os';
+import path from 'node:path';
+import { UsageError } from '../errors.ts';
+import type { HostConfig } from '../inventory/types.ts';
+import type { HostOutcome, Judged, RunOptions, RunSummary } from '../orchestration/run-on-hosts.ts';
+import { runOnHosts } from '../orchestration/run-on-hosts.ts';
+import { timeoutsFromFlag } from '../ssh/connect.ts';
+import { KnownHostsStore } from '../ssh/known-hosts-store.ts';
+import type { PoolOptions } from '../ssh/pool.ts';
+import { ConnectionPool } from '../ssh/pool.ts';
+import { HostSession } from './session.ts';
+
+/** How a run connects: the global options, as the command line and the environment gave them. */
+export interface FleetSettings {
+  /** `--known-hosts`, absolute: wins over the inventory's `known_hosts` and ~/.ssh/known_hosts. */
+  knownHostsFile?: string | undefined;
+  acceptNewHostKeys: boolean;
+  /** `--timeout`, in ms: wins over every host's connect_timeout and server_alive_* settings. */
+  timeoutMs?: number | undefined;
+  /** `--persist`, in ms: connections kept open this long after the last use, by a background process. */
+  persistMs?: number | undefined;
+  homeDir: string;
+  /** ssh-agent's socket (SSH_AUTH_SOCK). */
+  agentSocket?: string | undefined;
+}
+
+/** OpenSSH's and Ansible's usual: 10 s for the handshake; keepalives every 15 s, lost after 3 unanswered. */
+export const defaultTimeouts = { connectTimeoutMs: 10_000, serverAliveIntervalMs: 15_000, serverAliveCountMax: 3 };
+
+/** Where the `--persist` process listens: in the user's own ~/.convoy (mode 0700). */
+export function persistSocketPath(homeDir: string): string {
+  return path.join(homeDir, '.convoy', 'persist.sock');
+}
+
+export class Fleet {
+  private readonly sessions = new Map<string, Promise<HostSession>>();
+
+  constructor(private readonly pool: ConnectionPool) {}
+
+  /** Checks the settings (bad input touches no host) and prepares the pool; nothing connects yet. */
+  static open(settings: FleetSettings, poolOptions: Omit<PoolOptions, 'persist'> = {}): Fleet {
+    const persist =
+      settings.persistMs === undefined
+        ? undefined
+        : { socketPath: persistSocketPath(settings.homeDir), idleMs: settings.persistMs };
+    // Linux's limit for a unix socket path is 107 bytes; said before any host is touched.
+    if (persist && Buffer.byteLength(persist.socketPath) > 100) {
+      throw new UsageError(
+        `--persist: the socket path ${persist.socketPath} is too long for a unix socket (over 100 bytes): use a shorter HOME`,
+      );
+    }
+    const pool = new ConnectionPool(
+      {
+        knownHosts: new KnownHostsStore(),
+        knownHostsFile: settings.knownHostsFile,
+        acceptNewHostKeys: settings.acceptNewHostKeys,
+        ...defaultTimeouts,
+        override: settings.timeoutMs === undefined ? undefined : timeoutsFromFlag(settings.timeoutMs),
+        agentSocket: settings.agentSocket,
+        homeDir: settings.homeDir || os.homedir(),
+      },
+      { ...poolOptions, persist },
+    );
+    return new Fleet(pool);
+  }
+
+  /** The host's session, connected on first use (a failure is not kept: the next call tries again). */
+  session(host: HostConfig): Promise<HostSession> {
+    let session = this.sessions.get(host.name);
+    if (!session) {
+      session = this.pool
+        .get(host)
+        .then((connection) => new HostSession(host, connection, () => this.pool.reconnect(host)));
+      this.sessions.set(host.name, session);
+      session.catch(() => this.sessions.delete(host.name));
+    }
+    return session;
+  }
+
+  /** Closes every connection opened so far. */
+  close(): Promise<void> {
+    this.sessions.clear();
+    return this.pool.closeAll();
+  }
+}
+
+/** Runs `work` on every host's session at once (bounded); every host ends as a value, never hidden. */
+export function runOnSessions<T>(
+  fleet: Fleet,
+  hosts: readonly HostConfig[],
+  options: RunOptions,
+  work: (session: HostSession, host: HostConfig) => Promise<Judged<T>>,
+): Promise<{ outcomes: HostOutcome<T>[]; summary: RunSummary }> {
+  return runOnHosts(hosts, options, onSession(fleet, work));
+}
+
+/** Per-host work that starts from the host's session (for the rolling runner, which takes a per-host function). */
+export function onSession<T>(
+  fleet: Fleet,
+  work: (session: HostSession, host: HostConfig) => Promise<Judged<T>>,
+): (host: HostConfig) => Promise<Judged<T>> {
+  return async (host) => work(await fleet.session(host), host);
+}

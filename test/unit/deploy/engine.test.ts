@@ -1,0 +1,237 @@
+// The deploy engine's logic without SSH: each host is a fake AppOnHost that records its steps and fails on demand.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DeployAppSpec } from '../../../src/deploy/app-spec.ts';
+import type { EngineOptions, Rollout } from '../../../src/deploy/engine.ts';
+import { deployApp } from '../../../src/deploy/engine.ts';
+import type { AppOnHost, HostPlan, SwitchOutcome } from '../../../src/deploy/host-deploy.ts';
+import type { RemoteState } from '../../../src/deploy/remote-state.ts';
+import { SshError } from '../../../src/ssh/errors.ts';
+import type { HostConfig } from '../../../src/inventory/types.ts';
+
+type Step = 'open' | 'lock' | 'inspect' | 'stage' | 'switch' | 'revert' | 'prune' | 'unlock';
+
+const app: DeployAppSpec = {
+  name: 'hello',
+  root: '/srv/hello',
+  keepReleases: 5,
+  logDir: '/srv/hello/shared/log',
+  hooks: {},
+  gate: { startTimeoutMs: 1000, settleMs: 0 },
+};
+
+/** One host's fake: what it has (current release, conf), which step fails, and how long its switch takes. */
+interface FakeHost {
+  current?: string;
+  /** The new release is already what the host runs: nothing to switch. */
+  same?: boolean;
+  failAt?: Step;
+  unreachable?: boolean;
+  switchMs?: number;
+}
+
+class FakeApp implements AppOnHost {
+  readonly app = app;
+  readonly confPath = '/etc/supervisor/conf.d/hello.conf';
+  holdsLock = false;
+
+  constructor(
+    readonly host: string,
+    private readonly fake: FakeHost,
+    private readonly log: string[],
+  ) {}
+
+  private async step(step: Step): Promise<void> {
+    this.log.push(`${this.host} ${step}`);
+    if (this.fake.failAt === step) throw new Error(`${this.host}: ${step} failed: on purpose`);
+  }
+
+  async lock() {
+    await this.step('lock');
+    this.holdsLock = true;
+  }
+  async inspect(): Promise<HostPlan> {
+    await this.step('inspect');
+    return this.planFor(await this.readState(), this.fake.same ? (this.fake.current ?? 'r0') : 'r2');
+  }
+  async readState(): Promise<RemoteState> {
+    const entries = this.fake.current ? [this.fake.current] : [];
+    return { current: this.fake.current, entries, artifactCached: false, conf: 'conf', lockOwner: undefined };
+  }
+  planFor(state: RemoteState, release: string): HostPlan {
+    const releaseChanged = release !== state.current;
+    return {
+      release,
+      previousRelease: state.current,
+      releaseChanged,
+      releaseExists: !releaseChanged,
+      uploadBytes: releaseChanged ? 100 : 0,
+      conf: 'conf',
+      previousConf: 'conf',
+      confChanged: false,
+      state,
+    };
+  }
+  async stage() {
+    await this.step('stage');
+  }
+  async switch(): Promise<SwitchOutcome> {
+    await this.step('switch');
+    if (this.fake.switchMs) await new Promise((r) => setTimeout(r, this.fake.switchMs));
+    return { group: 'unchanged', restarted: true };
+  }
+  async revert() {
+    await this.step('revert');
+  }
+  async prune() {
+    await this.step('prune');
+    return [];
+  }
+  async unlock() {
+    await this.step('unlock');
+    this.holdsLock = false;
+  }
+  async programs() {
+    return ['hello:web'];
+  }
+}
+
+function fleet(spec: Record<string, FakeHost>, extra: Partial<EngineOptions> = {}) {
+  const log: string[] = [];
+  const hosts = Object.keys(spec).map((name) => ({ name }) as HostConfig);
+  const options: EngineOptions = {
+    hosts,
+    app: 'hello',
+    now: new Date('2026-12-02T00:00:00Z'),
+    concurrency: 10,
+    open: async (host) => {
+      const fake = spec[host.name] ?? {};
+      log.push(`${host.name} open`);
+      if (fake.unreachable) throw new SshError('refused', host.name, `${host.name}: connection refused`);
+      return new FakeApp(host.name, fake, log);
+    },
+    ...extra,
+  };
+  return { log, options };
+}
+
+const allAtOnce: Rollout = { maxFail: 0 };
+const steps = (log: readonly string[], host: string) =>
+  log.filter((l) => l.startsWith(`${host} `)).map((l) => l.slice(host.length + 1));
+const outcomes = (results: { host: string; outcome: string }[]) =>
+  Object.fromEntries(results.map((r) => [r.host, r.outcome]));
+
+test('stages on every host before any host switches, then prunes and unlocks each', async () => {
+  const { log, options } = fleet({ a: { current: 'r1' }, b: { current: 'r1' }, c: {} });
+  const results = await deployApp(options, allAtOnce);
+  const lastStage = Math.max(...log.map((l, i) => (l.endsWith(' stage') ? i : -1)));
+  const firstSwitch = log.findIndex((l) => l.endsWith(' switch'));
+  assert.ok(lastStage < firstSwitch, log.join('\n'));
+  assert.deepEqual(outcomes(results), { a: 'deployed', b: 'deployed', c: 'deployed' });
+  assert.deepEqual(steps(log, 'a'), ['open', 'lock', 'inspect', 'stage', 'switch', 'prune', 'unlock']);
+  assert.equal(results[0]?.previousRelease, 'r1');
+  assert.equal(results[0]?.release, 'r2');
+});
+
+test('a host that cannot stage stops the deploy before anything switches; staged hosts are unlocked and skipped', async () => {
+  const { log, options } = fleet({ a: { current: 'r1' }, b: { current: 'r1', failAt: 'stage' }, c: { current: 'r1' } });
+  const results = await deployApp(options, allAtOnce);
+  assert.ok(!log.some((l) => l.endsWith(' switch')), log.join('\n'));
+  assert.deepEqual(outcomes(results), { a: 'skipped', b: 'failed', c: 'skipped' });
+  for (const host of ['a', 'b', 'c']) assert.equal(steps(log, host).at(-1), 'unlock', host);
+  assert.match(results[0]?.error ?? '', /not switched: staging failed on b/);
+  assert.equal(results[0]?.release, 'r1');
+});
+
+test('--max-fail absorbs a host that could not stage (or be reached); the others switch', async () => {
+  const { options } = fleet({ a: { current: 'r1' }, b: { failAt: 'stage' }, c: { unreachable: true }, d: {} });
+  const results = await deployApp(options, { maxFail: 2 });
+  assert.deepEqual(outcomes(results), { a: 'deployed', b: 'failed', c: 'unreachable', d: 'deployed' });
+});
+
+test('a host whose switch fails goes back to its previous release; one with none to go back to stays failed', async () => {
+  const { log, options } = fleet({
+    a: { current: 'r1', failAt: 'switch' },
+    b: { failAt: 'switch' },
+    c: { current: 'r1' },
+  });
+  const results = await deployApp(options, { maxFail: 5 });
+  assert.deepEqual(outcomes(results), { a: 'reverted', b: 'failed', c: 'deployed' });
+  assert.deepEqual(steps(log, 'a').slice(-2), ['revert', 'unlock']);
+  assert.ok(!steps(log, 'b').includes('revert'));
+  assert.equal(results[0]?.release, 'r1', 'a reverted host runs its previous release');
+  assert.match(results[0]?.error ?? '', /switch failed: on purpose/);
+});
+
+test('rolling: batches switch in order; when the budget is spent the batch goes back and later batches are untouched', async () => {
+  const spec: Record<string, FakeHost> = {};
+  for (const name of ['h1', 'h2', 'h3', 'h4', 'h5', 'h6']) spec[name] = { current: 'r1' };
+  spec.h4 = { current: 'r1', failAt: 'switch' };
+  const batches: string[][] = [];
+  const { log, options } = fleet(spec, { listener: { batch: (_i, _n, hosts) => batches.push([...hosts]) } });
+  const results = await deployApp(options, {
+    maxFail: 0,
+    batches: { batch: { kind: 'count', value: 2 }, canary: 1, pauseMs: 0 },
+  });
+  assert.deepEqual(batches, [['h1'], ['h2', 'h3'], ['h4', 'h5']]);
+  assert.deepEqual(outcomes(results), {
+    h1: 'deployed',
+    h2: 'deployed',
+    h3: 'deployed',
+    h4: 'reverted',
+    h5: 'reverted',
+    h6: 'skipped',
+  });
+  assert.match(results[4]?.error ?? '', /its batch failed/);
+  assert.ok(!steps(log, 'h6').includes('switch'));
+  assert.equal(steps(log, 'h6').at(-1), 'unlock', 'a skipped host is unlocked');
+  assert.ok(log.indexOf('h3 switch') < log.indexOf('h4 switch'));
+});
+
+test('a host already on the new release is not reverted with its batch', async () => {
+  const { log, options } = fleet({
+    a: { current: 'r2', same: true },
+    b: { current: 'r1', failAt: 'switch' },
+    c: { current: 'r1' },
+  });
+  const results = await deployApp(options, {
+    maxFail: 0,
+    batches: { batch: { kind: 'count', value: 2 }, canary: 0, pauseMs: 0 },
+  });
+  assert.deepEqual(outcomes(results), { a: 'unchanged', b: 'reverted', c: 'skipped' });
+  assert.ok(!steps(log, 'a').includes('revert'));
+});
+
+test('a stop asked for while staging (Ctrl-C) switches nothing; every host is unlocked and skipped', async () => {
+  let stop = false;
+  const { log, options } = fleet({ a: { current: 'r1' }, b: { current: 'r1' } }, { stopRequested: () => stop });
+  options.open = ((open) => async (host: HostConfig) => {
+    stop = true;
+    return open(host);
+  })(options.open);
+  const results = await deployApp(options, allAtOnce);
+  assert.deepEqual(outcomes(results), { a: 'skipped', b: 'skipped' });
+  assert.ok(!log.some((l) => l.endsWith(' switch')));
+  assert.match(results[0]?.error ?? '', /interrupted \(Ctrl-C\) after staging/);
+});
+
+test('a lock that cannot be released is said in the host result', async () => {
+  const { options } = fleet({ a: { current: 'r1', failAt: 'unlock' } });
+  const [result] = await deployApp(options, allAtOnce);
+  assert.equal(result?.outcome, 'deployed');
+  assert.match(result?.error ?? '', /unlock failed: on purpose/);
+});
+
+test("each host's time is its own work, not the wait for earlier batches", async () => {
+  const { options } = fleet({ a: { current: 'r1', switchMs: 300 }, b: { current: 'r1' } });
+  const results = await deployApp(options, {
+    maxFail: 0,
+    batches: { batch: { kind: 'count', value: 1 }, canary: 0, pauseMs: 300 },
+  });
+  const [a, b] = results;
+  assert.ok((a?.durationMs ?? 0) >= 290, `a spent ${a?.durationMs} ms`);
+  assert.ok(
+    (b?.durationMs ?? 0) < 250,
+    `b waited for a's batch and the pause, but its own work is short: ${b?.durationMs} ms`,
+  );
+});
