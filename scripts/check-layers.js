@@ -6,16 +6,17 @@ import path from 'node:path';
 
 const src = path.resolve(import.meta.dirname, '..', 'src');
 const rank = {
-  cli: 7,
-  commands: 6,
-  deploy: 5,
-  orchestration: 4,
-  sandbox: 3,
-  tasks: 3,
-  supervisor: 2,
-  inventory: 2,
-  output: 2,
-  ssh: 1,
+  cli: 8,
+  commands: 7,
+  deploy: 6,
+  orchestration: 5,
+  sandbox: 4,
+  tasks: 4,
+  supervisor: 3,
+  inventory: 3,
+  output: 3,
+  ssh: 2,
+  units: 1, // durations and amounts: one grammar for flags, inventory and task files.
   '.': 0, // src/errors.ts and src/index.ts live at the top; index.ts is the package entry and may import anything.
 };
 

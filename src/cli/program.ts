@@ -8,6 +8,11 @@ import type { ControlAction } from '../supervisor/control.ts';
 import { durationOption, integerOption } from './options.ts';
 import { convoyVersion } from './version.ts';
 
+// --timeout and --persist: as the inventory's connect_timeout.
+const connectionDuration = durationOption({ max: 3_600_000 });
+// --pause: as a task file's rolling.pause.
+const pauseDuration = durationOption({ allowZero: true });
+
 export interface ProgramContext {
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -32,12 +37,12 @@ export function buildProgram(context: ProgramContext): Command {
     .option(
       '--timeout <duration>',
       "a host silent this long is unreachable: the SSH handshake, and any later silence (keepalives); e.g. 5s (default: handshake 10s, silence about 60s, or the inventory's connect_timeout / server_alive_*)",
-      durationOption,
+      connectionDuration,
     )
     .option(
       '--persist <duration>',
       'keep SSH connections open in a background process for this long after the last use (like OpenSSH ControlPersist), so later runs skip the handshakes; e.g. 60s',
-      durationOption,
+      connectionDuration,
     )
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
@@ -95,7 +100,7 @@ export function buildProgram(context: ProgramContext): Command {
       "switch n (or n%) hosts at a time, each batch health-gated (default: the app's rolling, else all)",
     )
     .option('--canary <n>', 'hosts switched alone in a first batch', integerOption(0, 100_000))
-    .option('--pause <duration>', 'wait between batches, e.g. 10s')
+    .option('--pause <duration>', 'wait between batches, e.g. 10s', pauseDuration)
     .option('--max-fail <n|n%>', 'failed or unreachable hosts the whole deploy may absorb (default 0)')
     .option('--force-unlock', 'break a lock left by a dead deploy (the lock names its owner; never automatic)', false)
     .addHelpText(
@@ -114,15 +119,17 @@ export function buildProgram(context: ProgramContext): Command {
           forceUnlock: boolean;
           rolling?: string;
           canary?: number;
-          pause?: string;
+          pause?: number;
         },
       ) => {
         const { deployCommand } = await import('../commands/deploy.ts');
+        const { pause, ...rest } = opts;
         context.setExitCode(
           await deployCommand({
             target,
             apps,
-            ...opts,
+            ...rest,
+            pauseMs: pause,
             interruption: context.interruption,
             commandLine: ['convoy deploy', target, ...apps].join(' '),
             globals: globals(),
@@ -245,7 +252,7 @@ export function buildProgram(context: ProgramContext): Command {
       .description(summary)
       .option('--rolling <n|n%>', 'hosts at a time (a batch must pass its health gate before the next starts)')
       .option('--canary <n>', 'hosts in a first batch of their own', integerOption(0, 100_000))
-      .option('--pause <duration>', 'wait between batches, e.g. 10s')
+      .option('--pause <duration>', 'wait between batches, e.g. 10s', pauseDuration)
       .option('--max-fail <n|n%>', 'failed or unreachable hosts the whole run may absorb (default 0)')
       .addHelpText(
         'after',
@@ -257,15 +264,17 @@ export function buildProgram(context: ProgramContext): Command {
         async (
           target: string,
           programs: string[],
-          opts: { rolling?: string; canary?: number; pause?: string; maxFail?: string },
+          opts: { rolling?: string; canary?: number; pause?: number; maxFail?: string },
         ) => {
           const { controlCommand } = await import('../commands/control.ts');
+          const { pause, ...rest } = opts;
           context.setExitCode(
             await controlCommand({
               action,
               target,
               programs,
-              ...opts,
+              ...rest,
+              pauseMs: pause,
               interruption: context.interruption,
               globals: globals(),
               cwd: context.cwd,

@@ -13,7 +13,6 @@ import type { Interruption } from './interruption.ts';
 import { healthCommand } from '../deploy/health.ts';
 import type { Amount } from '../tasks/amount.ts';
 import { parseAmount } from '../tasks/amount.ts';
-import { durationHint, parseDuration } from '../tasks/duration.ts';
 import { loadTasks } from '../tasks/load.ts';
 import type { NormalisedApp } from '../tasks/normalised.ts';
 import { appSpecFor } from './deploy-context.ts';
@@ -30,7 +29,7 @@ export interface ControlCommandOptions extends FleetContextOptions {
   /** `n` or `n%` hosts at a time; absent = every host at once. */
   rolling?: string | undefined;
   canary?: number | undefined;
-  pause?: string | undefined;
+  pauseMs?: number | undefined;
   maxFail?: string | undefined;
   interruption?: Interruption;
 }
@@ -57,8 +56,7 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
   const batches = options.rolling
     ? planBatches(hosts, amountOption('--rolling', options.rolling), options.canary ?? 0)
     : [hosts];
-  const pauseMs = options.pause === undefined ? 0 : parseDuration(options.pause);
-  if (pauseMs === undefined) throw new UsageError(`--pause: '${options.pause}' is not a duration (${durationHint})`);
+  const pauseMs = options.pauseMs ?? 0;
   const maxFail = failureBudget(
     options.maxFail === undefined ? undefined : amountOption('--max-fail', options.maxFail),
     hosts.length,

@@ -10,7 +10,6 @@ import { deployApp, planApp, rollbackApp } from '../deploy/engine.ts';
 import { newLockOwner } from '../deploy/lock.ts';
 import type { Amount } from '../tasks/amount.ts';
 import { parseAmount } from '../tasks/amount.ts';
-import { durationHint, parseDuration } from '../tasks/duration.ts';
 import { failureBudget, planBatches } from '../orchestration/rolling.ts';
 import type { Reporter } from '../output/events.ts';
 import { chooseReporter } from '../output/reporters/choose.ts';
@@ -28,7 +27,7 @@ export interface DeployCommandOptions extends FleetContextOptions {
   maxFail?: string | undefined;
   rolling?: string | undefined;
   canary?: number | undefined;
-  pause?: string | undefined;
+  pauseMs?: number | undefined;
   interruption?: Interruption;
   /** The command line, recorded in the lock so that a second deploy can say who holds it. */
   commandLine: string;
@@ -56,8 +55,7 @@ function amountFlag(flag: string, text: string | undefined): Amount | undefined 
 function rolloutFor(options: DeployCommandOptions, app: AppTarget) {
   const own = app.app.spec.rolling;
   const batch = amountFlag('--rolling', options.rolling) ?? own?.batch;
-  const pauseMs = options.pause === undefined ? (own?.pauseMs ?? 0) : parseDuration(options.pause);
-  if (pauseMs === undefined) throw new UsageError(`--pause: '${options.pause}' is not a duration (${durationHint})`);
+  const pauseMs = options.pauseMs ?? own?.pauseMs ?? 0;
   return {
     maxFail: failureBudget(amountFlag('--max-fail', options.maxFail) ?? own?.maxFail, app.hosts.length),
     rolling: batch ? { batch, canary: options.canary ?? own?.canary ?? 0, pauseMs } : undefined,

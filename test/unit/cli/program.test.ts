@@ -1,0 +1,60 @@
+// The flags program.ts declares, as the commands receive them; in process, and nothing connects.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { run } from '../../../src/cli/main.ts';
+
+const defineUrl = pathToFileURL(path.resolve(import.meta.dirname, '../../../src/tasks/define.ts')).href;
+const appFile = (spec: string) => `import { defineApp } from '${defineUrl}';\nexport default defineApp(${spec});\n`;
+
+// A project where commands fail only once their flags are read: `deploy` finds an app with no artifact, and
+// `restart --tasks broken` an app with no root. Paths are absolute: the tasks directory is loaded from the
+// process's own working directory, whatever `run` is given as cwd.
+let project: string;
+before(async () => {
+  project = await mkdtemp(path.join(os.tmpdir(), 'convoy-flags-'));
+  await writeFile(path.join(project, 'package.json'), '{ "type": "module" }\n');
+  await writeFile(path.join(project, 'fleet.ini'), '[host:web1]\naddress = 127.0.0.1\n');
+  await mkdir(path.join(project, 'tasks'));
+  await writeFile(
+    path.join(project, 'tasks', 'web.ts'),
+    appFile("{ name: 'web', root: '/srv/web', programs: { web: { command: 'run' } } }"),
+  );
+  await mkdir(path.join(project, 'broken'));
+  await writeFile(path.join(project, 'broken', 'web.ts'), appFile("{ name: 'web' }"));
+});
+after(async () => {
+  await rm(project, { recursive: true, force: true });
+});
+
+async function cli(...argv: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  const code = await run(['-i', path.join(project, 'fleet.ini'), '--tasks', path.join(project, 'tasks'), ...argv], {
+    env: {},
+    stderr: (t) => {
+      stderr += t;
+    },
+  });
+  return { code, stderr };
+}
+
+test('--pause takes bare seconds as --timeout does: deploy and restart accept --pause 10', async () => {
+  const deploy = await cli('deploy', 'web1', '--pause', '10');
+  assert.doesNotMatch(deploy.stderr, /--pause/);
+  assert.match(deploy.stderr, /app 'web' has no artifact to deploy/);
+  const restart = await cli('--tasks', path.join(project, 'broken'), 'restart', 'web1', '--pause', '10');
+  assert.doesNotMatch(restart.stderr, /--pause/);
+  assert.match(restart.stderr, /broken\/web\.ts/);
+});
+
+test('a bad --pause names the flag, the value and what was expected; exit 2', async () => {
+  const r = await cli('restart', 'web1', '--pause', 'soon');
+  assert.equal(r.code, 2);
+  assert.match(
+    r.stderr,
+    /option '--pause <duration>' argument 'soon' is invalid\. expected a duration \(seconds, or a number with a unit: '10', '500ms', '2\.5s', '1m'\), got 'soon'/,
+  );
+});
