@@ -1,7 +1,6 @@
 // The command line: flags and help only; each action lazy-imports one command function and passes typed options.
 import { Command, Option } from 'commander';
 import { createOutput } from '../output/output.ts';
-import { UsageError } from '../errors.ts';
 import type { GlobalOptions } from '../commands/global-options.ts';
 import type { Interruption } from '../commands/interruption.ts';
 import type { ControlAction } from '../supervisor/control.ts';
@@ -12,6 +11,8 @@ import { convoyVersion } from './version.ts';
 const connectionDuration = durationOption({ max: 3_600_000 });
 // --pause: as a task file's rolling.pause.
 const pauseDuration = durationOption({ allowZero: true });
+// status --watch: no faster than supervisord answers comfortably, at least hourly.
+const watchDuration = durationOption({ min: 200, max: 3_600_000 });
 
 export interface ProgramContext {
   cwd: string;
@@ -213,17 +214,15 @@ export function buildProgram(context: ProgramContext): Command {
         'Exit: 0 all RUNNING, 3 a program is not RUNNING, 4 only unreachable hosts, 1 a host failed.\n\n' +
         'Examples:\n  convoy status web\n  convoy status all mesprogrammes:* --json',
     )
-    .option('-w, --watch [seconds]', 'refresh the table every few seconds (default 2) until Ctrl-C')
-    .action(async (target: string | undefined, programs: string[], opts: { watch?: string | boolean }) => {
+    .option('-w, --watch [seconds]', 'refresh the table every few seconds (default 2) until Ctrl-C', watchDuration)
+    .action(async (target: string | undefined, programs: string[], opts: { watch?: number | true }) => {
       const { statusCommand } = await import('../commands/status.ts');
-      const seconds = opts.watch === undefined ? undefined : opts.watch === true ? 2 : Number(opts.watch);
-      if (seconds !== undefined && !(seconds >= 0.2 && seconds <= 3600))
-        throw new UsageError(`--watch: '${String(opts.watch)}' is not a number of seconds from 0.2 to 3600`);
       context.setExitCode(
         await statusCommand({
           target: target ?? 'all',
           programs,
-          watchMs: seconds === undefined ? undefined : seconds * 1000,
+          // A bare --watch (no value for the parser) is every 2 s.
+          watchMs: opts.watch === true ? 2000 : opts.watch,
           interruption: context.interruption,
           globals: globals(),
           cwd: context.cwd,

@@ -30,9 +30,12 @@ after(async () => {
   await rm(project, { recursive: true, force: true });
 });
 
+// The project's inventory and tasks, as global flags.
+const inProject = () => ['-i', path.join(project, 'fleet.ini'), '--tasks', path.join(project, 'tasks')];
+
 async function cli(...argv: string[]): Promise<{ code: number; stderr: string }> {
   let stderr = '';
-  const code = await run(['-i', path.join(project, 'fleet.ini'), '--tasks', path.join(project, 'tasks'), ...argv], {
+  const code = await run(argv, {
     env: {},
     stderr: (t) => {
       stderr += t;
@@ -42,19 +45,50 @@ async function cli(...argv: string[]): Promise<{ code: number; stderr: string }>
 }
 
 test('--pause takes bare seconds as --timeout does: deploy and restart accept --pause 10', async () => {
-  const deploy = await cli('deploy', 'web1', '--pause', '10');
+  const deploy = await cli(...inProject(), 'deploy', 'web1', '--pause', '10');
   assert.doesNotMatch(deploy.stderr, /--pause/);
   assert.match(deploy.stderr, /app 'web' has no artifact to deploy/);
-  const restart = await cli('--tasks', path.join(project, 'broken'), 'restart', 'web1', '--pause', '10');
+  const restart = await cli(
+    ...inProject(),
+    '--tasks',
+    path.join(project, 'broken'),
+    'restart',
+    'web1',
+    '--pause',
+    '10',
+  );
   assert.doesNotMatch(restart.stderr, /--pause/);
   assert.match(restart.stderr, /broken\/web\.ts/);
 });
 
 test('a bad --pause names the flag, the value and what was expected; exit 2', async () => {
-  const r = await cli('restart', 'web1', '--pause', 'soon');
+  const r = await cli(...inProject(), 'restart', 'web1', '--pause', 'soon');
   assert.equal(r.code, 2);
   assert.match(
     r.stderr,
     /option '--pause <duration>' argument 'soon' is invalid\. expected a duration \(seconds, or a number with a unit: '10', '500ms', '2\.5s', '1m'\), got 'soon'/,
   );
+});
+
+test('status --watch takes a duration: 2s, 2 or nothing (2 s); a missing inventory is the next problem', async () => {
+  const missing = path.join(project, 'missing.ini');
+  for (const watch of [['--watch', '2s'], ['--watch', '2'], ['--watch', '500ms'], ['--watch'], ['-w', '1m']]) {
+    const r = await cli('-i', missing, 'status', 'web1', ...watch);
+    assert.doesNotMatch(r.stderr, /watch/, watch.join(' '));
+    assert.match(r.stderr, /inventory '.*missing\.ini' not found/, watch.join(' '));
+  }
+});
+
+test('a bad --watch names the flag, the value and the range (0.2 s to 1 h); exit 2', async () => {
+  const expected =
+    "expected a duration from 0.2s to 1h \\(seconds, or a number with a unit: '10', '500ms', '2\\.5s', '1m'\\)";
+  for (const value of ['0.1', '2h', 'soon', '0']) {
+    const r = await cli('-i', path.join(project, 'missing.ini'), 'status', '--watch', value);
+    assert.equal(r.code, 2, value);
+    assert.match(
+      r.stderr,
+      new RegExp(`option '-w, --watch \\[seconds\\]' argument '${value}' is invalid\\. ${expected}, got '${value}'`),
+      value,
+    );
+  }
 });
