@@ -3,7 +3,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { HostOutcome } from '../orchestration/run-on-hosts.ts';
 import { runOnHosts } from '../orchestration/run-on-hosts.ts';
 import { planBatches, runRolling } from '../orchestration/rolling.ts';
-import type { Amount } from '../tasks/amount.ts';
+import type { Amount } from '../units/amount.ts';
 import type { FleetHost } from '../orchestration/supervisor-run.ts';
 import { HostShell, RemoteStepError } from '../ssh/host-shell.ts';
 import type { ConnectionPool } from '../ssh/pool.ts';

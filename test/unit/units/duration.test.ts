@@ -35,6 +35,7 @@ test('anything else is not a duration, whatever the range', () => {
     '30S',
     '1h1m',
     '1e3',
+    '5x',
     'ten',
     '9'.repeat(400),
     -1,
