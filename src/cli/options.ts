@@ -1,5 +1,7 @@
 // Flag value parsers: each rejection names the flag, the value received and what was expected.
 import { InvalidArgumentError } from 'commander';
+import type { Amount } from '../units/amount.ts';
+import { amountHint, parseAmount } from '../units/amount.ts';
 import type { DurationRange } from '../units/duration.ts';
 import { expectedDuration, parseDuration } from '../units/duration.ts';
 
@@ -20,4 +22,11 @@ export function durationOption(range: DurationRange): (value: string) => number 
     if (ms === undefined) throw new InvalidArgumentError(`expected ${expectedDuration(range)}, got '${value}'`);
     return ms;
   };
+}
+
+// `--rolling 2`, `--max-fail 10%`: a count of hosts or a share of the target.
+export function amountOption(value: string): Amount {
+  const amount = parseAmount(value);
+  if (!amount) throw new InvalidArgumentError(`expected ${amountHint}, got '${value}'`);
+  return amount;
 }

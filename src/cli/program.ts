@@ -4,7 +4,8 @@ import { createOutput } from '../output/output.ts';
 import type { GlobalOptions } from '../commands/global-options.ts';
 import type { Interruption } from '../commands/interruption.ts';
 import type { ControlAction } from '../supervisor/control.ts';
-import { durationOption, integerOption } from './options.ts';
+import type { Amount } from '../units/amount.ts';
+import { amountOption, durationOption, integerOption } from './options.ts';
 import { convoyVersion } from './version.ts';
 
 // --timeout and --persist: as the inventory's connect_timeout.
@@ -99,10 +100,11 @@ export function buildProgram(context: ProgramContext): Command {
     .option(
       '--rolling <n|n%>',
       "switch n (or n%) hosts at a time, each batch health-gated (default: the app's rolling, else all)",
+      amountOption,
     )
     .option('--canary <n>', 'hosts switched alone in a first batch', integerOption(0, 100_000))
     .option('--pause <duration>', 'wait between batches, e.g. 10s', pauseDuration)
-    .option('--max-fail <n|n%>', 'failed or unreachable hosts the whole deploy may absorb (default 0)')
+    .option('--max-fail <n|n%>', 'failed or unreachable hosts the whole deploy may absorb (default 0)', amountOption)
     .option('--force-unlock', 'break a lock left by a dead deploy (the lock names its owner; never automatic)', false)
     .addHelpText(
       'after',
@@ -116,9 +118,9 @@ export function buildProgram(context: ProgramContext): Command {
         apps: string[],
         opts: {
           dryRun: boolean;
-          maxFail?: string;
+          maxFail?: Amount;
           forceUnlock: boolean;
-          rolling?: string;
+          rolling?: Amount;
           canary?: number;
           pause?: number;
         },
@@ -249,10 +251,14 @@ export function buildProgram(context: ProgramContext): Command {
     program
       .command(`${action} <target> [programs...]`)
       .description(summary)
-      .option('--rolling <n|n%>', 'hosts at a time (a batch must pass its health gate before the next starts)')
+      .option(
+        '--rolling <n|n%>',
+        'hosts at a time (a batch must pass its health gate before the next starts)',
+        amountOption,
+      )
       .option('--canary <n>', 'hosts in a first batch of their own', integerOption(0, 100_000))
       .option('--pause <duration>', 'wait between batches, e.g. 10s', pauseDuration)
-      .option('--max-fail <n|n%>', 'failed or unreachable hosts the whole run may absorb (default 0)')
+      .option('--max-fail <n|n%>', 'failed or unreachable hosts the whole run may absorb (default 0)', amountOption)
       .addHelpText(
         'after',
         `\nPrograms: group:name, group:* or an app (group) name; none = all.\n` +
@@ -263,7 +269,7 @@ export function buildProgram(context: ProgramContext): Command {
         async (
           target: string,
           programs: string[],
-          opts: { rolling?: string; canary?: number; pause?: number; maxFail?: string },
+          opts: { rolling?: Amount; canary?: number; pause?: number; maxFail?: Amount },
         ) => {
           const { controlCommand } = await import('../commands/control.ts');
           const { pause, ...rest } = opts;

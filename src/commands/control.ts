@@ -8,11 +8,10 @@ import { withSupervisor } from '../orchestration/supervisor-run.ts';
 import { existsSync } from 'node:fs';
 import { chooseReporter } from '../output/reporters/choose.ts';
 import path from 'node:path';
-import { ExitCode, UsageError } from '../errors.ts';
+import { ExitCode } from '../errors.ts';
 import type { Interruption } from './interruption.ts';
 import { healthCommand } from '../deploy/health.ts';
 import type { Amount } from '../units/amount.ts';
-import { parseAmount } from '../units/amount.ts';
 import { loadTasks } from '../tasks/load.ts';
 import type { NormalisedApp } from '../tasks/normalised.ts';
 import { appSpecFor } from './deploy-context.ts';
@@ -27,22 +26,15 @@ export interface ControlCommandOptions extends FleetContextOptions {
   programs: readonly string[];
   output: Output;
   /** `n` or `n%` hosts at a time; absent = every host at once. */
-  rolling?: string | undefined;
+  rolling?: Amount | undefined;
   canary?: number | undefined;
   pauseMs?: number | undefined;
-  maxFail?: string | undefined;
+  maxFail?: Amount | undefined;
   interruption?: Interruption;
 }
 
 /** After a start, programs must stay RUNNING with the same PIDs this long. */
 const settleMs = 1000;
-
-function amountOption(flag: string, text: string): Amount {
-  const amount = parseAmount(text);
-  if (!amount)
-    throw new UsageError(`${flag}: '${text}' is not a number of hosts or a percentage (expected e.g. 3 or 25%)`);
-  return amount;
-}
 
 /** Health checks of the apps (from tasks/, when there are any) whose groups were started on a host. */
 async function appHealthChecks(options: ControlCommandOptions): Promise<Map<string, NormalisedApp>> {
@@ -53,14 +45,9 @@ async function appHealthChecks(options: ControlCommandOptions): Promise<Map<stri
 
 export async function controlCommand(options: ControlCommandOptions): Promise<number> {
   const hosts = targetHosts(options, options.target);
-  const batches = options.rolling
-    ? planBatches(hosts, amountOption('--rolling', options.rolling), options.canary ?? 0)
-    : [hosts];
+  const batches = options.rolling ? planBatches(hosts, options.rolling, options.canary ?? 0) : [hosts];
   const pauseMs = options.pauseMs ?? 0;
-  const maxFail = failureBudget(
-    options.maxFail === undefined ? undefined : amountOption('--max-fail', options.maxFail),
-    hosts.length,
-  );
+  const maxFail = failureBudget(options.maxFail, hosts.length);
   const health = await appHealthChecks(options);
   const pool = createPool(options);
   const out = options.output;

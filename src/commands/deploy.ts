@@ -9,7 +9,6 @@ import type { DeployEvent, HostDeployResult } from '../deploy/engine.ts';
 import { deployApp, planApp, rollbackApp } from '../deploy/engine.ts';
 import { newLockOwner } from '../deploy/lock.ts';
 import type { Amount } from '../units/amount.ts';
-import { parseAmount } from '../units/amount.ts';
 import { failureBudget, planBatches } from '../orchestration/rolling.ts';
 import type { Reporter } from '../output/events.ts';
 import { chooseReporter } from '../output/reporters/choose.ts';
@@ -24,8 +23,8 @@ export interface DeployCommandOptions extends FleetContextOptions {
   apps: readonly string[];
   dryRun: boolean;
   forceUnlock: boolean;
-  maxFail?: string | undefined;
-  rolling?: string | undefined;
+  maxFail?: Amount | undefined;
+  rolling?: Amount | undefined;
   canary?: number | undefined;
   pauseMs?: number | undefined;
   interruption?: Interruption;
@@ -43,21 +42,13 @@ const resultColors: Record<string, ColorName> = {
   skipped: 'yellow',
 };
 
-function amountFlag(flag: string, text: string | undefined): Amount | undefined {
-  if (text === undefined) return undefined;
-  const amount = parseAmount(text);
-  if (!amount)
-    throw new UsageError(`${flag}: '${text}' is not a number of hosts or a percentage (expected e.g. 1 or 10%)`);
-  return amount;
-}
-
 /** Flags win over the app's own `rolling`; neither = every host at once with no failure allowed. */
 function rolloutFor(options: DeployCommandOptions, app: AppTarget) {
   const own = app.app.spec.rolling;
-  const batch = amountFlag('--rolling', options.rolling) ?? own?.batch;
+  const batch = options.rolling ?? own?.batch;
   const pauseMs = options.pauseMs ?? own?.pauseMs ?? 0;
   return {
-    maxFail: failureBudget(amountFlag('--max-fail', options.maxFail) ?? own?.maxFail, app.hosts.length),
+    maxFail: failureBudget(options.maxFail ?? own?.maxFail, app.hosts.length),
     rolling: batch ? { batch, canary: options.canary ?? own?.canary ?? 0, pauseMs } : undefined,
   };
 }

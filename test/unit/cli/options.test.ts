@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidArgumentError } from 'commander';
-import { durationOption } from '../../../src/cli/options.ts';
+import { amountOption, durationOption } from '../../../src/cli/options.ts';
 
 test('durationOption: milliseconds within the range the flag states', () => {
   const pause = durationOption({ allowZero: true });
@@ -16,4 +16,13 @@ test('durationOption: milliseconds within the range the flag states', () => {
     message:
       "expected a duration above 0, at most 1h (seconds, or a number with a unit: '10', '500ms', '2.5s', '1m'), got '2h'",
   });
+});
+
+test('amountOption: a count of hosts or a percentage up to 100', () => {
+  assert.deepEqual(amountOption('3'), { kind: 'count', value: 3 });
+  assert.deepEqual(amountOption('25%'), { kind: 'percent', value: 25 });
+  assert.throws(() => amountOption('half'), {
+    message: "expected a whole number of hosts like 2, or a percentage like '25%', got 'half'",
+  });
+  assert.throws(() => amountOption('120%'), InvalidArgumentError);
 });

@@ -92,3 +92,26 @@ test('a bad --watch names the flag, the value and the range (0.2 s to 1 h); exit
     );
   }
 });
+
+test('--rolling and --max-fail take n or n%', async () => {
+  const r = await cli(...inProject(), 'deploy', 'web1', '--rolling', '25%', '--canary', '1', '--max-fail', '1');
+  assert.match(r.stderr, /app 'web' has no artifact to deploy/);
+});
+
+test('a bad --rolling or --max-fail names the flag, the value and what was expected, before the inventory is read', async () => {
+  const missing = ['-i', path.join(project, 'missing.ini')];
+  const expected = "expected a whole number of hosts like 2, or a percentage like '25%'";
+  for (const [command, flag, value] of [
+    ['deploy', '--rolling', 'half'],
+    ['deploy', '--max-fail', '120%'],
+    ['restart', '--rolling', '-1'],
+    ['stop', '--max-fail', 'all'],
+  ] as const) {
+    const r = await cli(...missing, command, 'web1', flag, value);
+    assert.equal(r.code, 2);
+    assert.ok(
+      r.stderr.includes(`option '${flag} <n|n%>' argument '${value}' is invalid. ${expected}, got '${value}'`),
+      r.stderr,
+    );
+  }
+});
