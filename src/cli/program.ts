@@ -14,7 +14,7 @@ import { convoyVersion } from './version.ts';
 const connectionDuration = durationOption({ max: 3_600_000 });
 // --pause: as a task file's rolling.pause.
 const pauseDuration = durationOption({ allowZero: true });
-// status --watch: no faster than supervisord answers comfortably, at least hourly.
+// status --watch: from 0.2 s to 1 h, the range it always had.
 const watchDuration = durationOption({ min: 200, max: 3_600_000 });
 
 export interface ProgramContext {

@@ -2,7 +2,7 @@
 // OpenSSH's ConnectTimeout=10) or a number with a unit (`'500ms'`, `'2.5s'`, `'1m'`, `'1h'`). Everything downstream
 // works in milliseconds; each caller says which range it accepts, and messages describe it the same way everywhere.
 
-/** `'30s'`, `'1.5s'`, `'500ms'`, `'2m'`, `'1h'`, or a number of seconds. */
+/** `'30s'`, `'1.5s'`, `'500ms'`, `'2m'`, `'1h'`, or a number of seconds: `30`, `'30'`. */
 export type Duration = string | number;
 
 /** What a caller accepts, in milliseconds. */
@@ -21,7 +21,7 @@ const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 
 const pattern = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 
 // The syntax, for messages; the range comes before it (see expectedDuration).
-export const durationHint = "seconds, or a number with a unit: '10', '500ms', '2.5s', '1m'";
+const durationHint = "seconds, or a number with a unit: '10', '500ms', '2.5s', '1m'";
 
 // Milliseconds (rounded), or undefined when `value` is not a duration or falls outside `range`.
 export function parseDuration(value: unknown, range: DurationRange): number | undefined {
