@@ -1,6 +1,9 @@
 // Flag value parsers: each rejection names the flag, the value received and what was expected.
 import { InvalidArgumentError } from 'commander';
-import { connectionDurationHint, parseConnectionDuration } from '../inventory/durations.ts';
+import type { Amount } from '../units/amount.ts';
+import { amountHint, parseAmount } from '../units/amount.ts';
+import type { DurationRange } from '../units/duration.ts';
+import { expectedDuration, parseDuration } from '../units/duration.ts';
 
 export function integerOption(min: number, max: number): (value: string) => number {
   return (value) => {
@@ -12,12 +15,18 @@ export function integerOption(min: number, max: number): (value: string) => numb
   };
 }
 
-// `--timeout 5`, `--timeout 2.5s`: milliseconds, above 0 and at most 1h.
-export function durationOption(value: string): number {
-  const ms = parseConnectionDuration(value);
-  if (ms === undefined)
-    throw new InvalidArgumentError(
-      `expected a duration above 0, at most 1h (${connectionDurationHint}), got '${value}'`,
-    );
-  return ms;
+// `--timeout 5`, `--pause 2.5s`: milliseconds within `range`.
+export function durationOption(range: DurationRange): (value: string) => number {
+  return (value) => {
+    const ms = parseDuration(value, range);
+    if (ms === undefined) throw new InvalidArgumentError(`expected ${expectedDuration(range)}, got '${value}'`);
+    return ms;
+  };
+}
+
+// `--rolling 2`, `--max-fail 10%`: a count of hosts or a share of the target.
+export function amountOption(value: string): Amount {
+  const amount = parseAmount(value);
+  if (!amount) throw new InvalidArgumentError(`expected ${amountHint}, got '${value}'`);
+  return amount;
 }

@@ -1,12 +1,21 @@
 // The command line: flags and help only; each action lazy-imports one command function and passes typed options.
 import { Command, Option } from 'commander';
+import type { Output } from '../output/output.ts';
 import { createOutput } from '../output/output.ts';
-import { UsageError } from '../errors.ts';
+import type { FleetContextOptions } from '../commands/fleet-context.ts';
 import type { GlobalOptions } from '../commands/global-options.ts';
 import type { Interruption } from '../commands/interruption.ts';
 import type { ControlAction } from '../supervisor/control.ts';
-import { durationOption, integerOption } from './options.ts';
+import type { Amount } from '../units/amount.ts';
+import { amountOption, durationOption, integerOption } from './options.ts';
 import { convoyVersion } from './version.ts';
+
+// --timeout and --persist: as the inventory's connect_timeout.
+const connectionDuration = durationOption({ max: 3_600_000 });
+// --pause: as a task file's rolling.pause.
+const pauseDuration = durationOption({ allowZero: true });
+// status --watch: from 0.2 s to 1 h, the range it always had.
+const watchDuration = durationOption({ min: 200, max: 3_600_000 });
 
 export interface ProgramContext {
   cwd: string;
@@ -18,8 +27,38 @@ export interface ProgramContext {
   readonly interruption: Interruption;
 }
 
+// What every action passes on besides its own flags: read when the action runs, after commander has parsed.
+interface CommandContext extends ProgramContext {
+  output(): Output;
+  /** The global flags, cwd, env and output, as most commands take them. */
+  fleet(): FleetContextOptions & { output: Output };
+}
+
 export function buildProgram(context: ProgramContext): Command {
-  const program = new Command('convoy')
+  const program = rootCommand(context);
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const output = () => createOutput({ json: globals().json, colorFlag: globals().color, env: context.env });
+  const commands: CommandContext = {
+    ...context,
+    output,
+    fleet: () => ({ globals: globals(), cwd: context.cwd, env: context.env, output: output() }),
+  };
+  registerHosts(program, commands);
+  registerCheck(program, commands);
+  registerDeploy(program, commands);
+  registerRollback(program, commands);
+  registerRun(program, commands);
+  registerSetup(program, commands);
+  registerStatus(program, commands);
+  registerControls(program, commands);
+  registerLogs(program, commands);
+  registerExec(program, commands);
+  registerSandbox(program, commands);
+  return program;
+}
+
+function rootCommand(context: ProgramContext): Command {
+  return new Command('convoy')
     .description('Deploy and drive Supervisor programs on a fleet of hosts over SSH.')
     .version(convoyVersion(), '-V, --version', 'print the version')
     .option('-i, --inventory <file>', 'inventory file', context.env.CONVOY_INVENTORY ?? 'inventories/default.ini')
@@ -32,12 +71,12 @@ export function buildProgram(context: ProgramContext): Command {
     .option(
       '--timeout <duration>',
       "a host silent this long is unreachable: the SSH handshake, and any later silence (keepalives); e.g. 5s (default: handshake 10s, silence about 60s, or the inventory's connect_timeout / server_alive_*)",
-      durationOption,
+      connectionDuration,
     )
     .option(
       '--persist <duration>',
       'keep SSH connections open in a background process for this long after the last use (like OpenSSH ControlPersist), so later runs skip the handshakes; e.g. 60s',
-      durationOption,
+      connectionDuration,
     )
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
@@ -45,10 +84,31 @@ export function buildProgram(context: ProgramContext): Command {
       'after',
       '\nExamples:\n  convoy sandbox up --hosts 5      # a local fleet of 5 real hosts\n  convoy -i inventories/sandbox.ini status sandbox\n  convoy --timeout 5s exec web -- uptime   # a host silent for 5s is reported unreachable, the others finish',
     );
+}
 
-  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-  const output = () => createOutput({ json: globals().json, colorFlag: globals().color, env: context.env });
+// --rolling, --canary, --pause and --max-fail as commander reads them.
+interface RollingFlags {
+  rolling?: Amount;
+  canary?: number;
+  pause?: number;
+  maxFail?: Amount;
+}
 
+// The rolling flags of deploy and start/stop/restart; only their help differs.
+function addRollingFlags(command: Command, help: { rolling: string; canary: string; maxFail: string }): Command {
+  return command
+    .option('--rolling <n|n%>', help.rolling, amountOption)
+    .option('--canary <n>', help.canary, integerOption(0, 100_000))
+    .option('--pause <duration>', 'wait between batches, e.g. 10s', pauseDuration)
+    .option('--max-fail <n|n%>', help.maxFail, amountOption);
+}
+
+// The rolling flags as commands take them: the pause in milliseconds.
+function rollout({ rolling, canary, pause, maxFail }: RollingFlags) {
+  return { rolling, canary, pauseMs: pause, maxFail };
+}
+
+function registerHosts(program: Command, context: CommandContext): void {
   program
     .command('hosts [target]')
     .description('resolve a target and list its hosts with their connection settings and variables (no SSH)')
@@ -58,45 +118,35 @@ export function buildProgram(context: ProgramContext): Command {
     )
     .action(async (target: string | undefined) => {
       const { hostsCommand } = await import('../commands/hosts.ts');
-      context.setExitCode(
-        await hostsCommand({
-          target: target ?? 'all',
-          globals: globals(),
-          cwd: context.cwd,
-          env: context.env,
-          output: output(),
-        }),
-      );
+      context.setExitCode(await hostsCommand({ target: target ?? 'all', ...context.fleet() }));
     });
+}
 
+function registerCheck(program: Command, context: CommandContext): void {
   program
     .command('check')
-    .description(
-      'validate the inventory (and, once tasks land, the task files) without connecting; exit 2 listing every problem',
-    )
+    .description('validate the inventory and the task files without connecting; exit 2 listing every problem')
     .addHelpText('after', '\nExample:\n  convoy -i inventories/prod.ini check')
     .action(async () => {
       const { checkCommand } = await import('../commands/hosts.ts');
-      context.setExitCode(
-        await checkCommand({ globals: globals(), cwd: context.cwd, env: context.env, output: output() }),
-      );
+      context.setExitCode(await checkCommand(context.fleet()));
     });
+}
 
-  program
+function registerDeploy(program: Command, context: CommandContext): void {
+  const deploy = program
     .command('deploy <target> [apps...]')
     .description("stage the app's artifact and .conf on every host (nothing live changes), then switch and restart")
     .option(
       '--dry-run',
       'show per host the release, bytes to upload, the .conf diff and what would restart; change nothing',
       false,
-    )
-    .option(
-      '--rolling <n|n%>',
-      "switch n (or n%) hosts at a time, each batch health-gated (default: the app's rolling, else all)",
-    )
-    .option('--canary <n>', 'hosts switched alone in a first batch', integerOption(0, 100_000))
-    .option('--pause <duration>', 'wait between batches, e.g. 10s')
-    .option('--max-fail <n|n%>', 'failed or unreachable hosts the whole deploy may absorb (default 0)')
+    );
+  addRollingFlags(deploy, {
+    rolling: "switch n (or n%) hosts at a time, each batch health-gated (default: the app's rolling, else all)",
+    canary: 'hosts switched alone in a first batch',
+    maxFail: 'failed or unreachable hosts the whole deploy may absorb (default 0)',
+  })
     .option('--force-unlock', 'break a lock left by a dead deploy (the lock names its owner; never automatic)', false)
     .addHelpText(
       'after',
@@ -104,36 +154,24 @@ export function buildProgram(context: ProgramContext): Command {
         'A redeploy of the same artifact and config uploads nothing and restarts nothing.\n\n' +
         'Examples:\n  convoy deploy web\n  convoy deploy web monprog --dry-run\n  convoy deploy prod api --max-fail 10%',
     )
-    .action(
-      async (
-        target: string,
-        apps: string[],
-        opts: {
-          dryRun: boolean;
-          maxFail?: string;
-          forceUnlock: boolean;
-          rolling?: string;
-          canary?: number;
-          pause?: string;
-        },
-      ) => {
-        const { deployCommand } = await import('../commands/deploy.ts');
-        context.setExitCode(
-          await deployCommand({
-            target,
-            apps,
-            ...opts,
-            interruption: context.interruption,
-            commandLine: ['convoy deploy', target, ...apps].join(' '),
-            globals: globals(),
-            cwd: context.cwd,
-            env: context.env,
-            output: output(),
-          }),
-        );
-      },
-    );
+    .action(async (target: string, apps: string[], opts: RollingFlags & { dryRun: boolean; forceUnlock: boolean }) => {
+      const { deployCommand } = await import('../commands/deploy.ts');
+      context.setExitCode(
+        await deployCommand({
+          target,
+          apps,
+          dryRun: opts.dryRun,
+          forceUnlock: opts.forceUnlock,
+          ...rollout(opts),
+          interruption: context.interruption,
+          commandLine: ['convoy deploy', target, ...apps].join(' '),
+          ...context.fleet(),
+        }),
+      );
+    });
+}
 
+function registerRollback(program: Command, context: CommandContext): void {
   program
     .command('rollback <target> [app]')
     .description('point `current` back at the previous release (or --to <id>), restart, check health')
@@ -151,14 +189,13 @@ export function buildProgram(context: ProgramContext): Command {
           app,
           ...opts,
           commandLine: ['convoy rollback', target, app ?? ''].join(' ').trim(),
-          globals: globals(),
-          cwd: context.cwd,
-          env: context.env,
-          output: output(),
+          ...context.fleet(),
         }),
       );
     });
+}
 
+function registerRun(program: Command, context: CommandContext): void {
   program
     .command('run <task> [target]')
     .description('run a custom task (defineTask in tasks/) on every host of the target at once')
@@ -169,18 +206,11 @@ export function buildProgram(context: ProgramContext): Command {
     )
     .action(async (task: string, target: string | undefined) => {
       const { runTaskCommand } = await import('../commands/run-task.ts');
-      context.setExitCode(
-        await runTaskCommand({
-          task,
-          target: target ?? 'all',
-          globals: globals(),
-          cwd: context.cwd,
-          env: context.env,
-          output: output(),
-        }),
-      );
+      context.setExitCode(await runTaskCommand({ task, target: target ?? 'all', ...context.fleet() }));
     });
+}
 
+function registerSetup(program: Command, context: CommandContext): void {
   program
     .command('setup <target>')
     .description('install (if missing), configure and start supervisord on each host; a second run changes nothing')
@@ -192,11 +222,11 @@ export function buildProgram(context: ProgramContext): Command {
     )
     .action(async (target: string) => {
       const { setupCommand } = await import('../commands/setup.ts');
-      context.setExitCode(
-        await setupCommand({ target, globals: globals(), cwd: context.cwd, env: context.env, output: output() }),
-      );
+      context.setExitCode(await setupCommand({ target, ...context.fleet() }));
     });
+}
 
+function registerStatus(program: Command, context: CommandContext): void {
   program
     .command('status [target] [programs...]')
     .description('one table of every program on every host (HOST, PROGRAM, STATE, PID, UPTIME, INFO)')
@@ -206,77 +236,64 @@ export function buildProgram(context: ProgramContext): Command {
         'Exit: 0 all RUNNING, 3 a program is not RUNNING, 4 only unreachable hosts, 1 a host failed.\n\n' +
         'Examples:\n  convoy status web\n  convoy status all mesprogrammes:* --json',
     )
-    .option('-w, --watch [seconds]', 'refresh the table every few seconds (default 2) until Ctrl-C')
-    .action(async (target: string | undefined, programs: string[], opts: { watch?: string | boolean }) => {
+    .option('-w, --watch [seconds]', 'refresh the table every few seconds (default 2) until Ctrl-C', watchDuration)
+    .action(async (target: string | undefined, programs: string[], opts: { watch?: number | true }) => {
       const { statusCommand } = await import('../commands/status.ts');
-      const seconds = opts.watch === undefined ? undefined : opts.watch === true ? 2 : Number(opts.watch);
-      if (seconds !== undefined && !(seconds >= 0.2 && seconds <= 3600))
-        throw new UsageError(`--watch: '${String(opts.watch)}' is not a number of seconds from 0.2 to 3600`);
       context.setExitCode(
         await statusCommand({
           target: target ?? 'all',
           programs,
-          watchMs: seconds === undefined ? undefined : seconds * 1000,
+          // A bare --watch (no value for the parser) is every 2 s.
+          watchMs: opts.watch === true ? 2000 : opts.watch,
           interruption: context.interruption,
-          globals: globals(),
-          cwd: context.cwd,
-          env: context.env,
-          output: output(),
+          ...context.fleet(),
         }),
       );
     });
+}
 
-  const controls: readonly [ControlAction, string, string][] = [
-    [
-      'start',
-      'start programs on every host of the target; waits until RUNNING past startsecs',
-      'convoy start web mesprogrammes:*',
-    ],
-    [
-      'stop',
-      'stop programs (supervisord sends stopsignal, then SIGKILL after stopwaitsecs)',
-      'convoy stop web monprog',
-    ],
-    ['restart', 'stop then start programs on every host of the target', 'convoy restart web mesprogrammes:monprog1'],
-  ];
+const controls: readonly [ControlAction, string, string][] = [
+  [
+    'start',
+    'start programs on every host of the target; waits until RUNNING past startsecs',
+    'convoy start web mesprogrammes:*',
+  ],
+  ['stop', 'stop programs (supervisord sends stopsignal, then SIGKILL after stopwaitsecs)', 'convoy stop web monprog'],
+  ['restart', 'stop then start programs on every host of the target', 'convoy restart web mesprogrammes:monprog1'],
+];
+
+// start, stop and restart: the same flags and help around their own summary and example.
+function registerControls(program: Command, context: CommandContext): void {
   for (const [action, summary, example] of controls) {
-    program
-      .command(`${action} <target> [programs...]`)
-      .description(summary)
-      .option('--rolling <n|n%>', 'hosts at a time (a batch must pass its health gate before the next starts)')
-      .option('--canary <n>', 'hosts in a first batch of their own', integerOption(0, 100_000))
-      .option('--pause <duration>', 'wait between batches, e.g. 10s')
-      .option('--max-fail <n|n%>', 'failed or unreachable hosts the whole run may absorb (default 0)')
+    const command = program.command(`${action} <target> [programs...]`).description(summary);
+    addRollingFlags(command, {
+      rolling: 'hosts at a time (a batch must pass its health gate before the next starts)',
+      canary: 'hosts in a first batch of their own',
+      maxFail: 'failed or unreachable hosts the whole run may absorb (default 0)',
+    })
       .addHelpText(
         'after',
         `\nPrograms: group:name, group:* or an app (group) name; none = all.\n` +
           "A started program must still be RUNNING with the same PID a second later; an app's health check (tasks/) runs too.\n" +
           `Exit: 0 ok, 1 a host failed (or was skipped), 4 only unreachable hosts.\n\nExamples:\n  ${example}\n  convoy ${action} web --rolling 25% --pause 5s`,
       )
-      .action(
-        async (
-          target: string,
-          programs: string[],
-          opts: { rolling?: string; canary?: number; pause?: string; maxFail?: string },
-        ) => {
-          const { controlCommand } = await import('../commands/control.ts');
-          context.setExitCode(
-            await controlCommand({
-              action,
-              target,
-              programs,
-              ...opts,
-              interruption: context.interruption,
-              globals: globals(),
-              cwd: context.cwd,
-              env: context.env,
-              output: output(),
-            }),
-          );
-        },
-      );
+      .action(async (target: string, programs: string[], opts: RollingFlags) => {
+        const { controlCommand } = await import('../commands/control.ts');
+        context.setExitCode(
+          await controlCommand({
+            action,
+            target,
+            programs,
+            ...rollout(opts),
+            interruption: context.interruption,
+            ...context.fleet(),
+          }),
+        );
+      });
   }
+}
 
+function registerLogs(program: Command, context: CommandContext): void {
   program
     .command('logs <target> <program>')
     .description("show the end of a program's log from every host, lines prefixed by host; -f follows")
@@ -294,15 +311,14 @@ export function buildProgram(context: ProgramContext): Command {
           target,
           program: programName,
           ...opts,
-          globals: globals(),
-          cwd: context.cwd,
-          env: context.env,
-          output: output(),
+          ...context.fleet(),
           interrupted: context.interruption.promise,
         }),
       );
     });
+}
 
+function registerExec(program: Command, context: CommandContext): void {
   program
     .command('exec <target> [command...]')
     .description('run a shell command on every host of the target at once; output prefixed by host, then a summary')
@@ -315,19 +331,16 @@ export function buildProgram(context: ProgramContext): Command {
     .action(async (target: string, command: string[], opts: { sudo: boolean }) => {
       const { execCommand } = await import('../commands/exec.ts');
       context.setExitCode(
-        await execCommand({
-          target,
-          command,
-          sudo: opts.sudo,
-          globals: globals(),
-          cwd: context.cwd,
-          env: context.env,
-          output: output(),
-          stderr: context.stderr,
-        }),
+        await execCommand({ target, command, sudo: opts.sudo, ...context.fleet(), stderr: context.stderr }),
       );
     });
+}
 
+const stateDirOption = () =>
+  new Option('--state-dir <dir>', 'directory that holds every file of the fleet').default('.convoy/sandbox');
+
+// `sandbox up|down|status`: local files and processes, so they take cwd and output but none of the fleet's flags.
+function registerSandbox(program: Command, context: CommandContext): void {
   const sandbox = program
     .command('sandbox')
     .description('a local fleet of real sshd + supervisord hosts in Linux namespaces, for trying and testing (root)')
@@ -335,9 +348,37 @@ export function buildProgram(context: ProgramContext): Command {
       'after',
       '\nExamples:\n  convoy sandbox up --hosts 5\n  convoy -i inventories/sandbox.ini status sandbox\n  convoy sandbox down',
     );
-  const stateDirOption = () =>
-    new Option('--state-dir <dir>', 'directory that holds every file of the fleet').default('.convoy/sandbox');
+  registerSandboxUp(sandbox, context);
+  sandbox
+    .command('down')
+    .description('stop the hosts that `up` started (recorded PIDs only) and remove the state')
+    .addOption(stateDirOption())
+    .addHelpText('after', '\nExample:\n  convoy sandbox down')
+    .action(async (opts: { stateDir: string }) => {
+      const { sandboxDownCommand } = await import('../commands/sandbox.ts');
+      context.setExitCode(await sandboxDownCommand({ ...opts, cwd: context.cwd, output: context.output() }));
+    });
+  sandbox
+    .command('status')
+    .description('show each sandbox host: process, sshd, supervisord, memory')
+    .addOption(stateDirOption())
+    .addHelpText('after', '\nExample:\n  convoy sandbox status --json')
+    .action(async (opts: { stateDir: string }) => {
+      const { sandboxStatusCommand } = await import('../commands/sandbox.ts');
+      context.setExitCode(await sandboxStatusCommand({ ...opts, cwd: context.cwd, output: context.output() }));
+    });
+}
 
+interface SandboxUpFlags {
+  hosts: number;
+  bare: boolean;
+  stateDir: string;
+  port: number;
+  firstAddress: string;
+  writeInventory?: string;
+}
+
+function registerSandboxUp(sandbox: Command, context: CommandContext): void {
   sandbox
     .command('up')
     .description('start N hosts on 127.0.1.1… and write their inventory, client key and known_hosts')
@@ -354,41 +395,15 @@ export function buildProgram(context: ProgramContext): Command {
       'after',
       '\nExamples:\n  convoy sandbox up --hosts 10\n  convoy sandbox up --hosts 3 --bare --state-dir .convoy/bare --first-address 127.0.5.1',
     )
-    .action(
-      async (opts: {
-        hosts: number;
-        bare: boolean;
-        stateDir: string;
-        port: number;
-        firstAddress: string;
-        writeInventory?: string;
-      }) => {
-        const { sandboxUpCommand } = await import('../commands/sandbox.ts');
-        context.setExitCode(
-          await sandboxUpCommand({ ...opts, inventoryFile: opts.writeInventory, cwd: context.cwd, output: output() }),
-        );
-      },
-    );
-
-  sandbox
-    .command('down')
-    .description('stop the hosts that `up` started (recorded PIDs only) and remove the state')
-    .addOption(stateDirOption())
-    .addHelpText('after', '\nExample:\n  convoy sandbox down')
-    .action(async (opts: { stateDir: string }) => {
-      const { sandboxDownCommand } = await import('../commands/sandbox.ts');
-      context.setExitCode(await sandboxDownCommand({ ...opts, cwd: context.cwd, output: output() }));
+    .action(async (opts: SandboxUpFlags) => {
+      const { sandboxUpCommand } = await import('../commands/sandbox.ts');
+      context.setExitCode(
+        await sandboxUpCommand({
+          ...opts,
+          inventoryFile: opts.writeInventory,
+          cwd: context.cwd,
+          output: context.output(),
+        }),
+      );
     });
-
-  sandbox
-    .command('status')
-    .description('show each sandbox host: process, sshd, supervisord, memory')
-    .addOption(stateDirOption())
-    .addHelpText('after', '\nExample:\n  convoy sandbox status --json')
-    .action(async (opts: { stateDir: string }) => {
-      const { sandboxStatusCommand } = await import('../commands/sandbox.ts');
-      context.setExitCode(await sandboxStatusCommand({ ...opts, cwd: context.cwd, output: output() }));
-    });
-
-  return program;
 }

@@ -1,7 +1,7 @@
 // `convoy start|stop|restart <target> [program…]`: drive programs on every host at once; per-host results, summary.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ExitCode, UsageError } from '../errors.ts';
+import { ExitCode } from '../errors.ts';
 import type { Output } from '../output/output.ts';
 import { formatTable } from '../output/table.ts';
 import { paint } from '../output/colors.ts';
@@ -16,9 +16,7 @@ import { defaultGate, passGate } from '../deploy/gate.ts';
 import type { HostSession } from '../host/session.ts';
 import { onSession } from '../host/fleet.ts';
 import type { HostConfig } from '../inventory/types.ts';
-import type { Amount } from '../tasks/amount.ts';
-import { parseAmount } from '../tasks/amount.ts';
-import { durationHint, parseDuration } from '../tasks/duration.ts';
+import type { Amount } from '../units/amount.ts';
 import { loadTasks } from '../tasks/load.ts';
 import type { NormalisedApp } from '../tasks/normalised.ts';
 import type { SupervisorClient } from '../supervisor/client.ts';
@@ -36,18 +34,11 @@ export interface ControlCommandOptions extends FleetContextOptions {
   programs: readonly string[];
   output: Output;
   /** `n` or `n%` hosts at a time; absent = every host at once. */
-  rolling?: string | undefined;
+  rolling?: Amount | undefined;
   canary?: number | undefined;
-  pause?: string | undefined;
-  maxFail?: string | undefined;
+  pauseMs?: number | undefined;
+  maxFail?: Amount | undefined;
   interruption?: Interruption;
-}
-
-function amountOption(flag: string, text: string): Amount {
-  const amount = parseAmount(text);
-  if (!amount)
-    throw new UsageError(`${flag}: '${text}' is not a number of hosts or a percentage (expected e.g. 3 or 25%)`);
-  return amount;
 }
 
 /** The apps tasks/ describes (when there is a tasks/): their gates judge the programs a start or restart touched. */
@@ -92,13 +83,9 @@ async function controlOnHost(run: ControlRun, session: HostSession, host: HostCo
 
 export async function controlCommand(options: ControlCommandOptions): Promise<number> {
   const hosts = targetHosts(options, options.target);
-  const batches = options.rolling
-    ? planBatches(hosts, amountOption('--rolling', options.rolling), options.canary ?? 0)
-    : [hosts];
-  const pauseMs = options.pause === undefined ? 0 : parseDuration(options.pause);
-  if (pauseMs === undefined) throw new UsageError(`--pause: '${options.pause}' is not a duration (${durationHint})`);
-  const maxFailAmount = options.maxFail === undefined ? undefined : amountOption('--max-fail', options.maxFail);
-  const maxFail = failureBudget(maxFailAmount, hosts.length);
+  const batches = options.rolling ? planBatches(hosts, options.rolling, options.canary ?? 0) : [hosts];
+  const pauseMs = options.pauseMs ?? 0;
+  const maxFail = failureBudget(options.maxFail, hosts.length);
   const apps = await knownApps(options);
   const fleet = openFleet(options);
   const out = options.output;

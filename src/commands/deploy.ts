@@ -18,9 +18,7 @@ import type { DeployOutcome, HostDeployResult } from '../deploy/results.ts';
 import { outcomeStatus } from '../deploy/results.ts';
 import { rollbackApp } from '../deploy/rollback.ts';
 import type { Fleet } from '../host/fleet.ts';
-import type { Amount } from '../tasks/amount.ts';
-import { parseAmount } from '../tasks/amount.ts';
-import { durationHint, parseDuration } from '../tasks/duration.ts';
+import type { Amount } from '../units/amount.ts';
 import { failureBudget, planBatches } from '../orchestration/rolling.ts';
 import type { Reporter } from '../output/events.ts';
 import { chooseReporter } from '../output/reporters/choose.ts';
@@ -35,10 +33,10 @@ export interface DeployCommandOptions extends FleetContextOptions {
   apps: readonly string[];
   dryRun: boolean;
   forceUnlock: boolean;
-  maxFail?: string | undefined;
-  rolling?: string | undefined;
+  maxFail?: Amount | undefined;
+  rolling?: Amount | undefined;
   canary?: number | undefined;
-  pause?: string | undefined;
+  pauseMs?: number | undefined;
   interruption?: Interruption;
   /** The command line, recorded in the lock so that a second deploy can say who holds it. */
   commandLine: string;
@@ -54,22 +52,13 @@ const resultColors: Record<string, ColorName> = {
   skipped: 'yellow',
 };
 
-function amountFlag(flag: string, text: string | undefined): Amount | undefined {
-  if (text === undefined) return undefined;
-  const amount = parseAmount(text);
-  if (!amount)
-    throw new UsageError(`${flag}: '${text}' is not a number of hosts or a percentage (expected e.g. 1 or 10%)`);
-  return amount;
-}
-
 /** Flags win over the app's own `rolling`; neither = every host at once with no failure allowed. */
 function rolloutFor(options: DeployCommandOptions, app: AppTarget): Rollout {
   const own = app.app.spec.rolling;
-  const batch = amountFlag('--rolling', options.rolling) ?? own?.batch;
-  const pauseMs = options.pause === undefined ? (own?.pauseMs ?? 0) : parseDuration(options.pause);
-  if (pauseMs === undefined) throw new UsageError(`--pause: '${options.pause}' is not a duration (${durationHint})`);
+  const batch = options.rolling ?? own?.batch;
+  const pauseMs = options.pauseMs ?? own?.pauseMs ?? 0;
   return {
-    maxFail: failureBudget(amountFlag('--max-fail', options.maxFail) ?? own?.maxFail, app.hosts.length),
+    maxFail: failureBudget(options.maxFail ?? own?.maxFail, app.hosts.length),
     batches: batch ? { batch, canary: options.canary ?? own?.canary ?? 0, pauseMs } : undefined,
   };
 }

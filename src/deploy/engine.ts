@@ -2,7 +2,7 @@
 // budget; a host whose new release fails goes back, and so does the rest of a batch when the budget is spent.
 // It drives each host through AppOnHost, so its logic is tested with fakes (test/unit/deploy/engine.test.ts).
 import type { HostConfig } from '../inventory/types.ts';
-import type { Amount } from '../tasks/amount.ts';
+import type { Amount } from '../units/amount.ts';
 import { planBatches, runRolling } from '../orchestration/rolling.ts';
 import type { HostOutcome } from '../orchestration/run-on-hosts.ts';
 import { runOnHosts } from '../orchestration/run-on-hosts.ts';

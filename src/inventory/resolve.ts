@@ -4,8 +4,8 @@ import { expandHome } from './paths.ts';
 import type { Layer, Located, Model } from './normalise.ts';
 import type { Problem } from './problems.ts';
 import type { Membership } from './rules.ts';
-import { connectionDurationHint, parseConnectionDuration } from './durations.ts';
-import { parsePort } from './settings.ts';
+import { expectedDuration, parseDuration } from '../units/duration.ts';
+import { connectTimeoutRange, parsePort, serverAliveIntervalRange } from './settings.ts';
 import type { SettingName, SettingValues } from './settings.ts';
 import { expandTokens, parseProxyJump } from './ssh-config.ts';
 import type { JumpHop, SshConfigSource, SshSettings } from './ssh-config.ts';
@@ -44,19 +44,14 @@ interface Frame {
 function sshTimeouts(found: SshSettings, problem: (directive: string, raw: string, expected: string) => void) {
   const out: { connectTimeoutMs?: number; serverAliveIntervalMs?: number; serverAliveCountMax?: number } = {};
   if (found.connectTimeout !== undefined) {
-    const ms = parseConnectionDuration(found.connectTimeout);
-    if (ms === undefined)
-      problem('ConnectTimeout', found.connectTimeout, `a duration above 0, at most 1h (${connectionDurationHint})`);
+    const ms = parseDuration(found.connectTimeout, connectTimeoutRange);
+    if (ms === undefined) problem('ConnectTimeout', found.connectTimeout, expectedDuration(connectTimeoutRange));
     else out.connectTimeoutMs = ms;
   }
   if (found.serverAliveInterval !== undefined) {
-    const ms = parseConnectionDuration(found.serverAliveInterval, { allowZero: true });
+    const ms = parseDuration(found.serverAliveInterval, serverAliveIntervalRange);
     if (ms === undefined)
-      problem(
-        'ServerAliveInterval',
-        found.serverAliveInterval,
-        `a duration of at most 1h, or 0 for no keepalives (${connectionDurationHint})`,
-      );
+      problem('ServerAliveInterval', found.serverAliveInterval, expectedDuration(serverAliveIntervalRange));
     else out.serverAliveIntervalMs = ms;
   }
   if (found.serverAliveCountMax !== undefined) {

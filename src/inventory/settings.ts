@@ -1,5 +1,6 @@
 // The keys Convoy itself reads; every other key in a section is a variable for tasks and templates.
-import { connectionDurationHint, parseConnectionDuration } from './durations.ts';
+import type { DurationRange } from '../units/duration.ts';
+import { expectedDuration, parseDuration } from '../units/duration.ts';
 import { resolveLocalPath } from './paths.ts';
 
 // In DESIGN.md's order; also the candidates for "did you mean" on misspelt keys. The last three are OpenSSH's
@@ -50,6 +51,11 @@ export function isStructural(key: string): key is StructuralKey {
   return (structuralKeys as readonly string[]).includes(key);
 }
 
+// The timeouts' ranges, shared with ssh config's ConnectTimeout and ServerAliveInterval.
+export const connectTimeoutRange: DurationRange = { max: 3_600_000 };
+export const serverAliveIntervalRange: DurationRange = { max: 3_600_000, allowZero: true, zeroMeans: 'no keepalives' };
+const durationRanges = { connect_timeout: connectTimeoutRange, server_alive_interval: serverAliveIntervalRange };
+
 // A bad value is a message for the caller to locate, not an exception.
 export type Parsed<T> = { value: T } | { error: string };
 
@@ -63,8 +69,8 @@ const expected: Record<SettingName, string> = {
   sudo: 'true, false, yes, no, 1 or 0',
   supervisor_conf: 'the absolute path of supervisord.conf on the host',
   known_hosts: 'the path of a known_hosts file',
-  connect_timeout: `a duration above 0, at most 1h (${connectionDurationHint})`,
-  server_alive_interval: `a duration of at most 1h, or 0 for no keepalives (${connectionDurationHint})`,
+  connect_timeout: expectedDuration(connectTimeoutRange),
+  server_alive_interval: expectedDuration(serverAliveIntervalRange),
   server_alive_count_max: 'an integer from 1 to 100',
 };
 
@@ -118,7 +124,7 @@ function parseValue(
       return { value: resolveLocalPath(raw, where.baseDir, where.homeDir) };
     case 'connect_timeout':
     case 'server_alive_interval': {
-      const ms = parseConnectionDuration(raw, { allowZero: name === 'server_alive_interval' });
+      const ms = parseDuration(raw, durationRanges[name]);
       return ms === undefined ? { error: `'${raw}' is not valid (expected ${expected[name]})` } : { value: ms };
     }
     case 'server_alive_count_max': {

@@ -1,7 +1,7 @@
 // Rolling runs: hosts in batches (an optional canary batch first), a pause between batches, and one failure budget
 // for the whole run. Pure scheduling: what runs on a host is the caller's.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Amount } from '../tasks/amount.ts';
+import type { Amount } from '../units/amount.ts';
 import type { HostOutcome, Judged, RunSummary } from './run-on-hosts.ts';
 import { runOnHosts, summarize } from './run-on-hosts.ts';
 

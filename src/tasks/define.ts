@@ -1,9 +1,9 @@
 // The task-file authoring API (`import { defineApp, defineTask } from 'convoy'`): types, and functions that only brand.
 import type { HealthCheckKind } from '../health/kinds.ts';
+import type { Duration } from '../units/duration.ts';
 import { appBrand, taskBrand } from './brand.ts';
 
-/** `'30s'`, `'1.5s'`, `'500ms'`, `'2m'`, `'1h'`, or a number of seconds. */
-export type Duration = string | number;
+export type { Duration };
 
 export type StopSignal = 'TERM' | 'HUP' | 'INT' | 'QUIT' | 'KILL' | 'USR1' | 'USR2';
 

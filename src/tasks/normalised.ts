@@ -1,6 +1,6 @@
 // An app after validation: defaults applied, durations in ms, programs in start order. Deploy code reads only this.
 import type { HealthCheck } from '../health/kinds.ts';
-import type { Amount } from './amount.ts';
+import type { Amount } from '../units/amount.ts';
 import type { HooksSpec, StopSignal } from './define.ts';
 
 // Supervisor's own default priority, used to order programs that do not set one.

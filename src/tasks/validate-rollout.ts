@@ -1,8 +1,9 @@
 // Stage 1 and 2 for how a deploy proceeds: healthcheck, rolling and hooks.
-import type { Amount } from './amount.ts';
-import { amountHint, parseAmount } from './amount.ts';
+import type { Amount } from '../units/amount.ts';
+import { amountHint, parseAmount } from '../units/amount.ts';
+import type { DurationRange } from '../units/duration.ts';
+import { expectedDuration, parseDuration } from '../units/duration.ts';
 import type { HealthCheckSpec, HooksSpec, RollingSpec } from './define.ts';
-import { durationHint, parseDuration } from './duration.ts';
 import type { HealthCheck } from '../health/kinds.ts';
 import { healthCheckKinds, healthCheckKindNames } from '../health/kinds.ts';
 import type { NormalisedRolling } from './normalised.ts';
@@ -14,10 +15,13 @@ const healthKeys: readonly (keyof HealthCheckSpec)[] = [...healthCheckKindNames,
 const rollingKeySet: Record<keyof RollingSpec, true> = { batch: true, canary: true, pause: true, maxFail: true };
 const hookKeySet: Record<keyof HooksSpec, true> = { afterUpload: true, beforeSwitch: true, afterSwitch: true };
 
-// A duration in ms, or undefined (reported) when it is not one.
-export function duration(c: Checker, value: unknown, path: string): number | undefined {
-  const ms = parseDuration(value);
-  return ms ?? c.report(path, `${describe(value)} is not a duration (${durationHint})`);
+// Health check timeout and interval, rolling pause: any duration, 0 included (the range task files always had).
+const anyDuration: DurationRange = { allowZero: true };
+
+// A duration in ms, or undefined (reported) when it is not one in `range`.
+export function duration(c: Checker, value: unknown, path: string, range: DurationRange): number | undefined {
+  const ms = parseDuration(value, range);
+  return ms ?? c.report(path, `${describe(value)} is not valid (expected ${expectedDuration(range)})`);
 }
 
 // Placeholders stand for any value when checking the syntax: `http://{{address}}:{{port}}/` must pass.
@@ -42,8 +46,9 @@ export function validateHealthCheck(c: Checker, value: unknown, strings: SpecStr
     const problem = healthCheckKinds[kind].problem(withSampleValues(target));
     if (problem !== undefined) c.report(join(path, kind), `'${target}' ${problem}`);
   }
-  const timeoutMs = spec.timeout === undefined ? 30_000 : duration(c, spec.timeout, join(path, 'timeout'));
-  const intervalMs = spec.interval === undefined ? 1_000 : duration(c, spec.interval, join(path, 'interval'));
+  const timeoutMs = spec.timeout === undefined ? 30_000 : duration(c, spec.timeout, join(path, 'timeout'), anyDuration);
+  const intervalMs =
+    spec.interval === undefined ? 1_000 : duration(c, spec.interval, join(path, 'interval'), anyDuration);
   const retries =
     spec.retries === undefined
       ? undefined
@@ -76,14 +81,14 @@ export function validateRolling(c: Checker, value: unknown): NormalisedRolling |
     if (parsed && parsed.value >= min) return parsed;
     return c.report(
       join(path, key),
-      `${describe(spec[key])} is not valid (${amountHint}${min > 0 ? ', more than 0' : ''})`,
+      `${describe(spec[key])} is not valid (expected ${amountHint}${min > 0 ? ', more than 0' : ''})`,
     );
   };
   const batch = amount('batch', { kind: 'count', value: 1 }, 1);
   const maxFail = amount('maxFail', { kind: 'count', value: 0 }, 0);
   const canary =
     spec.canary === undefined ? 0 : c.integer(spec.canary, join(path, 'canary'), 0, 1000, 'an integer from 0 to 1000');
-  const pauseMs = spec.pause === undefined ? 0 : duration(c, spec.pause, join(path, 'pause'));
+  const pauseMs = spec.pause === undefined ? 0 : duration(c, spec.pause, join(path, 'pause'), anyDuration);
   if (c.problems.length > before || !batch || !maxFail || canary === undefined || pauseMs === undefined)
     return undefined;
   return { batch, canary, pauseMs, maxFail };

@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import { run } from '../../../src/cli/main.ts';
 import { ValidationError } from '../../../src/errors.ts';
 import { parseInventory } from '../../../src/inventory/index.ts';
-import { parseConnectionDuration } from '../../../src/inventory/durations.ts';
 import { timeoutsFor, timeoutsFromFlag } from '../../../src/ssh/connect.ts';
 import type { ConnectSettings } from '../../../src/ssh/connect.ts';
 import { KnownHostsStore } from '../../../src/ssh/known-hosts-store.ts';
@@ -12,17 +11,6 @@ import { KnownHostsStore } from '../../../src/ssh/known-hosts-store.ts';
 const file = 'inventories/x.ini';
 const load = (text: string) =>
   parseInventory(text, file, { homeDir: '/home/me', defaultUser: 'me', sshConfigText: undefined });
-
-test('durations: bare seconds as in ConnectTimeout=10, or a number with ms/s/m/h; 0 only where it means "off"', () => {
-  assert.equal(parseConnectionDuration('10'), 10_000);
-  assert.equal(parseConnectionDuration('2.5s'), 2500);
-  assert.equal(parseConnectionDuration('500ms'), 500);
-  assert.equal(parseConnectionDuration('1m'), 60_000);
-  assert.equal(parseConnectionDuration('0'), undefined);
-  assert.equal(parseConnectionDuration('0', { allowZero: true }), 0);
-  for (const bad of ['', '-1', '5x', '1h1m', 'ten', '2h', '1e3'])
-    assert.equal(parseConnectionDuration(bad), undefined, bad);
-});
 
 test('connect_timeout and server_alive_* follow [defaults] < groups < host', () => {
   const inventory = load(

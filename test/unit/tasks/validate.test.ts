@@ -424,7 +424,7 @@ test("Supervisor's %(…) expansions must be ones it knows", () => {
 });
 
 test('durations name the key and the value', () => {
-  const hint = "expected a number of seconds or '500ms', '30s', '1.5s', '2m', '1h'";
+  const expected = "expected a duration (seconds, or a number with a unit: '10', '500ms', '2.5s', '1m')";
   assert.deepEqual(
     problems({
       ...minimal,
@@ -432,11 +432,21 @@ test('durations name the key and the value', () => {
       rolling: { pause: -5 },
     }),
     [
-      `healthcheck.timeout: '30 s' is not a duration (${hint})`,
-      `healthcheck.interval: '1d' is not a duration (${hint})`,
-      `rolling.pause: -5 is not a duration (${hint})`,
+      `healthcheck.timeout: '30 s' is not valid (${expected})`,
+      `healthcheck.interval: '1d' is not valid (${expected})`,
+      `rolling.pause: -5 is not valid (${expected})`,
     ],
   );
+});
+
+test('a duration written as a string of digits is seconds, as in the inventory and on the command line', () => {
+  const app = normalise({
+    ...minimal,
+    healthcheck: { http: 'http://x/', timeout: '10', interval: '0.5' },
+    rolling: { pause: '10' },
+  });
+  assert.deepEqual([app.healthcheck?.timeoutMs, app.healthcheck?.intervalMs], [10_000, 500]);
+  assert.equal(app.rolling?.pauseMs, 10_000);
 });
 
 test('a health check has exactly one of http, tcp or command, each well formed', () => {

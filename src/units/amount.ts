@@ -4,8 +4,8 @@ export type Amount = { kind: 'count'; value: number } | { kind: 'percent'; value
 
 const pattern = /^(\d+)(%?)$/;
 
-// What a problem message says was expected.
-export const amountHint = "expected a whole number of hosts like 2, or a percentage like '25%'";
+// What a message says was expected.
+export const amountHint = "a whole number of hosts like 2, or a percentage like '25%'";
 
 // Only the syntax: `2`, `'2'`, `'25%'` (0 to 100); whether it fits the target is the scheduler's question.
 export function parseAmount(value: unknown): Amount | undefined {

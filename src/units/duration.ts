@@ -1,0 +1,63 @@
+// Durations, one grammar for the CLI, the inventory and task files: a number of seconds (`10`, `'2.5'`, as in
+// OpenSSH's ConnectTimeout=10) or a number with a unit (`'500ms'`, `'2.5s'`, `'1m'`, `'1h'`). Everything downstream
+// works in milliseconds; each caller says which range it accepts, and messages describe it the same way everywhere.
+
+/** `'30s'`, `'1.5s'`, `'500ms'`, `'2m'`, `'1h'`, or a number of seconds: `30`, `'30'`. */
+export type Duration = string | number;
+
+/** What a caller accepts, in milliseconds. */
+export interface DurationRange {
+  /** The least accepted besides 0; default 1 (anything above 0). */
+  min?: number;
+  /** The most accepted; default no limit. */
+  max?: number;
+  /** 0 is accepted too (below `min`). */
+  allowZero?: boolean;
+  /** What 0 means, for messages: 'no keepalives'. */
+  zeroMeans?: string;
+}
+
+const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const pattern = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+
+// The syntax, for messages; the range comes before it (see expectedDuration).
+const durationHint = "seconds, or a number with a unit: '10', '500ms', '2.5s', '1m'";
+
+// Milliseconds (rounded), or undefined when `value` is not a duration or falls outside `range`.
+export function parseDuration(value: unknown, range: DurationRange): number | undefined {
+  const ms = milliseconds(value);
+  if (ms === undefined) return undefined;
+  if (ms === 0) return range.allowZero === true ? 0 : undefined;
+  return ms >= (range.min ?? 1) && ms <= (range.max ?? Number.POSITIVE_INFINITY) ? ms : undefined;
+}
+
+function milliseconds(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
+  if (typeof value !== 'string') return undefined;
+  const match = pattern.exec(value.trim());
+  if (!match) return undefined;
+  const ms = Math.round(Number(match[1]) * (units[match[2] ?? 's'] ?? Number.NaN));
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+// What a message says was expected: "a duration from 0.2s to 1h (seconds, or a number with a unit: …)".
+export function expectedDuration(range: DurationRange): string {
+  return `${rangeText(range)} (${durationHint})`;
+}
+
+function rangeText({ min = 1, max, allowZero = false, zeroMeans }: DurationRange): string {
+  const upTo = max === undefined ? '' : formatMs(max);
+  let text: string;
+  if (min <= 1 && allowZero) text = upTo ? `a duration of at most ${upTo}` : 'a duration';
+  else if (min <= 1) text = upTo ? `a duration above 0, at most ${upTo}` : 'a duration above 0';
+  else text = upTo ? `a duration from ${formatMs(min)} to ${upTo}` : `a duration of at least ${formatMs(min)}`;
+  if (allowZero && zeroMeans !== undefined) return `${text}, or 0 for ${zeroMeans}`;
+  return allowZero && min > 1 ? `${text}, or 0` : text;
+}
+
+// The shortest exact spelling for a message: 1h, 2m, 0.2s, 1.5s, 50ms.
+function formatMs(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return ms >= 100 ? `${ms / 1000}s` : `${ms}ms`;
+}
