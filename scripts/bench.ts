@@ -146,11 +146,14 @@ if (up.code !== 0) {
   process.exit(1);
 }
 const upMs = performance.now() - upStarted;
-const state = JSON.parse(up.stdout) as {
-  inventoryFile: string;
-  clientKeyFile: string;
-  knownHostsFile: string;
-  hosts: { address: string }[];
+// JSON lines (docs/output.md): a result per host, then the summary with the fleet's files.
+const upLines = up.stdout
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as Record<string, unknown>);
+const state = {
+  ...(upLines.at(-1) as { inventoryFile: string; clientKeyFile: string; knownHostsFile: string }),
+  hosts: upLines.filter((l) => l.type === 'result') as unknown as { address: string }[],
 };
 const fleet: Fleet = {
   addresses: state.hosts.map((h) => h.address),
@@ -162,7 +165,12 @@ const inv = ['-i', state.inventoryFile];
 let downMs = NaN;
 try {
   const status = convoySync(['sandbox', 'status', '--state-dir', stateDir, '--json']);
-  const memory = (JSON.parse(status.stdout) as { hosts: { memoryKb: number }[] }).hosts.map((h) => h.memoryKb);
+  const memory = status.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { type: string; memoryKb?: number })
+    .filter((l) => l.type === 'result')
+    .map((h) => h.memoryKb ?? 0);
 
   // Deploy of a 20 MB artifact first, so that status has a program on every host: cold (a new release
   // everywhere), then unchanged (nothing uploaded or restarted).

@@ -13,6 +13,8 @@ export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   stderr?: (text: string) => void;
+  /** Default: the process's stdout (a terminal decides the view and colors). */
+  stdout?: (text: string) => void;
 }
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the process exit code; never throws. */
@@ -27,6 +29,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
       exitCode = code;
     },
     stderr: writeErr,
+    ...(options.stdout ? { stdout: options.stdout } : {}),
     interruption: options.interruption ?? (signals ??= listenForInterrupts(writeErr)),
   });
   program.exitOverride();

@@ -23,6 +23,8 @@ export interface ProgramContext {
   /** The exit code of the command that ran (set by its action). */
   setExitCode(code: number): void;
   stderr(text: string): void;
+  /** Where results go; default the process's stdout. */
+  stdout?: ((text: string) => void) | undefined;
   /** Ctrl-C, as the command sees it. */
   readonly interruption: Interruption;
 }
@@ -37,7 +39,13 @@ interface CommandContext extends ProgramContext {
 export function buildProgram(context: ProgramContext): Command {
   const program = rootCommand(context);
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-  const output = () => createOutput({ json: globals().json, colorFlag: globals().color, env: context.env });
+  const output = () =>
+    createOutput({
+      json: globals().json,
+      colorFlag: globals().color,
+      env: context.env,
+      ...(context.stdout ? { stdout: { write: context.stdout }, stderr: { write: context.stderr } } : {}),
+    });
   const commands: CommandContext = {
     ...context,
     output,

@@ -3,12 +3,11 @@ import { UsageError, ValidationError } from '../errors.ts';
 import type { HostConfig, Inventory } from '../inventory/types.ts';
 import { resolveTarget } from '../inventory/index.ts';
 import type { LoadedApp, LoadedTasks } from '../tasks/load.ts';
-import { loadTasks } from '../tasks/load.ts';
 import { appSpecFor } from '../deploy/app-spec.ts';
 import type { ConfFileTexts } from '../deploy/render-conf.ts';
 import { readConfFiles, renderConf } from '../deploy/render-conf.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { loadFleetInventory, tasksDirOf } from './fleet-context.ts';
+import { loadFleetInventory, tasksDirOf, loadProjectTasks } from './fleet-context.ts';
 
 export interface AppTarget {
   app: LoadedApp;
@@ -43,7 +42,7 @@ export async function loadDeployContext(
   const inventory = loadFleetInventory(options);
   const targetHosts = resolveTarget(inventory, target);
   const tasksDir = tasksDirOf(options);
-  const tasks = await loadTasks(tasksDir, { hostsFor: (app) => hostsOf(inventory, targetHosts, app) });
+  const tasks = await loadProjectTasks(options, { hostsFor: (app) => hostsOf(inventory, targetHosts, app) });
   const chosen = chooseApps(tasks, appNames, tasksDir);
   const targets = chosen
     .map((app) => ({ app, hosts: hostsOf(inventory, targetHosts, app.spec) }))

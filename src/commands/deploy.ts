@@ -1,9 +1,10 @@
 // `convoy deploy <target> [app…]` and `convoy rollback <target> [app]`: per-host progress lines, a final table.
-import { ExitCode, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
+import type { RunSummary } from '../orchestration/run-on-hosts.ts';
+import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
+import { showDeploy } from '../output/views/deploy.ts';
+import { deployWords } from '../output/words.ts';
 import type { Output } from '../output/output.ts';
-import { formatTable } from '../output/table.ts';
-import { paint } from '../output/colors.ts';
-import type { ColorName } from '../output/colors.ts';
 import { appSpecFor } from '../deploy/app-spec.ts';
 import { prepareArtifact } from '../deploy/artifact.ts';
 import type { PreparedArtifact } from '../deploy/artifact.ts';
@@ -14,7 +15,7 @@ import type { LockOwner } from '../deploy/lock.ts';
 import { appOpener } from '../deploy/open.ts';
 import { planApp } from '../deploy/plan.ts';
 import { renderConf } from '../deploy/render-conf.ts';
-import type { DeployOutcome, HostDeployResult } from '../deploy/results.ts';
+import type { HostDeployResult } from '../deploy/results.ts';
 import { outcomeStatus } from '../deploy/results.ts';
 import { rollbackApp } from '../deploy/rollback.ts';
 import type { Fleet } from '../host/fleet.ts';
@@ -43,15 +44,6 @@ export interface DeployCommandOptions extends FleetContextOptions {
   output: Output;
 }
 
-const resultColors: Record<string, ColorName> = {
-  deployed: 'green',
-  'config updated': 'green',
-  unchanged: 'gray',
-  'would change': 'yellow',
-  'would not change': 'gray',
-  skipped: 'yellow',
-};
-
 /** Flags win over the app's own `rolling`; neither = every host at once with no failure allowed. */
 function rolloutFor(options: DeployCommandOptions, app: AppTarget): Rollout {
   const own = app.app.spec.rolling;
@@ -63,23 +55,6 @@ function rolloutFor(options: DeployCommandOptions, app: AppTarget): Rollout {
   };
 }
 
-function bytes(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
-}
-
-const resultWords: Record<DeployOutcome, string> = {
-  deployed: 'deployed',
-  'conf-updated': 'config updated',
-  unchanged: 'unchanged',
-  'rolled-back': 'rolled back',
-  reverted: 'rolled back',
-  failed: 'failed',
-  skipped: 'skipped',
-  unreachable: 'unreachable',
-  'would-change': 'would change',
-  'no-change': 'would not change',
-};
-
 /** The engine's callbacks, as events for this terminal's reporter. */
 function reporting(reporter: Reporter): DeployListener {
   return {
@@ -90,61 +65,38 @@ function reporting(reporter: Reporter): DeployListener {
         type: 'host',
         host: r.host,
         durationMs: r.durationMs,
-        detail: r.error ?? `${r.app} ${resultWords[r.outcome]}${r.release ? ` ${r.release}` : ''}`,
+        detail: r.error ?? `${r.app} ${deployWords[r.outcome]}${r.release ? ` ${r.release}` : ''}`,
         status: outcomeStatus[r.outcome],
       }),
   };
 }
 
-function report(out: Output, results: HostDeployResult[], dryRun: boolean): number {
-  const failed = results.filter((r) => r.outcome === 'failed' || r.outcome === 'reverted' || r.outcome === 'skipped');
-  const unreachable = results.filter((r) => r.outcome === 'unreachable');
-  const summary = {
+/** The run's counts (a host and app pair each) and its exit code, then the view. */
+function report(
+  options: DeployCommandOptions | RollbackCommandOptions,
+  results: HostDeployResult[],
+  started: number,
+): number {
+  const dryRun = 'dryRun' in options && options.dryRun;
+  const count = (statuses: readonly string[]) => results.filter((r) => statuses.includes(r.outcome)).length;
+  const failed = count(['failed', 'reverted', 'skipped']);
+  const unreachable = count(['unreachable']);
+  const summary: RunSummary = {
     total: results.length,
-    ok: results.length - failed.length - unreachable.length,
-    failed: failed.length,
-    unreachable: unreachable.length,
+    ok: results.length - failed - unreachable,
+    failed,
+    unreachable,
+    skipped: 0,
+    durationMs: Math.round(performance.now() - started),
   };
-  if (out.jsonMode) {
-    const legacy = results.map(({ outcome, ...r }) => ({ ...r, result: resultWords[outcome] }));
-    out.line(JSON.stringify({ type: 'summary', dryRun, results: legacy, summary }));
-  } else {
-    out.line('');
-    out.line(
-      formatTable(
-        ['HOST', 'APP', 'RELEASE', 'RESULT', 'UPLOADED', 'TIME', 'INFO'],
-        results.map((r) => [
-          r.host,
-          r.app || '-',
-          r.release ?? '-',
-          paint(out.color, resultColors[resultWords[r.outcome]] ?? 'red', resultWords[r.outcome]),
-          bytes(r.uploadedBytes),
-          `${(r.durationMs / 1000).toFixed(1)}s`,
-          r.error ?? (r.restarted && !dryRun ? 'restarted' : ''),
-        ]),
-      ),
-    );
-    if (dryRun) {
-      for (const r of results.filter((x) => x.dryRun)) {
-        const d = r.dryRun;
-        if (!d) continue;
-        out.line('');
-        out.line(
-          `${r.host} ${r.app}: release ${r.release}${r.release === r.previousRelease ? ' (already current)' : ` (now ${r.previousRelease ?? 'none'})`}, upload ${bytes(r.uploadedBytes)}` +
-            `${d.programs.length ? `, would restart ${d.programs.join(' ')}` : ', nothing to restart'}${d.lockHeldBy ? `; LOCKED by ${d.lockHeldBy}` : ''}`,
-        );
-        if (d.confDiff) out.line(d.confDiff.trimEnd());
-      }
-    }
-    out.line(
-      `${summary.total} host${summary.total === 1 ? '' : 's'}: ${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable`,
-    );
-  }
-  if (failed.length > 0) return ExitCode.hostFailed;
-  return unreachable.length > 0 ? ExitCode.unreachable : ExitCode.ok;
+  const exitCode = exitCodeFor(summary, { interrupted: options.interruption?.requested() ?? false });
+  const command = 'dryRun' in options ? 'deploy' : 'rollback';
+  showDeploy(options.output, { command, results, summary, dryRun, exitCode });
+  return exitCode;
 }
 
 export async function deployCommand(options: DeployCommandOptions): Promise<number> {
+  const started = performance.now();
   const context = await loadDeployContext(options, options.target, options.apps);
   const rollouts = context.targets.map((t) => rolloutFor(options, t));
   const artifacts = await Promise.all(context.targets.map(artifactOf));
@@ -168,8 +120,7 @@ export async function deployCommand(options: DeployCommandOptions): Promise<numb
     await fleet.close();
     await Promise.all(artifacts.map((a) => a.cleanup()));
   }
-  const code = report(options.output, results, options.dryRun);
-  return options.interruption?.requested() ? ExitCode.interrupted : code;
+  return report(options, results, started);
 }
 
 async function artifactOf(t: AppTarget): Promise<PreparedArtifact> {
@@ -219,9 +170,11 @@ export interface RollbackCommandOptions extends FleetContextOptions {
   forceUnlock: boolean;
   commandLine: string;
   output: Output;
+  interruption?: Interruption;
 }
 
 export async function rollbackCommand(options: RollbackCommandOptions): Promise<number> {
+  const started = performance.now();
   const context = await loadDeployContext(options, options.target, options.app ? [options.app] : []);
   if (context.targets.length > 1) {
     const apps = context.targets.map((t) => t.app.spec.name).join(', ');
@@ -241,5 +194,5 @@ export async function rollbackCommand(options: RollbackCommandOptions): Promise<
   } finally {
     await fleet.close();
   }
-  return report(options.output, results, false);
+  return report(options, results, started);
 }

@@ -1,11 +1,10 @@
 // `convoy exec <target> -- <cmd…>`: one command on every host at once, output prefixed by host, a summary, exit codes.
-import type { CommandResult } from '../host/session.ts';
 import { runOnSessions } from '../host/fleet.ts';
 import type { Output } from '../output/output.ts';
 import { createLinePrefixer } from '../output/line-prefixer.ts';
 import { hostColor, paint } from '../output/colors.ts';
-import { exitCodeFor, formatSummary } from '../orchestration/run-on-hosts.ts';
-import type { HostOutcome } from '../orchestration/run-on-hosts.ts';
+import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
+import { showExec } from '../output/views/exec.ts';
 import { UsageError } from '../errors.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
@@ -53,34 +52,10 @@ export async function execCommand(options: ExecCommandOptions): Promise<number> 
         return { value: result, ok: result.code === 0 };
       },
     );
-    if (out.jsonMode) {
-      out.json({ command, results: outcomes.map(jsonResult), summary });
-    } else {
-      for (const o of outcomes.filter((x) => x.status !== 'ok'))
-        out.line(paint(out.color, 'red', `${o.host.padEnd(width)} ✗ ${failureText(o)}`));
-      out.line(formatSummary(summary));
-    }
-    return exitCodeFor(summary);
+    const exitCode = exitCodeFor(summary);
+    showExec(out, command, outcomes, summary, exitCode);
+    return exitCode;
   } finally {
     await fleet.close();
   }
-}
-
-function failureText(o: HostOutcome<CommandResult>): string {
-  if (o.error) return `${o.status}: ${o.error.message}`;
-  const r = o.value;
-  return r?.signal ? `killed by signal ${r.signal}` : `exit code ${r?.code ?? 'unknown'}`;
-}
-
-function jsonResult(o: HostOutcome<CommandResult>) {
-  return {
-    host: o.host,
-    status: o.status,
-    code: o.value?.code ?? null,
-    signal: o.value?.signal ?? null,
-    stdout: o.value?.stdout ?? '',
-    stderr: o.value?.stderr ?? '',
-    durationMs: o.value?.durationMs ?? o.durationMs,
-    ...(o.error ? { error: { kind: (o.error as { kind?: string }).kind ?? 'error', message: o.error.message } } : {}),
-  };
 }

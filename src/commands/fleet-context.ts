@@ -5,6 +5,8 @@ import type { GlobalOptions } from './global-options.ts';
 import type { HostConfig, Inventory } from '../inventory/types.ts';
 import { loadInventory, resolveTarget } from '../inventory/index.ts';
 import { Fleet } from '../host/fleet.ts';
+import type { LoadedTasks, LoadOptions } from '../tasks/load.ts';
+import { loadTasks } from '../tasks/load.ts';
 
 export const defaultConcurrency = 100;
 
@@ -45,4 +47,9 @@ export function openFleet(options: FleetContextOptions): Fleet {
     homeDir: env.HOME ?? os.homedir(),
     agentSocket: env.SSH_AUTH_SOCK || undefined,
   });
+}
+
+/** The project's task files (--tasks, relative to the project), loaded and validated. */
+export function loadProjectTasks(options: FleetContextOptions, load: LoadOptions = {}): Promise<LoadedTasks> {
+  return loadTasks(tasksDirOf(options), { ...load, cwd: options.cwd });
 }

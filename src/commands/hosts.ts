@@ -2,50 +2,19 @@
 import path from 'node:path';
 import { ExitCode } from '../errors.ts';
 import { resolveTarget } from '../inventory/index.ts';
-import type { HostConfig } from '../inventory/types.ts';
 import type { Output } from '../output/output.ts';
-import { formatTable } from '../output/table.ts';
-import { loadTasks } from '../tasks/load.ts';
+import { showCheck, showHosts } from '../output/views/hosts.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { inventoryPath, loadFleetInventory, tasksDirOf } from './fleet-context.ts';
+import { inventoryPath, loadFleetInventory, tasksDirOf, loadProjectTasks } from './fleet-context.ts';
 
 export interface HostsCommandOptions extends FleetContextOptions {
   target: string;
   output: Output;
 }
 
-/** The jump chain as names, nearest first: `bastion` or `edge > bastion`. */
-function jumpChain(host: HostConfig): string[] {
-  const chain: string[] = [];
-  for (let j = host.jump; j; j = j.jump) chain.push(j.name);
-  return chain;
-}
-
 export async function hostsCommand(options: HostsCommandOptions): Promise<number> {
   const hosts = resolveTarget(loadFleetInventory(options), options.target);
-  const out = options.output;
-  if (out.jsonMode) {
-    out.json(hosts.map((h) => ({ ...h, jump: h.jump?.name ?? null, jumpChain: jumpChain(h) })));
-    return ExitCode.ok;
-  }
-  out.line(
-    formatTable(
-      ['HOST', 'ADDRESS', 'PORT', 'USER', 'SUDO', 'JUMP', 'GROUPS', 'VARIABLES'],
-      hosts.map((h) => [
-        h.name,
-        h.address,
-        String(h.port),
-        h.user,
-        h.sudo ? 'yes' : 'no',
-        jumpChain(h).join(' > ') || '-',
-        h.groups.join(',') || '-',
-        Object.entries(h.vars)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' ') || '-',
-      ]),
-    ),
-  );
-  out.line(`${hosts.length} host${hosts.length === 1 ? '' : 's'} in ${options.target}`);
+  showHosts(options.output, hosts, options.target);
   return ExitCode.ok;
 }
 
@@ -57,22 +26,15 @@ export interface CheckCommandOptions extends FleetContextOptions {
 export async function checkCommand(options: CheckCommandOptions): Promise<number> {
   const inventory = loadFleetInventory(options);
   const file = path.relative(options.cwd, inventoryPath(options)) || inventoryPath(options);
-  const tasksDir = tasksDirOf(options);
-  const tasks = await loadTasks(tasksDir, { hostsFor: (app) => resolveTarget(inventory, app.hosts ?? 'all') });
-  const summary = {
+  const tasks = await loadProjectTasks(options, { hostsFor: (app) => resolveTarget(inventory, app.hosts ?? 'all') });
+  showCheck(options.output, {
     inventory: file,
     hosts: inventory.hosts.length,
     groups: inventory.groups.length,
-    tasks: tasksDir,
+    tasks: tasksDirOf(options),
     apps: tasks.apps.map((a) => a.spec.name),
     customTasks: tasks.tasks.map((t) => t.name),
-  };
-  if (options.output.jsonMode) options.output.json(summary);
-  else {
-    options.output.line(`${file}: ok (${summary.hosts} hosts, ${summary.groups} groups)`);
-    options.output.line(
-      `${tasksDir}/: ok (apps: ${summary.apps.join(', ') || 'none'}; tasks: ${summary.customTasks.join(', ') || 'none'})`,
-    );
-  }
+    warnings: [],
+  });
   return ExitCode.ok;
 }

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { Output } from '../output/output.ts';
 import { hostColor, paint } from '../output/colors.ts';
-import { exitCodeFor, formatSummary } from '../orchestration/run-on-hosts.ts';
+import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
+import { showTaskRun } from '../output/views/run-task.ts';
 import { runOnSessions } from '../host/fleet.ts';
-import { loadTasks } from '../tasks/load.ts';
 import type { TaskContext } from '../tasks/define.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { defaultConcurrency, openFleet, targetHosts, tasksDirOf } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, targetHosts, tasksDirOf, loadProjectTasks } from './fleet-context.ts';
 
 export interface RunTaskOptions extends FleetContextOptions {
   task: string;
@@ -19,7 +19,7 @@ export interface RunTaskOptions extends FleetContextOptions {
 export async function runTaskCommand(options: RunTaskOptions): Promise<number> {
   const hosts = targetHosts(options, options.target);
   const tasksDir = tasksDirOf(options);
-  const { tasks } = await loadTasks(tasksDir);
+  const { tasks } = await loadProjectTasks(options);
   const task = tasks.find((t) => t.name === options.task);
   if (!task)
     throw new UsageError(
@@ -44,30 +44,17 @@ export async function runTaskCommand(options: RunTaskOptions): Promise<number> {
           get: (from, to) => session.get(from, local(to)),
           supervisor: session.supervisor(),
           log: (message) => {
-            if (!out.jsonMode) out.line(`${prefix}${message}`);
+            if (out.jsonMode) out.record({ type: 'log', host: host.name, message });
+            else out.line(`${prefix}${message}`);
           },
         };
         await task.run(context);
         return { value: null, ok: true };
       },
     );
-    if (out.jsonMode)
-      out.json({
-        task: task.name,
-        hosts: outcomes.map((o) => ({
-          host: o.host,
-          status: o.status,
-          durationMs: o.durationMs,
-          ...(o.error ? { error: o.error.message } : {}),
-        })),
-        summary,
-      });
-    else {
-      for (const o of outcomes.filter((x) => x.status !== 'ok'))
-        out.line(paint(out.color, 'red', `${o.host.padEnd(width)} ✗ ${o.status}: ${o.error?.message ?? ''}`));
-      out.line(formatSummary(summary));
-    }
-    return exitCodeFor(summary);
+    const exitCode = exitCodeFor(summary);
+    showTaskRun(out, task.name, outcomes, summary, exitCode);
+    return exitCode;
   } finally {
     await fleet.close();
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { HostStatus } from '../sandbox/fleet.ts';
 import { sandboxDown, sandboxStatus, sandboxUp } from '../sandbox/fleet.ts';
 import type { Output } from '../output/output.ts';
-import { formatTable } from '../output/table.ts';
+import { showSandboxDown, showSandboxStatus, showSandboxUp } from '../output/views/sandbox.ts';
 import { ExitCode } from '../errors.ts';
 
 export const defaultStateDir = '.convoy/sandbox';
@@ -40,25 +40,15 @@ export async function sandboxUpCommand(options: SandboxUpOptions): Promise<numbe
     firstAddress: options.firstAddress,
     inventoryFile,
   });
-  const out = options.output;
-  if (out.jsonMode) {
-    out.json({ ...state, durationMs: Math.round(durationMs) });
-    return ExitCode.ok;
-  }
-  const first = state.hosts[0];
-  const last = state.hosts[state.hosts.length - 1];
-  const rel = (p: string) => path.relative(options.cwd, p) || '.';
-  out.line(
-    `sandbox: ${state.hosts.length} host${state.hosts.length === 1 ? '' : 's'} up in ${(durationMs / 1000).toFixed(1)}s ` +
-      `(${first?.address}…${last?.address}, port ${options.port}; ${options.bare ? 'bare: sshd only, no supervisord' : 'sshd + supervisord'})`,
-  );
-  out.line(`inventory:   ${rel(inventoryFile)}`);
-  out.line(
-    `try:         ssh -i ${rel(state.clientKeyFile)} -o UserKnownHostsFile=${rel(state.knownHostsFile)}${options.port === 22 ? '' : ` -p ${options.port}`} root@${first?.address} hostname`,
-  );
-  out.line(
-    `stop it:     convoy sandbox down${stateDir === path.resolve(options.cwd, defaultStateDir) ? '' : ` --state-dir ${rel(stateDir)}`}`,
-  );
+  const isDefault = stateDir === path.resolve(options.cwd, defaultStateDir);
+  showSandboxUp(options.output, {
+    state,
+    durationMs,
+    port: options.port,
+    bare: options.bare,
+    stateDirFlag: isDefault ? undefined : path.relative(options.cwd, stateDir) || '.',
+    cwd: options.cwd,
+  });
   return ExitCode.ok;
 }
 
@@ -70,42 +60,14 @@ export interface SandboxDirOptions {
 
 export async function sandboxDownCommand(options: SandboxDirOptions): Promise<number> {
   const result = await sandboxDown(path.resolve(options.cwd, options.stateDir));
-  if (options.output.jsonMode) options.output.json({ ...result, durationMs: Math.round(result.durationMs) });
-  else if (!result.found) options.output.line(`sandbox: nothing to stop in ${options.stateDir}`);
-  else
-    options.output.line(
-      `sandbox: ${result.stopped} host${result.stopped === 1 ? '' : 's'} stopped in ${(result.durationMs / 1000).toFixed(1)}s, state removed`,
-    );
+  showSandboxDown(options.output, result, options.stateDir);
   return ExitCode.ok;
 }
 
 export async function sandboxStatusCommand(options: SandboxDirOptions): Promise<number> {
   const { state, hosts } = await sandboxStatus(path.resolve(options.cwd, options.stateDir));
-  const out = options.output;
-  if (!state) {
-    if (out.jsonMode) out.json({ up: false, hosts: [] });
-    else out.line(`sandbox: not up (no state in ${options.stateDir}); start one with \`convoy sandbox up\``);
-    return ExitCode.unreachable;
-  }
   const healthy = (h: HostStatus) => h.running && h.sshd && h.supervisord !== 'stopped';
-  if (out.jsonMode) {
-    out.json({ up: true, stateDir: state.stateDir, inventoryFile: state.inventoryFile, hosts });
-  } else {
-    out.line(
-      formatTable(
-        ['HOST', 'ADDRESS', 'PID', 'SSHD', 'SUPERVISORD', 'MEMORY'],
-        hosts.map((h) => [
-          h.name,
-          `${h.address}:${h.port}`,
-          h.pid === null ? '-' : String(h.pid),
-          h.sshd ? 'up' : 'down',
-          h.supervisord,
-          `${(h.memoryKb / 1024).toFixed(1)} MB`,
-        ]),
-      ),
-    );
-    const ok = hosts.filter(healthy).length;
-    out.line(`${ok}/${hosts.length} hosts up; inventory ${path.relative(options.cwd, state.inventoryFile)}`);
-  }
-  return hosts.every(healthy) ? ExitCode.ok : ExitCode.unreachable;
+  const exitCode = state && hosts.every(healthy) ? ExitCode.ok : ExitCode.unreachable;
+  showSandboxStatus(options.output, { state, hosts, healthy }, exitCode, options);
+  return exitCode;
 }

@@ -1,10 +1,9 @@
 // `convoy setup <target>`: make every host ready for Convoy (Supervisor installed, socket group, running); idempotent.
 import type { Output } from '../output/output.ts';
-import { formatTable } from '../output/table.ts';
-import { paint } from '../output/colors.ts';
 import { runOnSessions } from '../host/fleet.ts';
 import { setupHost } from '../host/setup.ts';
-import { exitCodeFor, formatSummary } from '../orchestration/run-on-hosts.ts';
+import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
+import { showSetup } from '../output/views/setup.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
 
@@ -27,45 +26,9 @@ export async function setupCommand(options: SetupCommandOptions): Promise<number
         ok: true,
       }),
     );
-    if (out.jsonMode) {
-      out.json({
-        hosts: outcomes.map((o) => ({
-          host: o.host,
-          status: o.status,
-          durationMs: o.durationMs,
-          ...(o.value ?? {}),
-          unchanged: o.value ? o.value.changes.length === 0 : undefined,
-          ...(o.error ? { error: o.error.message } : {}),
-        })),
-        summary,
-      });
-      return exitCodeFor(summary);
-    }
-    const rows = [...outcomes]
-      .sort((a, b) => a.host.localeCompare(b.host, 'en', { numeric: true }))
-      .flatMap((o) => {
-        if (!o.value) return [[o.host, paint(out.color, 'red', o.status), o.error?.message ?? '']];
-        if (o.value.changes.length === 0)
-          return [
-            [
-              o.host,
-              paint(out.color, 'gray', 'unchanged'),
-              `supervisord ${o.value.supervisorVersion} answers on ${o.value.socketPath} (${o.value.transport})`,
-            ],
-          ];
-        return o.value.changes
-          .map((change, i) => [i === 0 ? o.host : '', i === 0 ? paint(out.color, 'green', 'changed') : '', change])
-          .concat([
-            [
-              '',
-              '',
-              `supervisord ${o.value.supervisorVersion} answers on ${o.value.socketPath} (${o.value.transport})`,
-            ],
-          ]);
-      });
-    out.line(formatTable(['HOST', 'RESULT', 'DETAIL'], rows));
-    out.line(formatSummary(summary));
-    return exitCodeFor(summary);
+    const exitCode = exitCodeFor(summary);
+    showSetup(out, outcomes, summary, exitCode);
+    return exitCode;
   } finally {
     await fleet.close();
   }

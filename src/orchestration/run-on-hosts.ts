@@ -79,16 +79,24 @@ export function summarize(outcomes: readonly HostOutcome<unknown>[], durationMs:
   };
 }
 
-/** DESIGN.md: 0 all ok; 4 when the only failures are unreachable hosts; 1 when any host failed or was skipped. */
-export function exitCodeFor(summary: RunSummary): number {
-  if (summary.failed > 0 || summary.skipped > 0) return ExitCode.hostFailed;
-  if (summary.unreachable > 0) return ExitCode.unreachable;
-  return ExitCode.ok;
+/** What else decides an exit code besides the hosts' counts. */
+export interface ExitFactors {
+  /** Ctrl-C stopped the run: 130, whatever the hosts did. */
+  interrupted?: boolean;
+  /** `status` found a program that is not RUNNING. */
+  notRunning?: boolean;
 }
 
-export function formatSummary(summary: RunSummary): string {
-  const skipped = summary.skipped > 0 ? `, ${summary.skipped} skipped` : '';
-  return `${summary.total} host${summary.total === 1 ? '' : 's'}: ${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable${skipped} (${(summary.durationMs / 1000).toFixed(1)}s)`;
+/**
+ * The one rule for exit codes (docs/command-line.md, "Exit codes"): 130 interrupted; 1 when a host failed or was
+ * skipped; 3 when a program is not RUNNING; 4 when the only trouble is unreachable hosts; else 0.
+ */
+export function exitCodeFor(summary: RunSummary, factors: ExitFactors = {}): ExitCode {
+  if (factors.interrupted) return ExitCode.interrupted;
+  if (summary.failed > 0 || summary.skipped > 0) return ExitCode.hostFailed;
+  if (factors.notRunning) return ExitCode.notRunning;
+  if (summary.unreachable > 0) return ExitCode.unreachable;
+  return ExitCode.ok;
 }
 
 /** A host that could not be reached, or stopped answering mid-step (the SSH layer marks these with exit code 4). */

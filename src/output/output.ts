@@ -1,11 +1,23 @@
-// Where commands write: human lines or one JSON document, with color decided once from flags and the terminal.
-import type { Writable } from 'node:stream';
+// Where commands write (docs/output.md): human lines, or JSON lines (one object with a `type` per line), with color
+// decided once from flags and the terminal.
+
+/** What a command writes to: the process's streams, or a function in tests. */
+export interface TextSink {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+/** One JSON line: every object Convoy writes with --json says what it is. */
+export type JsonRecord = { type: string } & Record<string, unknown>;
 
 export interface Output {
   readonly jsonMode: boolean;
   readonly color: boolean;
+  /** A line of text for people (commands write none in JSON mode). */
   line(text: string): void;
-  json(value: unknown): void;
+  /** One JSON line (--json). */
+  record(value: JsonRecord): void;
+  /** A line for stderr. */
   warn(text: string): void;
 }
 
@@ -13,8 +25,8 @@ export interface OutputOptions {
   json: boolean;
   /** false when --no-color was given. */
   colorFlag: boolean;
-  stdout?: Writable & { isTTY?: boolean };
-  stderr?: Writable;
+  stdout?: TextSink;
+  stderr?: TextSink;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -34,8 +46,8 @@ export function createOutput(options: OutputOptions): Output {
     line: (text) => {
       stdout.write(text + '\n');
     },
-    json: (value) => {
-      stdout.write(JSON.stringify(value, null, 2) + '\n');
+    record: (value) => {
+      stdout.write(JSON.stringify(value) + '\n');
     },
     warn: (text) => {
       stderr.write(text + '\n');

@@ -37,6 +37,8 @@ export interface LoadOptions {
   /** The hosts of an app's target, which every `{{var}}` must render on; undefined = not checked. May throw (a bad
    *  target), which becomes a problem of the app's `hosts`. */
   hostsFor?: (app: { name: string; hosts?: string }) => readonly HostVars[] | undefined;
+  /** What a relative `dir` is relative to (the project); default the process's working directory. */
+  cwd?: string;
 }
 
 // Direct children only; declaration files and hidden files (editor backups) are not task files.
@@ -44,7 +46,7 @@ const taskFile = /^[^.].*(?<!\.d)\.(?:ts|mts|js|mjs)$/;
 
 export async function loadTasks(dir: string, options: LoadOptions = {}): Promise<LoadedTasks> {
   const label = dir.endsWith('/') ? dir : `${dir}/`;
-  const files = await listTaskFiles(dir, label);
+  const files = await listTaskFiles(dir, label, options.cwd ?? process.cwd());
   const loaded: LoadedTasks = { apps: [], tasks: [] };
   if (files.length === 0) return loaded;
   // One tsx namespace per load: fresh modules every time, and later dynamic imports from task code keep working.
@@ -54,7 +56,10 @@ export async function loadTasks(dir: string, options: LoadOptions = {}): Promise
     let exports: Record<string, unknown>;
     try {
       exports = moduleExports(
-        (await tsx.import(pathToFileURL(path.resolve(file)).href, import.meta.url)) as Record<string, unknown>,
+        (await tsx.import(
+          pathToFileURL(path.resolve(options.cwd ?? process.cwd(), file)).href,
+          import.meta.url,
+        )) as Record<string, unknown>,
       );
     } catch (error) {
       problems.push(`${file}: cannot load: ${errorText(error)}`);
@@ -69,9 +74,9 @@ export async function loadTasks(dir: string, options: LoadOptions = {}): Promise
 }
 
 // Sorted file paths; a missing directory means no tasks.
-async function listTaskFiles(dir: string, label: string): Promise<string[]> {
+async function listTaskFiles(dir: string, label: string, cwd: string): Promise<string[]> {
   try {
-    const entries = await readdir(dir, { withFileTypes: true });
+    const entries = await readdir(path.resolve(cwd, dir), { withFileTypes: true });
     return entries
       .filter((e) => (e.isFile() || e.isSymbolicLink()) && taskFile.test(e.name))
       .map((e) => e.name)

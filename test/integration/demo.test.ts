@@ -37,6 +37,6 @@ test(
     for (const host of ['sandbox-1', 'sandbox-2', 'sandbox-3'])
       assert.match(status, new RegExp(`^${host} +hello:web +RUNNING +\\d+`, 'm'));
     assert.match(status, /^3 programs on 3 hosts: 3 RUNNING$/m);
-    assert.match(r.stdout, /^3 hosts: 3 ok, 0 failed, 0 unreachable$/m);
+    assert.match(r.stdout, /^3 hosts: 3 ok, 0 failed, 0 unreachable, 0 skipped \(\d+\.\ds\)$/m);
   },
 );

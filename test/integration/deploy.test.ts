@@ -7,6 +7,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { jsonLines } from './support/json-lines.ts';
 import {
   convoy,
   convoyBin,
@@ -22,14 +23,10 @@ import type { SandboxState } from '../../src/sandbox/state.ts';
 
 const skip = integrationSkipReason();
 
-/** `--json` runs print one JSON object per line (events), the summary last. */
+/** `--json` runs print one JSON object per line (events, then a result per host), the summary last. */
 function lastJson(stdout: string): unknown {
-  const lines = stdout.trim().split('\n');
-  const doc = JSON.parse(lines.at(-1) || '{"results":[]}') as { type?: string };
-  assert.equal(doc.type, 'summary', stdout.slice(-500));
-  for (const line of lines.slice(0, -1))
-    assert.ok(typeof (JSON.parse(line) as { type?: unknown }).type === 'string', line);
-  return doc;
+  const lines = jsonLines(stdout);
+  return { ...lines.summary, results: lines.results };
 }
 const port = 8081;
 

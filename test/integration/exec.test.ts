@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { jsonLines } from './support/json-lines.ts';
 import { generateEd25519 } from '../../src/ssh/keys.ts';
 import { convoy, convoyBin, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
@@ -38,7 +39,7 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     const summary = lines.pop();
-    assert.match(summary ?? '', /^10 hosts: 10 ok, 0 failed, 0 unreachable \(\d+\.\ds\)$/);
+    assert.match(summary ?? '', /^10 hosts: 10 ok, 0 failed, 0 unreachable, 0 skipped \(\d+\.\ds\)$/);
     const pairs = lines.map((l) => l.split(/\s+\|\s+/));
     assert.equal(new Set(pairs.map(([, name]) => name)).size, 10);
     for (const [host, name] of pairs) assert.equal(name, `sandbox-${host?.slice(1)}`);
@@ -47,18 +48,15 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
   test('--json gives one result per host with code, signal, stdout, stderr and duration', () => {
     const r = exec(allHosts(), ['--json', 'exec', 'h1,h2,h3', '--', 'echo out; echo err >&2; exit 5']);
     assert.equal(r.code, 1);
-    const doc = JSON.parse(r.stdout) as {
-      results: {
-        host: string;
-        code: number;
-        signal: null;
-        stdout: string;
-        stderr: string;
-        durationMs: number;
-        status: string;
-      }[];
-      summary: { failed: number };
-    };
+    const doc = jsonLines<{
+      host: string;
+      code: number;
+      signal: null;
+      stdout: string;
+      stderr: string;
+      durationMs: number;
+      status: string;
+    }>(r.stdout);
     assert.deepEqual(
       doc.results.map((x) => [x.host, x.status, x.code, x.signal, x.stdout, x.stderr]),
       [
@@ -69,6 +67,8 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
     );
     assert.ok(doc.results.every((x) => typeof x.durationMs === 'number'));
     assert.equal(doc.summary.failed, 3);
+    assert.equal(doc.summary.command, 'exec');
+    assert.equal(doc.summary.exitCode, 1);
   });
 
   test('an unreachable host fails alone: the others succeed and the exit code is 4', () => {

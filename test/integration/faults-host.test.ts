@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { jsonLines } from './support/json-lines.ts';
 import { childPids } from '../../src/sandbox/processes.ts';
 import type { SandboxState } from '../../src/sandbox/state.ts';
 import { convoyBin, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
@@ -115,7 +116,9 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
-  const summary = (stdout: string): DeployJson => JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as DeployJson;
+  const summary = (stdout: string): DeployJson => ({
+    results: jsonLines<DeployJson['results'][number]>(stdout).results,
+  });
   const on = (i: number, command: string) => openssh(fleet, fleet.addresses[i]!, command).stdout.trim();
   const current = (i: number) => on(i, 'readlink /srv/probe/current');
   const pid = (i: number) => on(i, 'supervisorctl pid probe:run');

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { jsonLines } from './support/json-lines.ts';
 import { convoy, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
@@ -100,7 +101,7 @@ describe('faults on 3 hosts', { skip }, () => {
     assert.equal(run(inventory('convoy'), 'start', 'f3', 'steady').code, 0); // waits out the autostart
     const r = run(inventory('convoy'), 'status', 'f3', 'steady', '--json');
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const rows = (JSON.parse(r.stdout) as { rows: { program: string; state: string; transport: string }[] }).rows;
+    const rows = jsonLines<{ program: string; state: string; transport: string }>(r.stdout).programs;
     assert.deepEqual(
       rows.map((row) => [row.state, row.transport]),
       [['RUNNING', 'streamlocal']],

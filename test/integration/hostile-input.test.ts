@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { jsonLines } from './support/json-lines.ts';
 import type { SandboxState } from '../../src/sandbox/state.ts';
 import { convoyBin, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
@@ -217,7 +218,7 @@ export const t = defineTask('\`touch /tmp/pwned\`', async () => {});
       `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n[host:h1]\naddress = ${fleet.addresses[0]}\n${evilLine}\nword = ${word.replace(';', '\\;')}\n`,
     );
     const hosts = run(['-i', 'fleet.ini', '--json', 'hosts']);
-    assert.deepEqual((JSON.parse(hosts.stdout) as { vars: Record<string, string> }[])[0]?.vars, { evil, word });
+    assert.deepEqual(jsonLines<{ vars: Record<string, string> }>(hosts.stdout).results[0]?.vars, { evil, word });
     const r = run(['-i', 'fleet.ini', 'deploy', 'all', 'hostile']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(openssh(fleet, fleet.addresses[0]!, 'supervisorctl status hostile:probe').stdout, /RUNNING/);

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { jsonLines } from './support/json-lines.ts';
 import { convoy, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
@@ -110,9 +111,12 @@ describe('--persist on 3 hosts', { skip }, () => {
     assert.equal(r.code, 1, 'one host exited 3');
     assert.equal(direct.code, 1);
     const shape = (out: string) =>
-      (JSON.parse(out) as { results: { host: string; code: number; stdout: string; stderr: string }[] }).results.map(
-        (x) => [x.host, x.code, x.stdout, x.stderr],
-      );
+      jsonLines<{ host: string; code: number; stdout: string; stderr: string }>(out).results.map((x) => [
+        x.host,
+        x.code,
+        x.stdout,
+        x.stderr,
+      ]);
     assert.deepEqual(shape(r.stdout), shape(direct.stdout));
     assert.deepEqual(
       shape(r.stdout).map((x) => [x[1], x[2], x[3]]),

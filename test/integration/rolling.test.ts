@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { jsonLines } from './support/json-lines.ts';
 import type { SandboxState } from '../../src/sandbox/state.ts';
 import {
   convoy,
@@ -123,10 +124,8 @@ describe('rolling on 10 hosts', { skip }, () => {
   test('--max-fail 1 lets one unreachable host through and stops at the second', () => {
     const r = run('--json', 'restart', 'h01,ghost1,h02,ghost2,h03,h04', 'ticker', '--rolling', '2', '--max-fail', '1');
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    const events = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; host?: string; status?: string });
+    const lines = jsonLines<{ host: string; status: string }>(r.stdout);
+    const events = lines.records as { type: string; host?: string; status?: string }[];
     assert.deepEqual(events.filter((e) => e.type === 'batch').length, 2, 'the third batch never starts');
     assert.deepEqual(
       events
@@ -135,14 +134,9 @@ describe('rolling on 10 hosts', { skip }, () => {
         .sort(),
       ['ghost1:unreachable', 'ghost2:unreachable', 'h01:ok', 'h02:ok', 'h03:skipped', 'h04:skipped'],
     );
-    const doc = events.at(-1) as unknown as {
-      type: string;
-      hosts: { host: string; status: string }[];
-      summary: { skipped: number; unreachable: number };
-    };
-    assert.equal(doc.type, 'summary');
+    assert.deepEqual([lines.summary.command, lines.summary.skipped, lines.summary.unreachable], ['restart', 2, 2]);
     assert.deepEqual(
-      doc.hosts.map((h) => [h.host, h.status]),
+      lines.results.map((h) => [h.host, h.status]),
       [
         ['h01', 'ok'],
         ['ghost1', 'unreachable'],
@@ -219,9 +213,7 @@ export default defineApp({
     writeFileSync(path.join(artifact, 'FAIL_HEALTH'), '');
     const r = run('--json', 'deploy', 'web', '--rolling', '3');
     assert.equal(r.code, 1, r.stdout);
-    const doc = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as {
-      results: { host: string; result: string; release: string }[];
-    };
+    const doc = jsonLines<{ host: string; result: string; release: string }>(r.stdout);
     assert.deepEqual(
       doc.results.map((x) => x.result),
       ['rolled back', 'rolled back', 'rolled back', ...Array(7).fill('skipped')],

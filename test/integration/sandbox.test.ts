@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { jsonLines } from './support/json-lines.ts';
 import type { SandboxState } from '../../src/sandbox/state.ts';
 import { convoy, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
@@ -91,9 +92,10 @@ describe('sandbox up: 5 isolated hosts', { skip }, () => {
   test('`sandbox status` sees every host up', () => {
     const r = convoy(['sandbox', 'status', '--state-dir', fleet.stateDir, '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const status = JSON.parse(r.stdout) as { hosts: { running: boolean; sshd: boolean; supervisord: string }[] };
-    assert.equal(status.hosts.length, 5);
-    assert.ok(status.hosts.every((h) => h.running && h.sshd && h.supervisord === 'running'));
+    const status = jsonLines<{ running: boolean; sshd: boolean; supervisord: string }>(r.stdout);
+    assert.equal(status.results.length, 5);
+    assert.ok(status.results.every((h) => h.running && h.sshd && h.supervisord === 'running'));
+    assert.deepEqual([status.summary.command, status.summary.up], ['sandbox status', true]);
   });
 
   test('`up` while up says so, exits 2 and leaves the fleet running', () => {

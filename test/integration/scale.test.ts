@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { jsonLines } from './support/json-lines.ts';
 import { convoyBin, integrationSkipReason, repoRoot, startFleet, userProject } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
@@ -53,10 +54,7 @@ export default defineApp({ name: 'scale', root: '/srv/scale', artifact: 'build/s
   test(`exec on ${hosts} hosts: every host ok, peak memory under ${peakLimitMb} MB`, (t) => {
     const r = measured('exec', 'all', '--json', '--', 'echo', 'up');
     assert.equal(r.code, 0, r.stderr);
-    const { results, summary } = JSON.parse(r.stdout) as {
-      results: { host: string; stdout: string }[];
-      summary: { ok: number; unreachable: number };
-    };
+    const { results, summary } = jsonLines<{ host: string; stdout: string }>(r.stdout);
     assert.deepEqual([summary.ok, summary.unreachable], [hosts, 0]);
     assert.equal(new Set(results.filter((x) => x.stdout === 'up\n').map((x) => x.host)).size, hosts);
     t.diagnostic(`convoy peak RSS ${r.peakMb.toFixed(0)} MB`);
@@ -66,10 +64,7 @@ export default defineApp({ name: 'scale', root: '/srv/scale', artifact: 'build/s
   test(`deploy a 2 MB artifact to ${hosts} hosts: every host deployed and RUNNING, peak memory under ${peakLimitMb} MB`, (t) => {
     const r = measured('deploy', 'all', 'scale', '--json');
     assert.equal(r.code, 0, r.stdout.slice(-2000) + r.stderr);
-    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
-      results: { result: string }[];
-      summary: { ok: number };
-    };
+    const summary = jsonLines<{ result: string }>(r.stdout);
     assert.equal(summary.summary.ok, hosts);
     assert.equal(summary.results.filter((x) => x.result === 'deployed').length, hosts);
     t.diagnostic(`convoy peak RSS ${r.peakMb.toFixed(0)} MB`);
@@ -79,10 +74,7 @@ export default defineApp({ name: 'scale', root: '/srv/scale', artifact: 'build/s
   test(`status on ${hosts} hosts: one row per host, all RUNNING, peak memory under ${peakLimitMb} MB`, (t) => {
     const r = measured('status', 'all', 'scale:*', '--json');
     assert.equal(r.code, 0, r.stderr);
-    const { rows, summary } = JSON.parse(r.stdout) as {
-      rows: { host: string; state: string }[];
-      summary: { ok: number };
-    };
+    const { programs: rows, summary } = jsonLines<{ host: string; state: string }>(r.stdout);
     assert.equal(summary.ok, hosts);
     assert.equal(rows.filter((x) => x.state === 'RUNNING').length, hosts);
     assert.equal(new Set(rows.map((x) => x.host)).size, hosts);

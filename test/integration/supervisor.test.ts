@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { jsonLines } from './support/json-lines.ts';
 import { generateEd25519 } from '../../src/ssh/keys.ts';
 import { spawn } from 'node:child_process';
 import { convoy, convoyBin, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
@@ -101,7 +102,7 @@ describe('status, start, stop, restart, logs on 3 hosts', { skip }, () => {
     convoy(['-i', inv, ...args], { env: { HOME: work, SSH_AUTH_SOCK: '' } });
   const statusRows = (inv: string, ...args: string[]) => {
     const r = run(inv, '--json', 'status', ...args);
-    return { code: r.code, rows: (JSON.parse(r.stdout) as { rows: StatusRow[] }).rows, stderr: r.stderr };
+    return { code: r.code, rows: jsonLines<StatusRow>(r.stdout).programs, stderr: r.stderr };
   };
 
   test('status agrees with supervisorctl status on every host, sorted by host then program', () => {
@@ -304,16 +305,15 @@ describe('convoy setup', { skip }, () => {
     }
     const second = run(inv, '--json', 'setup', 'all');
     assert.equal(second.code, 0, second.stderr);
-    const doc = JSON.parse(second.stdout) as {
-      hosts: { host: string; changes: string[]; unchanged: boolean; transport: string }[];
-    };
+    const doc = jsonLines<{ host: string; changes: string[]; result: string; transport: string }>(second.stdout);
     assert.deepEqual(
-      doc.hosts.map((h) => [h.host, h.unchanged, h.changes, h.transport]),
+      doc.results.map((h) => [h.host, h.result, h.changes, h.transport]),
       [
-        ['h1', true, [], 'streamlocal'],
-        ['h2', true, [], 'streamlocal'],
+        ['h1', 'unchanged', [], 'streamlocal'],
+        ['h2', 'unchanged', [], 'streamlocal'],
       ],
     );
+    assert.equal(doc.summary.command, 'setup');
     assert.match(run(inv, 'setup', 'all').stdout, /^h1 +unchanged/m);
   });
 

@@ -1,5 +1,6 @@
 // Integration-test support: brings up a sandbox fleet through the real `convoy` binary in its own state dir and
 // address range, and always tears it down.
+import { jsonLines } from './json-lines.ts';
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -88,11 +89,10 @@ export function startFleet(options: FleetOptions): TestFleet {
     rmSync(path.dirname(stateDir), { recursive: true, force: true });
     throw new Error(`sandbox up failed (${up.code}):\n${up.stdout}\n${up.stderr}`);
   }
-  const state = JSON.parse(up.stdout) as {
-    inventoryFile: string;
-    clientKeyFile: string;
-    knownHostsFile: string;
-    hosts: { address: string }[];
+  const lines = jsonLines<{ address: string }>(up.stdout);
+  const state = {
+    ...(lines.summary as unknown as { inventoryFile: string; clientKeyFile: string; knownHostsFile: string }),
+    hosts: lines.results,
   };
   return {
     stateDir,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exitCodeFor, formatSummary, runOnHosts } from '../../../src/orchestration/run-on-hosts.ts';
+import { exitCodeFor, runOnHosts } from '../../../src/orchestration/run-on-hosts.ts';
 import { SshError } from '../../../src/ssh/errors.ts';
 
 const hosts = ['a', 'b', 'c', 'd'].map((name) => ({ name }));
@@ -45,13 +45,13 @@ test('never more hosts at once than the concurrency', async () => {
   assert.equal(peak, 3);
 });
 
-test('exit codes: 0 all ok, 4 only unreachable, 1 any failure', () => {
+test('exit codes: 0 all ok, 4 only unreachable, 1 any failure or skipped host, 3 not running, 130 interrupted', () => {
   assert.equal(exitCodeFor({ total: 2, ok: 2, failed: 0, unreachable: 0, skipped: 0, durationMs: 1 }), 0);
   assert.equal(exitCodeFor({ total: 2, ok: 1, failed: 0, unreachable: 1, skipped: 0, durationMs: 1 }), 4);
   assert.equal(exitCodeFor({ total: 3, ok: 1, failed: 1, unreachable: 1, skipped: 0, durationMs: 1 }), 1);
   assert.equal(exitCodeFor({ total: 3, ok: 2, failed: 0, unreachable: 0, skipped: 1, durationMs: 1 }), 1);
-  assert.equal(
-    formatSummary({ total: 3, ok: 1, failed: 1, unreachable: 1, skipped: 0, durationMs: 1234 }),
-    '3 hosts: 1 ok, 1 failed, 1 unreachable (1.2s)',
-  );
+  const unreachable = { total: 2, ok: 1, failed: 0, unreachable: 1, skipped: 0, durationMs: 1 };
+  assert.equal(exitCodeFor(unreachable, { notRunning: true }), 3, 'a program not running ranks above unreachable');
+  assert.equal(exitCodeFor({ ...unreachable, failed: 1 }, { notRunning: true }), 1, 'a failed host ranks above both');
+  assert.equal(exitCodeFor({ ...unreachable, failed: 1 }, { interrupted: true }), 130);
 });

@@ -12,7 +12,7 @@ function capture(jsonMode = false): Output & { lines: string[] } {
     color: false,
     lines,
     line: (t) => lines.push(t),
-    json: (v) => lines.push(JSON.stringify(v)),
+    record: (v) => lines.push(JSON.stringify(v)),
     warn: () => {},
   };
 }

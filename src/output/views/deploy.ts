@@ -1,0 +1,54 @@
+// `convoy deploy` and `convoy rollback`: one row per host and app, a dry run's details, the summary.
+import type { HostDeployResult } from '../../deploy/results.ts';
+import { outcomeStatus } from '../../deploy/results.ts';
+import type { RunSummary } from '../../orchestration/run-on-hosts.ts';
+import { paint } from '../colors.ts';
+import type { Output } from '../output.ts';
+import { writeSummary } from '../summary.ts';
+import { formatTable } from '../table.ts';
+import { deployColors, deployWords, formatBytes, secondsText } from '../words.ts';
+
+export interface DeployReport {
+  command: 'deploy' | 'rollback';
+  results: readonly HostDeployResult[];
+  summary: RunSummary;
+  dryRun: boolean;
+  exitCode: number;
+}
+
+export function showDeploy(out: Output, report: DeployReport): void {
+  const { results, dryRun } = report;
+  if (out.jsonMode) {
+    for (const { outcome, host, ...r } of results) {
+      out.record({ type: 'result', host, status: outcomeStatus[outcome], result: deployWords[outcome], ...r });
+    }
+    writeSummary(out, report.command, report.summary, report.exitCode, { dryRun });
+    return;
+  }
+  out.line('');
+  const rows = results.map((r) => [
+    r.host,
+    r.app || '-',
+    r.release ?? '-',
+    paint(out.color, deployColors[r.outcome], deployWords[r.outcome]),
+    formatBytes(r.uploadedBytes),
+    secondsText(r.durationMs),
+    r.error ?? (r.restarted && !dryRun ? 'restarted' : ''),
+  ]);
+  out.line(formatTable(['HOST', 'APP', 'RELEASE', 'RESULT', 'UPLOADED', 'TIME', 'INFO'], rows));
+  if (dryRun) for (const r of results) dryRunDetails(out, r);
+  writeSummary(out, report.command, report.summary, report.exitCode);
+}
+
+function dryRunDetails(out: Output, r: HostDeployResult): void {
+  const d = r.dryRun;
+  if (!d) return;
+  const current = r.release === r.previousRelease ? ' (already current)' : ` (now ${r.previousRelease ?? 'none'})`;
+  const restart = d.programs.length ? `, would restart ${d.programs.join(' ')}` : ', nothing to restart';
+  const lock = d.lockHeldBy ? `; LOCKED by ${d.lockHeldBy}` : '';
+  out.line('');
+  out.line(
+    `${r.host} ${r.app}: release ${r.release}${current}, upload ${formatBytes(r.uploadedBytes)}${restart}${lock}`,
+  );
+  if (d.confDiff) out.line(d.confDiff.trimEnd());
+}

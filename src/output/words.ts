@@ -1,0 +1,55 @@
+// The words reports use for results and counts (docs/output.md, "Tables and result words"): the one place where
+// result codes become text and colors.
+import type { DeployOutcome } from '../deploy/results.ts';
+import type { HostStatus } from '../orchestration/run-on-hosts.ts';
+import type { ColorName } from './colors.ts';
+
+/** `1 host`, `3 hosts`, `1 process`, `2 processes`. */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
+export const deployWords: Record<DeployOutcome, string> = {
+  deployed: 'deployed',
+  'conf-updated': 'config updated',
+  unchanged: 'unchanged',
+  'rolled-back': 'rolled back',
+  reverted: 'rolled back',
+  failed: 'failed',
+  skipped: 'skipped',
+  unreachable: 'unreachable',
+  'would-change': 'would change',
+  'no-change': 'would not change',
+};
+
+export const deployColors: Record<DeployOutcome, ColorName> = {
+  deployed: 'green',
+  'conf-updated': 'green',
+  unchanged: 'gray',
+  'rolled-back': 'green',
+  reverted: 'red',
+  failed: 'red',
+  skipped: 'yellow',
+  unreachable: 'red',
+  'would-change': 'yellow',
+  'no-change': 'gray',
+};
+
+export const statusColors: Record<HostStatus, ColorName> = {
+  ok: 'green',
+  failed: 'red',
+  unreachable: 'red',
+  skipped: 'yellow',
+};
+
+/** Sizes as people read them: `512 B`, `5.1 kB`, `20.3 MB` (decimal units, one decimal). */
+export function formatBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${n} B`;
+}
+
+export function secondsText(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
