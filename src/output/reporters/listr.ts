@@ -1,7 +1,19 @@
 // The TTY view: listr2 draws one row per host, grouped by batch, with its current step and elapsed time. Convoy
 // schedules the hosts itself (listr2 would stop its queue at the first failure); each row only mirrors events.
 import { Listr, PRESET_TIMER } from 'listr2';
+import type { ListrTask } from 'listr2';
 import type { Reporter, RunEvent } from '../events.ts';
+
+/** listr2's `task.newListr`, as the batches use it (typed loosely: the renderer is chosen at run time). */
+type NewListr = (
+  tasks: unknown[],
+  options: { concurrent: boolean; exitOnError: boolean },
+) => { run(): Promise<unknown> };
+
+interface BatchTask {
+  newListr: NewListr;
+  skip(message?: string): void;
+}
 
 /** What a row needs from listr2's task wrapper. */
 interface RowTask {
@@ -14,6 +26,10 @@ interface Row {
   done: Promise<void>;
   finish(error?: Error): void;
   skipped: boolean;
+  /** Ended failed or unreachable: its batch is shown failed too. */
+  failed: boolean;
+  /** The row's last words (`web1: ok (…)`), kept until its task starts when the host ended before its batch. */
+  title?: string;
   task?: RowTask;
 }
 
@@ -23,38 +39,61 @@ function newRow(): Row {
     settle = (error) => (error ? reject(error) : resolve());
   });
   done.catch(() => {});
-  return { done, finish: (error) => settle(error), skipped: false };
+  return { done, finish: (error) => settle(error), skipped: false, failed: false };
 }
 
-export function listrReporter(): Reporter {
+function batchTitle(batches: readonly (readonly string[])[], index: number): string {
+  const hosts = batches[index] ?? [];
+  if (batches.length > 1) return `batch ${index + 1}/${batches.length}: ${hosts.join(', ')}`;
+  return `${hosts.length} host${hosts.length === 1 ? '' : 's'}`;
+}
+
+/** A host's row: it waits for the host's end, then shows it (skipped rows as skipped, not passed). */
+function hostTask(rows: ReadonlyMap<string, Row>, host: string) {
+  return {
+    title: host,
+    task: async (_ctx: unknown, task: RowTask) => {
+      const row = rows.get(host);
+      if (!row) return;
+      row.task = task;
+      if (row.title) task.title = row.title;
+      await row.done;
+      if (row.skipped) task.skip(`${host}: not touched`);
+    },
+  };
+}
+
+/** `renderer: 'test'` writes listr2's state events as JSON lines (unit tests); default: the terminal view. */
+export interface ListrReporterOptions {
+  renderer?: 'default' | 'test';
+}
+
+export function listrReporter(options: ListrReporterOptions = {}): Reporter {
   const rows = new Map<string, Row>();
   let drawing: Promise<unknown> = Promise.resolve();
   return {
     begin: (batches) => {
       for (const host of batches.flat()) rows.set(host, newRow());
-      const list = new Listr(
-        batches.map((hosts, index) => ({
-          title:
-            batches.length > 1
-              ? `batch ${index + 1}/${batches.length}: ${hosts.join(', ')}`
-              : `${hosts.length} host${hosts.length === 1 ? '' : 's'}`,
-          task: (_ctx, batch) =>
-            batch.newListr(
-              hosts.map((host) => ({
-                title: host,
-                task: async (_c, task) => {
-                  const row = rows.get(host);
-                  if (!row) return;
-                  row.task = task as unknown as RowTask;
-                  await row.done;
-                  if (row.skipped) task.skip(`${host}: not touched`);
-                },
-              })),
-              { concurrent: true, exitOnError: false },
-            ),
-        })),
-        { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: false, timer: PRESET_TIMER } },
-      );
+      // Typed loosely: the task wrappers' types depend on the renderer, chosen at run time.
+      const tasks = batches.map((hosts, index) => ({
+        title: batchTitle(batches, index),
+        // A batch whose every host was skipped (the rollout stopped before it) is skipped too, not passed.
+        task: async (_ctx: unknown, batch: BatchTask) => {
+          const subtasks = hosts.map((host) => hostTask(rows, host));
+          await batch.newListr(subtasks, { concurrent: true, exitOnError: false }).run();
+          if (hosts.every((h) => rows.get(h)?.skipped)) batch.skip(`${batchTitle(batches, index)}: not touched`);
+          const failed = hosts.filter((h) => rows.get(h)?.failed);
+          if (failed.length > 0) throw new Error(`${failed.length} of ${hosts.length} failed: ${failed.join(', ')}`);
+        },
+      })) as unknown as ListrTask[];
+      const list =
+        options.renderer === 'test'
+          ? new Listr(tasks, { concurrent: false, exitOnError: false, renderer: 'test' })
+          : new Listr(tasks, {
+              concurrent: false,
+              exitOnError: false,
+              rendererOptions: { collapseSubtasks: false, timer: PRESET_TIMER },
+            });
       drawing = list.run().catch(() => {});
     },
     event: (e: RunEvent) => {
@@ -65,11 +104,13 @@ export function listrReporter(): Reporter {
         if (row.task) row.task.output = `${e.step}${e.detail ? ` ${e.detail}` : ''}`;
         return;
       }
-      if (row.task) row.task.title = `${e.host}: ${e.status}${e.detail ? ` (${e.detail})` : ''}`;
+      row.title = `${e.host}: ${e.status}${e.detail ? ` (${e.detail})` : ''}`;
+      if (row.task) row.task.title = row.title;
       if (e.status === 'skipped') {
         row.skipped = true;
         row.finish();
       } else {
+        row.failed = e.status !== 'ok';
         row.finish(
           e.status === 'ok' ? undefined : new Error(`${e.host}: ${e.status}${e.detail ? `: ${e.detail}` : ''}`),
         );

@@ -4,6 +4,7 @@ import type { Output } from '../../../src/output/output.ts';
 import { chooseReporter } from '../../../src/output/reporters/choose.ts';
 import { jsonReporter } from '../../../src/output/reporters/json.ts';
 import { plainReporter } from '../../../src/output/reporters/plain.ts';
+import { listrReporter } from '../../../src/output/reporters/listr.ts';
 
 function capture(jsonMode = false): Output & { lines: string[] } {
   const lines: string[] = [];
@@ -53,4 +54,34 @@ test('the reporter follows the terminal: JSON with --json, plain lines when not 
   const plain = capture();
   chooseReporter(plain, false).event({ type: 'note', text: 'hello' });
   assert.deepEqual(plain.lines, ['hello']);
+});
+
+test('TTY view: a batch whose every host was skipped is shown skipped, not passed', async () => {
+  const events: { event: string; data: unknown; task: { path: string[] } }[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    for (const line of String(chunk).split('\n').filter(Boolean)) {
+      try {
+        events.push(JSON.parse(line) as (typeof events)[number]);
+      } catch {
+        write(line + '\n');
+      }
+    }
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const r = listrReporter({ renderer: 'test' });
+    r.begin([['a'], ['b', 'c']]);
+    r.event({ type: 'host', host: 'a', status: 'failed', durationMs: 5, detail: 'health check failed' });
+    r.event({ type: 'host', host: 'b', status: 'skipped', durationMs: 0 });
+    r.event({ type: 'host', host: 'c', status: 'skipped', durationMs: 0 });
+    await r.end();
+  } finally {
+    process.stdout.write = write;
+  }
+  const finalState = (title: string) =>
+    events.filter((e) => e.event === 'STATE' && e.task.path.at(-1)?.startsWith(title)).at(-1)?.data;
+  assert.equal(finalState('batch 2/2: b, c'), 'SKIPPED');
+  assert.equal(finalState('b'), 'SKIPPED');
+  assert.equal(finalState('batch 1/2: a'), 'FAILED');
 });
