@@ -1,6 +1,5 @@
 // `convoy deploy <target> [app…]` and `convoy rollback <target> [app]`: per-host progress lines, a final table.
 import { UsageError } from '../errors.ts';
-import type { RunSummary } from '../orchestration/run-on-hosts.ts';
 import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
 import { showDeploy } from '../output/views/deploy.ts';
 import { deployWords } from '../output/words.ts';
@@ -16,7 +15,7 @@ import { appOpener } from '../deploy/open.ts';
 import { planApp } from '../deploy/plan.ts';
 import { renderConf } from '../deploy/render-conf.ts';
 import type { HostDeployResult } from '../deploy/results.ts';
-import { outcomeStatus } from '../deploy/results.ts';
+import { outcomeStatus, summarizeDeploy } from '../deploy/results.ts';
 import { rollbackApp } from '../deploy/rollback.ts';
 import type { Fleet } from '../host/fleet.ts';
 import type { Amount } from '../units/amount.ts';
@@ -78,17 +77,7 @@ function report(
   started: number,
 ): number {
   const dryRun = 'dryRun' in options && options.dryRun;
-  const count = (statuses: readonly string[]) => results.filter((r) => statuses.includes(r.outcome)).length;
-  const failed = count(['failed', 'reverted', 'skipped']);
-  const unreachable = count(['unreachable']);
-  const summary: RunSummary = {
-    total: results.length,
-    ok: results.length - failed - unreachable,
-    failed,
-    unreachable,
-    skipped: 0,
-    durationMs: Math.round(performance.now() - started),
-  };
+  const summary = summarizeDeploy(results, performance.now() - started);
   const exitCode = exitCodeFor(summary, { interrupted: options.interruption?.requested() ?? false });
   const command = 'dryRun' in options ? 'deploy' : 'rollback';
   showDeploy(options.output, { command, results, summary, dryRun, exitCode });

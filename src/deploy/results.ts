@@ -1,6 +1,6 @@
 // What a deploy, a dry run or a rollback did on each host, as values (docs/output.md, "Results"). The words the
 // reports show for each outcome live in src/output; here are only the codes and how they count.
-import type { HostStatus } from '../orchestration/run-on-hosts.ts';
+import type { HostStatus, RunSummary } from '../orchestration/run-on-hosts.ts';
 
 export type DeployOutcome =
   /** The new release is live and passed the gate. */
@@ -70,4 +70,17 @@ export function blankResult(host: string, app: string, outcome: DeployOutcome): 
 export function joinNotes(...notes: (string | undefined)[]): string | undefined {
   const kept = notes.filter((n): n is string => n !== undefined && n !== '');
   return kept.length > 0 ? kept.join('; ') : undefined;
+}
+
+/** The run's counts, one per host and app, as every command counts its hosts. */
+export function summarizeDeploy(results: readonly HostDeployResult[], durationMs: number): RunSummary {
+  const count = (status: HostStatus) => results.filter((r) => outcomeStatus[r.outcome] === status).length;
+  return {
+    total: results.length,
+    ok: count('ok'),
+    failed: count('failed'),
+    unreachable: count('unreachable'),
+    skipped: count('skipped'),
+    durationMs: Math.round(durationMs),
+  };
 }

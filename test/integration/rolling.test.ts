@@ -218,6 +218,11 @@ export default defineApp({
       doc.results.map((x) => x.result),
       ['rolled back', 'rolled back', 'rolled back', ...Array(7).fill('skipped')],
     );
+    assert.deepEqual(
+      [doc.summary.ok, doc.summary.failed, doc.summary.skipped, doc.summary.unreachable],
+      [0, 3, 7, 0],
+      'skipped hosts are counted as skipped, as restart counts them',
+    );
     const after = state();
     for (let i = 0; i < 10; i++) {
       const [current, pid] = after[i]!.split('\n');

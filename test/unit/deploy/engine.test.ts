@@ -6,6 +6,8 @@ import type { EngineOptions, Rollout } from '../../../src/deploy/engine.ts';
 import { deployApp } from '../../../src/deploy/engine.ts';
 import type { AppOnHost, HostPlan, SwitchOutcome } from '../../../src/deploy/host-deploy.ts';
 import type { RemoteState } from '../../../src/deploy/remote-state.ts';
+import type { DeployOutcome } from '../../../src/deploy/results.ts';
+import { blankResult, summarizeDeploy } from '../../../src/deploy/results.ts';
 import { SshError } from '../../../src/ssh/errors.ts';
 import type { HostConfig } from '../../../src/inventory/types.ts';
 
@@ -234,4 +236,18 @@ test("each host's time is its own work, not the wait for earlier batches", async
     (b?.durationMs ?? 0) < 250,
     `b waited for a's batch and the pause, but its own work is short: ${b?.durationMs} ms`,
   );
+});
+
+test('the summary counts a deploy as every command does: reverted is failed, skipped is skipped', () => {
+  const results = ['deployed', 'unchanged', 'reverted', 'failed', 'skipped', 'skipped', 'unreachable'].map(
+    (outcome, i) => ({ ...blankResult(`h${i}`, 'hello', outcome as DeployOutcome) }),
+  );
+  assert.deepEqual(summarizeDeploy(results, 1234), {
+    total: 7,
+    ok: 2,
+    failed: 2,
+    unreachable: 1,
+    skipped: 2,
+    durationMs: 1234,
+  });
 });
