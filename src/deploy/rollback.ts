@@ -36,12 +36,12 @@ async function rollBack(deploy: AppOnHost, to: string | undefined): Promise<Host
     throw new RemoteStepError(deploy.host, 'rollback', undefined, said);
   }
   const plan = deploy.planFor(state, target);
-  const base = { ...blankResult(deploy.host, deploy.app.name, 'deployed'), previousRelease: state.current };
+  const base = { ...blankResult(deploy.host, deploy.app.name, 'rolled-back'), previousRelease: state.current };
   try {
     const outcome = await deploy.switch(plan);
     return {
       ...base,
-      outcome: plan.releaseChanged ? 'deployed' : 'unchanged',
+      outcome: plan.releaseChanged ? 'rolled-back' : 'unchanged',
       release: target,
       restarted: outcome.restarted,
     };

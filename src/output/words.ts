@@ -11,15 +11,15 @@ export function counted(n: number, singular: string, plural = `${singular}s`): s
 
 export const deployWords: Record<DeployOutcome, string> = {
   deployed: 'deployed',
-  'conf-updated': 'config updated',
+  'conf-updated': 'conf updated',
   unchanged: 'unchanged',
   'rolled-back': 'rolled back',
-  reverted: 'rolled back',
+  reverted: 'reverted',
   failed: 'failed',
   skipped: 'skipped',
   unreachable: 'unreachable',
   'would-change': 'would change',
-  'no-change': 'would not change',
+  'no-change': 'no change',
 };
 
 export const deployColors: Record<DeployOutcome, ColorName> = {

@@ -213,9 +213,13 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
     }
   });
 
-  test('rollback returns to the previous release and restarts', async () => {
-    const r = deploy('rollback', 'web', 'hello');
-    assert.equal(r.code, 0, r.stdout + r.stderr);
+  test('rollback returns to the previous release and restarts; its result reads rolled back', async () => {
+    const { code, doc } = deployJson('rollback', 'web', 'hello');
+    assert.equal(code, 0);
+    assert.deepEqual(
+      doc.results.map((r) => r.result),
+      ['rolled back', 'rolled back', 'rolled back'],
+    );
     for (const a of fleet.addresses) assert.equal(await version(a), '1');
     const forward = deploy('deploy', 'web', 'hello');
     assert.equal(forward.code, 0, forward.stdout);
@@ -230,7 +234,7 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
     assert.equal(code, 1);
     assert.deepEqual(
       doc.results.map((r) => r.result),
-      ['rolled back', 'rolled back', 'rolled back'],
+      ['reverted', 'reverted', 'reverted'],
     );
     assert.match(doc.results[0]!.error ?? '', /health check/);
     for (const a of fleet.addresses) {

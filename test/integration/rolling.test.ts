@@ -216,7 +216,7 @@ export default defineApp({
     const doc = jsonLines<{ host: string; result: string; release: string }>(r.stdout);
     assert.deepEqual(
       doc.results.map((x) => x.result),
-      ['rolled back', 'rolled back', 'rolled back', ...Array(7).fill('skipped')],
+      ['reverted', 'reverted', 'reverted', ...Array(7).fill('skipped')],
     );
     assert.deepEqual(
       [doc.summary.ok, doc.summary.failed, doc.summary.skipped, doc.summary.unreachable],

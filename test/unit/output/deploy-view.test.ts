@@ -1,0 +1,62 @@
+// The deploy and rollback table: one word per outcome, sizes and times as people read them, the summary line.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DeployOutcome } from '../../../src/deploy/results.ts';
+import { blankResult, summarizeDeploy } from '../../../src/deploy/results.ts';
+import type { JsonRecord, Output } from '../../../src/output/output.ts';
+import { showDeploy } from '../../../src/output/views/deploy.ts';
+
+function capture(jsonMode = false) {
+  const lines: string[] = [];
+  const records: JsonRecord[] = [];
+  const out: Output = {
+    jsonMode,
+    color: false,
+    line: (t) => lines.push(...t.split('\n')),
+    record: (r) => records.push(r),
+    warn: () => {},
+  };
+  return { out, lines, records };
+}
+
+const outcomes: DeployOutcome[] = ['deployed', 'conf-updated', 'reverted', 'rolled-back', 'skipped', 'no-change'];
+const results = outcomes.map((outcome, i) => ({
+  ...blankResult(`h${i + 1}`, 'hello', outcome),
+  release: 'r2',
+  uploadedBytes: [5120, 0, 0, 0, 0, 512][i] ?? 0,
+  durationMs: 1500,
+}));
+
+test('each outcome has its own word: a reverted deploy is not a rollback, a rollback is not a deploy', () => {
+  const { out, lines } = capture();
+  showDeploy(out, { command: 'deploy', results, summary: summarizeDeploy(results, 2000), dryRun: false, exitCode: 1 });
+  const word = (host: string) => lines.find((l) => l.startsWith(`${host} `))?.split(/\s{2,}/)[3];
+  assert.deepEqual(['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map(word), [
+    'deployed',
+    'conf updated',
+    'reverted',
+    'rolled back',
+    'skipped',
+    'no change',
+  ]);
+  assert.match(lines.find((l) => l.startsWith('h1 ')) ?? '', / 5\.1 kB +1\.5s$/);
+  assert.equal(lines.at(-1), '6 hosts: 4 ok, 1 failed, 0 unreachable, 1 skipped (2.0s)');
+});
+
+test('--json: a result per host and app with its status and word, then the summary', () => {
+  const { out, records } = capture(true);
+  showDeploy(out, { command: 'deploy', results, summary: summarizeDeploy(results, 2000), dryRun: false, exitCode: 1 });
+  assert.deepEqual(
+    records.map((r) => [r.type, r.host, r.status, r.result]),
+    [
+      ['result', 'h1', 'ok', 'deployed'],
+      ['result', 'h2', 'ok', 'conf updated'],
+      ['result', 'h3', 'failed', 'reverted'],
+      ['result', 'h4', 'ok', 'rolled back'],
+      ['result', 'h5', 'skipped', 'skipped'],
+      ['result', 'h6', 'ok', 'no change'],
+      ['summary', undefined, undefined, undefined],
+    ],
+  );
+  assert.equal(records.at(-1)?.exitCode, 1);
+});
