@@ -4,6 +4,7 @@
 import { RemoteStepError } from '../host/errors.ts';
 import type { HostSession } from '../host/session.ts';
 import { shellQuote } from '../shell/quote.ts';
+import { formatBytes } from '../units/bytes.ts';
 import type { PreparedArtifact } from './artifact.ts';
 import { unpackCommand } from './artifact.ts';
 import { hookCommand } from './hooks.ts';
@@ -43,7 +44,7 @@ export async function stageRelease(job: StageJob): Promise<void> {
 
 async function upload(job: StageJob, cached: string): Promise<void> {
   const { session, paths, artifact } = job;
-  job.report('upload', `${(job.uploadBytes / 1e6).toFixed(1)} MB`);
+  job.report('upload', formatBytes(job.uploadBytes));
   const dirs = `${shellQuote(paths.cacheDir)} ${shellQuote(paths.releasesDir)}`;
   const df = await session.run(
     'prepare upload',

@@ -42,13 +42,7 @@ export const statusColors: Record<HostStatus, ColorName> = {
   skipped: 'yellow',
 };
 
-/** Sizes as people read them: `512 B`, `5.1 kB`, `20.3 MB` (decimal units, one decimal). */
-export function formatBytes(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
-  return `${n} B`;
-}
+export { formatBytes } from '../units/bytes.ts';
 
 export function secondsText(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;

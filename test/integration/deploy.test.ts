@@ -136,7 +136,7 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
 
   test('first deploy: releases/<id>, current, the conf, programs RUNNING, the health route answers', async () => {
     const otherBefore = fleet.addresses.map((a) => pids(a, 'other'));
-    const { code, doc, stderr } = deployJson('deploy', 'web', 'hello');
+    const { code, doc, stderr, stdout } = deployJson('deploy', 'web', 'hello');
     assert.equal(code, 0, stderr + JSON.stringify(doc));
     assert.deepEqual(
       doc.results.map((r) => [r.host, r.result]),
@@ -148,6 +148,13 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
     );
     const release = doc.results[0]!.release;
     assert.match(release, /^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    // The upload step says the size as the table does (a small artifact is kB, not '0.0 MB').
+    const uploads = jsonLines<{ step?: string; detail?: string }>(stdout).records.filter(
+      (e) => e.step === 'hello: upload',
+    );
+    assert.equal(uploads.length, 3);
+    assert.ok(doc.results[0]!.uploadedBytes < 1e6);
+    for (const e of uploads) assert.match(String(e.detail), /^\d+(\.\d)? (B|kB)$/);
     for (const [i, a] of fleet.addresses.entries()) {
       const r = openssh(
         fleet,
