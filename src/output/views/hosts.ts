@@ -64,7 +64,7 @@ export function showCheck(out: Output, report: CheckReport): void {
     writeSummary(out, 'check', noHostTouched(hosts), ExitCode.ok, { ...fields, hosts });
     return;
   }
-  out.line(`${report.inventory}: ok (${report.hosts} hosts, ${report.groups} groups)`);
+  out.line(`${report.inventory}: ok (${counted(report.hosts, 'host')}, ${counted(report.groups, 'group')})`);
   const apps = report.apps.join(', ') || 'none';
   out.line(`${report.tasks}/: ok (apps: ${apps}; tasks: ${report.customTasks.join(', ') || 'none'})`);
   for (const warning of report.warnings) out.warn(`warning: ${warning}`);

@@ -5,6 +5,7 @@ import { paint } from '../colors.ts';
 import type { Output } from '../output.ts';
 import { writeSummary } from '../summary.ts';
 import { formatTable } from '../table.ts';
+import { counted } from '../words.ts';
 
 /** One line of the table: a program on a host, or a host that could not be read (program `-`). */
 export interface StatusRow {
@@ -56,9 +57,14 @@ function footer(pass: StatusPass, counts: Map<string, number>): string {
       .sort(([a], [b]) => stateRank(a) - stateRank(b))
       .map(([state, n]) => `${n} ${state}`)
       .join(', ') || 'none';
-  const hostText = [
-    summary.unreachable ? `${summary.unreachable} unreachable` : '',
-    summary.failed ? `${summary.failed} failed` : '',
+  // `1 host unreachable`, `2 hosts unreachable, 1 failed`: the hosts that could not be read.
+  const unread = [
+    summary.unreachable ? `${counted(summary.unreachable, 'host')} unreachable` : '',
+    summary.failed
+      ? summary.unreachable
+        ? `${summary.failed} failed`
+        : `${counted(summary.failed, 'host')} failed`
+      : '',
   ]
     .filter(Boolean)
     .join(', ');
@@ -66,8 +72,8 @@ function footer(pass: StatusPass, counts: Map<string, number>): string {
   const pathText = viaExec.length
     ? `; supervisord reached through an exec relay on ${viaExec.join(', ')} (sshd refuses streamlocal forwarding)`
     : '';
-  const hosts = `${summary.total} host${summary.total === 1 ? '' : 's'}`;
-  return `${programs} program${programs === 1 ? '' : 's'} on ${hosts}: ${stateText}${hostText ? `; hosts ${hostText}` : ''}${pathText}`;
+  const hosts = counted(summary.total, 'host');
+  return `${counted(programs, 'program')} on ${hosts}: ${stateText}${unread ? `; ${unread}` : ''}${pathText}`;
 }
 
 export function showStatus(out: Output, pass: StatusPass): void {

@@ -1,0 +1,44 @@
+// `convoy check` reads the inventory and the task files, touches no host, and says what it found.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { run } from '../../../src/cli/main.ts';
+
+const defineUrl = pathToFileURL(path.resolve(import.meta.dirname, '../../../src/tasks/define.ts')).href;
+
+let project: string;
+before(async () => {
+  project = await mkdtemp(path.join(os.tmpdir(), 'convoy-check-'));
+  await writeFile(path.join(project, 'package.json'), '{ "type": "module" }\n');
+  await writeFile(path.join(project, 'fleet.ini'), '[group:web]\nhosts = web1\n');
+  await mkdir(path.join(project, 'tasks'));
+});
+after(async () => {
+  await rm(project, { recursive: true, force: true });
+});
+
+async function check(...flags: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const argv = ['-i', 'fleet.ini', '--tasks', 'tasks', ...flags, 'check'];
+  const code = await run(argv, {
+    cwd: project,
+    env: {},
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+test('check counts in words that agree with the numbers', async () => {
+  const r = await check();
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^fleet\.ini: ok \(1 host, 1 group\)$/m);
+});
