@@ -1,4 +1,5 @@
 // `convoy deploy <target> [app…]` and `convoy rollback <target> [app]`: per-host progress lines, a final table.
+import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
 import { showDeploy } from '../output/views/deploy.ts';
@@ -88,7 +89,7 @@ export async function deployCommand(options: DeployCommandOptions): Promise<numb
   const started = performance.now();
   const context = await loadDeployContext(options, options.target, options.apps);
   const rollouts = context.targets.map((t) => rolloutFor(options, t));
-  const artifacts = await Promise.all(context.targets.map(artifactOf));
+  const artifacts = await Promise.all(context.targets.map((t) => artifactOf(t, options.cwd)));
   const fleet = openFleet(options);
   const owner = newLockOwner(options.commandLine);
   const results: HostDeployResult[] = [];
@@ -112,9 +113,10 @@ export async function deployCommand(options: DeployCommandOptions): Promise<numb
   return report(options, results, started);
 }
 
-async function artifactOf(t: AppTarget): Promise<PreparedArtifact> {
+/** The app's artifact, relative to the project (not to wherever the process was started). */
+async function artifactOf(t: AppTarget, project: string): Promise<PreparedArtifact> {
   if (!t.app.spec.artifact) throw new UsageError(`${t.app.file}: app '${t.app.spec.name}' has no artifact to deploy`);
-  return prepareArtifact(t.app.spec.artifact);
+  return prepareArtifact(path.relative(process.cwd(), path.resolve(project, t.app.spec.artifact)) || '.');
 }
 
 interface EngineParts {

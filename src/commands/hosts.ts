@@ -1,5 +1,7 @@
 // `convoy hosts [target]` and `convoy check`: read the inventory only, never connect.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { LoadedApp } from '../tasks/load.ts';
 import { ExitCode } from '../errors.ts';
 import { resolveTarget } from '../inventory/index.ts';
 import type { Output } from '../output/output.ts';
@@ -34,7 +36,14 @@ export async function checkCommand(options: CheckCommandOptions): Promise<number
     tasks: tasksDirOf(options),
     apps: tasks.apps.map((a) => a.spec.name),
     customTasks: tasks.tasks.map((t) => t.name),
-    warnings: [],
+    warnings: missingArtifacts(options.cwd, tasks.apps),
   });
   return ExitCode.ok;
+}
+
+/** Apps whose artifact is not there yet: worth a warning only (a pipeline often builds it after checking). */
+function missingArtifacts(cwd: string, apps: readonly LoadedApp[]): string[] {
+  return apps
+    .filter((a) => a.spec.artifact !== undefined && !existsSync(path.resolve(cwd, a.spec.artifact)))
+    .map((a) => `${a.file}: app '${a.spec.name}': artifact ${a.spec.artifact} not found (build it before deploying)`);
 }
