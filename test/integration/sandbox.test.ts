@@ -1,5 +1,6 @@
 // The sandbox fleet for real: isolation between hosts, the non-root login, bare hosts, clean teardown.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -105,23 +106,38 @@ describe('sandbox up: 5 isolated hosts', { skip }, () => {
     assert.equal(openssh(fleet, fleet.addresses[4]!, 'hostname').stdout.trim(), 'sandbox-5');
   });
 
-  test('`down` stops every process it started and nothing else, and removes its state', () => {
+  test('`down` stops every process it started and nothing else, and removes its state', async () => {
     const namespaces = new Set(state.hosts.map((h) => pidNamespaceOf(h.init!.pid)));
-    const outside = listProcesses()
-      .filter((p) => !namespaces.has(p.pidNamespace))
-      .map((p) => p.pid);
-    const r = fleet.down();
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /5 hosts stopped/);
-    const left = listProcesses().filter((p) => namespaces.has(p.pidNamespace) || p.cmdline.includes(fleet.stateDir));
-    assert.deepEqual(left, []);
-    const alive = new Set(listProcesses().map((p) => p.pid));
-    const ourUnshares = new Set(state.hosts.map((h) => h.unshare.pid));
-    assert.deepEqual(
-      outside.filter((pid) => !alive.has(pid) && !ourUnshares.has(pid) && pid !== process.pid),
-      [],
-      'down ended a process it did not start',
+    // Decoys named as the fleet's own programs, outside it: a `down` that killed by name would end them. The
+    // machine's daemons (parent PID 1) must survive too; other short-lived processes come and go on their own.
+    const decoys = ['sshd', 'supervisord'].map((name) =>
+      spawn('/bin/bash', ['-c', `exec -a ${name} /bin/sleep 600`], { stdio: 'ignore', detached: true }),
     );
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const ourUnshares = new Set(state.hosts.map((h) => h.unshare.pid));
+      const daemons = listProcesses()
+        .filter((p) => p.ppid === 1 && !namespaces.has(p.pidNamespace) && !ourUnshares.has(p.pid))
+        .map((p) => p.pid);
+      const r = fleet.down();
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /5 hosts stopped/);
+      const left = listProcesses().filter((p) => namespaces.has(p.pidNamespace) || p.cmdline.includes(fleet.stateDir));
+      assert.deepEqual(left, []);
+      const alive = new Set(listProcesses().map((p) => p.pid));
+      assert.deepEqual(
+        decoys.filter((d) => !alive.has(d.pid!)).map((d) => d.spawnargs.join(' ')),
+        [],
+        "down ended a process named like the fleet's that it did not start",
+      );
+      assert.deepEqual(
+        daemons.filter((pid) => !alive.has(pid)),
+        [],
+        'down ended a daemon of the machine',
+      );
+    } finally {
+      for (const d of decoys) d.kill('SIGKILL');
+    }
     assert.equal(existsSync(fleet.stateDir), false);
   });
 });

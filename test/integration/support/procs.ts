@@ -3,6 +3,8 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ProcInfo {
   pid: number;
+  /** The parent's PID (1 for the machine's daemons). */
+  ppid: number;
   cmdline: string;
   pidNamespace: string;
 }
@@ -14,6 +16,8 @@ export function listProcesses(): ProcInfo[] {
     try {
       out.push({
         pid: Number(entry),
+        // /proc/PID/stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses, so read after the last ')'.
+        ppid: Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ').at(-1)?.split(' ')[1]),
         cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim(),
         pidNamespace: readlinkSync(`/proc/${entry}/ns/pid`),
       });
