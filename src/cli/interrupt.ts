@@ -1,14 +1,49 @@
-// Ctrl-C: the first one asks the running command to stop starting new work (in-flight steps finish, locks are
-// released, the summary is printed, exit 130); the second one exits at once and says what may be left behind.
+// Ctrl-C (docs/command-line.md, "Interruption"): the first one asks the running command to stop starting new work
+// (in-flight steps finish, locks are released, the summary is printed, exit 130); the second one exits at once and
+// says what may be left behind. What each says depends on what the command does.
 import type { Interruption } from '../commands/interruption.ts';
 
 export interface InterruptHandler extends Interruption {
   dispose(): void;
 }
 
+interface Notices {
+  first: string;
+  second: string;
+}
+
+const takesLocks: Notices = {
+  first: 'no new host or batch starts; steps in flight finish and locks are released (Ctrl-C again to exit at once)',
+  second:
+    'exiting now. Steps in flight may be half done, and app locks may be left on hosts (`convoy deploy --force-unlock` breaks them); `convoy status` shows where programs stand.',
+};
+
+const batches: Notices = {
+  first: 'no new batch starts; programs being started or stopped finish (Ctrl-C again to exit at once)',
+  second:
+    'exiting now. Programs being started or stopped may not have settled; `convoy status` shows where they stand.',
+};
+
+const readsOnly: Notices = { first: 'stopping', second: 'exiting now.' };
+
+const others: Notices = {
+  first: 'commands already started on hosts run to their end (Ctrl-C again to exit at once)',
+  second: 'exiting now. Commands already started on hosts may still be running there.',
+};
+
+/** What Ctrl-C says for `command` (the command's name as typed: `deploy`, `logs`, …). */
+export function interruptNotices(command: string): Notices {
+  if (command === 'deploy' || command === 'rollback') return takesLocks;
+  if (command === 'start' || command === 'stop' || command === 'restart') return batches;
+  if (command === 'logs' || command === 'status') return readsOnly;
+  return others;
+}
+
 export function listenForInterrupts(
   writeErr: (text: string) => void,
   exit: (code: number) => never = (code) => process.exit(code),
+  /** The command running now (known once the command line is parsed). */
+  command: () => string = () => '',
 ): InterruptHandler {
   let count = 0;
   let resolve: () => void = () => {};
@@ -17,16 +52,13 @@ export function listenForInterrupts(
   });
   const onSignal = () => {
     count++;
+    const notices = interruptNotices(command());
     if (count === 1) {
-      writeErr(
-        '\nconvoy: interrupted: no new host or batch starts; steps in flight finish and locks are released (Ctrl-C again to exit at once)\n',
-      );
+      writeErr(`\nconvoy: interrupted: ${notices.first}\n`);
       resolve();
       return;
     }
-    writeErr(
-      'convoy: interrupted again: exiting now. Steps in flight may be half done, and app locks may be left on hosts (`convoy deploy --force-unlock` breaks them); `convoy status` shows where programs stand.\n',
-    );
+    writeErr(`convoy: interrupted again: ${notices.second}\n`);
     exit(130);
   };
   process.on('SIGINT', onSignal);

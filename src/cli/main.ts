@@ -22,6 +22,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   const writeErr = options.stderr ?? ((text: string) => process.stderr.write(text));
   let exitCode: number = ExitCode.ok;
   let signals: InterruptHandler | undefined;
+  let running = '';
   const program = buildProgram({
     cwd: options.cwd ?? process.cwd(),
     env: options.env ?? process.env,
@@ -30,7 +31,11 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     },
     stderr: writeErr,
     ...(options.stdout ? { stdout: options.stdout } : {}),
-    interruption: options.interruption ?? (signals ??= listenForInterrupts(writeErr)),
+    interruption: options.interruption ?? (signals ??= listenForInterrupts(writeErr, undefined, () => running)),
+  });
+  // Ctrl-C's notice names what the running command does (see interrupt.ts).
+  program.hook('preAction', (_root, action) => {
+    running = action.name();
   });
   program.exitOverride();
   program.configureOutput({ writeErr });
