@@ -218,6 +218,24 @@ describe('status, start, stop, restart, logs on 3 hosts', { skip }, () => {
     assert.equal(lines.length, 3);
     lines.forEach((line, i) => assert.match(line, new RegExp(`^s${i + 1} \\| started \\d+$`)));
   });
+  test('logs that cannot be read says on which host and why, not only how many', () => {
+    const r = run(inventory(), 'logs', 'app', 'nosuch', '-n', '1');
+    assert.equal(r.code, 1);
+    for (const host of ['s1', 's2', 's3']) assert.match(r.stderr, new RegExp(`^${host} ✗ .*no program 'nosuch'`, 'm'));
+    assert.match(r.stderr, /^3 hosts: 0 ok, 3 failed, 0 unreachable, 0 skipped/m);
+    const json = jsonLines<{ host: string; status: string; error: string }>(
+      run(inventory(), '--json', 'logs', 'app', 'nosuch').stdout,
+    );
+    assert.deepEqual(
+      json.results.map((x) => [x.host, x.status]),
+      [
+        ['s1', 'failed'],
+        ['s2', 'failed'],
+        ['s3', 'failed'],
+      ],
+    );
+    assert.match(json.results[0]!.error, /no program 'nosuch'/);
+  });
 });
 
 test('logs -f follows new lines until Ctrl-C, then exits 130', { skip }, async () => {

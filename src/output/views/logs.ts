@@ -1,5 +1,6 @@
 // `convoy logs`: the lines stream as they are read (see the command); here what follows them.
 import type { HostOutcome, RunSummary } from '../../orchestration/run-on-hosts.ts';
+import { paint } from '../colors.ts';
 import type { Output } from '../output.ts';
 import { summaryLine, writeSummary } from '../summary.ts';
 import { hostRecord } from './common.ts';
@@ -15,6 +16,11 @@ export function showLogsEnd(
     writeSummary(out, 'logs', summary, exitCode);
     return;
   }
-  // The log lines are the output: the counts go to stderr, and only when a host could not be read.
-  if (summary.failed + summary.unreachable > 0) out.warn(summaryLine(summary));
+  // The log lines are the output: what went wrong goes to stderr, and only when a host could not be read.
+  if (summary.failed + summary.unreachable === 0) return;
+  const width = Math.max(0, ...outcomes.map((o) => o.host.length));
+  for (const o of outcomes.filter((x) => x.status !== 'ok')) {
+    out.warn(paint(out.color, 'red', `${o.host.padEnd(width)} ✗ ${o.status}: ${o.error?.message ?? ''}`));
+  }
+  out.warn(summaryLine(summary));
 }
