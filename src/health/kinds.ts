@@ -64,18 +64,22 @@ export type HealthCheckKind = keyof typeof healthCheckKinds;
 
 export const healthCheckKindNames = Object.keys(healthCheckKinds) as HealthCheckKind[];
 
-/** Retries until healthy or the deadline; prints the last failure's message and exits 1 when it never passes. */
+/**
+ * Retries until healthy, the deadline, or `retries` attempts; prints the last failure's message and exits 1 when it
+ * never passes.
+ */
 export function healthCommand(check: HealthCheck): string {
   const perTry = Math.max(1, Math.min(10, Math.round(check.timeoutMs / 1000)));
   const deadline = Math.max(1, Math.ceil(check.timeoutMs / 1000));
   const interval = Math.max(0.1, check.intervalMs / 1000);
   const attempt: string = healthCheckKinds[check.kind].attempt(check.target, perTry);
+  const outOfTries = check.retries === undefined ? '' : ` ] || [ "$n" -ge ${check.retries}`;
   return [
     'PY=$(command -v python3 || command -v python || echo python3)',
-    `end=$(( $(date +%s) + ${deadline} ))`,
+    `end=$(( $(date +%s) + ${deadline} )); n=0`,
     'while :; do',
-    `  if out=$( ${attempt} 2>&1 ); then exit 0; fi`,
-    '  if [ "$(date +%s)" -ge "$end" ]; then printf "%s\\n" "$out" | tail -n 3 >&2; exit 1; fi',
+    `  n=$((n + 1)); if out=$( ${attempt} 2>&1 ); then exit 0; fi`,
+    `  if [ "$(date +%s)" -ge "$end"${outOfTries} ]; then printf "%s\\n" "$out" | tail -n 3 >&2; exit 1; fi`,
     `  sleep ${interval}`,
     'done',
   ].join('\n');

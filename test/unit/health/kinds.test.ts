@@ -6,6 +6,11 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { healthCommand } from '../../../src/health/kinds.ts';
+import { appSpecFor } from '../../../src/deploy/app-spec.ts';
+import { validateApp } from '../../../src/tasks/validate.ts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 /** Runs a shell command without blocking this process's event loop (the servers below live in it). */
 function sh(command: string): Promise<{ code: number | null; stderr: string }> {
@@ -102,4 +107,47 @@ test('command: its exit code decides, retried until the deadline', async () => {
     `rm -f ${file}; (sleep 0.5; touch ${file}) & ${healthCommand({ kind: 'command', target: `test -e ${file}`, timeoutMs: 3000, intervalMs: 100 })}`,
   );
   assert.equal(eventually.code, 0, eventually.stderr);
+});
+
+test('retries: at most that many attempts, then it fails without waiting for the timeout', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'convoy-health-'));
+  const tries = path.join(dir, 'tries');
+  const started = Date.now();
+  const r = await sh(
+    healthCommand({
+      kind: 'command',
+      target: `echo x >> ${tries}; exit 1`,
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      retries: 3,
+    }),
+  );
+  assert.equal(r.code, 1);
+  assert.equal(readFileSync(tries, 'utf8'), 'x\nx\nx\n');
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('retries in a task file reach the check that runs on the host', () => {
+  const host = {
+    name: 'h',
+    address: '127.0.0.1',
+    port: 22,
+    user: 'u',
+    identityFiles: [],
+    sudo: false,
+    vars: {},
+    groups: [],
+  };
+  const { app } = validateApp(
+    {
+      name: 'a',
+      root: '/srv/a',
+      programs: { a: { command: 'run' } },
+      healthcheck: { tcp: '{{address}}:80', retries: 2 },
+    },
+    { hosts: [host] },
+  );
+  assert.ok(app);
+  assert.equal(appSpecFor(app, host).gate.healthcheck?.retries, 2);
 });
