@@ -1,6 +1,6 @@
 // Typed errors: everything below the CLI throws these; src/cli/main.ts maps them to a message and an exit code.
 
-/** Exit codes of the `convoy` binary, as DESIGN.md fixes them. */
+/** Exit codes of the `convoy` binary, as docs/command-line.md ("Exit codes") fixes them. */
 export const ExitCode = {
   ok: 0,
   hostFailed: 1,

@@ -1,4 +1,4 @@
-// The options every command shares (DESIGN.md, "Command line").
+// The options every command shares (docs/command-line.md, "Global options").
 export interface GlobalOptions {
   inventory: string;
   tasks: string;

@@ -3,7 +3,7 @@ import type { DurationRange } from '../units/duration.ts';
 import { expectedDuration, parseDuration } from '../units/duration.ts';
 import { resolveLocalPath } from './paths.ts';
 
-// In DESIGN.md's order; also the candidates for "did you mean" on misspelt keys. The last three are OpenSSH's
+// In the order of docs/inventory.md ("Settings and variables"); also the candidates for "did you mean" on misspelt keys. The last three are OpenSSH's
 // ConnectTimeout, ServerAliveInterval and ServerAliveCountMax.
 export const settingNames = [
   'address',

@@ -1,4 +1,4 @@
-// Target patterns (DESIGN.md "Targets"), with Ansible's semantics: the union of the plain terms, intersected with
+// Target patterns (docs/inventory.md, "Targets"), with Ansible's semantics: the union of the plain terms, intersected with
 // each `&term`, minus each `!term`; `all`, host and group names, `*`/`?` globs; the result in file order.
 import { UsageError } from '../errors.ts';
 import { reservedName } from './names.ts';

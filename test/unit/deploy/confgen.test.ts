@@ -28,7 +28,7 @@ function lines(...rows: string[]): string {
   return rows.join('\n') + '\n';
 }
 
-// DESIGN.md's hand-written example, as Convoy writes it.
+// The hand-written conf of docs/tasks.md ("From a hand-written conf"), as Convoy writes it.
 const seed: AppSpec = {
   name: 'mesprogrammes',
   root: '/opt/monprog',
@@ -48,7 +48,7 @@ const seed: AppSpec = {
   },
 };
 
-test("DESIGN.md's example: a group and its programs in priority order, every option explicit", () => {
+test("docs/tasks.md's hand-written conf: a group and its programs in priority order, every option explicit", () => {
   assert.equal(
     generateAppConf(normalise(seed), context),
     lines(

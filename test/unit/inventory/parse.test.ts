@@ -13,7 +13,7 @@ test('sections and entries keep their line numbers', () => {
   ]);
 });
 
-test('a header may carry a comment, as in DESIGN.md', () => {
+test('a header may carry a comment, as in docs/inventory.md', () => {
   const scanned = scanInventory(
     '[defaults]                ; every host\nuser = deploy\n[group:web] # the web tier\n',
     file,

@@ -71,7 +71,7 @@ test('&group keeps only hosts also in it', () => {
   assert.deepEqual(names('all,&db,&db1'), ['db1']);
 });
 
-test("DESIGN.md's example: web,&prod,!web3", () => {
+test("docs/inventory.md's example: web,&prod,!web3", () => {
   assert.deepEqual(names('web,&prod,!web3'), ['web1', 'web2']);
 });
 

@@ -51,7 +51,7 @@ test('a minimal app gets every default', () => {
   });
 });
 
-test("DESIGN.md's example app normalises: durations in ms, amounts parsed, programs sorted by priority then name", () => {
+test("the seed's example app (a Java daemon) normalises: durations in ms, amounts parsed, programs sorted by priority then name", () => {
   const app = normalise({
     name: 'monprog',
     hosts: 'web',
