@@ -1,12 +1,12 @@
-#!/usr/bin/env node
 // Lint for architecture (docs/architecture.md): imports between src/ folders point one way, and only the layers
 // that own the SSH connection may touch it.
 // Each folder has a rank; a file may import only from folders of a lower rank (or its own folder).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-const src = path.resolve(import.meta.dirname, '..', 'src');
-const rank = {
+export const src = path.resolve(import.meta.dirname, '..', 'src');
+const rank: Record<string, number> = {
   cli: 11,
   commands: 10,
   output: 9,
@@ -33,19 +33,19 @@ const sessionOnly = {
 
 const importPattern = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm;
 
-function folderOf(file) {
+function folderOf(file: string): string {
   return path.relative(src, path.dirname(file)).split(path.sep)[0] || '.';
 }
 
 /** Problems of one file: wrong-way imports, and connection internals where only the session may use them. */
-export function checkFile(file, text) {
-  const problems = [];
+export function checkFile(file: string, text: string): string[] {
+  const problems: string[] = [];
   const from = folderOf(file);
   const name = path.relative(src, file);
   for (const match of text.matchAll(importPattern)) {
-    const spec = match[1];
+    const spec = match[1] ?? '';
     if (!spec.startsWith('.')) {
-      const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+      const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec);
       if (sessionOnly.folders.includes(from) && sessionOnly.packages.includes(pkg)) {
         problems.push(
           `${name}: imports ${spec}: src/${from} works through the host session (src/host), not the SSH library`,
@@ -56,8 +56,8 @@ export function checkFile(file, text) {
     const to = folderOf(path.resolve(path.dirname(file), spec));
     if (to === from) continue;
     if (!(from in rank) || !(to in rank)) {
-      problems.push(`${name}: folder '${!(from in rank) ? from : to}' has no rank in scripts/check-layers.js`);
-    } else if (rank[to] >= rank[from]) {
+      problems.push(`${name}: folder '${!(from in rank) ? from : to}' has no rank in scripts/check-layers.ts`);
+    } else if ((rank[to] ?? 0) >= (rank[from] ?? 0)) {
       problems.push(`${name}: imports ${spec} (${from} → ${to} points the wrong way)`);
     } else if (sessionOnly.folders.includes(from) && sessionOnly.srcFolders.includes(to)) {
       problems.push(`${name}: imports ${spec}: src/${from} works through the host session (src/host), not src/${to}`);
@@ -66,8 +66,8 @@ export function checkFile(file, text) {
   return problems;
 }
 
-function main() {
-  const problems = [];
+function main(): void {
+  const problems: string[] = [];
   for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
     const file = path.join(entry.parentPath ?? entry.path, entry.name);
@@ -81,4 +81,4 @@ function main() {
   console.log('layer check: ok');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();
