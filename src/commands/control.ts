@@ -74,7 +74,7 @@ async function controlOnHost(run: ControlRun, session: HostSession, host: HostCo
   run.reporter.event({ type: 'step', host: host.name, step: options.action, detail });
   const client = session.supervisor();
   const results = await controlProcesses(client, options.action, options.programs, gateOn(session, client, run.apps));
-  return { value: results, ok: results.every((r) => r.result !== 'failed' && r.result !== 'no such program') };
+  return { value: results, ok: results.every((r) => r.result !== 'failed' && r.result !== 'missing') };
 }
 
 export async function controlCommand(options: ControlCommandOptions): Promise<number> {

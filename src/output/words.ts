@@ -2,6 +2,7 @@
 // result codes become text and colors.
 import type { DeployOutcome } from '../deploy/results.ts';
 import type { HostStatus } from '../orchestration/run-on-hosts.ts';
+import type { ProcessOutcome } from '../supervisor/control.ts';
 import type { ColorName } from './colors.ts';
 
 /** `1 host`, `3 hosts`, `1 process`, `2 processes`. */
@@ -33,6 +34,26 @@ export const deployColors: Record<DeployOutcome, ColorName> = {
   unreachable: 'red',
   'would-change': 'yellow',
   'no-change': 'gray',
+};
+
+export const processWords: Record<ProcessOutcome, string> = {
+  started: 'started',
+  stopped: 'stopped',
+  restarted: 'restarted',
+  'already-running': 'already running',
+  'already-stopped': 'already stopped',
+  failed: 'failed',
+  missing: 'no such program',
+};
+
+export const processColors: Record<ProcessOutcome, ColorName> = {
+  started: 'green',
+  stopped: 'green',
+  restarted: 'green',
+  'already-running': 'gray',
+  'already-stopped': 'gray',
+  failed: 'red',
+  missing: 'red',
 };
 
 export const statusColors: Record<HostStatus, ColorName> = {

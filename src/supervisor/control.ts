@@ -8,9 +8,20 @@ import { qualifiedName } from './wait.ts';
 
 export type ControlAction = 'start' | 'stop' | 'restart';
 
+/** What start/stop/restart did to one process (the words reports show are in src/output/words.ts). */
+export type ProcessOutcome =
+  | 'started'
+  | 'stopped'
+  | 'restarted'
+  | 'already-running'
+  | 'already-stopped'
+  | 'failed'
+  /** No process on the host matches the name. */
+  | 'missing';
+
 export interface ProcessResult {
   program: string;
-  result: 'started' | 'stopped' | 'restarted' | 'already running' | 'already stopped' | 'failed' | 'no such program';
+  result: ProcessOutcome;
   state: string;
   pid: number | null;
   error?: string;
@@ -152,7 +163,7 @@ export async function controlProcesses(
   const results = await Promise.all(selected.map((p) => resultFor(client, action, p, after, errors, wasActive)));
   for (const name of unmatched) {
     const error = 'no such program (names are group:name, group:* or an app name)';
-    results.push({ program: name, result: 'no such program', state: '-', pid: null, error });
+    results.push({ program: name, result: 'missing', state: '-', pid: null, error });
   }
   return results;
 }
@@ -172,8 +183,8 @@ async function resultFor(
   if (error) {
     return { ...base, result: 'failed', error, ...(action !== 'stop' ? { logTail: await logTail(client, key) } : {}) };
   }
-  if (action === 'start') return { ...base, result: wasActive.has(key) ? 'already running' : 'started' };
-  if (action === 'stop') return { ...base, result: wasActive.has(key) ? 'stopped' : 'already stopped' };
+  if (action === 'start') return { ...base, result: wasActive.has(key) ? 'already-running' : 'started' };
+  if (action === 'stop') return { ...base, result: wasActive.has(key) ? 'stopped' : 'already-stopped' };
   return { ...base, result: 'restarted' };
 }
 

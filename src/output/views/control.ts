@@ -6,6 +6,7 @@ import type { Output } from '../output.ts';
 import { writeSummary } from '../summary.ts';
 import { formatTable } from '../table.ts';
 import { byHost, hostRecord } from './common.ts';
+import { processColors, processWords } from '../words.ts';
 
 export interface ControlReport {
   action: ControlAction;
@@ -19,7 +20,10 @@ export interface ControlReport {
 export function showControl(out: Output, run: ControlReport): void {
   const { outcomes, summary, stopReason, maxFail } = run;
   if (out.jsonMode) {
-    for (const o of outcomes) out.record(hostRecord(o, { results: o.value ?? [] }));
+    for (const o of outcomes) {
+      const results = (o.value ?? []).map((r) => ({ ...r, result: processWords[r.result] }));
+      out.record(hostRecord(o, { results }));
+    }
     writeSummary(out, run.action, summary, run.exitCode, stopReason ? { stopped: stopReason } : {});
     return;
   }
@@ -47,14 +51,16 @@ function tableRows(out: Output, outcomes: readonly HostOutcome<ProcessResult[]>[
     }
     for (const r of o.value) {
       const pid = r.pid === null ? '-' : String(r.pid);
-      rows.push([o.host, r.program, paint(out.color, resultColor(r), r.result), r.state, pid, r.error ?? '']);
+      rows.push([
+        o.host,
+        r.program,
+        paint(out.color, processColors[r.result], processWords[r.result]),
+        r.state,
+        pid,
+        r.error ?? '',
+      ]);
       if (r.logTail?.length) details.push(`${o.host} ${r.program}, last log lines:`, ...r.logTail.map((l) => `  ${l}`));
     }
   }
   return { rows, details };
-}
-
-function resultColor(r: ProcessResult) {
-  if (r.result === 'failed' || r.result === 'no such program') return 'red';
-  return r.result.startsWith('already') ? 'gray' : 'green';
 }
