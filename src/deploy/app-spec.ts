@@ -7,7 +7,7 @@ import { shellQuote } from '../shell/quote.ts';
 import type { NormalisedApp, NormalisedProgram } from '../tasks/normalised.ts';
 import type { Gate } from './gate.ts';
 import { defaultGate } from './gate.ts';
-import { renderTemplate } from './templates.ts';
+import { renderTemplate, templateVars } from './templates.ts';
 
 export interface DeployAppSpec {
   name: string;
@@ -18,19 +18,6 @@ export interface DeployAppSpec {
   hooks: { afterUpload?: string | undefined; beforeSwitch?: string | undefined; afterSwitch?: string | undefined };
   /** RUNNING past startsecs, stable, and the health check: after every start, restart and switch. */
   gate: Gate;
-}
-
-/** The values `{{name}}` may use: the host's inventory variables and the built-ins. */
-export function templateVars(app: NormalisedApp, host: HostConfig, release: string): Record<string, string> {
-  return {
-    ...host.vars,
-    host: host.name,
-    address: host.address,
-    user: host.user,
-    app: app.name,
-    root: app.root,
-    release,
-  };
 }
 
 /**

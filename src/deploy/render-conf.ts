@@ -6,9 +6,8 @@ import { UsageError } from '../errors.ts';
 import type { HostConfig } from '../inventory/types.ts';
 import type { NormalisedApp } from '../tasks/normalised.ts';
 import { escapePercent } from '../tasks/supervisor-values.ts';
-import { templateVars } from './app-spec.ts';
 import { generateAppConf } from './confgen.ts';
-import { renderTemplate } from './templates.ts';
+import { renderTemplate, templateVars } from './templates.ts';
 
 /** The text of each `confFiles` entry, read once per run (paths as the task file writes them). */
 export type ConfFileTexts = ReadonlyMap<string, string>;

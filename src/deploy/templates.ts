@@ -12,6 +12,34 @@ export interface TemplateEscape {
   value(text: string): string;
 }
 
+/** Who a template is rendered for: the host as the inventory resolved it. */
+export interface TemplateHost {
+  name: string;
+  address: string;
+  user: string;
+  vars: Readonly<Record<string, string>>;
+}
+
+/**
+ * The values `{{name}}` may use: the host's inventory variables, then the built-ins (last: an inventory variable
+ * cannot change what {{root}} or {{host}} mean).
+ */
+export function templateVars(
+  app: { name: string; root: string },
+  host: TemplateHost,
+  release: string,
+): Record<string, string> {
+  return {
+    ...host.vars,
+    host: host.name,
+    address: host.address,
+    user: host.user,
+    app: app.name,
+    root: app.root,
+    release,
+  };
+}
+
 const unchanged: TemplateEscape = { literal: (text) => text, value: (text) => text };
 
 // `text` with every placeholder replaced; a name missing from `vars` is a UsageError (deploys stop before

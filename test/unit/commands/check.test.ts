@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { run } from '../../../src/cli/main.ts';
+import { runCli } from '../support/cli.ts';
 
 const defineUrl = pathToFileURL(path.resolve(import.meta.dirname, '../../../src/tasks/define.ts')).href;
 
@@ -20,21 +20,8 @@ after(async () => {
   await rm(project, { recursive: true, force: true });
 });
 
-async function check(...flags: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const argv = ['-i', 'fleet.ini', '--tasks', 'tasks', ...flags, 'check'];
-  const code = await run(argv, {
-    cwd: project,
-    env: {},
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-  });
-  return { code, stdout, stderr };
+function check(...flags: string[]) {
+  return runCli(['-i', 'fleet.ini', '--tasks', 'tasks', ...flags, 'check'], { cwd: project });
 }
 
 test('check counts in words that agree with the numbers', async () => {

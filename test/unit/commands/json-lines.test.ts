@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { run } from '../../../src/cli/main.ts';
+import { runCli } from '../support/cli.ts';
 
 let project: string;
 before(async () => {
@@ -22,19 +22,8 @@ after(async () => {
 
 /** Runs the CLI in process; stdout parsed as JSON lines (a line that is not JSON fails the test). */
 async function json(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
   const flags = ['-i', path.join(project, 'fleet.ini'), '--tasks', path.join(project, 'tasks'), '--json'];
-  const code = await run([...flags, ...argv], {
-    cwd: project,
-    env: {},
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-  });
+  const { code, stdout, stderr } = await runCli([...flags, ...argv], { cwd: project });
   const lines = stdout.split('\n').filter((l) => l !== '');
   const records = lines.map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
   return { code, stderr, records, summary: records.at(-1) };

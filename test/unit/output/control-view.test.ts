@@ -1,7 +1,7 @@
 // start/stop/restart: result codes become words only here, in the table and in JSON alike.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { JsonRecord, Output } from '../../../src/output/output.ts';
+import { captureOutput } from '../support/output.ts';
 import { showControl } from '../../../src/output/views/control.ts';
 import type { ProcessOutcome } from '../../../src/supervisor/control.ts';
 
@@ -23,18 +23,7 @@ const run = {
   exitCode: 1,
 };
 
-function capture(jsonMode: boolean) {
-  const lines: string[] = [];
-  const records: JsonRecord[] = [];
-  const out: Output = {
-    jsonMode,
-    color: false,
-    line: (t) => lines.push(...t.split('\n')),
-    record: (r) => records.push(r),
-    warn: () => {},
-  };
-  return { out, lines, records };
-}
+const capture = captureOutput;
 
 test('the table says each result in words; a host never reached says skipped', () => {
   const { out, lines } = capture(false);

@@ -3,21 +3,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeployOutcome } from '../../../src/deploy/results.ts';
 import { blankResult, summarizeDeploy } from '../../../src/deploy/results.ts';
-import type { JsonRecord, Output } from '../../../src/output/output.ts';
+import { captureOutput } from '../support/output.ts';
 import { showDeploy } from '../../../src/output/views/deploy.ts';
 
-function capture(jsonMode = false) {
-  const lines: string[] = [];
-  const records: JsonRecord[] = [];
-  const out: Output = {
-    jsonMode,
-    color: false,
-    line: (t) => lines.push(...t.split('\n')),
-    record: (r) => records.push(r),
-    warn: () => {},
-  };
-  return { out, lines, records };
-}
+const capture = captureOutput;
 
 const outcomes: DeployOutcome[] = ['deployed', 'conf-updated', 'reverted', 'rolled-back', 'skipped', 'no-change'];
 const results = outcomes.map((outcome, i) => ({

@@ -1,7 +1,7 @@
 // The status footer counts programs by state and says which hosts could not be read, in plain English.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Output } from '../../../src/output/output.ts';
+import { captureOutput } from '../support/output.ts';
 import type { StatusRow } from '../../../src/output/views/status.ts';
 import { showStatus } from '../../../src/output/views/status.ts';
 
@@ -16,14 +16,7 @@ const row = (host: string, program: string, state: string): StatusRow => ({
 });
 
 function footer(rows: StatusRow[], unreachable: number, failed = 0): string {
-  const lines: string[] = [];
-  const out: Output = {
-    jsonMode: false,
-    color: false,
-    line: (t) => lines.push(...t.split('\n')),
-    record: () => {},
-    warn: () => {},
-  };
+  const { out, lines } = captureOutput();
   const total = new Set(rows.map((r) => r.host)).size;
   const summary = { total, ok: total - unreachable - failed, failed, unreachable, skipped: 0, durationMs: 10 };
   showStatus(out, { rows, outcomes: [], summary, exitCode: 4, redraw: false });
