@@ -53,87 +53,136 @@ export interface Model {
 
 const sectionKinds = ['defaults', 'host', 'group'];
 
+// What normalising carries from one section to the next.
+interface Context {
+  file: string;
+  where: { baseDir: string; homeDir: string };
+  model: Model;
+  problems: Problem[];
+  /** Line of the first header of each section (`defaults`, `host:a`), to name it when one is repeated. */
+  firstLine: Map<string, number>;
+  seenHosts: Set<string>;
+}
+
+type Report = (message: string, key?: string, line?: number) => void;
+
+// One section being read: where its values go and how its problems are reported.
+interface SectionReader {
+  header: string;
+  layer: Layer;
+  group: GroupSection | undefined;
+  /** Line of each key already set in this section. */
+  seenKeys: Map<string, number>;
+  where: Context['where'];
+  at: Report;
+  addHost: (name: string) => void;
+}
+
 // Keys of sections with a bad header are not checked: the header problem says it all.
 export function normalise(
   sections: readonly RawSection[],
   file: string,
   where: { baseDir: string; homeDir: string },
 ): { model: Model; problems: Problem[] } {
-  const problems: Problem[] = [];
-  const model: Model = { hosts: [], groups: [], hostOrder: [] };
-  const seenHosts = new Set<string>();
-  const firstLine = new Map<string, number>();
-  const addHost = (name: string): void => {
-    if (!seenHosts.has(name)) {
-      seenHosts.add(name);
-      model.hostOrder.push(name);
-    }
+  const context: Context = {
+    file,
+    where,
+    model: { hosts: [], groups: [], hostOrder: [] },
+    problems: [],
+    firstLine: new Map(),
+    seenHosts: new Set(),
   };
+  for (const raw of sections) normaliseSection(context, raw);
+  return { model: context.model, problems: context.problems };
+}
 
-  for (const raw of sections) {
-    const at = (message: string, key?: string, line = raw.line): void => {
-      problems.push({ file, line, section: raw.header, key, message });
-    };
-    const kind = sectionKind(raw.header);
-    if ('error' in kind) {
-      at(kind.error);
-      continue;
-    }
-    const id = kind.kind === 'defaults' ? kind.kind : `${kind.kind}:${kind.name}`;
-    const previous = firstLine.get(id);
-    if (previous !== undefined) {
-      at(`defined twice (first at line ${previous})`);
-      continue;
-    }
-    firstLine.set(id, raw.line);
-    if (kind.kind !== 'defaults') {
-      const bad = checkName(kind.kind, kind.name);
-      if (bad) {
-        at(bad);
-        continue;
-      }
-    }
-    const layer: Layer = { section: raw.header, settings: {}, vars: new Map() };
-    const group: GroupSection | undefined =
-      kind.kind === 'group'
-        ? { name: kind.name, line: raw.line, layer, hosts: [], children: [], flawed: false }
-        : undefined;
-    const seenKeys = new Map<string, number>();
-    for (const entry of raw.entries) {
-      const seen = seenKeys.get(entry.key);
-      if (seen !== undefined) {
-        at(`set twice in this section (first at line ${seen})`, entry.key, entry.line);
-        if (group && isStructural(entry.key)) group.flawed = true;
-        continue;
-      }
-      seenKeys.set(entry.key, entry.line);
-      if (isStructural(entry.key)) {
-        if (group) readStructure(group, entry, at, addHost);
-        else at(`only allowed in a [group:NAME] section`, entry.key, entry.line);
-        continue;
-      }
-      if (isSetting(entry.key)) {
-        const parsed = parseSetting(entry.key, entry.value, where);
-        if ('error' in parsed) at(parsed.error, entry.key, entry.line);
-        else
-          setSetting(layer, entry.key, { value: parsed.value, line: entry.line, section: raw.header, key: entry.key });
-        continue;
-      }
-      const typo = settingTypo(entry.key, group !== undefined) ?? checkVariableName(entry.key);
-      if (typo) {
-        at(typo, entry.key, entry.line);
-        continue;
-      }
-      layer.vars.set(entry.key, { value: entry.value, line: entry.line, section: raw.header, key: entry.key });
-    }
-    if (kind.kind === 'defaults') model.defaults = layer;
-    else if (group) model.groups.push(group);
-    else {
-      model.hosts.push({ name: kind.name, line: raw.line, layer });
-      addHost(kind.name);
-    }
+function normaliseSection(context: Context, raw: RawSection): void {
+  const at: Report = (message, key, line = raw.line) => {
+    context.problems.push({ file: context.file, line, section: raw.header, key, message });
+  };
+  const kind = checkHeader(context, raw, at);
+  if (!kind) return;
+  const layer: Layer = { section: raw.header, settings: {}, vars: new Map() };
+  const group: GroupSection | undefined =
+    kind.kind === 'group'
+      ? { name: kind.name, line: raw.line, layer, hosts: [], children: [], flawed: false }
+      : undefined;
+  const reader: SectionReader = {
+    header: raw.header,
+    layer,
+    group,
+    seenKeys: new Map(),
+    where: context.where,
+    at,
+    addHost: (name) => addHost(context, name),
+  };
+  for (const entry of raw.entries) readEntry(reader, entry);
+  if (kind.kind === 'defaults') context.model.defaults = layer;
+  else if (group) context.model.groups.push(group);
+  else {
+    context.model.hosts.push({ name: kind.name, line: raw.line, layer });
+    addHost(context, kind.name);
   }
-  return { model, problems };
+}
+
+// The section's kind, or undefined when its header is unknown, repeated or names a bad host or group.
+function checkHeader(context: Context, raw: RawSection, at: Report): NamedKind | undefined {
+  const kind = sectionKind(raw.header);
+  if ('error' in kind) {
+    at(kind.error);
+    return undefined;
+  }
+  const id = kind.kind === 'defaults' ? kind.kind : `${kind.kind}:${kind.name}`;
+  const previous = context.firstLine.get(id);
+  if (previous !== undefined) {
+    at(`defined twice (first at line ${previous})`);
+    return undefined;
+  }
+  context.firstLine.set(id, raw.line);
+  const bad = kind.kind === 'defaults' ? undefined : checkName(kind.kind, kind.name);
+  if (bad) {
+    at(bad);
+    return undefined;
+  }
+  return kind;
+}
+
+function addHost(context: Context, name: string): void {
+  if (context.seenHosts.has(name)) return;
+  context.seenHosts.add(name);
+  context.model.hostOrder.push(name);
+}
+
+// A key is, in this order: a repeat, a group's hosts or children, a setting, a misspelt setting, or a variable.
+function readEntry(reader: SectionReader, entry: RawEntry): void {
+  const seen = reader.seenKeys.get(entry.key);
+  if (seen !== undefined) {
+    reader.at(`set twice in this section (first at line ${seen})`, entry.key, entry.line);
+    if (reader.group && isStructural(entry.key)) reader.group.flawed = true;
+    return;
+  }
+  reader.seenKeys.set(entry.key, entry.line);
+  if (isStructural(entry.key)) {
+    if (reader.group) readStructure(reader.group, entry, reader.at, reader.addHost);
+    else reader.at(`only allowed in a [group:NAME] section`, entry.key, entry.line);
+    return;
+  }
+  if (isSetting(entry.key)) {
+    readSetting(reader, entry.key, entry);
+    return;
+  }
+  const typo = settingTypo(entry.key, reader.group !== undefined) ?? checkVariableName(entry.key);
+  if (typo) {
+    reader.at(typo, entry.key, entry.line);
+    return;
+  }
+  reader.layer.vars.set(entry.key, { value: entry.value, line: entry.line, section: reader.header, key: entry.key });
+}
+
+function readSetting(reader: SectionReader, key: SettingName, entry: RawEntry): void {
+  const parsed = parseSetting(key, entry.value, reader.where);
+  if ('error' in parsed) reader.at(parsed.error, key, entry.line);
+  else setSetting(reader.layer, key, { value: parsed.value, line: entry.line, section: reader.header, key });
 }
 
 function setSetting<K extends SettingName>(layer: Layer, key: K, located: Located<SettingValues[K]>): void {
@@ -141,6 +190,7 @@ function setSetting<K extends SettingName>(layer: Layer, key: K, located: Locate
 }
 
 type Kind = { kind: 'defaults' } | { kind: 'host' | 'group'; name: string } | { error: string };
+type NamedKind = Exclude<Kind, { error: string }>;
 
 function sectionKind(header: string): Kind {
   if (header === 'defaults') return { kind: 'defaults' };
@@ -171,12 +221,7 @@ function settingTypo(key: string, inGroup: boolean): string | undefined {
   return `unknown setting (did you mean '${near}'? a variable must not look like a setting)`;
 }
 
-function readStructure(
-  group: GroupSection,
-  entry: RawEntry,
-  at: (message: string, key?: string, line?: number) => void,
-  addHost: (name: string) => void,
-): void {
+function readStructure(group: GroupSection, entry: RawEntry, at: Report, addHost: (name: string) => void): void {
   if (entry.key === 'hosts') {
     for (const item of splitList(entry.value)) {
       const expanded = expandRange(item);

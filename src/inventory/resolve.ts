@@ -63,195 +63,269 @@ function sshTimeouts(found: SshSettings, problem: (directive: string, raw: strin
   return out;
 }
 
+// What every step of resolution reads, and the problems it has found so far.
+interface Context extends ResolveInput {
+  hostNames: Set<string>;
+  problems: Problem[];
+}
+
+// What the inventory and ssh config each say about one host, before they are merged.
+interface Sources {
+  /** Only what the inventory wrote. */
+  settings: Settings;
+  found: SshSettings;
+  /** The name ssh config is searched for: the inventory's `address`, else the host's name. */
+  lookupKey: string;
+}
+
+// Jump resolution under way: each node's result once known, hosts outside the inventory, the chain being followed.
+interface Jumps {
+  context: Context;
+  bases: Map<string, Base>;
+  done: Map<string, HostConfig>;
+  externals: Map<string, Base>;
+  stack: Frame[];
+}
+
 // Every inventory host, in file order, with its jump chain; problems (ssh config values, jump cycles) are collected.
 export function resolveHosts(input: ResolveInput): { hosts: HostConfig[]; problems: Problem[] } {
-  const { model, membership, ssh, homeDir, defaultUser, file } = input;
-  const problems: Problem[] = [];
-  const sshProblem = (message: string): void => {
-    problems.push({ file: ssh.file, message });
+  const context: Context = { ...input, hostNames: new Set(input.model.hostOrder), problems: [] };
+  const jumps: Jumps = { context, bases: inventoryBases(context), done: new Map(), externals: new Map(), stack: [] };
+  const hosts = input.model.hostOrder
+    .map((name) => inventoryHost(jumps, name))
+    .filter((h): h is HostConfig => h !== undefined);
+  return { hosts, problems: context.problems };
+}
+
+function sshProblem(context: Context, message: string): void {
+  context.problems.push({ file: context.ssh.file, message });
+}
+
+// ssh config beneath what the inventory set; `settings` holds only what the inventory wrote.
+function applySsh(
+  context: Context,
+  name: string,
+  settings: Settings,
+  lookupKey: string,
+): { config: HostConfig; found: SshSettings } {
+  const sources: Sources = { settings, found: context.ssh.lookup(lookupKey), lookupKey };
+  const { found } = sources;
+  const port = sshPort(context, sources);
+  const address =
+    settings.address?.value ??
+    (found.hostName === undefined ? lookupKey : expandTokens(found.hostName, { h: lookupKey, n: lookupKey }));
+  const user = settings.user?.value ?? found.user ?? context.defaultUser;
+  const tokens = { d: context.homeDir, u: context.defaultUser, h: address, r: user, p: String(port), n: lookupKey };
+  const config: HostConfig = {
+    name,
+    address,
+    port,
+    user,
+    identityFiles: identityFiles(context, sources, tokens),
+    sudo: settings.sudo?.value ?? false,
+    vars: {},
+    groups: [],
   };
-  const hostNames = new Set(model.hostOrder);
-  const hostSections = new Map(model.hosts.map((h) => [h.name, h]));
+  if (settings.supervisor_conf) config.supervisorConf = settings.supervisor_conf.value;
+  if (settings.known_hosts) config.knownHosts = settings.known_hosts.value;
+  setTimeouts(context, config, sources);
+  return { config, found };
+}
+
+// The inventory's port, else ssh config's Port when it is valid, else 22.
+function sshPort(context: Context, { settings, found, lookupKey }: Sources): number {
+  let port = settings.port?.value;
+  if (port === undefined && found.port !== undefined) {
+    const parsed = parsePort(found.port);
+    if ('error' in parsed) sshProblem(context, `Host '${lookupKey}': Port ${parsed.error}`);
+    else port = parsed.value;
+  }
+  return port ?? 22;
+}
+
+// The inventory's identity first, then ssh config's IdentityFile lines with ~ and %-tokens expanded, each once.
+function identityFiles(context: Context, { settings, found }: Sources, tokens: Record<string, string>): string[] {
+  const fromSsh = found.identityFiles.map((f) => path.resolve(expandTokens(expandHome(f, context.homeDir), tokens)));
+  return [...new Set([...(settings.identity ? [settings.identity.value] : []), ...fromSsh])];
+}
+
+// Each timeout from the inventory, else from ssh config; absent when neither sets it.
+function setTimeouts(context: Context, config: HostConfig, { settings, found, lookupKey }: Sources): void {
+  const timeouts = sshTimeouts(found, (directive, raw, expected) =>
+    sshProblem(context, `Host '${lookupKey}': ${directive} '${raw}' is not valid (expected ${expected})`),
+  );
+  const connectTimeoutMs = settings.connect_timeout?.value ?? timeouts.connectTimeoutMs;
+  const serverAliveIntervalMs = settings.server_alive_interval?.value ?? timeouts.serverAliveIntervalMs;
+  const serverAliveCountMax = settings.server_alive_count_max?.value ?? timeouts.serverAliveCountMax;
+  if (connectTimeoutMs !== undefined) config.connectTimeoutMs = connectTimeoutMs;
+  if (serverAliveIntervalMs !== undefined) config.serverAliveIntervalMs = serverAliveIntervalMs;
+  if (serverAliveCountMax !== undefined) config.serverAliveCountMax = serverAliveCountMax;
+}
+
+// Every inventory host before its jump is resolved, in file order (so ssh config problems come in that order).
+function inventoryBases(context: Context): Map<string, Base> {
+  const { model, membership } = context;
+  const sections = new Map(model.hosts.map((h) => [h.name, h]));
   const groupOrder = model.groups.map((g) => g.name);
-
-  // ssh config beneath what the inventory set; `settings` holds only what the inventory wrote.
-  const applySsh = (
-    name: string,
-    settings: Settings,
-    lookupKey: string,
-  ): { config: HostConfig; found: SshSettings } => {
-    const found = ssh.lookup(lookupKey);
-    let port = settings.port?.value;
-    if (port === undefined && found.port !== undefined) {
-      const parsed = parsePort(found.port);
-      if ('error' in parsed) sshProblem(`Host '${lookupKey}': Port ${parsed.error}`);
-      else port = parsed.value;
-    }
-    const address =
-      settings.address?.value ??
-      (found.hostName === undefined ? lookupKey : expandTokens(found.hostName, { h: lookupKey, n: lookupKey }));
-    const user = settings.user?.value ?? found.user ?? defaultUser;
-    const finalPort = port ?? 22;
-    const tokens = { d: homeDir, u: defaultUser, h: address, r: user, p: String(finalPort), n: lookupKey };
-    const fromSsh = found.identityFiles.map((f) => path.resolve(expandTokens(expandHome(f, homeDir), tokens)));
-    const identityFiles = [...new Set([...(settings.identity ? [settings.identity.value] : []), ...fromSsh])];
-    const config: HostConfig = {
-      name,
-      address,
-      port: finalPort,
-      user,
-      identityFiles,
-      sudo: settings.sudo?.value ?? false,
-      vars: {},
-      groups: [],
-    };
-    if (settings.supervisor_conf) config.supervisorConf = settings.supervisor_conf.value;
-    if (settings.known_hosts) config.knownHosts = settings.known_hosts.value;
-    const timeouts = sshTimeouts(found, (directive, raw, expected) =>
-      sshProblem(`Host '${lookupKey}': ${directive} '${raw}' is not valid (expected ${expected})`),
-    );
-    const connectTimeoutMs = settings.connect_timeout?.value ?? timeouts.connectTimeoutMs;
-    const serverAliveIntervalMs = settings.server_alive_interval?.value ?? timeouts.serverAliveIntervalMs;
-    const serverAliveCountMax = settings.server_alive_count_max?.value ?? timeouts.serverAliveCountMax;
-    if (connectTimeoutMs !== undefined) config.connectTimeoutMs = connectTimeoutMs;
-    if (serverAliveIntervalMs !== undefined) config.serverAliveIntervalMs = serverAliveIntervalMs;
-    if (serverAliveCountMax !== undefined) config.serverAliveCountMax = serverAliveCountMax;
-    return { config, found };
-  };
-
   const bases = new Map<string, Base>();
   for (const name of model.hostOrder) {
     const groups = membership.groupsOf.get(name) ?? new Set<string>();
-    const section = hostSections.get(name);
+    const section = sections.get(name);
     const layers: Layer[] = [
       ...(model.defaults ? [model.defaults] : []),
       ...membership.precedence.filter((g) => groups.has(g.name)).map((g) => g.layer),
       ...(section ? [section.layer] : []),
     ];
-    const settings: Settings = Object.assign({}, ...layers.map((l) => l.settings)) as Settings;
-    const lookupKey = settings.address?.value ?? name;
-    const { config, found } = applySsh(name, settings, lookupKey);
-    for (const layer of layers) for (const [key, v] of layer.vars) config.vars[key] = v.value;
-    config.groups = groupOrder.filter((g) => groups.has(g));
-    const base: Base = { config, lookupKey };
-    if (settings.jump) base.jump = settings.jump;
-    else if (found.proxyJump !== undefined) base.proxyJump = found.proxyJump;
-    bases.set(name, base);
+    bases.set(
+      name,
+      inventoryBase(
+        context,
+        name,
+        layers,
+        groupOrder.filter((g) => groups.has(g)),
+      ),
+    );
   }
+  return bases;
+}
 
-  // A jump host outside the inventory: its own ssh config first, then the connection settings of [defaults].
-  const externalBase = (host: string): Base => {
-    const defaults = model.defaults?.settings ?? {};
-    const found = ssh.lookup(host);
-    const settings: Settings = {};
-    if (found.user === undefined && defaults.user) settings.user = defaults.user;
-    if (found.port === undefined && defaults.port) settings.port = defaults.port;
-    if (defaults.identity) settings.identity = defaults.identity;
-    if (defaults.known_hosts) settings.known_hosts = defaults.known_hosts;
-    if (defaults.connect_timeout) settings.connect_timeout = defaults.connect_timeout;
-    if (defaults.server_alive_interval) settings.server_alive_interval = defaults.server_alive_interval;
-    if (defaults.server_alive_count_max) settings.server_alive_count_max = defaults.server_alive_count_max;
-    const base: Base = { config: applySsh(host, settings, host).config, lookupKey: host };
-    if (found.proxyJump !== undefined) base.proxyJump = found.proxyJump;
-    return base;
-  };
+// One host from its layers, lowest first: later settings and variables win.
+function inventoryBase(context: Context, name: string, layers: readonly Layer[], groups: string[]): Base {
+  const settings: Settings = Object.assign({}, ...layers.map((l) => l.settings)) as Settings;
+  const lookupKey = settings.address?.value ?? name;
+  const { config, found } = applySsh(context, name, settings, lookupKey);
+  for (const layer of layers) for (const [key, v] of layer.vars) config.vars[key] = v.value;
+  config.groups = groups;
+  const base: Base = { config, lookupKey };
+  if (settings.jump) base.jump = settings.jump;
+  else if (found.proxyJump !== undefined) base.proxyJump = found.proxyJump;
+  return base;
+}
 
-  const done = new Map<string, HostConfig>();
-  const externals = new Map<string, Base>();
-  const stack: Frame[] = [];
-  const orderOf = (frame: Frame): number =>
-    frame.node.startsWith('inv:') ? model.hostOrder.indexOf(frame.label) : Number.MAX_SAFE_INTEGER;
+// A jump host outside the inventory: its own ssh config first, then the connection settings of [defaults].
+function externalBase(context: Context, host: string): Base {
+  const defaults = context.model.defaults?.settings ?? {};
+  const found = context.ssh.lookup(host);
+  const settings: Settings = {};
+  if (found.user === undefined && defaults.user) settings.user = defaults.user;
+  if (found.port === undefined && defaults.port) settings.port = defaults.port;
+  if (defaults.identity) settings.identity = defaults.identity;
+  if (defaults.known_hosts) settings.known_hosts = defaults.known_hosts;
+  if (defaults.connect_timeout) settings.connect_timeout = defaults.connect_timeout;
+  if (defaults.server_alive_interval) settings.server_alive_interval = defaults.server_alive_interval;
+  if (defaults.server_alive_count_max) settings.server_alive_count_max = defaults.server_alive_count_max;
+  const base: Base = { config: applySsh(context, host, settings, host).config, lookupKey: host };
+  if (found.proxyJump !== undefined) base.proxyJump = found.proxyJump;
+  return base;
+}
 
-  const reportCycle = (from: number, closing: string): void => {
-    // The same cycle met from another host rotates to the same text, and identical problems are printed once.
-    const loop = stack.slice(from);
-    const first = loop.reduce((best, f, i) => (orderOf(f) < orderOf(loop[best] ?? f) ? i : best), 0);
-    const rotated = [...loop.slice(first), ...loop.slice(0, first)];
-    const names = [...rotated.map((f) => f.label), rotated[0]?.label ?? closing].join(' -> ');
-    const located = rotated.find((f) => f.edge.kind === 'inventory')?.edge;
-    if (located?.kind !== 'inventory') {
-      sshProblem(`ProxyJump cycle ${names}`);
-      return;
-    }
-    const only = rotated.length === 1 ? rotated[0] : undefined;
-    const hint =
-      only && located.at.section !== `host:${only.label}`
-        ? ` (a host cannot jump through itself; set jump = none in [host:${only.label}])`
-        : '';
-    problems.push({
-      file,
-      line: located.at.line,
-      section: located.at.section,
-      key: 'jump',
-      message: `cycle ${names}${hint}`,
-    });
-  };
+function inventoryHost(jumps: Jumps, name: string): HostConfig | undefined {
+  const base = jumps.bases.get(name);
+  return base && withOwnJump(jumps, `inv:${name}`, base);
+}
 
-  // Resolves `base`'s own jump with `node` on the stack; undefined when that closes a cycle.
-  const withOwnJump = (node: string, base: Base): HostConfig | undefined => {
-    const known = done.get(node);
-    if (known) return known;
-    const onStack = stack.findIndex((f) => f.node === node);
-    if (onStack !== -1) {
-      reportCycle(onStack, base.config.name);
-      return undefined;
-    }
-    const config = { ...base.config };
-    const edge: Edge | undefined = base.jump
-      ? { kind: 'inventory', at: base.jump }
-      : base.proxyJump !== undefined
-        ? { kind: 'ssh' }
-        : undefined;
-    if (edge) {
-      stack.push({ node, label: config.name, edge });
-      const jump = base.jump
-        ? base.jump.value !== null && hostNames.has(base.jump.value)
-          ? inventoryHost(base.jump.value)
-          : undefined
-        : proxyJump(base.proxyJump ?? 'none', base.lookupKey);
-      stack.pop();
-      if (jump) config.jump = jump;
-    }
-    done.set(node, config);
-    return config;
-  };
+function externalHost(jumps: Jumps, host: string): HostConfig | undefined {
+  const base = jumps.externals.get(host) ?? externalBase(jumps.context, host);
+  jumps.externals.set(host, base);
+  return withOwnJump(jumps, `ext:${host}`, base);
+}
 
-  const inventoryHost = (name: string): HostConfig | undefined => {
-    const base = bases.get(name);
-    return base && withOwnJump(`inv:${name}`, base);
-  };
+// Resolves `base`'s own jump with `node` on the stack; undefined when that closes a cycle.
+function withOwnJump(jumps: Jumps, node: string, base: Base): HostConfig | undefined {
+  const known = jumps.done.get(node);
+  if (known) return known;
+  const onStack = jumps.stack.findIndex((f) => f.node === node);
+  if (onStack !== -1) {
+    reportCycle(jumps, onStack, base.config.name);
+    return undefined;
+  }
+  const config = { ...base.config };
+  const edge = edgeOf(base);
+  if (edge) {
+    jumps.stack.push({ node, label: config.name, edge });
+    const jump = ownJump(jumps, base);
+    jumps.stack.pop();
+    if (jump) config.jump = jump;
+  }
+  jumps.done.set(node, config);
+  return config;
+}
 
-  const externalHost = (host: string): HostConfig | undefined => {
-    const base = externals.get(host) ?? externalBase(host);
-    externals.set(host, base);
-    return withOwnJump(`ext:${host}`, base);
-  };
+function edgeOf(base: Base): Edge | undefined {
+  if (base.jump) return { kind: 'inventory', at: base.jump };
+  return base.proxyJump !== undefined ? { kind: 'ssh' } : undefined;
+}
 
-  // ProxyJump a,b: the first hop keeps its own jump, each later hop jumps through the one before it.
-  const proxyJump = (value: string, forName: string): HostConfig | undefined => {
-    const parsed = parseProxyJump(value);
-    if (parsed === null) return undefined;
-    if ('error' in parsed) {
-      sshProblem(`Host '${forName}': ${parsed.error}`);
-      return undefined;
-    }
-    let previous: HostConfig | undefined;
-    for (const [i, hop] of parsed.hops.entries()) {
-      const inInventory = hostNames.has(hop.host);
-      let config: HostConfig | undefined;
-      if (i === 0) config = inInventory ? inventoryHost(hop.host) : externalHost(hop.host);
-      else {
-        const base = inInventory ? bases.get(hop.host) : (externals.get(hop.host) ?? externalBase(hop.host));
-        config = base && setJump({ ...base.config }, previous);
-      }
-      if (!config) return undefined;
-      previous = override(config, hop);
-    }
-    return previous;
-  };
+// The inventory's `jump` (none, or a host it does not have, is no jump), else ssh config's ProxyJump.
+function ownJump(jumps: Jumps, base: Base): HostConfig | undefined {
+  if (!base.jump) return proxyJump(jumps, base.proxyJump ?? 'none', base.lookupKey);
+  const target = base.jump.value;
+  return target !== null && jumps.context.hostNames.has(target) ? inventoryHost(jumps, target) : undefined;
+}
 
-  const hosts = model.hostOrder.map((name) => inventoryHost(name)).filter((h): h is HostConfig => h !== undefined);
-  return { hosts, problems };
+function reportCycle(jumps: Jumps, from: number, closing: string): void {
+  // The same cycle met from another host rotates to the same text, and identical problems are printed once.
+  const rotated = rotateToFirstHost(jumps.stack.slice(from), jumps.context.model.hostOrder);
+  const names = [...rotated.map((f) => f.label), rotated[0]?.label ?? closing].join(' -> ');
+  const located = rotated.find((f) => f.edge.kind === 'inventory')?.edge;
+  if (located?.kind !== 'inventory') {
+    sshProblem(jumps.context, `ProxyJump cycle ${names}`);
+    return;
+  }
+  jumps.context.problems.push({
+    file: jumps.context.file,
+    line: located.at.line,
+    section: located.at.section,
+    key: 'jump',
+    message: `cycle ${names}${selfJumpHint(rotated, located.at)}`,
+  });
+}
+
+// A cycle of frames, turned to start at the inventory host that comes first in the file (outside hosts count last).
+export function rotateToFirstHost<F extends Pick<Frame, 'node' | 'label'>>(
+  loop: readonly F[],
+  hostOrder: readonly string[],
+): F[] {
+  const orderOf = (frame: F): number =>
+    frame.node.startsWith('inv:') ? hostOrder.indexOf(frame.label) : Number.MAX_SAFE_INTEGER;
+  const first = loop.reduce((best, f, i) => (orderOf(f) < orderOf(loop[best] ?? f) ? i : best), 0);
+  return [...loop.slice(first), ...loop.slice(0, first)];
+}
+
+// A host whose jump, set in a group or [defaults], is itself: say how to turn it off for that host.
+function selfJumpHint(rotated: readonly Frame[], at: Located<string | null>): string {
+  const only = rotated.length === 1 ? rotated[0] : undefined;
+  return only && at.section !== `host:${only.label}`
+    ? ` (a host cannot jump through itself; set jump = none in [host:${only.label}])`
+    : '';
+}
+
+// ProxyJump a,b: the first hop keeps its own jump, each later hop jumps through the one before it.
+function proxyJump(jumps: Jumps, value: string, forName: string): HostConfig | undefined {
+  const parsed = parseProxyJump(value);
+  if (parsed === null) return undefined;
+  if ('error' in parsed) {
+    sshProblem(jumps.context, `Host '${forName}': ${parsed.error}`);
+    return undefined;
+  }
+  let previous: HostConfig | undefined;
+  for (const [i, hop] of parsed.hops.entries()) {
+    const config = i === 0 ? firstHop(jumps, hop.host) : laterHop(jumps, hop.host, previous);
+    if (!config) return undefined;
+    previous = override(config, hop);
+  }
+  return previous;
+}
+
+function firstHop(jumps: Jumps, host: string): HostConfig | undefined {
+  return jumps.context.hostNames.has(host) ? inventoryHost(jumps, host) : externalHost(jumps, host);
+}
+
+function laterHop(jumps: Jumps, host: string, previous: HostConfig | undefined): HostConfig | undefined {
+  const base = jumps.context.hostNames.has(host)
+    ? jumps.bases.get(host)
+    : (jumps.externals.get(host) ?? externalBase(jumps.context, host));
+  return base && setJump({ ...base.config }, previous);
 }
 
 function setJump(config: HostConfig, jump: HostConfig | undefined): HostConfig {

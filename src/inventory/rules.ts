@@ -13,14 +13,40 @@ export interface Membership {
 
 // Cross-section rules over the whole model; returns the membership even when there are problems.
 export function checkRules(model: Model, file: string): { membership: Membership; problems: Problem[] } {
-  const problems: Problem[] = [];
   const byName = new Map(model.groups.map((g) => [g.name, g]));
-  const unknownChildren = new Set<string>();
+  const children = unknownChildren(model.groups, byName, file);
+  const cyclic = findCycles(model.groups, byName);
+  const hostsOf = hostsOfGroups(model.groups, byName);
+  // A group whose children are unknown or cyclic is empty because of that problem; saying so again adds nothing.
+  const excused = new Set([...children.groups, ...cyclic.members]);
+  const problems: Problem[] = [
+    ...children.problems,
+    ...cycleProblems(cyclic.cycles, byName, file),
+    ...emptyGroups(model.groups, hostsOf, excused, file),
+    ...unknownJumps(model, file),
+  ];
+  if (model.hostOrder.length === 0) {
+    problems.push({ file, message: 'no hosts (expected a [host:NAME] section or a [group:NAME] with hosts = …)' });
+  }
+  const membership = {
+    groupsOf: groupsOfHosts(model.hostOrder, hostsOf),
+    precedence: precedenceOrder(model.groups, byName),
+  };
+  return { membership, problems };
+}
 
-  for (const group of model.groups) {
+// `children` naming groups that do not exist, and the groups that name them.
+function unknownChildren(
+  groups: readonly GroupSection[],
+  byName: Map<string, GroupSection>,
+  file: string,
+): { problems: Problem[]; groups: Set<string> } {
+  const problems: Problem[] = [];
+  const flawed = new Set<string>();
+  for (const group of groups) {
     for (const child of group.children) {
       if (byName.has(child)) continue;
-      unknownChildren.add(group.name);
+      flawed.add(group.name);
       const hint = didYouMean(child, [...byName.keys()]);
       problems.push({
         file,
@@ -31,19 +57,28 @@ export function checkRules(model: Model, file: string): { membership: Membership
       });
     }
   }
+  return { problems, groups: flawed };
+}
 
-  const cyclic = findCycles(model.groups, byName);
-  for (const cycle of cyclic.cycles) {
+// Each cycle reported at the `children` line of the group it starts from.
+function cycleProblems(cycles: readonly string[][], byName: Map<string, GroupSection>, file: string): Problem[] {
+  return cycles.map((cycle) => {
     const first = byName.get(cycle[0] ?? '');
-    problems.push({
+    return {
       file,
       line: first?.childrenLine,
       section: `group:${first?.name}`,
       key: 'children',
       message: `cycle ${cycle.join(' -> ')}`,
-    });
-  }
+    };
+  });
+}
 
+// Every host of each group, its own and its children's (a cycle is cut where it closes).
+export function hostsOfGroups(
+  groups: readonly GroupSection[],
+  byName: ReadonlyMap<string, GroupSection>,
+): Map<string, Set<string>> {
   const hostsOf = new Map<string, Set<string>>();
   const collect = (group: GroupSection, visiting: Set<string>): Set<string> => {
     const known = hostsOf.get(group.name);
@@ -58,29 +93,38 @@ export function checkRules(model: Model, file: string): { membership: Membership
     hostsOf.set(group.name, hosts);
     return hosts;
   };
-  for (const group of model.groups) collect(group, new Set());
+  for (const group of groups) collect(group, new Set());
+  return hostsOf;
+}
 
-  for (const group of model.groups) {
-    if (
-      (hostsOf.get(group.name)?.size ?? 0) > 0 ||
-      group.flawed ||
-      unknownChildren.has(group.name) ||
-      cyclic.members.has(group.name)
-    )
-      continue;
+// Groups without hosts, unless a problem about their hosts or children already explains why.
+function emptyGroups(
+  groups: readonly GroupSection[],
+  hostsOf: ReadonlyMap<string, Set<string>>,
+  excused: ReadonlySet<string>,
+  file: string,
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const group of groups) {
+    if ((hostsOf.get(group.name)?.size ?? 0) > 0 || group.flawed || excused.has(group.name)) continue;
     const message =
       group.children.length === 0
         ? 'empty group (expected hosts = … or children = …)'
         : `empty group: its children (${group.children.join(', ')}) have no hosts`;
     problems.push({ file, line: group.line, section: `group:${group.name}`, message });
   }
+  return problems;
+}
 
+// `jump` naming a host the inventory does not have, in [defaults], then groups, then hosts.
+function unknownJumps(model: Model, file: string): Problem[] {
   const hostNames = new Set(model.hostOrder);
   const layers = [
     ...(model.defaults ? [model.defaults] : []),
     ...model.groups.map((g) => g.layer),
     ...model.hosts.map((h) => h.layer),
   ];
+  const problems: Problem[] = [];
   for (const layer of layers) {
     const jump = layer.settings.jump;
     if (!jump || jump.value === null || hostNames.has(jump.value)) continue;
@@ -93,14 +137,17 @@ export function checkRules(model: Model, file: string): { membership: Membership
       message: `unknown host '${jump.value}'${hint}`,
     });
   }
+  return problems;
+}
 
-  if (model.hostOrder.length === 0) {
-    problems.push({ file, message: 'no hosts (expected a [host:NAME] section or a [group:NAME] with hosts = …)' });
-  }
-
-  const groupsOf = new Map<string, Set<string>>(model.hostOrder.map((h) => [h, new Set<string>()]));
+// The groups each host is in, every host present even when it is in none.
+function groupsOfHosts(
+  hostOrder: readonly string[],
+  hostsOf: ReadonlyMap<string, Set<string>>,
+): Map<string, Set<string>> {
+  const groupsOf = new Map<string, Set<string>>(hostOrder.map((h) => [h, new Set<string>()]));
   for (const [group, hosts] of hostsOf) for (const h of hosts) groupsOf.get(h)?.add(group);
-  return { membership: { groupsOf, precedence: precedenceOrder(model.groups, byName) }, problems };
+  return groupsOf;
 }
 
 // Each cycle once, starting at the group that comes first in the file: `a -> b -> a`.

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConvoyError, EnvironmentError, UsageError } from '../errors.ts';
 import { writeFleetFiles } from './files.ts';
-import type { SandboxOptions } from './plan.ts';
+import type { SandboxHost, SandboxOptions, SandboxPlan, SandboxTools } from './plan.ts';
 import { hostCommand, inventoryMarker, planSandbox, socketPath } from './plan.ts';
 import { checkAddressesFree, checkMachine, checkStateDir } from './preflight.ts';
 import type { RecordedProcess } from './processes.ts';
@@ -27,24 +27,44 @@ export async function sandboxUp(options: SandboxOptions): Promise<UpResult> {
   const started = performance.now();
   const plan = planSandbox(options);
   const tools = checkMachine();
-  const stateFile = plan.stateFile;
-  const previous = readState(stateFile);
-  if (previous) {
-    const live = liveHosts(previous);
-    if (live.length > 0) {
-      throw new UsageError(
-        `a sandbox of ${previous.hosts.length} hosts is already up in ${options.stateDir} (${live.length} running).\n` +
-          'Use it as it is, or run `convoy sandbox down` first.',
-      );
-    }
-    removeFleetFiles(previous);
-  } else {
-    checkStateDir(options.stateDir);
-  }
+  clearPreviousFleet(options.stateDir, plan.stateFile);
   await checkAddressesFree(plan);
   writeFleetFiles(plan);
 
-  const state: SandboxState = {
+  const state = initialState(options, plan);
+  try {
+    for (const host of plan.hosts) state.hosts.push(startHost(plan, host, tools));
+    // Recorded before waiting: should this process die while it waits, `sandbox down` can still stop the hosts.
+    writeState(plan.stateFile, state);
+    await Promise.all(state.hosts.map(waitUntilReady));
+    writeState(plan.stateFile, state);
+  } catch (error) {
+    await stopHosts(state.hosts);
+    removeFleetFiles(state);
+    throw error;
+  }
+  return { state, durationMs: performance.now() - started };
+}
+
+/** Refuses a fleet that still runs in the state dir and removes one that stopped; with none, checks the dir. */
+function clearPreviousFleet(stateDir: string, stateFile: string): void {
+  const previous = readState(stateFile);
+  if (!previous) {
+    checkStateDir(stateDir);
+    return;
+  }
+  const live = liveHosts(previous);
+  if (live.length > 0) {
+    throw new UsageError(
+      `a sandbox of ${previous.hosts.length} hosts is already up in ${stateDir} (${live.length} running).\n` +
+        'Use it as it is, or run `convoy sandbox down` first.',
+    );
+  }
+  removeFleetFiles(previous);
+}
+
+function initialState(options: SandboxOptions, plan: SandboxPlan): SandboxState {
+  return {
     version: 1,
     createdAt: new Date().toISOString(),
     bare: options.bare,
@@ -54,40 +74,32 @@ export async function sandboxUp(options: SandboxOptions): Promise<UpResult> {
     knownHostsFile: plan.knownHostsFile,
     hosts: [],
   };
-  try {
-    for (const host of plan.hosts) {
-      const log = openSync(path.join(host.dir, 'init.log'), 'a');
-      const [command, ...args] = hostCommand(plan, host, tools);
-      const child = spawn(command as string, args, { detached: true, stdio: ['ignore', log, log] });
-      closeSync(log);
-      child.unref();
-      const pid = child.pid;
-      const startTime = pid === undefined ? undefined : processStartTime(pid);
-      if (pid === undefined || startTime === undefined)
-        throw new ConvoyError(`could not start ${host.name}: unshare exited at once (see ${host.dir}/init.log)`);
-      state.hosts.push({
-        name: host.name,
-        address: host.address,
-        port: host.port,
-        dir: host.dir,
-        unshare: { pid, startTime },
-        init: null,
-      });
-    }
-    writeState(stateFile, state);
-    await Promise.all(
-      state.hosts.map(async (host) => {
-        host.init = await waitForInit(host);
-        await waitForSsh(host);
-      }),
-    );
-    writeState(stateFile, state);
-  } catch (error) {
-    await stopHosts(state.hosts);
-    removeFleetFiles(state);
-    throw error;
-  }
-  return { state, durationMs: performance.now() - started };
+}
+
+/** Starts the host's namespaces detached (its output to init.log); its init process is not known yet. */
+function startHost(plan: SandboxPlan, host: SandboxHost, tools: SandboxTools): HostState {
+  const log = openSync(path.join(host.dir, 'init.log'), 'a');
+  const [command, ...args] = hostCommand(plan, host, tools);
+  const child = spawn(command as string, args, { detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  child.unref();
+  const pid = child.pid;
+  const startTime = pid === undefined ? undefined : processStartTime(pid);
+  if (pid === undefined || startTime === undefined)
+    throw new ConvoyError(`could not start ${host.name}: unshare exited at once (see ${host.dir}/init.log)`);
+  return {
+    name: host.name,
+    address: host.address,
+    port: host.port,
+    dir: host.dir,
+    unshare: { pid, startTime },
+    init: null,
+  };
+}
+
+async function waitUntilReady(host: HostState): Promise<void> {
+  host.init = await waitForInit(host);
+  await waitForSsh(host);
 }
 
 async function waitForInit(host: HostState): Promise<RecordedProcess> {

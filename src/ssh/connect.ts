@@ -8,6 +8,7 @@ import type { AnyAuthMethod } from 'ssh2';
 import { SshConnection } from './connection.ts';
 import { SshError, toSshError } from './errors.ts';
 import { fingerprint, keyTypeOfBlob, knownHostName, knownKeyTypes, verifyHostKey } from './known-hosts.ts';
+import type { HostKeyVerdict } from './known-hosts.ts';
 import type { KnownHostsStore } from './known-hosts-store.ts';
 
 /** The part of an inventory host that SSH needs (the inventory's HostConfig has this shape). */
@@ -104,63 +105,56 @@ export function knownHostsFileFor(target: SshTarget, settings: ConnectSettings):
   );
 }
 
+/** One connection being opened: the host, and what its host key check and its messages need. */
+interface Attempt {
+  target: SshTarget;
+  settings: ConnectSettings;
+  /** `user@name (address:port)`, how messages name the host. */
+  where: string;
+  timeouts: SshTimeouts;
+  /** The known_hosts file new keys go to, and the name they are recorded under. */
+  knownFile: string;
+  hostName: string;
+}
+
+/** What the client offers: the socket to run over (else TCP), the keys to try, the host key types in order. */
+interface Handshake {
+  sock: Readable | undefined;
+  auth: AnyAuthMethod[];
+  preferred: string[];
+}
+
 /** Opens and authenticates a connection to `target`, over `sock` when given (a channel through a jump host). */
 export function connect(target: SshTarget, settings: ConnectSettings, sock?: Readable): Promise<SshConnection> {
-  const where = describeTarget(target);
-  const timeouts = timeoutsFor(target, settings);
-  const knownFile = knownHostsFileFor(target, settings);
-  const hostName = knownHostName(target.address, target.port);
-  const entries = settings.knownHosts.entries(knownFile);
-  let refusal: SshError | undefined;
-
-  const hostVerifier = (blob: Buffer): boolean => {
-    const verdict = verifyHostKey(settings.knownHosts.entries(knownFile), hostName, blob);
-    if (verdict.status === 'match') return true;
-    const offered = `${keyTypeOfBlob(blob)} ${fingerprint(blob)}`;
-    if (verdict.status === 'changed') {
-      const known = verdict.known.map((e) => `${e.file}:${e.line} (${e.keyType} ${fingerprint(e.keyBlob)})`).join(', ');
-      refusal = new SshError(
-        'host-key-changed',
-        target.name,
-        `${where}: REFUSED: the host key has CHANGED. Known: ${known}; offered: ${offered}. ` +
-          `Someone may be intercepting the connection, or the host was reinstalled. Check with the host's owner, then remove the old key: ssh-keygen -R '${hostName}' -f ${knownFile}`,
-      );
-      return false;
-    }
-    if (verdict.status === 'revoked') {
-      refusal = new SshError(
-        'host-key-revoked',
-        target.name,
-        `${where}: REFUSED: the host offered a key marked @revoked in ${verdict.entry.file}:${verdict.entry.line} (${offered})`,
-      );
-      return false;
-    }
-    if (!settings.acceptNewHostKeys) {
-      refusal = new SshError(
-        'host-key-unknown',
-        target.name,
-        `${where}: REFUSED: unknown host key ${offered} (not in ${knownFile}${verdict.otherTypes.length ? `, which knows only ${verdict.otherTypes.join(', ')} for it` : ''}). ` +
-          'Verify it, then pass --accept-new-host-keys once to record it.',
-      );
-      return false;
-    }
-    settings.knownHosts.record(knownFile, hostName, blob);
-    return true;
+  const attempt: Attempt = {
+    target,
+    settings,
+    where: describeTarget(target),
+    timeouts: timeoutsFor(target, settings),
+    knownFile: knownHostsFileFor(target, settings),
+    hostName: knownHostName(target.address, target.port),
   };
-
+  const entries = settings.knownHosts.entries(attempt.knownFile);
   const auth = authMethods(target, settings);
   if (auth.length === 0) {
     return Promise.reject(
       new SshError(
         'auth',
         target.name,
-        `${where}: no key to offer: set \`identity\` in the inventory, add an IdentityFile in ~/.ssh/config, or start ssh-agent (SSH_AUTH_SOCK)`,
+        `${attempt.where}: no key to offer: set \`identity\` in the inventory, add an IdentityFile in ~/.ssh/config, or start ssh-agent (SSH_AUTH_SOCK)`,
       ),
     );
   }
-  const known = knownKeyTypes(entries, hostName);
+  const known = knownKeyTypes(entries, attempt.hostName);
   const preferred = [...hostKeyAlgorithms].sort((a, b) => rankAlgorithm(a, known) - rankAlgorithm(b, known));
+  return handshake(attempt, { sock, auth, preferred });
+}
 
+/** Connects the ssh2 client; settles once, with the connection when ready, else with the reason it failed. */
+function handshake(attempt: Attempt, how: Handshake): Promise<SshConnection> {
+  const { target, where, timeouts } = attempt;
+  // ssh2 reports a refused host key as a plain handshake failure; the verifier keeps the reason here.
+  let refusal: SshError | undefined;
   return new Promise<SshConnection>((resolve, reject) => {
     const client = new ssh2.Client();
     let settled = false;
@@ -183,22 +177,85 @@ export function connect(target: SshTarget, settings: ConnectSettings, sock?: Rea
     const onEarlyClose = () => fail(new Error('Connection lost before handshake'));
     client.on('error', fail);
     client.once('close', onEarlyClose);
-    client.connect({
-      host: target.address,
-      port: target.port,
-      username: target.user,
-      sock,
-      hostVerifier,
-      authHandler: auth,
-      readyTimeout: timeouts.connectTimeoutMs,
-      keepaliveInterval: timeouts.serverAliveIntervalMs,
-      keepaliveCountMax: timeouts.serverAliveCountMax,
-      algorithms: {
-        kex: kexAlgorithms as ssh2.KexAlgorithm[],
-        serverHostKey: preferred as ssh2.ServerHostKeyAlgorithm[],
-      },
-    });
+    const hostVerifier = verifierFor(attempt, (reason) => (refusal = reason));
+    client.connect(clientConfig(attempt, how, hostVerifier));
   });
+}
+
+function clientConfig(
+  { target, timeouts }: Attempt,
+  how: Handshake,
+  hostVerifier: (blob: Buffer) => boolean,
+): ssh2.ConnectConfig {
+  return {
+    host: target.address,
+    port: target.port,
+    username: target.user,
+    sock: how.sock,
+    hostVerifier,
+    authHandler: how.auth,
+    readyTimeout: timeouts.connectTimeoutMs,
+    keepaliveInterval: timeouts.serverAliveIntervalMs,
+    keepaliveCountMax: timeouts.serverAliveCountMax,
+    algorithms: {
+      kex: kexAlgorithms as ssh2.KexAlgorithm[],
+      serverHostKey: how.preferred as ssh2.ServerHostKeyAlgorithm[],
+    },
+  };
+}
+
+/** Checks the offered key against known_hosts as read now; a new key is recorded only when new keys are accepted. */
+function verifierFor(attempt: Attempt, refuse: (reason: SshError) => void): (blob: Buffer) => boolean {
+  const { settings, knownFile, hostName } = attempt;
+  return (blob) => {
+    const verdict = verifyHostKey(settings.knownHosts.entries(knownFile), hostName, blob);
+    if (verdict.status === 'match') return true;
+    const refusal = hostKeyRefusal(attempt, verdict, blob);
+    if (refusal) {
+      refuse(refusal);
+      return false;
+    }
+    settings.knownHosts.record(knownFile, hostName, blob);
+    return true;
+  };
+}
+
+/** What a host key refusal reads of the attempt. */
+export type KeyCheck = Pick<Attempt, 'target' | 'where' | 'knownFile' | 'hostName'> & {
+  settings: Pick<ConnectSettings, 'acceptNewHostKeys'>;
+};
+
+/** Why the offered key is refused: changed, revoked, or unknown without --accept-new-host-keys; else undefined. */
+export function hostKeyRefusal(
+  attempt: KeyCheck,
+  verdict: Exclude<HostKeyVerdict, { status: 'match' }>,
+  blob: Buffer,
+): SshError | undefined {
+  const { target, where, knownFile, hostName } = attempt;
+  const offered = `${keyTypeOfBlob(blob)} ${fingerprint(blob)}`;
+  if (verdict.status === 'changed') {
+    const known = verdict.known.map((e) => `${e.file}:${e.line} (${e.keyType} ${fingerprint(e.keyBlob)})`).join(', ');
+    return new SshError(
+      'host-key-changed',
+      target.name,
+      `${where}: REFUSED: the host key has CHANGED. Known: ${known}; offered: ${offered}. ` +
+        `Someone may be intercepting the connection, or the host was reinstalled. Check with the host's owner, then remove the old key: ssh-keygen -R '${hostName}' -f ${knownFile}`,
+    );
+  }
+  if (verdict.status === 'revoked') {
+    return new SshError(
+      'host-key-revoked',
+      target.name,
+      `${where}: REFUSED: the host offered a key marked @revoked in ${verdict.entry.file}:${verdict.entry.line} (${offered})`,
+    );
+  }
+  if (attempt.settings.acceptNewHostKeys) return undefined;
+  return new SshError(
+    'host-key-unknown',
+    target.name,
+    `${where}: REFUSED: unknown host key ${offered} (not in ${knownFile}${verdict.otherTypes.length ? `, which knows only ${verdict.otherTypes.join(', ')} for it` : ''}). ` +
+      'Verify it, then pass --accept-new-host-keys once to record it.',
+  );
 }
 
 function rankAlgorithm(algorithm: string, knownTypes: readonly string[]): number {

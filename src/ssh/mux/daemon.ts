@@ -14,109 +14,149 @@ function failureOf(error: unknown): MuxFailure {
   return { kind: 'channel', message: error instanceof Error ? error.message : String(error), unreachable: false };
 }
 
+/** The persist process: its connections by host, and the client streams open now (it exits after idleMs at none). */
+interface Daemon {
+  socketPath: string;
+  idleMs: number;
+  onExit: () => void;
+  server: net.Server;
+  connections: Map<string, Promise<SshConnection>>;
+  active: number;
+  idleTimer: NodeJS.Timeout | undefined;
+}
+
 export function serveMux(socketPath: string, idleMs: number, onExit: () => void = () => process.exit(0)): net.Server {
-  const connections = new Map<string, Promise<SshConnection>>();
-  let active = 0;
-  let idleTimer: NodeJS.Timeout | undefined;
-
-  const shutdown = () => {
-    server.close();
-    for (const c of connections.values())
-      void c.then(
-        (x) => x.close(),
-        () => undefined,
-      );
-    // Only while the socket is still ours: a run that found it dead may have started a successor on the same path.
-    if (ownsSocket()) {
-      rmSync(socketPath, { force: true });
-      rmSync(`${socketPath}.pid`, { force: true });
-    }
-    onExit();
+  const server = net.createServer();
+  const daemon: Daemon = {
+    socketPath,
+    idleMs,
+    onExit,
+    server,
+    connections: new Map(),
+    active: 0,
+    idleTimer: undefined,
   };
-  const ownsSocket = () => {
-    try {
-      return Number(readFileSync(`${socketPath}.pid`, 'utf8')) === process.pid;
-    } catch {
-      return false;
-    }
-  };
-  const armIdle = () => {
-    clearTimeout(idleTimer);
-    if (active === 0) idleTimer = setTimeout(shutdown, idleMs);
-  };
-
-  /** The host's connection, opened on first use and again after it was lost (the host rebooted, say). */
-  const connectionFor = async (request: MuxRequest): Promise<SshConnection> => {
-    const key = JSON.stringify([request.target, request.settings]);
-    const existing = connections.get(key);
-    if (existing) {
-      const connection = await existing.catch(() => undefined);
-      if (connection && !connection.closed) return connection;
-    }
-    // known_hosts read afresh for each new connection: the file may have changed since the process started.
-    const opened = connect(request.target, { ...request.settings, knownHosts: new KnownHostsStore() });
-    connections.set(key, opened);
-    opened.catch(() => connections.delete(key));
-    return opened;
-  };
-
-  const handle = async (socket: net.Socket) => {
-    const reply = (r: MuxReply) => socket.write(`${JSON.stringify(r)}\n`);
-    const request = JSON.parse(await readLine(socket)) as MuxRequest;
-    let connection: SshConnection;
-    try {
-      connection = await connectionFor(request);
-    } catch (error) {
-      reply({ ok: false, error: failureOf(error) });
-      socket.end();
-      return;
-    }
-    if (request.op === 'connect') {
-      reply({ ok: true });
-      socket.end();
-    } else if (request.op === 'unix') {
-      let channel;
-      try {
-        channel = await connection.openUnixSocket(request.path);
-      } catch (error) {
-        reply({ ok: false, error: failureOf(error) });
-        socket.end();
-        return;
-      }
-      reply({ ok: true });
-      socket.pipe(channel).pipe(socket);
-      socket.resume();
-      channel.on('error', () => socket.destroy());
-      socket.on('error', () => channel.destroy());
-    } else {
-      reply({ ok: true });
-      try {
-        const result = await connection.exec(request.command, {
-          onStdout: (chunk) => socket.write(encodeFrame(frame.stdout, chunk)),
-          onStderr: (chunk) => socket.write(encodeFrame(frame.stderr, chunk)),
-        });
-        socket.end(encodeFrame(frame.exit, JSON.stringify({ code: result.code, signal: result.signal })));
-      } catch (error) {
-        socket.end(encodeFrame(frame.failed, JSON.stringify(failureOf(error))));
-      }
-    }
-  };
-
-  const server = net.createServer((socket) => {
-    active++;
-    clearTimeout(idleTimer);
-    socket.on('close', () => {
-      active--;
-      armIdle();
-    });
-    socket.on('error', () => undefined);
-    handle(socket).catch(() => socket.destroy());
-  });
+  server.on('connection', (socket) => accept(daemon, socket));
   server.listen(socketPath, () => {
     chmodSync(socketPath, 0o600);
     // Which process to stop by hand (`kill $(cat ~/.convoy/persist.sock.pid)`), before its idle time is up.
     writeFileSync(`${socketPath}.pid`, `${process.pid}\n`, { mode: 0o600 });
-    armIdle();
+    armIdle(daemon);
   });
   return server;
+}
+
+function shutdown(daemon: Daemon): void {
+  daemon.server.close();
+  for (const c of daemon.connections.values())
+    void c.then(
+      (x) => x.close(),
+      () => undefined,
+    );
+  // Only while the socket is still ours: a run that found it dead may have started a successor on the same path.
+  if (ownsSocket(daemon.socketPath)) {
+    rmSync(daemon.socketPath, { force: true });
+    rmSync(`${daemon.socketPath}.pid`, { force: true });
+  }
+  daemon.onExit();
+}
+
+function ownsSocket(socketPath: string): boolean {
+  try {
+    return Number(readFileSync(`${socketPath}.pid`, 'utf8')) === process.pid;
+  } catch {
+    return false;
+  }
+}
+
+function armIdle(daemon: Daemon): void {
+  clearTimeout(daemon.idleTimer);
+  if (daemon.active === 0) daemon.idleTimer = setTimeout(() => shutdown(daemon), daemon.idleMs);
+}
+
+/** One client stream: counted while open, so that the idle timer runs only when there is none. */
+function accept(daemon: Daemon, socket: net.Socket): void {
+  daemon.active++;
+  clearTimeout(daemon.idleTimer);
+  socket.on('close', () => {
+    daemon.active--;
+    armIdle(daemon);
+  });
+  socket.on('error', () => undefined);
+  handle(daemon, socket).catch(() => socket.destroy());
+}
+
+/** The host's connection, opened on first use and again after it was lost (the host rebooted, say). */
+async function connectionFor(daemon: Daemon, request: MuxRequest): Promise<SshConnection> {
+  const { connections } = daemon;
+  const key = JSON.stringify([request.target, request.settings]);
+  const existing = connections.get(key);
+  if (existing) {
+    const connection = await existing.catch(() => undefined);
+    if (connection && !connection.closed) return connection;
+  }
+  // known_hosts read afresh for each new connection: the file may have changed since the process started.
+  const opened = connect(request.target, { ...request.settings, knownHosts: new KnownHostsStore() });
+  connections.set(key, opened);
+  opened.catch(() => connections.delete(key));
+  return opened;
+}
+
+/** Reads the stream's one request and serves it on the host's connection. */
+async function handle(daemon: Daemon, socket: net.Socket): Promise<void> {
+  const request = JSON.parse(await readLine(socket)) as MuxRequest;
+  let connection: SshConnection;
+  try {
+    connection = await connectionFor(daemon, request);
+  } catch (error) {
+    refuse(socket, error);
+    return;
+  }
+  if (request.op === 'connect') {
+    reply(socket, { ok: true });
+    socket.end();
+  } else if (request.op === 'unix') {
+    await pipeUnixSocket(connection, request.path, socket);
+  } else {
+    await streamExec(connection, request.command, socket);
+  }
+}
+
+function reply(socket: net.Socket, r: MuxReply): void {
+  socket.write(`${JSON.stringify(r)}\n`);
+}
+
+function refuse(socket: net.Socket, error: unknown): void {
+  reply(socket, { ok: false, error: failureOf(error) });
+  socket.end();
+}
+
+/** After the reply, the stream is the unix socket on the host, both ways. */
+async function pipeUnixSocket(connection: SshConnection, path: string, socket: net.Socket): Promise<void> {
+  let channel;
+  try {
+    channel = await connection.openUnixSocket(path);
+  } catch (error) {
+    refuse(socket, error);
+    return;
+  }
+  reply(socket, { ok: true });
+  socket.pipe(channel).pipe(socket);
+  socket.resume();
+  channel.on('error', () => socket.destroy());
+  socket.on('error', () => channel.destroy());
+}
+
+/** After the reply, the command's output as frames, then its exit status (or why it failed) as the last one. */
+async function streamExec(connection: SshConnection, command: string, socket: net.Socket): Promise<void> {
+  reply(socket, { ok: true });
+  try {
+    const result = await connection.exec(command, {
+      onStdout: (chunk) => socket.write(encodeFrame(frame.stdout, chunk)),
+      onStderr: (chunk) => socket.write(encodeFrame(frame.stderr, chunk)),
+    });
+    socket.end(encodeFrame(frame.exit, JSON.stringify({ code: result.code, signal: result.signal })));
+  } catch (error) {
+    socket.end(encodeFrame(frame.failed, JSON.stringify(failureOf(error))));
+  }
 }

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KeyCheck } from '../../../src/ssh/connect.ts';
+import { hostKeyRefusal } from '../../../src/ssh/connect.ts';
+import { fingerprint } from '../../../src/ssh/known-hosts.ts';
+import type { KnownHostEntry } from '../../../src/ssh/known-hosts.ts';
+
+function blob(type: string, body: string): Buffer {
+  const t = Buffer.from(type);
+  const b = Buffer.from(body);
+  const out = Buffer.alloc(8 + t.length + b.length);
+  out.writeUInt32BE(t.length, 0);
+  t.copy(out, 4);
+  out.writeUInt32BE(b.length, 4 + t.length);
+  b.copy(out, 8 + t.length);
+  return out;
+}
+
+const offered = blob('ssh-ed25519', 'offered');
+const check = (acceptNewHostKeys: boolean): KeyCheck => ({
+  target: { name: 'web1', address: '10.0.0.5', port: 2222, user: 'deploy', identityFiles: [] },
+  where: 'deploy@web1 (10.0.0.5:2222)',
+  knownFile: '/home/me/.ssh/known_hosts',
+  hostName: '[10.0.0.5]:2222',
+  settings: { acceptNewHostKeys },
+});
+const entry: KnownHostEntry = {
+  file: '/home/me/.ssh/known_hosts',
+  line: 7,
+  marker: '@revoked',
+  patterns: '*',
+  keyType: 'ssh-ed25519',
+  keyBlob: offered,
+};
+
+test('a revoked key is refused, naming the line that revokes it, even when new keys are accepted', () => {
+  const refusal = hostKeyRefusal(check(true), { status: 'revoked', entry }, offered);
+  assert.equal(refusal?.kind, 'host-key-revoked');
+  assert.equal(
+    refusal?.message,
+    `deploy@web1 (10.0.0.5:2222): REFUSED: the host offered a key marked @revoked in /home/me/.ssh/known_hosts:7 (ssh-ed25519 ${fingerprint(offered)})`,
+  );
+});
+
+test('an unknown key says which key types known_hosts has for the host, and is recorded only when accepted', () => {
+  const refusal = hostKeyRefusal(check(false), { status: 'unknown', otherTypes: ['ssh-rsa'] }, offered);
+  assert.equal(refusal?.kind, 'host-key-unknown');
+  assert.equal(
+    refusal?.message,
+    `deploy@web1 (10.0.0.5:2222): REFUSED: unknown host key ssh-ed25519 ${fingerprint(offered)} (not in /home/me/.ssh/known_hosts, which knows only ssh-rsa for it). ` +
+      'Verify it, then pass --accept-new-host-keys once to record it.',
+  );
+  assert.equal(hostKeyRefusal(check(true), { status: 'unknown', otherTypes: ['ssh-rsa'] }, offered), undefined);
+});

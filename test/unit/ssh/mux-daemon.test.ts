@@ -1,0 +1,98 @@
+// The persist process in-process, against the fake server: requests as MuxedConnection sends them, then idle exit.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { ConnectSettings, SshTarget } from '../../../src/ssh/connect.ts';
+import { SshError } from '../../../src/ssh/errors.ts';
+import { KnownHostsStore } from '../../../src/ssh/known-hosts-store.ts';
+import { MuxedConnection } from '../../../src/ssh/mux/client.ts';
+import { serveMux } from '../../../src/ssh/mux/daemon.ts';
+import type { FakeServer } from './fake-server.ts';
+import { clientKey, hostKey, startSshServer } from './fake-server.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'convoy-mux-'));
+const keyFile = path.join(dir, 'id');
+writeFileSync(keyFile, clientKey.private, { mode: 0o600 });
+let server: FakeServer;
+
+before(async () => {
+  server = await startSshServer((command, channel) => {
+    if (command === 'fail') channel.stderr.write('bad things\n');
+    else channel.write(`ran: ${command}\n`);
+    channel.exit(command === 'fail' ? 100 : 0);
+    channel.end();
+  });
+});
+after(() => server.close());
+
+function settings(port: number): ConnectSettings {
+  const knownHostsFile = path.join(dir, `kh-${port}`);
+  writeFileSync(knownHostsFile, `[127.0.0.1]:${port} ${hostKey.public}\n`);
+  return {
+    knownHosts: new KnownHostsStore([]),
+    knownHostsFile,
+    acceptNewHostKeys: false,
+    connectTimeoutMs: 3000,
+    serverAliveIntervalMs: 0,
+    homeDir: dir,
+  };
+}
+
+function target(port: number): SshTarget {
+  return { name: 'fake', address: '127.0.0.1', port, user: 'deploy', identityFiles: [keyFile] };
+}
+
+/** A persist process on its own socket; `exited` settles once it has shut down after `idleMs` without streams. */
+function daemon(idleMs: number) {
+  const socketPath = path.join(dir, `persist-${Math.random().toString(36).slice(2)}.sock`);
+  let exited!: () => void;
+  const done = new Promise<void>((resolve) => (exited = resolve));
+  const listening = serveMux(socketPath, idleMs, () => exited());
+  const ready = new Promise<void>((resolve) => listening.once('listening', () => resolve()));
+  const via = (port: number) =>
+    new MuxedConnection(target(port), settings(port), socketPath, () => Promise.reject(new Error('no direct')));
+  return { socketPath, ready, exited: done, via };
+}
+
+async function closedPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+test('commands run on the host through the persist process, with output and exit code', async () => {
+  const mux = daemon(300);
+  await mux.ready;
+  const host = mux.via(server.port);
+  await host.check();
+  const ok = await host.exec('hello');
+  assert.deepEqual([ok.code, ok.stdout, ok.stderr], [0, 'ran: hello\n', '']);
+  const failed = await host.exec('fail');
+  assert.deepEqual([failed.code, failed.stdout, failed.stderr], [100, '', 'bad things\n']);
+  await mux.exited;
+});
+
+test('an unreachable host is an unreachable SshError; a unix socket sshd will not open is a plain error', async () => {
+  const mux = daemon(300);
+  await mux.ready;
+  await assert.rejects(mux.via(await closedPort()).check(), (e) => e instanceof SshError && e.unreachable);
+  await assert.rejects(
+    mux.via(server.port).openUnixSocket('/run/nothing.sock'),
+    (e) => e instanceof Error && !(e instanceof SshError),
+  );
+  await mux.exited;
+});
+
+test('once idle, the persist process exits and removes its socket and pid file', async () => {
+  const mux = daemon(50);
+  await mux.ready;
+  assert.ok(existsSync(`${mux.socketPath}.pid`));
+  await mux.exited;
+  assert.equal(existsSync(mux.socketPath), false);
+  assert.equal(existsSync(`${mux.socketPath}.pid`), false);
+});
