@@ -78,19 +78,27 @@ function rootCommand(context: ProgramContext): Command {
     .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
     .option(
       '--timeout <duration>',
-      "a host silent this long is unreachable: the SSH handshake, and any later silence (keepalives); e.g. 5s (default: handshake 10s, silence about 60s, or the inventory's connect_timeout / server_alive_*)",
+      'a host silent this long is unreachable: the SSH handshake, and any later silence (keepalives); e.g. 5s ' +
+        "(default: handshake 10s, silence about 60s, or the inventory's connect_timeout / server_alive_*)",
       connectionDuration,
     )
     .option(
       '--persist <duration>',
-      'keep SSH connections open in a background process for this long after the last use (like OpenSSH ControlPersist), so later runs skip the handshakes; e.g. 60s',
+      'keep SSH connections open in a background process for this long after the last use ' +
+        '(like OpenSSH ControlPersist), so later runs skip the handshakes; e.g. 60s',
       connectionDuration,
     )
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     .addHelpText(
       'after',
-      '\nExamples:\n  convoy sandbox up --hosts 5      # a local fleet of 5 real hosts\n  convoy -i inventories/sandbox.ini status sandbox\n  convoy --timeout 5s exec web -- uptime   # a host silent for 5s is reported unreachable, the others finish',
+      [
+        '',
+        'Examples:',
+        '  convoy sandbox up --hosts 5      # a local fleet of 5 real hosts',
+        '  convoy -i inventories/sandbox.ini status sandbox',
+        '  convoy --timeout 5s exec web -- uptime   # a host silent for 5s is reported unreachable, the others finish',
+      ].join('\n'),
     );
 }
 
@@ -122,7 +130,14 @@ function registerHosts(program: Command, context: CommandContext): void {
     .description('resolve a target and list its hosts with their connection settings and variables (no SSH)')
     .addHelpText(
       'after',
-      "\nTargets: all, a group, a host, comma lists, !exclude, &intersect, * and ? globs.\n\nExamples:\n  convoy hosts\n  convoy hosts 'web,&prod,!web3' --json",
+      [
+        '',
+        'Targets: all, a group, a host, comma lists, !exclude, &intersect, * and ? globs.',
+        '',
+        'Examples:',
+        '  convoy hosts',
+        "  convoy hosts 'web,&prod,!web3' --json",
+      ].join('\n'),
     )
     .action(async (target: string | undefined) => {
       const { hostsCommand } = await import('../commands/hosts.ts');
@@ -283,7 +298,8 @@ function registerControls(program: Command, context: CommandContext): void {
         'after',
         `\nPrograms: group:name, group:* or an app (group) name; none = all.\n` +
           "A started program must still be RUNNING with the same PID a second later; an app's health check (tasks/) runs too.\n" +
-          `Exit: 0 ok, 1 a host failed (or was skipped), 4 only unreachable hosts.\n\nExamples:\n  ${example}\n  convoy ${action} web --rolling 25% --pause 5s`,
+          'Exit: 0 ok, 1 a host failed (or was skipped), 4 only unreachable hosts.\n\n' +
+          `Examples:\n  ${example}\n  convoy ${action} web --rolling 25% --pause 5s`,
       )
       .action(async (target: string, programs: string[], opts: RollingFlags) => {
         const { controlCommand } = await import('../commands/control.ts');
@@ -334,7 +350,14 @@ function registerExec(program: Command, context: CommandContext): void {
     .addHelpText(
       'after',
       '\nThe words after -- are joined with spaces and run by the remote shell (like ssh).\n' +
-        "Exit: 0 all ok, 1 a host failed, 4 only unreachable hosts.\n\nExamples:\n  convoy exec web -- uptime\n  convoy -i inventories/sandbox.ini exec 'sandbox,!sandbox-2' -- 'df -h /srv | tail -1'\n  convoy exec all --sudo -- systemctl is-active supervisor",
+        [
+          'Exit: 0 all ok, 1 a host failed, 4 only unreachable hosts.',
+          '',
+          'Examples:',
+          '  convoy exec web -- uptime',
+          "  convoy -i inventories/sandbox.ini exec 'sandbox,!sandbox-2' -- 'df -h /srv | tail -1'",
+          '  convoy exec all --sudo -- systemctl is-active supervisor',
+        ].join('\n'),
     )
     .action(async (target: string, command: string[], opts: { sudo: boolean }) => {
       const { execCommand } = await import('../commands/exec.ts');

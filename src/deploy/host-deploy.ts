@@ -255,7 +255,8 @@ export class HostDeploy implements AppOnHost {
     const cache = shellQuote(this.paths.cacheDir);
     const keepPattern = keepHashes.map((h) => `${h}*`).join('|') || 'none';
     const removeReleases = doomed.map((d) => `rm -rf ${shellQuote(`${this.paths.releasesDir}/${d}`)}`);
-    const removeArtifacts = `if [ -d ${cache} ]; then for f in ${cache}/*; do [ -e "$f" ] || continue; case "\${f##*/}" in ${keepPattern}) ;; *) rm -f "$f" ;; esac; done; fi`;
+    const removeUnkept = `case "\${f##*/}" in ${keepPattern}) ;; *) rm -f "$f" ;; esac`;
+    const removeArtifacts = `if [ -d ${cache} ]; then for f in ${cache}/*; do [ -e "$f" ] || continue; ${removeUnkept}; done; fi`;
     await this.session.run('prune', [...removeReleases, removeArtifacts].join('\n'));
     return doomed;
   }

@@ -73,7 +73,8 @@ export class SshConnection implements HostConnection {
   private silenceError(cause: Error): SshError {
     const t = this.timeouts;
     const how = t
-      ? ` for ${((t.serverAliveIntervalMs * (t.serverAliveCountMax + 1)) / 1000).toFixed(1)}s (${t.serverAliveCountMax} keepalives unanswered; --timeout or server_alive_interval/server_alive_count_max set this)`
+      ? ` for ${((t.serverAliveIntervalMs * (t.serverAliveCountMax + 1)) / 1000).toFixed(1)}s ` +
+        `(${t.serverAliveCountMax} keepalives unanswered; --timeout or server_alive_interval/server_alive_count_max set this)`
       : '';
     return new SshError('timeout', this.host, `${this.description}: lost: the host stopped answering${how}`, { cause });
   }

@@ -123,5 +123,6 @@ export function createGroupCommand(): string {
 export function writeFileCommand(path: string, backupSuffix: string | null): string {
   const p = shellQuote(path);
   const backup = backupSuffix ? `if [ -f ${p} ]; then cp -p ${p} ${shellQuote(`${path}${backupSuffix}`)}; fi; ` : '';
-  return `set -e; mkdir -p "$(dirname ${p})"; ${backup}cat > ${shellQuote(`${path}.convoy-tmp`)}; chmod 0644 ${shellQuote(`${path}.convoy-tmp`)}; mv ${shellQuote(`${path}.convoy-tmp`)} ${p}`;
+  const tmp = shellQuote(`${path}.convoy-tmp`);
+  return `set -e; mkdir -p "$(dirname ${p})"; ${backup}cat > ${tmp}; chmod 0644 ${tmp}; mv ${tmp} ${p}`;
 }
