@@ -39,28 +39,48 @@ export function interruptNotices(command: string): Notices {
   return others;
 }
 
+/** The exit code of a run stopped by each signal (128 + the signal's number, as shells report it). */
+const signalExitCodes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+type StopSignal = keyof typeof signalExitCodes;
+
+/**
+ * The first SIGINT, SIGTERM or SIGHUP asks for an orderly stop (a cancelled CI job sends SIGTERM; a closed terminal
+ * SIGHUP); the exit code then says which one came first. Only a second SIGINT exits at once: CI runners send SIGINT
+ * and then SIGTERM a few seconds later, and that SIGTERM must not abandon the orderly stop.
+ */
 export function listenForInterrupts(
   writeErr: (text: string) => void,
   exit: (code: number) => never = (code) => process.exit(code),
   /** The command running now (known once the command line is parsed). */
   command: () => string = () => '',
 ): InterruptHandler {
-  let count = 0;
+  let first: StopSignal | undefined;
   let resolve: () => void = () => {};
   const promise = new Promise<void>((r) => {
     resolve = r;
   });
-  const onSignal = () => {
-    count++;
+  const onSignal = (signal: StopSignal) => {
     const notices = interruptNotices(command());
-    if (count === 1) {
-      writeErr(`\nconvoy: interrupted: ${notices.first}\n`);
+    if (first === undefined) {
+      first = signal;
+      const what = signal === 'SIGINT' ? 'interrupted' : `stopping on ${signal}`;
+      writeErr(`\nconvoy: ${what}: ${notices.first}\n`);
       resolve();
       return;
     }
+    if (signal !== 'SIGINT') return;
     writeErr(`convoy: interrupted again: ${notices.second}\n`);
-    exit(130);
+    exit(signalExitCodes.SIGINT);
   };
-  process.on('SIGINT', onSignal);
-  return { promise, requested: () => count > 0, dispose: () => process.off('SIGINT', onSignal) };
+  const listeners = (Object.keys(signalExitCodes) as StopSignal[]).map((signal) => {
+    const listener = () => onSignal(signal);
+    process.on(signal, listener);
+    return () => process.off(signal, listener);
+  });
+  return {
+    promise,
+    requested: () => first !== undefined,
+    exitCode: () => signalExitCodes[first ?? 'SIGINT'],
+    dispose: () => listeners.forEach((off) => off()),
+  };
 }

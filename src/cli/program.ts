@@ -336,7 +336,7 @@ function registerLogs(program: Command, context: CommandContext): void {
           program: programName,
           ...opts,
           ...context.fleet(),
-          interrupted: context.interruption.promise,
+          interruption: context.interruption,
         }),
       );
     });

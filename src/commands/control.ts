@@ -21,6 +21,7 @@ import { controlProcesses } from '../supervisor/control.ts';
 import type { ProcessInfo } from '../supervisor/process-info.ts';
 import { qualifiedName } from '../supervisor/wait.ts';
 import type { Interruption } from './interruption.ts';
+import { interruptedWith } from './interruption.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { defaultConcurrency, openFleet, targetHosts, loadProjectTasks } from './fleet-context.ts';
 
@@ -110,7 +111,7 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
       onSession(fleet, (session, host) => controlOnHost({ options, apps, reporter }, session, host)),
     );
     await reporter.end();
-    const exitCode = exitCodeFor(summary, { interrupted: options.interruption?.requested() ?? false });
+    const exitCode = exitCodeFor(summary, { interruptedWith: interruptedWith(options.interruption) });
     showControl(options.output, { action: options.action, outcomes, summary, stopReason, maxFail, exitCode });
     return exitCode;
   } finally {

@@ -27,6 +27,7 @@ import type { AppTarget } from './deploy-context.ts';
 import { loadDeployContext } from './deploy-context.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import type { Interruption } from './interruption.ts';
+import { interruptedWith } from './interruption.ts';
 import { defaultConcurrency, openFleet } from './fleet-context.ts';
 
 export interface DeployCommandOptions extends FleetContextOptions {
@@ -79,7 +80,7 @@ function report(
 ): number {
   const dryRun = 'dryRun' in options && options.dryRun;
   const summary = summarizeDeploy(results, performance.now() - started);
-  const exitCode = exitCodeFor(summary, { interrupted: options.interruption?.requested() ?? false });
+  const exitCode = exitCodeFor(summary, { interruptedWith: interruptedWith(options.interruption) });
   const command = 'dryRun' in options ? 'deploy' : 'rollback';
   showDeploy(options.output, { command, results, summary, dryRun, exitCode });
   return exitCode;

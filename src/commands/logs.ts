@@ -11,6 +11,8 @@ import type { SupervisorClient } from '../supervisor/client.ts';
 import type { ProcessInfo } from '../supervisor/process-info.ts';
 import { runOnSessions } from '../host/fleet.ts';
 import { displayName, selectProcesses } from '../supervisor/select.ts';
+import type { Interruption } from './interruption.ts';
+import { interruptedWith } from './interruption.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
 
@@ -21,8 +23,8 @@ export interface LogsCommandOptions extends FleetContextOptions {
   follow: boolean;
   stderr: boolean;
   output: Output;
-  /** Resolves when the user interrupts (Ctrl-C); ends `--follow`. */
-  interrupted: Promise<void>;
+  /** Ctrl-C (or SIGTERM/SIGHUP) ends `--follow`. */
+  interruption: Interruption;
 }
 
 const followIntervalMs = 500;
@@ -48,7 +50,7 @@ async function tail(options: LogsCommandOptions, job: TailJob, stopped: () => bo
   if (wanted.length > 0) sink.push(Buffer.from(wanted.join('\n') + '\n'));
   let offset = first.offset;
   while (options.follow && !stopped()) {
-    await Promise.race([sleep(followIntervalMs), options.interrupted]);
+    await Promise.race([sleep(followIntervalMs), options.interruption.promise]);
     if (stopped()) break;
     const size = (await client.tailLog(name, stream, 0, 0)).offset;
     if (size < offset) offset = 0; // rotated or truncated: start over from its beginning
@@ -65,10 +67,7 @@ export async function logsCommand(options: LogsCommandOptions): Promise<number> 
   const hosts = targetHosts(options, options.target);
   const out = options.output;
   const stream = options.stderr ? 'stderr' : 'stdout';
-  let stop = false;
-  void options.interrupted.then(() => {
-    stop = true;
-  });
+  const stopped = () => options.interruption.requested();
   const width = Math.max(...hosts.map((h) => h.name.length));
   const fleet = openFleet(options);
   try {
@@ -91,10 +90,10 @@ export async function logsCommand(options: LogsCommandOptions): Promise<number> 
         return createLinePrefixer(`${paint(out.color, hostColor(index), label)} | `, (l) => out.line(l.slice(0, -1)));
       };
       const jobs = selected.map((p) => ({ client, name: `${p.group}:${p.name}`, stream, sink: sinkFor(p) }) as const);
-      await Promise.all(jobs.map((job) => tail(options, job, () => stop)));
+      await Promise.all(jobs.map((job) => tail(options, job, stopped)));
       return { value: null, ok: true };
     });
-    const exitCode = exitCodeFor(summary, { interrupted: stop });
+    const exitCode = exitCodeFor(summary, { interruptedWith: interruptedWith(options.interruption) });
     showLogsEnd(out, outcomes, summary, exitCode);
     return exitCode;
   } finally {

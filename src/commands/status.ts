@@ -1,7 +1,7 @@
 // `convoy status [target] [program…]`: one table of every program on every host, agreeing with supervisorctl.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ExitCode } from '../errors.ts';
 import type { Interruption } from './interruption.ts';
+import { interruptedWith } from './interruption.ts';
 import type { Output } from '../output/output.ts';
 import type { StatusRow } from '../output/views/status.ts';
 import { showStatus } from '../output/views/status.ts';
@@ -95,7 +95,7 @@ export async function statusCommand(options: StatusCommandOptions): Promise<numb
       if (options.interruption?.requested()) break;
       code = await statusPass(options, fleet, hosts);
     }
-    return options.watchMs && options.interruption?.requested() ? ExitCode.interrupted : code;
+    return (options.watchMs && interruptedWith(options.interruption)) || code;
   } finally {
     await fleet.close();
   }

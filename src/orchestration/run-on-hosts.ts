@@ -81,18 +81,18 @@ export function summarize(outcomes: readonly HostOutcome<unknown>[], durationMs:
 
 /** What else decides an exit code besides the hosts' counts. */
 export interface ExitFactors {
-  /** Ctrl-C stopped the run: 130, whatever the hosts did. */
-  interrupted?: boolean;
+  /** A stop signal ended the run: its code (130 SIGINT, 143 SIGTERM, 129 SIGHUP), whatever the hosts did. */
+  interruptedWith?: number | undefined;
   /** `status` found a program that is not RUNNING. */
   notRunning?: boolean;
 }
 
 /**
- * The one rule for exit codes (docs/command-line.md, "Exit codes"): 130 interrupted; 1 when a host failed or was
+ * The one rule for exit codes (docs/command-line.md, "Exit codes"): 130/143/129 when stopped by a signal; 1 when a host failed or was
  * skipped; 3 when a program is not RUNNING; 4 when the only trouble is unreachable hosts; else 0.
  */
-export function exitCodeFor(summary: RunSummary, factors: ExitFactors = {}): ExitCode {
-  if (factors.interrupted) return ExitCode.interrupted;
+export function exitCodeFor(summary: RunSummary, factors: ExitFactors = {}): number {
+  if (factors.interruptedWith !== undefined) return factors.interruptedWith;
   if (summary.failed > 0 || summary.skipped > 0) return ExitCode.hostFailed;
   if (factors.notRunning) return ExitCode.notRunning;
   if (summary.unreachable > 0) return ExitCode.unreachable;

@@ -47,3 +47,54 @@ test('restart: batches, but no locks', () => {
   assert.match(once.said, /no new batch starts/);
   assert.doesNotMatch(once.said + pressCtrlC('restart', 2).said, /lock/);
 });
+
+test('SIGTERM and SIGHUP stop as the first Ctrl-C does (exit 143 and 129); only a second SIGINT exits at once', () => {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    let said = '';
+    let exited: number | undefined;
+    const handler = listenForInterrupts(
+      (t) => {
+        said += t;
+      },
+      ((c: number) => {
+        exited = c;
+      }) as (code: number) => never,
+      () => 'deploy',
+    );
+    try {
+      process.emit(signal);
+      assert.equal(handler.requested(), true);
+      assert.equal(handler.exitCode(), code);
+      assert.match(said, /no new host or batch starts/);
+      // A CI runner sends SIGINT, then SIGTERM a few seconds later: that SIGTERM must not abandon the orderly stop.
+      process.emit(signal);
+      assert.equal(exited, undefined, `a second ${signal} does not exit at once`);
+      process.emit('SIGINT');
+      assert.equal(exited, 130);
+    } finally {
+      handler.dispose();
+    }
+  }
+});
+
+test('SIGINT then SIGTERM (a cancelled CI job): still the orderly stop, exit 130', () => {
+  let exited: number | undefined;
+  const handler = listenForInterrupts(
+    () => {},
+    ((c: number) => {
+      exited = c;
+    }) as (code: number) => never,
+    () => 'deploy',
+  );
+  try {
+    process.emit('SIGINT');
+    process.emit('SIGTERM');
+    assert.equal(exited, undefined);
+    assert.equal(handler.exitCode(), 130);
+  } finally {
+    handler.dispose();
+  }
+});

@@ -66,7 +66,7 @@ test('the help of every command shows an example', async () => {
     env: {},
     setExitCode: () => {},
     stderr: () => {},
-    interruption: { promise: new Promise(() => {}), requested: () => false },
+    interruption: { promise: new Promise(() => {}), requested: () => false, exitCode: () => 130 },
   });
   const missing: string[] = [];
   const visit = (command: Command, path: string) => {

@@ -53,5 +53,5 @@ test('exit codes: 0 all ok, 4 only unreachable, 1 any failure or skipped host, 3
   const unreachable = { total: 2, ok: 1, failed: 0, unreachable: 1, skipped: 0, durationMs: 1 };
   assert.equal(exitCodeFor(unreachable, { notRunning: true }), 3, 'a program not running ranks above unreachable');
   assert.equal(exitCodeFor({ ...unreachable, failed: 1 }, { notRunning: true }), 1, 'a failed host ranks above both');
-  assert.equal(exitCodeFor({ ...unreachable, failed: 1 }, { interrupted: true }), 130);
+  assert.equal(exitCodeFor({ ...unreachable, failed: 1 }, { interruptedWith: 130 }), 130);
 });
