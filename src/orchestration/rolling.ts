@@ -88,7 +88,8 @@ export async function runRolling<H extends { name: string }, T>(
     );
     outcomes.push(...batchOutcomes);
     failures += batchOutcomes.filter((o) => o.status !== 'ok').length;
-    await options.afterBatch?.(batchOutcomes, failures > options.maxFail && index < batches.length - 1);
+    // The budget spent in any batch, the last one included, stops the run there: that batch goes back.
+    await options.afterBatch?.(batchOutcomes, failures > options.maxFail);
   }
   return { outcomes, summary: summarize(outcomes, performance.now() - started) };
 }

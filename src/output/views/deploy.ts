@@ -22,7 +22,7 @@ export function showDeploy(out: Output, report: DeployReport): void {
     for (const { outcome, host, ...r } of results) {
       out.record({ type: 'result', host, status: outcomeStatus[outcome], result: deployWords[outcome], ...r });
     }
-    writeSummary(out, report.command, report.summary, report.exitCode, { dryRun });
+    writeSummary(out, report.command, report.summary, report.exitCode, { dryRun, reverted: revertedHosts(results) });
     return;
   }
   out.line('');
@@ -37,6 +37,8 @@ export function showDeploy(out: Output, report: DeployReport): void {
   ]);
   out.line(formatTable(['HOST', 'APP', 'RELEASE', 'RESULT', 'UPLOADED', 'TIME', 'INFO'], rows));
   if (dryRun) for (const r of results) dryRunDetails(out, r);
+  const reverted = revertedHosts(results);
+  if (reverted.length > 0) out.line(`reverted to their previous release: ${reverted.join(', ')}`);
   writeSummary(out, report.command, report.summary, report.exitCode);
 }
 
@@ -51,4 +53,10 @@ function dryRunDetails(out: Output, r: HostDeployResult): void {
     `${r.host} ${r.app}: release ${r.release}${current}, upload ${formatBytes(r.uploadedBytes)}${restart}${lock}`,
   );
   if (d.confDiff) out.line(d.confDiff.trimEnd());
+}
+
+/** Hosts (with the app, when several apps ran) whose new release failed, or whose batch did, and that went back. */
+function revertedHosts(results: readonly HostDeployResult[]): string[] {
+  const apps = new Set(results.map((r) => r.app));
+  return results.filter((r) => r.outcome === 'reverted').map((r) => (apps.size > 1 ? `${r.host} (${r.app})` : r.host));
 }

@@ -251,3 +251,40 @@ test('the summary counts a deploy as every command does: reverted is failed, ski
     durationMs: 1234,
   });
 });
+
+test('all at once: when one host fails and the budget is spent, every host that switched goes back', async () => {
+  const spec: Record<string, FakeHost> = {};
+  for (const name of ['h1', 'h2', 'h3', 'h4', 'h5']) spec[name] = { current: 'r1' };
+  spec.h3 = { current: 'r1', failAt: 'switch' };
+  const { log, options } = fleet(spec);
+  const results = await deployApp(options, allAtOnce);
+  assert.deepEqual(outcomes(results), {
+    h1: 'reverted',
+    h2: 'reverted',
+    h3: 'reverted',
+    h4: 'reverted',
+    h5: 'reverted',
+  });
+  for (const host of Object.keys(spec)) assert.ok(steps(log, host).includes('revert'), host);
+  assert.ok(results.every((r) => r.release === 'r1'));
+});
+
+test('rolling: the last batch goes back too when it spends the budget', async () => {
+  const { options } = fleet({ a: { current: 'r1' }, b: { current: 'r1' }, c: { current: 'r1', failAt: 'switch' } });
+  const results = await deployApp(options, {
+    maxFail: 0,
+    batches: { batch: { kind: 'count', value: 2 }, canary: 0, pauseMs: 0 },
+  });
+  assert.deepEqual(outcomes(results), { a: 'deployed', b: 'deployed', c: 'reverted' });
+  const last = await deployApp(
+    fleet({ a: { current: 'r1' }, b: { current: 'r1', failAt: 'switch' }, c: { current: 'r1' } }).options,
+    { maxFail: 0, batches: { batch: { kind: 'count', value: 2 }, canary: 0, pauseMs: 0 } },
+  );
+  assert.deepEqual(outcomes(last), { a: 'reverted', b: 'reverted', c: 'skipped' });
+  const lastBatch = await deployApp(
+    fleet({ a: { current: 'r1' }, b: { current: 'r1' }, c: { current: 'r1', failAt: 'switch' }, d: { current: 'r1' } })
+      .options,
+    { maxFail: 0, batches: { batch: { kind: 'count', value: 2 }, canary: 0, pauseMs: 0 } },
+  );
+  assert.deepEqual(outcomes(lastBatch), { a: 'deployed', b: 'deployed', c: 'reverted', d: 'reverted' });
+});

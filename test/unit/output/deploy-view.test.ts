@@ -49,3 +49,13 @@ test('--json: a result per host and app with its status and word, then the summa
   );
   assert.equal(records.at(-1)?.exitCode, 1);
 });
+
+test('the summary names the hosts that went back to their previous release', () => {
+  const { out, lines } = capture();
+  const summary = summarizeDeploy(results, 2000);
+  showDeploy(out, { command: 'deploy', results, summary, dryRun: false, exitCode: 1 });
+  assert.ok(lines.includes('reverted to their previous release: h3'), lines.join('\n'));
+  const json = capture(true);
+  showDeploy(json.out, { command: 'deploy', results, summary, dryRun: false, exitCode: 1 });
+  assert.deepEqual(json.records.at(-1)?.reverted, ['h3']);
+});
