@@ -96,6 +96,7 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
         maxFail,
         concurrency: options.globals.concurrency ?? defaultConcurrency,
         stopRequested: () => options.interruption?.requested() ?? false,
+        stopped: options.interruption?.promise,
         onBatch: (index, hosts) => {
           if (options.rolling) reporter.event({ type: 'batch', index, total: batches.length, hosts: [...hosts] });
         },

@@ -141,6 +141,7 @@ function engineFor(
     concurrency,
     listener: parts.listener,
     stopRequested: () => options.interruption?.requested() ?? false,
+    stopped: options.interruption?.promise,
     open: appOpener({
       fleet: parts.fleet,
       appFor: (host) => appSpecFor(t.app.spec, host),

@@ -30,6 +30,8 @@ export interface EngineOptions {
   listener?: DeployListener | undefined;
   /** True once the user asked to stop (Ctrl-C): nothing more is switched; staged hosts are unlocked and skipped. */
   stopRequested?: (() => boolean) | undefined;
+  /** Settles when a stop is asked for: it cuts a rolling pause short. */
+  stopped?: Promise<void> | undefined;
 }
 
 export interface Rollout {
@@ -181,6 +183,7 @@ async function switchInBatches(
       alreadyFailed,
       concurrency: options.concurrency,
       stopRequested: options.stopRequested,
+      stopped: options.stopped,
       onBatch: (index, names) => {
         if (rollout.batches) options.listener?.batch?.(index, batches.length, names);
       },

@@ -40,7 +40,9 @@ export interface RollingOptions {
   /** Runs after each batch, told whether the run stops there (to undo that batch, say). */
   afterBatch?: (outcomes: readonly HostOutcome<unknown>[], stopping: boolean) => Promise<void>;
   /** Ends the run before the next batch (Ctrl-C): in-flight hosts finish, later ones are skipped. */
-  stopRequested?: () => boolean;
+  stopRequested?: (() => boolean) | undefined;
+  /** Settles when a stop is asked for: it cuts a pause short. */
+  stopped?: Promise<void> | undefined;
   wait?: (ms: number) => Promise<unknown>;
 }
 
@@ -62,6 +64,11 @@ export async function runRolling<H extends { name: string }, T>(
   let failures = options.alreadyFailed ?? 0;
   const wait = options.wait ?? ((ms: number) => sleep(ms));
   for (const [index, batch] of batches.entries()) {
+    // The pause comes first, so that a stop asked for during it (Ctrl-C, SIGTERM) starts no new batch; the stop
+    // also cuts it short: a canary's pause exists to watch and abort.
+    if (index > 0 && options.pauseMs > 0 && failures <= options.maxFail && !options.stopRequested?.()) {
+      await Promise.race([wait(options.pauseMs), ...(options.stopped ? [options.stopped] : [])]);
+    }
     const stop = options.stopRequested?.() ? 'interrupted' : failures > options.maxFail ? 'failures' : undefined;
     if (stop) {
       for (const host of batches.slice(index).flat()) {
@@ -76,7 +83,6 @@ export async function runRolling<H extends { name: string }, T>(
         stopReason: stop,
       };
     }
-    if (index > 0 && options.pauseMs > 0) await wait(options.pauseMs);
     options.onBatch?.(
       index,
       batch.map((h) => h.name),

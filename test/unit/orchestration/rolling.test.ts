@@ -138,3 +138,35 @@ test('a stop request (Ctrl-C) lets the running batch finish and skips the rest',
   );
   assert.equal(result.stopReason, 'interrupted');
 });
+
+test('a stop asked for during the pause ends the pause and starts no new batch', async () => {
+  let stop = false;
+  let resolveStop: () => void = () => {};
+  const stopped = new Promise<void>((r) => {
+    resolveStop = r;
+  });
+  const ran: string[] = [];
+  const started = Date.now();
+  setTimeout(() => {
+    stop = true;
+    resolveStop();
+  }, 100);
+  const result = await runRolling(
+    [[{ name: 'a' }], [{ name: 'b' }]],
+    { pauseMs: 10_000, maxFail: 0, concurrency: 5, stopRequested: () => stop, stopped },
+    async (h) => {
+      ran.push(h.name);
+      return { value: null, ok: true };
+    },
+  );
+  assert.deepEqual(ran, ['a']);
+  assert.equal(result.stopReason, 'interrupted');
+  assert.deepEqual(
+    result.outcomes.map((o) => [o.host, o.status]),
+    [
+      ['a', 'ok'],
+      ['b', 'skipped'],
+    ],
+  );
+  assert.ok(Date.now() - started < 2000, `the pause was cut short (${Date.now() - started} ms)`);
+});
