@@ -130,8 +130,10 @@ async function stageEverywhere(
   book: ResultBook,
 ): Promise<{ staged: Staged[]; failedToStage: string[] }> {
   const opened = new Map<string, AppOnHost>();
-  const { outcomes } = await runOnHosts(options.hosts, { concurrency: options.concurrency }, (host) =>
-    book.timed(host.name, async () => {
+  const { outcomes } = await runOnHosts(options.hosts, { concurrency: options.concurrency }, async (host) => {
+    // A host still waiting for its turn (-c) when a stop is asked for is not started at all.
+    if (options.stopRequested?.()) return { value: undefined, ok: true };
+    return book.timed(host.name, async () => {
       const deploy = await options.open(host);
       opened.set(host.name, deploy);
       options.listener?.step?.(host.name, options.app, 'lock');
@@ -139,15 +141,18 @@ async function stageEverywhere(
       const plan = await deploy.inspect(options.now);
       await deploy.stage(plan);
       options.listener?.step?.(host.name, options.app, 'staged', plan.release);
-      return { value: { deploy, plan, host }, ok: true };
-    }),
-  );
+      return { value: { deploy, plan, host } as Staged | undefined, ok: true };
+    });
+  });
   const failed = outcomes.filter((o) => o.status !== 'ok');
   for (const o of failed) {
     const lockNote = await unlockNote(opened.get(o.host));
     book.finish(o.host, o.status === 'unreachable' ? 'unreachable' : 'failed', {
       error: joinNotes(o.error?.message, lockNote),
     });
+  }
+  for (const o of outcomes.filter((x) => x.status === 'ok' && !x.value)) {
+    book.finish(o.host, 'skipped', { error: 'not staged: interrupted before its turn' });
   }
   const staged = outcomes.flatMap((o) => (o.status === 'ok' && o.value ? [o.value] : []));
   return { staged, failedToStage: failed.map((o) => o.host) };

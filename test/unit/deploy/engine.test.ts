@@ -288,3 +288,18 @@ test('rolling: the last batch goes back too when it spends the budget', async ()
   );
   assert.deepEqual(outcomes(lastBatch), { a: 'deployed', b: 'deployed', c: 'reverted', d: 'reverted' });
 });
+
+test('a stop asked for while hosts wait their turn to stage (-c): those hosts are not started at all', async () => {
+  let stop = false;
+  const spec = { a: { current: 'r1' }, b: { current: 'r1' }, c: { current: 'r1' } };
+  const { log, options } = fleet(spec, { concurrency: 1, stopRequested: () => stop });
+  const open = options.open;
+  options.open = async (host) => {
+    stop = true;
+    return open(host);
+  };
+  const results = await deployApp(options, allAtOnce);
+  assert.deepEqual(outcomes(results), { a: 'skipped', b: 'skipped', c: 'skipped' });
+  assert.deepEqual(steps(log, 'b'), [], 'b never started');
+  assert.match(results[1]?.error ?? '', /not staged: interrupted/);
+});
