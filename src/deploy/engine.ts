@@ -210,9 +210,19 @@ async function switchHost(book: ResultBook, s: Staged): Promise<{ value: null; o
   const common = { previousRelease: plan.previousRelease, uploadedBytes: plan.uploadBytes };
   try {
     const outcome = await deploy.switch(plan);
-    const pruned = await deploy.prune(plan);
     const kind: DeployOutcome = plan.releaseChanged ? 'deployed' : plan.confChanged ? 'conf-updated' : 'unchanged';
-    book.finish(s.host.name, kind, { ...common, release: plan.release, restarted: outcome.restarted, pruned });
+    // The new release is live and healthy: old releases that could not be removed are a note, not a failure.
+    const pruned = await deploy.prune(plan).then(
+      (doomed) => ({ doomed, note: undefined }),
+      (error: unknown) => ({ doomed: [] as string[], note: (error as Error).message }),
+    );
+    book.finish(s.host.name, kind, {
+      ...common,
+      release: plan.release,
+      restarted: outcome.restarted,
+      pruned: pruned.doomed,
+      ...(pruned.note ? { error: pruned.note } : {}),
+    });
     return { value: null, ok: true };
   } catch (error) {
     const message = (error as Error).message;

@@ -303,3 +303,11 @@ test('a stop asked for while hosts wait their turn to stage (-c): those hosts ar
   assert.deepEqual(steps(log, 'b'), [], 'b never started');
   assert.match(results[1]?.error ?? '', /not staged: interrupted/);
 });
+
+test('a prune that fails after a healthy switch is a note, not a reason to go back', async () => {
+  const { log, options } = fleet({ a: { current: 'r1', failAt: 'prune' } });
+  const [result] = await deployApp(options, allAtOnce);
+  assert.equal(result?.outcome, 'deployed');
+  assert.match(result?.error ?? '', /prune failed: on purpose/);
+  assert.ok(!steps(log, 'a').includes('revert'));
+});
