@@ -195,27 +195,46 @@ function registerDeploy(program: Command, context: CommandContext): void {
 }
 
 function registerRollback(program: Command, context: CommandContext): void {
-  program
+  const rollback = program
     .command('rollback <target> [app]')
-    .description('point `current` back at the previous release (or --to <id>), restart, check health')
-    .option('--to <release>', 'the release id to go back to')
+    .description(
+      "point `current` back at the release verified before the current one (per the host's deploy record, or --to <id>), restart, check health",
+    )
+    .option('--to <release>', 'the release id to go back to (it must have been live and verified on the host)')
+    .option('--dry-run', 'show per host the release it would go back to and what would restart; change nothing', false);
+  addRollingFlags(rollback, {
+    rolling: "switch n (or n%) hosts at a time, each batch health-gated (default: the app's rolling, else all)",
+    canary: 'hosts switched alone in a first batch',
+    maxFail: 'failed or unreachable hosts the whole rollback may absorb (default 0)',
+  })
     .option('--force-unlock', 'break a lock left by a dead deploy', false)
     .addHelpText(
       'after',
-      '\nExamples:\n  convoy rollback web monprog\n  convoy rollback web monprog --to 20261125T204903Z-1a2b3c4d',
+      '\nExamples:\n  convoy rollback web monprog\n  convoy rollback web monprog --dry-run --rolling 25%\n' +
+        '  convoy rollback web monprog --to 20261125T204903Z-1a2b3c4d',
     )
-    .action(async (target: string, app: string | undefined, opts: { to?: string; forceUnlock: boolean }) => {
-      const { rollbackCommand } = await import('../commands/deploy.ts');
-      context.setExitCode(
-        await rollbackCommand({
-          target,
-          app,
-          ...opts,
-          commandLine: ['convoy rollback', target, app ?? ''].join(' ').trim(),
-          ...context.fleet(),
-        }),
-      );
-    });
+    .action(
+      async (
+        target: string,
+        app: string | undefined,
+        opts: RollingFlags & { to?: string; dryRun: boolean; forceUnlock: boolean },
+      ) => {
+        const { rollbackCommand } = await import('../commands/deploy.ts');
+        context.setExitCode(
+          await rollbackCommand({
+            target,
+            app,
+            to: opts.to,
+            dryRun: opts.dryRun,
+            forceUnlock: opts.forceUnlock,
+            ...rollout(opts),
+            interruption: context.interruption,
+            commandLine: ['convoy rollback', target, app ?? ''].join(' ').trim(),
+            ...context.fleet(),
+          }),
+        );
+      },
+    );
 }
 
 function registerRun(program: Command, context: CommandContext): void {

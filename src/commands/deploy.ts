@@ -1,9 +1,7 @@
 // `convoy deploy <target> [app…]` and `convoy rollback <target> [app]`: per-host progress lines, a final table.
+// Both run through the same engine (docs/deploy.md): batches, the gate, one failure budget, the deploy record.
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
-import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
-import { showDeploy } from '../output/views/deploy.ts';
-import { deployWords } from '../output/words.ts';
 import type { Output } from '../output/output.ts';
 import { appSpecFor } from '../deploy/app-spec.ts';
 import { prepareArtifact } from '../deploy/artifact.ts';
@@ -20,19 +18,22 @@ import { outcomeStatus, summarizeDeploy } from '../deploy/results.ts';
 import { rollbackApp } from '../deploy/rollback.ts';
 import type { Fleet } from '../host/fleet.ts';
 import type { Amount } from '../units/amount.ts';
+import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
 import { failureBudget, planBatches } from '../orchestration/rolling.ts';
 import type { Reporter } from '../output/events.ts';
 import { chooseReporter } from '../output/reporters/choose.ts';
+import { showDeploy } from '../output/views/deploy.ts';
+import { deployWords } from '../output/words.ts';
 import type { AppTarget } from './deploy-context.ts';
 import { loadDeployContext } from './deploy-context.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
+import { defaultConcurrency, gitCommit, openFleet } from './fleet-context.ts';
 import type { Interruption } from './interruption.ts';
 import { interruptedWith } from './interruption.ts';
-import { defaultConcurrency, openFleet } from './fleet-context.ts';
 
-export interface DeployCommandOptions extends FleetContextOptions {
+/** What deploy and rollback share: the rollout flags, dry run, lock breaking, the command line for the lock. */
+interface AppRunOptions extends FleetContextOptions {
   target: string;
-  apps: readonly string[];
   dryRun: boolean;
   forceUnlock: boolean;
   maxFail?: Amount | undefined;
@@ -45,8 +46,18 @@ export interface DeployCommandOptions extends FleetContextOptions {
   output: Output;
 }
 
+export interface DeployCommandOptions extends AppRunOptions {
+  apps: readonly string[];
+}
+
+export interface RollbackCommandOptions extends AppRunOptions {
+  app?: string | undefined;
+  /** A release id to go back to; default: the one verified before the current one, per host. */
+  to?: string | undefined;
+}
+
 /** Flags win over the app's own `rolling`; neither = every host at once with no failure allowed. */
-function rolloutFor(options: DeployCommandOptions, app: AppTarget): Rollout {
+function rolloutFor(options: AppRunOptions, app: AppTarget): Rollout {
   const own = app.app.spec.rolling;
   const batch = options.rolling ?? own?.batch;
   const pauseMs = options.pauseMs ?? own?.pauseMs ?? 0;
@@ -72,46 +83,67 @@ function reporting(reporter: Reporter): DeployListener {
   };
 }
 
-/** The run's counts (a host and app pair each) and its exit code, then the view. */
-function report(
-  options: DeployCommandOptions | RollbackCommandOptions,
-  results: HostDeployResult[],
-  started: number,
-): number {
-  const dryRun = 'dryRun' in options && options.dryRun;
-  const summary = summarizeDeploy(results, performance.now() - started);
-  const exitCode = exitCodeFor(summary, { interruptedWith: interruptedWith(options.interruption) });
-  const command = 'dryRun' in options ? 'deploy' : 'rollback';
-  showDeploy(options.output, { command, results, summary, dryRun, exitCode });
-  return exitCode;
+export function deployCommand(options: DeployCommandOptions): Promise<number> {
+  return runApps('deploy', options, options.apps, undefined);
 }
 
-export async function deployCommand(options: DeployCommandOptions): Promise<number> {
+export async function rollbackCommand(options: RollbackCommandOptions): Promise<number> {
+  return runApps('rollback', options, options.app ? [options.app] : [], options.to);
+}
+
+/** Loads everything first (bad input touches no host), then runs each app in turn, then one table. */
+async function runApps(
+  action: 'deploy' | 'rollback',
+  options: AppRunOptions,
+  appNames: readonly string[],
+  to: string | undefined,
+): Promise<number> {
   const started = performance.now();
-  const context = await loadDeployContext(options, options.target, options.apps);
-  const rollouts = context.targets.map((t) => rolloutFor(options, t));
-  const artifacts = await Promise.all(context.targets.map((t) => artifactOf(t, options.cwd)));
+  const context = await loadDeployContext(options, options.target, appNames);
+  if (action === 'rollback' && context.targets.length > 1) {
+    const apps = context.targets.map((t) => t.app.spec.name).join(', ');
+    throw new UsageError(`rollback: name the app to roll back (apps on '${options.target}': ${apps})`);
+  }
+  const artifacts =
+    action === 'deploy' ? await Promise.all(context.targets.map((t) => artifactOf(t, options.cwd))) : [];
   const fleet = openFleet(options);
-  const owner = newLockOwner(options.commandLine);
+  const run: RunParts = {
+    fleet,
+    action,
+    to,
+    owner: newLockOwner(options.commandLine, new Date(), options.env),
+    commit: gitCommit(options.cwd),
+  };
   const results: HostDeployResult[] = [];
   try {
     for (const [i, t] of context.targets.entries()) {
-      const rollout = rollouts[i] ?? { maxFail: 0 };
-      const artifact = artifacts[i];
-      if (!artifact || options.interruption?.requested()) continue;
-      const names = t.hosts.map((h) => h.name);
-      const reporter = chooseReporter(options.output);
-      const batches = rollout.batches && !options.dryRun;
-      reporter.begin(batches ? planBatches(names, rollout.batches!.batch, rollout.batches!.canary) : [names]);
-      const engine = engineFor(options, t, { fleet, owner, artifact, listener: reporting(reporter) });
-      results.push(...(options.dryRun ? await planApp(engine) : await deployApp(engine, rollout)));
-      await reporter.end();
+      if (options.interruption?.requested()) break;
+      results.push(...(await runApp(options, t, { ...run, artifact: artifacts[i] })));
     }
   } finally {
     await fleet.close();
     await Promise.all(artifacts.map((a) => a.cleanup()));
   }
-  return report(options, results, started);
+  const summary = summarizeDeploy(results, performance.now() - started);
+  const exitCode = exitCodeFor(summary, { interruptedWith: interruptedWith(options.interruption) });
+  showDeploy(options.output, { command: action, results, summary, dryRun: options.dryRun, exitCode });
+  return exitCode;
+}
+
+/** One app on its hosts: a dry run, a deploy or a rollback, drawn by the reporter for this terminal. */
+async function runApp(options: AppRunOptions, t: AppTarget, run: RunParts): Promise<HostDeployResult[]> {
+  const rollout = rolloutFor(options, t);
+  const names = t.hosts.map((h) => h.name);
+  const reporter = chooseReporter(options.output);
+  const batches = rollout.batches && !options.dryRun;
+  reporter.begin(batches ? planBatches(names, rollout.batches!.batch, rollout.batches!.canary) : [names]);
+  const engine = engineFor(options, t, run, reporting(reporter));
+  try {
+    if (options.dryRun) return await planApp(engine);
+    return run.action === 'rollback' ? await rollbackApp(engine, rollout, run.to) : await deployApp(engine, rollout);
+  } finally {
+    await reporter.end();
+  }
 }
 
 /** The app's artifact, relative to the project (not to wherever the process was started). */
@@ -120,72 +152,41 @@ async function artifactOf(t: AppTarget, project: string): Promise<PreparedArtifa
   return prepareArtifact(path.relative(process.cwd(), path.resolve(project, t.app.spec.artifact)) || '.');
 }
 
-interface EngineParts {
+interface RunParts {
   fleet: Fleet;
+  action: 'deploy' | 'rollback';
+  to: string | undefined;
   owner: LockOwner;
+  /** The task repository's git commit, for the deploy record. */
+  commit: string | undefined;
   artifact?: PreparedArtifact | undefined;
-  listener: DeployListener;
 }
 
 /** The engine's options for one app: how to open it on each host, the listener, and the user's stop. */
-function engineFor(
-  options: FleetContextOptions & { forceUnlock: boolean; interruption?: Interruption | undefined },
-  t: AppTarget,
-  parts: EngineParts,
-): EngineOptions {
+function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener: DeployListener): EngineOptions {
   const concurrency = options.globals.concurrency ?? defaultConcurrency;
   return {
     hosts: t.hosts,
     app: t.app.spec.name,
+    action: run.action,
+    to: run.to,
     now: new Date(),
     concurrency,
-    listener: parts.listener,
+    listener,
     stopRequested: () => options.interruption?.requested() ?? false,
     stopped: options.interruption?.promise,
     open: appOpener({
-      fleet: parts.fleet,
+      fleet: run.fleet,
       appFor: (host) => appSpecFor(t.app.spec, host),
       renderConf: (host, release) => renderConf(t.app.spec, host, release, t.confFiles),
-      artifact: parts.artifact,
-      owner: parts.owner,
+      artifact: run.artifact,
+      owner: run.owner,
       forceUnlock: options.forceUnlock,
       concurrency,
       hostCount: t.hosts.length,
-      onStep: parts.listener.step,
+      action: run.action,
+      commit: run.commit,
+      onStep: listener.step,
     }),
   };
-}
-
-export interface RollbackCommandOptions extends FleetContextOptions {
-  target: string;
-  app?: string | undefined;
-  to?: string | undefined;
-  forceUnlock: boolean;
-  commandLine: string;
-  output: Output;
-  interruption?: Interruption;
-}
-
-export async function rollbackCommand(options: RollbackCommandOptions): Promise<number> {
-  const started = performance.now();
-  const context = await loadDeployContext(options, options.target, options.app ? [options.app] : []);
-  if (context.targets.length > 1) {
-    const apps = context.targets.map((t) => t.app.spec.name).join(', ');
-    throw new UsageError(`rollback: name the app to roll back (apps on '${options.target}': ${apps})`);
-  }
-  const fleet = openFleet(options);
-  const results: HostDeployResult[] = [];
-  try {
-    for (const t of context.targets) {
-      const reporter = chooseReporter(options.output);
-      reporter.begin([t.hosts.map((h) => h.name)]);
-      const owner = newLockOwner(options.commandLine);
-      const engine = engineFor(options, t, { fleet, owner, listener: reporting(reporter) });
-      results.push(...(await rollbackApp({ ...engine, stopRequested: undefined }, options.to)));
-      await reporter.end();
-    }
-  } finally {
-    await fleet.close();
-  }
-  return report(options, results, started);
 }

@@ -1,4 +1,5 @@
 // What every SSH-using command starts from: the inventory's hosts for a target, and one connection pool.
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import type { GlobalOptions } from './global-options.ts';
@@ -52,4 +53,15 @@ export function openFleet(options: FleetContextOptions): Fleet {
 /** The project's task files (--tasks, relative to the project), loaded and validated. */
 export function loadProjectTasks(options: FleetContextOptions, load: LoadOptions = {}): Promise<LoadedTasks> {
   return loadTasks(tasksDirOf(options), { ...load, cwd: options.cwd });
+}
+
+/** The project's git commit (for the deploy record), or undefined outside a git checkout or without git. */
+export function gitCommit(cwd: string): string | undefined {
+  try {
+    const out = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    const commit = out.toString('utf8').trim();
+    return /^[0-9a-f]{40,64}$/.test(commit) ? commit : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -23,6 +23,9 @@ export interface DeployListener {
 export interface EngineOptions {
   hosts: readonly HostConfig[];
   app: string;
+  /** A deploy of the app's artifact (default), or a rollback: to `to`, else the release verified before current. */
+  action?: 'deploy' | 'rollback' | undefined;
+  to?: string | undefined;
   /** The app's steps on one host (over SSH; a fake in tests). */
   open: (host: HostConfig) => Promise<AppOnHost>;
   now: Date;
@@ -138,7 +141,7 @@ async function stageEverywhere(
       opened.set(host.name, deploy);
       options.listener?.step?.(host.name, options.app, 'lock');
       await deploy.lock();
-      const plan = await deploy.inspect(options.now);
+      const plan = await planOn(options, deploy);
       await deploy.stage(plan);
       options.listener?.step?.(host.name, options.app, 'staged', plan.release);
       return { value: { deploy, plan, host } as Staged | undefined, ok: true };
@@ -194,7 +197,7 @@ async function switchInBatches(
       },
       afterBatch: (outcomes, stopping) => closeBatch(book, byName, outcomes, stopping),
     },
-    (s) => book.timed(s.host.name, () => switchHost(book, s)),
+    (s) => book.timed(s.host.name, () => switchHost(options.action, book, s)),
   );
   const why =
     run.stopReason === 'interrupted' ? 'not touched: interrupted (Ctrl-C)' : 'not touched: the rollout stopped';
@@ -204,13 +207,29 @@ async function switchInBatches(
   }
 }
 
+/** What the run does on one host: deploy the artifact, or roll back. */
+export function planOn(options: EngineOptions, deploy: AppOnHost): Promise<HostPlan> {
+  return options.action === 'rollback' ? deploy.rollbackPlan(options.to) : deploy.inspect(options.now);
+}
+
+/** How a switch that passed reads: a new release (or an earlier one, for a rollback), a conf, a restart, nothing. */
+function switchedOutcome(action: EngineOptions['action'], plan: HostPlan): DeployOutcome {
+  if (plan.releaseChanged) return action === 'rollback' ? 'rolled-back' : 'deployed';
+  if (plan.confChanged) return 'conf-updated';
+  return plan.converge !== undefined ? 'converged' : 'unchanged';
+}
+
 /** Switches one host; a failure reverts it there and then, so that it never stays on a release that failed. */
-async function switchHost(book: ResultBook, s: Staged): Promise<{ value: null; ok: boolean }> {
+async function switchHost(
+  action: EngineOptions['action'],
+  book: ResultBook,
+  s: Staged,
+): Promise<{ value: null; ok: boolean }> {
   const { deploy, plan } = s;
   const common = { previousRelease: plan.previousRelease, uploadedBytes: plan.uploadBytes };
   try {
     const outcome = await deploy.switch(plan);
-    const kind: DeployOutcome = plan.releaseChanged ? 'deployed' : plan.confChanged ? 'conf-updated' : 'unchanged';
+    const kind = switchedOutcome(action, plan);
     // The new release is live and healthy: old releases that could not be removed are a note, not a failure.
     const pruned = await deploy.prune(plan).then(
       (doomed) => ({ doomed, note: undefined }),

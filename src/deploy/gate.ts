@@ -3,6 +3,7 @@
 import type { HealthCheck } from '../health/kinds.ts';
 import type { HostSession } from '../host/session.ts';
 import type { SupervisorClient } from '../supervisor/client.ts';
+import type { ProcessInfo } from '../supervisor/process-info.ts';
 import { qualifiedName, waitForGroup } from '../supervisor/wait.ts';
 
 export interface Gate {
@@ -17,7 +18,9 @@ export interface Gate {
 export const defaultGate = { startTimeoutMs: 60_000, settleMs: 1000 } as const satisfies Gate;
 
 export type GateResult =
-  { ok: true } | { ok: false; step: 'wait for RUNNING' | 'health check'; problem: string; failing: string[] };
+  /** `processes`: what passed, as supervisord reported them (the deploy record keeps their pids and start times). */
+  | { ok: true; processes: ProcessInfo[] }
+  | { ok: false; step: 'wait for RUNNING' | 'health check'; problem: string; failing: string[] };
 
 /** Checks `group` (or only the processes named in `only`, `group:name`) against the gate. */
 export async function passGate(
@@ -37,10 +40,10 @@ export async function passGate(
       failing: settled.failing.map(qualifiedName),
     };
   }
-  if (!gate.healthcheck) return { ok: true };
+  if (!gate.healthcheck) return { ok: true, processes: settled.processes };
   options.onHealthCheck?.(gate.healthcheck.target);
   const probe = await session.probe(gate.healthcheck);
-  if (probe.ok) return { ok: true };
+  if (probe.ok) return { ok: true, processes: settled.processes };
   const seconds = Math.round(gate.healthcheck.timeoutMs / 1000);
   return {
     ok: false,

@@ -4,6 +4,7 @@ import { RemoteStepError } from '../host/errors.ts';
 import type { HostSession } from '../host/session.ts';
 import { shellQuote } from '../shell/quote.ts';
 import type { LaidOutSupervisor } from '../supervisor/open.ts';
+import { qualifiedName } from '../supervisor/wait.ts';
 import type { DeployAppSpec } from './app-spec.ts';
 import type { GroupChange } from './apply-conf.ts';
 import { applyGroup } from './apply-conf.ts';
@@ -12,7 +13,9 @@ import { passGate } from './gate.ts';
 import { hookCommand } from './hooks.ts';
 import type { LockOwner } from './lock.ts';
 import { LockHeldError, lockCommand, unlockCommand } from './lock.ts';
-import { findReleaseWithHash, releaseHash, releaseId, releasesToPrune } from './releases.ts';
+import { findReleaseWithHash, isReleaseId, releaseHash, releaseId, releasesToPrune } from './releases.ts';
+import type { RecordAction, RecordEntry, RecordOutcome, RecordedProcess, RunningProcess } from './record.ts';
+import { appendRecordCommand, confDigest, rollbackTarget, verifiedAndRunning, verifiedReleases } from './record.ts';
 import type { AppPaths, RemoteState } from './remote-state.ts';
 import { appPaths, inspectCommand, parseInspect } from './remote-state.ts';
 import type { StepReporter } from './stage.ts';
@@ -22,6 +25,11 @@ export type { StepReporter };
 
 export interface HostPlan {
   release: string;
+  /**
+   * Release and conf as the host has them, but not what was verified there (the deploy record says why): the
+   * switch restarts and verifies anyway. Undefined when the host runs what was verified, or something changes.
+   */
+  converge?: string | undefined;
   previousRelease: string | undefined;
   releaseChanged: boolean;
   /** The release directory already exists on the host (same content): nothing to upload or unpack. */
@@ -44,9 +52,10 @@ export interface AppOnHost {
   readonly app: DeployAppSpec;
   readonly holdsLock: boolean;
   lock(): Promise<void>;
+  /** What a deploy of the artifact does here. */
   inspect(now: Date): Promise<HostPlan>;
-  readState(): Promise<RemoteState>;
-  planFor(state: RemoteState, release: string): HostPlan;
+  /** What a rollback (to `to`, else the release verified before the current one) does here. */
+  rollbackPlan(to: string | undefined): Promise<HostPlan>;
   stage(plan: HostPlan): Promise<void>;
   switch(plan: HostPlan): Promise<SwitchOutcome>;
   revert(plan: HostPlan): Promise<void>;
@@ -70,6 +79,10 @@ export interface HostDeployOptions {
   report?: StepReporter | undefined;
   /** Hosts uploading at once: they share one bounded upload window. */
   hostsAtOnce?: number | undefined;
+  /** What the run does, for the deploy record. */
+  action?: RecordAction | undefined;
+  /** The task repository's git commit, for the deploy record. */
+  commit?: string | undefined;
 }
 
 export class HostDeploy implements AppOnHost {
@@ -78,6 +91,9 @@ export class HostDeploy implements AppOnHost {
   private readonly session: HostSession;
   private readonly report: StepReporter;
   private locked = false;
+  /** Entries written to the host's record by this run, and those still to write (with the unlock). */
+  private readonly recorded: RecordEntry[] = [];
+  private pending: RecordEntry[] = [];
 
   constructor(private readonly options: HostDeployOptions) {
     const { layout } = options.supervisor;
@@ -102,7 +118,7 @@ export class HostDeploy implements AppOnHost {
   /** Reads the host's state and decides what this deploy does there; changes nothing. */
   async inspect(now: Date): Promise<HostPlan> {
     const artifact = this.requireArtifact();
-    const state = await this.readState();
+    const [state, running] = await Promise.all([this.readState(), this.runningProcesses()]);
     const sha = artifact.sha256;
     const currentMatches =
       state.current !== undefined &&
@@ -111,18 +127,34 @@ export class HostDeploy implements AppOnHost {
     const existing = currentMatches ? state.current : findReleaseWithHash(state.entries, sha);
     const release = existing ?? releaseId(now, sha);
     const uploadBytes = existing !== undefined || state.artifactCached ? 0 : artifact.bytes;
-    return this.plan(state, release, existing !== undefined, uploadBytes);
+    return this.withConvergence(this.plan(state, release, existing !== undefined, uploadBytes), running);
+  }
+
+  /** The app's processes as supervisord reports them now (`group:name`). */
+  private async runningProcesses(): Promise<RunningProcess[]> {
+    const all = await this.options.supervisor.getAllProcessInfo();
+    return all
+      .filter((p) => p.group === this.app.name)
+      .map((p) => ({ name: qualifiedName(p), statename: p.statename, pid: p.pid, start: p.start }));
+  }
+
+  /** Nothing to change on disk: still restart and verify unless the record says the host runs what was verified. */
+  private withConvergence(plan: HostPlan, running: readonly RunningProcess[]): HostPlan {
+    if (plan.releaseChanged || plan.confChanged) return plan;
+    const verdict = verifiedAndRunning(plan.state.record, plan.state.current, plan.conf, running);
+    return verdict.ok ? plan : { ...plan, converge: verdict.reason };
+  }
+
+  async rollbackPlan(to: string | undefined): Promise<HostPlan> {
+    const [state, running] = await Promise.all([this.readState(), this.runningProcesses()]);
+    const target = rollbackTargetOn(this.host, state, to);
+    return this.withConvergence(this.plan(state, target, true, 0), running);
   }
 
   /** The host's releases, current release, conf and lock, in one round trip. */
   async readState(): Promise<RemoteState> {
     const command = inspectCommand(this.paths, this.options.artifact?.cacheName ?? '');
     return parseInspect(await this.session.run('inspect', command));
-  }
-
-  /** A plan that moves the host to an existing `release` (rollback). */
-  planFor(state: RemoteState, release: string): HostPlan {
-    return this.plan(state, release, true, 0);
   }
 
   private plan(state: RemoteState, release: string, releaseExists: boolean, uploadBytes: number): HostPlan {
@@ -166,7 +198,9 @@ export class HostDeploy implements AppOnHost {
 
   async unlock(): Promise<void> {
     if (!this.locked) return;
-    const command = unlockCommand(this.paths, this.options.owner);
+    // Entries still to write go with the unlock: one round trip for a deploy that changed nothing.
+    const record = this.pending.length > 0 ? `${appendRecordCommand(this.paths, this.pending)}; ` : '';
+    const command = `${record}${unlockCommand(this.paths, this.options.owner)}`;
     try {
       await this.session.run('unlock', command);
     } catch (error) {
@@ -180,6 +214,8 @@ export class HostDeploy implements AppOnHost {
       }
     }
     this.locked = false;
+    this.recorded.push(...this.pending);
+    this.pending = [];
   }
 
   private lockLeft(error: unknown): RemoteStepError {
@@ -203,21 +239,60 @@ export class HostDeploy implements AppOnHost {
     });
   }
 
-  /** Points `current` at the release, writes and applies the conf, restarts, passes the gate. */
+  /**
+   * Points `current` at the release, writes and applies the conf, restarts, passes the gate, and records the release
+   * and conf as verified. A host that runs what was verified before is left alone (its entry goes with the unlock).
+   */
   async switch(plan: HostPlan): Promise<SwitchOutcome> {
     const releaseDir = `${this.paths.releasesDir}/${plan.release}`;
     const { beforeSwitch, afterSwitch } = this.app.hooks;
+    const converge = plan.converge !== undefined;
+    if (!plan.releaseChanged && !plan.confChanged && !converge) {
+      this.pending.push(this.entry('unchanged', plan));
+      return { group: 'unchanged', restarted: false };
+    }
     if (beforeSwitch && plan.releaseChanged) await this.runHook('beforeSwitch', beforeSwitch, releaseDir, plan);
     if (plan.releaseChanged) {
       this.report('switch', plan.release);
       await this.pointCurrentAt(plan.release);
     }
-    const group = plan.confChanged ? await this.writeAndApply(plan.conf) : 'unchanged';
-    const restarted = plan.releaseChanged && group === 'unchanged';
+    if (converge) this.report('converge', plan.converge);
+    // A converging host may never have had its conf applied (a run cut off after writing it): apply it first.
+    const group = plan.confChanged
+      ? await this.writeAndApply(plan.conf)
+      : converge
+        ? await applyGroup(this.options.supervisor, this.app.name)
+        : 'unchanged';
+    const restarted = (plan.releaseChanged || converge) && group === 'unchanged';
     if (restarted) await this.restartGroup();
-    if (plan.releaseChanged || plan.confChanged) await this.verify(plan);
+    const processes = await this.verify(plan);
+    await this.appendRecord(this.entry('verified', plan, { processes }));
     if (afterSwitch && plan.releaseChanged) await this.runHook('afterSwitch', afterSwitch, releaseDir, plan);
     return { group, restarted: restarted || group === 'added' || group === 'changed' };
+  }
+
+  /** A record entry about `plan`, by this run. */
+  private entry(outcome: RecordOutcome, plan: HostPlan, extra: Partial<RecordEntry> = {}): RecordEntry {
+    const { owner } = this.options;
+    return {
+      v: 1,
+      at: new Date().toISOString(),
+      run: owner.token,
+      action: this.options.action ?? 'deploy',
+      outcome,
+      app: this.app.name,
+      release: plan.release,
+      previousRelease: plan.previousRelease,
+      confDigest: confDigest(plan.conf),
+      by: { login: this.session.host.user, user: owner.user, machine: owner.machine, pid: owner.pid },
+      ...(this.options.commit ? { commit: this.options.commit } : {}),
+      ...extra,
+    };
+  }
+
+  private async appendRecord(entry: RecordEntry): Promise<void> {
+    await this.session.run('record', appendRecordCommand(this.paths, [entry]));
+    this.recorded.push(entry);
   }
 
   private async runHook(name: string, command: string, dir: string, plan: HostPlan): Promise<void> {
@@ -226,6 +301,19 @@ export class HostDeploy implements AppOnHost {
 
   /** After a failed switch: back to the previous release and conf, programs restarted and RUNNING again. */
   async revert(plan: HostPlan): Promise<void> {
+    try {
+      await this.goBack(plan);
+    } catch (error) {
+      if (!this.session.lost) {
+        const said = error instanceof Error ? error.message : String(error);
+        await this.appendRecord(this.entry('failed', plan, { error: said })).catch(() => undefined);
+      }
+      throw error;
+    }
+    await this.appendRecord(this.entry('reverted', plan));
+  }
+
+  private async goBack(plan: HostPlan): Promise<void> {
     this.report('revert', plan.previousRelease ?? '(no previous release)');
     if (plan.releaseChanged && plan.previousRelease) await this.pointCurrentAt(plan.previousRelease);
     const group = plan.confChanged ? await this.restoreConf(plan.previousConf) : 'unchanged';
@@ -249,7 +337,8 @@ export class HostDeploy implements AppOnHost {
   async prune(plan: HostPlan): Promise<string[]> {
     const entries = [...new Set([...plan.state.entries, plan.release])];
     const protect = plan.previousRelease ? [plan.previousRelease] : [];
-    const doomed = releasesToPrune(entries, plan.release, this.app.keepReleases, protect);
+    const live = verifiedReleases([...plan.state.record, ...this.recorded]);
+    const doomed = releasesToPrune(entries, plan.release, this.app.keepReleases, protect, live);
     const kept = entries.filter((e) => !doomed.includes(e) && !e.endsWith('.partial'));
     const keepHashes = kept.map((id) => releaseHash(id)).filter((h): h is string => h !== undefined);
     const cache = shellQuote(this.paths.cacheDir);
@@ -290,14 +379,37 @@ export class HostDeploy implements AppOnHost {
     await this.options.supervisor.startProcessGroup(this.app.name, true).catch(() => []);
   }
 
-  private async verify(plan: HostPlan): Promise<void> {
+  private async verify(plan: HostPlan): Promise<RecordedProcess[]> {
     const { gate } = this.app;
     this.report('wait RUNNING', this.app.name);
     const passed = await passGate(this.session, this.options.supervisor, this.app.name, gate, {
       onHealthCheck: (target) => this.report('health', target),
     });
-    if (passed.ok) return;
+    if (passed.ok) return passed.processes.map((p) => ({ name: qualifiedName(p), pid: p.pid, start: p.start }));
     const said = passed.step === 'health check' ? `${passed.problem} (release ${plan.release})` : passed.problem;
     throw new RemoteStepError(this.host, passed.step, undefined, said);
   }
+}
+
+/** The release a rollback goes to on this host: `to`, or the one verified before the current one. */
+function rollbackTargetOn(host: string, state: RemoteState, to: string | undefined): string {
+  const releases = state.entries.filter(isReleaseId).sort();
+  const there = `releases there: ${releases.join(', ') || 'none'}`;
+  const live = verifiedReleases(state.record);
+  if (to !== undefined) {
+    if (!releases.includes(to))
+      throw new RemoteStepError(host, 'rollback', undefined, `release ${to} is not on the host; ${there}`);
+    if (live.length > 0 && !live.includes(to)) {
+      const said = `release ${to} was never live and verified on this host (it failed, or was only staged); ${there}`;
+      throw new RemoteStepError(host, 'rollback', undefined, said);
+    }
+    return to;
+  }
+  const target = rollbackTarget(state.record, state.current, releases);
+  if (target !== undefined) return target;
+  const said =
+    state.record.length === 0
+      ? `this host has no deploy record (its releases were deployed before Convoy kept one): name the release with --to; ${there}`
+      : `no release was verified here before ${state.current ?? '(none)'}; ${there}`;
+  throw new RemoteStepError(host, 'rollback', undefined, said);
 }

@@ -14,10 +14,11 @@ export interface LockOwner {
   command: string;
 }
 
-export function newLockOwner(command: string, now = new Date()): LockOwner {
+/** This run as a lock owner; `CONVOY_USER` names the user where the login is a CI runner's. */
+export function newLockOwner(command: string, now = new Date(), env: NodeJS.ProcessEnv = {}): LockOwner {
   return {
     token: randomBytes(8).toString('hex'),
-    user: os.userInfo().username,
+    user: env.CONVOY_USER || os.userInfo().username,
     machine: os.hostname(),
     pid: process.pid,
     since: now.toISOString(),

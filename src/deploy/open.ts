@@ -19,6 +19,9 @@ export interface OpenAppOptions {
   /** Hosts worked on at once (they share one bounded upload window). */
   concurrency: number;
   hostCount: number;
+  /** For the deploy record: what the run does, and the task repository's commit. */
+  action?: 'deploy' | 'rollback' | undefined;
+  commit?: string | undefined;
   onStep?: ((host: string, app: string, step: string, detail?: string) => void) | undefined;
 }
 
@@ -38,6 +41,8 @@ export function appOpener(options: OpenAppOptions): (host: HostConfig) => Promis
       forceUnlock: options.forceUnlock,
       report: (step, detail) => options.onStep?.(host.name, app.name, step, detail),
       hostsAtOnce: Math.min(options.hostCount, options.concurrency),
+      action: options.action,
+      commit: options.commit,
     });
   };
 }

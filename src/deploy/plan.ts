@@ -2,7 +2,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { runOnHosts } from '../orchestration/run-on-hosts.ts';
 import type { EngineOptions } from './engine.ts';
-import { unfinished } from './engine.ts';
+import { planOn, unfinished } from './engine.ts';
 import type { AppOnHost, HostPlan } from './host-deploy.ts';
 import { describeOwner } from './lock.ts';
 import type { HostDeployResult } from './results.ts';
@@ -11,14 +11,14 @@ import { blankResult } from './results.ts';
 export async function planApp(options: EngineOptions): Promise<HostDeployResult[]> {
   const { outcomes } = await runOnHosts(options.hosts, { concurrency: options.concurrency }, async (host) => {
     const deploy = await options.open(host);
-    const plan = await deploy.inspect(options.now);
+    const plan = await planOn(options, deploy);
     return { value: await dryRunResult(deploy, plan), ok: true };
   });
   return outcomes.map((o) => o.value ?? unfinished(options.app, o));
 }
 
 async function dryRunResult(deploy: AppOnHost, plan: HostPlan): Promise<HostDeployResult> {
-  const changes = plan.releaseChanged || plan.confChanged;
+  const changes = plan.releaseChanged || plan.confChanged || plan.converge !== undefined;
   const group = await deploy.programs();
   const confDiff = plan.confChanged
     ? createTwoFilesPatch(
@@ -40,6 +40,7 @@ async function dryRunResult(deploy: AppOnHost, plan: HostPlan): Promise<HostDepl
       confDiff,
       programs: changes ? (group.length > 0 ? group : [`${deploy.app.name}:* (new)`]) : [],
       ...(plan.state.lockOwner ? { lockHeldBy: describeOwner(plan.state.lockOwner) } : {}),
+      ...(plan.converge ? { converge: plan.converge } : {}),
     },
   };
 }

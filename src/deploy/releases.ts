@@ -29,26 +29,26 @@ export function findReleaseWithHash(releases: readonly string[], sha256: string)
     .find((id) => sha256.startsWith(releaseHash(id) ?? '-'));
 }
 
-/** The release before `current` (what `rollback` goes back to). */
-export function previousRelease(releases: readonly string[], current: string | undefined): string | undefined {
-  const sorted = [...releases].filter(isReleaseId).sort();
-  const at = current === undefined ? sorted.length : sorted.indexOf(current);
-  return at > 0 ? sorted[at - 1] : undefined;
-}
-
 /**
- * Releases to delete: all but the newest `keep` (current and `protect` always stay), plus leftovers of interrupted
- * stages (`*.partial`, except `protect`) — the deploy holds the app's lock, so no other stage is in flight.
+ * Releases to delete, beyond `current` and `protect` (which always stay):
+ * - with a deploy record (`live`: releases that were verified on the host, most recent first): every release that
+ *   was never live (failed, or staged and never switched to) goes first and does not count, then all but the `keep`
+ *   most recently live;
+ * - without one (hosts deployed before Convoy kept a record): all but the newest `keep` by id;
+ * plus leftovers of interrupted stages (`*.partial`): the deploy holds the app's lock, so no other stage is in flight.
  */
 export function releasesToPrune(
   entries: readonly string[],
   current: string | undefined,
   keep: number,
   protect: readonly string[] = [],
+  live: readonly string[] = [],
 ): string[] {
   const kept = new Set([...(current ? [current] : []), ...protect]);
-  const releases = entries.filter(isReleaseId).sort().reverse();
-  const old = releases.slice(keep).filter((id) => !kept.has(id));
+  const releases = entries.filter(isReleaseId);
+  const ranked = live.length > 0 ? live.filter((id) => releases.includes(id)) : [...releases].sort().reverse();
+  const neverLive = live.length > 0 ? releases.filter((id) => !live.includes(id)) : [];
+  const old = [...ranked.slice(keep), ...neverLive].filter((id) => !kept.has(id));
   const partial = entries.filter((e) => e.endsWith('.partial') && !kept.has(e));
   return [...old, ...partial].sort();
 }

@@ -1,5 +1,9 @@
-// What a host has of an app, read in one round trip: current release, releases, cached artifact, conf bytes, lock.
+// What a host has of an app, read in one round trip: current release, releases, cached artifact, lock, the deploy
+// record and the conf bytes. Sections are found by marker lines, so output a login shell's rc files print first is
+// never taken for state.
 import { shellQuote } from '../shell/quote.ts';
+import type { RecordEntry } from './record.ts';
+import { parseRecord, recordLength, recordPath } from './record.ts';
 
 export interface AppPaths {
   root: string;
@@ -32,17 +36,23 @@ export interface RemoteState {
   conf: string | null;
   /** First line of the lock's owner file when a lock is held. */
   lockOwner: string | undefined;
+  /** The app's deploy record on this host (empty when none was ever written). */
+  record: RecordEntry[];
 }
 
+const stateMarker = '---CONVOY-STATE---';
+const recordMarker = '---CONVOY-RECORD---';
 const confMarker = '---CONVOY-CONF---';
 
 export function inspectCommand(paths: AppPaths, cacheName: string): string {
   const q = shellQuote;
   return [
+    `echo ${stateMarker}`,
     `link=$(readlink ${q(paths.current)} 2>/dev/null || true); echo "current=\${link##*/}"`,
     `if [ -d ${q(paths.releasesDir)} ]; then for d in ${q(paths.releasesDir)}/*; do [ -e "$d" ] && echo "entry=\${d##*/}"; done; fi`,
     cacheName ? `if [ -f ${q(`${paths.cacheDir}/${cacheName}`)} ]; then echo artifact=1; fi` : '',
     `if [ -e ${q(paths.lockDir)} ]; then echo "lock=$(head -n 1 ${q(`${paths.lockDir}/owner`)} 2>/dev/null || echo unknown)"; fi`,
+    `echo ${recordMarker}; tail -n ${recordLength} ${q(recordPath(paths))} 2>/dev/null`,
     `if [ -f ${q(paths.confPath)} ]; then echo ${confMarker}; cat ${q(paths.confPath)}; fi`,
     'exit 0',
   ]
@@ -51,14 +61,19 @@ export function inspectCommand(paths: AppPaths, cacheName: string): string {
 }
 
 export function parseInspect(stdout: string): RemoteState {
-  const at = stdout.indexOf(`${confMarker}\n`);
-  const head = at < 0 ? stdout : stdout.slice(0, at);
+  const start = stdout.indexOf(`${stateMarker}\n`);
+  const body = start < 0 ? stdout : stdout.slice(start + stateMarker.length + 1);
+  const confAt = body.indexOf(`${confMarker}\n`);
+  const beforeConf = confAt < 0 ? body : body.slice(0, confAt);
+  const recordAt = beforeConf.indexOf(`${recordMarker}\n`);
+  const head = recordAt < 0 ? beforeConf : beforeConf.slice(0, recordAt);
   const state: RemoteState = {
     current: undefined,
     entries: [],
     artifactCached: false,
-    conf: at < 0 ? null : stdout.slice(at + confMarker.length + 1),
+    conf: confAt < 0 ? null : body.slice(confAt + confMarker.length + 1),
     lockOwner: undefined,
+    record: recordAt < 0 ? [] : parseRecord(beforeConf.slice(recordAt + recordMarker.length + 1)),
   };
   for (const line of head.split('\n')) {
     const eq = line.indexOf('=');

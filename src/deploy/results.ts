@@ -7,6 +7,11 @@ export type DeployOutcome =
   | 'deployed'
   /** Same release; the conf changed and was applied. */
   | 'conf-updated'
+  /**
+   * Same release and conf, but the host did not run what was verified (a run cut off mid-switch, programs stopped
+   * or restarted since): restarted and verified.
+   */
+  | 'converged'
   | 'unchanged'
   /** `convoy rollback` moved the host to an earlier release. */
   | 'rolled-back'
@@ -24,6 +29,7 @@ export type DeployOutcome =
 export const outcomeStatus: Record<DeployOutcome, HostStatus> = {
   deployed: 'ok',
   'conf-updated': 'ok',
+  converged: 'ok',
   unchanged: 'ok',
   'rolled-back': 'ok',
   reverted: 'failed',
@@ -48,7 +54,7 @@ export interface HostDeployResult {
   durationMs: number;
   error?: string;
   /** Dry run only: what would change. */
-  dryRun?: { confDiff: string; programs: string[]; lockHeldBy?: string };
+  dryRun?: { confDiff: string; programs: string[]; lockHeldBy?: string; converge?: string };
 }
 
 /** What every result starts from before a step says more. */

@@ -13,6 +13,7 @@ export function counted(n: number, singular: string, plural = `${singular}s`): s
 export const deployWords: Record<DeployOutcome, string> = {
   deployed: 'deployed',
   'conf-updated': 'conf updated',
+  converged: 'converged',
   unchanged: 'unchanged',
   'rolled-back': 'rolled back',
   reverted: 'reverted',
@@ -26,6 +27,7 @@ export const deployWords: Record<DeployOutcome, string> = {
 export const deployColors: Record<DeployOutcome, ColorName> = {
   deployed: 'green',
   'conf-updated': 'green',
+  converged: 'green',
   unchanged: 'gray',
   'rolled-back': 'green',
   reverted: 'red',

@@ -30,6 +30,10 @@ interface FakeHost {
   failAt?: Step;
   unreachable?: boolean;
   switchMs?: number;
+  /** The release and conf are as deployed, but the host does not run what was verified (the record says so). */
+  unverified?: boolean;
+  /** Where a rollback goes (the record's previous verified release); absent = nowhere. */
+  rollbackTo?: string;
 }
 
 class FakeApp implements AppOnHost {
@@ -54,16 +58,30 @@ class FakeApp implements AppOnHost {
   }
   async inspect(): Promise<HostPlan> {
     await this.step('inspect');
-    return this.planFor(await this.readState(), this.fake.same ? (this.fake.current ?? 'r0') : 'r2');
+    return this.planFor(this.readState(), this.fake.same ? (this.fake.current ?? 'r0') : 'r2');
   }
-  async readState(): Promise<RemoteState> {
+  async rollbackPlan(): Promise<HostPlan> {
+    await this.step('inspect');
+    if (!this.fake.rollbackTo) throw new Error(`${this.host}: rollback failed: no release was verified before`);
+    return this.planFor(this.readState(), this.fake.rollbackTo);
+  }
+  readState(): RemoteState {
     const entries = this.fake.current ? [this.fake.current] : [];
-    return { current: this.fake.current, entries, artifactCached: false, conf: 'conf', lockOwner: undefined };
+    return {
+      current: this.fake.current,
+      entries,
+      artifactCached: false,
+      conf: 'conf',
+      lockOwner: undefined,
+      record: [],
+    };
   }
   planFor(state: RemoteState, release: string): HostPlan {
     const releaseChanged = release !== state.current;
+    const converge = !releaseChanged && this.fake.unverified ? 'web:web restarted since' : undefined;
     return {
       release,
+      converge,
       previousRelease: state.current,
       releaseChanged,
       releaseExists: !releaseChanged,
@@ -310,4 +328,26 @@ test('a prune that fails after a healthy switch is a note, not a reason to go ba
   assert.equal(result?.outcome, 'deployed');
   assert.match(result?.error ?? '', /prune failed: on purpose/);
   assert.ok(!steps(log, 'a').includes('revert'));
+});
+
+test('a host whose release and conf are as deployed but not what was verified converges: restarted and verified', async () => {
+  const { log, options } = fleet({
+    a: { current: 'r2', same: true, unverified: true },
+    b: { current: 'r2', same: true },
+  });
+  const results = await deployApp(options, allAtOnce);
+  assert.deepEqual(outcomes(results), { a: 'converged', b: 'unchanged' });
+  assert.ok(steps(log, 'a').includes('switch'));
+});
+
+test('rollback runs through the same engine: batches, the budget, and a host that cannot roll back fails alone', async () => {
+  const { log, options } = fleet(
+    { a: { current: 'r2', rollbackTo: 'r1' }, b: { current: 'r2' }, c: { current: 'r2', rollbackTo: 'r1' } },
+    { action: 'rollback' },
+  );
+  const results = await deployApp(options, { maxFail: 1 });
+  assert.deepEqual(outcomes(results), { a: 'rolled-back', b: 'failed', c: 'rolled-back' });
+  assert.match(results[1]?.error ?? '', /no release was verified before/);
+  assert.equal(results[0]?.release, 'r1');
+  assert.deepEqual(steps(log, 'b'), ['open', 'lock', 'inspect', 'unlock'], 'b switched nothing and kept no lock');
 });

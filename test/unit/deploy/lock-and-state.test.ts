@@ -39,9 +39,11 @@ test('the lock records who, where, when and what, and is taken with an atomic mk
   );
 });
 
-test('the inspect output is read back, conf bytes kept exactly', () => {
+test('the inspect output is read back by its markers: rc-file chatter ignored, record parsed, conf bytes exact', () => {
+  const entry = JSON.stringify({ v: 1, outcome: 'verified', release: '20261101T000000Z-aaaaaaaa' });
   const state = parseInspect(
-    'current=20261101T000000Z-aaaaaaaa\nentry=20261101T000000Z-aaaaaaaa\nentry=x.partial\nartifact=1\nlock={"user":"bob"}\n---CONVOY-CONF---\n[group:web]\nprograms=a\n',
+    'entry=from a .bashrc\n---CONVOY-STATE---\ncurrent=20261101T000000Z-aaaaaaaa\nentry=20261101T000000Z-aaaaaaaa\nentry=x.partial\nartifact=1\nlock={"user":"bob"}\n' +
+      `---CONVOY-RECORD---\n${entry}\n---CONVOY-CONF---\n[group:web]\nprograms=a\n`,
   );
   assert.deepEqual(state, {
     current: '20261101T000000Z-aaaaaaaa',
@@ -49,12 +51,14 @@ test('the inspect output is read back, conf bytes kept exactly', () => {
     artifactCached: true,
     lockOwner: '{"user":"bob"}',
     conf: '[group:web]\nprograms=a\n',
+    record: [JSON.parse(entry)],
   });
-  assert.deepEqual(parseInspect('current=\n'), {
+  assert.deepEqual(parseInspect('---CONVOY-STATE---\ncurrent=\n---CONVOY-RECORD---\n'), {
     current: undefined,
     entries: [],
     artifactCached: false,
     lockOwner: undefined,
     conf: null,
+    record: [],
   });
 });

@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import {
   findReleaseWithHash,
   isReleaseId,
-  previousRelease,
   releaseHash,
   releaseId,
   releasesToPrune,
@@ -29,13 +28,6 @@ test('an existing release with the same content is found (newest first)', () => 
   assert.equal(findReleaseWithHash(entries, 'abcdef' + '0'.repeat(58)), undefined);
 });
 
-test('previous release is the one before current', () => {
-  const entries = ['20261101T000000Z-aaaaaaaa', '20261102T000000Z-bbbbbbbb', '20261103T000000Z-cccccccc'];
-  assert.equal(previousRelease(entries, '20261103T000000Z-cccccccc'), '20261102T000000Z-bbbbbbbb');
-  assert.equal(previousRelease(entries, '20261101T000000Z-aaaaaaaa'), undefined);
-  assert.equal(previousRelease(entries, undefined), '20261103T000000Z-cccccccc');
-});
-
 test('pruning keeps the newest N, current and protected ones, and removes interrupted stages', () => {
   const entries = [
     '20261101T000000Z-aaaaaaaa',
@@ -54,4 +46,18 @@ test('pruning keeps the newest N, current and protected ones, and removes interr
     '20261105T000000Z-eeeeeeee.partial',
   ]);
   assert.deepEqual(releasesToPrune(['20261101T000000Z-aaaaaaaa'], '20261101T000000Z-aaaaaaaa', 5), []);
+});
+
+test('with a deploy record, releases never live go first and do not count; the most recently live are kept', () => {
+  const [a, b, c, d, failed] = [
+    '20261101T000000Z-aaaaaaaa',
+    '20261102T000000Z-bbbbbbbb',
+    '20261103T000000Z-cccccccc',
+    '20261104T000000Z-dddddddd',
+    '20261105T000000Z-ffffffff',
+  ];
+  // Live (verified) most recent first: a was redeployed after c, so it is more recent than its id says.
+  const live = [d, a, c, b];
+  assert.deepEqual(releasesToPrune([a, b, c, d, failed], d, 3, [], live), [b, failed].sort());
+  assert.deepEqual(releasesToPrune([a, b, c, d, failed], d, 2, [c], live), [b, failed].sort());
 });
