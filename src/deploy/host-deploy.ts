@@ -12,7 +12,16 @@ import type { PreparedArtifact } from './artifact.ts';
 import { passGate } from './gate.ts';
 import { hookCommand } from './hooks.ts';
 import type { LockOwner } from './lock.ts';
-import { LockHeldError, lockCommand, unlockCommand } from './lock.ts';
+import {
+  LockHeldError,
+  describeOwner,
+  lockCommand,
+  ownerIsDead,
+  parseLockAnswer,
+  parseOwner,
+  thisMachine,
+  unlockCommand,
+} from './lock.ts';
 import { findReleaseWithHash, isReleaseId, releaseHash, releaseId, releasesToPrune } from './releases.ts';
 import type { RecordAction, RecordEntry, RecordOutcome, RecordedProcess, RunningProcess } from './record.ts';
 import { appendRecordCommand, confDigest, rollbackTarget, verifiedAndRunning, verifiedReleases } from './record.ts';
@@ -177,11 +186,21 @@ export class HostDeploy implements AppOnHost {
     return this.options.artifact;
   }
 
-  /** Takes the app's lock (creating the app root, as root when the login cannot). */
+  /**
+   * Takes the app's lock (creating the app root, as root when the login cannot). A lock left by a run of this
+   * machine whose process is gone (killed, or its laptop lid closed mid-run) is broken with a notice; any other
+   * holder needs --force-unlock.
+   */
   async lock(): Promise<void> {
     await this.ensureWritableDir(this.app.root);
-    const out = await this.session.run('lock', lockCommand(this.paths, this.options.owner, this.options.forceUnlock));
-    if (!out.startsWith('LOCKED')) throw new LockHeldError(this.host, this.app.name, out.split('\n')[1] ?? '');
+    const { owner, forceUnlock } = this.options;
+    let answer = parseLockAnswer(await this.session.run('lock', lockCommand(this.paths, owner, forceUnlock)));
+    const holder = answer.locked ? undefined : parseOwner(answer.owner);
+    if (!answer.locked && holder && ownerIsDead(holder, thisMachine())) {
+      this.report('lock', `broke the lock of a dead run: ${describeOwner(answer.owner)}`);
+      answer = parseLockAnswer(await this.session.run('lock', lockCommand(this.paths, owner, true)));
+    }
+    if (!answer.locked) throw new LockHeldError(this.host, this.app.name, answer.owner);
     this.locked = true;
     // supervisord refuses a conf whose log directory does not exist (CANT_REREAD), for every app on the host.
     await this.ensureWritableDir(this.app.logDir);

@@ -55,7 +55,9 @@ async function upload(job: StageJob, cached: string): Promise<void> {
     throw new RemoteStepError(session.name, 'upload', undefined, noSpace(paths.cacheDir, free, job.uploadBytes));
   }
   await session.put(artifact.localPath, `${cached}.partial`, { hostsAtOnce: job.hostsAtOnce });
-  const sum = (await session.run('verify upload', `sha256sum ${shellQuote(`${cached}.partial`)}`)).split(' ')[0];
+  const said = await session.run('verify upload', `sha256sum ${shellQuote(`${cached}.partial`)}`);
+  // The digest is found by its shape, not as "the first word": a login shell's rc files may print before it.
+  const sum = /^([0-9a-f]{64})\s/m.exec(said)?.[1];
   if (sum !== artifact.fileSha256) {
     const said = `sha256 ${sum} on the host, ${artifact.fileSha256} here`;
     throw new RemoteStepError(session.name, 'verify upload', undefined, said);

@@ -58,15 +58,18 @@ export function parseLayout(confPath: string, text: string): LayoutResult {
   };
 }
 
-/** One shell round trip: prints `CONF <path>` and the first readable conf, or `NONE`. */
+/**
+ * One shell round trip: prints a marker line naming the first readable conf, then the conf, or a marker saying there
+ * is none. Markers, not "the first line": a login shell's rc files may print first.
+ */
 export function findConfCommand(explicit?: string): string {
   const candidates = shellJoin(explicit ? [explicit] : confCandidates);
-  return `for f in ${candidates}; do if [ -r "$f" ]; then echo "CONF $f"; cat "$f"; exit 0; fi; done; echo NONE`;
+  return `for f in ${candidates}; do if [ -r "$f" ]; then echo "---CONVOY-CONF $f---"; cat "$f"; exit 0; fi; done; echo ---CONVOY-NO-CONF---`;
 }
 
 export function parseFindConfOutput(stdout: string): { confPath: string; text: string } | undefined {
-  const newline = stdout.indexOf('\n');
-  const first = newline < 0 ? stdout : stdout.slice(0, newline);
-  if (!first.startsWith('CONF ')) return undefined;
-  return { confPath: first.slice(5), text: stdout.slice(newline + 1) };
+  const found = /^---CONVOY-CONF (.*)---$/m.exec(stdout);
+  if (!found) return undefined;
+  const start = found.index + found[0].length + 1;
+  return { confPath: found[1] ?? '', text: stdout.slice(start) };
 }

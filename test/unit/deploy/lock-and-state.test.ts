@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeOwner, lockCommand, newLockOwner, unlockCommand } from '../../../src/deploy/lock.ts';
+import {
+  describeOwner,
+  lockCommand,
+  newLockOwner,
+  ownerIsDead,
+  parseLockAnswer,
+  unlockCommand,
+} from '../../../src/deploy/lock.ts';
 import { appPaths, parseInspect } from '../../../src/deploy/remote-state.ts';
 
 const paths = appPaths('/opt/web app', '/etc/supervisor/conf.d', 'web', '.conf');
@@ -61,4 +68,49 @@ test('the inspect output is read back by its markers: rc-file chatter ignored, r
     conf: null,
     record: [],
   });
+});
+
+test("the lock answer is read from its marker line, wherever a login shell's chatter puts it", () => {
+  assert.deepEqual(parseLockAnswer('Last login: yesterday\nconvoy-lock: LOCKED\n'), { locked: true });
+  assert.deepEqual(parseLockAnswer('motd\nconvoy-lock: HELD\n{"user":"bob"}\n'), {
+    locked: false,
+    owner: '{"user":"bob"}',
+  });
+  assert.deepEqual(parseLockAnswer('convoy-lock: HELD\n'), { locked: false, owner: '' });
+  assert.match(lockCommand(paths, newLockOwner('x'), false), /echo 'convoy-lock: LOCKED'/);
+});
+
+test('a lock whose owner ran on this machine and is gone is dead; a live, reused or foreign owner is not', () => {
+  const here = { machine: 'laptop', bootId: 'boot-1' };
+  const owner = { ...newLockOwner('convoy deploy web'), machine: 'laptop', bootId: 'boot-1', pid: 4242, pidStart: 77 };
+  assert.equal(
+    ownerIsDead(owner, here, () => undefined),
+    true,
+    'no such process',
+  );
+  assert.equal(
+    ownerIsDead(owner, here, () => 77),
+    false,
+    'the same process still runs',
+  );
+  assert.equal(
+    ownerIsDead(owner, here, () => 99),
+    true,
+    'the pid was reused by another process',
+  );
+  assert.equal(
+    ownerIsDead({ ...owner, machine: 'ci-runner' }, here, () => undefined),
+    false,
+    'another machine',
+  );
+  assert.equal(
+    ownerIsDead({ ...owner, bootId: 'boot-0' }, here, () => undefined),
+    false,
+    'another boot: unknown',
+  );
+  assert.equal(
+    ownerIsDead({ ...owner, bootId: undefined }, here, () => undefined),
+    false,
+    'an older lock: unknown',
+  );
 });

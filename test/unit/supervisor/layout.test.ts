@@ -46,9 +46,16 @@ test('a conf without a unix socket or an include is a clear problem', () => {
 test('the conf finder looks at the explicit path only when one is set, quoted', () => {
   assert.match(findConfCommand(), /for f in \/etc\/supervisor\/supervisord\.conf \/etc\/supervisord\.conf /);
   assert.match(findConfCommand('/opt/my conf/s.conf'), /for f in '\/opt\/my conf\/s\.conf'; do/);
-  assert.deepEqual(parseFindConfOutput('CONF /etc/x.conf\n[a]\nb=1\n'), {
+  const found = (path: string) => `---CONVOY-CONF ${path}---`;
+  assert.deepEqual(parseFindConfOutput(`${found('/etc/x.conf')}\n[a]\nb=1\n`), {
     confPath: '/etc/x.conf',
     text: '[a]\nb=1\n',
   });
-  assert.equal(parseFindConfOutput('NONE\n'), undefined);
+  assert.equal(parseFindConfOutput('---CONVOY-NO-CONF---\n'), undefined);
+  // A login shell's rc files may print before the command's own output: the marker is what counts.
+  assert.deepEqual(parseFindConfOutput(`Welcome to web1!\nCONF is a word\n${found('/etc/x.conf')}\n[a]\n`), {
+    confPath: '/etc/x.conf',
+    text: '[a]\n',
+  });
+  assert.match(findConfCommand(), /echo "---CONVOY-CONF \$f---"/);
 });
