@@ -4,6 +4,7 @@ import type { HealthCheck } from '../health/kinds.ts';
 import type { HostSession } from '../host/session.ts';
 import type { SupervisorClient } from '../supervisor/client.ts';
 import type { ProcessInfo } from '../supervisor/process-info.ts';
+import { lastLogLines } from '../supervisor/log-tail.ts';
 import { qualifiedName, waitForGroup } from '../supervisor/wait.ts';
 
 export interface Gate {
@@ -33,12 +34,9 @@ export async function passGate(
   const { only } = options;
   const settled = await waitForGroup(client, group, { timeoutMs: gate.startTimeoutMs, settleMs: gate.settleMs, only });
   if (!settled.ok) {
-    return {
-      ok: false,
-      step: 'wait for RUNNING',
-      problem: settled.problem,
-      failing: settled.failing.map(qualifiedName),
-    };
+    const failing = settled.failing.map(qualifiedName);
+    const why = await stderrOf(client, failing);
+    return { ok: false, step: 'wait for RUNNING', problem: `${settled.problem}${why}`, failing };
   }
   if (!gate.healthcheck) return { ok: true, processes: settled.processes };
   options.onHealthCheck?.(gate.healthcheck.target);
@@ -51,4 +49,15 @@ export async function passGate(
     problem: `${gate.healthcheck.target} did not pass within ${seconds}s: ${probe.detail}`,
     failing: settled.processes.map(qualifiedName),
   };
+}
+
+/**
+ * The cause a FATAL or EXITED state hides ("Exited too quickly"): the last stderr lines of the first failing
+ * process, as `; stderr of app:worker: a / b / c`, or nothing when it wrote none.
+ */
+async function stderrOf(client: SupervisorClient, failing: readonly string[]): Promise<string> {
+  const first = failing[0];
+  if (first === undefined) return '';
+  const lines = (await lastLogLines(client, first, ['stderr'], 3)).map((l) => l.slice('stderr: '.length));
+  return lines.length > 0 ? `; stderr of ${first}: ${lines.join(' / ')}` : '';
 }

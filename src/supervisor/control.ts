@@ -5,6 +5,7 @@ import { SupervisorFault } from './faults.ts';
 import type { ProcessInfo } from './process-info.ts';
 import { displayName, selectProcesses } from './select.ts';
 import { qualifiedName } from './wait.ts';
+import { lastLogLines } from './log-tail.ts';
 
 export type ControlAction = 'start' | 'stop' | 'restart';
 
@@ -32,7 +33,6 @@ export interface ProcessResult {
 const qualified = qualifiedName;
 
 const activeStates = new Set(['RUNNING', 'STARTING', 'BACKOFF']);
-const logTailBytes = 2000;
 const logTailLines = 8;
 
 /** Groups whose every member is selected: driven with start/stopProcessGroup (priority order, one call). */
@@ -99,23 +99,8 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function logTail(client: SupervisorClient, name: string): Promise<string[]> {
-  const lines: string[] = [];
-  for (const stream of ['stderr', 'stdout'] as const) {
-    try {
-      const tail = await client.tailLog(name, stream, 0, logTailBytes);
-      lines.push(
-        ...tail.bytes
-          .split('\n')
-          .filter((l) => l.trim() !== '')
-          .slice(-logTailLines)
-          .map((l) => `${stream}: ${l}`),
-      );
-    } catch {
-      // No such log (NO_FILE) or logging disabled: nothing to show.
-    }
-  }
-  return lines;
+function logTail(client: SupervisorClient, name: string): Promise<string[]> {
+  return lastLogLines(client, name, ['stderr', 'stdout'], logTailLines);
 }
 
 /**
