@@ -240,15 +240,20 @@ function registerRollback(program: Command, context: CommandContext): void {
 function registerRun(program: Command, context: CommandContext): void {
   program
     .command('run <task> [target]')
-    .description('run a custom task (defineTask in tasks/) on every host of the target at once')
+    .description(
+      "run a custom task (defineTask in tasks/) on every host of the target (or the task's own hosts) at once",
+    )
     .addHelpText(
       'after',
       '\nThe task gets { host, run, sudo, put, get, supervisor, log } per host; `get` may put {{host}} in the local path.\n' +
-        'A task that throws fails its host; the others go on.\n\nExamples:\n  convoy run migrate db\n  convoy run collect-logs web',
+        "run() and sudo() throw on a non-zero exit (with the host's stderr) unless called with { warn: true }.\n" +
+        'A task that throws fails its host; the others go on. Without a target, the hosts the task names\n' +
+        "(defineTask(name, { hosts: 'db' }, fn)); a task that names none needs a target.\n\n" +
+        'Examples:\n  convoy run migrate db\n  convoy run collect-logs web',
     )
     .action(async (task: string, target: string | undefined) => {
       const { runTaskCommand } = await import('../commands/run-task.ts');
-      context.setExitCode(await runTaskCommand({ task, target: target ?? 'all', ...context.fleet() }));
+      context.setExitCode(await runTaskCommand({ task, target, ...context.fleet() }));
     });
 }
 

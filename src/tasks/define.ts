@@ -112,13 +112,19 @@ export interface TaskSupervisor {
   stopProcess(name: string, wait?: boolean): Promise<boolean>;
 }
 
+// How `run` and `sudo` treat a non-zero exit: a failure of the task (default), or, with `warn`, a result to look at
+// (Fabric's `warn=True`).
+export interface TaskRunOptions {
+  warn?: boolean;
+}
+
 // What a task's function receives, once per host; the runner fills it.
 export interface TaskContext {
   host: TaskHost;
-  /** Resolves with the result whatever the exit code. */
-  run(command: string): Promise<TaskCommandResult>;
+  /** Runs a command line on the host; a non-zero exit throws (with the host's stderr) unless `{ warn: true }`. */
+  run(command: string, options?: TaskRunOptions): Promise<TaskCommandResult>;
   /** `run` as root through `sudo -n`. */
-  sudo(command: string): Promise<TaskCommandResult>;
+  sudo(command: string, options?: TaskRunOptions): Promise<TaskCommandResult>;
   put(local: string, remote: string): Promise<void>;
   get(remote: string, local: string): Promise<void>;
   supervisor: TaskSupervisor;
@@ -129,8 +135,15 @@ export type TaskFunction = (ctx: TaskContext) => Promise<void> | void;
 
 export type AppDefinition = AppSpec & { readonly [appBrand]: true };
 
+// Where a task runs when `convoy run` is given no target.
+export interface TaskOptions {
+  /** A target, as the command line writes it (`web`, `db,&prod`). */
+  hosts?: string;
+}
+
 export interface TaskDefinition {
   readonly name: string;
+  readonly hosts?: string | undefined;
   readonly run: TaskFunction;
   readonly [taskBrand]: true;
 }
@@ -140,7 +153,11 @@ export function defineApp(spec: AppSpec): AppDefinition {
   return Object.defineProperty({ ...spec }, appBrand, { value: true, enumerable: false }) as AppDefinition;
 }
 
-// Only brands: the name and function are checked when Convoy loads the file.
-export function defineTask(name: string, run: TaskFunction): TaskDefinition {
-  return Object.freeze({ name, run, [taskBrand]: true as const });
+// Only brands: the name, options and function are checked when Convoy loads the file.
+export function defineTask(name: string, run: TaskFunction): TaskDefinition;
+export function defineTask(name: string, options: TaskOptions, run: TaskFunction): TaskDefinition;
+export function defineTask(name: string, second: TaskFunction | TaskOptions, third?: TaskFunction): TaskDefinition {
+  // Two arguments: the second is the function (whatever it is: the loader says when it is not one).
+  const [options, run] = third === undefined ? [{}, second] : [second as TaskOptions, third];
+  return Object.freeze({ name, ...options, run: run as TaskFunction, [taskBrand]: true as const });
 }

@@ -25,6 +25,8 @@ export interface LoadedTask {
   file: string;
   exportName: string;
   name: string;
+  /** Where it runs when `convoy run` is given no target. */
+  hosts?: string | undefined;
   run: TaskFunction;
 }
 
@@ -158,15 +160,18 @@ function loadTask(
   value: Record<string, unknown>,
   problems: string[],
 ): LoadedTask | undefined {
-  const { name, run } = value;
+  const { name, run, hosts } = value;
   const label = `${file}: ${typeof name === 'string' ? `task '${name}'` : `task (export '${exportName}')`}`;
   const before = problems.length;
   if (typeof name !== 'string') problems.push(`${label} name: expected a string, got ${describe(name)}`);
   const badName = typeof name === 'string' ? nameProblem('task', name) : undefined;
   if (badName) problems.push(`${label} name: ${badName}`);
   if (typeof run !== 'function') problems.push(`${label} run: expected a function, got ${describe(run)}`);
+  if (hosts !== undefined && (typeof hosts !== 'string' || hosts.trim() === '')) {
+    problems.push(`${label} hosts: expected a target such as 'web', got ${describe(hosts)}`);
+  }
   if (problems.length > before || typeof name !== 'string' || typeof run !== 'function') return undefined;
-  return { file, exportName, name, run: run as TaskFunction };
+  return { file, exportName, name, ...(typeof hosts === 'string' ? { hosts } : {}), run: run as TaskFunction };
 }
 
 // Apps and tasks are found by name, and Supervisor merges same-named [program:x] sections silently.

@@ -349,6 +349,12 @@ export const stamp = defineTask('stamp', async ({ host, run, put, get, superviso
 export const boom = defineTask('boom', async ({ host }) => {
   if (host.name === 'h2') throw new Error('h2 refuses');
 });
+export const strict = defineTask('strict', { hosts: 'h1' }, async ({ run, log }) => {
+  const soft = await run('echo soft >&2; exit 4', { warn: true });
+  log(\`warned: exit \${soft.code}\`);
+  await run('echo oops from the host >&2; exit 3');
+  log('not reached');
+});
 `,
     );
     const r = deploy('run', 'stamp', 'web');
@@ -364,9 +370,19 @@ export const boom = defineTask('boom', async ({ host }) => {
     assert.equal(boom.code, 1);
     assert.match(boom.stdout, /^h2 ✗ failed: h2 refuses$/m);
     assert.match(boom.stdout, /^3 hosts: 2 ok, 1 failed, 0 unreachable/m);
+    // run() throws on a non-zero exit, with the host's stderr, unless asked to warn; a task may name its hosts.
+    const strict = deploy('run', 'strict');
+    assert.equal(strict.code, 1, strict.stdout + strict.stderr);
+    assert.match(strict.stdout, /^h1 \| warned: exit 4$/m);
+    assert.match(strict.stdout, /^h1 ✗ failed: .*exit code 3.*oops from the host/m);
+    assert.doesNotMatch(strict.stdout, /not reached/);
+    assert.match(strict.stdout, /^1 host: 0 ok, 1 failed/m);
+    const noTarget = deploy('run', 'stamp');
+    assert.equal(noTarget.code, 2);
+    assert.match(noTarget.stderr, /task 'stamp' names no hosts: give a target/);
     const check = deploy('check');
     assert.equal(check.code, 0, check.stderr);
-    assert.match(check.stdout, /tasks\/: ok \(apps: hello; tasks: boom, stamp\)/);
+    assert.match(check.stdout, /tasks\/: ok \(apps: hello; tasks: boom, stamp, strict\)/);
     rmSync(path.join(project, 'tasks', 'ops.ts'));
   });
 

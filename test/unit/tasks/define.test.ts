@@ -48,3 +48,12 @@ test('brands live in the global symbol registry, so a second copy of Convoy is r
     assert.ok(!isTaskDefinition(value), String(value));
   }
 });
+
+test('defineTask takes its hosts as options before the function', () => {
+  const fn = async () => {};
+  const withHosts = defineTask('migrate', { hosts: 'db' }, fn);
+  assert.deepEqual([withHosts.name, withHosts.hosts, withHosts.run], ['migrate', 'db', fn]);
+  const plain = defineTask('plain', fn);
+  assert.deepEqual([plain.name, plain.hosts, plain.run], ['plain', undefined, fn]);
+  assert.ok(isTaskDefinition(withHosts) && isTaskDefinition(plain));
+});
