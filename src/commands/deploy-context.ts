@@ -12,6 +12,8 @@ import { loadFleetInventory, tasksDirOf, loadProjectTasks } from './fleet-contex
 export interface AppTarget {
   app: LoadedApp;
   hosts: HostConfig[];
+  /** Hosts of the command's target that the app's own `hosts` left out (said, so a narrowed run is no surprise). */
+  leftOut: string[];
   /** The app's hand-written conf files, read once. */
   confFiles: ConfFileTexts;
 }
@@ -45,7 +47,11 @@ export async function loadDeployContext(
   const tasks = await loadProjectTasks(options, { hostsFor: (app) => hostsOf(inventory, targetHosts, app) });
   const chosen = chooseApps(tasks, appNames, tasksDir);
   const targets = chosen
-    .map((app) => ({ app, hosts: hostsOf(inventory, targetHosts, app.spec) }))
+    .map((app) => {
+      const hosts = hostsOf(inventory, targetHosts, app.spec);
+      const leftOut = targetHosts.filter((h) => !hosts.includes(h)).map((h) => h.name);
+      return { app, hosts, leftOut };
+    })
     .filter((t) => t.hosts.length > 0 || appNames.length > 0);
   const empty = targets.filter((t) => t.hosts.length === 0);
   if (empty.length > 0) {
@@ -74,17 +80,17 @@ function chooseApps(tasks: LoadedTasks, appNames: readonly string[], tasksDir: s
 function renderedEverywhere(
   options: FleetContextOptions,
   tasksDir: string,
-  targets: readonly { app: LoadedApp; hosts: HostConfig[] }[],
+  targets: readonly Omit<AppTarget, 'confFiles'>[],
 ): AppTarget[] {
   const problems: string[] = [];
-  const ready = targets.map(({ app, hosts }) => {
+  const ready = targets.map(({ app, hosts, leftOut }) => {
     const where = `${app.file}: app '${app.spec.name}'`;
     let confFiles: ConfFileTexts = new Map();
     try {
       confFiles = readConfFiles(app.spec, options.cwd);
     } catch (error) {
       problems.push(`${where}: ${(error as Error).message}`);
-      return { app, hosts, confFiles };
+      return { app, hosts, leftOut, confFiles };
     }
     for (const host of hosts) {
       try {
@@ -94,7 +100,7 @@ function renderedEverywhere(
         problems.push(`${where} on ${host.name}: ${(error as Error).message}`);
       }
     }
-    return { app, hosts, confFiles };
+    return { app, hosts, leftOut, confFiles };
   });
   if (problems.length > 0) {
     throw new ValidationError(`${tasksDir}/: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);

@@ -22,7 +22,7 @@ import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
 import { failureBudget, planBatches } from '../orchestration/rolling.ts';
 import type { Reporter } from '../output/events.ts';
 import { chooseReporter } from '../output/reporters/choose.ts';
-import { showDeploy } from '../output/views/deploy.ts';
+import { showDeploy, showNarrowed } from '../output/views/deploy.ts';
 import { deployWords } from '../output/words.ts';
 import type { AppTarget } from './deploy-context.ts';
 import { loadDeployContext } from './deploy-context.ts';
@@ -133,6 +133,7 @@ async function runApps(
 /** One app on its hosts: a dry run, a deploy or a rollback, drawn by the reporter for this terminal. */
 async function runApp(options: AppRunOptions, t: AppTarget, run: RunParts): Promise<HostDeployResult[]> {
   const rollout = rolloutFor(options, t);
+  showNarrowed(options.output, t.app.spec.name, t.app.spec.hosts ?? 'all', options.target, t.leftOut);
   const names = t.hosts.map((h) => h.name);
   const reporter = chooseReporter(options.output);
   const batches = rollout.batches && !options.dryRun;

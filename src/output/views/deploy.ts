@@ -60,3 +60,19 @@ function revertedHosts(results: readonly HostDeployResult[]): string[] {
   const apps = new Set(results.map((r) => r.app));
   return results.filter((r) => r.outcome === 'reverted').map((r) => (apps.size > 1 ? `${r.host} (${r.app})` : r.host));
 }
+
+/** Says which hosts of the command's target an app's own `hosts` left out (before the run starts). */
+export function showNarrowed(
+  out: Output,
+  app: string,
+  appHosts: string,
+  target: string,
+  leftOut: readonly string[],
+): void {
+  if (leftOut.length === 0) return;
+  const names =
+    leftOut.length > 10 ? `${leftOut.slice(0, 10).join(', ')} and ${leftOut.length - 10} more` : leftOut.join(', ');
+  const text = `app '${app}' runs on its own hosts (${appHosts}): left out of '${target}': ${names}`;
+  if (out.jsonMode) out.record({ type: 'note', app, leftOut: [...leftOut], text });
+  else out.warn(`note: ${text}`);
+}

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import type { DeployOutcome } from '../../../src/deploy/results.ts';
 import { blankResult, summarizeDeploy } from '../../../src/deploy/results.ts';
 import { captureOutput } from '../support/output.ts';
-import { showDeploy } from '../../../src/output/views/deploy.ts';
+import { showDeploy, showNarrowed } from '../../../src/output/views/deploy.ts';
 
 const capture = captureOutput;
 
@@ -58,4 +58,16 @@ test('the summary names the hosts that went back to their previous release', () 
   const json = capture(true);
   showDeploy(json.out, { command: 'deploy', results, summary, dryRun: false, exitCode: 1 });
   assert.deepEqual(json.records.at(-1)?.reverted, ['h3']);
+});
+
+test("a target narrowed by the app's own hosts is said, on stderr or as a note record", () => {
+  const warned: string[] = [];
+  const { out } = capture();
+  showNarrowed({ ...out, warn: (t) => warned.push(t) }, 'api', 'web', 'prod', ['db1', 'db2']);
+  assert.deepEqual(warned, ["note: app 'api' runs on its own hosts (web): left out of 'prod': db1, db2"]);
+  const json = capture(true);
+  showNarrowed(json.out, 'api', 'web', 'prod', ['db1']);
+  assert.deepEqual(json.records[0]?.leftOut, ['db1']);
+  showNarrowed(json.out, 'api', 'web', 'web', []);
+  assert.equal(json.records.length, 1, 'nothing left out, nothing said');
 });

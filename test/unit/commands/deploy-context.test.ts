@@ -1,0 +1,46 @@
+// What deploy and rollback load before any connection: apps, their hosts within the target, and what was left out.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { loadDeployContext } from '../../../src/commands/deploy-context.ts';
+
+const defineUrl = pathToFileURL(path.resolve(import.meta.dirname, '../../../src/tasks/define.ts')).href;
+
+let project: string;
+before(async () => {
+  project = await mkdtemp(path.join(os.tmpdir(), 'convoy-context-'));
+  await writeFile(path.join(project, 'package.json'), '{ "type": "module" }\n');
+  await writeFile(
+    path.join(project, 'fleet.ini'),
+    '[group:web]\nhosts = web[1:3]\n\n[group:db]\nhosts = db1, db2\n\n[group:prod]\nchildren = web, db\n',
+  );
+  await mkdir(path.join(project, 'tasks'));
+  await writeFile(
+    path.join(project, 'tasks', 'api.ts'),
+    `import { defineApp } from '${defineUrl}';\nexport default defineApp({ name: 'api', hosts: 'web', root: '/srv/api', programs: { api: { command: 'run' } } });\n`,
+  );
+});
+after(async () => {
+  await rm(project, { recursive: true, force: true });
+});
+
+const options = () => ({
+  globals: { inventory: 'fleet.ini', tasks: 'tasks', json: false, color: false },
+  cwd: project,
+  env: {},
+});
+
+test("a target wider than the app's own hosts is narrowed, and the hosts left out are named", async () => {
+  const context = await loadDeployContext(options(), 'prod', ['api']);
+  const [target] = context.targets;
+  assert.deepEqual(
+    target?.hosts.map((h) => h.name),
+    ['web1', 'web2', 'web3'],
+  );
+  assert.deepEqual(target?.leftOut, ['db1', 'db2']);
+  const exact = await loadDeployContext(options(), 'web', ['api']);
+  assert.deepEqual(exact.targets[0]?.leftOut, []);
+});
