@@ -20,6 +20,45 @@ export interface ExecOptions {
   stdin?: string | Buffer;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
+  /** Abandons the command: its channel is closed (and the command killed where the server takes signals). */
+  signal?: AbortSignal | undefined;
+}
+
+/** Why an aborted command was abandoned: the signal's reason, as an Error. */
+export function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'));
+}
+
+/** A command's output and exit as they arrive on its channel. */
+function collectOutput(stream: ClientChannel, options: ExecOptions) {
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  let code: number | null = null;
+  let signal: string | null = null;
+  let exited = false;
+  stream.on('data', (chunk: Buffer) => {
+    stdout.push(chunk);
+    options.onStdout?.(chunk);
+  });
+  stream.stderr.on('data', (chunk: Buffer) => {
+    stderr.push(chunk);
+    options.onStderr?.(chunk);
+  });
+  stream.on('exit', (exitCode: number | null, exitSignal?: string) => {
+    exited = true;
+    code = exitCode ?? null;
+    signal = exitSignal ?? null;
+  });
+  return {
+    exited: () => exited,
+    result: () => ({
+      code,
+      signal,
+      stdout: Buffer.concat(stdout).toString('utf8'),
+      stderr: Buffer.concat(stderr).toString('utf8'),
+    }),
+  };
 }
 
 /**
@@ -100,47 +139,37 @@ export class SshConnection implements HostConnection {
 
   private execNow(command: string, options: ExecOptions): Promise<CommandResult> {
     const started = performance.now();
+    const { signal: abort } = options;
     return this.withChannel<CommandResult>((resolve, reject) => {
+      if (abort?.aborted) return reject(abortReason(abort));
       this.client.exec(command, (error, stream) => {
-        if (error)
-          return reject(
-            new SshError('closed', this.host, `${this.description}: cannot open a session: ${error.message}`, {
-              cause: error,
-              unreachable: false,
-            }),
-          );
-        const stdout: Buffer[] = [];
-        const stderr: Buffer[] = [];
-        let code: number | null = null;
-        let signal: string | null = null;
-        let exited = false;
-        stream.on('data', (chunk: Buffer) => {
-          stdout.push(chunk);
-          options.onStdout?.(chunk);
-        });
-        stream.stderr.on('data', (chunk: Buffer) => {
-          stderr.push(chunk);
-          options.onStderr?.(chunk);
-        });
-        stream.on('exit', (exitCode: number | null, exitSignal?: string) => {
-          exited = true;
-          code = exitCode ?? null;
-          signal = exitSignal ?? null;
-        });
+        if (error) return reject(this.sessionRefused(error));
+        const output = collectOutput(stream, options);
+        // Abandoned (a step timeout, a client gone): the remote command is killed where sshd supports signals, and
+        // its channel closed either way, so that it does not hold a session slot or the app's lock.
+        const onAbort = () => {
+          try {
+            stream.signal('KILL');
+          } catch {
+            // Not every server takes signals: closing the channel is what counts.
+          }
+          stream.close();
+          reject(abortReason(abort));
+        };
+        abort?.addEventListener('abort', onAbort, { once: true });
         stream.on('close', () => {
-          if (!exited && this.closed) return; // the connection loss rejects the call
-          resolve({
-            host: this.host,
-            code,
-            signal,
-            stdout: Buffer.concat(stdout).toString('utf8'),
-            stderr: Buffer.concat(stderr).toString('utf8'),
-            durationMs: Math.round(performance.now() - started),
-          });
+          abort?.removeEventListener('abort', onAbort);
+          if (!output.exited() && (this.closed || abort?.aborted)) return; // rejected already, or about to be
+          resolve({ host: this.host, ...output.result(), durationMs: Math.round(performance.now() - started) });
         });
         stream.end(options.stdin);
       });
     });
+  }
+
+  private sessionRefused(error: Error): SshError {
+    const message = `${this.description}: cannot open a session: ${error.message}`;
+    return new SshError('closed', this.host, message, { cause: error, unreachable: false });
   }
 
   /** A raw exec channel (remote stdin/stdout as one stream), for protocols spoken through a remote program. */

@@ -11,6 +11,7 @@ import type { ClientChannel, SFTPWrapper } from 'ssh2';
 import type { ConnectSettings, SshTarget } from '../connect.ts';
 import { describeTarget } from '../connect.ts';
 import type { CommandResult, ExecOptions, HostConnection } from '../connection.ts';
+import { abortReason } from '../connection.ts';
 import { SshError } from '../errors.ts';
 import type { MuxFailure, MuxOperation, MuxReply, MuxSettings } from './protocol.ts';
 import { frame, frameReader, readLine } from './protocol.ts';
@@ -72,11 +73,23 @@ export class MuxedConnection implements HostConnection {
   async exec(command: string, options: ExecOptions = {}): Promise<CommandResult> {
     if (options.stdin !== undefined) return (await this.directConnection()).exec(command, options);
     const started = performance.now();
+    if (options.signal?.aborted) throw abortReason(options.signal);
     const socket = await this.request({ op: 'exec', command });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     return new Promise<CommandResult>((resolve, reject) => {
       let settled = false;
+      // Abandoned: closing the stream makes the persist process close the command on the host.
+      options.signal?.addEventListener(
+        'abort',
+        () => {
+          if (settled) return;
+          settled = true;
+          socket.destroy();
+          reject(abortReason(options.signal));
+        },
+        { once: true },
+      );
       socket.on(
         'data',
         frameReader((type, payload) => {

@@ -147,16 +147,26 @@ async function pipeUnixSocket(connection: SshConnection, path: string, socket: n
   socket.on('error', () => channel.destroy());
 }
 
-/** After the reply, the command's output as frames, then its exit status (or why it failed) as the last one. */
+/**
+ * After the reply, the command's output as frames, then its exit status (or why it failed) as the last one. A client
+ * that goes away (Ctrl-C twice, a step timeout) has its command closed on the host: it would otherwise hold one of
+ * the connection's few session slots for good.
+ */
 async function streamExec(connection: SshConnection, command: string, socket: net.Socket): Promise<void> {
   reply(socket, { ok: true });
+  const gone = new AbortController();
+  const onGone = () => gone.abort(new Error('the client went away'));
+  socket.once('close', onGone);
   try {
     const result = await connection.exec(command, {
       onStdout: (chunk) => socket.write(encodeFrame(frame.stdout, chunk)),
       onStderr: (chunk) => socket.write(encodeFrame(frame.stderr, chunk)),
+      signal: gone.signal,
     });
     socket.end(encodeFrame(frame.exit, JSON.stringify({ code: result.code, signal: result.signal })));
   } catch (error) {
-    socket.end(encodeFrame(frame.failed, JSON.stringify(failureOf(error))));
+    if (!gone.signal.aborted) socket.end(encodeFrame(frame.failed, JSON.stringify(failureOf(error))));
+  } finally {
+    socket.off('close', onGone);
   }
 }

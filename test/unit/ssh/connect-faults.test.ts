@@ -58,6 +58,10 @@ describe('exec on an in-process server', () => {
         channel.end();
         return;
       }
+      if (command === 'hang') {
+        channel.write('started\n'); // and never exits
+        return;
+      }
       if (command === 'drop') {
         channel.write('partial output\n');
         setTimeout(() => connection.end(), 50);
@@ -90,6 +94,20 @@ describe('exec on an in-process server', () => {
       results.map((r) => r.stdout),
       Array.from({ length: 25 }, (_, i) => `ran: n${i}\n`),
     );
+    conn.close();
+  });
+
+  test('commands aborted (a step timeout) reject at once and give their session slots back', async () => {
+    const conn = await connect(target(server.port, { knownHosts: knownHosts(server.port) }), settings());
+    const started = Date.now();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('step timed out')), 200);
+    // More than the 8 sessions a connection keeps open at once: each abandoned one must give its slot back.
+    const hung = Array.from({ length: 10 }, () => conn.exec('hang', { signal: controller.signal }));
+    for (const h of hung) await assert.rejects(h, /step timed out/);
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    await assert.rejects(conn.exec('hang', { signal: AbortSignal.abort(new Error('too late')) }), /too late/);
+    assert.equal((await conn.exec('hello')).stdout, 'ran: hello\n', 'the connection serves the next command');
     conn.close();
   });
 

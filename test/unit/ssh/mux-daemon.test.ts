@@ -20,6 +20,10 @@ let server: FakeServer;
 
 before(async () => {
   server = await startSshServer((command, channel) => {
+    if (command === 'hang') {
+      channel.write('started\n'); // and never exits
+      return;
+    }
     if (command === 'fail') channel.stderr.write('bad things\n');
     else channel.write(`ran: ${command}\n`);
     channel.exit(command === 'fail' ? 100 : 0);
@@ -74,6 +78,20 @@ test('commands run on the host through the persist process, with output and exit
   assert.deepEqual([ok.code, ok.stdout, ok.stderr], [0, 'ran: hello\n', '']);
   const failed = await host.exec('fail');
   assert.deepEqual([failed.code, failed.stdout, failed.stderr], [100, '', 'bad things\n']);
+  await mux.exited;
+});
+
+test('a command whose client goes away is closed on the host: its session slot serves the next commands', async () => {
+  const mux = daemon(300);
+  await mux.ready;
+  const host = mux.via(server.port);
+  const controller = new AbortController();
+  // More than the 8 sessions the persist process's connection keeps open at once.
+  const hung = Array.from({ length: 10 }, () => host.exec('hang', { signal: controller.signal }));
+  setTimeout(() => controller.abort(new Error('step timed out')), 200);
+  for (const h of hung) await assert.rejects(h, /step timed out/);
+  const ok = await host.exec('hello');
+  assert.equal(ok.stdout, 'ran: hello\n');
   await mux.exited;
 });
 
