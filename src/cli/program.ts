@@ -9,9 +9,12 @@ import type { ControlAction } from '../supervisor/control.ts';
 import type { Amount } from '../units/amount.ts';
 import { amountOption, durationOption, integerOption } from './options.ts';
 import { convoyVersion } from './version.ts';
+import { stepTimeoutRange } from '../inventory/settings.ts';
 
 // --timeout and --persist: as the inventory's connect_timeout.
 const connectionDuration = durationOption({ max: 3_600_000 });
+// --step-timeout: as the inventory's step_timeout.
+const stepDuration = durationOption(stepTimeoutRange);
 // --pause: as a task file's rolling.pause.
 const pauseDuration = durationOption({ allowZero: true });
 // status --watch: from 0.2 s to 1 h, the range it always had.
@@ -87,6 +90,12 @@ function rootCommand(context: ProgramContext): Command {
       'keep SSH connections open in a background process for this long after the last use ' +
         '(like OpenSSH ControlPersist), so later runs skip the handshakes; e.g. 60s',
       connectionDuration,
+    )
+    .option(
+      '--step-timeout <duration>',
+      'how long one remote step (a command, a hook, a supervisord call) may take before it is abandoned and its host ' +
+        "fails; 0 for no limit (default 15m, or the inventory's step_timeout)",
+      stepDuration,
     )
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)

@@ -47,6 +47,7 @@ export function openFleet(options: FleetContextOptions): Fleet {
     persistMs: globals.persist,
     homeDir: env.HOME ?? os.homedir(),
     agentSocket: env.SSH_AUTH_SOCK || undefined,
+    stepTimeoutMs: globals.stepTimeout,
   });
 }
 

@@ -9,6 +9,8 @@ export interface GlobalOptions {
   knownHosts?: string;
   /** `--timeout`, in ms: wins over the inventory's connect_timeout and server_alive_* settings. */
   timeout?: number;
+  /** `--step-timeout`, in ms (0 = none): how long one remote step may take; wins over the inventory's step_timeout. */
+  stepTimeout?: number;
   /** `--persist`, in ms: keep connections open this long after the last use, in a background process. */
   persist?: number;
 }

@@ -21,6 +21,13 @@ export class RemoteStepError extends ConvoyError {
   }
 }
 
+/** A remote step that took longer than the host's step timeout: abandoned, its command closed on the host. */
+export class StepTimeoutError extends RemoteStepError {
+  constructor(host: string, step: string, limit: string) {
+    super(host, step, undefined, `timed out after ${limit} (step_timeout in the inventory, or --step-timeout)`);
+  }
+}
+
 /** A privileged step on a host whose login is not root and whose inventory does not allow sudo. */
 export class NeedsRootError extends RemoteStepError {
   constructor(host: string, step: string) {

@@ -23,7 +23,12 @@ export interface FleetSettings {
   homeDir: string;
   /** ssh-agent's socket (SSH_AUTH_SOCK). */
   agentSocket?: string | undefined;
+  /** `--step-timeout`, in ms (0 = none): wins over every host's step_timeout. */
+  stepTimeoutMs?: number | undefined;
 }
+
+/** How long one remote step may take unless the inventory or --step-timeout says otherwise: generous, not endless. */
+export const defaultStepTimeoutMs = 15 * 60_000;
 
 /** OpenSSH's and Ansible's usual: 10 s for the handshake; keepalives every 15 s, lost after 3 unanswered. */
 export const defaultTimeouts = { connectTimeoutMs: 10_000, serverAliveIntervalMs: 15_000, serverAliveCountMax: 3 };
@@ -36,7 +41,11 @@ export function persistSocketPath(homeDir: string): string {
 export class Fleet {
   private readonly sessions = new Map<string, Promise<HostSession>>();
 
-  constructor(private readonly pool: ConnectionPool) {}
+  constructor(
+    private readonly pool: ConnectionPool,
+    /** `--step-timeout`, which wins over every host's own. */
+    private readonly stepTimeoutMs?: number | undefined,
+  ) {}
 
   /** Checks the settings (bad input touches no host) and prepares the pool; nothing connects yet. */
   static open(settings: FleetSettings, poolOptions: Omit<PoolOptions, 'persist'> = {}): Fleet {
@@ -62,16 +71,17 @@ export class Fleet {
       },
       { ...poolOptions, persist },
     );
-    return new Fleet(pool);
+    return new Fleet(pool, settings.stepTimeoutMs);
   }
 
   /** The host's session, connected on first use (a failure is not kept: the next call tries again). */
   session(host: HostConfig): Promise<HostSession> {
     let session = this.sessions.get(host.name);
     if (!session) {
-      session = this.pool
-        .get(host)
-        .then((connection) => new HostSession(host, connection, () => this.pool.reconnect(host)));
+      session = this.pool.get(host).then((connection) => {
+        const stepTimeoutMs = this.stepTimeoutMs ?? host.stepTimeoutMs ?? defaultStepTimeoutMs;
+        return new HostSession(host, connection, () => this.pool.reconnect(host), stepTimeoutMs);
+      });
       this.sessions.set(host.name, session);
       session.catch(() => this.sessions.delete(host.name));
     }

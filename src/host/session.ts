@@ -11,7 +11,8 @@ import { openSupervisor, reachSupervisor } from '../supervisor/open.ts';
 import type { SupervisorLayout } from '../supervisor/layout.ts';
 import { execTransport } from '../supervisor/transport.ts';
 import { SupervisorClient } from '../supervisor/client.ts';
-import { RemoteStepError, failureDetail } from './errors.ts';
+import { formatMs } from '../units/duration.ts';
+import { RemoteStepError, StepTimeoutError, failureDetail } from './errors.ts';
 import type { RootNeed } from './privilege.ts';
 import { asRoot } from './privilege.ts';
 import { sftpTransfer, uploadChunkBytes, uploadChunksPerHost } from './transfer.ts';
@@ -38,6 +39,8 @@ export class HostSession {
     private connection: HostConnection,
     /** A new login to the host (a group joined since, or the old connection lost). */
     private readonly relogin: () => Promise<HostConnection>,
+    /** How long one remote step may take (a command, a supervisord call); 0 = no limit. */
+    readonly stepTimeoutMs = 0,
   ) {}
 
   get name(): string {
@@ -51,22 +54,39 @@ export class HostSession {
 
   /** Runs a command line as the login; its result is a value whatever the exit code. */
   exec(command: string, options: ExecOptions = {}): Promise<CommandResult> {
-    return this.connection.exec(command, options);
+    return this.within('command', command, options);
   }
 
   /** `exec` as root, because the user asked for it by name (`exec --sudo`, a task's `sudo()`). */
   execAsRoot(command: string, options: ExecOptions = {}): Promise<CommandResult> {
-    return this.connection.exec(asRoot(this.host, command, 'requested'), options);
+    return this.within('command', asRoot(this.host, command, 'requested'), options);
   }
 
   /** A named step as the login: resolves with stdout, throws RemoteStepError on a non-zero exit. */
   async run(step: string, command: string, options: ExecOptions = {}): Promise<string> {
-    return this.checked(step, await this.connection.exec(command, options));
+    return this.checked(step, await this.within(step, command, options));
   }
 
   /** A named step of Convoy's own as root: directly for a root login, `sudo -n` where the inventory allows it. */
   async runAsRoot(step: string, command: string, options: ExecOptions = {}): Promise<string> {
-    return this.checked(step, await this.connection.exec(asRoot(this.host, command, 'required', step), options));
+    return this.checked(step, await this.within(step, asRoot(this.host, command, 'required', step), options));
+  }
+
+  /**
+   * The command, bounded by the step timeout: past it the command is abandoned (closed on the host) and the step
+   * fails naming itself and the limit, so that a stuck hook or a `df` on a dead mount cannot hold a lock forever.
+   */
+  private async within(step: string, command: string, options: ExecOptions): Promise<CommandResult> {
+    const ms = this.stepTimeoutMs;
+    if (!ms) return this.connection.exec(command, options);
+    const limit = new AbortController();
+    const timer = setTimeout(() => limit.abort(new StepTimeoutError(this.name, step, formatMs(ms))), ms);
+    const signal = options.signal ? AbortSignal.any([options.signal, limit.signal]) : limit.signal;
+    try {
+      return await this.connection.exec(command, { ...options, signal });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Copies a local file to the host over SFTP (rejecting at once if the connection dies mid-transfer). */
@@ -90,7 +110,7 @@ export class HostSession {
 
   /** Runs the health check on the host itself (so it sees what the host sees), retrying until its deadline. */
   async probe(check: HealthCheck): Promise<ProbeResult> {
-    const result = await this.connection.exec(healthCommand(check));
+    const result = await this.within('health check', healthCommand(check), {});
     return { ok: result.code === 0, detail: result.stderr.trim().split('\n').pop() ?? '' };
   }
 
@@ -120,7 +140,8 @@ export class HostSession {
   /** Talks to supervisord's socket as root through the exec relay (setup's probe, before the login may use it). */
   supervisorAsRoot(layout: SupervisorLayout): SupervisorClient {
     const relayAs = (command: string) => asRoot(this.host, command, 'required', 'reach supervisord as root');
-    return new SupervisorClient(this.name, execTransport(this.connection, layout.socketPath, relayAs), layout);
+    const transport = execTransport(this.connection, layout.socketPath, relayAs);
+    return new SupervisorClient(this.name, transport, layout, { callTimeoutMs: this.stepTimeoutMs });
   }
 
   /** Logs in again (a new login sees groups joined since; a lost connection is replaced). */
@@ -136,6 +157,7 @@ export class HostSession {
       name: this.name,
       supervisorConf: this.host.supervisorConf,
       relayAs: (command) => asRoot(this.host, command, need),
+      callTimeoutMs: this.stepTimeoutMs,
     };
   }
 

@@ -160,6 +160,7 @@ function setTimeouts(context: Context, config: HostConfig, { settings, found, lo
   if (connectTimeoutMs !== undefined) config.connectTimeoutMs = connectTimeoutMs;
   if (serverAliveIntervalMs !== undefined) config.serverAliveIntervalMs = serverAliveIntervalMs;
   if (serverAliveCountMax !== undefined) config.serverAliveCountMax = serverAliveCountMax;
+  if (settings.step_timeout !== undefined) config.stepTimeoutMs = settings.step_timeout.value;
 }
 
 // Every inventory host before its jump is resolved, in file order (so ssh config problems come in that order).

@@ -17,6 +17,7 @@ export const settingNames = [
   'connect_timeout',
   'server_alive_interval',
   'server_alive_count_max',
+  'step_timeout',
 ] as const;
 export type SettingName = (typeof settingNames)[number];
 
@@ -39,6 +40,8 @@ export interface SettingValues {
   /** Milliseconds; 0 = no keepalives. */
   server_alive_interval: number;
   server_alive_count_max: number;
+  /** Milliseconds; 0 = none. */
+  step_timeout: number;
 }
 
 // Narrows a key so its value can be parsed by name.
@@ -54,7 +57,13 @@ export function isStructural(key: string): key is StructuralKey {
 // The timeouts' ranges, shared with ssh config's ConnectTimeout and ServerAliveInterval.
 export const connectTimeoutRange: DurationRange = { max: 3_600_000 };
 export const serverAliveIntervalRange: DurationRange = { max: 3_600_000, allowZero: true, zeroMeans: 'no keepalives' };
-const durationRanges = { connect_timeout: connectTimeoutRange, server_alive_interval: serverAliveIntervalRange };
+// A remote step (a command, a supervisord call) may take this long at most; 0 turns the limit off.
+export const stepTimeoutRange: DurationRange = { max: 86_400_000, allowZero: true, zeroMeans: 'no limit' };
+const durationRanges = {
+  connect_timeout: connectTimeoutRange,
+  server_alive_interval: serverAliveIntervalRange,
+  step_timeout: stepTimeoutRange,
+};
 
 // A bad value is a message for the caller to locate, not an exception.
 export type Parsed<T> = { value: T } | { error: string };
@@ -72,6 +81,7 @@ const expected: Record<SettingName, string> = {
   connect_timeout: expectedDuration(connectTimeoutRange),
   server_alive_interval: expectedDuration(serverAliveIntervalRange),
   server_alive_count_max: 'an integer from 1 to 100',
+  step_timeout: expectedDuration(stepTimeoutRange),
 };
 
 const truthy = ['true', 'yes', '1'];
@@ -123,7 +133,8 @@ function parseValue(
     case 'known_hosts':
       return { value: resolveLocalPath(raw, where.baseDir, where.homeDir) };
     case 'connect_timeout':
-    case 'server_alive_interval': {
+    case 'server_alive_interval':
+    case 'step_timeout': {
       const ms = parseDuration(raw, durationRanges[name]);
       return ms === undefined ? { error: `'${raw}' is not valid (expected ${expected[name]})` } : { value: ms };
     }

@@ -25,6 +25,8 @@ export interface HostConfig {
   /** `server_alive_interval` (ms, 0 = none) and `server_alive_count_max`: unanswered keepalives before the host is lost. */
   serverAliveIntervalMs?: number;
   serverAliveCountMax?: number;
+  /** `step_timeout` (ms, 0 = none): how long one remote step may take; absent = the command's default. */
+  stepTimeoutMs?: number;
   vars: Record<string, string>;
   /** Every group the host is in, directly or through children, in file order. */
   groups: string[];

@@ -1,4 +1,6 @@
 // Typed calls to one host's supervisord over XML-RPC; faults arrive as SupervisorFault errors.
+import { ConvoyError } from '../errors.ts';
+import { formatMs } from '../units/duration.ts';
 import type { RpcTransport, TransportKind } from './transport.ts';
 import type { XmlRpcValue } from './xmlrpc-values.ts';
 import { decodeMulticall, decodeResponse, encodeCall } from './xmlrpc.ts';
@@ -25,12 +27,21 @@ export interface LogTail {
   overflow: boolean;
 }
 
+/** supervisord did not answer a call in time (a wedged supervisord must not hold a deploy's lock forever). */
+export class SupervisorTimeoutError extends ConvoyError {}
+
+export interface ClientOptions {
+  /** How long one call may take (0 or absent: no limit); the host's step timeout. */
+  callTimeoutMs?: number | undefined;
+}
+
 export class SupervisorClient {
   /** `layout` is known when the host's conf was read (deploy and setup need it; status and control need only the socket). */
   constructor(
     readonly host: string,
     private readonly transport: RpcTransport,
     readonly layout?: SupervisorLayout,
+    private readonly options: ClientOptions = {},
   ) {}
 
   get transportKind(): TransportKind {
@@ -38,7 +49,19 @@ export class SupervisorClient {
   }
 
   async call(method: string, ...params: XmlRpcValue[]): Promise<XmlRpcValue> {
-    return decodeResponse(await this.post(encodeCall(method, params)));
+    return decodeResponse(await this.within(method, this.post(encodeCall(method, params))));
+  }
+
+  /** The call's answer, or a SupervisorTimeoutError once the step timeout has passed. */
+  private within<T>(method: string, answer: Promise<T>): Promise<T> {
+    const ms = this.options.callTimeoutMs;
+    if (!ms) return answer;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      const said = `${this.host}: supervisord did not answer ${method} within ${formatMs(ms)} (step_timeout, --step-timeout)`;
+      timer = setTimeout(() => reject(new SupervisorTimeoutError(said)), ms);
+    });
+    return Promise.race([answer, late]).finally(() => clearTimeout(timer));
   }
 
   /** One raw XML-RPC request body to supervisord, and its response body. */

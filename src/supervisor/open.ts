@@ -18,6 +18,8 @@ export interface SupervisorHost {
   supervisorConf?: string | undefined;
   /** How the exec relay runs, where sshd refuses streamlocal (as root when the host's privilege policy allows). */
   relayAs: RelayAs;
+  /** How long one call may take (the host's step timeout); absent = no limit. */
+  callTimeoutMs?: number | undefined;
 }
 
 /** A client whose host conf was read: deploy and setup need the include dir, not only the socket. */
@@ -49,14 +51,16 @@ export async function openSupervisor(
   layout?: SupervisorLayout,
 ): Promise<LaidOutSupervisor> {
   const found = layout ?? (await discoverLayout(connection, host));
-  const direct = new SupervisorClient(host.name, streamlocalTransport(connection, found.socketPath), found);
+  const options = { callTimeoutMs: host.callTimeoutMs };
+  const direct = new SupervisorClient(host.name, streamlocalTransport(connection, found.socketPath), found, options);
   try {
     await direct.getState();
     return direct as LaidOutSupervisor;
   } catch (error) {
     if (!(error instanceof SupervisorUnavailableError)) throw error;
   }
-  const relayed = new SupervisorClient(host.name, execTransport(connection, found.socketPath, host.relayAs), found);
+  const relay = execTransport(connection, found.socketPath, host.relayAs);
+  const relayed = new SupervisorClient(host.name, relay, found, options);
   await relayed.getState();
   return relayed as LaidOutSupervisor;
 }
@@ -101,5 +105,5 @@ export function reachSupervisor(connection: HostConnection, host: SupervisorHost
       return viaConf(body);
     },
   };
-  return new SupervisorClient(host.name, transport);
+  return new SupervisorClient(host.name, transport, undefined, { callTimeoutMs: host.callTimeoutMs });
 }

@@ -56,7 +56,7 @@ function rangeText({ min = 1, max, allowZero = false, zeroMeans }: DurationRange
 }
 
 // The shortest exact spelling for a message: 1h, 2m, 0.2s, 1.5s, 50ms.
-function formatMs(ms: number): string {
+export function formatMs(ms: number): string {
   if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
   return ms >= 100 ? `${ms / 1000}s` : `${ms}ms`;

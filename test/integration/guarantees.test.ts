@@ -194,6 +194,26 @@ describe('deploy guarantees on 5 hosts', { skip }, () => {
     await assertRunning(fleet, ['A', 'C', 'D'], 'after SIGTERM');
   });
 
+  test('a stuck hook is cut off by the step timeout: the host fails naming the step and the limit, and goes back', async () => {
+    writeFileSync(path.join(hello.project, 'tasks', 'hello.ts'), helloTask("hooks: { beforeSwitch: 'sleep 60' },"));
+    try {
+      hello.artifact('F');
+      const started = Date.now();
+      const r = hello.run(['--json', '--step-timeout', '2s', 'deploy', 'web']);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.ok(Date.now() - started < 40_000, `took ${Date.now() - started} ms`);
+      const doc = jsonLines<Result>(r.stdout);
+      assert.deepEqual(
+        doc.results.map((x) => x.result),
+        Array(5).fill('reverted'),
+      );
+      assert.match(doc.results[0]!.error ?? '', /beforeSwitch hook failed: timed out after 2s \(step_timeout/);
+      await assertRunning(fleet, ['A', 'C', 'D'], 'after the stuck hook');
+    } finally {
+      writeFileSync(path.join(hello.project, 'tasks', 'hello.ts'), helloTask());
+    }
+  });
+
   test("a login shell's rc files that print on every command do not confuse the lock, state or supervisord's conf", async () => {
     // A login shell that greets on every command (as some .bashrc and profile scripts do, for ssh commands too).
     const chatty = '#!/bin/sh\necho "Welcome! LOCKED CONF entry=x current=y"\nexec /bin/bash "$@"\n';

@@ -88,3 +88,15 @@ test('a variable key no {{name}} template could use is refused', () => {
     );
   }
 });
+
+test('step_timeout: a duration per host (0 for none), a bad one named with its line', () => {
+  const inventory = load('[defaults]\nstep_timeout = 20m\n[host:a]\n[host:b]\nstep_timeout = 0\n');
+  assert.deepEqual(
+    inventory.hosts.map((h) => h.stepTimeoutMs),
+    [1_200_000, 0],
+  );
+  assert.throws(() => load('[host:a]\nstep_timeout = forever\n'), {
+    message:
+      /x\.ini:2: \[host:a\] step_timeout: 'forever' is not valid \(expected a duration of at most 24h, or 0 for no limit/,
+  });
+});
