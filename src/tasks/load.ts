@@ -174,6 +174,23 @@ function loadTask(
   return { file, exportName, name, ...(typeof hosts === 'string' ? { hosts } : {}), run: run as TaskFunction };
 }
 
+// Two apps in one root would share `current`, the lock and the record, and prune each other's releases.
+function sharedRoots(apps: readonly LoadedApp[]): string[] {
+  const problems: string[] = [];
+  const owner = new Map<string, LoadedApp>();
+  for (const app of apps) {
+    const first = owner.get(app.spec.root);
+    if (!first) owner.set(app.spec.root, app);
+    else if (first.spec.name !== app.spec.name) {
+      problems.push(
+        `${app.file}: app '${app.spec.name}' root: ${app.spec.root} is also the root of app '${first.spec.name}' in ${first.file} ` +
+          "(two apps in one root share `current` and prune each other's releases)",
+      );
+    }
+  }
+  return problems;
+}
+
 // Apps and tasks are found by name, and Supervisor merges same-named [program:x] sections silently.
 function duplicates(loaded: LoadedTasks): string[] {
   const problems: string[] = [];
@@ -197,6 +214,7 @@ function duplicates(loaded: LoadedTasks): string[] {
       }
     }
   }
+  problems.push(...sharedRoots(loaded.apps));
   for (const task of loaded.tasks) {
     const first = firstTask.get(task.name);
     if (first) problems.push(`${task.file}: task '${task.name}': name already used by ${where(first)}`);

@@ -203,6 +203,17 @@ test('two apps may not both define a program: Supervisor would merge the section
   assert.equal(error.message.split('\n')[0], `${dir}/: 1 problem`);
 });
 
+test("two apps may not share one root: they would share current and prune each other's releases", async () => {
+  const dir = await project('roots', {
+    'api.ts': `${header}export default defineApp({ name: 'api', root: '/srv/shared', programs: { api: { command: 'a' } } });\n`,
+    'web.ts': `${header}export default defineApp({ name: 'web', root: '/srv/shared', programs: { web: { command: 'w' } } });\n`,
+  });
+  const error = await failure(dir);
+  assert.deepEqual(error.problems, [
+    `${dir}/web.ts: app 'web' root: /srv/shared is also the root of app 'api' in ${dir}/api.ts (two apps in one root share \`current\` and prune each other's releases)`,
+  ]);
+});
+
 test('each load imports the files afresh', async () => {
   const dir = await project('fresh', { 'a.ts': `${header}export default ${app('first')};\n` });
   assert.equal((await loadTasks(dir)).apps[0]?.spec.name, 'first');
