@@ -220,7 +220,7 @@ function registerRollback(program: Command, context: CommandContext): void {
     .addHelpText(
       'after',
       '\nExamples:\n  convoy rollback web monprog\n  convoy rollback web monprog --dry-run --rolling 25%\n' +
-        '  convoy rollback web monprog --to 20261125T204903Z-1a2b3c4d',
+        '  convoy rollback web monprog --to 20261125T204903Z-1a2b3c4d5e6f7a8b',
     )
     .action(
       async (

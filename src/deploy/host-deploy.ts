@@ -22,7 +22,7 @@ import {
   thisMachine,
   unlockCommand,
 } from './lock.ts';
-import { findReleaseWithHash, isReleaseId, releaseHash, releaseId, releasesToPrune } from './releases.ts';
+import { findReleaseWithHash, isReleaseId, releaseHash, releaseId, releasesToPrune, sameContent } from './releases.ts';
 import type { RecordAction, RecordEntry, RecordOutcome, RecordedProcess, RunningProcess } from './record.ts';
 import { appendRecordCommand, confDigest, rollbackTarget, verifiedAndRunning, verifiedReleases } from './record.ts';
 import type { AppPaths, RemoteState } from './remote-state.ts';
@@ -130,9 +130,7 @@ export class HostDeploy implements AppOnHost {
     const [state, running] = await Promise.all([this.readState(), this.runningProcesses()]);
     const sha = artifact.sha256;
     const currentMatches =
-      state.current !== undefined &&
-      sha.startsWith(releaseHash(state.current) ?? '-') &&
-      state.entries.includes(state.current);
+      state.current !== undefined && sameContent(state.current, sha) && state.entries.includes(state.current);
     const existing = currentMatches ? state.current : findReleaseWithHash(state.entries, sha);
     const release = existing ?? releaseId(now, sha);
     const uploadBytes = existing !== undefined || state.artifactCached ? 0 : artifact.bytes;

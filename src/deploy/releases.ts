@@ -2,17 +2,29 @@
 
 const idPattern = /^(\d{8}T\d{6}Z)-([0-9a-f]{8,64})$/;
 
-/** `20261125T204900Z-1a2b3c4d`: UTC time of the deploy, then the first 8 hex digits of the artifact's sha256. */
+/**
+ * `20261125T204900Z-1a2b3c4d5e6f7a8b`: UTC time of the deploy, then the first 16 hex digits of the artifact's sha256
+ * (64 bits: enough that an existing release found by it holds the same content).
+ */
 export function releaseId(now: Date, sha256: string): string {
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${sha256.slice(0, 8)}`;
+  return `${stamp}-${sha256.slice(0, reuseDigits)}`;
 }
+
+/** Hex digits of the hash a release must carry to be reused (older releases carry 8: never reused). */
+const reuseDigits = 16;
 
 export function isReleaseId(name: string): boolean {
   return idPattern.test(name);
+}
+
+/** The release holds this artifact: its id carries (at least) 64 bits of the same hash. */
+export function sameContent(id: string, sha256: string): boolean {
+  const hash = releaseHash(id);
+  return hash !== undefined && hash.length >= reuseDigits && sha256.startsWith(hash);
 }
 
 /** The content hash part of a release id. */
@@ -26,7 +38,7 @@ export function findReleaseWithHash(releases: readonly string[], sha256: string)
     .filter(isReleaseId)
     .sort()
     .reverse()
-    .find((id) => sha256.startsWith(releaseHash(id) ?? '-'));
+    .find((id) => sameContent(id, sha256));
 }
 
 /**

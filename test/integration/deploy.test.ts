@@ -147,7 +147,7 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
       ],
     );
     const release = doc.results[0]!.release;
-    assert.match(release, /^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    assert.match(release, /^\d{8}T\d{6}Z-[0-9a-f]{16}$/);
     // The upload step says the size as the table does (a small artifact is kB, not '0.0 MB').
     const uploads = jsonLines<{ step?: string; detail?: string }>(stdout).records.filter(
       (e) => e.step === 'hello: upload',

@@ -10,22 +10,27 @@ import {
 
 const sha = '1a2b3c4d5e6f' + '0'.repeat(52);
 
-test('a release id is the UTC time then the artifact hash prefix; ids sort by time', () => {
-  assert.equal(releaseId(new Date('2026-11-25T20:49:03.123Z'), sha), '20261125T204903Z-1a2b3c4d');
-  assert.equal(isReleaseId('20261125T204903Z-1a2b3c4d'), true);
+test('a release id is the UTC time then 16 hex digits of the artifact hash; ids sort by time', () => {
+  assert.equal(releaseId(new Date('2026-11-25T20:49:03.123Z'), sha), '20261125T204903Z-1a2b3c4d5e6f0000');
+  assert.equal(isReleaseId('20261125T204903Z-1a2b3c4d5e6f0000'), true);
+  assert.equal(isReleaseId('20261125T204903Z-1a2b3c4d'), true, 'ids of older releases (8 digits) are still releases');
   assert.equal(isReleaseId('20261125T204903Z-1a2b3c4d.partial'), false);
-  assert.equal(releaseHash('20261125T204903Z-1a2b3c4d'), '1a2b3c4d');
+  assert.equal(releaseHash('20261125T204903Z-1a2b3c4d5e6f0000'), '1a2b3c4d5e6f0000');
 });
 
-test('an existing release with the same content is found (newest first)', () => {
+test('an existing release with the same content is found (newest first), on 64 bits of its hash, never 32', () => {
   const entries = [
-    '20261101T000000Z-1a2b3c4d',
-    '20261102T000000Z-ffffffff',
-    '20261103T000000Z-1a2b3c4d',
-    '20261104T000000Z-1a2b3c4d.partial',
+    '20261101T000000Z-1a2b3c4d5e6f0000',
+    '20261102T000000Z-ffffffffffffffff',
+    '20261103T000000Z-1a2b3c4d5e6f0000',
+    '20261104T000000Z-1a2b3c4d5e6f0000.partial',
+    '20261105T000000Z-1a2b3c4d',
+    '20261106T000000Z-1a2b3c4dffffffff',
   ];
-  assert.equal(findReleaseWithHash(entries, sha), '20261103T000000Z-1a2b3c4d');
+  assert.equal(findReleaseWithHash(entries, sha), '20261103T000000Z-1a2b3c4d5e6f0000');
   assert.equal(findReleaseWithHash(entries, 'abcdef' + '0'.repeat(58)), undefined);
+  // An older release named with 8 digits only may hold other content with the same prefix: never reused.
+  assert.equal(findReleaseWithHash(['20261105T000000Z-1a2b3c4d'], sha), undefined);
 });
 
 test('pruning keeps the newest N, current and protected ones, and removes interrupted stages', () => {
