@@ -1,6 +1,6 @@
 // Benchmark (prints numbers; not a test): Convoy against OpenSSH, parallel-ssh, Fabric and Ansible on a sandbox fleet
 // of this machine, every figure measured in the same run on the same hosts.
-// Usage: npm run bench -- [--hosts 50] [--runs 5] [--slow-runs 3] [--deploy-runs 3]
+// Usage: npm run bench -- [--hosts 50] [--runs 5] [--slow-runs 3] [--deploy-runs 3] [--output-mb 50] [--only output]
 // Each figure is the median wall time over the runs (after one warm-up run); tools alternate run by run.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,8 +20,13 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     'slow-runs': { type: 'string' },
     'deploy-runs': { type: 'string' },
+    // Each host prints this much to `convoy exec` (0: not measured); `--only output` measures just that.
+    'output-mb': { type: 'string', default: '50' },
+    only: { type: 'string' },
   },
 });
+const outputMb = Number(values['output-mb']);
+const onlyOutput = values.only === 'output';
 const hosts = Number(values.hosts);
 const runs = Number(values.runs);
 const slowRuns = Number(values['slow-runs'] ?? Math.min(runs, 3));
@@ -46,10 +51,13 @@ async function convoy(
   args: string[],
   ok: number[] = [0],
   cwd?: string,
+  discardStdout = false,
 ): Promise<{ ms: number; usage: Usage | undefined }> {
-  const r = await runTimed(process.execPath, [convoyBin, ...args], {
+  // The binary as users run it: through its shebang, with its V8 flags.
+  const r = await runTimed(convoyBin, args, {
     env,
     measureUsage: true,
+    discardStdout,
     ...(cwd ? { cwd } : {}),
   });
   if (!ok.includes(r.code)) throw new Error(`convoy ${args.slice(2).join(' ')} exited ${r.code}`);
@@ -172,84 +180,102 @@ try {
     .filter((l) => l.type === 'result')
     .map((h) => h.memoryKb ?? 0);
 
-  // Deploy of a 20 MB artifact first, so that status has a program on every host: cold (a new release
-  // everywhere), then unchanged (nothing uploaded or restarted).
-  const project = path.join(work, 'project');
-  mkdirSync(path.join(project, 'tasks'), { recursive: true });
-  mkdirSync(path.join(project, 'node_modules'), { recursive: true });
-  symlinkSync(root, path.join(project, 'node_modules', 'convoy'));
-  const artifact = path.join(project, 'build', 'bench');
-  mkdirSync(artifact, { recursive: true });
-  writeFileSync(path.join(artifact, 'payload.bin'), randomBytes(20 * 1024 * 1024));
-  writeFileSync(
-    path.join(project, 'tasks', 'bench.ts'),
-    `import { defineApp } from 'convoy';
+  let missing: string[] = [];
+  if (!onlyOutput) {
+    // Deploy of a 20 MB artifact first, so that status has a program on every host: cold (a new release
+    // everywhere), then unchanged (nothing uploaded or restarted).
+    const project = path.join(work, 'project');
+    mkdirSync(path.join(project, 'tasks'), { recursive: true });
+    mkdirSync(path.join(project, 'node_modules'), { recursive: true });
+    symlinkSync(root, path.join(project, 'node_modules', 'convoy'));
+    const artifact = path.join(project, 'build', 'bench');
+    mkdirSync(artifact, { recursive: true });
+    writeFileSync(path.join(artifact, 'payload.bin'), randomBytes(20 * 1024 * 1024));
+    writeFileSync(
+      path.join(project, 'tasks', 'bench.ts'),
+      `import { defineApp } from 'convoy';
 export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/bench', keepReleases: 2,
   programs: { idle: { command: '/bin/sleep 3600', startsecs: 1 } } });
 `,
-  );
-  const deploys = { cold: [] as number[], unchanged: [] as number[] };
-  const deployUsage = { cold: [] as (Usage | undefined)[], unchanged: [] as (Usage | undefined)[] };
-  for (let i = 0; i < deployRuns; i++) {
-    writeFileSync(path.join(artifact, 'VERSION'), `${i}\n`);
-    for (const kind of ['cold', 'unchanged'] as const) {
-      const r = await convoy([...inv, 'deploy', 'all', 'bench'], [0], project);
-      deploys[kind].push(r.ms);
-      deployUsage[kind].push(r.usage);
-      process.stderr.write('.');
+    );
+    const deploys = { cold: [] as number[], unchanged: [] as number[] };
+    const deployUsage = { cold: [] as (Usage | undefined)[], unchanged: [] as (Usage | undefined)[] };
+    for (let i = 0; i < deployRuns; i++) {
+      writeFileSync(path.join(artifact, 'VERSION'), `${i}\n`);
+      for (const kind of ['cold', 'unchanged'] as const) {
+        const r = await convoy([...inv, 'deploy', 'all', 'bench'], [0], project);
+        deploys[kind].push(r.ms);
+        deployUsage[kind].push(r.usage);
+        process.stderr.write('.');
+      }
     }
-  }
-  for (const kind of ['cold', 'unchanged'] as const) {
-    const usage = recordUsage(`deploy 20 MB ${kind}`, deployUsage[kind]);
+    for (const kind of ['cold', 'unchanged'] as const) {
+      const usage = recordUsage(`deploy 20 MB ${kind}`, deployUsage[kind]);
+      rows.push({
+        label: `deploy 20 MB, ${kind}`,
+        tool: 'convoy',
+        ms: median(deploys[kind]),
+        ...(usage ? { usage } : {}),
+      });
+    }
+
+    const floors: number[] = [];
+    for (let i = 0; i <= runs; i++) {
+      const ms = await connectFloorMs(state.inventoryFile, work);
+      if (i > 0) floors.push(ms);
+    }
+    rows.unshift({
+      label: 'connect + auth, nothing run',
+      tool: "floor: one Node.js process, Convoy's pool",
+      ms: median(floors),
+    });
+
+    const openssh = openSshBaseline(fleet, env);
+    const pssh = parallelSshBaseline(fleet, work, env);
+    const fabric = fabricBaseline(fleet, work, env);
+    const ansible = ansibleBaseline(fleet, work, env, true);
+    const ansibleCold = ansibleBaseline(fleet, work, env, false);
+    const slow = new Set([fabric, ansible, ansibleCold].filter((b): b is Baseline => b !== undefined));
+    await compare('exec true', [...inv, 'exec', 'all', '--', 'true'], 'true', [openssh, ...(pssh ? [pssh] : [])], slow);
+    await compare(
+      'status',
+      [...inv, 'status', 'all'],
+      'supervisorctl status',
+      [openssh, ...(fabric ? [fabric] : []), ...(ansibleCold ? [ansibleCold] : []), ...(ansible ? [ansible] : [])],
+      slow,
+    );
+    missing = [
+      pssh ? '' : 'parallel-ssh (apt install pssh)',
+      fabric ? '' : 'Fabric (apt install python3-fabric)',
+      ansible ? '' : 'Ansible (apt install ansible-core)',
+    ].filter(Boolean);
+
+    // A rolling restart of the deployed app, 25% of the hosts per batch, each batch health-gated (RUNNING past
+    // startsecs, then the same PIDs a second later).
+    const rolling = await convoy([...inv, 'restart', 'all', 'bench', '--rolling', '25%'], [0], project);
+    const rollingUsage = recordUsage('rolling restart', [rolling.usage]);
     rows.push({
-      label: `deploy 20 MB, ${kind}`,
+      label: 'rolling restart, 25% batches',
       tool: 'convoy',
-      ms: median(deploys[kind]),
-      ...(usage ? { usage } : {}),
+      ms: rolling.ms,
+      ...(rollingUsage ? { usage: rollingUsage } : {}),
     });
   }
 
-  const floors: number[] = [];
-  for (let i = 0; i <= runs; i++) {
-    const ms = await connectFloorMs(state.inventoryFile, work);
-    if (i > 0) floors.push(ms);
+  // Peak memory while every host prints a lot: output streams through (a bounded tail is kept per host), so the
+  // deploying machine's memory stays flat however much the hosts print.
+  if (outputMb > 0) {
+    const line = "yes 'sixty-four bytes of output, one line after the other, from every host.'";
+    const print = `${line} | head -c ${outputMb * 1_000_000}`;
+    const big = await convoy([...inv, 'exec', 'all', '--', print], [0], undefined, true);
+    const bigUsage = recordUsage(`exec, ${outputMb} MB printed per host`, [big.usage]);
+    rows.push({
+      label: `exec, each host printing ${outputMb} MB`,
+      tool: 'convoy',
+      ms: big.ms,
+      ...(bigUsage ? { usage: bigUsage } : {}),
+    });
   }
-  rows.unshift({
-    label: 'connect + auth, nothing run',
-    tool: "floor: one Node.js process, Convoy's pool",
-    ms: median(floors),
-  });
-
-  const openssh = openSshBaseline(fleet, env);
-  const pssh = parallelSshBaseline(fleet, work, env);
-  const fabric = fabricBaseline(fleet, work, env);
-  const ansible = ansibleBaseline(fleet, work, env, true);
-  const ansibleCold = ansibleBaseline(fleet, work, env, false);
-  const slow = new Set([fabric, ansible, ansibleCold].filter((b): b is Baseline => b !== undefined));
-  await compare('exec true', [...inv, 'exec', 'all', '--', 'true'], 'true', [openssh, ...(pssh ? [pssh] : [])], slow);
-  await compare(
-    'status',
-    [...inv, 'status', 'all'],
-    'supervisorctl status',
-    [openssh, ...(fabric ? [fabric] : []), ...(ansibleCold ? [ansibleCold] : []), ...(ansible ? [ansible] : [])],
-    slow,
-  );
-  const missing = [
-    pssh ? '' : 'parallel-ssh (apt install pssh)',
-    fabric ? '' : 'Fabric (apt install python3-fabric)',
-    ansible ? '' : 'Ansible (apt install ansible-core)',
-  ].filter(Boolean);
-
-  // A rolling restart of the deployed app, 25% of the hosts per batch, each batch health-gated (RUNNING past
-  // startsecs, then the same PIDs a second later).
-  const rolling = await convoy([...inv, 'restart', 'all', 'bench', '--rolling', '25%'], [0], project);
-  const rollingUsage = recordUsage('rolling restart', [rolling.usage]);
-  rows.push({
-    label: 'rolling restart, 25% batches',
-    tool: 'convoy',
-    ms: rolling.ms,
-    ...(rollingUsage ? { usage: rollingUsage } : {}),
-  });
 
   stopPersistProcess();
   const downStarted = performance.now();

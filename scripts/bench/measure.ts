@@ -22,17 +22,20 @@ const usagePreload = path.join(import.meta.dirname, 'usage-preload.mjs');
 export function runTimed(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env: NodeJS.ProcessEnv; measureUsage?: boolean },
+  options: { cwd?: string; env: NodeJS.ProcessEnv; measureUsage?: boolean; discardStdout?: boolean },
 ): Promise<Run> {
   const dir = options.measureUsage ? mkdtempSync(path.join(os.tmpdir(), 'convoy-bench-usage-')) : undefined;
   const usageFile = dir ? path.join(dir, 'usage.json') : undefined;
-  const fullArgs = usageFile ? ['--import', usagePreload, ...args] : [...args];
-  const env = usageFile ? { ...options.env, CONVOY_BENCH_USAGE: usageFile } : options.env;
+  // Through NODE_OPTIONS, so that a program run by its own shebang (bin/convoy.js, with its V8 flags) is measured.
+  const preload = usageFile ? { NODE_OPTIONS: `--import=${usagePreload}`, CONVOY_BENCH_USAGE: usageFile } : {};
+  const fullArgs = [...args];
+  const env = { ...options.env, ...preload };
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, fullArgs, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = options.discardStdout ? 'ignore' : 'pipe';
+    const child = spawn(command, fullArgs, { cwd: options.cwd, env, stdio: ['ignore', out, 'ignore'] });
     let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
     });
     child.on('error', reject);

@@ -34,14 +34,19 @@ export async function execCommand(options: ExecCommandOptions): Promise<number> 
       { concurrency: options.globals.concurrency ?? defaultConcurrency },
       async (session, host) => {
         const index = hosts.indexOf(host);
-        const stdout = createLinePrefixer(
-          prefixOf(host.name, index, '|'),
-          (line) => out.jsonMode || out.line(line.slice(0, -1)),
-        );
-        const stderr = createLinePrefixer(
-          prefixOf(host.name, index, paint(out.color, 'red', '!')),
-          (line) => out.jsonMode || options.stderr(line),
-        );
+        // With --json, each line is a record as it arrives: the output is streamed, never held for the summary.
+        const record = (stream: 'stdout' | 'stderr') => (line: string) =>
+          out.record({ type: 'output', host: host.name, stream, text: line.slice(0, -1) });
+        const stdout = out.jsonMode
+          ? createLinePrefixer('', record('stdout'))
+          : createLinePrefixer(prefixOf(host.name, index, '|'), (lines) => out.line(lines.slice(0, -1)), {
+              batch: true,
+            });
+        const stderr = out.jsonMode
+          ? createLinePrefixer('', record('stderr'))
+          : createLinePrefixer(prefixOf(host.name, index, paint(out.color, 'red', '!')), options.stderr, {
+              batch: true,
+            });
         const streams = {
           onStdout: (chunk: Buffer) => stdout.push(chunk),
           onStderr: (chunk: Buffer) => stderr.push(chunk),

@@ -5,8 +5,13 @@ import type { ClientChannel, SFTPWrapper } from 'ssh2';
 import type ssh2 from 'ssh2';
 import type { SshTimeouts } from './connect.ts';
 import { SshError } from './errors.ts';
+import { TailBuffer } from './tail-buffer.ts';
 
-/** What a remote command gives back, success or not: failure is judged by `code`, never by stderr. */
+/**
+ * What a remote command gives back, success or not: failure is judged by `code`, never by stderr. `stdout` and
+ * `stderr` are the last 64 KiB of each (all of it streams through `onStdout`/`onStderr`); `dropped` counts the bytes
+ * before them, when there were more.
+ */
 export interface CommandResult {
   host: string;
   code: number | null;
@@ -14,6 +19,16 @@ export interface CommandResult {
   stdout: string;
   stderr: string;
   durationMs: number;
+  dropped?: { stdout: number; stderr: number };
+}
+
+/** The two streams of a command as a result keeps them: bounded tails. */
+export function keptOutput(
+  stdout: TailBuffer,
+  stderr: TailBuffer,
+): Pick<CommandResult, 'stdout' | 'stderr' | 'dropped'> {
+  const dropped = stdout.dropped + stderr.dropped > 0 ? { stdout: stdout.dropped, stderr: stderr.dropped } : undefined;
+  return { stdout: stdout.text(), stderr: stderr.text(), ...(dropped ? { dropped } : {}) };
 }
 
 export interface ExecOptions {
@@ -32,8 +47,8 @@ export function abortReason(signal: AbortSignal | undefined): Error {
 
 /** A command's output and exit as they arrive on its channel. */
 function collectOutput(stream: ClientChannel, options: ExecOptions) {
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
+  const stdout = new TailBuffer();
+  const stderr = new TailBuffer();
   let code: number | null = null;
   let signal: string | null = null;
   let exited = false;
@@ -52,12 +67,7 @@ function collectOutput(stream: ClientChannel, options: ExecOptions) {
   });
   return {
     exited: () => exited,
-    result: () => ({
-      code,
-      signal,
-      stdout: Buffer.concat(stdout).toString('utf8'),
-      stderr: Buffer.concat(stderr).toString('utf8'),
-    }),
+    result: () => ({ code, signal, ...keptOutput(stdout, stderr) }),
   };
 }
 

@@ -68,6 +68,12 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
     assert.ok(doc.results.every((x) => typeof x.durationMs === 'number'));
     assert.equal(doc.summary.failed, 3);
     assert.equal(doc.summary.command, 'exec');
+    // The output also streams as records, line by line, as it arrives.
+    const h1 = doc.records.filter((x) => x.type === 'output' && x.host === 'h1').map((x) => [x.stream, x.text]);
+    assert.deepEqual(h1.sort(), [
+      ['stderr', 'err'],
+      ['stdout', 'out'],
+    ]);
     assert.equal(doc.summary.exitCode, 1);
   });
 

@@ -11,7 +11,8 @@ import type { ClientChannel, SFTPWrapper } from 'ssh2';
 import type { ConnectSettings, SshTarget } from '../connect.ts';
 import { describeTarget } from '../connect.ts';
 import type { CommandResult, ExecOptions, HostConnection } from '../connection.ts';
-import { abortReason } from '../connection.ts';
+import { abortReason, keptOutput } from '../connection.ts';
+import { TailBuffer } from '../tail-buffer.ts';
 import { SshError } from '../errors.ts';
 import type { MuxFailure, MuxOperation, MuxReply, MuxSettings } from './protocol.ts';
 import { frame, frameReader, readLine } from './protocol.ts';
@@ -75,8 +76,8 @@ export class MuxedConnection implements HostConnection {
     const started = performance.now();
     if (options.signal?.aborted) throw abortReason(options.signal);
     const socket = await this.request({ op: 'exec', command });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
+    const stdout = new TailBuffer();
+    const stderr = new TailBuffer();
     return new Promise<CommandResult>((resolve, reject) => {
       let settled = false;
       // Abandoned: closing the stream makes the persist process close the command on the host.
@@ -111,8 +112,7 @@ export class MuxedConnection implements HostConnection {
             resolve({
               host: this.host,
               ...status,
-              stdout: Buffer.concat(stdout).toString('utf8'),
-              stderr: Buffer.concat(stderr).toString('utf8'),
+              ...keptOutput(stdout, stderr),
               durationMs: Math.round(performance.now() - started),
             });
           }

@@ -21,3 +21,12 @@ test('a multi-byte character split across chunks survives', () => {
   p.push(bytes.subarray(1));
   assert.deepEqual(lines, ['é\n']);
 });
+
+test('batch: every whole line of a chunk in one write, still whole lines in order', () => {
+  const writes: string[] = [];
+  const p = createLinePrefixer('h1 | ', (block) => writes.push(block), { batch: true });
+  p.push(Buffer.from('a\nb\nc'));
+  p.push(Buffer.from('d\ne\n'));
+  p.flush();
+  assert.deepEqual(writes, ['h1 | a\nh1 | b\n', 'h1 | cd\nh1 | e\n']);
+});
