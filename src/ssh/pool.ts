@@ -5,7 +5,7 @@ import type { ConnectSettings, SshTarget } from './connect.ts';
 import { connect, describeTarget } from './connect.ts';
 import type { HostConnection } from './connection.ts';
 import { SshError } from './errors.ts';
-import { MuxedConnection, ensurePersistProcess } from './mux/client.ts';
+import { MuxedConnection, ensurePersistProcess, takeLease } from './mux/client.ts';
 
 export type ConnectFunction = typeof connect;
 
@@ -30,6 +30,7 @@ export class ConnectionPool {
   private readonly perServerHandshakes: number;
   private readonly persist: PoolOptions['persist'];
   private persistProcess: Promise<void> | undefined;
+  private lease: { release(): void } | undefined;
   private readonly retryDelaysMs: readonly number[];
   private readonly connectFn: ConnectFunction;
 
@@ -89,10 +90,13 @@ export class ConnectionPool {
     target: SshTarget,
     persist: { socketPath: string; idleMs: number },
   ): Promise<HostConnection> {
-    this.persistProcess ??= ensurePersistProcess(persist.socketPath, persist.idleMs);
-    await this.persistProcess;
-    const connection = new MuxedConnection(target, this.settings, persist.socketPath, () =>
-      this.limited(target, () => this.connectFn(target, this.settings)),
+    await this.persistFor(persist);
+    const connection = new MuxedConnection(
+      target,
+      this.settings,
+      persist.socketPath,
+      () => this.limited(target, () => this.connectFn(target, this.settings)),
+      () => this.persistFor(persist),
     );
     await this.retried(() => this.limited(target, () => connection.check()));
     return connection;
@@ -137,8 +141,28 @@ export class ConnectionPool {
     }
   }
 
-  /** Closes every connection opened so far. */
+  /**
+   * The persist process, started if needed, with this run's lease on it (so that it does not end idle mid-run);
+   * started again when it went away (killed, or its socket removed).
+   */
+  private persistFor(persist: { socketPath: string; idleMs: number }): Promise<void> {
+    this.persistProcess ??= (async () => {
+      await ensurePersistProcess(persist.socketPath, persist.idleMs);
+      this.lease = await takeLease(persist.socketPath, () => {
+        this.persistProcess = undefined;
+        this.lease = undefined;
+      });
+    })();
+    this.persistProcess.catch(() => {
+      this.persistProcess = undefined;
+    });
+    return this.persistProcess;
+  }
+
+  /** Closes every connection opened so far, and gives the persist process back its idle time. */
   async closeAll(): Promise<void> {
+    this.lease?.release();
+    this.lease = undefined;
     const all = await Promise.allSettled(this.connections.values());
     for (const result of all) if (result.status === 'fulfilled') result.value.close();
     this.connections.clear();

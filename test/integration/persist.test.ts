@@ -3,12 +3,12 @@
 // end once idle.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { jsonLines } from './support/json-lines.ts';
-import { convoy, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
+import { convoy, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
@@ -137,6 +137,27 @@ describe('--persist on 3 hosts', { skip }, () => {
     assert.equal(r.code, 4, r.stdout + r.stderr);
     assert.match(r.stdout, /ghost .*unreachable: .*refused/);
     assert.match(r.stdout, /4 hosts: 3 ok, 0 failed, 1 unreachable/);
+  });
+
+  test('a rolling deploy whose pause is longer than the idle time finishes on every host (the run holds a lease)', () => {
+    const home = newHome();
+    const project = userProject('persist');
+    homes.push(project);
+    mkdirSync(path.join(project, 'build', 'idle'), { recursive: true });
+    writeFileSync(path.join(project, 'build', 'idle', 'VERSION'), '1\n');
+    writeFileSync(
+      path.join(project, 'tasks', 'idle.ts'),
+      "import { defineApp } from 'convoy';\nexport default defineApp({ name: 'idle', root: '/srv/idle', artifact: 'build/idle', programs: { idle: { command: '/bin/sleep 3600', startsecs: 1 } } });\n",
+    );
+    const r = convoy(
+      ['-i', inventory(), '--persist', '1s', 'deploy', 'all', 'idle', '--rolling', '1', '--pause', '2500ms'],
+      {
+        cwd: project,
+        env: { HOME: home, SSH_AUTH_SOCK: '' },
+      },
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^3 hosts: 3 ok, 0 failed, 0 unreachable, 0 skipped/m);
   });
 
   test('the persist process ends on its own once idle for the --persist time, and removes its socket', async () => {

@@ -34,6 +34,8 @@ export class MuxedConnection implements HostConnection {
     settings: ConnectSettings,
     private readonly socketPath: string,
     private readonly openDirect: () => Promise<HostConnection>,
+    /** Starts the persist process again when it is gone (killed, or its socket removed) mid-run. */
+    private readonly revive: () => Promise<void> = async () => {},
   ) {
     this.host = target.name;
     this.description = describeTarget(target);
@@ -41,13 +43,19 @@ export class MuxedConnection implements HostConnection {
     this.settings = rest;
   }
 
-  /** Opens a stream to the persist process and sends one request; rejects with the host's error when it failed. */
+  /**
+   * Opens a stream to the persist process and sends one request; rejects with the host's error when it failed. A
+   * process that is gone is started again, once.
+   */
   private async request(body: MuxOperation): Promise<net.Socket> {
-    const socket = net.createConnection(this.socketPath);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
+    let socket: net.Socket;
+    try {
+      socket = await openStream(this.socketPath);
+    } catch (error) {
+      if (!isGone(error)) throw error;
+      await this.revive();
+      socket = await openStream(this.socketPath);
+    }
     socket.write(`${JSON.stringify({ ...body, target: this.target, settings: this.settings })}\n`);
     const reply = JSON.parse(await readLine(socket)) as MuxReply;
     if (!reply.ok) {
@@ -166,6 +174,45 @@ const daemonEntry = (): string[] => {
   const entry = path.join(import.meta.dirname, fromSource ? 'daemon-main.ts' : 'daemon-main.js');
   return fromSource ? ['--import', 'tsx', entry] : [entry];
 };
+
+/** A stream to the persist process's socket. */
+function openStream(socketPath: string): Promise<net.Socket> {
+  const socket = net.createConnection(socketPath);
+  return new Promise<net.Socket>((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Nothing listens there any more: the socket was removed (ENOENT) or its process died (ECONNREFUSED). */
+function isGone(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ECONNREFUSED';
+}
+
+/**
+ * Holds the persist process for a run: a stream kept open until `release`, so that the process does not end idle
+ * in the middle of it (a long rolling pause). `onLost` is told when the process went away anyway.
+ */
+export async function takeLease(socketPath: string, onLost: () => void): Promise<{ release(): void }> {
+  const socket = await openStream(socketPath);
+  socket.write(`${JSON.stringify({ op: 'lease' })}\n`);
+  const reply = JSON.parse(await readLine(socket)) as MuxReply;
+  if (!reply.ok)
+    throw new SshError('closed', 'persist', `the --persist process refused a lease`, { unreachable: false });
+  let released = false;
+  socket.on('error', () => undefined);
+  socket.on('close', () => {
+    if (!released) onLost();
+  });
+  socket.resume();
+  return {
+    release: () => {
+      released = true;
+      socket.end();
+    },
+  };
+}
 
 function answers(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {

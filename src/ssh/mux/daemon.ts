@@ -6,7 +6,10 @@ import { connect } from '../connect.ts';
 import type { SshConnection } from '../connection.ts';
 import { SshError } from '../errors.ts';
 import { KnownHostsStore } from '../known-hosts-store.ts';
-import type { MuxFailure, MuxReply, MuxRequest } from './protocol.ts';
+import type { MuxFailure, MuxLease, MuxReply, MuxRequest } from './protocol.ts';
+
+/** A request about a host (not a lease). */
+type HostRequest = Exclude<MuxRequest, MuxLease>;
 import { encodeFrame, frame, readLine } from './protocol.ts';
 
 function failureOf(error: unknown): MuxFailure {
@@ -87,7 +90,7 @@ function accept(daemon: Daemon, socket: net.Socket): void {
 }
 
 /** The host's connection, opened on first use and again after it was lost (the host rebooted, say). */
-async function connectionFor(daemon: Daemon, request: MuxRequest): Promise<SshConnection> {
+async function connectionFor(daemon: Daemon, request: HostRequest): Promise<SshConnection> {
   const { connections } = daemon;
   const key = JSON.stringify([request.target, request.settings]);
   const existing = connections.get(key);
@@ -105,6 +108,12 @@ async function connectionFor(daemon: Daemon, request: MuxRequest): Promise<SshCo
 /** Reads the stream's one request and serves it on the host's connection. */
 async function handle(daemon: Daemon, socket: net.Socket): Promise<void> {
   const request = JSON.parse(await readLine(socket)) as MuxRequest;
+  if (request.op === 'lease') {
+    // Held open by the run until it ends; counted as active like any stream.
+    reply(socket, { ok: true });
+    socket.resume();
+    return;
+  }
   let connection: SshConnection;
   try {
     connection = await connectionFor(daemon, request);

@@ -9,7 +9,12 @@ export type MuxSettings = Omit<ConnectSettings, 'knownHosts'>;
 
 /** What to do on the host: check (or open) its connection, run a command, or open a unix socket there. */
 export type MuxOperation = { op: 'connect' } | { op: 'exec'; command: string } | { op: 'unix'; path: string };
-export type MuxRequest = MuxOperation & { target: SshTarget; settings: MuxSettings };
+/**
+ * A run in progress: the stream stays open until the run ends, and an open stream keeps the process from ending
+ * idle (a rolling deploy's pause is not idleness).
+ */
+export type MuxLease = { op: 'lease' };
+export type MuxRequest = (MuxOperation & { target: SshTarget; settings: MuxSettings }) | MuxLease;
 
 /** `channel`: sshd refused to open the channel (no such socket, no permission); anything else is an SshError kind. */
 export type MuxFailure = { kind: SshFailureKind | 'channel'; message: string; unreachable: boolean };

@@ -114,3 +114,32 @@ test('once idle, the persist process exits and removes its socket and pid file',
   assert.equal(existsSync(mux.socketPath), false);
   assert.equal(existsSync(`${mux.socketPath}.pid`), false);
 });
+
+test('a persist process that went away mid-run is started again on the next request, once', async () => {
+  const socketPath = path.join(dir, `revive-${Math.random().toString(36).slice(2)}.sock`);
+  const exits: Promise<void>[] = [];
+  const start = async () => {
+    let exited!: () => void;
+    exits.push(new Promise<void>((resolve) => (exited = resolve)));
+    const server = serveMux(socketPath, 300, () => exited());
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  };
+  await start();
+  let revived = 0;
+  const host = new MuxedConnection(
+    target(server.port),
+    settings(server.port),
+    socketPath,
+    () => Promise.reject(new Error('no direct')),
+    async () => {
+      revived++;
+      await start();
+    },
+  );
+  assert.equal((await host.exec('first')).stdout, 'ran: first\n');
+  await exits[0]; // ended idle, as a process with no lease does
+  assert.equal(existsSync(socketPath), false);
+  assert.equal((await host.exec('second')).stdout, 'ran: second\n');
+  assert.equal(revived, 1);
+  await exits[1];
+});
