@@ -10,6 +10,12 @@ import { failureBudget, planBatches, runRolling } from '../orchestration/rolling
 import { appSpecFor } from '../deploy/app-spec.ts';
 import type { Gate } from '../deploy/gate.ts';
 import { defaultGate, passGate } from '../deploy/gate.ts';
+import type { AppState } from '../deploy/app-state.ts';
+import { appStateCommand, controlEntry, parseAppState } from '../deploy/app-state.ts';
+import type { LockOwner } from '../deploy/lock.ts';
+import { LockHeldError, newLockOwner, ownerIsDead, parseOwner, thisMachine } from '../deploy/lock.ts';
+import { appendRecordCommand } from '../deploy/record.ts';
+import { selectProcesses } from '../supervisor/select.ts';
 import type { HostSession } from '../host/session.ts';
 import { onSession } from '../host/fleet.ts';
 import type { HostConfig } from '../inventory/types.ts';
@@ -17,6 +23,7 @@ import type { Amount } from '../units/amount.ts';
 import type { NormalisedApp } from '../tasks/normalised.ts';
 import type { SupervisorClient } from '../supervisor/client.ts';
 import type { ControlAction } from '../supervisor/control.ts';
+import type { ProcessResult } from '../supervisor/control.ts';
 import { controlProcesses } from '../supervisor/control.ts';
 import type { ProcessInfo } from '../supervisor/process-info.ts';
 import { qualifiedName } from '../supervisor/wait.ts';
@@ -40,7 +47,7 @@ export interface ControlCommandOptions extends FleetContextOptions {
 
 /** The apps tasks/ describes (when there is a tasks/): their gates judge the programs a start or restart touched. */
 async function knownApps(options: ControlCommandOptions): Promise<Map<string, NormalisedApp>> {
-  if (options.action === 'stop' || !existsSync(path.resolve(options.cwd, options.globals.tasks))) return new Map();
+  if (!existsSync(path.resolve(options.cwd, options.globals.tasks))) return new Map();
   const { apps } = await loadProjectTasks(options);
   return new Map(apps.map((a) => [a.spec.name, a.spec]));
 }
@@ -67,6 +74,51 @@ interface ControlRun {
   options: ControlCommandOptions;
   apps: ReadonlyMap<string, NormalisedApp>;
   reporter: Reporter;
+  /** This run, as the deploy record names who did what. */
+  owner: LockOwner;
+}
+
+/**
+ * The known apps whose programs this run drives on the host, with their lock and record: a deploy in progress
+ * holds the app (its lock) and is not interrupted by hand; a lock left by a dead run of this machine is ignored.
+ */
+async function guardedApps(run: ControlRun, session: HostSession, client: SupervisorClient) {
+  const guarded = new Map<NormalisedApp, AppState>();
+  if (run.apps.size === 0) return guarded;
+  const { selected } = selectProcesses(await client.getAllProcessInfo(), run.options.programs);
+  for (const group of new Set(selected.map((p) => p.group))) {
+    const app = run.apps.get(group);
+    if (!app) continue;
+    const state = parseAppState(await session.run('read the lock', appStateCommand(app.root)));
+    const holder = state.lockOwner === undefined ? undefined : parseOwner(state.lockOwner);
+    if (state.lockOwner !== undefined && !(holder && ownerIsDead(holder, thisMachine()))) {
+      throw new LockHeldError(session.name, app.name, state.lockOwner);
+    }
+    guarded.set(app, state);
+  }
+  return guarded;
+}
+
+/** Writes what the run did to each app's record: a stop, or the processes that passed the gate. */
+async function recordControl(
+  run: ControlRun,
+  session: HostSession,
+  client: SupervisorClient,
+  guarded: ReadonlyMap<NormalisedApp, AppState>,
+  results: readonly ProcessResult[],
+): Promise<void> {
+  if (guarded.size === 0) return;
+  const all = await client.getAllProcessInfo();
+  for (const [app, state] of guarded) {
+    const failed = results.some((r) => r.result === 'failed' && r.program.split(':')[0] === app.name);
+    if (failed) continue;
+    const processes = all
+      .filter((p) => p.group === app.name && p.statename === 'RUNNING')
+      .map((p) => ({ name: qualifiedName(p), pid: p.pid, start: p.start }));
+    const by = { owner: run.owner, login: session.host.user };
+    const entry = controlEntry(run.options.action, app.name, state, processes, by);
+    await session.run('record', appendRecordCommand({ root: app.root }, [entry]));
+  }
 }
 
 async function controlOnHost(run: ControlRun, session: HostSession, host: HostConfig) {
@@ -74,7 +126,9 @@ async function controlOnHost(run: ControlRun, session: HostSession, host: HostCo
   const detail = options.programs.join(' ') || 'all';
   run.reporter.event({ type: 'step', host: host.name, step: options.action, detail });
   const client = session.supervisor();
+  const guarded = await guardedApps(run, session, client);
   const results = await controlProcesses(client, options.action, options.programs, gateOn(session, client, run.apps));
+  await recordControl(run, session, client, guarded, results);
   return { value: results, ok: results.every((r) => r.result !== 'failed' && r.result !== 'missing') };
 }
 
@@ -84,6 +138,8 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
   const pauseMs = options.pauseMs ?? 0;
   const maxFail = failureBudget(options.maxFail, hosts.length);
   const apps = await knownApps(options);
+  const commandLine = ['convoy', options.action, options.target, ...options.programs].join(' ');
+  const owner = newLockOwner(commandLine, new Date(), options.env);
   const fleet = openFleet(options);
   const out = options.output;
   const reporter = chooseReporter(out);
@@ -109,7 +165,7 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
             detail: o.error?.message,
           }),
       },
-      onSession(fleet, (session, host) => controlOnHost({ options, apps, reporter }, session, host)),
+      onSession(fleet, (session, host) => controlOnHost({ options, apps, reporter, owner }, session, host)),
     );
     await reporter.end();
     const exitCode = exitCodeFor(summary, { interruptedWith: interruptedWith(options.interruption) });

@@ -19,7 +19,9 @@ export type RecordOutcome =
   /** The release failed (or its batch did) and the host went back to `previousRelease`. */
   | 'reverted'
   /** The release failed and the host could not go back (see `error`). */
-  | 'failed';
+  | 'failed'
+  /** `convoy stop` stopped the app's programs (a later deploy starts them again). */
+  | 'stopped';
 
 /** A process as the gate saw it: the same pid and start time later means it has run since. */
 export interface RecordedProcess {
@@ -58,7 +60,7 @@ export interface RecordEntry {
   error?: string | undefined;
 }
 
-export function recordPath(paths: AppPaths): string {
+export function recordPath(paths: Pick<AppPaths, 'root'>): string {
   return `${paths.root}/.convoy/deploys.jsonl`;
 }
 
@@ -70,7 +72,7 @@ export function confDigest(conf: string): string {
  * Appends `entries`, keeping the last `recordLength`: written to a temporary file and renamed, so that a reader (or
  * a run cut off here) sees the old record or the new one, never half of one. Readable by all (history views).
  */
-export function appendRecordCommand(paths: AppPaths, entries: readonly RecordEntry[]): string {
+export function appendRecordCommand(paths: Pick<AppPaths, 'root'>, entries: readonly RecordEntry[]): string {
   const file = shellQuote(recordPath(paths));
   const tmp = shellQuote(`${recordPath(paths)}.convoy-tmp`);
   const lines = entries.map((e) => JSON.stringify(e)).join('\n');

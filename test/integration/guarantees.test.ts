@@ -175,6 +175,47 @@ describe('deploy guarantees on 5 hosts', { skip }, () => {
     await assertRunning(fleet, 'A', 'after converging');
   });
 
+  test('a restart re-verifies (the next identical deploy is unchanged); a stop is undone by the next deploy', async () => {
+    const restart = hello.run(['restart', 'web', 'hello']);
+    assert.equal(restart.code, 0, restart.stdout + restart.stderr);
+    const after = jsonLines<Result>(hello.run(['--json', 'deploy', 'web']).stdout).results;
+    assert.deepEqual(
+      after.map((x) => x.result),
+      Array(5).fill('unchanged'),
+    );
+    assert.equal(hello.run(['stop', 'web', 'hello']).code, 0);
+    const restarted = jsonLines<Result>(hello.run(['--json', 'deploy', 'web']).stdout).results;
+    assert.deepEqual(
+      restarted.map((x) => x.result),
+      Array(5).fill('converged'),
+    );
+    await assertRunning(fleet, 'A', 'after stop, then deploy');
+  });
+
+  test('start, stop and restart respect a deploy in progress: the locked host is refused, naming the holder', () => {
+    const owner = JSON.stringify({
+      token: 't',
+      user: 'bob',
+      machine: 'elsewhere',
+      pid: 1,
+      since: 'now',
+      command: 'convoy deploy web',
+    });
+    openssh(
+      fleet,
+      fleet.addresses[0]!,
+      `mkdir /srv/hello/.convoy-lock && printf '%s\\n' '${owner}' > /srv/hello/.convoy-lock/owner`,
+    );
+    try {
+      const r = hello.run(['restart', 'web', 'hello']);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /^h1 .*hello is locked by bob@elsewhere \(pid 1\)/m);
+      assert.match(r.stdout, /^5 hosts: 4 ok, 1 failed/m);
+    } finally {
+      openssh(fleet, fleet.addresses[0]!, 'rm -rf /srv/hello/.convoy-lock');
+    }
+  });
+
   test('SIGTERM during a rolling deploy: summary printed, exit 143, no lock left, every host on the old or new release', async () => {
     hello.artifact('D');
     const child = hello.spawn(['deploy', 'web', '--rolling', '1', '--pause', '2s']);
