@@ -70,7 +70,14 @@ function rolloutFor(options: AppRunOptions, app: AppTarget): Rollout {
 /** The engine's callbacks, as events for this terminal's reporter. */
 function reporting(reporter: Reporter): DeployListener {
   return {
-    step: (host, app, step, detail) => reporter.event({ type: 'step', host, step: `${app}: ${step}`, detail }),
+    step: (host, app, step, detail) =>
+      reporter.event({
+        type: 'step',
+        host,
+        step: `${app}: ${step}`,
+        detail,
+        ...(step === 'staged' ? { staged: true } : {}),
+      }),
     batch: (index, total, hosts) => reporter.event({ type: 'batch', index, total, hosts: [...hosts] }),
     hostDone: (r) =>
       reporter.event({
@@ -137,7 +144,9 @@ async function runApp(options: AppRunOptions, t: AppTarget, run: RunParts): Prom
   const names = t.hosts.map((h) => h.name);
   const reporter = chooseReporter(options.output);
   const batches = rollout.batches && !options.dryRun;
-  reporter.begin(batches ? planBatches(names, rollout.batches!.batch, rollout.batches!.canary) : [names]);
+  const planned = batches ? planBatches(names, rollout.batches!.batch, rollout.batches!.canary) : [names];
+  // A deploy or rollback first stages (or reads) every host: the TTY view shows that as a group of its own.
+  reporter.begin(planned, { staging: !options.dryRun });
   const engine = engineFor(options, t, run, reporting(reporter));
   try {
     if (options.dryRun) return await planApp(engine);

@@ -85,3 +85,39 @@ test('TTY view: a batch whose every host was skipped is shown skipped, not passe
   assert.equal(finalState('b'), 'SKIPPED');
   assert.equal(finalState('batch 1/2: a'), 'FAILED');
 });
+
+test('TTY view of a deploy: staging shows as its own group, host by host, before the batches', async () => {
+  const events: { event: string; data: unknown; task: { path: string[] } }[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    for (const line of String(chunk).split('\n').filter(Boolean)) {
+      try {
+        events.push(JSON.parse(line) as (typeof events)[number]);
+      } catch {
+        write(line + '\n');
+      }
+    }
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const r = listrReporter({ renderer: 'test' });
+    r.begin([['a'], ['b']], { staging: true });
+    r.event({ type: 'step', host: 'a', step: 'hello: upload', detail: '5.1 kB' });
+    r.event({ type: 'step', host: 'a', step: 'hello: staged', detail: 'R2', staged: true });
+    r.event({ type: 'step', host: 'b', step: 'hello: staged', detail: 'R2', staged: true });
+    r.event({ type: 'batch', index: 0, total: 2, hosts: ['a'] });
+    r.event({ type: 'host', host: 'a', status: 'ok', durationMs: 5 });
+    r.event({ type: 'batch', index: 1, total: 2, hosts: ['b'] });
+    r.event({ type: 'host', host: 'b', status: 'ok', durationMs: 5 });
+    await r.end();
+  } finally {
+    process.stdout.write = write;
+  }
+  const started = events.filter((e) => e.event === 'STATE' && e.data === 'STARTED').map((e) => e.task.path.join(' > '));
+  assert.equal(started[0], 'staging 2 hosts', started.join('\n'));
+  assert.ok(started.includes('staging 2 hosts > a'));
+  const finalState = (title: string) =>
+    events.filter((e) => e.event === 'STATE' && e.task.path.join(' > ').startsWith(title)).at(-1)?.data;
+  assert.equal(finalState('staging 2 hosts'), 'COMPLETED');
+  assert.equal(finalState('batch 2/2: b'), 'COMPLETED');
+});
