@@ -56,7 +56,8 @@ test('the reporter follows the terminal: JSON with --json, plain lines when not 
   assert.deepEqual(plain.lines, ['hello']);
 });
 
-test('TTY view: a batch whose every host was skipped is shown skipped, not passed', async () => {
+/** Runs `drive` with listr2's test renderer and returns its state events (it writes them to stdout as JSON). */
+async function listrEvents(drive: () => Promise<void>) {
   const events: { event: string; data: unknown; task: { path: string[] } }[] = [];
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: string | Uint8Array) => {
@@ -70,15 +71,22 @@ test('TTY view: a batch whose every host was skipped is shown skipped, not passe
     return true;
   }) as typeof process.stdout.write;
   try {
+    await drive();
+  } finally {
+    process.stdout.write = write;
+  }
+  return events;
+}
+
+test('TTY view: a batch whose every host was skipped is shown skipped, not passed', async () => {
+  const events = await listrEvents(async () => {
     const r = listrReporter({ renderer: 'test' });
     r.begin([['a'], ['b', 'c']]);
     r.event({ type: 'host', host: 'a', status: 'failed', durationMs: 5, detail: 'health check failed' });
     r.event({ type: 'host', host: 'b', status: 'skipped', durationMs: 0 });
     r.event({ type: 'host', host: 'c', status: 'skipped', durationMs: 0 });
     await r.end();
-  } finally {
-    process.stdout.write = write;
-  }
+  });
   const finalState = (title: string) =>
     events.filter((e) => e.event === 'STATE' && e.task.path.at(-1)?.startsWith(title)).at(-1)?.data;
   assert.equal(finalState('batch 2/2: b, c'), 'SKIPPED');
@@ -87,19 +95,7 @@ test('TTY view: a batch whose every host was skipped is shown skipped, not passe
 });
 
 test('TTY view of a deploy: staging shows as its own group, host by host, before the batches', async () => {
-  const events: { event: string; data: unknown; task: { path: string[] } }[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    for (const line of String(chunk).split('\n').filter(Boolean)) {
-      try {
-        events.push(JSON.parse(line) as (typeof events)[number]);
-      } catch {
-        write(line + '\n');
-      }
-    }
-    return true;
-  }) as typeof process.stdout.write;
-  try {
+  const events = await listrEvents(async () => {
     const r = listrReporter({ renderer: 'test' });
     r.begin([['a'], ['b']], { staging: true });
     r.event({ type: 'step', host: 'a', step: 'hello: upload', detail: '5.1 kB' });
@@ -110,9 +106,7 @@ test('TTY view of a deploy: staging shows as its own group, host by host, before
     r.event({ type: 'batch', index: 1, total: 2, hosts: ['b'] });
     r.event({ type: 'host', host: 'b', status: 'ok', durationMs: 5 });
     await r.end();
-  } finally {
-    process.stdout.write = write;
-  }
+  });
   const started = events.filter((e) => e.event === 'STATE' && e.data === 'STARTED').map((e) => e.task.path.join(' > '));
   assert.equal(started[0], 'staging 2 hosts', started.join('\n'));
   assert.ok(started.includes('staging 2 hosts > a'));
