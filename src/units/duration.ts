@@ -9,7 +9,7 @@ export type Duration = string | number;
 export interface DurationRange {
   /** The least accepted besides 0; default 1 (anything above 0). */
   min?: number;
-  /** The most accepted; default no limit. */
+  /** The most accepted; default (and at most) the longest a timer can wait, 596h. */
   max?: number;
   /** 0 is accepted too (below `min`). */
   allowZero?: boolean;
@@ -18,6 +18,10 @@ export interface DurationRange {
 }
 
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+// Every duration ends up in a timer, and Node.js runs a timer of more than 2^31-1 ms (24.8 days) after 1 ms: a step
+// timeout or a pause that long would end at once instead of never. So no range goes beyond this (24 days 20 hours).
+const longestTimerMs = 596 * 3_600_000;
 const pattern = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 
 // The syntax, for messages; the range comes before it (see expectedDuration).
@@ -28,7 +32,11 @@ export function parseDuration(value: unknown, range: DurationRange): number | un
   const ms = milliseconds(value);
   if (ms === undefined) return undefined;
   if (ms === 0) return range.allowZero === true ? 0 : undefined;
-  return ms >= (range.min ?? 1) && ms <= (range.max ?? Number.POSITIVE_INFINITY) ? ms : undefined;
+  return ms >= (range.min ?? 1) && ms <= longestAccepted(range) ? ms : undefined;
+}
+
+function longestAccepted(range: DurationRange): number {
+  return Math.min(range.max ?? longestTimerMs, longestTimerMs);
 }
 
 function milliseconds(value: unknown): number | undefined {
@@ -45,12 +53,13 @@ export function expectedDuration(range: DurationRange): string {
   return `${rangeText(range)} (${durationHint})`;
 }
 
-function rangeText({ min = 1, max, allowZero = false, zeroMeans }: DurationRange): string {
-  const upTo = max === undefined ? '' : formatMs(max);
+function rangeText(range: DurationRange): string {
+  const { min = 1, allowZero = false, zeroMeans } = range;
+  const upTo = formatMs(longestAccepted(range));
   let text: string;
-  if (min <= 1 && allowZero) text = upTo ? `a duration of at most ${upTo}` : 'a duration';
-  else if (min <= 1) text = upTo ? `a duration above 0, at most ${upTo}` : 'a duration above 0';
-  else text = upTo ? `a duration from ${formatMs(min)} to ${upTo}` : `a duration of at least ${formatMs(min)}`;
+  if (min <= 1 && allowZero) text = `a duration of at most ${upTo}`;
+  else if (min <= 1) text = `a duration above 0, at most ${upTo}`;
+  else text = `a duration from ${formatMs(min)} to ${upTo}`;
   if (allowZero && zeroMeans !== undefined) return `${text}, or 0 for ${zeroMeans}`;
   return allowZero && min > 1 ? `${text}, or 0` : text;
 }

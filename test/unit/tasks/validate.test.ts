@@ -424,7 +424,8 @@ test("Supervisor's %(…) expansions must be ones it knows", () => {
 });
 
 test('durations name the key and the value', () => {
-  const expected = "expected a duration (seconds, or a number with a unit: '10', '500ms', '2.5s', '1m')";
+  const expected =
+    "expected a duration of at most 596h (seconds, or a number with a unit: '10', '500ms', '2.5s', '1m')";
   assert.deepEqual(
     problems({
       ...minimal,

@@ -71,8 +71,19 @@ test('what was expected reads the same everywhere: the range, then the syntax', 
     `a duration of at most 1h, or 0 for no keepalives ${syntax}`,
   );
   assert.equal(expectedDuration({ min: 200, max: 3_600_000 }), `a duration from 0.2s to 1h ${syntax}`);
-  assert.equal(expectedDuration({ allowZero: true }), `a duration ${syntax}`);
-  assert.equal(expectedDuration({}), `a duration above 0 ${syntax}`);
-  assert.equal(expectedDuration({ min: 1500, allowZero: true }), `a duration of at least 1.5s, or 0 ${syntax}`);
+  assert.equal(expectedDuration({ allowZero: true }), `a duration of at most 596h ${syntax}`);
+  assert.equal(expectedDuration({}), `a duration above 0, at most 596h ${syntax}`);
+  assert.equal(expectedDuration({ min: 1500, allowZero: true }), `a duration from 1.5s to 596h, or 0 ${syntax}`);
   assert.equal(expectedDuration({ min: 50, max: 120_000 }), `a duration from 50ms to 2m ${syntax}`);
+});
+
+test('no range accepts more than a Node.js timer can wait (2^31-1 ms): a longer one would fire at once', () => {
+  // setTimeout(fn, 25 days) runs fn after 1 ms with a TimeoutOverflowWarning: a step timeout or a pause that long
+  // would end at once instead of never.
+  assert.equal(parseDuration('596h', any), 596 * 3_600_000);
+  assert.equal(parseDuration('597h', any), undefined);
+  assert.equal(parseDuration(2_200_000, any), undefined);
+  assert.equal(parseDuration('597h', { min: 200, allowZero: true }), undefined);
+  assert.match(expectedDuration(any), /^a duration of at most 596h /);
+  assert.match(expectedDuration({ max: 3_600_000 }), /at most 1h /);
 });
