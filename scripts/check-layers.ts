@@ -31,6 +31,10 @@ const sessionOnly = {
   srcFolders: ['ssh'],
 };
 
+// Packages every command would pay for if any module on its path imported them statically: tsx brings esbuild
+// (~80 ms of CPU a run), and only the commands that read task files need it.
+const onDemandPackages = ['tsx'];
+
 const importPattern = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm;
 
 function folderOf(file: string): string {
@@ -46,6 +50,11 @@ export function checkFile(file: string, text: string): string[] {
     const spec = match[1] ?? '';
     if (!spec.startsWith('.')) {
       const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec);
+      if (onDemandPackages.includes(pkg) && !/^\s*import\s+type\s/.test(match[0])) {
+        problems.push(
+          `${name}: imports ${spec} statically: it is loaded only on demand (await import()), where needed`,
+        );
+      }
       if (sessionOnly.folders.includes(from) && sessionOnly.packages.includes(pkg)) {
         problems.push(
           `${name}: imports ${spec}: src/${from} works through the host session (src/host), not the SSH library`,

@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { register } from 'tsx/esm/api';
 import { UsageError, ValidationError } from '../errors.ts';
 import { isAppDefinition, isTaskDefinition } from './brand.ts';
 import type { TaskFunction } from './define.ts';
@@ -52,6 +51,8 @@ export async function loadTasks(dir: string, options: LoadOptions = {}): Promise
   const loaded: LoadedTasks = { apps: [], tasks: [] };
   if (files.length === 0) return loaded;
   // One tsx namespace per load: fresh modules every time, and later dynamic imports from task code keep working.
+  // Imported here, not at the top: tsx brings esbuild, which commands that read no task file should not pay for.
+  const { register } = await import('tsx/esm/api');
   const tsx = register({ namespace: randomUUID() });
   const problems: string[] = [];
   for (const file of files) {

@@ -28,6 +28,14 @@ test('imports point one way: a lower layer may not import a higher one', () => {
   assert.match(checkFile(file('nowhere'), "import { x } from '../ssh/pool.ts';\n").join(), /has no rank/);
 });
 
+test('tsx is imported only on demand: a static import would load esbuild into every command', () => {
+  // exec and status never read task files; tsx with esbuild behind it cost them ~80 ms of CPU a run.
+  assert.match(checkFile(file('tasks'), "import { register } from 'tsx/esm/api';\n").join(), /only on demand/);
+  assert.match(checkFile(file('commands'), "export { register } from 'tsx/esm/api';\n").join(), /only on demand/);
+  assert.deepEqual(checkFile(file('tasks'), "const { register } = await import('tsx/esm/api');\n"), []);
+  assert.deepEqual(checkFile(file('tasks'), "import type { Namespace } from 'tsx/esm/api';\n"), []);
+});
+
 test('the whole tree passes the layer check', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check-layers.ts'], {
     cwd: root,
