@@ -7,6 +7,7 @@ import type { HostOutcome, Judged, RunOptions, RunSummary } from '../orchestrati
 import { runOnHosts } from '../orchestration/run-on-hosts.ts';
 import { timeoutsFromFlag } from '../ssh/connect.ts';
 import { KnownHostsStore } from '../ssh/known-hosts-store.ts';
+import { muxProtocolVersion } from '../ssh/mux/protocol.ts';
 import type { PoolOptions } from '../ssh/pool.ts';
 import { ConnectionPool } from '../ssh/pool.ts';
 import { HostSession } from './session.ts';
@@ -33,9 +34,12 @@ export const defaultStepTimeoutMs = 15 * 60_000;
 /** OpenSSH's and Ansible's usual: 10 s for the handshake; keepalives every 15 s, lost after 3 unanswered. */
 export const defaultTimeouts = { connectTimeoutMs: 10_000, serverAliveIntervalMs: 15_000, serverAliveCountMax: 3 };
 
-/** Where the `--persist` process listens: in the user's own ~/.convoy (mode 0700). */
-export function persistSocketPath(homeDir: string): string {
-  return path.join(homeDir, '.convoy', 'persist.sock');
+/**
+ * Where the `--persist` process of a protocol version listens: in the user's own ~/.convoy (mode 0700). Version 1
+ * had no number in the name.
+ */
+export function persistSocketPath(homeDir: string, version = muxProtocolVersion): string {
+  return path.join(homeDir, '.convoy', version === 1 ? 'persist.sock' : `persist-v${version}.sock`);
 }
 
 export class Fleet {

@@ -2,11 +2,13 @@
 // the next run, with the same results and exit codes as direct connections, a socket only its user can open, and an
 // end once idle.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { persistSocketPath } from '../../src/host/fleet.ts';
+import { muxProtocolVersion } from '../../src/ssh/mux/protocol.ts';
 import { jsonLines } from './support/json-lines.ts';
 import { convoy, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
@@ -15,7 +17,7 @@ const skip = integrationSkipReason();
 
 /** The persist process of a HOME, from its pid file; undefined once it has ended. */
 function persistPid(home: string): number | undefined {
-  const file = path.join(home, '.convoy', 'persist.sock.pid');
+  const file = `${persistSocketPath(home)}.pid`;
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8'));
   try {
@@ -100,7 +102,7 @@ describe('--persist on 3 hosts', { skip }, () => {
     assert.deepEqual(rows(second.stdout), ['p1 steady RUNNING', 'p2 steady RUNNING', 'p3 steady RUNNING']);
     // Only its user may reach it: the directory is 0700, the socket 0600.
     assert.equal(statSync(path.join(home, '.convoy')).mode & 0o777, 0o700);
-    assert.equal(statSync(path.join(home, '.convoy', 'persist.sock')).mode & 0o777, 0o600);
+    assert.equal(statSync(persistSocketPath(home)).mode & 0o777, 0o600);
   });
 
   test('exec through the persist process: output, exit codes and --json as with direct connections', () => {
@@ -168,6 +170,32 @@ describe('--persist on 3 hosts', { skip }, () => {
     for (let waited = 0; persistPid(home) !== undefined && waited < 6000; waited += 100)
       await new Promise((r) => setTimeout(r, 100));
     assert.equal(persistPid(home), undefined, 'ended within 6 s of a 1 s idle time');
-    assert.equal(existsSync(path.join(home, '.convoy', 'persist.sock')), false);
+    assert.equal(existsSync(persistSocketPath(home)), false);
+  });
+
+  test('a persist process left by an earlier Convoy version (another protocol) is never asked: the run works', async () => {
+    // After an upgrade the old process lives on until its idle time; it refused the new client's lease and every
+    // host failed. Here a stand-in for it answers every request on the earlier version's socket with a refusal.
+    const home = newHome();
+    const oldSocket = persistSocketPath(home, muxProtocolVersion - 1);
+    mkdirSync(path.dirname(oldSocket), { recursive: true, mode: 0o700 });
+    const refuser = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:net').createServer((s) => s.on('data', () => s.end('{"ok":false,"error":{"kind":"closed","message":"unknown op","unreachable":false}}\\n'))).listen(process.argv[1], () => console.log('up'))`,
+        oldSocket,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise((resolve) => refuser.stdout.once('data', resolve));
+      const r = run(home, '--persist', '30s', 'exec', 'all', '--', 'true');
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /3 hosts: 3 ok/);
+      assert.ok(persistPid(home), "this version's own persist process runs beside the old one");
+    } finally {
+      refuser.kill();
+    }
   });
 });

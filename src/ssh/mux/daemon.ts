@@ -42,7 +42,7 @@ export function serveMux(socketPath: string, idleMs: number, onExit: () => void 
   server.on('connection', (socket) => accept(daemon, socket));
   server.listen(socketPath, () => {
     chmodSync(socketPath, 0o600);
-    // Which process to stop by hand (`kill $(cat ~/.convoy/persist.sock.pid)`), before its idle time is up.
+    // Which process to stop by hand (`kill $(cat ~/.convoy/persist-v2.sock.pid)`), before its idle time is up.
     writeFileSync(`${socketPath}.pid`, `${process.pid}\n`, { mode: 0o600 });
     armIdle(daemon);
   });

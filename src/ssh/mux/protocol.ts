@@ -4,6 +4,13 @@ import type { Socket } from 'node:net';
 import type { ConnectSettings, SshTarget } from '../connect.ts';
 import type { SshFailureKind } from '../errors.ts';
 
+/**
+ * Bumped on any change to requests, replies or frames. The socket's name carries it (src/host/fleet.ts), so a process
+ * left running by another Convoy version (until its idle time ends) is never asked something it does not know: the
+ * lease of version 2 made every host fail against a version 1 process after an upgrade.
+ */
+export const muxProtocolVersion = 2;
+
 /** ConnectSettings without the in-memory known_hosts store (the persist process keeps its own). */
 export type MuxSettings = Omit<ConnectSettings, 'knownHosts'>;
 
