@@ -173,6 +173,19 @@ describe('--persist on 3 hosts', { skip }, () => {
     assert.equal(existsSync(persistSocketPath(home)), false);
   });
 
+  test('kill $(cat <socket>.pid), as the docs say, stops it at once and removes its socket and pid file', async () => {
+    const home = newHome();
+    assert.equal(run(home, '--persist', '30m', 'status', 'all').code, 0);
+    const pid = persistPid(home);
+    assert.ok(pid);
+    process.kill(pid, 'SIGTERM');
+    for (let waited = 0; persistPid(home) !== undefined && waited < 3000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.equal(persistPid(home), undefined, 'ended within 3 s of SIGTERM');
+    assert.equal(existsSync(persistSocketPath(home)), false, 'no socket left behind');
+    assert.equal(existsSync(`${persistSocketPath(home)}.pid`), false, 'no pid file left behind');
+  });
+
   test('a persist process left by an earlier Convoy version (another protocol) is never asked: the run works', async () => {
     // After an upgrade the old process lives on until its idle time; it refused the new client's lease and every
     // host failed. Here a stand-in for it answers every request on the earlier version's socket with a refusal.

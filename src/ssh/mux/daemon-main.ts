@@ -4,6 +4,6 @@ import { serveMux } from './daemon.ts';
 const [socketPath, idle] = process.argv.slice(2);
 process.title = 'convoy-persist';
 if (!socketPath || !Number.isFinite(Number(idle))) process.exit(2);
-const server = serveMux(socketPath, Number(idle));
+const server = serveMux(socketPath, Number(idle), () => process.exit(0), ['SIGTERM', 'SIGINT', 'SIGHUP']);
 // Another run started a persist process on the same socket first: this one is not needed.
 server.on('error', () => process.exit(0));

@@ -28,7 +28,13 @@ interface Daemon {
   idleTimer: NodeJS.Timeout | undefined;
 }
 
-export function serveMux(socketPath: string, idleMs: number, onExit: () => void = () => process.exit(0)): net.Server {
+/** Serves runs on `socketPath`; ends once idle for `idleMs`, or at once on `stopSignals` (the persist process's own). */
+export function serveMux(
+  socketPath: string,
+  idleMs: number,
+  onExit: () => void = () => process.exit(0),
+  stopSignals: readonly NodeJS.Signals[] = [],
+): net.Server {
   const server = net.createServer();
   const daemon: Daemon = {
     socketPath,
@@ -40,6 +46,8 @@ export function serveMux(socketPath: string, idleMs: number, onExit: () => void 
     idleTimer: undefined,
   };
   server.on('connection', (socket) => accept(daemon, socket));
+  // `kill $(cat …pid)` closes the connections and removes the socket and pid file, as the idle end does.
+  for (const signal of stopSignals) process.once(signal, () => shutdown(daemon));
   server.listen(socketPath, () => {
     chmodSync(socketPath, 0o600);
     // Which process to stop by hand (`kill $(cat ~/.convoy/persist-v2.sock.pid)`), before its idle time is up.
