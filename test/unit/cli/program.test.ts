@@ -66,7 +66,7 @@ test('a bad --pause names the flag, the value and what was expected; exit 2', as
   assert.equal(r.code, 2);
   assert.match(
     r.stderr,
-    /option '--pause <duration>' argument 'soon' is invalid\. expected a duration \(seconds, or a number with a unit: '10', '500ms', '2\.5s', '1m'\), got 'soon'/,
+    /option '--pause <duration>' argument 'soon' is invalid\. expected a duration of at most 596h \(seconds, or a number with a unit: '10', '500ms', '2\.5s', '1m'\), got 'soon'/,
   );
 });
 
