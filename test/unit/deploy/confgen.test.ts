@@ -19,8 +19,9 @@ function normalise(spec: AppSpec): NormalisedApp {
   return result.app;
 }
 
+// A root login, as the seed's fleet: programs without a declared user run as root (see the login test below).
 const context: ConfContext = {
-  host: { name: 'web1', address: '127.0.1.1', user: 'deploy', vars: { port: '8080' } },
+  host: { name: 'web1', address: '127.0.1.1', user: 'root', vars: { port: '8080' } },
   release: '20240101-120000',
 };
 
@@ -328,9 +329,23 @@ test('built-in variables win over inventory variables of the same name', () => {
   });
   const conf = generateAppConf(app, {
     ...context,
-    host: { ...context.host, vars: { root: '/elsewhere', host: 'other' } },
+    host: { ...context.host, user: 'deploy', vars: { root: '/elsewhere', host: 'other' } },
   });
   assert.match(conf, /^command=x \/srv\/b web1 deploy 127\.0\.1\.1 b 20240101-120000$/m);
+});
+
+test('behind a non-root login a program runs as the login unless it declares a user; a root login adds no user=', () => {
+  const app = normalise({
+    name: 'u',
+    root: '/srv/u',
+    programs: { mine: { command: 'x' }, theirs: { command: 'y', user: 'www-data' } },
+  });
+  const asDeploy = generateAppConf(app, { ...context, host: { ...context.host, user: 'deploy' } });
+  assert.match(asDeploy, /\[program:mine\]\n(?:[^[]*\n)?user=deploy\n/);
+  assert.match(asDeploy, /\[program:theirs\]\n(?:[^[]*\n)?user=www-data\n/);
+  const asRoot = generateAppConf(app, context);
+  assert.doesNotMatch(asRoot.split('[program:theirs]')[0] ?? '', /^user=/m);
+  assert.match(asRoot, /\[program:theirs\]\n(?:[^[]*\n)?user=www-data\n/);
 });
 
 // supervisord's own config reader (ServerOptions.realize, as `supervisord -c` runs it) over generated files:

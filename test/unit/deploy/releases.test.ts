@@ -66,3 +66,16 @@ test('with a deploy record, releases never live go first and do not count; the m
   assert.deepEqual(releasesToPrune([a, b, c, d, failed], d, 3, [], live), [b, failed].sort());
   assert.deepEqual(releasesToPrune([a, b, c, d, failed], d, 2, [c], live), [b, failed].sort());
 });
+
+test('a release left with a staging marker (cut off in afterUpload) is never reused, and is pruned with its marker', () => {
+  const unfinished = '20261103T000000Z-1a2b3c4d5e6f0000';
+  const entries = ['20261101T000000Z-1a2b3c4d5e6f0000', unfinished, `${unfinished}.staging`];
+  assert.equal(findReleaseWithHash(entries, sha), '20261101T000000Z-1a2b3c4d5e6f0000', 'the finished one');
+  assert.equal(findReleaseWithHash([unfinished, `${unfinished}.staging`], sha), undefined);
+  assert.deepEqual(releasesToPrune(entries, '20261101T000000Z-1a2b3c4d5e6f0000', 5), [
+    unfinished,
+    `${unfinished}.staging`,
+  ]);
+  // The release being staged now (protected by the caller) keeps its marker until its hook ends.
+  assert.deepEqual(releasesToPrune(entries, '20261101T000000Z-1a2b3c4d5e6f0000', 5, [unfinished]), []);
+});
