@@ -114,7 +114,10 @@ export function unpackCommand(
 ): string {
   const file = shellQuote(cachedFile);
   const dir = shellQuote(releaseDir);
-  if (kind === 'tar.gz') return `tar -xzf ${file} -C ${dir}`;
-  if (kind === 'tar') return `tar -xf ${file} -C ${dir}`;
+  // As root GNU tar keeps the archive's owners and modes: a CI-built archive (uid 1001, 0777) would leave files owned
+  // by whoever has uid 1001 on the host, writable by all. The release belongs to the login, modes under its umask.
+  const asLogin = '--no-same-owner --no-same-permissions';
+  if (kind === 'tar.gz') return `tar -xzf ${file} ${asLogin} -C ${dir}`;
+  if (kind === 'tar') return `tar -xf ${file} ${asLogin} -C ${dir}`;
   return `cp ${file} ${shellQuote(`${releaseDir}/${path.basename(originalName)}`)}`;
 }

@@ -37,11 +37,24 @@ export function generateAppConf(app: NormalisedApp, context: ConfContext): strin
   lines.push(`[group:${app.name}]`, `programs=${app.programs.map((p) => p.name).join(',')}`);
   if (priorities.length > 0) lines.push(`priority=${Math.min(...priorities)}`);
   for (const program of app.programs)
-    lines.push('', ...programSection(program, vars, `${where} [program:${program.name}]`));
+    lines.push('', ...programSection(program, vars, `${where} [program:${program.name}]`, loginUser(host.user)));
   return `${lines.join('\n')}\n`;
 }
 
-function programSection(p: NormalisedProgram, vars: Readonly<Record<string, string>>, where: string): string[] {
+/**
+ * Whom a program without a declared `user` runs as: the login when it is not root. supervisord runs as root, so with
+ * `sudo = true` behind a `deploy` login the app would otherwise run as root while its files belong to the login.
+ */
+function loginUser(login: string): string | undefined {
+  return login === 'root' ? undefined : login;
+}
+
+function programSection(
+  p: NormalisedProgram,
+  vars: Readonly<Record<string, string>>,
+  where: string,
+  defaultUser: string | undefined,
+): string[] {
   // A templated option: rendered plain to check it, then again with `%` escaped for supervisord.
   const render = (key: string, text: string, passes: Passes = 1, problemOf = confValueProblem): string => {
     let plain: string;
@@ -61,12 +74,15 @@ function programSection(p: NormalisedProgram, vars: Readonly<Record<string, stri
     return escapePercent(text, { keepExpansions: true, passes: 1 });
   };
 
+  const plainOrUndefined = (key: string, text: string | undefined) =>
+    text === undefined ? undefined : plain(key, text);
+
   const options: [string, string | number | boolean | undefined][] = [
     ['command', render('command', p.command)],
     ['process_name', p.process_name === undefined ? undefined : plain('process_name', p.process_name)],
     ['numprocs', p.numprocs > 1 ? p.numprocs : undefined],
     ['directory', render('directory', p.directory)],
-    ['user', p.user === undefined ? undefined : plain('user', p.user)],
+    ['user', plainOrUndefined('user', p.user ?? defaultUser)],
     ['umask', p.umask],
     [
       'environment',

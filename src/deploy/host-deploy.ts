@@ -22,6 +22,7 @@ import {
   thisMachine,
   unlockCommand,
 } from './lock.ts';
+import { createDirForLoginCommand, loginDirCommand, notWritableMessage, parseDirAnswer } from './dirs.ts';
 import { findReleaseWithHash, isReleaseId, releaseHash, releaseId, releasesToPrune, sameContent } from './releases.ts';
 import type { RecordAction, RecordEntry, RecordOutcome, RecordedProcess, RunningProcess } from './record.ts';
 import { appendRecordCommand, confDigest, rollbackTarget, verifiedAndRunning, verifiedReleases } from './record.ts';
@@ -204,13 +205,14 @@ export class HostDeploy implements AppOnHost {
     await this.ensureWritableDir(this.app.logDir);
   }
 
-  /** Creates `dir` as the login, or as root (then handed to the login) when the login cannot. */
+  /** Creates `dir` as the login, or as root for the login when it cannot; an existing one is never handed over. */
   private async ensureWritableDir(dir: string): Promise<void> {
-    const quoted = shellQuote(dir);
-    const made = await this.session.exec(`mkdir -p ${quoted} 2>/dev/null; test -w ${quoted}`);
-    if (made.code === 0) return;
-    const user = shellQuote(this.session.host.user);
-    await this.session.runAsRoot(`create ${dir}`, `mkdir -p ${quoted} && chown ${user}: ${quoted}`);
+    if ((await this.session.script(`create ${dir}`, loginDirCommand(dir))).code === 0) return;
+    const user = this.session.host.user;
+    const answer = parseDirAnswer(await this.session.runAsRoot(`create ${dir}`, createDirForLoginCommand(dir, user)));
+    if (answer === 'exists') {
+      throw new RemoteStepError(this.host, `create ${dir}`, undefined, notWritableMessage(dir, user));
+    }
   }
 
   async unlock(): Promise<void> {
@@ -356,7 +358,7 @@ export class HostDeploy implements AppOnHost {
     const protect = plan.previousRelease ? [plan.previousRelease] : [];
     const live = verifiedReleases([...plan.state.record, ...this.recorded]);
     const doomed = releasesToPrune(entries, plan.release, this.app.keepReleases, protect, live);
-    const kept = entries.filter((e) => !doomed.includes(e) && !e.endsWith('.partial'));
+    const kept = entries.filter((e) => !doomed.includes(e) && isReleaseId(e));
     const keepHashes = kept.map((id) => releaseHash(id)).filter((h): h is string => h !== undefined);
     const cache = shellQuote(this.paths.cacheDir);
     const keepPattern = keepHashes.map((h) => `${h}*`).join('|') || 'none';

@@ -32,10 +32,24 @@ export function releaseHash(id: string): string | undefined {
   return idPattern.exec(id)?.[2];
 }
 
-/** An existing release holding the same artifact, newest first: reused instead of uploading again. */
-export function findReleaseWithHash(releases: readonly string[], sha256: string): string | undefined {
-  return [...releases]
-    .filter(isReleaseId)
+/**
+ * The marker beside `releases/<id>` while its afterUpload hook runs there: the hook sees the path the release keeps
+ * (a venv's scripts record it), and a stage cut off mid-hook is known as unfinished.
+ */
+export function stagingMarker(id: string): string {
+  return `${id}.staging`;
+}
+
+/** Releases whose stage did not finish (a staging marker is left beside them). */
+export function unfinishedReleases(entries: readonly string[]): string[] {
+  return entries.filter((e) => isReleaseId(e) && entries.includes(stagingMarker(e)));
+}
+
+/** An existing, finished release holding the same artifact, newest first: reused instead of uploading again. */
+export function findReleaseWithHash(entries: readonly string[], sha256: string): string | undefined {
+  const unfinished = unfinishedReleases(entries);
+  return [...entries]
+    .filter((e) => isReleaseId(e) && !unfinished.includes(e))
     .sort()
     .reverse()
     .find((id) => sameContent(id, sha256));
@@ -47,7 +61,8 @@ export function findReleaseWithHash(releases: readonly string[], sha256: string)
  *   was never live (failed, or staged and never switched to) goes first and does not count, then all but the `keep`
  *   most recently live;
  * - without one (hosts deployed before Convoy kept a record): all but the newest `keep` by id;
- * plus leftovers of interrupted stages (`*.partial`): the deploy holds the app's lock, so no other stage is in flight.
+ * plus leftovers of interrupted stages (`*.partial`, and releases left with a staging marker, with the marker): the
+ * deploy holds the app's lock, so no other stage is in flight.
  */
 export function releasesToPrune(
   entries: readonly string[],
@@ -61,6 +76,8 @@ export function releasesToPrune(
   const ranked = live.length > 0 ? live.filter((id) => releases.includes(id)) : [...releases].sort().reverse();
   const neverLive = live.length > 0 ? releases.filter((id) => !live.includes(id)) : [];
   const old = [...ranked.slice(keep), ...neverLive].filter((id) => !kept.has(id));
-  const partial = entries.filter((e) => e.endsWith('.partial') && !kept.has(e));
-  return [...old, ...partial].sort();
+  const unfinished = unfinishedReleases(entries).filter((id) => !kept.has(id));
+  const leftovers = entries.filter((e) => e.endsWith('.partial') || e.endsWith('.staging'));
+  const partial = leftovers.filter((e) => !kept.has(e) && !kept.has(e.replace(/\.staging$/, '')));
+  return [...new Set([...old, ...unfinished, ...partial])].sort();
 }

@@ -1,12 +1,13 @@
 // Staging a release on one host (docs/deploy.md, "Stage"): upload only what the host lacks, verify it, unpack it
-// into releases/<id>.partial, run afterUpload there, then rename. Nothing live changes; a failure removes what it
-// half-wrote and says when the host's disk is full.
+// into releases/<id>.partial, rename it, then run afterUpload in releases/<id>. Nothing live changes; a failure
+// removes what it half-wrote and says when the host's disk is full.
 import { RemoteStepError } from '../host/errors.ts';
 import type { HostSession } from '../host/session.ts';
 import { shellQuote } from '../shell/quote.ts';
 import { formatBytes } from '../units/bytes.ts';
 import type { PreparedArtifact } from './artifact.ts';
 import { unpackCommand } from './artifact.ts';
+import { stagingMarker } from './releases.ts';
 import { hookCommand } from './hooks.ts';
 import type { DeployAppSpec } from './app-spec.ts';
 import type { AppPaths } from './remote-state.ts';
@@ -26,18 +27,33 @@ export interface StageJob {
   report: StepReporter;
 }
 
+/** Where a release is staged: unpacked into `partial`, renamed to `final`; `marker` while afterUpload runs there. */
+interface StagePaths {
+  cached: string;
+  partial: string;
+  final: string;
+  marker: string;
+}
+
 export async function stageRelease(job: StageJob): Promise<void> {
-  const cached = `${job.paths.cacheDir}/${job.artifact.cacheName}`;
-  const partial = `${job.paths.releasesDir}/${job.release}.partial`;
+  const { releasesDir, cacheDir } = job.paths;
+  const where: StagePaths = {
+    cached: `${cacheDir}/${job.artifact.cacheName}`,
+    partial: `${releasesDir}/${job.release}.partial`,
+    final: `${releasesDir}/${job.release}`,
+    marker: `${releasesDir}/${stagingMarker(job.release)}`,
+  };
   try {
-    if (job.uploadBytes > 0) await upload(job, cached);
-    await unpack(job, cached, partial);
+    if (job.uploadBytes > 0) await upload(job, where.cached);
+    await unpack(job, where);
   } catch (error) {
     if (job.session.lost) throw error;
     // Measured before the cleanup, which frees the space again.
     const explained = await explainFullDisk(job, error);
-    const cleanup = `rm -f ${shellQuote(`${cached}.partial`)}; rm -rf ${shellQuote(partial)}`;
-    await job.session.exec(cleanup).catch(() => undefined);
+    const q = shellQuote;
+    const unfinished = `if [ -e ${q(where.marker)} ]; then rm -rf ${q(where.final)} ${q(where.marker)}; fi`;
+    const cleanup = `rm -f ${q(`${where.cached}.partial`)}; rm -rf ${q(where.partial)}; ${unfinished}`;
+    await job.session.script('clean up the stage', cleanup).catch(() => undefined);
     throw explained;
   }
 }
@@ -65,23 +81,36 @@ async function upload(job: StageJob, cached: string): Promise<void> {
   await session.run('store upload', `mv -f ${shellQuote(`${cached}.partial`)} ${shellQuote(cached)}`);
 }
 
-async function unpack(job: StageJob, cached: string, partial: string): Promise<void> {
+/**
+ * Unpacks into `<id>.partial`, then renames it to `<id>`. afterUpload runs after the rename, in the path the release
+ * keeps (a Python venv's scripts and some build tools record absolute paths), with a staging marker beside it until
+ * the hook succeeds: a stage cut off mid-hook is never reused, and the next prune removes it.
+ */
+async function unpack(job: StageJob, where: StagePaths): Promise<void> {
   const { session, paths, artifact, app, release } = job;
+  const q = shellQuote;
   job.report('unpack', release);
-  const into = shellQuote(partial);
-  const fresh = `set -e; mkdir -p ${shellQuote(paths.releasesDir)}; rm -rf ${into}; mkdir ${into}`;
-  await session.run('unpack', `${fresh}; ${unpackCommand(artifact.kind, cached, partial, artifact.source)}`);
-  if (app.hooks.afterUpload) {
-    job.report('afterUpload', app.hooks.afterUpload);
-    await session.run('afterUpload hook', hookCommand(app, app.hooks.afterUpload, partial, release));
-  }
-  await session.run('finish stage', `mv ${into} ${shellQuote(`${paths.releasesDir}/${release}`)}`);
+  // A stage of the same id cut off in its hook (a rerun within the same second) leaves `<id>` and its marker.
+  const unfinished = `if [ -e ${q(where.marker)} ]; then rm -rf ${q(where.final)} ${q(where.marker)}; fi`;
+  const fresh = `set -e; mkdir -p ${q(paths.releasesDir)}; ${unfinished}; rm -rf ${q(where.partial)}; mkdir ${q(where.partial)}`;
+  await session.run(
+    'unpack',
+    `${fresh}; ${unpackCommand(artifact.kind, where.cached, where.partial, artifact.source)}`,
+  );
+  const hook = app.hooks.afterUpload;
+  const mark = hook ? `: > ${q(where.marker)} && ` : '';
+  await session.run('finish stage', `${mark}mv -T ${q(where.partial)} ${q(where.final)}`);
+  if (!hook) return;
+  job.report('afterUpload', hook);
+  await session.run('afterUpload hook', `${hookCommand(app, hook, where.final, release)}\nrm -f ${q(where.marker)}`);
 }
 
 /** SFTP reports a full disk as a bare "Failure", tar as a short write: look at the free space before passing it on. */
 async function explainFullDisk(job: StageJob, error: unknown): Promise<unknown> {
   if (!(error instanceof RemoteStepError) || /No space left|ENOSPC/.test(error.message)) return error;
-  const df = await job.session.exec(`df -Pk ${shellQuote(job.app.root)} | tail -n 1`).catch(() => undefined);
+  const df = await job.session
+    .script('free space', `df -Pk ${shellQuote(job.app.root)} | tail -n 1`)
+    .catch(() => undefined);
   const free = df?.code === 0 ? freeBytes(df.stdout) : undefined;
   // Under 1 MiB left (or less than the upload) counts as full: ENOSPC leaves a few blocks at most.
   if (free === undefined || free >= Math.max(job.artifact.bytes, 1024 * 1024)) return error;

@@ -23,11 +23,17 @@ interface HealthCheckKindDefinition {
   attempt(target: string, seconds: number): string;
 }
 
-// Python is on every host that runs supervisord (it is a Python program); curl and nc are not.
+// Python is on every host that runs supervisord (it is a Python program); curl and nc are not. The target reaches it
+// on stdin (printf is the shell's builtin), one value a line: never in an argv that `ps` shows (a URL may hold a token).
 const httpProbe =
-  'import sys,urllib.request\ntry:\n r=urllib.request.urlopen(sys.argv[1],timeout=float(sys.argv[2]))\n sys.exit(0 if 200<=r.status<400 else 1)\nexcept Exception as e:\n sys.stderr.write("%s\\n"%e);sys.exit(1)';
+  'import sys,urllib.request\na=sys.stdin.read().split("\\n")\ntry:\n r=urllib.request.urlopen(a[0],timeout=float(a[1]))\n sys.exit(0 if 200<=r.status<400 else 1)\nexcept Exception as e:\n sys.stderr.write("%s\\n"%e);sys.exit(1)';
 const tcpProbe =
-  'import socket,sys\ntry:\n socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=float(sys.argv[3])).close()\nexcept Exception as e:\n sys.stderr.write("%s\\n"%e);sys.exit(1)';
+  'import socket,sys\na=sys.stdin.read().split("\\n")\ntry:\n socket.create_connection((a[0],int(a[1])),timeout=float(a[2])).close()\nexcept Exception as e:\n sys.stderr.write("%s\\n"%e);sys.exit(1)';
+
+/** Values for a probe's stdin, one a line, through the shell's builtin printf. */
+function onStdin(...values: string[]): string {
+  return `printf '%s\\n' ${values.map(shellQuote).join(' ')} |`;
+}
 
 // `host:port` or `[v6]:port`, port 1..65535.
 function isHostPort(text: string): boolean {
@@ -41,7 +47,7 @@ export const healthCheckKinds = {
     problem: (url) =>
       url.startsWith('http://') && URL.canParse(url) && !/\s/.test(url) ? undefined : 'is not an http:// URL',
     shell: false,
-    attempt: (url, seconds) => `"$PY" -c ${shellQuote(httpProbe)} ${shellQuote(url)} ${seconds}`,
+    attempt: (url, seconds) => `${onStdin(url, String(seconds))} "$PY" -c ${shellQuote(httpProbe)}`,
   },
   tcp: {
     problem: (hostPort) =>
@@ -50,13 +56,14 @@ export const healthCheckKinds = {
     attempt: (hostPort, seconds) => {
       const colon = hostPort.lastIndexOf(':');
       const [host, port] = [hostPort.slice(0, colon), hostPort.slice(colon + 1)];
-      return `"$PY" -c ${shellQuote(tcpProbe)} ${shellQuote(host)} ${shellQuote(port)} ${seconds}`;
+      return `${onStdin(host, port, String(seconds))} "$PY" -c ${shellQuote(tcpProbe)}`;
     },
   },
   command: {
     problem: () => undefined,
     shell: true,
-    attempt: (command) => `sh -c ${shellQuote(command)}`,
+    // Inline in the probe's script (a subshell), so that the command, and any value rendered into it, is never argv.
+    attempt: (command) => `(\n${command}\n)`,
   },
 } satisfies Record<string, HealthCheckKindDefinition>;
 
@@ -76,9 +83,14 @@ export function healthCommand(check: HealthCheck): string {
   const outOfTries = check.retries === undefined ? '' : ` ] || [ "$n" -ge ${check.retries}`;
   return [
     'PY=$(command -v python3 || command -v python || echo python3)',
+    // A function: the attempt may span lines, and its text stays out of every process's argv.
+    'convoy_attempt() {',
+    attempt,
+    '}',
     `end=$(( $(date +%s) + ${deadline} )); n=0`,
     'while :; do',
-    `  n=$((n + 1)); if out=$( ${attempt} 2>&1 ); then exit 0; fi`,
+    // stdin is the rest of this script (read by `sh -s`): an attempt must not read it.
+    `  n=$((n + 1)); if out=$(convoy_attempt 2>&1 </dev/null); then exit 0; fi`,
     `  if [ "$(date +%s)" -ge "$end"${outOfTries} ]; then printf "%s\\n" "$out" | tail -n 3 >&2; exit 1; fi`,
     `  sleep ${interval}`,
     'done',

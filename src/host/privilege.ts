@@ -1,5 +1,6 @@
 // "Run this as root": the one privilege policy, for every command and step that needs it.
 import { withSudo } from '../shell/quote.ts';
+import { scriptShell } from '../shell/script.ts';
 import { NeedsRootError } from './errors.ts';
 
 /** Who a host logs in as, and whether the inventory lets Convoy use sudo there (`sudo = true`). */
@@ -25,5 +26,13 @@ export function asRoot(host: PrivilegeHost, command: string, need: RootNeed, ste
   if (host.user === 'root') return command;
   if (host.sudo || need === 'requested') return withSudo(command);
   if (need === 'preferred') return command;
+  throw new NeedsRootError(host.name, step);
+}
+
+/** The shell that reads a step's script on stdin (`sh -s`), as root when `need` says so: the policy of `asRoot`. */
+export function shellFor(host: PrivilegeHost, need: RootNeed | undefined, step = 'a privileged step'): string {
+  if (need === undefined || host.user === 'root') return scriptShell;
+  if (host.sudo || need === 'requested') return `sudo -n -- ${scriptShell}`;
+  if (need === 'preferred') return scriptShell;
   throw new NeedsRootError(host.name, step);
 }

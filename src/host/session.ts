@@ -11,10 +11,11 @@ import { openSupervisor, reachSupervisor } from '../supervisor/open.ts';
 import type { SupervisorLayout } from '../supervisor/layout.ts';
 import { execTransport } from '../supervisor/transport.ts';
 import { SupervisorClient } from '../supervisor/client.ts';
+import { stepScript } from '../shell/script.ts';
 import { formatMs } from '../units/duration.ts';
 import { RemoteStepError, StepTimeoutError, failureDetail } from './errors.ts';
 import type { RootNeed } from './privilege.ts';
-import { asRoot } from './privilege.ts';
+import { asRoot, shellFor } from './privilege.ts';
 import { sftpTransfer, uploadChunkBytes, uploadChunksPerHost } from './transfer.ts';
 
 export type { CommandResult, ExecOptions };
@@ -62,14 +63,24 @@ export class HostSession {
     return this.within('command', asRoot(this.host, command, 'requested'), options);
   }
 
+  /**
+   * A named step of Convoy's own: a POSIX sh script sent on stdin to `sh -s` (src/shell/script.ts), whatever the
+   * login shell, with umask 022; `options.stdin` is the script's own input. Its result is a value whatever the exit.
+   */
+  script(step: string, script: string, need?: RootNeed, options: ExecOptions = {}): Promise<CommandResult> {
+    const { stdin, ...rest } = options;
+    const shell = shellFor(this.host, need, step);
+    return this.within(step, shell, { ...rest, stdin: stepScript(script, stdin) });
+  }
+
   /** A named step as the login: resolves with stdout, throws RemoteStepError on a non-zero exit. */
-  async run(step: string, command: string, options: ExecOptions = {}): Promise<string> {
-    return this.checked(step, await this.within(step, command, options));
+  async run(step: string, script: string, options: ExecOptions = {}): Promise<string> {
+    return this.checked(step, await this.script(step, script, undefined, options));
   }
 
   /** A named step of Convoy's own as root: directly for a root login, `sudo -n` where the inventory allows it. */
-  async runAsRoot(step: string, command: string, options: ExecOptions = {}): Promise<string> {
-    return this.checked(step, await this.within(step, asRoot(this.host, command, 'required', step), options));
+  async runAsRoot(step: string, script: string, options: ExecOptions = {}): Promise<string> {
+    return this.checked(step, await this.script(step, script, 'required', options));
   }
 
   /**
@@ -110,7 +121,7 @@ export class HostSession {
 
   /** Runs the health check on the host itself (so it sees what the host sees), retrying until its deadline. */
   async probe(check: HealthCheck): Promise<ProbeResult> {
-    const result = await this.within('health check', healthCommand(check), {});
+    const result = await this.script('health check', healthCommand(check));
     return { ok: result.code === 0, detail: result.stderr.trim().split('\n').pop() ?? '' };
   }
 

@@ -64,7 +64,7 @@ function backupSuffixAt(now: Date): string {
 }
 
 async function readProbe(session: HostSession): Promise<SetupProbe> {
-  return parseProbe((await session.exec(probeCommand(session.host.supervisorConf))).stdout);
+  return parseProbe((await session.script('probe', probeCommand(session.host.supervisorConf))).stdout);
 }
 
 async function installIfMissing(session: HostSession, changes: string[]): Promise<SetupProbe> {

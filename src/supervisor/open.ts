@@ -1,4 +1,5 @@
 // Opens a host's supervisord: find its conf, then XML-RPC over streamlocal, falling back to an exec relay.
+import { scriptShell, stepScript } from '../shell/script.ts';
 import type { HostConnection } from '../ssh/connection.ts';
 import { SupervisorClient } from './client.ts';
 import { confCandidates, findConfCommand, parseFindConfOutput, parseLayout } from './layout.ts';
@@ -27,7 +28,8 @@ export type LaidOutSupervisor = SupervisorClient & { readonly layout: Supervisor
 
 /** Reads the host's supervisord.conf (the `supervisor_conf` setting, else the standard places). */
 export async function discoverLayout(connection: HostConnection, host: SupervisorHost): Promise<SupervisorLayout> {
-  const result = await connection.exec(findConfCommand(host.supervisorConf));
+  // A script on stdin to `sh -s`, whatever the login shell (src/shell/script.ts).
+  const result = await connection.exec(scriptShell, { stdin: stepScript(findConfCommand(host.supervisorConf)) });
   const found = parseFindConfOutput(result.stdout);
   if (!found) {
     const looked = host.supervisorConf ? host.supervisorConf : confCandidates.join(', ');

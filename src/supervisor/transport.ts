@@ -117,9 +117,15 @@ export const relayScript = [
   '   else: r.remove(i)',
 ].join('\n');
 
-/** The shell command that runs the relay as the login (`asRoot` wraps it when the relay should run as root). */
+// One line of sh with no single quote, backslash, `!` or newline inside, so that every login shell (fish, tcsh) passes it to sh
+// unchanged; the relay's Python goes as a base64 word (stdin is the relay's stream, so it cannot go there).
+const relayLauncher =
+  'PY=$(command -v python3 || command -v python || echo /usr/bin/python3); exec "$PY" -c "import base64,sys;exec(base64.b64decode(sys.argv.pop(1)))" "$0" "$1"';
+
+/** The command line that runs the relay as the login (`asRoot` wraps it when the relay should run as root). */
 export function relayCommand(socketPath: string): string {
-  return `PY=$(command -v python3 || command -v python || echo /usr/bin/python3); exec "$PY" -c ${shellQuote(relayScript)} ${shellQuote(socketPath)}`;
+  const code = Buffer.from(relayScript, 'utf8').toString('base64');
+  return `sh -c '${relayLauncher}' ${code} ${shellQuote(socketPath)}`;
 }
 
 /** How the relay's command line is run: as the login (unchanged), or as root (the host session's privilege policy). */

@@ -80,10 +80,10 @@ export class MuxedConnection implements HostConnection {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<CommandResult> {
-    if (options.stdin !== undefined) return (await this.directConnection()).exec(command, options);
     const started = performance.now();
     if (options.signal?.aborted) throw abortReason(options.signal);
-    const socket = await this.request({ op: 'exec', command });
+    const stdin = options.stdin === undefined ? {} : { stdin: Buffer.from(options.stdin).toString('base64') };
+    const socket = await this.request({ op: 'exec', command, ...stdin });
     const stdout = new TailBuffer();
     const stderr = new TailBuffer();
     return new Promise<CommandResult>((resolve, reject) => {

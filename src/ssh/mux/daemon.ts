@@ -50,7 +50,7 @@ export function serveMux(
   for (const signal of stopSignals) process.once(signal, () => shutdown(daemon));
   server.listen(socketPath, () => {
     chmodSync(socketPath, 0o600);
-    // Which process to stop by hand (`kill $(cat ~/.convoy/persist-v2.sock.pid)`), before its idle time is up.
+    // Which process to stop by hand (`kill $(cat ~/.convoy/persist-v3.sock.pid)`), before its idle time is up.
     writeFileSync(`${socketPath}.pid`, `${process.pid}\n`, { mode: 0o600 });
     armIdle(daemon);
   });
@@ -135,7 +135,7 @@ async function handle(daemon: Daemon, socket: net.Socket): Promise<void> {
   } else if (request.op === 'unix') {
     await pipeUnixSocket(connection, request.path, socket);
   } else {
-    await streamExec(connection, request.command, socket);
+    await streamExec(connection, request.command, request.stdin, socket);
   }
 }
 
@@ -169,13 +169,19 @@ async function pipeUnixSocket(connection: SshConnection, path: string, socket: n
  * that goes away (Ctrl-C twice, a step timeout) has its command closed on the host: it would otherwise hold one of
  * the connection's few session slots for good.
  */
-async function streamExec(connection: SshConnection, command: string, socket: net.Socket): Promise<void> {
+async function streamExec(
+  connection: SshConnection,
+  command: string,
+  stdin: string | undefined,
+  socket: net.Socket,
+): Promise<void> {
   reply(socket, { ok: true });
   const gone = new AbortController();
   const onGone = () => gone.abort(new Error('the client went away'));
   socket.once('close', onGone);
   try {
     const result = await connection.exec(command, {
+      ...(stdin === undefined ? {} : { stdin: Buffer.from(stdin, 'base64') }),
       onStdout: (chunk) => socket.write(encodeFrame(frame.stdout, chunk)),
       onStderr: (chunk) => socket.write(encodeFrame(frame.stderr, chunk)),
       signal: gone.signal,

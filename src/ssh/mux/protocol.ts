@@ -7,15 +7,17 @@ import type { SshFailureKind } from '../errors.ts';
 /**
  * Bumped on any change to requests, replies or frames. The socket's name carries it (src/host/fleet.ts), so a process
  * left running by another Convoy version (until its idle time ends) is never asked something it does not know: the
- * lease of version 2 made every host fail against a version 1 process after an upgrade.
+ * lease of version 2 made every host fail against a version 1 process after an upgrade. Version 3: exec takes stdin.
  */
-export const muxProtocolVersion = 2;
+export const muxProtocolVersion = 3;
 
 /** ConnectSettings without the in-memory known_hosts store (the persist process keeps its own). */
 export type MuxSettings = Omit<ConnectSettings, 'knownHosts'>;
 
 /** What to do on the host: check (or open) its connection, run a command, or open a unix socket there. */
-export type MuxOperation = { op: 'connect' } | { op: 'exec'; command: string } | { op: 'unix'; path: string };
+/** `stdin` (base64) is the command's whole input, sent before the stream: Convoy's steps are scripts for `sh -s`. */
+export type MuxOperation =
+  { op: 'connect' } | { op: 'exec'; command: string; stdin?: string } | { op: 'unix'; path: string };
 /**
  * A run in progress: the stream stays open until the run ends, and an open stream keeps the process from ending
  * idle (a rolling deploy's pause is not idleness).
