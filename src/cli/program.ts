@@ -180,13 +180,18 @@ function registerDeploy(program: Command, context: CommandContext): void {
     maxFail: 'failed or unreachable hosts the whole deploy may absorb (default 0)',
   })
     .option('--force-unlock', 'break a lock left by a dead deploy (the lock names its owner; never automatic)', false)
+    .option(
+      '--adopt',
+      "replace an app's .conf that Convoy did not write (the original is kept in <root>/.convoy/adopted/)",
+      false,
+    )
     .addHelpText(
       'after',
       '\nApps come from the task files (--tasks, default tasks/); none named = every app with hosts in the target.\n' +
         'A redeploy of the same artifact and config uploads nothing and restarts nothing.\n\n' +
         'Examples:\n  convoy deploy web\n  convoy deploy web monprog --dry-run\n  convoy deploy prod api --max-fail 10%',
     )
-    .action(async (target: string, apps: string[], opts: RollingFlags & { dryRun: boolean; forceUnlock: boolean }) => {
+    .action(async (target: string, apps: string[], opts: DeployFlags) => {
       const { deployCommand } = await import('../commands/deploy.ts');
       context.setExitCode(
         await deployCommand({
@@ -194,6 +199,7 @@ function registerDeploy(program: Command, context: CommandContext): void {
           apps,
           dryRun: opts.dryRun,
           forceUnlock: opts.forceUnlock,
+          adopt: opts.adopt,
           ...rollout(opts),
           interruption: context.interruption,
           commandLine: ['convoy deploy', target, ...apps].join(' '),
@@ -202,6 +208,8 @@ function registerDeploy(program: Command, context: CommandContext): void {
       );
     });
 }
+
+type DeployFlags = RollingFlags & { dryRun: boolean; forceUnlock: boolean; adopt: boolean };
 
 function registerRollback(program: Command, context: CommandContext): void {
   const rollback = program

@@ -1,13 +1,13 @@
 // `convoy deploy <target> [app…]` and `convoy rollback <target> [app]`: per-host progress lines, a final table.
 // Both run through the same engine (docs/deploy.md): batches, the gate, one failure budget, the deploy record.
 import path from 'node:path';
-import { UsageError } from '../errors.ts';
+import { UsageError, ValidationError } from '../errors.ts';
 import type { Output } from '../output/output.ts';
 import { appSpecFor } from '../deploy/app-spec.ts';
 import { prepareArtifact } from '../deploy/artifact.ts';
 import type { PreparedArtifact } from '../deploy/artifact.ts';
 import type { DeployListener, EngineOptions, Rollout } from '../deploy/engine.ts';
-import { deployApp } from '../deploy/engine.ts';
+import { confOwnershipProblems, deployApp } from '../deploy/engine.ts';
 import { newLockOwner } from '../deploy/lock.ts';
 import type { LockOwner } from '../deploy/lock.ts';
 import { appOpener } from '../deploy/open.ts';
@@ -48,6 +48,8 @@ interface AppRunOptions extends FleetContextOptions {
 
 export interface DeployCommandOptions extends AppRunOptions {
   apps: readonly string[];
+  /** Replace confs Convoy did not write, keeping a backup. */
+  adopt: boolean;
 }
 
 export interface RollbackCommandOptions extends AppRunOptions {
@@ -91,7 +93,7 @@ function reporting(reporter: Reporter): DeployListener {
 }
 
 export function deployCommand(options: DeployCommandOptions): Promise<number> {
-  return runApps('deploy', options, options.apps, undefined);
+  return runApps('deploy', options, options.apps, undefined, options.adopt);
 }
 
 export async function rollbackCommand(options: RollbackCommandOptions): Promise<number> {
@@ -104,6 +106,7 @@ async function runApps(
   options: AppRunOptions,
   appNames: readonly string[],
   to: string | undefined,
+  adopt = false,
 ): Promise<number> {
   const started = performance.now();
   const context = await loadDeployContext(options, options.target, appNames);
@@ -118,11 +121,13 @@ async function runApps(
     fleet,
     action,
     to,
+    adopt,
     owner: newLockOwner(options.commandLine, new Date(), options.env),
     commit: gitCommit(options.cwd),
   };
   const results: HostDeployResult[] = [];
   try {
+    await refuseConfsNotOurs(options, context.targets, run);
     for (const [i, t] of context.targets.entries()) {
       if (options.interruption?.requested()) break;
       results.push(...(await runApp(options, t, { ...run, artifact: artifacts[i] })));
@@ -135,6 +140,19 @@ async function runApps(
   const exitCode = exitCodeFor(summary, { interruptedWith: interruptedWith(options.interruption) });
   showDeploy(options.output, { command: action, results, summary, dryRun: options.dryRun, exitCode });
   return exitCode;
+}
+
+/**
+ * Reads every host of every app before anything is staged: a conf Convoy did not write (unless adopted) or a section
+ * another conf defines too stops the run here, exit 2, with nothing touched.
+ */
+async function refuseConfsNotOurs(options: AppRunOptions, targets: readonly AppTarget[], run: RunParts): Promise<void> {
+  const problems: string[] = [];
+  for (const t of targets) problems.push(...(await confOwnershipProblems(engineFor(options, t, run, {}))));
+  if (problems.length > 0) {
+    const summary = `${run.action}: nothing was touched: ${problems.length} problem${problems.length === 1 ? '' : 's'} with confs Convoy does not own`;
+    throw new ValidationError(summary, problems);
+  }
 }
 
 /** One app on its hosts: a dry run, a deploy or a rollback, drawn by the reporter for this terminal. */
@@ -170,6 +188,7 @@ interface RunParts {
   /** The task repository's git commit, for the deploy record. */
   commit: string | undefined;
   artifact?: PreparedArtifact | undefined;
+  adopt: boolean;
 }
 
 /** The engine's options for one app: how to open it on each host, the listener, and the user's stop. */
@@ -185,6 +204,7 @@ function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener
     listener,
     stopRequested: () => options.interruption?.requested() ?? false,
     stopped: options.interruption?.promise,
+    adopt: run.adopt,
     open: appOpener({
       fleet: run.fleet,
       appFor: (host) => appSpecFor(t.app.spec, host),

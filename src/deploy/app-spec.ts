@@ -13,6 +13,8 @@ export interface DeployAppSpec {
   name: string;
   root: string;
   keepReleases: number;
+  /** The programs' names (the `[program:x]` sections Convoy generates). */
+  programs: string[];
   /** Directories the programs need before supervisord reads the conf (their log directory). */
   logDir: string;
   hooks: { afterUpload?: string | undefined; beforeSwitch?: string | undefined; afterSwitch?: string | undefined };
@@ -32,6 +34,7 @@ export function appSpecFor(app: NormalisedApp, host: HostConfig): DeployAppSpec 
     name: app.name,
     root: app.root,
     keepReleases: app.keepReleases,
+    programs: app.programs.map((p) => p.name),
     logDir: renderTemplate(app.logDir, vars),
     hooks: {
       afterUpload: shellLine(app.hooks.afterUpload),

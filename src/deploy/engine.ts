@@ -35,6 +35,8 @@ export interface EngineOptions {
   stopRequested?: (() => boolean) | undefined;
   /** Settles when a stop is asked for: it cuts a rolling pause short. */
   stopped?: Promise<void> | undefined;
+  /** `--adopt`: replace confs that are not Convoy's own (a backup is kept) instead of stopping. */
+  adopt?: boolean | undefined;
 }
 
 export interface Rollout {
@@ -205,6 +207,18 @@ async function switchInBatches(
     const s = byName.get(o.host);
     if (s) await skip(book, s, why);
   }
+}
+
+/**
+ * Why the run must stop before anything is staged, read on every host (and changing none): confs that are not
+ * Convoy's own, sections another conf defines too. A host that cannot be reached is left to the run to report.
+ */
+export async function confOwnershipProblems(options: EngineOptions): Promise<string[]> {
+  const { outcomes } = await runOnHosts(options.hosts, { concurrency: options.concurrency }, async (host) => {
+    const deploy = await options.open(host);
+    return { value: await deploy.ownership(options.adopt ?? false), ok: true };
+  });
+  return outcomes.flatMap((o) => o.value ?? []);
 }
 
 /** What the run does on one host: deploy the artifact, or roll back. */

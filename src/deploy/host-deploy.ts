@@ -22,6 +22,7 @@ import {
   thisMachine,
   unlockCommand,
 } from './lock.ts';
+import { appSections, clashCommand, confOwner, ownershipProblems } from './conf-owner.ts';
 import { createDirForLoginCommand, loginDirCommand, notWritableMessage, parseDirAnswer } from './dirs.ts';
 import { findReleaseWithHash, isReleaseId, releaseHash, releaseId, releasesToPrune, sameContent } from './releases.ts';
 import type { RecordAction, RecordEntry, RecordOutcome, RecordedProcess, RunningProcess } from './record.ts';
@@ -48,6 +49,8 @@ export interface HostPlan {
   conf: string;
   previousConf: string | null;
   confChanged: boolean;
+  /** The conf on the host is not Convoy's (src/deploy/conf-owner.ts): the run adopts it, keeping a backup. */
+  adopting: boolean;
   state: RemoteState;
 }
 
@@ -72,6 +75,8 @@ export interface AppOnHost {
   prune(plan: HostPlan): Promise<string[]>;
   /** Releases the lock, over a new login if the connection was lost; a failure says what is left and how to fix it. */
   unlock(): Promise<void>;
+  /** Why this host stops the run before anything is staged: a conf not Convoy's own (unless `adopt`), a clash. */
+  ownership(adopt: boolean): Promise<string[]>;
   /** The app's programs as supervisord names them (`group:name`), for a dry run. */
   programs(): Promise<string[]>;
   readonly confPath: string;
@@ -159,10 +164,28 @@ export class HostDeploy implements AppOnHost {
     return this.withConvergence(this.plan(state, target, true, 0), running);
   }
 
-  /** The host's releases, current release, conf and lock, in one round trip. */
+  /**
+   * The host's releases, current release, conf, record, lock and section clashes, in one round trip; as root where
+   * sudo is allowed, since the conf is not world-readable.
+   */
   async readState(): Promise<RemoteState> {
-    const command = inspectCommand(this.paths, this.options.artifact?.cacheName ?? '');
-    return parseInspect(await this.session.run('inspect', command));
+    const { layout } = this.options.supervisor;
+    const sections = appSections(this.app.name, this.app.programs);
+    const clashes = clashCommand(this.paths.confPath, layout.includeDir, layout.includeExtension, sections);
+    const command = inspectCommand(this.paths, this.options.artifact?.cacheName ?? '', clashes);
+    return parseInspect(await this.session.runPreferringRoot('inspect', command));
+  }
+
+  async ownership(adopt: boolean): Promise<string[]> {
+    const state = await this.readState();
+    const owner = confOwner(state.conf, this.app.name, state.record);
+    const where = { host: this.host, app: this.app.name, confPath: this.paths.confPath, backupDir: this.backupDir };
+    return ownershipProblems(where, owner, state.clashes, adopt);
+  }
+
+  /** Where an adopted conf's original is kept (root's, 0700; the copy keeps the original's owner and mode). */
+  private get backupDir(): string {
+    return `${this.app.root}/.convoy/adopted`;
   }
 
   private plan(state: RemoteState, release: string, releaseExists: boolean, uploadBytes: number): HostPlan {
@@ -176,6 +199,7 @@ export class HostDeploy implements AppOnHost {
       conf,
       previousConf: state.conf,
       confChanged: conf !== state.conf,
+      adopting: confOwner(state.conf, this.app.name, state.record) === 'foreign',
       state,
     };
   }
@@ -277,6 +301,7 @@ export class HostDeploy implements AppOnHost {
     }
     if (converge) this.report('converge', plan.converge);
     // A converging host may never have had its conf applied (a run cut off after writing it): apply it first.
+    if (plan.confChanged && plan.adopting) await this.backUpAdoptedConf();
     const group = plan.confChanged
       ? await this.writeAndApply(plan.conf)
       : converge
@@ -382,13 +407,31 @@ export class HostDeploy implements AppOnHost {
     await this.session.run('switch current', `${link} && mv -T ${tmp} ${shellQuote(this.paths.current)}`);
   }
 
+  /**
+   * Writes the conf 0640, root's, in the include directory's group: `environment=` values are not for every
+   * account on the host (supervisord reads it as root).
+   */
   private async writeAndApply(conf: string): Promise<GroupChange> {
     const file = shellQuote(this.paths.confPath);
     const tmp = shellQuote(`${this.paths.confPath}.convoy-tmp`);
-    const write = `cat > ${tmp} && chmod 0644 ${tmp} && mv -f ${tmp} ${file}`;
+    const dir = shellQuote(this.options.supervisor.layout.includeDir);
+    const write = `umask 077 && cat > ${tmp} && chgrp "$(stat -c %g ${dir})" ${tmp} && chmod 0640 ${tmp} && mv -f ${tmp} ${file}`;
     await this.session.runAsRoot('write conf', write, { stdin: conf });
     this.report('apply conf', this.paths.confPath);
     return applyGroup(this.options.supervisor, this.app.name);
+  }
+
+  /** Keeps the administrator's conf that `--adopt` replaces: `<root>/.convoy/adopted/<file>.<UTC time>`. */
+  private async backUpAdoptedConf(): Promise<void> {
+    const stamp = new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
+    const name = `${this.paths.confPath.split('/').pop() ?? 'app.conf'}.${stamp}`;
+    const dir = shellQuote(this.backupDir);
+    const copy = `mkdir -p -m 0700 ${dir} && chmod 0700 ${dir} && cp -p ${shellQuote(this.paths.confPath)} ${dir}/${shellQuote(name)}`;
+    this.report('adopt conf', `${this.paths.confPath} kept as ${this.backupDir}/${name}`);
+    await this.session.runAsRoot('adopt conf', copy);
   }
 
   private async restartGroup(): Promise<void> {

@@ -4,6 +4,8 @@
 import { shellQuote } from '../shell/quote.ts';
 import type { RecordEntry } from './record.ts';
 import { parseRecord, recordLength, recordPath } from './record.ts';
+import type { SectionClash } from './conf-owner.ts';
+import { parseClashes } from './conf-owner.ts';
 
 export interface AppPaths {
   root: string;
@@ -38,13 +40,16 @@ export interface RemoteState {
   lockOwner: string | undefined;
   /** The app's deploy record on this host (empty when none was ever written). */
   record: RecordEntry[];
+  /** Sections of the app that other confs in the include directory define too (src/deploy/conf-owner.ts). */
+  clashes: SectionClash[];
 }
 
 const stateMarker = '---CONVOY-STATE---';
 const recordMarker = '---CONVOY-RECORD---';
 const confMarker = '---CONVOY-CONF---';
 
-export function inspectCommand(paths: AppPaths, cacheName: string): string {
+/** `clashScript` (conf-owner.ts) prints its `clash=` lines among the state's. */
+export function inspectCommand(paths: AppPaths, cacheName: string, clashScript = ''): string {
   const q = shellQuote;
   return [
     `echo ${stateMarker}`,
@@ -52,6 +57,7 @@ export function inspectCommand(paths: AppPaths, cacheName: string): string {
     `if [ -d ${q(paths.releasesDir)} ]; then for d in ${q(paths.releasesDir)}/*; do [ -e "$d" ] && echo "entry=\${d##*/}"; done; fi`,
     cacheName ? `if [ -f ${q(`${paths.cacheDir}/${cacheName}`)} ]; then echo artifact=1; fi` : '',
     `if [ -e ${q(paths.lockDir)} ]; then echo "lock=$(head -n 1 ${q(`${paths.lockDir}/owner`)} 2>/dev/null || echo unknown)"; fi`,
+    clashScript,
     `echo ${recordMarker}; tail -n ${recordLength} ${q(recordPath(paths))} 2>/dev/null`,
     `if [ -f ${q(paths.confPath)} ]; then echo ${confMarker}; cat ${q(paths.confPath)}; fi`,
     'exit 0',
@@ -74,6 +80,7 @@ export function parseInspect(stdout: string): RemoteState {
     conf: confAt < 0 ? null : body.slice(confAt + confMarker.length + 1),
     lockOwner: undefined,
     record: recordAt < 0 ? [] : parseRecord(beforeConf.slice(recordAt + recordMarker.length + 1)),
+    clashes: parseClashes(head),
   };
   for (const line of head.split('\n')) {
     const eq = line.indexOf('=');

@@ -6,6 +6,7 @@ import { UsageError } from '../errors.ts';
 import type { HostConfig } from '../inventory/types.ts';
 import type { NormalisedApp } from '../tasks/normalised.ts';
 import { escapePercent } from '../tasks/supervisor-values.ts';
+import { confMarker } from './conf-owner.ts';
 import { generateAppConf } from './confgen.ts';
 import { renderTemplate, templateVars } from './templates.ts';
 
@@ -48,5 +49,8 @@ export function renderConf(app: NormalisedApp, host: HostConfig, release: string
     if (text === undefined) throw new UsageError(`confFiles: ${file} was not read`);
     return `; from ${file}\n${renderTemplate(text, vars, percentEscaped)}`;
   });
-  return [generated, ...handWritten].filter(Boolean).join('\n');
+  // Only programs: the generated part starts with the marker. Only confFiles: the marker goes first all the same, so
+  // that the next deploy knows the conf for Convoy's (src/deploy/conf-owner.ts).
+  const marker = generated ? '' : `${confMarker(app.name)}\n`;
+  return [generated || marker, ...handWritten].filter(Boolean).join('\n');
 }

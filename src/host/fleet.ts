@@ -86,8 +86,10 @@ export class Fleet {
         const stepTimeoutMs = this.stepTimeoutMs ?? host.stepTimeoutMs ?? defaultStepTimeoutMs;
         return new HostSession(host, connection, () => this.pool.reconnect(host), stepTimeoutMs);
       });
+      // A host that could not be reached stays unreached for the run: a deploy reads every host before it stages,
+      // and a second try would wait out a second connect timeout only to report the same host.
       this.sessions.set(host.name, session);
-      session.catch(() => this.sessions.delete(host.name));
+      session.catch(() => undefined);
     }
     return session;
   }

@@ -17,6 +17,7 @@ const app: DeployAppSpec = {
   name: 'hello',
   root: '/srv/hello',
   keepReleases: 5,
+  programs: ['web'],
   logDir: '/srv/hello/shared/log',
   hooks: {},
   gate: { startTimeoutMs: 1000, settleMs: 0 },
@@ -34,6 +35,8 @@ interface FakeHost {
   unverified?: boolean;
   /** Where a rollback goes (the record's previous verified release); absent = nowhere. */
   rollbackTo?: string;
+  /** The conf on the host is an administrator's. */
+  foreignConf?: boolean;
 }
 
 class FakeApp implements AppOnHost {
@@ -74,6 +77,7 @@ class FakeApp implements AppOnHost {
       conf: 'conf',
       lockOwner: undefined,
       record: [],
+      clashes: [],
     };
   }
   planFor(state: RemoteState, release: string): HostPlan {
@@ -89,6 +93,7 @@ class FakeApp implements AppOnHost {
       conf: 'conf',
       previousConf: 'conf',
       confChanged: false,
+      adopting: false,
       state,
     };
   }
@@ -110,6 +115,10 @@ class FakeApp implements AppOnHost {
   async unlock() {
     await this.step('unlock');
     this.holdsLock = false;
+  }
+  async ownership(adopt: boolean) {
+    this.log.push(`${this.host} ownership`);
+    return this.fake.foreignConf && !adopt ? [`${this.host}: ${this.confPath} was not written by Convoy`] : [];
   }
   async programs() {
     return ['hello:web'];

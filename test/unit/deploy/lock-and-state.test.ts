@@ -50,6 +50,7 @@ test('the inspect output is read back by its markers: rc-file chatter ignored, r
   const entry = JSON.stringify({ v: 1, outcome: 'verified', release: '20261101T000000Z-aaaaaaaa' });
   const state = parseInspect(
     'entry=from a .bashrc\n---CONVOY-STATE---\ncurrent=20261101T000000Z-aaaaaaaa\nentry=20261101T000000Z-aaaaaaaa\nentry=x.partial\nartifact=1\nlock={"user":"bob"}\n' +
+      'clash=/etc/supervisor/conf.d/old:web.conf:[program:a]\n' +
       `---CONVOY-RECORD---\n${entry}\n---CONVOY-CONF---\n[group:web]\nprograms=a\n`,
   );
   assert.deepEqual(state, {
@@ -58,6 +59,7 @@ test('the inspect output is read back by its markers: rc-file chatter ignored, r
     artifactCached: true,
     lockOwner: '{"user":"bob"}',
     conf: '[group:web]\nprograms=a\n',
+    clashes: [{ file: '/etc/supervisor/conf.d/old:web.conf', section: '[program:a]' }],
     record: [JSON.parse(entry)],
   });
   assert.deepEqual(parseInspect('---CONVOY-STATE---\ncurrent=\n---CONVOY-RECORD---\n'), {
@@ -67,6 +69,7 @@ test('the inspect output is read back by its markers: rc-file chatter ignored, r
     lockOwner: undefined,
     conf: null,
     record: [],
+    clashes: [],
   });
 });
 
