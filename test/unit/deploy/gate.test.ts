@@ -5,6 +5,8 @@ import { passGate } from '../../../src/deploy/gate.ts';
 import type { HostSession } from '../../../src/host/session.ts';
 import type { SupervisorClient } from '../../../src/supervisor/client.ts';
 import type { ProcessInfo } from '../../../src/supervisor/process-info.ts';
+import { FakeSupervisord, processInfo } from '../support/fake-supervisord.ts';
+import { linesCutAt } from '../support/utf8-text.ts';
 
 const fatal: ProcessInfo = {
   name: 'worker',
@@ -44,4 +46,31 @@ test('a process that exits at once fails the gate with its state and the last li
   assert.match(r.problem, /worker FATAL: Exited too quickly/);
   assert.match(r.problem, /stderr of app:worker: .*can't open file '\/srv\/app\/current\/wroker\.py'/);
   assert.deepEqual(r.failing, ['app:worker']);
+});
+
+/** A FATAL app:worker whose stderr log holds `stderr`, on a supervisord that decodes log windows strictly. */
+function fatalWorker(stderr: Buffer | string): FakeSupervisord {
+  const supervisord = new FakeSupervisord();
+  supervisord.processes = [processInfo('worker', 'app', 'FATAL')];
+  supervisord.write('app:worker', 'stderr', stderr);
+  return supervisord;
+}
+
+test('the last stderr lines come whole and exact when they are non-ASCII and the read window starts mid-character', async () => {
+  const lines = linesCutAt('oops', 60, [2000]);
+  const r = await passGate({} as HostSession, fatalWorker(lines.join('\n') + '\n'), 'app', {
+    startTimeoutMs: 1000,
+    settleMs: 0,
+  });
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.ok(r.problem.endsWith(`; stderr of app:worker: ${lines.slice(-3).join(' / ')}`), r.problem);
+});
+
+test('a stderr log that cannot be read is said, not left out', async () => {
+  const latin1 = Buffer.from('caf\xe9 cr\xe8me br\xfbl\xe9e\n', 'latin1');
+  const r = await passGate({} as HostSession, fatalWorker(latin1), 'app', { startTimeoutMs: 1000, settleMs: 0 });
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.match(r.problem, /worker FATAL: Exited too quickly.*; the stderr of app:worker could not be read: .*UTF-8/);
 });
