@@ -53,11 +53,13 @@ export async function passGate(
 
 /**
  * The cause a FATAL or EXITED state hides ("Exited too quickly"): the last stderr lines of the first failing
- * process, as `; stderr of app:worker: a / b / c`, or nothing when it wrote none.
+ * process, as `; stderr of app:worker: a / b / c`, nothing when it wrote none, or why its log could not be read.
  */
 async function stderrOf(client: SupervisorClient, failing: readonly string[]): Promise<string> {
   const first = failing[0];
   if (first === undefined) return '';
-  const lines = (await lastLogLines(client, first, ['stderr'], 3)).map((l) => l.slice('stderr: '.length));
-  return lines.length > 0 ? `; stderr of ${first}: ${lines.join(' / ')}` : '';
+  const [tail] = await lastLogLines(client, first, ['stderr'], 3);
+  if (tail === undefined) return '';
+  if ('unreadable' in tail) return `; the stderr of ${first} could not be read: ${tail.unreadable}`;
+  return tail.lines.length > 0 ? `; stderr of ${first}: ${tail.lines.join(' / ')}` : '';
 }

@@ -125,15 +125,10 @@ export class SupervisorClient {
     return (await this.call('supervisor.removeProcessGroup', group)) === true;
   }
 
-  /** `length` bytes of the log from `offset` (0 = to the end). */
-  async readLog(name: string, stream: 'stdout' | 'stderr', offset: number, length: number): Promise<string> {
-    const method = stream === 'stdout' ? 'supervisor.readProcessStdoutLog' : 'supervisor.readProcessStderrLog';
-    return String(await this.call(method, name, offset, length));
-  }
-
   /**
    * The last `length` bytes of the log and its size (as `offset`). supervisord always answers with the bytes that end
-   * at the current size, whatever offset is asked, so following a log is done with readLog from a known size.
+   * at the current size, whatever offset is asked. Ask it for the size only (length 0): a window that cuts a
+   * character is an HTTP 500, so log text is read with log-read.ts.
    */
   async tailLog(name: string, stream: 'stdout' | 'stderr', offset: number, length: number): Promise<LogTail> {
     const method = stream === 'stdout' ? 'supervisor.tailProcessStdoutLog' : 'supervisor.tailProcessStderrLog';

@@ -5,7 +5,7 @@ import { SupervisorFault } from './faults.ts';
 import type { ProcessInfo } from './process-info.ts';
 import { displayName, selectProcesses } from './select.ts';
 import { qualifiedName } from './wait.ts';
-import { lastLogLines } from './log-tail.ts';
+import { lastLogLines, tailLines } from './log-tail.ts';
 
 export type ControlAction = 'start' | 'stop' | 'restart';
 
@@ -26,7 +26,7 @@ export interface ProcessResult {
   state: string;
   pid: number | null;
   error?: string;
-  /** Last lines of the program's log, when it failed to start. */
+  /** Last lines of the program's logs when it failed to start (`stderr: …`), or why a log could not be read. */
   logTail?: string[];
 }
 
@@ -99,8 +99,8 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function logTail(client: SupervisorClient, name: string): Promise<string[]> {
-  return lastLogLines(client, name, ['stderr', 'stdout'], logTailLines);
+async function logTail(client: SupervisorClient, name: string): Promise<string[]> {
+  return tailLines(await lastLogLines(client, name, ['stderr', 'stdout'], logTailLines));
 }
 
 /**

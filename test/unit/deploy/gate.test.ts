@@ -3,45 +3,44 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { passGate } from '../../../src/deploy/gate.ts';
 import type { HostSession } from '../../../src/host/session.ts';
-import type { SupervisorClient } from '../../../src/supervisor/client.ts';
-import type { ProcessInfo } from '../../../src/supervisor/process-info.ts';
+import { FakeSupervisord, processInfo } from '../support/fake-supervisord.ts';
+import { linesCutAt } from '../support/utf8-text.ts';
 
-const fatal: ProcessInfo = {
-  name: 'worker',
-  group: 'app',
-  start: 100,
-  stop: 101,
-  now: 102,
-  state: 200,
-  statename: 'FATAL',
-  spawnerr: 'Exited too quickly (process log may have details)',
-  exitstatus: 2,
-  pid: 0,
-  description: 'Exited too quickly (process log may have details)',
-  logfile: '/srv/app/shared/log/worker.out.log',
-  stdout_logfile: '/srv/app/shared/log/worker.out.log',
-  stderr_logfile: '/srv/app/shared/log/worker.err.log',
-};
-
-/** Just what the gate asks of supervisord: the processes, and the end of a log. */
-function fakeSupervisor(stderr: string): SupervisorClient {
-  return {
-    getAllProcessInfo: async () => [fatal],
-    tailLog: async (_name: string, stream: 'stdout' | 'stderr') => {
-      if (stream !== 'stderr') throw new Error('NO_FILE');
-      return { bytes: stderr, offset: stderr.length, overflow: false };
-    },
-  } as unknown as SupervisorClient;
+/** A FATAL app:worker whose stderr log holds `stderr`, on a supervisord that decodes log windows strictly. */
+function fatalWorker(stderr: Buffer | string): FakeSupervisord {
+  const supervisord = new FakeSupervisord();
+  supervisord.processes = [processInfo('worker', 'app', 'FATAL')];
+  supervisord.write('app:worker', 'stderr', stderr);
+  return supervisord;
 }
 
 test('a process that exits at once fails the gate with its state and the last lines of its stderr', async () => {
   const stderr =
     "Traceback (most recent call last):\n  File 'x'\npython3: can't open file '/srv/app/current/wroker.py': [Errno 2] No such file or directory\n";
-  const r = await passGate({} as HostSession, fakeSupervisor(stderr), 'app', { startTimeoutMs: 1000, settleMs: 0 });
+  const r = await passGate({} as HostSession, fatalWorker(stderr), 'app', { startTimeoutMs: 1000, settleMs: 0 });
   assert.equal(r.ok, false);
   if (r.ok) return;
   assert.equal(r.step, 'wait for RUNNING');
   assert.match(r.problem, /worker FATAL: Exited too quickly/);
   assert.match(r.problem, /stderr of app:worker: .*can't open file '\/srv\/app\/current\/wroker\.py'/);
   assert.deepEqual(r.failing, ['app:worker']);
+});
+
+test('the last stderr lines come whole and exact when they are non-ASCII and the read window starts mid-character', async () => {
+  const lines = linesCutAt('oops', 60, [2000]);
+  const r = await passGate({} as HostSession, fatalWorker(lines.join('\n') + '\n'), 'app', {
+    startTimeoutMs: 1000,
+    settleMs: 0,
+  });
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.ok(r.problem.endsWith(`; stderr of app:worker: ${lines.slice(-3).join(' / ')}`), r.problem);
+});
+
+test('a stderr log that cannot be read is said, not left out', async () => {
+  const latin1 = Buffer.from('caf\xe9 cr\xe8me br\xfbl\xe9e\n', 'latin1');
+  const r = await passGate({} as HostSession, fatalWorker(latin1), 'app', { startTimeoutMs: 1000, settleMs: 0 });
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.match(r.problem, /worker FATAL: Exited too quickly.*; the stderr of app:worker could not be read: .*UTF-8/);
 });
