@@ -14,6 +14,7 @@ const rank: Record<string, number> = {
   sandbox: 7,
   host: 6,
   orchestration: 5,
+  secrets: 5,
   tasks: 4,
   supervisor: 3,
   inventory: 3,

@@ -6,6 +6,8 @@ import type { LoadedApp, LoadedTasks } from '../tasks/load.ts';
 import { appSpecFor } from '../deploy/app-spec.ts';
 import type { ConfFileTexts } from '../deploy/render-conf.ts';
 import { readConfFiles, renderConf } from '../deploy/render-conf.ts';
+import { resolveSecrets } from '../secrets/resolve.ts';
+import type { ResolvedSecrets } from '../secrets/values.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { loadFleetInventory, tasksDirOf, loadProjectTasks } from './fleet-context.ts';
 
@@ -16,6 +18,8 @@ export interface AppTarget {
   leftOut: string[];
   /** The app's hand-written conf files, read once. */
   confFiles: ConfFileTexts;
+  /** The app's secrets, read once on this machine before anything connects. */
+  secrets: ResolvedSecrets;
 }
 
 export interface DeployContext {
@@ -62,7 +66,24 @@ export async function loadDeployContext(
     const known = tasks.apps.map((a) => a.spec.name).join(', ') || 'none';
     throw new UsageError(`no app to deploy to '${target}' (apps in ${tasksDir}/: ${known})`);
   }
-  return { inventory, tasks, targets: renderedEverywhere(options, tasksDir, targets) };
+  const rendered = renderedEverywhere(options, tasksDir, targets);
+  return { inventory, tasks, targets: await withSecrets(options, rendered) };
+}
+
+/** Reads every app's secrets (env, file, command) once; one that cannot be read stops the run, exit 2. */
+async function withSecrets(
+  options: FleetContextOptions,
+  targets: readonly Omit<AppTarget, 'secrets'>[],
+): Promise<AppTarget[]> {
+  const ready: AppTarget[] = [];
+  for (const t of targets) {
+    const where = `${t.app.file}: app '${t.app.spec.name}'`;
+    ready.push({
+      ...t,
+      secrets: await resolveSecrets(t.app.spec.secrets, { project: options.cwd, env: options.env, where }),
+    });
+  }
+  return ready;
 }
 
 /** The apps named on the command line (all when none is), refusing names no task file defines. */
@@ -80,8 +101,8 @@ function chooseApps(tasks: LoadedTasks, appNames: readonly string[], tasksDir: s
 function renderedEverywhere(
   options: FleetContextOptions,
   tasksDir: string,
-  targets: readonly Omit<AppTarget, 'confFiles'>[],
-): AppTarget[] {
+  targets: readonly Omit<AppTarget, 'confFiles' | 'secrets'>[],
+): Omit<AppTarget, 'secrets'>[] {
   const problems: string[] = [];
   const ready = targets.map(({ app, hosts, leftOut }) => {
     const where = `${app.file}: app '${app.spec.name}'`;

@@ -208,7 +208,8 @@ function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener
     open: appOpener({
       fleet: run.fleet,
       appFor: (host) => appSpecFor(t.app.spec, host),
-      renderConf: (host, release) => renderConf(t.app.spec, host, release, t.confFiles),
+      renderConf: (host, release, secrets) => renderConf(t.app.spec, host, release, t.confFiles, secrets),
+      secrets: t.secrets,
       artifact: run.artifact,
       owner: run.owner,
       forceUnlock: options.forceUnlock,

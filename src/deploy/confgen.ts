@@ -16,6 +16,15 @@ export interface ConfContext {
   host: { name: string; address: string; user: string; vars: Readonly<Record<string, string>> };
   /** The release id `{{release}}` stands for. */
   release: string;
+  /** The app's secrets on this host (src/deploy/secrets-on-host.ts): each program's command is wrapped. */
+  secrets?: ConfSecrets | undefined;
+}
+
+export interface ConfSecrets {
+  /** The words before a program's command: the wrapper and the program's secrets file (`user` undefined = root). */
+  prefixFor(program: string, user: string | undefined): string[];
+  /** Each secret's keyed version on this host, for `; secret NAME, version …` lines (a change restarts). */
+  versions: readonly { name: string; version: string }[];
 }
 
 // How often supervisord %-expands an option: stdout_logfile and stderr_logfile twice (options.py), the rest once.
@@ -32,14 +41,34 @@ export function generateAppConf(app: NormalisedApp, context: ConfContext): strin
   const { host, release } = context;
   const vars = templateVars(app, host, release);
   const where = `app '${app.name}' on host ${host.name}:`;
-  const lines = [confMarker(app.name), ''];
+  const lines = [confMarker(app.name), ...secretLines(context.secrets), ''];
 
   const priorities = app.programs.flatMap((p) => (p.priority === undefined ? [] : [p.priority]));
   lines.push(`[group:${app.name}]`, `programs=${app.programs.map((p) => p.name).join(',')}`);
   if (priorities.length > 0) lines.push(`priority=${Math.min(...priorities)}`);
   for (const program of app.programs)
-    lines.push('', ...programSection(program, vars, `${where} [program:${program.name}]`, loginUser(host.user)));
+    lines.push('', ...programSection(program, vars, `${where} [program:${program.name}]`, defaults(host, context)));
   return `${lines.join('\n')}\n`;
+}
+
+/** Names and keyed versions only: never a value (docs/tasks.md, "secrets"). */
+function secretLines(secrets: ConfSecrets | undefined): string[] {
+  return (secrets?.versions ?? []).map((s) => `; secret ${s.name}, version ${s.version}`);
+}
+
+interface ProgramDefaults {
+  user: string | undefined;
+  secrets: ConfSecrets | undefined;
+}
+
+function defaults(host: ConfContext['host'], context: ConfContext): ProgramDefaults {
+  return { user: loginUser(host.user), secrets: context.secrets };
+}
+
+/** A word of supervisord's command line (it splits with Python's shlex, POSIX rules), `%` escaped. */
+function commandWord(word: string): string {
+  const quoted = /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'"'"'`)}'`;
+  return escapePercent(quoted, { keepExpansions: false, passes: 1 });
 }
 
 /**
@@ -54,7 +83,7 @@ function programSection(
   p: NormalisedProgram,
   vars: Readonly<Record<string, string>>,
   where: string,
-  defaultUser: string | undefined,
+  programDefaults: ProgramDefaults,
 ): string[] {
   // A templated option: rendered plain to check it, then again with `%` escaped for supervisord.
   const render = (key: string, text: string, passes: Passes = 1, problemOf = confValueProblem): string => {
@@ -78,12 +107,14 @@ function programSection(
   const plainOrUndefined = (key: string, text: string | undefined) =>
     text === undefined ? undefined : plain(key, text);
 
+  const user = p.user ?? programDefaults.user;
+  const prefix = programDefaults.secrets?.prefixFor(p.name, user).map(commandWord) ?? [];
   const options: [string, string | number | boolean | undefined][] = [
-    ['command', render('command', p.command)],
+    ['command', [...prefix, render('command', p.command)].join(' ')],
     ['process_name', p.process_name === undefined ? undefined : plain('process_name', p.process_name)],
     ['numprocs', p.numprocs > 1 ? p.numprocs : undefined],
     ['directory', render('directory', p.directory)],
-    ['user', plainOrUndefined('user', p.user ?? defaultUser)],
+    ['user', plainOrUndefined('user', user)],
     ['umask', p.umask],
     [
       'environment',

@@ -22,6 +22,17 @@ import {
   thisMachine,
   unlockCommand,
 } from './lock.ts';
+import type { ResolvedSecrets } from '../secrets/values.ts';
+import type { ConfSecrets } from './confgen.ts';
+import type { SecretsFile } from './secrets-on-host.ts';
+import {
+  SecretsOnHost,
+  newSecretsKey,
+  prepareSecretsScript,
+  pruneSecretsScript,
+  secretsPaths,
+  writeSecretsFileScript,
+} from './secrets-on-host.ts';
 import { appSections, clashCommand, confOwner, ownershipProblems } from './conf-owner.ts';
 import { createDirForLoginCommand, loginDirCommand, notWritableMessage, parseDirAnswer } from './dirs.ts';
 import { findReleaseWithHash, isReleaseId, releaseHash, releaseId, releasesToPrune, sameContent } from './releases.ts';
@@ -88,7 +99,9 @@ export interface HostDeployOptions {
   app: DeployAppSpec;
   /** Absent for a rollback (nothing to upload). */
   artifact?: PreparedArtifact | undefined;
-  renderConf: (release: string) => string;
+  renderConf: (release: string, secrets?: ConfSecrets) => string;
+  /** The app's secrets, read once for the run (absent or empty: none). */
+  secrets?: ResolvedSecrets | undefined;
   owner: LockOwner;
   forceUnlock: boolean;
   report?: StepReporter | undefined;
@@ -109,6 +122,10 @@ export class HostDeploy implements AppOnHost {
   /** Entries written to the host's record by this run, and those still to write (with the unlock). */
   private readonly recorded: RecordEntry[] = [];
   private pending: RecordEntry[] = [];
+  /** The app's secrets on this host, as the last plan rendered them; a key made by this run, to write when staging. */
+  private secretsOnHost: SecretsOnHost | undefined;
+  private readonly secretsFiles = new Map<string, SecretsFile>();
+  private newKey: string | undefined;
 
   constructor(private readonly options: HostDeployOptions) {
     const { layout } = options.supervisor;
@@ -172,7 +189,8 @@ export class HostDeploy implements AppOnHost {
     const { layout } = this.options.supervisor;
     const sections = appSections(this.app.name, this.app.programs);
     const clashes = clashCommand(this.paths.confPath, layout.includeDir, layout.includeExtension, sections);
-    const command = inspectCommand(this.paths, this.options.artifact?.cacheName ?? '', clashes);
+    const key = this.hasSecrets ? secretsPaths(this.app.root).key : '';
+    const command = inspectCommand(this.paths, this.options.artifact?.cacheName ?? '', clashes, key);
     return parseInspect(await this.session.runPreferringRoot('inspect', command));
   }
 
@@ -188,8 +206,21 @@ export class HostDeploy implements AppOnHost {
     return `${this.app.root}/.convoy/adopted`;
   }
 
+  private get hasSecrets(): boolean {
+    return (this.options.secrets?.length ?? 0) > 0;
+  }
+
+  /** The secrets part of the conf: the host's key (or a new one, written when staging), the files it names. */
+  private confSecrets(state: RemoteState): ConfSecrets | undefined {
+    if (!this.hasSecrets) return undefined;
+    const key = state.secretsKey ?? (this.newKey ??= newSecretsKey());
+    this.secretsOnHost = new SecretsOnHost(secretsPaths(this.app.root), key, this.options.secrets ?? []);
+    this.secretsFiles.clear();
+    return this.secretsOnHost.forConf(this.secretsFiles);
+  }
+
   private plan(state: RemoteState, release: string, releaseExists: boolean, uploadBytes: number): HostPlan {
-    const conf = this.options.renderConf(release);
+    const conf = this.options.renderConf(release, this.confSecrets(state));
     return {
       release,
       previousRelease: state.current,
@@ -269,7 +300,32 @@ export class HostDeploy implements AppOnHost {
 
   /** Makes releases/<id> complete; nothing live changes. */
   async stage(plan: HostPlan): Promise<void> {
-    if (plan.releaseExists) return;
+    if (!plan.releaseExists) await this.stageRelease(plan);
+    await this.placeSecrets(plan);
+  }
+
+  /**
+   * The programs' secrets files, before anything switches: new names beside the old ones, so that the running
+   * programs (and a revert) keep theirs. The values go on stdin only.
+   */
+  private async placeSecrets(plan: HostPlan): Promise<void> {
+    const onHost = this.secretsOnHost;
+    if (!onHost) return;
+    const paths = secretsPaths(this.app.root);
+    const key = plan.state.secretsKey === undefined ? this.newKey : undefined;
+    await this.session.run('secrets', prepareSecretsScript(paths, key !== undefined), key ? { stdin: `${key}\n` } : {});
+    const login = this.session.host.user;
+    for (const file of this.secretsFiles.values()) {
+      const asRoot = login !== 'root' && file.owner !== login;
+      const script = writeSecretsFileScript(file, asRoot);
+      const options = { stdin: onHost.text() };
+      await (asRoot
+        ? this.session.runAsRoot('secrets', script, options)
+        : this.session.run('secrets', script, options));
+    }
+  }
+
+  private async stageRelease(plan: HostPlan): Promise<void> {
     await stageRelease({
       session: this.session,
       app: this.app,
@@ -390,7 +446,8 @@ export class HostDeploy implements AppOnHost {
     const removeReleases = doomed.map((d) => `rm -rf ${shellQuote(`${this.paths.releasesDir}/${d}`)}`);
     const removeUnkept = `case "\${f##*/}" in ${keepPattern}) ;; *) rm -f "$f" ;; esac`;
     const removeArtifacts = `if [ -d ${cache} ]; then for f in ${cache}/*; do [ -e "$f" ] || continue; ${removeUnkept}; done; fi`;
-    await this.session.run('prune', [...removeReleases, removeArtifacts].join('\n'));
+    const removeSecrets = pruneSecretsScript(secretsPaths(this.app.root), [plan.conf, plan.previousConf]);
+    await this.session.run('prune', [...removeReleases, removeArtifacts, removeSecrets].join('\n'));
     return doomed;
   }
 

@@ -1,7 +1,9 @@
 // Opening an app on a host over its session: supervisord with its layout, then the HostDeploy that drives the steps.
 import type { Fleet } from '../host/fleet.ts';
 import type { HostConfig } from '../inventory/types.ts';
+import type { ResolvedSecrets } from '../secrets/values.ts';
 import type { DeployAppSpec } from './app-spec.ts';
+import type { ConfSecrets } from './confgen.ts';
 import type { PreparedArtifact } from './artifact.ts';
 import type { AppOnHost } from './host-deploy.ts';
 import { HostDeploy } from './host-deploy.ts';
@@ -11,7 +13,9 @@ export interface OpenAppOptions {
   fleet: Fleet;
   /** The app as each host runs it (templates rendered with the host's values). */
   appFor: (host: HostConfig) => DeployAppSpec;
-  renderConf: (host: HostConfig, release: string) => string;
+  renderConf: (host: HostConfig, release: string, secrets?: ConfSecrets) => string;
+  /** The app's secrets, read once for the run (absent: none). */
+  secrets?: ResolvedSecrets | undefined;
   /** Absent for a rollback. */
   artifact?: PreparedArtifact | undefined;
   owner: LockOwner;
@@ -36,7 +40,8 @@ export function appOpener(options: OpenAppOptions): (host: HostConfig) => Promis
       supervisor,
       app,
       artifact: options.artifact,
-      renderConf: (release) => options.renderConf(host, release),
+      renderConf: (release, secrets) => options.renderConf(host, release, secrets),
+      secrets: options.secrets,
       owner: options.owner,
       forceUnlock: options.forceUnlock,
       report: (step, detail) => options.onStep?.(host.name, app.name, step, detail),

@@ -1,6 +1,6 @@
 // `deploy --dry-run`: what a deploy would do on each host, read without taking locks or writing anything.
-import { createTwoFilesPatch } from 'diff';
 import { runOnHosts } from '../orchestration/run-on-hosts.ts';
+import { confDiffWithoutValues } from './conf-diff.ts';
 import type { EngineOptions } from './engine.ts';
 import { planOn, unfinished } from './engine.ts';
 import type { AppOnHost, HostPlan } from './host-deploy.ts';
@@ -20,16 +20,7 @@ export async function planApp(options: EngineOptions): Promise<HostDeployResult[
 async function dryRunResult(deploy: AppOnHost, plan: HostPlan): Promise<HostDeployResult> {
   const changes = plan.releaseChanged || plan.confChanged || plan.converge !== undefined;
   const group = await deploy.programs();
-  const confDiff = plan.confChanged
-    ? createTwoFilesPatch(
-        deploy.confPath,
-        deploy.confPath,
-        plan.previousConf ?? '',
-        plan.conf,
-        'on the host',
-        'this deploy',
-      )
-    : '';
+  const confDiff = plan.confChanged ? confDiffWithoutValues(deploy.confPath, plan.previousConf, plan.conf) : '';
   return {
     ...blankResult(deploy.host, deploy.app.name, changes ? 'would-change' : 'no-change'),
     release: plan.release,

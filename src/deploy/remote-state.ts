@@ -42,14 +42,16 @@ export interface RemoteState {
   record: RecordEntry[];
   /** Sections of the app that other confs in the include directory define too (src/deploy/conf-owner.ts). */
   clashes: SectionClash[];
+  /** The host's HMAC key for the app's secrets, when it has one (src/deploy/secrets-on-host.ts). */
+  secretsKey?: string | undefined;
 }
 
 const stateMarker = '---CONVOY-STATE---';
 const recordMarker = '---CONVOY-RECORD---';
 const confMarker = '---CONVOY-CONF---';
 
-/** `clashScript` (conf-owner.ts) prints its `clash=` lines among the state's. */
-export function inspectCommand(paths: AppPaths, cacheName: string, clashScript = ''): string {
+/** Lines `clash=…` from `clashScript` (conf-owner.ts), and `secretskey=…` from the key file when given, go with the state's. */
+export function inspectCommand(paths: AppPaths, cacheName: string, clashScript = '', secretsKey = ''): string {
   const q = shellQuote;
   return [
     `echo ${stateMarker}`,
@@ -58,6 +60,7 @@ export function inspectCommand(paths: AppPaths, cacheName: string, clashScript =
     cacheName ? `if [ -f ${q(`${paths.cacheDir}/${cacheName}`)} ]; then echo artifact=1; fi` : '',
     `if [ -e ${q(paths.lockDir)} ]; then echo "lock=$(head -n 1 ${q(`${paths.lockDir}/owner`)} 2>/dev/null || echo unknown)"; fi`,
     clashScript,
+    secretsKey ? `if [ -f ${q(secretsKey)} ]; then echo "secretskey=$(head -n 1 ${q(secretsKey)})"; fi` : '',
     `echo ${recordMarker}; tail -n ${recordLength} ${q(recordPath(paths))} 2>/dev/null`,
     `if [ -f ${q(paths.confPath)} ]; then echo ${confMarker}; cat ${q(paths.confPath)}; fi`,
     'exit 0',
@@ -90,6 +93,7 @@ export function parseInspect(stdout: string): RemoteState {
     else if (key === 'entry') state.entries.push(value);
     else if (key === 'artifact') state.artifactCached = true;
     else if (key === 'lock') state.lockOwner = value;
+    else if (key === 'secretskey' && /^[0-9a-f]{64}$/.test(value)) state.secretsKey = value;
   }
   return state;
 }

@@ -7,6 +7,7 @@ import type { HostConfig } from '../inventory/types.ts';
 import type { NormalisedApp } from '../tasks/normalised.ts';
 import { escapePercent } from '../tasks/supervisor-values.ts';
 import { confMarker } from './conf-owner.ts';
+import type { ConfSecrets } from './confgen.ts';
 import { generateAppConf } from './confgen.ts';
 import { renderTemplate, templateVars } from './templates.ts';
 
@@ -31,12 +32,19 @@ export function readConfFiles(app: NormalisedApp, project: string): ConfFileText
  * inserted values escaped. Hand-written sections should belong to the app's group (`[group:<app>]` or
  * `[program:<app>]`): only that group is applied.
  */
-export function renderConf(app: NormalisedApp, host: HostConfig, release: string, confFiles: ConfFileTexts): string {
+export function renderConf(
+  app: NormalisedApp,
+  host: HostConfig,
+  release: string,
+  confFiles: ConfFileTexts,
+  secrets?: ConfSecrets,
+): string {
   const generated =
     app.programs.length > 0
       ? generateAppConf(app, {
           host: { name: host.name, address: host.address, user: host.user, vars: host.vars },
           release,
+          secrets,
         })
       : '';
   const vars = templateVars(app, host, release);

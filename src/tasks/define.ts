@@ -59,6 +59,10 @@ export interface HooksSpec {
   afterSwitch?: string;
 }
 
+// Where a secret's value comes from on the deploying machine, read once per run (docs/tasks.md, "secrets"): an
+// environment variable, a file (relative to the project), or a command's output (`pass show db`, `op read …`).
+export type SecretSourceSpec = { env: string } | { file: string } | { command: string };
+
 export interface AppSpec {
   /** Supervisor group name and the release root's name. */
   name: string;
@@ -75,6 +79,8 @@ export interface AppSpec {
   healthcheck?: HealthCheckSpec;
   rolling?: RollingSpec;
   hooks?: HooksSpec;
+  /** Values for every program's environment that never land in a world-readable place, nor in any output. */
+  secrets?: Record<string, SecretSourceSpec>;
 }
 
 // The host a task runs on, as the inventory resolved it.

@@ -1,7 +1,7 @@
 // An app after validation: defaults applied, durations in ms, programs in start order. Deploy code reads only this.
 import type { HealthCheck } from '../health/kinds.ts';
 import type { Amount } from '../units/amount.ts';
-import type { HooksSpec, StopSignal } from './define.ts';
+import type { HooksSpec, SecretSourceSpec, StopSignal } from './define.ts';
 
 // Supervisor's own default priority, used to order programs that do not set one.
 export const defaultPriority = 999;
@@ -55,4 +55,11 @@ export interface NormalisedApp {
   healthcheck?: HealthCheck;
   rolling?: NormalisedRolling;
   hooks: HooksSpec;
+  /** Sorted by name. */
+  secrets: NormalisedSecret[];
+}
+
+export interface NormalisedSecret {
+  name: string;
+  source: SecretSourceSpec;
 }

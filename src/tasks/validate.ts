@@ -10,6 +10,7 @@ import { closest } from '../inventory/suggest.ts';
 import { programExpansions, unknownExpansions } from './supervisor-values.ts';
 import { validateProgram } from './validate-program.ts';
 import { validateHealthCheck, validateHooks, validateRolling } from './validate-rollout.ts';
+import { validateSecrets } from './validate-secrets.ts';
 import type { HostVars } from './variables.ts';
 import { checkVariables } from './variables.ts';
 
@@ -28,6 +29,7 @@ const appKeySet: Record<keyof AppSpec, true> = {
   healthcheck: true,
   rolling: true,
   hooks: true,
+  secrets: true,
 };
 
 export interface ValidateOptions {
@@ -76,6 +78,7 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
   const healthcheck = spec.healthcheck === undefined ? undefined : validateHealthCheck(c, spec.healthcheck, strings);
   const rolling = spec.rolling === undefined ? undefined : validateRolling(c, spec.rolling);
   const hooks = spec.hooks === undefined ? {} : validateHooks(c, spec.hooks, strings);
+  const secrets = spec.secrets === undefined ? [] : validateSecrets(c, spec.secrets, programs.length > 0);
 
   checkExpansions(c, strings);
   if (options.hosts && options.hosts.length > 0) c.problems.push(...checkVariables(strings, options.hosts));
@@ -100,6 +103,7 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
     ...(healthcheck ? { healthcheck } : {}),
     ...(rolling ? { rolling } : {}),
     hooks,
+    secrets,
   };
   return { app, problems: [] };
 }

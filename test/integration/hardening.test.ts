@@ -2,12 +2,12 @@
 // the login whatever the archive says, programs do not run as root behind a non-root login, and hooks see the path
 // the release will keep.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { jsonLines } from './support/json-lines.ts';
-import { convoy, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
+import { convoy, convoyBin, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
 import type { CliResult, TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
@@ -203,6 +203,40 @@ describe('hardening on shared hosts, 2 hosts', { skip }, () => {
     } finally {
       for (const a of fleet.addresses) openssh(fleet, a, 'rm -f /etc/supervisor/conf.d/admin.conf');
     }
+  });
+
+  test('hook and health-check commands, and the values rendered into them, are in no argv on the host (ps)', async () => {
+    const token = 'tok-in-argv-5e7b';
+    const file = inventory('root');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('[defaults]\n', `[defaults]\ntoken = ${token}\n`));
+    writeFileSync(
+      path.join(project, 'tasks', 'app.ts'),
+      appTask({
+        name: 'argv',
+        root: '/srv/argv',
+        artifact: directoryArtifact('argv'),
+        extra: "hooks: { afterUpload: ': {{token}}; sleep 2' }, healthcheck: { command: ': {{token}}; sleep 2' },",
+      }),
+    );
+    const child = spawn(process.execPath, [convoyBin, '-i', file, 'deploy', 'all', 'argv'], {
+      cwd: project,
+      env: { ...process.env, HOME: project, SSH_AUTH_SOCK: '', NO_COLOR: '1' },
+      stdio: 'ignore',
+    });
+    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const seen: string[] = [];
+    let finished = false;
+    void done.then(() => (finished = true));
+    while (!finished) {
+      seen.push(...onHosts('ps -eo args'));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(await done, 0);
+    assert.ok(
+      seen.some((ps) => ps.includes('sleep 2')),
+      'the hooks and checks were seen running',
+    );
+    assert.ok(!seen.some((ps) => ps.includes(token)), 'a templated value was in an argv');
   });
 
   test('login shells that are not POSIX (fish, tcsh): deploy, hooks, health checks, prune and rollback run under sh', () => {
