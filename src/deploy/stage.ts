@@ -78,7 +78,9 @@ async function upload(job: StageJob, cached: string): Promise<void> {
     const said = `sha256 ${sum} on the host, ${artifact.fileSha256} here`;
     throw new RemoteStepError(session.name, 'verify upload', undefined, said);
   }
-  await session.run('store upload', `mv -f ${shellQuote(`${cached}.partial`)} ${shellQuote(cached)}`);
+  // SFTP creates the file with the local file's mode less the server's umask: state it.
+  const partial = shellQuote(`${cached}.partial`);
+  await session.run('store upload', `chmod 0644 ${partial} && mv -f ${partial} ${shellQuote(cached)}`);
 }
 
 /**
