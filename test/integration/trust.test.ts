@@ -1,0 +1,67 @@
+// What Convoy trusts on the machine it runs on and on the way to a host: host keys of another type than the known one.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import ssh2 from 'ssh2';
+import { convoy, integrationSkipReason, startFleet } from './support/sandbox.ts';
+import type { TestFleet } from './support/sandbox.ts';
+
+const skip = integrationSkipReason();
+
+describe('trust on 1 sandbox host', { skip }, () => {
+  let fleet: TestFleet;
+  let work: string;
+  before(() => {
+    fleet = startFleet({ hosts: 1, firstAddress: '127.0.20.1' });
+    work = mkdtempSync(path.join(os.tmpdir(), 'convoy-trust-'));
+  });
+  after(() => fleet?.down());
+
+  const address = () => fleet.addresses[0] as string;
+  const inventory = () => {
+    const file = path.join(work, 'fleet.ini');
+    writeFileSync(file, `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\n\n[host:t1]\naddress = ${address()}\n`);
+    return file;
+  };
+
+  /** A known_hosts file that knows an RSA key for the host, whose sshd has only an ed25519 key. */
+  const knownRsaOnly = () => {
+    const rsa = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }).public.split(' ').slice(0, 2).join(' ');
+    const file = path.join(work, `known_hosts_rsa_${Math.random().toString(36).slice(2)}`);
+    writeFileSync(file, `${address()} ${rsa}\n`);
+    return file;
+  };
+
+  test('a host key of another type than the known one is refused with --accept-new-host-keys, not recorded', () => {
+    const file = knownRsaOnly();
+    const before = readFileSync(file, 'utf8');
+    const r = convoy(['-i', inventory(), '--known-hosts', file, '--accept-new-host-keys', 'exec', 't1', '--', 'true'], {
+      env: { HOME: work, SSH_AUTH_SOCK: '' },
+    });
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /^t1 ✗ unreachable: root@t1 \(127\.0\.20\.1\): REFUSED: the host key has CHANGED\. Known: \S+known_hosts_rsa_\w+:1 \(ssh-rsa SHA256:\S+\); offered: ssh-ed25519 SHA256:\S+, a key of another type/m,
+    );
+    assert.equal(readFileSync(file, 'utf8'), before, 'known_hosts is left as it was');
+  });
+
+  test('OpenSSH with StrictHostKeyChecking=accept-new refuses the same case (what Convoy follows)', () => {
+    const file = knownRsaOnly();
+    const before = readFileSync(file, 'utf8');
+    const ssh = spawnSync(
+      'ssh',
+      [
+        ...['-F', '/dev/null', '-i', fleet.keyFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10'],
+        ...['-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${file}`],
+        ...['-o', 'GlobalKnownHostsFile=/dev/null', `root@${address()}`, 'true'],
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(ssh.status, 255, ssh.stderr);
+    assert.equal(readFileSync(file, 'utf8'), before);
+  });
+});
