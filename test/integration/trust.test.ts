@@ -1,12 +1,14 @@
-// What Convoy trusts on the machine it runs on and on the way to a host: host keys of another type than the known one.
+// What Convoy trusts on the machine it runs on and on the way to a host: host keys of another type than the known one,
+// a sandbox state file that names another directory.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import ssh2 from 'ssh2';
-import { convoy, integrationSkipReason, startFleet } from './support/sandbox.ts';
+import type { SandboxState } from '../../src/sandbox/state.ts';
+import { convoy, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
@@ -18,7 +20,12 @@ describe('trust on 1 sandbox host', { skip }, () => {
     fleet = startFleet({ hosts: 1, firstAddress: '127.0.20.1' });
     work = mkdtempSync(path.join(os.tmpdir(), 'convoy-trust-'));
   });
-  after(() => fleet?.down());
+  after(() => {
+    fleet?.down();
+    // Only if `up` wrongly started a fleet over a forged state file (the test below fails then).
+    if (work) convoy(['sandbox', 'down', '--state-dir', path.join(work, 'forged')]);
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
 
   const address = () => fleet.addresses[0] as string;
   const inventory = () => {
@@ -63,5 +70,42 @@ describe('trust on 1 sandbox host', { skip }, () => {
     );
     assert.equal(ssh.status, 255, ssh.stderr);
     assert.equal(readFileSync(file, 'utf8'), before);
+  });
+
+  test('sandbox down with a copy of a running fleet state.json is refused: that fleet runs on, its dir stays', () => {
+    const copy = path.join(work, 'copy');
+    mkdirSync(copy);
+    writeFileSync(path.join(copy, 'state.json'), readFileSync(path.join(fleet.stateDir, 'state.json')));
+    const r = convoy(['sandbox', 'down', '--state-dir', copy]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /records the state dir \S+, not \S+\/copy: a copied or edited state file\. Nothing was stopped/,
+    );
+    assert.ok(existsSync(path.join(fleet.stateDir, 'state.json')));
+    assert.equal(openssh(fleet, address(), 'hostname').stdout.trim(), 'sandbox-1');
+  });
+
+  test('sandbox up over a state.json that names another dir is refused before it removes or starts anything', () => {
+    const victim = path.join(work, 'victim');
+    mkdirSync(victim);
+    writeFileSync(path.join(victim, 'precious'), 'keep me');
+    const forged = path.join(work, 'forged');
+    mkdirSync(forged);
+    const state: SandboxState = {
+      version: 1,
+      createdAt: new Date().toISOString(),
+      bare: false,
+      stateDir: victim,
+      inventoryFile: path.join(victim, 'sandbox.ini'),
+      clientKeyFile: path.join(victim, 'client_ed25519'),
+      knownHostsFile: path.join(victim, 'known_hosts'),
+      hosts: [],
+    };
+    writeFileSync(path.join(forged, 'state.json'), JSON.stringify(state));
+    const r = convoy(['sandbox', 'up', '--hosts', '1', '--first-address', '127.0.20.9', '--state-dir', forged]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /records the state dir \S+\/victim, not \S+\/forged/);
+    assert.ok(existsSync(path.join(victim, 'precious')));
   });
 });
