@@ -1,13 +1,15 @@
 // What Convoy trusts on the machine it runs on and on the way to a host: host keys of another type than the known one,
-// a sandbox state file that names another directory.
+// a sandbox state file that names another directory, a ~/.convoy or persist socket that is not the user's alone.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import ssh2 from 'ssh2';
 import type { SandboxState } from '../../src/sandbox/state.ts';
+import { persistSocketPath } from '../../src/host/fleet.ts';
 import { convoy, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
@@ -16,11 +18,19 @@ const skip = integrationSkipReason();
 describe('trust on 1 sandbox host', { skip }, () => {
   let fleet: TestFleet;
   let work: string;
+  const persistPidFiles: string[] = [];
   before(() => {
     fleet = startFleet({ hosts: 1, firstAddress: '127.0.20.1' });
     work = mkdtempSync(path.join(os.tmpdir(), 'convoy-trust-'));
   });
   after(() => {
+    for (const pidFile of persistPidFiles) {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
+      } catch {
+        // ended already
+      }
+    }
     fleet?.down();
     // Only if `up` wrongly started a fleet over a forged state file (the test below fails then).
     if (work) convoy(['sandbox', 'down', '--state-dir', path.join(work, 'forged')]);
@@ -107,5 +117,44 @@ describe('trust on 1 sandbox host', { skip }, () => {
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /records the state dir \S+\/victim, not \S+\/forged/);
     assert.ok(existsSync(path.join(victim, 'precious')));
+  });
+
+  /** `convoy --persist 1m exec t1 -- hostname` with HOME set to `home`. */
+  const persisted = (home: string) => {
+    persistPidFiles.push(`${persistSocketPath(home)}.pid`);
+    return convoy(
+      ['-i', inventory(), '--known-hosts', fleet.knownHosts, '--persist', '1m', 'exec', 't1', '--', 'hostname'],
+      {
+        env: { HOME: home, SSH_AUTH_SOCK: '' },
+      },
+    );
+  };
+
+  test('--persist refuses a ~/.convoy that others can write, before any host: exit 2, nothing started', () => {
+    const home = mkdtempSync(path.join(work, 'home-'));
+    mkdirSync(path.join(home, '.convoy'));
+    chmodSync(path.join(home, '.convoy'), 0o777);
+    const r = persisted(home);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /--persist: \S+\/\.convoy is writable by its group or others \(mode 0777\)/);
+    assert.equal(existsSync(persistSocketPath(home)), false);
+  });
+
+  test('--persist: socket 0600 and token 0600 in a 0700 ~/.convoy; a local client without the token is refused', async () => {
+    const home = mkdtempSync(path.join(work, 'home-'));
+    const r = persisted(home);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const socketPath = persistSocketPath(home);
+    assert.equal(statSync(path.dirname(socketPath)).mode & 0o777, 0o700);
+    assert.equal(statSync(socketPath).mode & 0o777, 0o600);
+    assert.equal(statSync(`${socketPath}.token`).mode & 0o777, 0o600);
+    const socket = net.createConnection(socketPath);
+    socket.write('{"op":"lease"}\n');
+    const reply = await new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+      socket.once('close', () => resolve(text));
+    });
+    assert.match(reply, /^\{"ok":false,.*did not carry the token/);
   });
 });
