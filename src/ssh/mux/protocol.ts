@@ -21,7 +21,8 @@ export type MuxOperation = { op: 'connect' } | { op: 'exec'; command: string } |
  * idle (a rolling deploy's pause is not idleness).
  */
 export type MuxLease = { op: 'lease' };
-export type MuxRequest = (MuxOperation & { target: SshTarget; settings: MuxSettings }) | MuxLease;
+/** Every request carries the token of the process (see trust.ts): it is refused without it. */
+export type MuxRequest = ((MuxOperation & { target: SshTarget; settings: MuxSettings }) | MuxLease) & { token: string };
 
 /** `channel`: sshd refused to open the channel (no such socket, no permission); anything else is an SshError kind. */
 export type MuxFailure = { kind: SshFailureKind | 'channel'; message: string; unreachable: boolean };
