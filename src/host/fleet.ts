@@ -8,6 +8,7 @@ import { runOnHosts } from '../orchestration/run-on-hosts.ts';
 import { timeoutsFromFlag } from '../ssh/connect.ts';
 import { KnownHostsStore } from '../ssh/known-hosts-store.ts';
 import { muxProtocolVersion } from '../ssh/mux/protocol.ts';
+import { preparePersistDir } from '../ssh/mux/trust.ts';
 import type { PoolOptions } from '../ssh/pool.ts';
 import { ConnectionPool } from '../ssh/pool.ts';
 import { HostSession } from './session.ts';
@@ -63,6 +64,8 @@ export class Fleet {
         `--persist: the socket path ${persist.socketPath} is too long for a unix socket (over 100 bytes): use a shorter HOME`,
       );
     }
+    // A ~/.convoy or socket that is not the user's alone is refused here too: one message, exit 2, no host touched.
+    if (persist) preparePersistDir(persist.socketPath);
     const pool = new ConnectionPool(
       {
         knownHosts: new KnownHostsStore(),

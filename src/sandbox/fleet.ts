@@ -7,12 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConvoyError, EnvironmentError, UsageError } from '../errors.ts';
 import { writeFleetFiles } from './files.ts';
 import type { SandboxHost, SandboxOptions, SandboxPlan, SandboxTools } from './plan.ts';
-import { hostCommand, inventoryMarker, planSandbox, socketPath } from './plan.ts';
+import { hostCommand, initScriptPath, inventoryMarker, planSandbox, socketPath } from './plan.ts';
 import { checkAddressesFree, checkMachine, checkStateDir } from './preflight.ts';
 import type { RecordedProcess } from './processes.ts';
-import { childPids, isSameProcess, namespaceMemoryKb, processStartTime } from './processes.ts';
+import { childPids, commandLine, isSameProcess, namespaceMemoryKb, processStartTime } from './processes.ts';
 import type { HostState, SandboxState } from './state.ts';
-import { isLive, liveHosts, readState, writeState } from './state.ts';
+import { liveHosts, readStateIn, writeState } from './state.ts';
 
 const readyTimeoutMs = 30_000;
 const stopTimeoutMs = 5_000;
@@ -27,7 +27,7 @@ export async function sandboxUp(options: SandboxOptions): Promise<UpResult> {
   const started = performance.now();
   const plan = planSandbox(options);
   const tools = checkMachine();
-  clearPreviousFleet(options.stateDir, plan.stateFile);
+  clearPreviousFleet(options.stateDir);
   await checkAddressesFree(plan);
   writeFleetFiles(plan);
 
@@ -39,16 +39,16 @@ export async function sandboxUp(options: SandboxOptions): Promise<UpResult> {
     await Promise.all(state.hosts.map(waitUntilReady));
     writeState(plan.stateFile, state);
   } catch (error) {
-    await stopHosts(state.hosts);
-    removeFleetFiles(state);
+    await stopHosts(state.hosts, options.stateDir);
+    removeFleetFiles(options.stateDir, state);
     throw error;
   }
   return { state, durationMs: performance.now() - started };
 }
 
 /** Refuses a fleet that still runs in the state dir and removes one that stopped; with none, checks the dir. */
-function clearPreviousFleet(stateDir: string, stateFile: string): void {
-  const previous = readState(stateFile);
+function clearPreviousFleet(stateDir: string): void {
+  const previous = readStateIn(stateDir);
   if (!previous) {
     checkStateDir(stateDir);
     return;
@@ -60,7 +60,7 @@ function clearPreviousFleet(stateDir: string, stateFile: string): void {
         'Use it as it is, or run `convoy sandbox down` first.',
     );
   }
-  removeFleetFiles(previous);
+  removeFleetFiles(stateDir, previous);
 }
 
 function initialState(options: SandboxOptions, plan: SandboxPlan): SandboxState {
@@ -178,22 +178,38 @@ export interface DownResult {
   found: boolean;
 }
 
-/** Stops exactly the recorded processes (checked by PID and start time) and removes the fleet's files. */
+/**
+ * Stops exactly the recorded processes that are this dir's hosts and removes `stateDir` (only it: a state file that
+ * records another dir is refused) and the inventory it generated.
+ */
 export async function sandboxDown(stateDir: string): Promise<DownResult> {
   const started = performance.now();
-  const state = readState(path.join(stateDir, 'state.json'));
+  const state = readStateIn(stateDir);
   if (!state) return { stopped: 0, durationMs: performance.now() - started, found: false };
-  const stopped = await stopHosts(state.hosts);
-  removeFleetFiles(state);
+  const stopped = await stopHosts(state.hosts, stateDir);
+  removeFleetFiles(stateDir, state);
   return { stopped, durationMs: performance.now() - started, found: true };
 }
 
+/**
+ * The recorded processes that are this dir's hosts: an `unshare` running the dir's init script, and its child. A
+ * state file may name any process (PIDs and start times are public in /proc); `down` runs as root.
+ */
+function hostProcesses(hosts: readonly HostState[], stateDir: string): RecordedProcess[][] {
+  const script = initScriptPath(stateDir);
+  return hosts.flatMap((h) => {
+    if (!isSameProcess(h.unshare) || !commandLine(h.unshare.pid).includes(script)) return [];
+    const { init } = h;
+    const child = init !== null && isSameProcess(init) && childPids(h.unshare.pid).includes(init.pid);
+    return [child ? [init, h.unshare] : [h.unshare]];
+  });
+}
+
 /** SIGKILL to each host's PID 1 ends its whole PID namespace; `unshare --kill-child` then exits by itself. */
-async function stopHosts(hosts: readonly HostState[]): Promise<number> {
-  const ours = hosts
-    .flatMap((h) => [h.init, h.unshare])
-    .filter((p): p is RecordedProcess => p !== null && isSameProcess(p));
-  const stopped = hosts.filter(isLive).length;
+async function stopHosts(hosts: readonly HostState[], stateDir: string): Promise<number> {
+  const perHost = hostProcesses(hosts, stateDir);
+  const ours = perHost.flat();
+  const stopped = perHost.length;
   for (const p of ours) {
     try {
       process.kill(p.pid, 'SIGKILL');
@@ -212,13 +228,14 @@ async function stopHosts(hosts: readonly HostState[]): Promise<number> {
   return stopped;
 }
 
-function removeFleetFiles(state: SandboxState): void {
+/** Removes `stateDir` (the one given, never one a state file names) and the inventory if Convoy generated it. */
+function removeFleetFiles(stateDir: string, state: SandboxState): void {
   try {
     if (readFileSync(state.inventoryFile, 'utf8').startsWith(inventoryMarker)) unlinkSync(state.inventoryFile);
   } catch {
     // No inventory left to remove, or one that someone else wrote: keep it.
   }
-  rmSync(state.stateDir, { recursive: true, force: true });
+  rmSync(stateDir, { recursive: true, force: true });
 }
 
 export interface HostStatus {
@@ -239,7 +256,7 @@ export interface StatusResult {
 
 /** Reads each host's state from the machine side: processes, sshd banner, supervisord socket. */
 export async function sandboxStatus(stateDir: string): Promise<StatusResult> {
-  const state = readState(path.join(stateDir, 'state.json'));
+  const state = readStateIn(stateDir);
   if (!state) return { state, hosts: [] };
   const hosts = await Promise.all(
     state.hosts.map(async (h): Promise<HostStatus> => {

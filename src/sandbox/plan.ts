@@ -61,11 +61,16 @@ export function planSandbox(options: SandboxOptions): SandboxPlan {
     clientKeyFile: path.join(options.stateDir, 'id_ed25519'),
     knownHostsFile: path.join(options.stateDir, 'known_hosts'),
     stateFile: path.join(options.stateDir, 'state.json'),
-    initScript: path.join(options.stateDir, 'host-init.sh'),
+    initScript: initScriptPath(options.stateDir),
   };
 }
 
 /** The argv that starts one host: new mount, UTS and PID namespaces; PID 1 runs the init script. */
+/** The script each host's namespaces run; its path in a process's command line says the process is this dir's host. */
+export function initScriptPath(stateDir: string): string {
+  return path.join(stateDir, 'host-init.sh');
+}
+
 export function hostCommand(plan: SandboxPlan, host: SandboxHost, tools: SandboxTools): string[] {
   return [
     tools.unshare,

@@ -21,6 +21,15 @@ export function isSameProcess(p: RecordedProcess): boolean {
   return processStartTime(p.pid) === p.startTime;
 }
 
+/** The arguments `pid` was started with (/proc/PID/cmdline), or none when it is gone. */
+export function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 /** The PIDs of the direct children of `pid` (Linux /proc/PID/task/PID/children). */
 export function childPids(pid: number): number[] {
   try {

@@ -1,5 +1,7 @@
 // The fleet's state file: what `up` started, so that `down` stops exactly that and nothing else.
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.ts';
 import type { RecordedProcess } from './processes.ts';
 import { isSameProcess } from './processes.ts';
 
@@ -31,6 +33,32 @@ export function readState(file: string): SandboxState | undefined {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
+  }
+}
+
+/**
+ * The state of the fleet in `stateDir`, refused when it records another dir: `down` runs as root and removes the dir
+ * and stops the processes, so a copied or edited state file must not make it act on anything but the dir it was given.
+ */
+export function readStateIn(stateDir: string): SandboxState | undefined {
+  const file = path.join(stateDir, 'state.json');
+  const state = readState(file);
+  if (state && !sameDir(state.stateDir, stateDir)) {
+    throw new UsageError(
+      `${file} records the state dir ${state.stateDir}, not ${stateDir}: a copied or edited state file. ` +
+        'Nothing was stopped or removed.',
+    );
+  }
+  return state;
+}
+
+function sameDir(a: unknown, b: string): boolean {
+  if (typeof a !== 'string' || !path.isAbsolute(a)) return false;
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
   }
 }
 

@@ -225,7 +225,10 @@ export type KeyCheck = Pick<Attempt, 'target' | 'where' | 'knownFile' | 'hostNam
   settings: Pick<ConnectSettings, 'acceptNewHostKeys'>;
 };
 
-/** Why the offered key is refused: changed, revoked, or unknown without --accept-new-host-keys; else undefined. */
+/**
+ * Why the offered key is refused: revoked, changed (any other key known for the host, of any type: OpenSSH's
+ * "REMOTE HOST IDENTIFICATION HAS CHANGED"), or unknown without --accept-new-host-keys; else undefined.
+ */
 export function hostKeyRefusal(
   attempt: KeyCheck,
   verdict: Exclude<HostKeyVerdict, { status: 'match' }>,
@@ -235,10 +238,14 @@ export function hostKeyRefusal(
   const offered = `${keyTypeOfBlob(blob)} ${fingerprint(blob)}`;
   if (verdict.status === 'changed') {
     const known = verdict.known.map((e) => `${e.file}:${e.line} (${e.keyType} ${fingerprint(e.keyBlob)})`).join(', ');
+    // Known types are asked for first (rankAlgorithm): a host that offers another type has none of them, or says so.
+    const otherType = verdict.known.every((e) => e.keyType !== keyTypeOfBlob(blob))
+      ? ', a key of another type: Convoy asks for the known type first, and the host did not offer it'
+      : '';
     return new SshError(
       'host-key-changed',
       target.name,
-      `${where}: REFUSED: the host key has CHANGED. Known: ${known}; offered: ${offered}. ` +
+      `${where}: REFUSED: the host key has CHANGED. Known: ${known}; offered: ${offered}${otherType}. ` +
         `Someone may be intercepting the connection, or the host was reinstalled. Check with the host's owner, then remove the old key: ssh-keygen -R '${hostName}' -f ${knownFile}`,
     );
   }
@@ -253,7 +260,7 @@ export function hostKeyRefusal(
   return new SshError(
     'host-key-unknown',
     target.name,
-    `${where}: REFUSED: unknown host key ${offered} (not in ${knownFile}${verdict.otherTypes.length ? `, which knows only ${verdict.otherTypes.join(', ')} for it` : ''}). ` +
+    `${where}: REFUSED: unknown host key ${offered} (not in ${knownFile}). ` +
       'Verify it, then pass --accept-new-host-keys once to record it.',
   );
 }

@@ -15,7 +15,7 @@ export type HostKeyVerdict =
   | { status: 'match'; entry: KnownHostEntry }
   | { status: 'changed'; known: KnownHostEntry[] }
   | { status: 'revoked'; entry: KnownHostEntry }
-  | { status: 'unknown'; otherTypes: string[] };
+  | { status: 'unknown' };
 
 export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
   const entries: KnownHostEntry[] = [];
@@ -82,8 +82,9 @@ function globMatch(pattern: string, name: string): boolean {
 }
 
 /**
- * OpenSSH's verdict for `blob` offered by `name`: revoked beats everything; a known key of the same type that differs
- * is a changed key (refuse); no key of that type is unknown (trust only on explicit opt-in).
+ * OpenSSH's verdict for `blob` offered by `name`: revoked beats everything; any other key while the host has known
+ * keys, whatever their type, is a changed key (refuse); a host with no known key is unknown (trust only on explicit
+ * opt-in). Were a key of a new type "unknown", a man in the middle could offer one and have it recorded.
  */
 export function verifyHostKey(entries: readonly KnownHostEntry[], name: string, blob: Buffer): HostKeyVerdict {
   const forHost = entries.filter((e) => e.marker !== '@cert-authority' && matchesHost(e.patterns, name));
@@ -92,10 +93,8 @@ export function verifyHostKey(entries: readonly KnownHostEntry[], name: string, 
   const plain = forHost.filter((e) => e.marker === '');
   const match = plain.find((e) => e.keyBlob.equals(blob));
   if (match) return { status: 'match', entry: match };
-  const type = keyTypeOfBlob(blob);
-  const sameType = plain.filter((e) => e.keyType === type);
-  if (sameType.length > 0) return { status: 'changed', known: sameType };
-  return { status: 'unknown', otherTypes: [...new Set(plain.map((e) => e.keyType))] };
+  if (plain.length > 0) return { status: 'changed', known: plain };
+  return { status: 'unknown' };
 }
 
 /** Key types known for `name`, to offer the server: preferring them avoids a false "unknown key" on another type. */

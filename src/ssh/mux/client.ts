@@ -2,7 +2,7 @@
 // the persist process's long-lived connection; the rest (SFTP, stdin, raw channels) through a direct connection
 // opened only when needed.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -16,6 +16,7 @@ import { TailBuffer } from '../tail-buffer.ts';
 import { SshError } from '../errors.ts';
 import type { MuxFailure, MuxOperation, MuxReply, MuxSettings } from './protocol.ts';
 import { frame, frameReader, readLine } from './protocol.ts';
+import { preparePersistDir, readToken, tokenPath } from './trust.ts';
 
 function errorOf(host: string, failure: MuxFailure): Error {
   // A channel sshd would not open is a plain error, as from a direct connection (callers tell it from a lost host).
@@ -56,7 +57,8 @@ export class MuxedConnection implements HostConnection {
       await this.revive();
       socket = await openStream(this.socketPath);
     }
-    socket.write(`${JSON.stringify({ ...body, target: this.target, settings: this.settings })}\n`);
+    const token = readToken(this.socketPath);
+    socket.write(`${JSON.stringify({ ...body, target: this.target, settings: this.settings, token })}\n`);
     const reply = JSON.parse(await readLine(socket)) as MuxReply;
     if (!reply.ok) {
       socket.destroy();
@@ -172,7 +174,8 @@ const daemonEntry = (): string[] => {
   // Built: dist/ssh/mux/daemon-main.js; from source (tests through tsx): the .ts file, run through tsx.
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = path.join(import.meta.dirname, fromSource ? 'daemon-main.ts' : 'daemon-main.js');
-  return fromSource ? ['--import', 'tsx', entry] : [entry];
+  // tsx by its resolved path: the process runs in `/`, where a bare `tsx` is not found.
+  return fromSource ? ['--import', import.meta.resolve('tsx'), entry] : [entry];
 };
 
 /** A stream to the persist process's socket. */
@@ -196,7 +199,7 @@ function isGone(error: unknown): boolean {
  */
 export async function takeLease(socketPath: string, onLost: () => void): Promise<{ release(): void }> {
   const socket = await openStream(socketPath);
-  socket.write(`${JSON.stringify({ op: 'lease' })}\n`);
+  socket.write(`${JSON.stringify({ op: 'lease', token: readToken(socketPath) })}\n`);
   const reply = JSON.parse(await readLine(socket)) as MuxReply;
   if (!reply.ok)
     throw new SshError('closed', 'persist', `the --persist process refused a lease`, { unreachable: false });
@@ -225,20 +228,23 @@ function answers(socketPath: string): Promise<boolean> {
   });
 }
 
-/** Starts the persist process on `socketPath` unless one answers there; its directory is the user's alone. */
+/**
+ * Starts the persist process on `socketPath` unless one answers there, and waits until it has written its token.
+ * Its directory and socket must be the user's alone (else an EnvironmentError, before anything is asked).
+ */
 export async function ensurePersistProcess(socketPath: string, idleMs: number): Promise<void> {
-  if (await answers(socketPath)) return;
-  const dir = path.dirname(socketPath);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  rmSync(socketPath, { force: true }); // left by a process that was killed
-  spawn(process.execPath, [...daemonEntry(), socketPath, String(idleMs)], {
-    detached: true,
-    stdio: 'ignore',
-    cwd: '/',
-  }).unref();
+  preparePersistDir(socketPath);
+  if (!(await answers(socketPath))) {
+    // Left by a process that was killed.
+    for (const file of [socketPath, tokenPath(socketPath)]) rmSync(file, { force: true });
+    spawn(process.execPath, [...daemonEntry(), socketPath, String(idleMs)], {
+      detached: true,
+      stdio: 'ignore',
+      cwd: '/',
+    }).unref();
+  }
   for (let waited = 0; waited < 5000; waited += 25) {
-    if (await answers(socketPath)) return;
+    if (readToken(socketPath) !== undefined && (await answers(socketPath))) return;
     await sleep(25);
   }
   throw new SshError('closed', 'persist', `the --persist process did not start on ${socketPath}`, {

@@ -1,6 +1,6 @@
 // The `--persist` process: keeps one authenticated SSH connection per host open between convoy runs (as OpenSSH's
 // ControlPersist does), serves channels on them over a unix socket only its user can open, and exits once idle.
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { connect } from '../connect.ts';
 import type { SshConnection } from '../connection.ts';
@@ -11,6 +11,7 @@ import type { MuxFailure, MuxLease, MuxReply, MuxRequest } from './protocol.ts';
 /** A request about a host (not a lease). */
 type HostRequest = Exclude<MuxRequest, MuxLease>;
 import { encodeFrame, frame, readLine } from './protocol.ts';
+import { tokenMatches, tokenPath, writeToken } from './trust.ts';
 
 function failureOf(error: unknown): MuxFailure {
   if (error instanceof SshError) return { kind: error.kind, message: error.message, unreachable: error.unreachable };
@@ -23,6 +24,8 @@ interface Daemon {
   idleMs: number;
   onExit: () => void;
   server: net.Server;
+  /** What a peer must present (written beside the socket once it listens): see writeToken. */
+  token: string;
   connections: Map<string, Promise<SshConnection>>;
   active: number;
   idleTimer: NodeJS.Timeout | undefined;
@@ -41,6 +44,7 @@ export function serveMux(
     idleMs,
     onExit,
     server,
+    token: '',
     connections: new Map(),
     active: 0,
     idleTimer: undefined,
@@ -48,13 +52,23 @@ export function serveMux(
   server.on('connection', (socket) => accept(daemon, socket));
   // `kill $(cat …pid)` closes the connections and removes the socket and pid file, as the idle end does.
   for (const signal of stopSignals) process.once(signal, () => shutdown(daemon));
-  server.listen(socketPath, () => {
-    chmodSync(socketPath, 0o600);
+  listenPrivately(server, socketPath, () => {
+    daemon.token = writeToken(socketPath);
     // Which process to stop by hand (`kill $(cat ~/.convoy/persist-v3.sock.pid)`), before its idle time is up.
     writeFileSync(`${socketPath}.pid`, `${process.pid}\n`, { mode: 0o600 });
     armIdle(daemon);
   });
   return server;
+}
+
+/** The socket is created 0600 (umask around the bind, which `listen` does at once on a path): never looser. */
+function listenPrivately(server: net.Server, socketPath: string, onListening: () => void): void {
+  const umask = process.umask(0o177);
+  try {
+    server.listen(socketPath, onListening);
+  } finally {
+    process.umask(umask);
+  }
 }
 
 function shutdown(daemon: Daemon): void {
@@ -68,6 +82,7 @@ function shutdown(daemon: Daemon): void {
   if (ownsSocket(daemon.socketPath)) {
     rmSync(daemon.socketPath, { force: true });
     rmSync(`${daemon.socketPath}.pid`, { force: true });
+    rmSync(tokenPath(daemon.socketPath), { force: true });
   }
   daemon.onExit();
 }
@@ -116,6 +131,11 @@ async function connectionFor(daemon: Daemon, request: HostRequest): Promise<SshC
 /** Reads the stream's one request and serves it on the host's connection. */
 async function handle(daemon: Daemon, socket: net.Socket): Promise<void> {
   const request = JSON.parse(await readLine(socket)) as MuxRequest;
+  if (!tokenMatches(daemon.token, request.token)) {
+    const message = `the --persist process refused: the request did not carry the token of ${tokenPath(daemon.socketPath)}`;
+    refuse(socket, new SshError('closed', 'persist', message, { unreachable: false }));
+    return;
+  }
   if (request.op === 'lease') {
     // Held open by the run until it ends; counted as active like any stream.
     reply(socket, { ok: true });

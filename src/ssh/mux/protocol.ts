@@ -7,7 +7,8 @@ import type { SshFailureKind } from '../errors.ts';
 /**
  * Bumped on any change to requests, replies or frames. The socket's name carries it (src/host/fleet.ts), so a process
  * left running by another Convoy version (until its idle time ends) is never asked something it does not know: the
- * lease of version 2 made every host fail against a version 1 process after an upgrade. Version 3: exec takes stdin.
+ * lease of version 2 made every host fail against a version 1 process after an upgrade. Version 3: exec takes stdin,
+ * and every request carries the token the process wrote beside its socket (trust.ts).
  */
 export const muxProtocolVersion = 3;
 
@@ -23,7 +24,8 @@ export type MuxOperation =
  * idle (a rolling deploy's pause is not idleness).
  */
 export type MuxLease = { op: 'lease' };
-export type MuxRequest = (MuxOperation & { target: SshTarget; settings: MuxSettings }) | MuxLease;
+/** Every request carries the token of the process (see trust.ts): it is refused without it. */
+export type MuxRequest = ((MuxOperation & { target: SshTarget; settings: MuxSettings }) | MuxLease) & { token: string };
 
 /** `channel`: sshd refused to open the channel (no such socket, no permission); anything else is an SshError kind. */
 export type MuxFailure = { kind: SshFailureKind | 'channel'; message: string; unreachable: boolean };

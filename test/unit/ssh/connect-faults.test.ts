@@ -1,9 +1,10 @@
 // SSH core against an in-process server: results as values, timeouts without hangs, drops, host keys, auth, retries.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import ssh2 from 'ssh2';
 import { connect } from '../../../src/ssh/connect.ts';
 import type { ConnectSettings, SshTarget } from '../../../src/ssh/connect.ts';
 import { SshError } from '../../../src/ssh/errors.ts';
@@ -155,6 +156,38 @@ describe('exec on an in-process server', () => {
       /REFUSED: the host key has CHANGED\. Known: .*:1 \(ssh-ed25519 SHA256:\S+\); offered: ssh-ed25519 SHA256:\S+\./,
     );
     assert.match(error.message, /ssh-keygen -R '\[127\.0\.0\.1\]:\d+'/);
+  });
+
+  test('a key of another type than the known one is refused as changed with --accept-new-host-keys, and not recorded', async () => {
+    // known_hosts knows an RSA key for the host; the server (or a man in the middle) offers only ed25519.
+    const rsa = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }).public;
+    const file = knownHosts(server.port, rsa);
+    const before = readFileSync(file, 'utf8');
+    const error = await rejection(
+      connect(target(server.port, { knownHosts: file }), settings({ acceptNewHostKeys: true })),
+    );
+    assert.equal(error.kind, 'host-key-changed');
+    assert.match(
+      error.message,
+      /REFUSED: the host key has CHANGED\. Known: .*:1 \(ssh-rsa SHA256:\S+\); offered: ssh-ed25519 SHA256:\S+, a key of another type/,
+    );
+    assert.match(error.message, /ssh-keygen -R '\[127\.0\.0\.1\]:\d+'/);
+    assert.equal(readFileSync(file, 'utf8'), before, 'known_hosts is left as it was');
+  });
+
+  test('a key of another type known only in the global known_hosts is a change too: nothing is recorded', async () => {
+    const rsa = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }).public;
+    const global = knownHosts(server.port, rsa);
+    const file = path.join(dir, `kh-user-${Math.random()}`);
+    const error = await rejection(
+      connect(
+        target(server.port, { knownHosts: file }),
+        settings({ acceptNewHostKeys: true, knownHosts: new KnownHostsStore([global]) }),
+      ),
+    );
+    assert.equal(error.kind, 'host-key-changed');
+    assert.ok(error.message.includes(`Known: ${global}:1 (ssh-rsa `), error.message);
+    assert.equal(existsSync(file), false, 'no key is recorded for the host');
   });
 
   test('a key the server does not accept is an auth error; no key at all says where to set one', async () => {

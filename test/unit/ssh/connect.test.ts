@@ -42,13 +42,28 @@ test('a revoked key is refused, naming the line that revokes it, even when new k
   );
 });
 
-test('an unknown key says which key types known_hosts has for the host, and is recorded only when accepted', () => {
-  const refusal = hostKeyRefusal(check(false), { status: 'unknown', otherTypes: ['ssh-rsa'] }, offered);
+test('an unknown key names the file, and is recorded only when accepted', () => {
+  const refusal = hostKeyRefusal(check(false), { status: 'unknown' }, offered);
   assert.equal(refusal?.kind, 'host-key-unknown');
   assert.equal(
     refusal?.message,
-    `deploy@web1 (10.0.0.5:2222): REFUSED: unknown host key ssh-ed25519 ${fingerprint(offered)} (not in /home/me/.ssh/known_hosts, which knows only ssh-rsa for it). ` +
+    `deploy@web1 (10.0.0.5:2222): REFUSED: unknown host key ssh-ed25519 ${fingerprint(offered)} (not in /home/me/.ssh/known_hosts). ` +
       'Verify it, then pass --accept-new-host-keys once to record it.',
   );
-  assert.equal(hostKeyRefusal(check(true), { status: 'unknown', otherTypes: ['ssh-rsa'] }, offered), undefined);
+  assert.equal(hostKeyRefusal(check(true), { status: 'unknown' }, offered), undefined);
+});
+
+const knownRsa: KnownHostEntry = { ...entry, marker: '', line: 3, keyType: 'ssh-rsa', keyBlob: blob('ssh-rsa', 'old') };
+
+test('a key of another type than the known one is refused as CHANGED even when new keys are accepted', () => {
+  const refusal = hostKeyRefusal(check(true), { status: 'changed', known: [knownRsa] }, offered);
+  assert.equal(refusal?.kind, 'host-key-changed');
+  assert.equal(
+    refusal?.message,
+    `deploy@web1 (10.0.0.5:2222): REFUSED: the host key has CHANGED. ` +
+      `Known: /home/me/.ssh/known_hosts:3 (ssh-rsa ${fingerprint(knownRsa.keyBlob)}); ` +
+      `offered: ssh-ed25519 ${fingerprint(offered)}, a key of another type: Convoy asks for the known type first, and the host did not offer it. ` +
+      "Someone may be intercepting the connection, or the host was reinstalled. Check with the host's owner, then remove the old key: " +
+      "ssh-keygen -R '[10.0.0.5]:2222' -f /home/me/.ssh/known_hosts",
+  );
 });

@@ -84,10 +84,51 @@ test('wildcards and negation', () => {
   assert.equal(matchesHost('web?', 'web10'), false);
 });
 
-test('an unknown host, or one known only by another key type, is unknown (never silently trusted)', () => {
-  assert.deepEqual(verifyHostKey(entries, '127.9.9.9', keyA), { status: 'unknown', otherTypes: [] });
-  assert.deepEqual(verifyHostKey(entries, 'a.example.com', keyA), { status: 'unknown', otherTypes: ['ssh-rsa'] });
+test('a host with no key in known_hosts is unknown', () => {
+  assert.deepEqual(verifyHostKey(entries, '127.9.9.9', keyA), { status: 'unknown' });
+});
+
+test('a key of another type than the known one is CHANGED, not unknown: a man in the middle cannot switch types', () => {
+  // As OpenSSH 9.2 (StrictHostKeyChecking=accept-new): any known key for the host makes every other key a change.
+  const changed = verifyHostKey(entries, 'a.example.com', keyA);
+  assert.equal(changed.status, 'changed');
+  assert.deepEqual(changed.status === 'changed' && changed.known.map((e) => [e.file, e.line, e.keyType]), [
+    ['/kh', 5, 'ssh-rsa'],
+  ]);
   assert.deepEqual(knownKeyTypes(entries, 'a.example.com'), ['ssh-rsa']);
+});
+
+test('a key of another type is CHANGED also when the known key is under a hashed name or a [host]:port name', () => {
+  // Known: ed25519 under a hashed 10.0.0.9 and under [127.0.1.2]:2222; offered: RSA (a man in the middle's key).
+  const hashedChange = verifyHostKey(entries, '10.0.0.9', rsa);
+  assert.deepEqual(hashedChange.status === 'changed' && hashedChange.known.map((e) => e.line), [4]);
+  const portChange = verifyHostKey(entries, '[127.0.1.2]:2222', rsa);
+  assert.deepEqual(portChange.status === 'changed' && portChange.known.map((e) => e.line), [3]);
+  // The same address on another port is another host, as for OpenSSH.
+  assert.deepEqual(verifyHostKey(entries, '[127.0.1.2]:2200', rsa), { status: 'unknown' });
+});
+
+test('every known key of the host is named in a change, whatever its type', () => {
+  const two = parseKnownHosts(
+    [`h1 ssh-rsa ${rsa.toString('base64')}`, `h1 ssh-ed25519 ${keyA.toString('base64')}`].join('\n'),
+    '/kh2',
+  );
+  const changed = verifyHostKey(two, 'h1', blob('ecdsa-sha2-nistp256', 'mitm'));
+  assert.deepEqual(changed.status === 'changed' && changed.known.map((e) => [e.line, e.keyType]), [
+    [1, 'ssh-rsa'],
+    [2, 'ssh-ed25519'],
+  ]);
+  assert.equal(verifyHostKey(two, 'h1', keyA).status, 'match', 'each known key still matches');
+});
+
+test('@revoked and @cert-authority lines are not known keys: a host with only those is unknown', () => {
+  const marked = parseKnownHosts(
+    [`@revoked h2 ssh-rsa ${rsa.toString('base64')}`, `@cert-authority h2 ssh-ed25519 ${keyB.toString('base64')}`].join(
+      '\n',
+    ),
+    '/kh3',
+  );
+  assert.deepEqual(verifyHostKey(marked, 'h2', keyA), { status: 'unknown' });
 });
 
 test('a revoked key is refused even where it would otherwise be unknown', () => {

@@ -1,6 +1,6 @@
 // The persist process in-process, against the fake server: requests as MuxedConnection sends them, then idle exit.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -142,4 +142,54 @@ test('a persist process that went away mid-run is started again on the next requ
   assert.equal((await host.exec('second')).stdout, 'ran: second\n');
   assert.equal(revived, 1);
   await exits[1];
+});
+
+/** Sends one raw request line on the persist socket, as any local process could, and reads the reply line. */
+async function rawRequest(socketPath: string, request: object): Promise<{ ok: boolean; error?: { message: string } }> {
+  const socket = net.createConnection(socketPath);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.write(`${JSON.stringify(request)}\n`);
+  const line = await new Promise<string>((resolve) => {
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString('utf8');
+      if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
+    });
+    socket.once('close', () => resolve(text));
+  });
+  socket.destroy();
+  return JSON.parse(line) as { ok: boolean; error?: { message: string } };
+}
+
+test('the socket is created 0600, not chmod-ed after listen: no moment where the umask decides', () => {
+  const old = process.umask(0);
+  try {
+    const mux = daemon(50);
+    // Synchronously after serveMux: before its listening callback could have run.
+    assert.equal(statSync(mux.socketPath).mode & 0o777, 0o600);
+    return mux.exited;
+  } finally {
+    process.umask(old);
+  }
+});
+
+test('a peer without the token (0600 in the 0700 dir, standing in for SO_PEERCRED) is refused', async () => {
+  const mux = daemon(100);
+  await mux.ready;
+  const token = `${mux.socketPath}.token`;
+  assert.equal(statSync(token).mode & 0o777, 0o600, "the token file is its user's alone");
+  assert.match(readFileSync(token, 'utf8'), /^[0-9a-f]{64}$/);
+  for (const request of [
+    { op: 'lease' },
+    { op: 'lease', token: '0'.repeat(64) },
+    { op: 'connect', target: target(server.port), settings: settings(server.port) },
+  ]) {
+    const reply = await rawRequest(mux.socketPath, request);
+    assert.equal(reply.ok, false, JSON.stringify(request));
+    assert.match(reply.error?.message ?? '', /refused: the request did not carry the token of .*\.token/);
+  }
+  const granted = await rawRequest(mux.socketPath, { op: 'lease', token: readFileSync(token, 'utf8') });
+  assert.equal(granted.ok, true);
+  await mux.exited;
+  assert.equal(existsSync(token), false, 'the token file goes with the process');
 });
