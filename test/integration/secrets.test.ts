@@ -16,7 +16,7 @@ export default defineApp({
   name: 'vault',
   root: '/srv/vault',
   artifact: 'build/vault',
-  programs: { web: { command: '/bin/sleep 3600', startsecs: 1, environment: { MODE: 'plain' } } },
+  programs: { web: { command: '/bin/sleep 3600', startsecs: 1, environment: { MODE: 'plain-env-value-31' } } },
   secrets: {
     DB_PASSWORD: { env: 'CONVOY_TEST_DB_PASSWORD' },
     API_TOKEN: { command: 'cat api-token.txt' },
@@ -63,6 +63,8 @@ describe('secrets reach the programs and nowhere else, 3 hosts', { skip }, () =>
     const dry = run('deploy', 'all', 'vault', '--dry-run');
     assert.equal(dry.code, 0, dry.stdout + dry.stderr);
     assertNoValue(dry.stdout + dry.stderr, '--dry-run');
+    assert.match(dry.stdout, /environment=MODE=<value changed>/);
+    assert.doesNotMatch(dry.stdout, /plain-env-value-31/, 'environment= values are not shown either');
     const r = run('deploy', 'all', 'vault', '--json');
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assertNoValue(r.stdout + r.stderr, '--json');
@@ -70,7 +72,7 @@ describe('secrets reach the programs and nowhere else, 3 hosts', { skip }, () =>
     for (const env of environ) {
       assert.match(env, new RegExp(`^DB_PASSWORD=${dbPassword}$`, 'm'));
       assert.ok(env.split('\n').includes(`API_TOKEN=${apiToken}`), env);
-      assert.match(env, /^MODE=plain$/m);
+      assert.match(env, /^MODE=plain-env-value-31$/m);
     }
     for (const args of onHosts('ps -eo args')) assertNoValue(args, 'ps -eo args');
     for (const conf of onHosts('cat /etc/supervisor/conf.d/vault.conf')) {
