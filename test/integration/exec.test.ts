@@ -1,13 +1,13 @@
 // `convoy exec` against real sshd hosts: concurrency, unreachable hosts, auth, host keys, jump hosts, sudo.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { jsonLines } from './support/json-lines.ts';
 import { generateEd25519 } from '../../src/ssh/keys.ts';
-import { convoy, convoyBin, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
+import { convoy, integrationSkipReason, spawnConvoy, openssh, startFleet } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
@@ -209,32 +209,23 @@ describe('convoy exec on 10 sandbox hosts', { skip }, () => {
   test('Ctrl-C twice: the first lets commands in flight finish, the second exits at once with 130 and says what may be left', async () => {
     const file = path.join(work, 'inv-interrupt.ini');
     writeFileSync(file, allHosts());
-    const child = spawn(process.execPath, [convoyBin, '-i', file, 'exec', 'web', '--', 'echo started; sleep 30'], {
-      env: { ...process.env, HOME: home, SSH_AUTH_SOCK: '', NO_COLOR: '1' },
+    const bg = spawnConvoy(['-i', file, 'exec', 'web', '--', 'echo started; sleep 30'], {
+      env: { HOME: home, SSH_AUTH_SOCK: '' },
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-      child.on('close', (code) => resolve({ code, at: Date.now() })),
-    );
-    while ((stdout.match(/started/g) ?? []).length < 10) await new Promise((r) => setTimeout(r, 50));
+    const { child } = bg;
+    const exited = bg.closed.then((code) => ({ code, at: Date.now() }));
+    while ((bg.stdout.match(/started/g) ?? []).length < 10) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(child.exitCode, null, 'the first Ctrl-C does not end the run while commands are in flight');
-    assert.match(stderr, /interrupted: commands already started on hosts run to their end/);
+    assert.match(bg.stderr, /interrupted: commands already started on hosts run to their end/);
     const secondAt = Date.now();
     child.kill('SIGINT');
     const { code, at } = await exited;
     assert.equal(code, 130);
     assert.ok(at - secondAt < 3000, `exited ${at - secondAt} ms after the second Ctrl-C`);
     assert.match(
-      stderr,
+      bg.stderr,
       /interrupted again: exiting now\. Commands already started on hosts may still be running there/,
     );
   });

@@ -2,12 +2,12 @@
 // the login whatever the archive says, programs do not run as root behind a non-root login, and hooks see the path
 // the release will keep.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { jsonLines } from './support/json-lines.ts';
-import { convoy, convoyBin, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
+import { convoy, integrationSkipReason, spawnConvoy, openssh, startFleet, userProject } from './support/sandbox.ts';
 import type { CliResult, TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
@@ -218,12 +218,10 @@ describe('hardening on shared hosts, 2 hosts', { skip }, () => {
         extra: "hooks: { afterUpload: ': {{token}}; sleep 2' }, healthcheck: { command: ': {{token}}; sleep 2' },",
       }),
     );
-    const child = spawn(process.execPath, [convoyBin, '-i', file, 'deploy', 'all', 'argv'], {
+    const done = spawnConvoy(['-i', file, 'deploy', 'all', 'argv'], {
       cwd: project,
-      env: { ...process.env, HOME: project, SSH_AUTH_SOCK: '', NO_COLOR: '1' },
-      stdio: 'ignore',
-    });
-    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+      env: { HOME: project, SSH_AUTH_SOCK: '' },
+    }).closed;
     const seen: string[] = [];
     let finished = false;
     void done.then(() => (finished = true));

@@ -3,12 +3,11 @@
 // (plain, -n, --json, -f) must show such logs exactly wherever its windows fall, and a program that fails with
 // non-ASCII stderr must bring those lines into the start and deploy failure messages.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { jsonLines } from './support/json-lines.ts';
-import { convoy, convoyBin, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
+import { convoy, integrationSkipReason, spawnConvoy, openssh, startFleet, userProject } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 import { linesCutAt, textLines } from '../unit/support/utf8-text.ts';
 
@@ -126,36 +125,24 @@ describe('logs with non-ASCII text, windows cutting characters (1 host)', { skip
   });
 
   test('logs -f shows every line once and exactly while the log grows 7 bytes at a time, cutting characters', async () => {
-    const child = spawn(
-      process.execPath,
-      [convoyBin, '-i', fleet.inventory, 'logs', 'all', 'dribble', '-n', '5', '-f'],
-      {
-        env: { ...process.env, NO_COLOR: '1', HOME: project, SSH_AUTH_SOCK: '' },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
+    const bg = spawnConvoy(['-i', fleet.inventory, 'logs', 'all', 'dribble', '-n', '5', '-f'], {
+      env: { HOME: project, SSH_AUTH_SOCK: '' },
     });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { child, closed } = bg;
     const until = async (done: () => boolean, ms: number) => {
       for (const end = Date.now() + ms; !done() && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
     };
     try {
-      await until(() => shown(stdout).length >= 5 || child.exitCode !== null, 15_000);
-      assert.deepEqual(shown(stdout), headLines.slice(-5), stderr);
+      await until(() => shown(bg.stdout).length >= 5 || child.exitCode !== null, 15_000);
+      assert.deepEqual(shown(bg.stdout), headLines.slice(-5), bg.stderr);
       writeFileSync(path.join(srv, 'go'), '');
-      await until(() => stdout.includes('END ✓ 終わり') || child.exitCode !== null, 20_000);
+      await until(() => bg.stdout.includes('END ✓ 終わり') || child.exitCode !== null, 20_000);
       await new Promise((r) => setTimeout(r, 1200)); // a few more polls: nothing may come twice
     } finally {
       child.kill('SIGINT');
     }
-    assert.equal(await closed, 130, stderr);
-    assert.deepEqual(shown(stdout), [...headLines.slice(-5), ...dribbleLines], stderr);
+    assert.equal(await closed, 130, bg.stderr);
+    assert.deepEqual(shown(bg.stdout), [...headLines.slice(-5), ...dribbleLines], bg.stderr);
   });
 
   test('a program that fails to start shows its last non-ASCII stderr lines; an unreadable log says so', () => {

@@ -1,8 +1,8 @@
 // Integration-test support: brings up a sandbox fleet through the real `convoy` binary in its own state dir and
 // address range, and always tears it down.
 import { jsonLines } from './json-lines.ts';
-import { spawnSync } from 'node:child_process';
-import type { SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess, SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +36,39 @@ export function convoy(args: readonly string[], options: { cwd?: string; env?: N
     timeout: 120_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The CLI in the background, its output collected as it comes (read `stdout`/`stderr` at any time). */
+export interface BackgroundConvoy {
+  child: ChildProcess;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Settles with the exit code. */
+  closed: Promise<number | null>;
+}
+
+export function spawnConvoy(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): BackgroundConvoy {
+  const child = spawn(process.execPath, [convoyBin, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (c: Buffer) => (output.stdout += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output.stderr += c.toString()));
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    child,
+    closed,
+    get stdout() {
+      return output.stdout;
+    },
+    get stderr() {
+      return output.stderr;
+    },
+  };
 }
 
 /** A user's repository with Convoy installed (`import { defineApp } from 'convoy'` resolves to this package) and an empty tasks/. */
