@@ -126,6 +126,8 @@ export class HostDeploy implements AppOnHost {
   private secretsOnHost: SecretsOnHost | undefined;
   private readonly secretsFiles = new Map<string, SecretsFile>();
   private newKey: string | undefined;
+  /** What the lock step read once the lock was taken, for the plan that follows. */
+  private lockedState: RemoteState | undefined;
 
   constructor(private readonly options: HostDeployOptions) {
     const { layout } = options.supervisor;
@@ -150,7 +152,7 @@ export class HostDeploy implements AppOnHost {
   /** Reads the host's state and decides what this deploy does there; changes nothing. */
   async inspect(now: Date): Promise<HostPlan> {
     const artifact = this.requireArtifact();
-    const [state, running] = await Promise.all([this.readState(), this.runningProcesses()]);
+    const [state, running] = await Promise.all([this.stateAfterLock(), this.runningProcesses()]);
     const sha = artifact.sha256;
     const currentMatches =
       state.current !== undefined && sameContent(state.current, sha) && state.entries.includes(state.current);
@@ -176,7 +178,7 @@ export class HostDeploy implements AppOnHost {
   }
 
   async rollbackPlan(to: string | undefined): Promise<HostPlan> {
-    const [state, running] = await Promise.all([this.readState(), this.runningProcesses()]);
+    const [state, running] = await Promise.all([this.stateAfterLock(), this.runningProcesses()]);
     const target = rollbackTargetOn(this.host, state, to);
     return this.withConvergence(this.plan(state, target, true, 0), running);
   }
@@ -186,12 +188,25 @@ export class HostDeploy implements AppOnHost {
    * sudo is allowed, since the conf is not world-readable.
    */
   async readState(): Promise<RemoteState> {
+    return parseInspect(await this.session.run('inspect', this.stateScript()));
+  }
+
+  /** The state as read with the lock (one round trip for both), else read now. */
+  private stateAfterLock(): Promise<RemoteState> {
+    const state = this.lockedState;
+    this.lockedState = undefined;
+    return state ? Promise.resolve(state) : this.readState();
+  }
+
+  private stateScript(): string {
     const { layout } = this.options.supervisor;
     const sections = appSections(this.app.name, this.app.programs);
     const clashes = clashCommand(this.paths.confPath, layout.includeDir, layout.includeExtension, sections);
     const key = this.hasSecrets ? secretsPaths(this.app.root).key : '';
-    const command = inspectCommand(this.paths, this.options.artifact?.cacheName ?? '', clashes, key);
-    return parseInspect(await this.session.runPreferringRoot('inspect', command));
+    const { user, sudo } = this.session.host;
+    // The conf is root's 0640: read as root where sudo is allowed (the rest of the state is the login's).
+    const sudoCat = sudo && user !== 'root';
+    return inspectCommand(this.paths, this.options.artifact?.cacheName ?? '', { clashes, secretsKey: key, sudoCat });
   }
 
   async ownership(adopt: boolean): Promise<string[]> {
@@ -248,14 +263,19 @@ export class HostDeploy implements AppOnHost {
   async lock(): Promise<void> {
     await this.ensureWritableDir(this.app.root);
     const { owner, forceUnlock } = this.options;
-    let answer = parseLockAnswer(await this.session.run('lock', lockCommand(this.paths, owner, forceUnlock)));
+    // The lock, then the state it now protects, in one round trip.
+    const lockAndRead = (force: boolean) => `${lockCommand(this.paths, owner, force)}\n${this.stateScript()}`;
+    let said = await this.session.run('lock', lockAndRead(forceUnlock));
+    let answer = parseLockAnswer(said);
     const holder = answer.locked ? undefined : parseOwner(answer.owner);
     if (!answer.locked && holder && ownerIsDead(holder, thisMachine())) {
       this.report('lock', `broke the lock of a dead run: ${describeOwner(answer.owner)}`);
-      answer = parseLockAnswer(await this.session.run('lock', lockCommand(this.paths, owner, true)));
+      said = await this.session.run('lock', lockAndRead(true));
+      answer = parseLockAnswer(said);
     }
     if (!answer.locked) throw new LockHeldError(this.host, this.app.name, answer.owner);
     this.locked = true;
+    this.lockedState = parseInspect(said);
     // supervisord refuses a conf whose log directory does not exist (CANT_REREAD), for every app on the host.
     await this.ensureWritableDir(this.app.logDir);
   }

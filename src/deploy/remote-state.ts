@@ -50,19 +50,31 @@ const stateMarker = '---CONVOY-STATE---';
 const recordMarker = '---CONVOY-RECORD---';
 const confMarker = '---CONVOY-CONF---';
 
-/** Lines `clash=…` from `clashScript` (conf-owner.ts), and `secretskey=…` from the key file when given, go with the state's. */
-export function inspectCommand(paths: AppPaths, cacheName: string, clashScript = '', secretsKey = ''): string {
+/** What the state read adds: `clash=` lines (conf-owner.ts), the secrets key, the conf read through `sudo -n`. */
+export interface InspectExtras {
+  clashes?: string;
+  /** The key file's path, when the app has secrets. */
+  secretsKey?: string;
+  /** The conf is root's 0640 and the login may sudo: read it as root when the login cannot. */
+  sudoCat?: boolean;
+}
+
+export function inspectCommand(paths: AppPaths, cacheName: string, extras: InspectExtras = {}): string {
   const q = shellQuote;
+  const { clashes = '', secretsKey = '', sudoCat = false } = extras;
+  const readConf = sudoCat
+    ? `{ cat ${q(paths.confPath)} 2>/dev/null || sudo -n -- cat ${q(paths.confPath)}; }`
+    : `cat ${q(paths.confPath)}`;
   return [
     `echo ${stateMarker}`,
     `link=$(readlink ${q(paths.current)} 2>/dev/null || true); echo "current=\${link##*/}"`,
     `if [ -d ${q(paths.releasesDir)} ]; then for d in ${q(paths.releasesDir)}/*; do [ -e "$d" ] && echo "entry=\${d##*/}"; done; fi`,
     cacheName ? `if [ -f ${q(`${paths.cacheDir}/${cacheName}`)} ]; then echo artifact=1; fi` : '',
     `if [ -e ${q(paths.lockDir)} ]; then echo "lock=$(head -n 1 ${q(`${paths.lockDir}/owner`)} 2>/dev/null || echo unknown)"; fi`,
-    clashScript,
+    clashes,
     secretsKey ? `if [ -f ${q(secretsKey)} ]; then echo "secretskey=$(head -n 1 ${q(secretsKey)})"; fi` : '',
     `echo ${recordMarker}; tail -n ${recordLength} ${q(recordPath(paths))} 2>/dev/null`,
-    `if [ -f ${q(paths.confPath)} ]; then echo ${confMarker}; cat ${q(paths.confPath)}; fi`,
+    `if [ -f ${q(paths.confPath)} ]; then echo ${confMarker}; ${readConf}; fi`,
     'exit 0',
   ]
     .filter(Boolean)

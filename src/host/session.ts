@@ -78,11 +78,6 @@ export class HostSession {
     return this.checked(step, await this.script(step, script, undefined, options));
   }
 
-  /** A named step that reads what only root may read where root is at hand (sudo allowed), else as the login. */
-  async runPreferringRoot(step: string, script: string, options: ExecOptions = {}): Promise<string> {
-    return this.checked(step, await this.script(step, script, 'preferred', options));
-  }
-
   /** A named step of Convoy's own as root: directly for a root login, `sudo -n` where the inventory allows it. */
   async runAsRoot(step: string, script: string, options: ExecOptions = {}): Promise<string> {
     return this.checked(step, await this.script(step, script, 'required', options));
