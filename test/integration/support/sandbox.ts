@@ -95,6 +95,8 @@ export interface FleetOptions {
   firstAddress: string;
   port?: number;
   bare?: boolean;
+  /** `--flavor`, e.g. `debian,pip`. */
+  flavors?: string;
 }
 
 /** Starts a fleet; throws with the CLI's output when it fails. Pair with `fleet.down()` in an `after` hook. */
@@ -117,6 +119,7 @@ export function startFleet(options: FleetOptions): TestFleet {
     '--json',
   ];
   if (options.bare) args.push('--bare');
+  if (options.flavors) args.push('--flavor', options.flavors);
   const up = convoy(args);
   if (up.code !== 0) {
     rmSync(path.dirname(stateDir), { recursive: true, force: true });

@@ -58,8 +58,22 @@ test('each host starts in new mount, UTS and PID namespaces that die with unshar
       '1',
       '/usr/sbin/sshd',
       '/usr/bin/supervisord',
+      '/etc/supervisor/supervisord.conf',
+      '/run/supervisor.sock',
     ],
   );
+});
+
+test('flavors are assigned to hosts in turn, each with its conf and socket in the init command', () => {
+  const plan = planSandbox({ ...options, hosts: 3, flavors: ['debian', 'pip'] });
+  assert.deepEqual(
+    plan.hosts.map((h) => h.flavor),
+    ['debian', 'pip', 'debian'],
+  );
+  const tools = { unshare: '/usr/bin/unshare', sshd: '/usr/sbin/sshd', supervisord: '/usr/bin/supervisord' };
+  const pip = hostCommand(plan, plan.hosts[1]!, tools);
+  assert.deepEqual(pip.slice(-2), ['/etc/supervisord.conf', '/tmp/supervisor.sock']);
+  assert.equal(planSandbox(options).hosts[0]?.flavor, 'debian');
 });
 
 test('the init script binds the host dir before hiding anything, then mounts, then execs sshd', () => {

@@ -5,6 +5,7 @@ import {
   desiredConf,
   installCommand,
   parseProbe,
+  probeCommand,
   serviceManager,
   startCommand,
   writeFileCommand,
@@ -34,6 +35,7 @@ test('the probe output is read into facts, the conf kept verbatim', () => {
     groupExists: false,
     confPath: '/etc/supervisor/supervisord.conf',
     confText: '[unix_http_server]\nfile=/var/run/supervisor.sock\n',
+    unreadableConf: null,
   });
 });
 
@@ -75,4 +77,24 @@ test('files are written atomically, with a backup only when asked', () => {
     'set -e; mkdir -p "$(dirname /etc/supervisor/supervisord.conf)"; if [ -f /etc/supervisor/supervisord.conf ]; then cp -p /etc/supervisor/supervisord.conf /etc/supervisor/supervisord.conf.bak; fi; ' +
       'cat > /etc/supervisor/supervisord.conf.convoy-tmp; chmod 0644 /etc/supervisor/supervisord.conf.convoy-tmp; mv /etc/supervisor/supervisord.conf.convoy-tmp /etc/supervisor/supervisord.conf',
   );
+});
+
+test("pip's conf (echo_supervisord_conf: [include] commented out) gets an include beside it, and the socket group", () => {
+  const pip =
+    ';[include]\n;files = relative/directory/*.ini\n\n[unix_http_server]\nfile=/tmp/supervisor.sock   ; the path\n;chmod=0700\n';
+  const wanted = desiredConf(pip) ?? '';
+  assert.match(wanted, /\n\[include\]\nfiles=supervisord\.d\/\*\.conf\n/);
+  assert.match(
+    wanted,
+    /\[unix_http_server\]\nfile=\/tmp\/supervisor\.sock {3}; the path\nchmod=0770\nchown=root:supervisor\n;chmod=0700/,
+  );
+  assert.equal(desiredConf(wanted), undefined, 'a second setup changes nothing');
+});
+
+test('a conf nobody here can read is said, not taken for no conf; sudo reads it where allowed', () => {
+  const probe = parseProbe('supervisord=/usr/bin/supervisord\nunreadable=/etc/supervisor/supervisord.conf\n');
+  assert.equal(probe.confPath, null);
+  assert.equal(probe.unreadableConf, '/etc/supervisor/supervisord.conf');
+  assert.match(probeCommand(undefined, true), /sudo -n -- cat "\$f"/);
+  assert.doesNotMatch(probeCommand(undefined, false), /sudo/);
 });
