@@ -1,4 +1,6 @@
 // Flag value parsers: each rejection names the flag, the value received and what was expected.
+import type { SandboxFlavor } from '../sandbox/plan.ts';
+import { sandboxFlavors } from '../sandbox/plan.ts';
 import { InvalidArgumentError } from 'commander';
 import type { Amount } from '../units/amount.ts';
 import { amountHint, parseAmount } from '../units/amount.ts';
@@ -29,4 +31,13 @@ export function amountOption(value: string): Amount {
   const amount = parseAmount(value);
   if (!amount) throw new InvalidArgumentError(`expected ${amountHint}, got '${value}'`);
   return amount;
+}
+
+/** `--flavor debian,pip`: every name known, at least one. */
+export function flavorList(value: string): SandboxFlavor[] {
+  const names = value.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(sandboxFlavors as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0)
+    throw new InvalidArgumentError(`'${value}' is not a list of ${sandboxFlavors.join(', ')}`);
+  return names as SandboxFlavor[];
 }

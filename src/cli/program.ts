@@ -7,7 +7,9 @@ import type { GlobalOptions } from '../commands/global-options.ts';
 import type { Interruption } from '../commands/interruption.ts';
 import type { ControlAction } from '../supervisor/control.ts';
 import type { Amount } from '../units/amount.ts';
-import { amountOption, durationOption, integerOption } from './options.ts';
+import { amountOption, durationOption, flavorList, integerOption } from './options.ts';
+import type { SandboxFlavor } from '../sandbox/plan.ts';
+import { sandboxFlavors } from '../sandbox/plan.ts';
 import { convoyVersion } from './version.ts';
 import { stepTimeoutRange } from '../inventory/settings.ts';
 
@@ -444,6 +446,7 @@ function registerSandbox(program: Command, context: CommandContext): void {
 interface SandboxUpFlags {
   hosts: number;
   bare: boolean;
+  flavor?: SandboxFlavor[];
   stateDir: string;
   port: number;
   firstAddress: string;
@@ -456,6 +459,11 @@ function registerSandboxUp(sandbox: Command, context: CommandContext): void {
     .description('start N hosts on 127.0.1.1… and write their inventory, client key and known_hosts')
     .option('--hosts <n>', 'number of hosts', integerOption(1, 1000), 3)
     .option('--bare', 'sshd only: no supervisord.conf and no supervisord running (for `convoy setup`)', false)
+    .option(
+      '--flavor <list>',
+      `how Supervisor is laid out, assigned to hosts in turn: ${sandboxFlavors.join(', ')} (default debian)`,
+      flavorList,
+    )
     .addOption(stateDirOption())
     .option('--port <port>', 'sshd port on each host address', integerOption(1, 65535), 22)
     .option('--first-address <ip>', 'address of the first host (127.x.y.z)', '127.0.1.1')
@@ -472,6 +480,7 @@ function registerSandboxUp(sandbox: Command, context: CommandContext): void {
       context.setExitCode(
         await sandboxUpCommand({
           ...opts,
+          flavors: opts.flavor,
           inventoryFile: opts.writeInventory,
           cwd: context.cwd,
           output: context.output(),

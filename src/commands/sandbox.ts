@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { HostStatus } from '../sandbox/fleet.ts';
 import { sandboxDown, sandboxStatus, sandboxUp } from '../sandbox/fleet.ts';
+import type { SandboxFlavor } from '../sandbox/plan.ts';
 import type { Output } from '../output/output.ts';
 import { showSandboxDown, showSandboxStatus, showSandboxUp } from '../output/views/sandbox.ts';
 import { ExitCode } from '../errors.ts';
@@ -12,6 +13,7 @@ export const defaultSandboxInventory = 'inventories/sandbox.ini';
 export interface SandboxUpOptions {
   hosts: number;
   bare: boolean;
+  flavors?: readonly SandboxFlavor[] | undefined;
   stateDir: string;
   port: number;
   firstAddress: string;
@@ -35,6 +37,7 @@ export async function sandboxUpCommand(options: SandboxUpOptions): Promise<numbe
   const { state, durationMs } = await sandboxUp({
     hosts: options.hosts,
     bare: options.bare,
+    flavors: options.flavors,
     stateDir,
     port: options.port,
     firstAddress: options.firstAddress,

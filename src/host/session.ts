@@ -167,6 +167,7 @@ export class HostSession {
     return {
       name: this.name,
       supervisorConf: this.host.supervisorConf,
+      readConfWithSudo: this.host.sudo && this.host.user !== 'root',
       relayAs: (command) => asRoot(this.host, command, need),
       callTimeoutMs: this.stepTimeoutMs,
     };

@@ -1,6 +1,7 @@
 // `convoy setup` on one host: install, configure the socket group, start supervisord the host's way, verify
 // (docs/command-line.md, "setup"; what it writes: docs/remote-layout.md).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getIniValue } from '../supervisor/conf-edit.ts';
 import { shellQuote } from '../shell/quote.ts';
 import type { SupervisorClient } from '../supervisor/client.ts';
 import type { SupervisorLayout } from '../supervisor/layout.ts';
@@ -11,6 +12,7 @@ import {
   createGroupCommand,
   defaultConf,
   desiredConf,
+  includeWhenNone,
   installCommand,
   parseProbe,
   probeCommand,
@@ -64,7 +66,8 @@ function backupSuffixAt(now: Date): string {
 }
 
 async function readProbe(session: HostSession): Promise<SetupProbe> {
-  return parseProbe((await session.script('probe', probeCommand(session.host.supervisorConf))).stdout);
+  const { user, sudo, supervisorConf } = session.host;
+  return parseProbe((await session.script('probe', probeCommand(supervisorConf, sudo && user !== 'root'))).stdout);
 }
 
 async function installIfMissing(session: HostSession, changes: string[]): Promise<SetupProbe> {
@@ -93,6 +96,10 @@ async function configure(
   let path = probe.confPath;
   let text = probe.confText;
   let socketSettingsChanged = false;
+  if ((path === null || text === null) && probe.unreadableConf !== null) {
+    const said = `${probe.unreadableConf} exists but ${session.host.user} cannot read it and may not use sudo here: set sudo = true for this host (or run setup as root); nothing was written`;
+    throw new RemoteStepError(session.name, 'read supervisord.conf', undefined, said);
+  }
   if (path === null || text === null) {
     const fresh = defaultConf(probe.packageManager);
     path = session.host.supervisorConf ?? fresh.path;
@@ -103,7 +110,9 @@ async function configure(
     const wanted = desiredConf(text);
     if (wanted !== undefined) {
       await session.runAsRoot(`edit ${path}`, writeFileCommand(path, backupSuffix), { stdin: wanted });
-      changes.push(`set chmod=0770, chown=root:${socketGroup} in ${path} (backup ${path}${backupSuffix})`);
+      const addsInclude = !(getIniValue(text, 'include', 'files') ?? '').trim();
+      const include = addsInclude ? `, [include] files=${includeWhenNone.values.files}` : '';
+      changes.push(`set chmod=0770, chown=root:${socketGroup}${include} in ${path} (backup ${path}${backupSuffix})`);
       text = wanted;
       socketSettingsChanged = true;
     }

@@ -1,5 +1,7 @@
 // Writes every file of a planned fleet: client key, host keys, per-host /etc overlay, homes, sshd configs.
 import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { EnvironmentError } from '../errors.ts';
 import path from 'node:path';
 import { generateEd25519 } from '../ssh/keys.ts';
 import { debianSupervisordConf, socketGroupEdit } from '../supervisor/distro-conf.ts';
@@ -60,10 +62,12 @@ export function writeFleetFiles(plan: SandboxPlan): void {
     write(path.join(etc, 'hosts'), etcHostsText(host), 0o644);
     mkdirSync(path.join(etc, 'sudoers.d'), { mode: 0o750 });
     write(path.join(etc, 'sudoers.d', loginUser), `${loginUser} ALL=(ALL:ALL) NOPASSWD: ALL\n`, 0o440);
-    if (!bare) {
+    if (!bare && host.flavor === 'debian') {
       write(path.join(host.dir, 'etc-supervisor', 'supervisord.conf'), supervisordConf, 0o644);
       mkdirSync(path.join(host.dir, 'etc-supervisor', 'conf.d'), { mode: 0o755 });
     }
+    // pip's layout: the conf `echo_supervisord_conf` prints, as the user would have saved it (in the host's /etc).
+    if (!bare && host.flavor === 'pip') write(path.join(etc, 'supervisord.conf'), pipConf(), 0o644);
     const home = path.join(host.dir, 'home', loginUser);
     for (const dir of [home, path.join(home, '.ssh')]) {
       mkdirSync(dir, { mode: 0o700 });
@@ -97,4 +101,16 @@ function safeStat(file: string) {
   } catch {
     return undefined;
   }
+}
+
+let pipConfText: string | undefined;
+
+/** What `echo_supervisord_conf` prints (it ships with Supervisor, Debian's package included). */
+function pipConf(): string {
+  if (pipConfText !== undefined) return pipConfText;
+  const said = spawnSync('echo_supervisord_conf', { encoding: 'utf8' });
+  if (said.status !== 0 || !said.stdout.includes('[unix_http_server]'))
+    throw new EnvironmentError('sandbox --flavor pip: echo_supervisord_conf (from Supervisor) is not on the PATH');
+  pipConfText = said.stdout;
+  return pipConfText;
 }

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConvoyError, EnvironmentError, UsageError } from '../errors.ts';
 import { writeFleetFiles } from './files.ts';
 import type { SandboxHost, SandboxOptions, SandboxPlan, SandboxTools } from './plan.ts';
-import { hostCommand, initScriptPath, inventoryMarker, planSandbox, socketPath } from './plan.ts';
+import { flavorLayout, hostCommand, initScriptPath, inventoryMarker, planSandbox } from './plan.ts';
 import { checkAddressesFree, checkMachine, checkStateDir } from './preflight.ts';
 import type { RecordedProcess } from './processes.ts';
 import { childPids, commandLine, isSameProcess, namespaceMemoryKb, processStartTime } from './processes.ts';
@@ -94,6 +94,7 @@ function startHost(plan: SandboxPlan, host: SandboxHost, tools: SandboxTools): H
     dir: host.dir,
     unshare: { pid, startTime },
     init: null,
+    flavor: host.flavor,
   };
 }
 
@@ -262,7 +263,8 @@ export async function sandboxStatus(stateDir: string): Promise<StatusResult> {
     state.hosts.map(async (h): Promise<HostStatus> => {
       const running = h.init !== null && isSameProcess(h.init);
       const pid = running && h.init ? h.init.pid : null;
-      const socketUp = pid !== null && (await acceptsConnection(`/proc/${pid}/root${socketPath}`));
+      const socket = flavorLayout[h.flavor ?? 'debian'].socket;
+      const socketUp = pid !== null && (await acceptsConnection(`/proc/${pid}/root${socket}`));
       return {
         name: h.name,
         address: h.address,

@@ -2,9 +2,25 @@
 import path from 'node:path';
 import { sandboxAddresses } from './addresses.ts';
 
+/**
+ * How a host's Supervisor is laid out (docs/sandbox.md): `debian` as Debian's and Ubuntu's package leaves it;
+ * `pip` as `pip install supervisor` leaves it (the conf from `echo_supervisord_conf` at /etc/supervisord.conf, its
+ * [include] commented out, socket /tmp/supervisor.sock mode 0700, no init unit: supervisord started by hand).
+ */
+export type SandboxFlavor = 'debian' | 'pip';
+export const sandboxFlavors: readonly SandboxFlavor[] = ['debian', 'pip'];
+
+/** Where a flavor keeps supervisord's conf and socket. */
+export const flavorLayout: Record<SandboxFlavor, { conf: string; socket: string }> = {
+  debian: { conf: '/etc/supervisor/supervisord.conf', socket: '/run/supervisor.sock' },
+  pip: { conf: '/etc/supervisord.conf', socket: '/tmp/supervisor.sock' },
+};
+
 export interface SandboxOptions {
   hosts: number;
   bare: boolean;
+  /** Assigned to hosts in turn (host 1 the first, …); default `debian`. */
+  flavors?: readonly SandboxFlavor[] | undefined;
   /** Absolute path of the directory that holds every file of this fleet. */
   stateDir: string;
   port: number;
@@ -20,6 +36,7 @@ export interface SandboxHost {
   port: number;
   /** This host's own directory under the state dir. */
   dir: string;
+  flavor: SandboxFlavor;
 }
 
 export interface SandboxPlan {
@@ -47,6 +64,11 @@ export const defaultFirstAddress = '127.0.1.1';
 export const hostNamePrefix = 'sandbox-';
 export const inventoryMarker = '; Sandbox fleet written by `convoy sandbox up`';
 
+export function flavorOf(options: Pick<SandboxOptions, 'flavors'>, index: number): SandboxFlavor {
+  const flavors = options.flavors?.length ? options.flavors : sandboxFlavors.slice(0, 1);
+  return flavors[index % flavors.length] ?? 'debian';
+}
+
 export function planSandbox(options: SandboxOptions): SandboxPlan {
   const addresses = sandboxAddresses(options.firstAddress, options.hosts);
   return {
@@ -57,6 +79,7 @@ export function planSandbox(options: SandboxOptions): SandboxPlan {
       address,
       port: options.port,
       dir: path.join(options.stateDir, 'hosts', String(i + 1)),
+      flavor: flavorOf(options, i),
     })),
     clientKeyFile: path.join(options.stateDir, 'id_ed25519'),
     knownHostsFile: path.join(options.stateDir, 'known_hosts'),
@@ -89,6 +112,8 @@ export function hostCommand(plan: SandboxPlan, host: SandboxHost, tools: Sandbox
     plan.options.bare ? '1' : '0',
     tools.sshd,
     tools.supervisord,
+    flavorLayout[host.flavor].conf,
+    flavorLayout[host.flavor].socket,
   ];
 }
 
@@ -113,9 +138,9 @@ export function hostInitScript(): string {
     .join('\n');
   return `#!/bin/bash
 # PID 1 of one Convoy sandbox host (written by \`convoy sandbox up\`).
-# Args: host dir, hostname, bare (1|0), sshd path, supervisord path.
+# Args: host dir, hostname, bare (1|0), sshd path, supervisord path, its conf, its socket (the host's flavor).
 set -euo pipefail
-OUTSIDE=$1 NAME=$2 BARE=$3 SSHD=$4 SUPERVISORD=$5
+OUTSIDE=$1 NAME=$2 BARE=$3 SSHD=$4 SUPERVISORD=$5 CONF=$6 SOCKET=$7
 H=${hostMountPoint}
 echo "$NAME" > /proc/sys/kernel/hostname
 mount -t tmpfs -o mode=0755,size=64m tmpfs /run
@@ -125,9 +150,9 @@ mount -t overlay overlay -o "lowerdir=/etc,upperdir=$H/etc-upper,workdir=$H/etc-
 mkdir -p /etc/supervisor /var/log/supervisor
 ${binds}
 if [ "$BARE" != 1 ]; then
-  "$SUPERVISORD" -c /etc/supervisor/supervisord.conf
-  for _ in $(seq 500); do [ -S ${socketPath} ] && break; sleep 0.02; done
-  [ -S ${socketPath} ] || { echo "supervisord did not create ${socketPath}" >&2; exit 1; }
+  "$SUPERVISORD" -c "$CONF"
+  for _ in $(seq 500); do [ -S "$SOCKET" ] && break; sleep 0.02; done
+  [ -S "$SOCKET" ] || { echo "supervisord did not create $SOCKET" >&2; exit 1; }
 fi
 exec "$SSHD" -D -f "$H/sshd_config" -E "$H/sshd.log"
 `;

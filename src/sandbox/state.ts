@@ -1,4 +1,5 @@
 // The fleet's state file: what `up` started, so that `down` stops exactly that and nothing else.
+import type { SandboxFlavor } from './plan.ts';
 import { readFileSync, realpathSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
@@ -14,6 +15,8 @@ export interface HostState {
   unshare: RecordedProcess;
   /** PID 1 of the host's PID namespace (sshd once started), as seen from the machine. */
   init: RecordedProcess | null;
+  /** Absent in fleets started before flavors: `debian`. */
+  flavor?: SandboxFlavor | undefined;
 }
 
 export interface SandboxState {

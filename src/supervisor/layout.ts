@@ -62,9 +62,11 @@ export function parseLayout(confPath: string, text: string): LayoutResult {
  * One shell round trip: prints a marker line naming the first readable conf, then the conf, or a marker saying there
  * is none. Markers, not "the first line": a login shell's rc files may print first.
  */
-export function findConfCommand(explicit?: string): string {
+export function findConfCommand(explicit?: string, sudoRead = false): string {
   const candidates = shellJoin(explicit ? [explicit] : confCandidates);
-  return `for f in ${candidates}; do if [ -r "$f" ]; then echo "---CONVOY-CONF $f---"; cat "$f"; exit 0; fi; done; echo ---CONVOY-NO-CONF---`;
+  const found = (read: string) => `then echo "---CONVOY-CONF $f---"; ${read} "$f"; exit 0; fi`;
+  const viaSudo = sudoRead ? ` if [ -e "$f" ] && sudo -n -- test -r "$f" 2>/dev/null; ${found('sudo -n -- cat')};` : '';
+  return `for f in ${candidates}; do if [ -r "$f" ]; ${found('cat')};${viaSudo} done; echo ---CONVOY-NO-CONF---`;
 }
 
 export function parseFindConfOutput(stdout: string): { confPath: string; text: string } | undefined {

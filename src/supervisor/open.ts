@@ -17,6 +17,8 @@ export interface SupervisorHost {
   name: string;
   /** The inventory's `supervisor_conf`, when supervisord.conf is not in a standard place. */
   supervisorConf?: string | undefined;
+  /** A conf only root may read (0600) is read through `sudo -n` (the inventory allows sudo, the login is not root). */
+  readConfWithSudo?: boolean | undefined;
   /** How the exec relay runs, where sshd refuses streamlocal (as root when the host's privilege policy allows). */
   relayAs: RelayAs;
   /** How long one call may take (the host's step timeout); absent = no limit. */
@@ -29,7 +31,9 @@ export type LaidOutSupervisor = SupervisorClient & { readonly layout: Supervisor
 /** Reads the host's supervisord.conf (the `supervisor_conf` setting, else the standard places). */
 export async function discoverLayout(connection: HostConnection, host: SupervisorHost): Promise<SupervisorLayout> {
   // A script on stdin to `sh -s`, whatever the login shell (src/shell/script.ts).
-  const result = await connection.exec(scriptShell, { stdin: stepScript(findConfCommand(host.supervisorConf)) });
+  const result = await connection.exec(scriptShell, {
+    stdin: stepScript(findConfCommand(host.supervisorConf, host.readConfWithSudo)),
+  });
   const found = parseFindConfOutput(result.stdout);
   if (!found) {
     const looked = host.supervisorConf ? host.supervisorConf : confCandidates.join(', ');

@@ -1,6 +1,6 @@
 // `convoy setup` decisions as pure functions of what the probe saw: what to install, write, create and start.
 import { shellQuote } from '../shell/quote.ts';
-import { setIniValues } from './conf-edit.ts';
+import { getIniValue, setIniValues } from './conf-edit.ts';
 import { debianSupervisordConf, socketGroupEdit } from './distro-conf.ts';
 import { confCandidates } from './layout.ts';
 
@@ -19,12 +19,14 @@ export interface SetupProbe {
   groupExists: boolean;
   confPath: string | null;
   confText: string | null;
+  /** A conf that exists but that neither the login nor sudo could read: setup must not write one over it. */
+  unreadableConf: string | null;
 }
 
 const probeMarker = '---CONF ';
 
 /** One read-only round trip that tells everything setup needs to decide. */
-export function probeCommand(explicitConf?: string): string {
+export function probeCommand(explicitConf?: string, sudoAllowed = false): string {
   const candidates = (explicitConf ? [explicitConf] : confCandidates).map(shellQuote).join(' ');
   return [
     'echo "supervisord=$(command -v supervisord || true)"',
@@ -34,7 +36,15 @@ export function probeCommand(explicitConf?: string): string {
     'echo "user=$(id -un)"',
     'echo "groups=$(id -nG)"',
     `if getent group ${socketGroup} >/dev/null 2>&1 || grep -q '^${socketGroup}:' /etc/group; then echo group=1; fi`,
-    `for f in ${candidates}; do if [ -r "$f" ]; then echo "${probeMarker}$f"; cat "$f"; exit 0; fi; done`,
+    // A conf only root may read (0600) is read through sudo where allowed; one nobody here can read is said, never
+    // taken for "no conf" (setup would write a default over the administrator's).
+    `for f in ${candidates}; do`,
+    `  if [ -r "$f" ]; then echo "${probeMarker}$f"; cat "$f"; exit 0; fi`,
+    sudoAllowed
+      ? `  if [ -e "$f" ] && sudo -n -- test -r "$f" 2>/dev/null; then echo "${probeMarker}$f"; sudo -n -- cat "$f"; exit 0; fi`
+      : '',
+    `  if [ -e "$f" ]; then echo "unreadable=$f"; exit 0; fi`,
+    'done',
   ].join('\n');
 }
 
@@ -65,6 +75,7 @@ export function parseProbe(stdout: string): SetupProbe {
     groupExists: values.get('group') === '1',
     confPath,
     confText,
+    unreadableConf: values.get('unreadable') || null,
   };
 }
 
@@ -87,9 +98,19 @@ export function defaultConf(pm: PackageManager | null): { path: string; text: st
   return { path: '/etc/supervisor/supervisord.conf', text: debianSupervisordConf };
 }
 
-/** The conf as it must be: socket chmod 0770 and chown root:supervisor; undefined when it already is. */
+/**
+ * Where app confs go when a conf has no `[include] files=` (pip's `echo_supervisord_conf` comments it out): a directory
+ * beside the conf, as RHEL's package has it (`/etc/supervisord.d` for `/etc/supervisord.conf`).
+ */
+export const includeWhenNone = { section: 'include', values: { files: 'supervisord.d/*.conf' } } as const;
+
+/**
+ * The conf as it must be: socket chmod 0770 and chown root:supervisor, and an `[include]` where there is none;
+ * undefined when it already is.
+ */
 export function desiredConf(current: string): string | undefined {
-  const wanted = setIniValues(current, [socketGroupEdit(socketGroup)]);
+  const hasInclude = (getIniValue(current, 'include', 'files') ?? '').trim() !== '';
+  const wanted = setIniValues(current, [socketGroupEdit(socketGroup), ...(hasInclude ? [] : [includeWhenNone])]);
   return wanted === current ? undefined : wanted;
 }
 
