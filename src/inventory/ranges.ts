@@ -1,4 +1,5 @@
-// Host ranges in group lists: `web[01:20]` keeps the zero padding, `db[a:c]` counts letters, anywhere in a name.
+// Host ranges in group lists, as Ansible writes them: `web[01:20]` keeps the zero padding, `db[a:c]` counts letters,
+// `web[01:10:2]` takes every second name, anywhere in a name.
 
 // A typo like web[1:100000] must not make a hundred thousand hosts.
 export const maxRangeHosts = 10_000;
@@ -8,7 +9,7 @@ export type RangeResult = { names: string[] } | { error: string };
 
 type Part = string | string[];
 
-// Expands every `[start:end]` in a pattern into names, in counting order (the product when there are several).
+// Expands every `[start:end]` or `[start:end:stride]` in a pattern into names, in counting order (the product when there are several).
 export function expandRange(pattern: string): RangeResult {
   const parts: Part[] = [];
   let rest = pattern;
@@ -42,20 +43,19 @@ function bad(pattern: string, why: string): RangeResult {
   return { error: `bad range '${pattern}': ${why}` };
 }
 
+// Ansible's `[start:end:stride]`: the stride is optional (1), the end is included when the count lands on it.
 function count(inside: string): RangeResult {
   const bounds = inside.split(':');
-  const [start, end] = bounds;
-  if (bounds.length !== 2 || !start || !end) return { error: `expected [start:end], got [${inside}]` };
+  const [start, end, stride = '1'] = bounds;
+  if ((bounds.length !== 2 && bounds.length !== 3) || !start || !end) {
+    return { error: `expected [start:end] or [start:end:stride], got [${inside}]` };
+  }
   const digits = /^\d+$/;
   const letter = /^[a-zA-Z]$/;
-  if (digits.test(start) && digits.test(end)) {
-    const from = Number(start);
-    const to = Number(end);
-    if (from > to) return { error: `start '${start}' is after end '${end}'` };
-    if (to - from + 1 > maxRangeHosts) return { error: `expands to ${to - from + 1} names (at most ${maxRangeHosts})` };
-    const width = start.length > 1 && start.startsWith('0') ? start.length : 0;
-    return { names: Array.from({ length: to - from + 1 }, (_, i) => String(from + i).padStart(width, '0')) };
-  }
+  // Ansible fails on a stride of 0 and makes no hosts for a negative one; both are mistakes worth naming.
+  const step = digits.test(stride) ? Number(stride) : 0;
+  if (step < 1) return { error: `expected a stride of 1 or more, got '${stride}'` };
+  if (digits.test(start) && digits.test(end)) return numbers(start, end, step);
   if (letter.test(start) && letter.test(end)) {
     if ((start === start.toLowerCase()) !== (end === end.toLowerCase())) {
       return { error: `'${start}' and '${end}' must be the same case` };
@@ -63,11 +63,27 @@ function count(inside: string): RangeResult {
     const from = start.charCodeAt(0);
     const to = end.charCodeAt(0);
     if (from > to) return { error: `start '${start}' is after end '${end}'` };
-    return { names: Array.from({ length: to - from + 1 }, (_, i) => String.fromCharCode(from + i)) };
+    return { names: steps(from, to, step).map((code) => String.fromCharCode(code)) };
   }
   const kind = (s: string): string => (digits.test(s) ? 'number' : letter.test(s) ? 'letter' : 'other');
   if (kind(start) !== 'other' && kind(end) !== 'other') {
     return { error: `'${start}' and '${end}' must both be numbers or both be letters` };
   }
   return { error: `expected numbers or single letters, got [${inside}]` };
+}
+
+function numbers(start: string, end: string, step: number): RangeResult {
+  const from = Number(start);
+  const to = Number(end);
+  if (from > to) return { error: `start '${start}' is after end '${end}'` };
+  // Counted before building the list, so web[1:1000000000] is refused without allocating it.
+  const total = Math.floor((to - from) / step) + 1;
+  if (total > maxRangeHosts) return { error: `expands to ${total} names (at most ${maxRangeHosts})` };
+  const width = start.length > 1 && start.startsWith('0') ? start.length : 0;
+  return { names: steps(from, to, step).map((n) => String(n).padStart(width, '0')) };
+}
+
+// Python's range(from, to + 1, step), which Ansible counts with: the end only when a step lands on it.
+function steps(from: number, to: number, step: number): number[] {
+  return Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
 }

@@ -150,6 +150,15 @@ test('groups are reported as written: direct hosts, ranges expanded, children, h
   ]);
 });
 
+test('an inventory moved from Ansible keeps its stride ranges: web[01:10:2] is every other host', () => {
+  const inventory = parse('[group:web]\nhosts = web[01:10:2]\n');
+  assert.deepEqual(inventory.groups[0]?.hosts, ['web01', 'web03', 'web05', 'web07', 'web09']);
+  assert.deepEqual(
+    inventory.hosts.map((h) => h.name),
+    ['web01', 'web03', 'web05', 'web07', 'web09'],
+  );
+});
+
 test('identity and known_hosts: ~ is the given home, relative paths start at the inventory directory', () => {
   const inventory = parse(
     '[host:a]\nidentity = ~/.ssh/id_ed25519\nknown_hosts = keys/known_hosts\n[host:b]\nidentity = ../keys/id\nknown_hosts = ~\n',

@@ -64,11 +64,53 @@ test('unclosed, stray and nested brackets are refused', () => {
 });
 
 test('a range needs exactly start:end of numbers or single letters', () => {
-  assert.equal(error('web[1]'), "bad range 'web[1]': expected [start:end], got [1]");
-  assert.equal(error('web[]'), "bad range 'web[]': expected [start:end], got []");
-  assert.equal(error('web[:3]'), "bad range 'web[:3]': expected [start:end], got [:3]");
-  assert.equal(error('web[1:2:3]'), "bad range 'web[1:2:3]': expected [start:end], got [1:2:3]");
+  const expected = 'expected [start:end] or [start:end:stride]';
+  assert.equal(error('web[1]'), `bad range 'web[1]': ${expected}, got [1]`);
+  assert.equal(error('web[]'), `bad range 'web[]': ${expected}, got []`);
+  assert.equal(error('web[:3]'), `bad range 'web[:3]': ${expected}, got [:3]`);
+  assert.equal(error('web[1:2:3:4]'), `bad range 'web[1:2:3:4]': ${expected}, got [1:2:3:4]`);
   assert.equal(error('db[aa:ac]'), "bad range 'db[aa:ac]': expected numbers or single letters, got [aa:ac]");
+});
+
+// Ansible's third bound: every stride-th name from start, end included when the count lands on it.
+test('a stride counts numbers in steps, keeping the padding of the start', () => {
+  assert.deepEqual(names('web[01:10:2]'), ['web01', 'web03', 'web05', 'web07', 'web09']);
+  assert.deepEqual(names('web[1:10:3]'), ['web1', 'web4', 'web7', 'web10']);
+  assert.deepEqual(names('web[0:20:10]'), ['web0', 'web10', 'web20']);
+  assert.deepEqual(names('web[001:120:50]'), ['web001', 'web051', 'web101']);
+  assert.deepEqual(names('web[1:3:1]'), names('web[1:3]'));
+  assert.deepEqual(names('web[1:3:02]'), ['web1', 'web3']);
+});
+
+test('a stride longer than the range leaves the start alone', () => {
+  assert.deepEqual(names('web[1:3:5]'), ['web1']);
+  assert.deepEqual(names('web[5:5:2]'), ['web5']);
+});
+
+test('a stride counts letters too', () => {
+  assert.deepEqual(names('db[a:e:2]'), ['dba', 'dbc', 'dbe']);
+  assert.deepEqual(names('db[A:Z:12]'), ['dbA', 'dbM', 'dbY']);
+});
+
+test('strides multiply with other ranges, anywhere in the name', () => {
+  assert.deepEqual(names('r[1:3:2]-[a:c:2].x'), ['r1-a.x', 'r1-c.x', 'r3-a.x', 'r3-c.x']);
+});
+
+// Ansible fails on a stride of 0 and silently makes no hosts for a negative one: both are refused here.
+test('a stride must be a whole number of 1 or more', () => {
+  const why = (stride: string): string => `expected a stride of 1 or more, got '${stride}'`;
+  assert.equal(error('web[1:10:0]'), `bad range 'web[1:10:0]': ${why('0')}`);
+  assert.equal(error('web[1:10:00]'), `bad range 'web[1:10:00]': ${why('00')}`);
+  assert.equal(error('web[1:10:-2]'), `bad range 'web[1:10:-2]': ${why('-2')}`);
+  assert.equal(error('web[1:10:]'), `bad range 'web[1:10:]': ${why('')}`);
+  assert.equal(error('web[1:10:1.5]'), `bad range 'web[1:10:1.5]': ${why('1.5')}`);
+  assert.equal(error('web[1:10:b]'), `bad range 'web[1:10:b]': ${why('b')}`);
+  assert.equal(error('db[a:e:0]'), `bad range 'db[a:e:0]': ${why('0')}`);
+});
+
+test('a stride does not make a range that counts down acceptable', () => {
+  assert.equal(error('web[10:1:2]'), "bad range 'web[10:1:2]': start '10' is after end '1'");
+  assert.equal(error('db[e:a:2]'), "bad range 'db[e:a:2]': start 'e' is after end 'a'");
 });
 
 test('a range may not make more hosts than the cap', () => {
@@ -76,4 +118,11 @@ test('a range may not make more hosts than the cap', () => {
   assert.equal(names('h[1:10000]').length, 10_000);
   assert.equal(error('h[1:10001]'), "bad range 'h[1:10001]': expands to 10001 names (at most 10000)");
   assert.equal(error('h[1:200]-[1:100]'), "bad range 'h[1:200]-[1:100]': expands to 20000 names (at most 10000)");
+});
+
+test('the cap counts the names a stride makes, not the width of the range', () => {
+  assert.equal(names('h[1:100000:10]').length, 10_000);
+  assert.equal(names('h[1:100000:10]').at(-1), 'h99991');
+  assert.equal(error('h[0:100000:10]'), "bad range 'h[0:100000:10]': expands to 10001 names (at most 10000)");
+  assert.equal(error('h[1:400:2]-[1:100]'), "bad range 'h[1:400:2]-[1:100]': expands to 20000 names (at most 10000)");
 });

@@ -203,6 +203,9 @@ test('bad ranges in hosts are reported with the item', () => {
     "inventories/x.ini:3: [group:g] hosts: bad range 'web[1:b]': '1' and 'b' must both be numbers or both be letters",
   ]);
   assert.deepEqual(range('web[1:3'), ["inventories/x.ini:3: [group:g] hosts: bad range 'web[1:3': '[' is not closed"]);
+  assert.deepEqual(range('web[01:10:0]'), [
+    "inventories/x.ini:3: [group:g] hosts: bad range 'web[01:10:0]': expected a stride of 1 or more, got '0'",
+  ]);
 });
 
 test('a group whose only hosts are a bad range is not also reported as empty', () => {
