@@ -9,7 +9,7 @@ import type { CommandResult, ExecOptions, HostConnection } from '../ssh/connecti
 import type { LaidOutSupervisor, SupervisorHost } from '../supervisor/open.ts';
 import { openSupervisor, reachSupervisor } from '../supervisor/open.ts';
 import type { SupervisorLayout } from '../supervisor/layout.ts';
-import { execTransport } from '../supervisor/transport.ts';
+import { basicAuth, execTransport } from '../supervisor/transport.ts';
 import { SupervisorClient } from '../supervisor/client.ts';
 import { stepScript } from '../shell/script.ts';
 import { formatMs } from '../units/duration.ts';
@@ -151,7 +151,7 @@ export class HostSession {
   /** Talks to supervisord's socket as root through the exec relay (setup's probe, before the login may use it). */
   supervisorAsRoot(layout: SupervisorLayout): SupervisorClient {
     const relayAs = (command: string) => asRoot(this.host, command, 'required', 'reach supervisord as root');
-    const transport = execTransport(this.connection, layout.socketPath, relayAs);
+    const transport = execTransport(this.connection, layout.socketPath, relayAs, basicAuth(layout.credentials));
     return new SupervisorClient(this.name, transport, layout, { callTimeoutMs: this.stepTimeoutMs });
   }
 

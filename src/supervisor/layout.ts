@@ -19,6 +19,11 @@ export interface SupervisorLayout {
   /** The include glob's extension: `.conf` (Debian) or `.ini` (RHEL). */
   includeExtension: string;
   includeGlobs: string[];
+  /**
+   * Basic auth for the socket, when its [unix_http_server] sets `username`/`password` (supervisord answers 401
+   * without them): from [supervisorctl], as supervisorctl takes them, else the server's own plain password.
+   */
+  credentials?: { username: string; password: string } | undefined;
 }
 
 export type LayoutResult = { ok: true; layout: SupervisorLayout } | { ok: false; problem: string };
@@ -46,6 +51,8 @@ export function parseLayout(confPath: string, text: string): LayoutResult {
   if (!first)
     return { ok: false, problem: `${confPath} has no [include] files= (where would app confs go?): run convoy setup` };
   const extension = path.posix.extname(first);
+  const credentials = socketCredentials(confPath, text);
+  if (typeof credentials === 'string') return { ok: false, problem: credentials };
   return {
     ok: true,
     layout: {
@@ -54,8 +61,23 @@ export function parseLayout(confPath: string, text: string): LayoutResult {
       includeDir: path.posix.dirname(first),
       includeExtension: extension === '.ini' ? '.ini' : '.conf',
       includeGlobs,
+      ...(credentials ? { credentials } : {}),
     },
   };
+}
+
+/** The socket's username and password, none when it asks for none, or why they cannot be had. */
+function socketCredentials(
+  confPath: string,
+  text: string,
+): { username: string; password: string } | string | undefined {
+  const username = getIniValue(text, 'unix_http_server', 'username');
+  if (!username) return undefined;
+  const client = getIniValue(text, 'supervisorctl', 'password');
+  const password = client ?? getIniValue(text, 'unix_http_server', 'password') ?? '';
+  if (password.startsWith('{SHA}'))
+    return `${confPath}: [unix_http_server] keeps only a {SHA} hash of the socket's password: put the password in [supervisorctl] password= (as supervisorctl needs it too)`;
+  return { username: getIniValue(text, 'supervisorctl', 'username') ?? username, password };
 }
 
 /**

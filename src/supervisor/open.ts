@@ -5,7 +5,9 @@ import { SupervisorClient } from './client.ts';
 import { confCandidates, findConfCommand, parseFindConfOutput, parseLayout } from './layout.ts';
 import type { SupervisorLayout } from './layout.ts';
 import {
+  SocketAuthError,
   SocketOpenRefusedError,
+  basicAuth,
   SupervisorUnavailableError,
   execTransport,
   streamlocalTransport,
@@ -58,14 +60,20 @@ export async function openSupervisor(
 ): Promise<LaidOutSupervisor> {
   const found = layout ?? (await discoverLayout(connection, host));
   const options = { callTimeoutMs: host.callTimeoutMs };
-  const direct = new SupervisorClient(host.name, streamlocalTransport(connection, found.socketPath), found, options);
+  const auth = basicAuth(found.credentials);
+  const direct = new SupervisorClient(
+    host.name,
+    streamlocalTransport(connection, found.socketPath, auth),
+    found,
+    options,
+  );
   try {
     await direct.getState();
     return direct as LaidOutSupervisor;
   } catch (error) {
     if (!(error instanceof SupervisorUnavailableError)) throw error;
   }
-  const relay = execTransport(connection, found.socketPath, host.relayAs);
+  const relay = execTransport(connection, found.socketPath, host.relayAs, auth);
   const relayed = new SupervisorClient(host.name, relay, found, options);
   await relayed.getState();
   return relayed as LaidOutSupervisor;
@@ -106,7 +114,9 @@ export function reachSupervisor(connection: HostConnection, host: SupervisorHost
         chosen ??= usual;
         return text;
       } catch (error) {
-        if (!(error instanceof SocketOpenRefusedError)) throw error;
+        // A socket that asks for a password: the conf says which (read once, then every call carries it).
+        const needsAuth = error instanceof SupervisorUnavailableError && error.cause instanceof SocketAuthError;
+        if (!(error instanceof SocketOpenRefusedError) && !needsAuth) throw error;
       }
       return viaConf(body);
     },

@@ -28,8 +28,27 @@ export class SupervisorUnavailableError extends ConvoyError {
 /** sshd could not open a stream to the socket (no such socket, no permission, or streamlocal forwarding refused). */
 export class SocketOpenRefusedError extends SupervisorUnavailableError {}
 
+/** supervisord answered 401: its socket asks for a username and password (none, or wrong ones, were sent). */
+export class SocketAuthError extends Error {}
+
+/** The Authorization header for a socket with `username`/`password` (never logged: it is only ever a header). */
+export function basicAuth(credentials?: { username: string; password: string }): string | undefined {
+  if (!credentials) return undefined;
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
+}
+
+function authMessage(host: string, socketPath: string, sent: boolean): string {
+  const why = sent ? 'refused the username and password of' : 'asks for a username and password; set them in';
+  return `${host}: supervisord's socket ${socketPath} ${why} [supervisorctl] of the host's supervisord.conf (HTTP 401)`;
+}
+
 /** Runs one HTTP request over a stream that `open` provides (one stream per request; the server closes it). */
-function postOver(open: () => Promise<Duplex>, body: string, describe: (error: unknown) => Error): Promise<string> {
+function postOver(
+  open: () => Promise<Duplex>,
+  body: string,
+  describe: (error: unknown) => Error,
+  auth?: string,
+): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const request = http.request(
       {
@@ -40,6 +59,7 @@ function postOver(open: () => Promise<Duplex>, body: string, describe: (error: u
           'Content-Type': 'text/xml',
           'Content-Length': Buffer.byteLength(body),
           Connection: 'close',
+          ...(auth ? { Authorization: auth } : {}),
         },
         createConnection: ((_options: unknown, done: (error: Error | null, stream?: Duplex) => void) => {
           open().then(
@@ -56,6 +76,7 @@ function postOver(open: () => Promise<Duplex>, body: string, describe: (error: u
         response.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           if (response.statusCode === 200) resolve(text);
+          else if (response.statusCode === 401) reject(describe(new SocketAuthError('HTTP 401')));
           else
             reject(describe(new Error(`HTTP ${response.statusCode ?? '?'} from supervisord: ${text.slice(0, 200)}`)));
         });
@@ -66,7 +87,7 @@ function postOver(open: () => Promise<Duplex>, body: string, describe: (error: u
   });
 }
 
-export function streamlocalTransport(connection: HostConnection, socketPath: string): RpcTransport {
+export function streamlocalTransport(connection: HostConnection, socketPath: string, auth?: string): RpcTransport {
   return {
     kind: 'streamlocal',
     post: (body) =>
@@ -86,9 +107,12 @@ export function streamlocalTransport(connection: HostConnection, socketPath: str
             ? error
             : new SupervisorUnavailableError(
                 connection.host,
-                `${connection.host}: cannot reach supervisord's socket ${socketPath} through SSH: ${(error as Error).message}`,
+                error instanceof SocketAuthError
+                  ? authMessage(connection.host, socketPath, auth !== undefined)
+                  : `${connection.host}: cannot reach supervisord's socket ${socketPath} through SSH: ${(error as Error).message}`,
                 { cause: error },
               ),
+        auth,
       ),
   };
 }
@@ -131,7 +155,12 @@ export function relayCommand(socketPath: string): string {
 /** How the relay's command line is run: as the login (unchanged), or as root (the host session's privilege policy). */
 export type RelayAs = (command: string) => string;
 
-export function execTransport(connection: HostConnection, socketPath: string, relayAs: RelayAs): RpcTransport {
+export function execTransport(
+  connection: HostConnection,
+  socketPath: string,
+  relayAs: RelayAs,
+  auth?: string,
+): RpcTransport {
   return {
     kind: 'exec',
     post: (body) => {
@@ -148,9 +177,12 @@ export function execTransport(connection: HostConnection, socketPath: string, re
         (error) =>
           new SupervisorUnavailableError(
             connection.host,
-            unavailableMessage(connection.host, socketPath, stderr, error),
+            error instanceof SocketAuthError
+              ? authMessage(connection.host, socketPath, auth !== undefined)
+              : unavailableMessage(connection.host, socketPath, stderr, error),
             { cause: error },
           ),
+        auth,
       );
     },
   };

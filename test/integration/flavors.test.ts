@@ -83,6 +83,35 @@ describe('Supervisor flavors: debian and pip in one fleet', { skip }, () => {
     );
   });
 
+  test('a socket with a username and password: status, restart and deploy authenticate; the password is shown nowhere', async () => {
+    const debian = fleet.addresses[0] ?? '';
+    const conf = '/etc/supervisor/supervisord.conf';
+    const password = 'sock-pw-4d2f';
+    const edit = String.raw`sed -i '/^\[unix_http_server\]$/a username=admin\npassword=${password}' ${conf}`;
+    const pid = openssh(fleet, debian, 'supervisorctl pid').stdout.trim();
+    assert.equal(openssh(fleet, debian, `${edit} && kill -HUP ${pid}`).code, 0);
+    // supervisord re-reads its whole conf on SIGHUP and asks for the password from then on.
+    let refused = '';
+    for (let i = 0; i < 50 && !refused.includes('401'); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const ctl = "printf '[supervisorctl]\\nserverurl=unix:///run/supervisor.sock\\n' > /tmp/ctl.conf";
+      refused = openssh(fleet, debian, `${ctl}; supervisorctl -c /tmp/ctl.conf pid 2>&1`).stdout;
+    }
+    assert.match(refused, /401|Unauthorized/, 'the socket asks for the password now');
+    // SIGHUP restarted the programs too: wait until they run again.
+    let status = run(fleet.inventory, 'status', 'sandbox-1', '--json');
+    for (let i = 0; i < 20 && status.code === 3; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      status = run(fleet.inventory, 'status', 'sandbox-1', '--json');
+    }
+    assert.equal(status.code, 0, status.stdout + status.stderr);
+    const restart = run(fleet.inventory, 'restart', 'sandbox-1', 'flavored');
+    assert.equal(restart.code, 0, restart.stdout + restart.stderr);
+    const deploy = deployVersion(fleet.inventory, '3');
+    assert.equal(deploy.code, 0, deploy.stdout + deploy.stderr);
+    for (const said of [status, restart, deploy]) assert.ok(!(said.stdout + said.stderr).includes(password));
+  });
+
   test('a supervisord.conf only root may read: setup reads it through sudo and never writes over it', () => {
     const debian = fleet.addresses[0] ?? '';
     const conf = '/etc/supervisor/supervisord.conf';

@@ -59,3 +59,24 @@ test('the conf finder looks at the explicit path only when one is set, quoted', 
   });
   assert.match(findConfCommand(), /echo "---CONVOY-CONF \$f---"/);
 });
+
+test('a socket with username/password: credentials from [supervisorctl] (as supervisorctl takes them), else the server', () => {
+  const base =
+    '[unix_http_server]\nfile=/run/s.sock\nusername=admin\npassword=plain-pw\n[include]\nfiles=conf.d/*.conf\n';
+  const own = parseLayout('/etc/supervisord.conf', base);
+  assert.ok(own.ok);
+  assert.deepEqual(own.layout.credentials, { username: 'admin', password: 'plain-pw' });
+  const hashed = base.replace('plain-pw', '{SHA}82ab876d1387bfafe46cc1c8a2ef074eae50cb1d');
+  const refused = parseLayout('/etc/supervisord.conf', hashed);
+  assert.ok(!refused.ok);
+  assert.match(refused.problem, /keeps only a \{SHA\} hash .* \[supervisorctl\] password=/);
+  const client = parseLayout('/etc/supervisord.conf', `${hashed}[supervisorctl]\nusername=admin\npassword=from-ctl\n`);
+  assert.ok(client.ok);
+  assert.deepEqual(client.layout.credentials, { username: 'admin', password: 'from-ctl' });
+  const none = parseLayout(
+    '/etc/supervisord.conf',
+    '[unix_http_server]\nfile=/run/s.sock\n[include]\nfiles=a/*.conf\n',
+  );
+  assert.ok(none.ok);
+  assert.equal(none.layout.credentials, undefined);
+});
