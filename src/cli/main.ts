@@ -6,6 +6,8 @@ import { buildProgram } from './program.ts';
 import type { InterruptHandler } from './interrupt.ts';
 import { listenForInterrupts } from './interrupt.ts';
 import type { Interruption } from '../commands/interruption.ts';
+import type { PassphrasePrompt } from '../host/fleet.ts';
+import { terminalPassphrasePrompt } from './passphrase.ts';
 
 export interface RunOptions {
   /** Default: the process's SIGINTs (first: stop starting work; second: exit at once). */
@@ -15,6 +17,8 @@ export interface RunOptions {
   stderr?: (text: string) => void;
   /** Default: the process's stdout (a terminal decides the view and colors). */
   stdout?: (text: string) => void;
+  /** Default: asked on the terminal when stdin is one (src/cli/passphrase.ts), else none. */
+  askPassphrase?: PassphrasePrompt | undefined;
 }
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the process exit code; never throws. */
@@ -31,6 +35,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     },
     stderr: writeErr,
     ...(options.stdout ? { stdout: options.stdout } : {}),
+    askPassphrase: 'askPassphrase' in options ? options.askPassphrase : terminalPassphrasePrompt(),
     interruption: options.interruption ?? (signals ??= listenForInterrupts(writeErr, undefined, () => running)),
   });
   // Ctrl-C's notice names what the running command does (see interrupt.ts).

@@ -5,6 +5,7 @@ import { createOutput } from '../output/output.ts';
 import type { FleetContextOptions } from '../commands/fleet-context.ts';
 import type { GlobalOptions } from '../commands/global-options.ts';
 import type { Interruption } from '../commands/interruption.ts';
+import type { PassphrasePrompt } from '../host/fleet.ts';
 import type { ControlAction } from '../supervisor/control.ts';
 import type { Amount } from '../units/amount.ts';
 import { amountOption, durationOption, flavorList, integerOption } from './options.ts';
@@ -32,6 +33,8 @@ export interface ProgramContext {
   stdout?: ((text: string) => void) | undefined;
   /** Ctrl-C, as the command sees it. */
   readonly interruption: Interruption;
+  /** Asks an encrypted key's passphrase; absent when no one is at a terminal. */
+  askPassphrase?: PassphrasePrompt | undefined;
 }
 
 // What every action passes on besides its own flags: read when the action runs, after commander has parsed.
@@ -54,7 +57,13 @@ export function buildProgram(context: ProgramContext): Command {
   const commands: CommandContext = {
     ...context,
     output,
-    fleet: () => ({ globals: globals(), cwd: context.cwd, env: context.env, output: output() }),
+    fleet: () => ({
+      globals: globals(),
+      cwd: context.cwd,
+      env: context.env,
+      output: output(),
+      askPassphrase: context.askPassphrase,
+    }),
   };
   registerHosts(program, commands);
   registerCheck(program, commands);

@@ -6,6 +6,7 @@ import type { GlobalOptions } from './global-options.ts';
 import type { HostConfig, Inventory } from '../inventory/types.ts';
 import { loadInventory, resolveTarget } from '../inventory/index.ts';
 import { Fleet } from '../host/fleet.ts';
+import type { PassphrasePrompt } from '../host/fleet.ts';
 import type { LoadedTasks, LoadOptions } from '../tasks/load.ts';
 import { loadTasks } from '../tasks/load.ts';
 
@@ -15,6 +16,8 @@ export interface FleetContextOptions {
   globals: GlobalOptions;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Asks an encrypted key's passphrase; the CLI gives one when stdin is a terminal. */
+  askPassphrase?: PassphrasePrompt | undefined;
 }
 
 /** The inventory file as given (-i, $CONVOY_INVENTORY or the default), made absolute. */
@@ -47,6 +50,7 @@ export function openFleet(options: FleetContextOptions): Fleet {
     persistMs: globals.persist,
     homeDir: env.HOME ?? os.homedir(),
     agentSocket: env.SSH_AUTH_SOCK || undefined,
+    askPassphrase: options.askPassphrase,
     stepTimeoutMs: globals.stepTimeout,
   });
 }

@@ -6,12 +6,17 @@ import type { HostConfig } from '../inventory/types.ts';
 import type { HostOutcome, Judged, RunOptions, RunSummary } from '../orchestration/run-on-hosts.ts';
 import { runOnHosts } from '../orchestration/run-on-hosts.ts';
 import { timeoutsFromFlag } from '../ssh/connect.ts';
+import { Keyring } from '../ssh/identities.ts';
+import type { PassphrasePrompt } from '../ssh/identities.ts';
 import { KnownHostsStore } from '../ssh/known-hosts-store.ts';
 import { muxProtocolVersion } from '../ssh/mux/protocol.ts';
 import { preparePersistDir } from '../ssh/mux/trust.ts';
 import type { PoolOptions } from '../ssh/pool.ts';
 import { ConnectionPool } from '../ssh/pool.ts';
 import { HostSession } from './session.ts';
+
+// The CLI supplies the prompt; commands name its type from here, as they may not reach into src/ssh.
+export type { PassphrasePrompt, PassphraseQuestion } from '../ssh/identities.ts';
 
 /** How a run connects: the global options, as the command line and the environment gave them. */
 export interface FleetSettings {
@@ -25,6 +30,8 @@ export interface FleetSettings {
   homeDir: string;
   /** ssh-agent's socket (SSH_AUTH_SOCK). */
   agentSocket?: string | undefined;
+  /** Asks an encrypted key's passphrase (on a terminal); absent: such keys need ssh-agent. */
+  askPassphrase?: PassphrasePrompt | undefined;
   /** `--step-timeout`, in ms (0 = none): wins over every host's step_timeout. */
   stepTimeoutMs?: number | undefined;
 }
@@ -74,6 +81,8 @@ export class Fleet {
         ...defaultTimeouts,
         override: settings.timeoutMs === undefined ? undefined : timeoutsFromFlag(settings.timeoutMs),
         agentSocket: settings.agentSocket,
+        // One keyring for the run: each key read, matched with the agent and asked for once, whatever the hosts.
+        keys: new Keyring({ prompt: settings.askPassphrase, agentSocket: settings.agentSocket }),
         homeDir: settings.homeDir || os.homedir(),
       },
       { ...poolOptions, persist },

@@ -1,5 +1,4 @@
 // Opens one authenticated SSH connection: host key checked against known_hosts, keys from files and the agent.
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -7,6 +6,7 @@ import ssh2 from 'ssh2';
 import type { AnyAuthMethod } from 'ssh2';
 import { SshConnection } from './connection.ts';
 import { SshError, toSshError } from './errors.ts';
+import { Keyring, PassphraseError } from './identities.ts';
 import { fingerprint, keyTypeOfBlob, knownHostName, knownKeyTypes, verifyHostKey } from './known-hosts.ts';
 import type { HostKeyVerdict } from './known-hosts.ts';
 import type { KnownHostsStore } from './known-hosts-store.ts';
@@ -49,6 +49,8 @@ export interface ConnectSettings {
   /** ssh-agent socket (SSH_AUTH_SOCK), tried after the identity files. */
   agentSocket?: string | undefined;
   homeDir?: string | undefined;
+  /** The run's identity files, shared by its connections (one passphrase prompt per key); default: no prompt. */
+  keys?: Keyring | undefined;
 }
 
 const defaultIdentities = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -125,7 +127,7 @@ interface Handshake {
 }
 
 /** Opens and authenticates a connection to `target`, over `sock` when given (a channel through a jump host). */
-export function connect(target: SshTarget, settings: ConnectSettings, sock?: Readable): Promise<SshConnection> {
+export async function connect(target: SshTarget, settings: ConnectSettings, sock?: Readable): Promise<SshConnection> {
   const attempt: Attempt = {
     target,
     settings,
@@ -135,19 +137,25 @@ export function connect(target: SshTarget, settings: ConnectSettings, sock?: Rea
     hostName: knownHostName(target.address, target.port),
   };
   const entries = settings.knownHosts.entries(attempt.knownFile);
-  const auth = authMethods(target, settings);
+  const { auth, locked } = await authMethods(attempt);
   if (auth.length === 0) {
-    return Promise.reject(
-      new SshError(
-        'auth',
-        target.name,
-        `${attempt.where}: no key to offer: set \`identity\` in the inventory, add an IdentityFile in ~/.ssh/config, or start ssh-agent (SSH_AUTH_SOCK)`,
-      ),
-    );
+    const what =
+      locked.length > 0
+        ? locked.join('; ')
+        : 'set `identity` in the inventory, add an IdentityFile in ~/.ssh/config, or start ssh-agent (SSH_AUTH_SOCK)';
+    throw new SshError('auth', target.name, `${attempt.where}: no key to offer: ${what}`);
   }
   const known = knownKeyTypes(entries, attempt.hostName);
   const preferred = [...hostKeyAlgorithms].sort((a, b) => rankAlgorithm(a, known) - rankAlgorithm(b, known));
-  return handshake(attempt, { sock, auth, preferred });
+  return handshake(attempt, { sock, auth, preferred }).catch((error: unknown) => {
+    // The server took none of the keys offered: the encrypted ones left out may be the ones it wanted.
+    if (error instanceof SshError && error.kind === 'auth' && locked.length > 0) {
+      throw new SshError('auth', target.name, `${error.message} (not offered: ${locked.join('; ')})`, {
+        cause: error.cause,
+      });
+    }
+    throw error;
+  });
 }
 
 /** Connects the ssh2 client; settles once, with the connection when ready, else with the reason it failed. */
@@ -271,23 +279,41 @@ function rankAlgorithm(algorithm: string, knownTypes: readonly string[]): number
   return index < 0 ? knownTypes.length : index;
 }
 
-/** Identity files that exist and parse without a passphrase, in order, then the agent. */
-function authMethods(target: SshTarget, settings: ConnectSettings): AnyAuthMethod[] {
+/** The keyring of connections made without one (the persist process, tests): the agent, no prompt. */
+const unattended = new Map<string, Keyring>();
+
+function keyringOf(settings: ConnectSettings): Keyring {
+  if (settings.keys) return settings.keys;
+  const socket = settings.agentSocket ?? '';
+  let keys = unattended.get(socket);
+  if (!keys) {
+    keys = new Keyring({ agentSocket: settings.agentSocket });
+    unattended.set(socket, keys);
+  }
+  return keys;
+}
+
+/**
+ * The keys to offer: identity files that exist, decrypted when encrypted (or left to the agent that holds them),
+ * then the agent; and why each encrypted file not unlocked was left out.
+ */
+async function authMethods({ target, settings, where }: Attempt): Promise<{ auth: AnyAuthMethod[]; locked: string[] }> {
   const home = settings.homeDir ?? os.homedir();
   const files =
     target.identityFiles.length > 0 ? target.identityFiles : defaultIdentities.map((f) => path.join(home, '.ssh', f));
-  const methods: AnyAuthMethod[] = [];
+  const keys = keyringOf(settings);
+  const auth: AnyAuthMethod[] = [];
+  const locked: string[] = [];
   for (const file of files) {
-    let key: Buffer;
-    try {
-      key = readFileSync(file);
-    } catch {
-      continue;
-    }
-    const parsed = ssh2.utils.parseKey(key);
-    if (parsed instanceof Error) continue; // encrypted or unsupported: the agent may hold it
-    methods.push({ type: 'publickey', username: target.user, key });
+    const identity = await keys.load(file).catch((error: unknown) => {
+      if (error instanceof PassphraseError) {
+        throw new SshError('auth', target.name, `${where}: ${error.message}`, { cause: error });
+      }
+      throw error;
+    });
+    if (identity.kind === 'key') auth.push({ type: 'publickey', username: target.user, key: identity.key });
+    if (identity.kind === 'locked') locked.push(identity.reason);
   }
-  if (settings.agentSocket) methods.push({ type: 'agent', username: target.user, agent: settings.agentSocket });
-  return methods;
+  if (settings.agentSocket) auth.push({ type: 'agent', username: target.user, agent: settings.agentSocket });
+  return { auth, locked };
 }

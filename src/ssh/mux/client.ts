@@ -40,7 +40,7 @@ export class MuxedConnection implements HostConnection {
   ) {
     this.host = target.name;
     this.description = describeTarget(target);
-    const { knownHosts: _store, ...rest } = settings;
+    const { knownHosts: _store, keys: _keys, ...rest } = settings;
     this.settings = rest;
   }
 

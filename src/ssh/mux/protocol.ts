@@ -13,7 +13,8 @@ import type { SshFailureKind } from '../errors.ts';
 export const muxProtocolVersion = 3;
 
 /** ConnectSettings without the in-memory known_hosts store (the persist process keeps its own). */
-export type MuxSettings = Omit<ConnectSettings, 'knownHosts'>;
+// The run's keyring stays in the run: the persist process has no terminal to ask a passphrase on.
+export type MuxSettings = Omit<ConnectSettings, 'knownHosts' | 'keys'>;
 
 /** What to do on the host: check (or open) its connection, run a command, or open a unix socket there. */
 /** `stdin` (base64) is the command's whole input, sent before the stream: Convoy's steps are scripts for `sh -s`. */

@@ -15,12 +15,15 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-/** Accepts only `clientKey`, runs `onExec` for each exec request. */
-export async function startSshServer(onExec: ExecScript, options: { acceptKey?: boolean } = {}): Promise<FakeServer> {
+/** Accepts only `clientKey` (or `options.publicKey`), runs `onExec` for each exec request. */
+export async function startSshServer(
+  onExec: ExecScript,
+  options: { acceptKey?: boolean; publicKey?: string | Buffer } = {},
+): Promise<FakeServer> {
   const server = new ssh2.Server({ hostKeys: [hostKey.private] }, (connection) => {
     connection.on('error', () => {});
     connection.on('authentication', (ctx) => {
-      const allowed = ssh2.utils.parseKey(clientKey.public);
+      const allowed = ssh2.utils.parseKey(options.publicKey ?? clientKey.public);
       if (
         options.acceptKey !== false &&
         ctx.method === 'publickey' &&
