@@ -183,7 +183,9 @@ async function ensureRunning(
   }
   const how =
     manager === 'systemd' ? 'systemctl enable --now' : manager === 'init-script' ? probe.initScript : 'supervisord -c';
-  changes.push(`started supervisord (${how})`);
+  // Started by hand, nothing starts it again after a reboot: say so, rather than let a reboot be the surprise.
+  const boot = manager === 'direct' ? '; not started at boot: this host has no init system Convoy knows, add one' : '';
+  changes.push(`started supervisord (${how})${boot}`);
 }
 
 async function answers(client: SupervisorClient): Promise<boolean> {

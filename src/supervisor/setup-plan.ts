@@ -121,10 +121,40 @@ export function serviceManager(probe: SetupProbe): ServiceManager {
   return 'direct';
 }
 
+/** Where setup writes a unit for a supervisord that came without one (pip). */
+export const systemdUnitPath = '/etc/systemd/system/supervisord.service';
+
+/** The unit Debian's package ships, less what is Debian's: supervisord in the foreground, its children kept on stop. */
+export function systemdUnit(supervisord: string, confPath: string): string {
+  return [
+    '[Unit]',
+    'Description=Supervisor process control system (unit written by convoy setup)',
+    'After=network.target',
+    '',
+    '[Service]',
+    `ExecStart=${supervisord} -n -c ${confPath}`,
+    'KillMode=process',
+    'Restart=on-failure',
+    'RestartSec=50s',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+  ].join('\n');
+}
+
 export function startCommand(probe: SetupProbe, confPath: string): string {
   const manager = serviceManager(probe);
   if (manager === 'systemd') {
-    return 'if systemctl cat supervisor.service >/dev/null 2>&1; then systemctl enable --now supervisor.service; else systemctl enable --now supervisord.service; fi';
+    return [
+      'if systemctl cat supervisor.service >/dev/null 2>&1; then systemctl enable --now supervisor.service',
+      'elif systemctl cat supervisord.service >/dev/null 2>&1; then systemctl enable --now supervisord.service',
+      // pip's Supervisor ships no unit: write one, so that supervisord also starts at boot.
+      `else cat > ${systemdUnitPath} <<'CONVOY-UNIT'`,
+      systemdUnit(probe.supervisord ?? '/usr/bin/supervisord', confPath),
+      'CONVOY-UNIT',
+      `chmod 0644 ${systemdUnitPath} && systemctl daemon-reload && systemctl enable --now supervisord.service`,
+      'fi',
+    ].join('\n');
   }
   if (manager === 'init-script') return `${shellQuote(probe.initScript ?? '/etc/init.d/supervisor')} start`;
   return `${shellQuote(probe.supervisord ?? 'supervisord')} -c ${shellQuote(confPath)}`;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import {
   addToGroupCommand,
@@ -97,4 +98,18 @@ test('a conf nobody here can read is said, not taken for no conf; sudo reads it 
   assert.equal(probe.unreadableConf, '/etc/supervisor/supervisord.conf');
   assert.match(probeCommand(undefined, true), /sudo -n -- cat "\$f"/);
   assert.doesNotMatch(probeCommand(undefined, false), /sudo/);
+});
+
+test('systemd without a supervisor unit (pip): setup writes one and enables it, instead of failing on a missing unit', () => {
+  const probe = parseProbe('supervisord=/usr/local/bin/supervisord\nsystemd=1\n');
+  const command = startCommand(probe, '/etc/supervisord.conf');
+  assert.match(command, /^if systemctl cat supervisor\.service .*\nelif systemctl cat supervisord\.service /);
+  assert.match(command, /\nelse cat > \/etc\/systemd\/system\/supervisord\.service <<'CONVOY-UNIT'\n\[Unit\]/);
+  assert.match(command, /\nExecStart=\/usr\/local\/bin\/supervisord -n -c \/etc\/supervisord\.conf\n/);
+  assert.match(
+    command,
+    /\nCONVOY-UNIT\nchmod 0644 \/etc\/systemd\/system\/supervisord\.service && systemctl daemon-reload && systemctl enable --now supervisord\.service\nfi$/,
+  );
+  const syntax = spawnSync('sh', ['-n'], { input: command, encoding: 'utf8' });
+  assert.equal(syntax.status, 0, syntax.stderr);
 });
