@@ -1,7 +1,7 @@
 // One app on one host, step by step (docs/deploy.md): lock, inspect, stage (nothing live changes), switch, verify,
 // revert, prune, unlock. The engine drives these steps across hosts through the AppOnHost interface.
-import { RemoteStepError } from '../host/errors.ts';
-import type { HostSession } from '../host/session.ts';
+import { RemoteStepError, failureDetail } from '../host/errors.ts';
+import type { ExecOptions, HostSession } from '../host/session.ts';
 import { shellQuote } from '../shell/quote.ts';
 import type { LaidOutSupervisor } from '../supervisor/open.ts';
 import { qualifiedName } from '../supervisor/wait.ts';
@@ -449,7 +449,7 @@ export class HostDeploy implements AppOnHost {
 
   private async restoreConf(previous: string | null): Promise<GroupChange> {
     if (previous !== null) return this.writeAndApply(previous);
-    await this.session.runAsRoot('remove conf', `rm -f ${shellQuote(this.paths.confPath)}`);
+    await this.onIncludeDir('remove conf', `rm -f ${shellQuote(this.paths.confPath)}`);
     return applyGroup(this.options.supervisor, this.app.name);
   }
 
@@ -485,7 +485,21 @@ export class HostDeploy implements AppOnHost {
   }
 
   /**
-   * Writes the conf 0640, root's, in the include directory's group: `environment=` values are not for every
+   * A step on the app's conf: as the login where it may write the include directory (a supervisord run by the login
+   * itself, from its home: no root anywhere), else as root.
+   */
+  private async onIncludeDir(step: string, script: string, options: ExecOptions = {}): Promise<void> {
+    if (this.session.host.user !== 'root') {
+      const dir = shellQuote(this.options.supervisor.layout.includeDir);
+      const own = await this.session.script(step, `[ -w ${dir} ] || exit 77\n${script}`, undefined, options);
+      if (own.code === 0) return;
+      if (own.code !== 77) throw new RemoteStepError(this.host, step, own, failureDetail(own));
+    }
+    await this.session.runAsRoot(step, script, options);
+  }
+
+  /**
+   * Writes the conf 0640, root's (or the login's, see onIncludeDir), in the include directory's group: `environment=` values are not for every
    * account on the host (supervisord reads it as root).
    */
   private async writeAndApply(conf: string): Promise<GroupChange> {
@@ -493,7 +507,7 @@ export class HostDeploy implements AppOnHost {
     const tmp = shellQuote(`${this.paths.confPath}.convoy-tmp`);
     const dir = shellQuote(this.options.supervisor.layout.includeDir);
     const write = `umask 077 && cat > ${tmp} && chgrp "$(stat -c %g ${dir})" ${tmp} && chmod 0640 ${tmp} && mv -f ${tmp} ${file}`;
-    await this.session.runAsRoot('write conf', write, { stdin: conf });
+    await this.onIncludeDir('write conf', write, { stdin: conf });
     this.report('apply conf', this.paths.confPath);
     return applyGroup(this.options.supervisor, this.app.name);
   }
@@ -508,7 +522,7 @@ export class HostDeploy implements AppOnHost {
     const dir = shellQuote(this.backupDir);
     const copy = `mkdir -p -m 0700 ${dir} && chmod 0700 ${dir} && cp -p ${shellQuote(this.paths.confPath)} ${dir}/${shellQuote(name)}`;
     this.report('adopt conf', `${this.paths.confPath} kept as ${this.backupDir}/${name}`);
-    await this.session.runAsRoot('adopt conf', copy);
+    await this.onIncludeDir('adopt conf', copy);
   }
 
   private async restartGroup(): Promise<void> {

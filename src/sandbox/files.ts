@@ -8,7 +8,15 @@ import { debianSupervisordConf, socketGroupEdit } from '../supervisor/distro-con
 import { setIniValues } from '../supervisor/conf-edit.ts';
 import { sandboxAccounts, loginUser, socketGroup } from './accounts.ts';
 import type { SandboxHost, SandboxPlan } from './plan.ts';
-import { etcHostsText, hostInitScript, inventoryText, knownHostsText, privateDirs, sshdConfig } from './plan.ts';
+import {
+  etcHostsText,
+  hostInitScript,
+  inventoryText,
+  knownHostsText,
+  privateDirs,
+  sshdConfig,
+  userSupervisorDir,
+} from './plan.ts';
 
 import type { KeyPair } from '../ssh/keys.ts';
 
@@ -61,7 +69,9 @@ export function writeFleetFiles(plan: SandboxPlan): void {
     write(path.join(etc, 'hostname'), `${host.name}\n`, 0o644);
     write(path.join(etc, 'hosts'), etcHostsText(host), 0o644);
     mkdirSync(path.join(etc, 'sudoers.d'), { mode: 0o750 });
-    write(path.join(etc, 'sudoers.d', loginUser), `${loginUser} ALL=(ALL:ALL) NOPASSWD: ALL\n`, 0o440);
+    // The `user` flavor's login has no sudo: everything it deploys, it owns.
+    if (host.flavor !== 'user')
+      write(path.join(etc, 'sudoers.d', loginUser), `${loginUser} ALL=(ALL:ALL) NOPASSWD: ALL\n`, 0o440);
     if (!bare && host.flavor === 'debian') {
       write(path.join(host.dir, 'etc-supervisor', 'supervisord.conf'), supervisordConf, 0o644);
       mkdirSync(path.join(host.dir, 'etc-supervisor', 'conf.d'), { mode: 0o755 });
@@ -74,6 +84,7 @@ export function writeFleetFiles(plan: SandboxPlan): void {
       chownSync(dir, login.uid, login.gid);
     }
     write(path.join(home, '.ssh', 'authorized_keys'), client.public + '\n', 0o600, login);
+    if (host.flavor === 'user') writeUserSupervisor(host, login, bare);
     return hostKey.public;
   });
   write(plan.knownHostsFile, knownHostsText(plan.hosts, hostKeys), 0o644);
@@ -113,4 +124,41 @@ function pipConf(): string {
     throw new EnvironmentError('sandbox --flavor pip: echo_supervisord_conf (from Supervisor) is not on the PATH');
   pipConfText = said.stdout;
   return pipConfText;
+}
+
+/** The `user` flavor: a supervisord of the login's own under its home, and /srv and /opt the login's. */
+function writeUserSupervisor(host: SandboxHost, login: { uid: number; gid: number }, bare: boolean): void {
+  for (const dir of ['srv', 'opt']) chownSync(path.join(host.dir, dir), login.uid, login.gid);
+  const dir = path.join(host.dir, 'home', loginUser, 'supervisor');
+  for (const d of [dir, path.join(dir, 'conf.d')]) {
+    mkdirSync(d, { mode: 0o755 });
+    chownSync(d, login.uid, login.gid);
+  }
+  if (bare) return;
+  write(path.join(dir, 'supervisord.conf'), userSupervisordConf(), 0o644, login);
+}
+
+/** A supervisord.conf as a user writes one for a supervisord of their own (paths as the host sees them). */
+function userSupervisordConf(): string {
+  const dir = userSupervisorDir;
+  return [
+    '[unix_http_server]',
+    `file=${dir}/supervisor.sock`,
+    'chmod=0700',
+    '',
+    '[supervisord]',
+    `logfile=${dir}/supervisord.log`,
+    `pidfile=${dir}/supervisord.pid`,
+    `childlogdir=${dir}`,
+    '',
+    '[rpcinterface:supervisor]',
+    'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
+    '',
+    '[supervisorctl]',
+    `serverurl=unix://${dir}/supervisor.sock`,
+    '',
+    '[include]',
+    'files = conf.d/*.conf',
+    '',
+  ].join('\n');
 }

@@ -5,15 +5,20 @@ import { sandboxAddresses } from './addresses.ts';
 /**
  * How a host's Supervisor is laid out (docs/sandbox.md): `debian` as Debian's and Ubuntu's package leaves it;
  * `pip` as `pip install supervisor` leaves it (the conf from `echo_supervisord_conf` at /etc/supervisord.conf, its
- * [include] commented out, socket /tmp/supervisor.sock mode 0700, no init unit: supervisord started by hand).
+ * [include] commented out, socket /tmp/supervisor.sock mode 0700, no init unit: supervisord started by hand);
+ * `user`: supervisord run by the login itself from its home (no root, no sudo; the login owns /srv and /opt).
  */
-export type SandboxFlavor = 'debian' | 'pip';
-export const sandboxFlavors: readonly SandboxFlavor[] = ['debian', 'pip'];
+export type SandboxFlavor = 'debian' | 'pip' | 'user';
+export const sandboxFlavors: readonly SandboxFlavor[] = ['debian', 'pip', 'user'];
+
+/** The `user` flavor's supervisord: run by the login `convoy` from its home, no root and no sudo anywhere. */
+export const userSupervisorDir = '/home/convoy/supervisor';
 
 /** Where a flavor keeps supervisord's conf and socket. */
 export const flavorLayout: Record<SandboxFlavor, { conf: string; socket: string }> = {
   debian: { conf: '/etc/supervisor/supervisord.conf', socket: '/run/supervisor.sock' },
   pip: { conf: '/etc/supervisord.conf', socket: '/tmp/supervisor.sock' },
+  user: { conf: `${userSupervisorDir}/supervisord.conf`, socket: `${userSupervisorDir}/supervisor.sock` },
 };
 
 export interface SandboxOptions {
@@ -114,6 +119,7 @@ export function hostCommand(plan: SandboxPlan, host: SandboxHost, tools: Sandbox
     tools.supervisord,
     flavorLayout[host.flavor].conf,
     flavorLayout[host.flavor].socket,
+    host.flavor === 'user' ? 'convoy' : 'root',
   ];
 }
 
@@ -138,9 +144,9 @@ export function hostInitScript(): string {
     .join('\n');
   return `#!/bin/bash
 # PID 1 of one Convoy sandbox host (written by \`convoy sandbox up\`).
-# Args: host dir, hostname, bare (1|0), sshd path, supervisord path, its conf, its socket (the host's flavor).
+# Args: host dir, hostname, bare (1|0), sshd path, supervisord path, its conf, its socket, who runs it (the flavor).
 set -euo pipefail
-OUTSIDE=$1 NAME=$2 BARE=$3 SSHD=$4 SUPERVISORD=$5 CONF=$6 SOCKET=$7
+OUTSIDE=$1 NAME=$2 BARE=$3 SSHD=$4 SUPERVISORD=$5 CONF=$6 SOCKET=$7 RUNAS=$8
 H=${hostMountPoint}
 echo "$NAME" > /proc/sys/kernel/hostname
 mount -t tmpfs -o mode=0755,size=64m tmpfs /run
@@ -150,7 +156,7 @@ mount -t overlay overlay -o "lowerdir=/etc,upperdir=$H/etc-upper,workdir=$H/etc-
 mkdir -p /etc/supervisor /var/log/supervisor
 ${binds}
 if [ "$BARE" != 1 ]; then
-  "$SUPERVISORD" -c "$CONF"
+  if [ "$RUNAS" = root ]; then "$SUPERVISORD" -c "$CONF"; else runuser -u "$RUNAS" -- "$SUPERVISORD" -c "$CONF"; fi
   for _ in $(seq 500); do [ -S "$SOCKET" ] && break; sleep 0.02; done
   [ -S "$SOCKET" ] || { echo "supervisord did not create $SOCKET" >&2; exit 1; }
 fi
@@ -193,6 +199,12 @@ export function etcHostsText(host: SandboxHost): string {
   return `127.0.0.1\tlocalhost\n${host.address}\t${host.name}\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
 }
 
+/** What a host of this flavor needs in the inventory: the `user` flavor logs in as its supervisord's owner. */
+function flavorSettings(flavor: SandboxFlavor): string {
+  if (flavor !== 'user') return '';
+  return `user = convoy\nsupervisor_conf = ${flavorLayout.user.conf}   ; supervisord runs as convoy, no sudo\n`;
+}
+
 export function inventoryText(plan: SandboxPlan): string {
   const { options, hosts } = plan;
   const last = hosts.length;
@@ -206,7 +218,7 @@ port = ${options.port}
 identity = ${plan.clientKeyFile}
 known_hosts = ${plan.knownHostsFile}
 
-${hosts.map((h) => `[host:${h.name}]\naddress = ${h.address}\n`).join('\n')}
+${hosts.map((h) => `[host:${h.name}]\naddress = ${h.address}\n${flavorSettings(h.flavor)}`).join('\n')}
 [group:sandbox]
 hosts = ${hostNamePrefix}[1:${last}]
 `;

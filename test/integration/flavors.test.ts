@@ -20,7 +20,7 @@ export default defineApp({
 });
 `;
 
-describe('Supervisor flavors: debian and pip in one fleet', { skip }, () => {
+describe('Supervisor flavors: debian, pip and user in one fleet', { skip }, () => {
   let fleet: TestFleet;
   let project: string;
 
@@ -34,14 +34,14 @@ describe('Supervisor flavors: debian and pip in one fleet', { skip }, () => {
   };
 
   before(() => {
-    fleet = startFleet({ hosts: 2, firstAddress: '127.0.27.1', flavors: 'debian,pip' });
+    fleet = startFleet({ hosts: 3, firstAddress: '127.0.27.1', flavors: 'debian,pip,user' });
     project = userProject('flavors');
   });
   after(() => {
     fleet?.down();
   });
 
-  test('pip: setup enables [include] and the socket group (with a backup); then deploy, restart, rollback on both', () => {
+  test('pip: setup enables [include] and the socket group (with a backup); then deploy, restart, rollback on all three', () => {
     const pip = fleet.addresses[1] ?? '';
     const before = openssh(fleet, pip, 'cat /etc/supervisord.conf').stdout;
     assert.match(before, /^;\[include\]$/m, 'the pip conf as echo_supervisord_conf prints it');
@@ -72,15 +72,24 @@ describe('Supervisor flavors: debian and pip in one fleet', { skip }, () => {
     );
     const status = run(fleet.inventory, 'status', 'all', '--json');
     assert.equal(status.code, 0, status.stdout + status.stderr);
-    assert.equal((status.stdout.match(/"state":"RUNNING"/g) ?? []).length, 2, status.stdout);
+    assert.equal((status.stdout.match(/"state":"RUNNING"/g) ?? []).length, 3, status.stdout);
     const restart = run(fleet.inventory, 'restart', 'all', 'flavored', '--rolling', '1');
     assert.equal(restart.code, 0, restart.stdout + restart.stderr);
     const rollback = run(fleet.inventory, 'rollback', 'all', 'flavored');
     assert.equal(rollback.code, 0, rollback.stdout + rollback.stderr);
     assert.deepEqual(
       fleet.addresses.map((a) => openssh(fleet, a, 'cat /srv/flavored/current/VERSION').stdout),
-      ['1\n', '1\n'],
+      ['1\n', '1\n', '1\n'],
     );
+    // The `user` host: supervisord and every file of the app are the login's; no root was needed.
+    const user = fleet.addresses[2] ?? '';
+    const owners = openssh(
+      fleet,
+      user,
+      'stat -c %U /home/convoy/supervisor/conf.d/flavored.conf /srv/flavored/current/VERSION; ps -o user= -p $(cat /home/convoy/supervisor/supervisord.pid)',
+    ).stdout;
+    assert.equal(owners, 'convoy\nconvoy\nconvoy\n');
+    assert.notEqual(openssh(fleet, user, 'sudo -n true', 'convoy').code, 0, 'the login has no sudo there');
   });
 
   test('a socket with a username and password: status, restart and deploy authenticate; the password is shown nowhere', async () => {

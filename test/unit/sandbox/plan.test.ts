@@ -60,6 +60,7 @@ test('each host starts in new mount, UTS and PID namespaces that die with unshar
       '/usr/bin/supervisord',
       '/etc/supervisor/supervisord.conf',
       '/run/supervisor.sock',
+      'root',
     ],
   );
 });
@@ -72,7 +73,17 @@ test('flavors are assigned to hosts in turn, each with its conf and socket in th
   );
   const tools = { unshare: '/usr/bin/unshare', sshd: '/usr/sbin/sshd', supervisord: '/usr/bin/supervisord' };
   const pip = hostCommand(plan, plan.hosts[1]!, tools);
-  assert.deepEqual(pip.slice(-2), ['/etc/supervisord.conf', '/tmp/supervisor.sock']);
+  assert.deepEqual(pip.slice(-3), ['/etc/supervisord.conf', '/tmp/supervisor.sock', 'root']);
+  const user = planSandbox({ ...options, hosts: 1, flavors: ['user'] });
+  assert.deepEqual(hostCommand(user, user.hosts[0]!, tools).slice(-3), [
+    '/home/convoy/supervisor/supervisord.conf',
+    '/home/convoy/supervisor/supervisor.sock',
+    'convoy',
+  ]);
+  assert.match(
+    inventoryText(user),
+    /\[host:sandbox-1\]\naddress = [\d.]+\nuser = convoy\nsupervisor_conf = \/home\/convoy\/supervisor\/supervisord\.conf/,
+  );
   assert.equal(planSandbox(options).hosts[0]?.flavor, 'debian');
 });
 
