@@ -1,6 +1,6 @@
 // Flag value parsers: each rejection names the flag, the value received and what was expected.
-import type { SandboxFlavor } from '../sandbox/plan.ts';
-import { sandboxFlavors } from '../sandbox/plan.ts';
+import type { SandboxFlavor, SandboxShell } from '../sandbox/plan.ts';
+import { sandboxFlavors, sandboxShells } from '../sandbox/plan.ts';
 import { InvalidArgumentError } from 'commander';
 import type { Amount } from '../units/amount.ts';
 import { amountHint, parseAmount } from '../units/amount.ts';
@@ -40,4 +40,13 @@ export function flavorList(value: string): SandboxFlavor[] {
   if (unknown.length > 0 || names.length === 0)
     throw new InvalidArgumentError(`'${value}' is not a list of ${sandboxFlavors.join(', ')}`);
   return names as SandboxFlavor[];
+}
+
+/** `--login-shell bash,fish,tcsh`: every name known, at least one. */
+export function shellList(value: string): SandboxShell[] {
+  const known = Object.keys(sandboxShells);
+  const names = value.split(',').map((n) => n.trim());
+  if (names.length === 0 || names.some((n) => !known.includes(n)))
+    throw new InvalidArgumentError(`'${value}' is not a list of ${known.join(', ')}`);
+  return names as SandboxShell[];
 }

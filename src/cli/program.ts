@@ -8,8 +8,8 @@ import type { Interruption } from '../commands/interruption.ts';
 import type { PassphrasePrompt } from '../host/fleet.ts';
 import type { ControlAction } from '../supervisor/control.ts';
 import type { Amount } from '../units/amount.ts';
-import { amountOption, durationOption, flavorList, integerOption } from './options.ts';
-import type { SandboxFlavor } from '../sandbox/plan.ts';
+import { amountOption, durationOption, flavorList, integerOption, shellList } from './options.ts';
+import type { SandboxFlavor, SandboxShell } from '../sandbox/plan.ts';
 import { sandboxFlavors } from '../sandbox/plan.ts';
 import { convoyVersion } from './version.ts';
 import { stepTimeoutRange } from '../inventory/settings.ts';
@@ -456,6 +456,7 @@ interface SandboxUpFlags {
   hosts: number;
   bare: boolean;
   flavor?: SandboxFlavor[];
+  loginShell?: SandboxShell[];
   stateDir: string;
   port: number;
   firstAddress: string;
@@ -472,6 +473,11 @@ function registerSandboxUp(sandbox: Command, context: CommandContext): void {
       '--flavor <list>',
       `how Supervisor is laid out, assigned to hosts in turn: ${sandboxFlavors.join(', ')} (default debian)`,
       flavorList,
+    )
+    .option(
+      '--login-shell <list>',
+      'login shell of root and convoy, assigned to hosts in turn: bash, fish, tcsh',
+      shellList,
     )
     .addOption(stateDirOption())
     .option('--port <port>', 'sshd port on each host address', integerOption(1, 65535), 22)
@@ -490,6 +496,7 @@ function registerSandboxUp(sandbox: Command, context: CommandContext): void {
         await sandboxUpCommand({
           ...opts,
           flavors: opts.flavor,
+          shells: opts.loginShell,
           inventoryFile: opts.writeInventory,
           cwd: context.cwd,
           output: context.output(),

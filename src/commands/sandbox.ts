@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { HostStatus } from '../sandbox/fleet.ts';
 import { sandboxDown, sandboxStatus, sandboxUp } from '../sandbox/fleet.ts';
-import type { SandboxFlavor } from '../sandbox/plan.ts';
+import type { SandboxFlavor, SandboxShell } from '../sandbox/plan.ts';
 import type { Output } from '../output/output.ts';
 import { showSandboxDown, showSandboxStatus, showSandboxUp } from '../output/views/sandbox.ts';
 import { ExitCode } from '../errors.ts';
@@ -14,6 +14,7 @@ export interface SandboxUpOptions {
   hosts: number;
   bare: boolean;
   flavors?: readonly SandboxFlavor[] | undefined;
+  shells?: readonly SandboxShell[] | undefined;
   stateDir: string;
   port: number;
   firstAddress: string;
@@ -38,6 +39,7 @@ export async function sandboxUpCommand(options: SandboxUpOptions): Promise<numbe
     hosts: options.hosts,
     bare: options.bare,
     flavors: options.flavors,
+    shells: options.shells,
     stateDir,
     port: options.port,
     firstAddress: options.firstAddress,

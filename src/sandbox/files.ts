@@ -14,6 +14,7 @@ import {
   inventoryText,
   knownHostsText,
   privateDirs,
+  sandboxShells,
   sshdConfig,
   userSupervisorDir,
 } from './plan.ts';
@@ -62,7 +63,7 @@ export function writeFleetFiles(plan: SandboxPlan): void {
     const hostKey = generateEd25519(`${host.name}`);
     writeHostFiles(host, hostKey, client.public);
     const etc = path.join(host.dir, 'etc-upper');
-    write(path.join(etc, 'passwd'), accounts.files.passwd, 0o644);
+    write(path.join(etc, 'passwd'), withLoginShell(accounts.files.passwd, sandboxShells[host.shell]), 0o644);
     write(path.join(etc, 'group'), accounts.files.group, 0o644);
     write(path.join(etc, 'shadow'), accounts.files.shadow, 0o640, { uid: 0, gid: shadowGid });
     write(path.join(etc, 'gshadow'), accounts.files.gshadow, 0o640, { uid: 0, gid: shadowGid });
@@ -161,4 +162,16 @@ function userSupervisordConf(): string {
     'files = conf.d/*.conf',
     '',
   ].join('\n');
+}
+
+/** /etc/passwd with root's and convoy's login shell set (the last field of their lines). */
+function withLoginShell(passwd: string, shell: string): string {
+  return passwd
+    .split('\n')
+    .map((line) => {
+      const fields = line.split(':');
+      if (fields.length !== 7 || (fields[0] !== 'root' && fields[0] !== loginUser)) return line;
+      return [...fields.slice(0, 6), shell].join(':');
+    })
+    .join('\n');
 }

@@ -7,8 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConvoyError, EnvironmentError, UsageError } from '../errors.ts';
 import { writeFleetFiles } from './files.ts';
 import type { SandboxHost, SandboxOptions, SandboxPlan, SandboxTools } from './plan.ts';
-import { flavorLayout, hostCommand, initScriptPath, inventoryMarker, planSandbox } from './plan.ts';
-import { checkAddressesFree, checkMachine, checkStateDir } from './preflight.ts';
+import { flavorLayout, hostCommand, sandboxShells, initScriptPath, inventoryMarker, planSandbox } from './plan.ts';
+import { checkAddressesFree, checkMachine, checkShells, checkStateDir } from './preflight.ts';
 import type { RecordedProcess } from './processes.ts';
 import { childPids, commandLine, isSameProcess, namespaceMemoryKb, processStartTime } from './processes.ts';
 import type { HostState, SandboxState } from './state.ts';
@@ -27,6 +27,7 @@ export async function sandboxUp(options: SandboxOptions): Promise<UpResult> {
   const started = performance.now();
   const plan = planSandbox(options);
   const tools = checkMachine();
+  checkShells(plan.hosts.map((h) => sandboxShells[h.shell]));
   clearPreviousFleet(options.stateDir);
   await checkAddressesFree(plan);
   writeFleetFiles(plan);

@@ -21,9 +21,15 @@ export const flavorLayout: Record<SandboxFlavor, { conf: string; socket: string 
   user: { conf: `${userSupervisorDir}/supervisord.conf`, socket: `${userSupervisorDir}/supervisor.sock` },
 };
 
+/** Login shells a sandbox host may give `root` and `convoy` (Convoy's own steps must not depend on bash). */
+export const sandboxShells = { bash: '/bin/bash', fish: '/usr/bin/fish', tcsh: '/usr/bin/tcsh' } as const;
+export type SandboxShell = keyof typeof sandboxShells;
+
 export interface SandboxOptions {
   hosts: number;
   bare: boolean;
+  /** Login shells of root and convoy, assigned to hosts in turn; default bash. */
+  shells?: readonly SandboxShell[] | undefined;
   /** Assigned to hosts in turn (host 1 the first, …); default `debian`. */
   flavors?: readonly SandboxFlavor[] | undefined;
   /** Absolute path of the directory that holds every file of this fleet. */
@@ -42,6 +48,7 @@ export interface SandboxHost {
   /** This host's own directory under the state dir. */
   dir: string;
   flavor: SandboxFlavor;
+  shell: SandboxShell;
 }
 
 export interface SandboxPlan {
@@ -85,6 +92,7 @@ export function planSandbox(options: SandboxOptions): SandboxPlan {
       port: options.port,
       dir: path.join(options.stateDir, 'hosts', String(i + 1)),
       flavor: flavorOf(options, i),
+      shell: options.shells?.length ? (options.shells[i % options.shells.length] ?? 'bash') : 'bash',
     })),
     clientKeyFile: path.join(options.stateDir, 'id_ed25519'),
     knownHostsFile: path.join(options.stateDir, 'known_hosts'),

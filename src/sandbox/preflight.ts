@@ -1,5 +1,5 @@
 // What the machine must have before any host starts; every miss is reported at once with the fix.
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { EnvironmentError } from '../errors.ts';
@@ -111,4 +111,13 @@ export function checkStateDir(stateDir: string): void {
       `--state-dir ${stateDir}: exists and is not empty, and holds no sandbox state; \`convoy sandbox down\` deletes the state dir, so choose a new or empty directory`,
     );
   }
+}
+
+/** Every login shell the fleet asks for is installed here (hosts run the machine's programs). */
+export function checkShells(shells: readonly string[]): void {
+  const missing = [...new Set(shells)].filter((shell) => !existsSync(shell));
+  if (missing.length > 0)
+    throw new EnvironmentError(
+      `cannot start the sandbox: ${missing.join(', ')} not installed on this machine (apt-get install fish tcsh)`,
+    );
 }

@@ -97,6 +97,8 @@ export interface FleetOptions {
   bare?: boolean;
   /** `--flavor`, e.g. `debian,pip`. */
   flavors?: string;
+  /** `--login-shell`, e.g. `bash,fish,tcsh`. */
+  shells?: string;
 }
 
 /** Starts a fleet; throws with the CLI's output when it fails. Pair with `fleet.down()` in an `after` hook. */
@@ -120,6 +122,7 @@ export function startFleet(options: FleetOptions): TestFleet {
   ];
   if (options.bare) args.push('--bare');
   if (options.flavors) args.push('--flavor', options.flavors);
+  if (options.shells) args.push('--login-shell', options.shells);
   const up = convoy(args);
   if (up.code !== 0) {
     rmSync(path.dirname(stateDir), { recursive: true, force: true });

@@ -85,6 +85,12 @@ test('flavors are assigned to hosts in turn, each with its conf and socket in th
     /\[host:sandbox-1\]\naddress = [\d.]+\nuser = convoy\nsupervisor_conf = \/home\/convoy\/supervisor\/supervisord\.conf/,
   );
   assert.equal(planSandbox(options).hosts[0]?.flavor, 'debian');
+  const shells = planSandbox({ ...options, hosts: 4, shells: ['fish', 'tcsh'] });
+  assert.deepEqual(
+    shells.hosts.map((h) => h.shell),
+    ['fish', 'tcsh', 'fish', 'tcsh'],
+  );
+  assert.equal(planSandbox(options).hosts[0]?.shell, 'bash');
 });
 
 test('the init script binds the host dir before hiding anything, then mounts, then execs sshd', () => {
