@@ -5,6 +5,7 @@ import { EnvironmentError } from '../errors.ts';
 import path from 'node:path';
 import { generateEd25519 } from '../ssh/keys.ts';
 import { debianSupervisordConf, socketGroupEdit } from '../supervisor/distro-conf.ts';
+import { rhelSupervisordConf } from '../supervisor/setup-plan.ts';
 import { setIniValues } from '../supervisor/conf-edit.ts';
 import { sandboxAccounts, loginUser, socketGroup } from './accounts.ts';
 import type { SandboxHost, SandboxPlan } from './plan.ts';
@@ -64,9 +65,11 @@ export function writeFleetFiles(plan: SandboxPlan): void {
     writeHostFiles(host, hostKey, client.public);
     const etc = path.join(host.dir, 'etc-upper');
     write(path.join(etc, 'passwd'), withLoginShell(accounts.files.passwd, sandboxShells[host.shell]), 0o644);
-    write(path.join(etc, 'group'), accounts.files.group, 0o644);
+    // EPEL's package creates no `supervisor` group (setup does).
+    const noGroup = (text: string) => (host.flavor === 'rhel' ? withoutGroup(text, socketGroup) : text);
+    write(path.join(etc, 'group'), noGroup(accounts.files.group), 0o644);
     write(path.join(etc, 'shadow'), accounts.files.shadow, 0o640, { uid: 0, gid: shadowGid });
-    write(path.join(etc, 'gshadow'), accounts.files.gshadow, 0o640, { uid: 0, gid: shadowGid });
+    write(path.join(etc, 'gshadow'), noGroup(accounts.files.gshadow), 0o640, { uid: 0, gid: shadowGid });
     write(path.join(etc, 'hostname'), `${host.name}\n`, 0o644);
     write(path.join(etc, 'hosts'), etcHostsText(host), 0o644);
     mkdirSync(path.join(etc, 'sudoers.d'), { mode: 0o750 });
@@ -79,6 +82,11 @@ export function writeFleetFiles(plan: SandboxPlan): void {
     }
     // pip's layout: the conf `echo_supervisord_conf` prints, as the user would have saved it (in the host's /etc).
     if (!bare && host.flavor === 'pip') write(path.join(etc, 'supervisord.conf'), pipConf(), 0o644);
+    // EPEL's: its conf with the socket's default mode (no chmod/chown: the package sets none), its .ini include dir.
+    if (!bare && host.flavor === 'rhel') {
+      write(path.join(etc, 'supervisord.conf'), rhelSupervisordConf().replace(/^chmod=.*\n|^chown=.*\n/gm, ''), 0o644);
+      mkdirSync(path.join(etc, 'supervisord.d'), { mode: 0o755 });
+    }
     const home = path.join(host.dir, 'home', loginUser);
     for (const dir of [home, path.join(home, '.ssh')]) {
       mkdirSync(dir, { mode: 0o700 });
@@ -173,5 +181,13 @@ function withLoginShell(passwd: string, shell: string): string {
       if (fields.length !== 7 || (fields[0] !== 'root' && fields[0] !== loginUser)) return line;
       return [...fields.slice(0, 6), shell].join(':');
     })
+    .join('\n');
+}
+
+/** /etc/group (or gshadow) without one group's line. */
+function withoutGroup(text: string, group: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !line.startsWith(`${group}:`))
     .join('\n');
 }

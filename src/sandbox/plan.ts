@@ -4,12 +4,14 @@ import { sandboxAddresses } from './addresses.ts';
 
 /**
  * How a host's Supervisor is laid out (docs/sandbox.md): `debian` as Debian's and Ubuntu's package leaves it;
+ * `rhel` as EPEL's package on RHEL, Rocky, Alma and Fedora leaves it (/etc/supervisord.conf, `supervisord.d/*.ini`,
+ * socket /run/supervisor/supervisor.sock with supervisord's default mode 0700, no `supervisor` group);
  * `pip` as `pip install supervisor` leaves it (the conf from `echo_supervisord_conf` at /etc/supervisord.conf, its
  * [include] commented out, socket /tmp/supervisor.sock mode 0700, no init unit: supervisord started by hand);
  * `user`: supervisord run by the login itself from its home (no root, no sudo; the login owns /srv and /opt).
  */
-export type SandboxFlavor = 'debian' | 'pip' | 'user';
-export const sandboxFlavors: readonly SandboxFlavor[] = ['debian', 'pip', 'user'];
+export type SandboxFlavor = 'debian' | 'rhel' | 'pip' | 'user';
+export const sandboxFlavors: readonly SandboxFlavor[] = ['debian', 'rhel', 'pip', 'user'];
 
 /** The `user` flavor's supervisord: run by the login `convoy` from its home, no root and no sudo anywhere. */
 export const userSupervisorDir = '/home/convoy/supervisor';
@@ -17,6 +19,7 @@ export const userSupervisorDir = '/home/convoy/supervisor';
 /** Where a flavor keeps supervisord's conf and socket. */
 export const flavorLayout: Record<SandboxFlavor, { conf: string; socket: string }> = {
   debian: { conf: '/etc/supervisor/supervisord.conf', socket: '/run/supervisor.sock' },
+  rhel: { conf: '/etc/supervisord.conf', socket: '/run/supervisor/supervisor.sock' },
   pip: { conf: '/etc/supervisord.conf', socket: '/tmp/supervisor.sock' },
   user: { conf: `${userSupervisorDir}/supervisord.conf`, socket: `${userSupervisorDir}/supervisor.sock` },
 };
@@ -158,7 +161,7 @@ OUTSIDE=$1 NAME=$2 BARE=$3 SSHD=$4 SUPERVISORD=$5 CONF=$6 SOCKET=$7 RUNAS=$8
 H=${hostMountPoint}
 echo "$NAME" > /proc/sys/kernel/hostname
 mount -t tmpfs -o mode=0755,size=64m tmpfs /run
-mkdir -p "$H" /run/sshd /run/lock
+mkdir -p "$H" /run/sshd /run/lock /run/supervisor
 mount --bind "$OUTSIDE" "$H"
 mount -t overlay overlay -o "lowerdir=/etc,upperdir=$H/etc-upper,workdir=$H/etc-work" /etc
 mkdir -p /etc/supervisor /var/log/supervisor

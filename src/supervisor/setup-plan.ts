@@ -85,16 +85,16 @@ export function installCommand(pm: PackageManager): string {
   return `${pm} install -y supervisor`;
 }
 
+/** EPEL's layout, as its package leaves it: /etc/supervisord.conf, socket in /run/supervisor/, `supervisord.d/*.ini`. */
+export function rhelSupervisordConf(): string {
+  return debianSupervisordConf
+    .replaceAll('/var/run/supervisor.sock', '/run/supervisor/supervisor.sock')
+    .replace('files = /etc/supervisor/conf.d/*.conf', 'files = supervisord.d/*.ini');
+}
+
 /** The RHEL/EPEL layout for hosts installed with dnf/yum; Debian's elsewhere. */
 export function defaultConf(pm: PackageManager | null): { path: string; text: string } {
-  if (pm === 'dnf' || pm === 'yum') {
-    return {
-      path: '/etc/supervisord.conf',
-      text: debianSupervisordConf
-        .replaceAll('/var/run/supervisor.sock', '/run/supervisor/supervisor.sock')
-        .replace('files = /etc/supervisor/conf.d/*.conf', 'files = supervisord.d/*.ini'),
-    };
-  }
+  if (pm === 'dnf' || pm === 'yum') return { path: '/etc/supervisord.conf', text: rhelSupervisordConf() };
   return { path: '/etc/supervisor/supervisord.conf', text: debianSupervisordConf };
 }
 

@@ -21,126 +21,141 @@ export default defineApp({
 });
 `;
 
-describe('Supervisor flavors and login shells: debian/bash, pip/fish and user/tcsh in one fleet', { skip }, () => {
-  let fleet: TestFleet;
-  let project: string;
+describe(
+  'Supervisor flavors and login shells: debian/bash, pip/fish, user/tcsh and rhel in one fleet',
+  { skip },
+  () => {
+    let fleet: TestFleet;
+    let project: string;
 
-  // Hosts 2 and 3 log in with fish and tcsh: a test's own commands go through sh, as Convoy's steps do.
-  const onHost = (address: string, command: string) => openssh(fleet, address, `sh -c ${shellQuote(command)}`);
-  const run = (inventory: string, ...args: string[]): CliResult =>
-    convoy(['-i', inventory, ...args], { cwd: project, env: { HOME: project, SSH_AUTH_SOCK: '', NO_COLOR: '1' } });
-  const deployVersion = (inventory: string, version: string) => {
-    mkdirSync(path.join(project, 'build', `v${version}`), { recursive: true });
-    writeFileSync(path.join(project, 'build', `v${version}`, 'VERSION'), `${version}\n`);
-    writeFileSync(path.join(project, 'tasks', 'flavored.ts'), task(version));
-    return run(inventory, 'deploy', 'all', 'flavored');
-  };
+    // Hosts 2 and 3 log in with fish and tcsh: a test's own commands go through sh, as Convoy's steps do.
+    const onHost = (address: string, command: string) => openssh(fleet, address, `sh -c ${shellQuote(command)}`);
+    const run = (inventory: string, ...args: string[]): CliResult =>
+      convoy(['-i', inventory, ...args], { cwd: project, env: { HOME: project, SSH_AUTH_SOCK: '', NO_COLOR: '1' } });
+    const deployVersion = (inventory: string, version: string) => {
+      mkdirSync(path.join(project, 'build', `v${version}`), { recursive: true });
+      writeFileSync(path.join(project, 'build', `v${version}`, 'VERSION'), `${version}\n`);
+      writeFileSync(path.join(project, 'tasks', 'flavored.ts'), task(version));
+      return run(inventory, 'deploy', 'all', 'flavored');
+    };
 
-  before(() => {
-    fleet = startFleet({ hosts: 3, firstAddress: '127.0.27.1', flavors: 'debian,pip,user', shells: 'bash,fish,tcsh' });
-    project = userProject('flavors');
-  });
-  after(() => {
-    fleet?.down();
-  });
+    before(() => {
+      fleet = startFleet({
+        hosts: 4,
+        firstAddress: '127.0.27.1',
+        flavors: 'debian,pip,user,rhel',
+        shells: 'bash,fish,tcsh,bash',
+      });
+      project = userProject('flavors');
+    });
+    after(() => {
+      fleet?.down();
+    });
 
-  test('pip: setup enables [include] and the socket group (with a backup); then deploy, restart, rollback on all three', () => {
-    const pip = fleet.addresses[1] ?? '';
-    const before = onHost(pip, 'cat /etc/supervisord.conf').stdout;
-    assert.match(before, /^;\[include\]$/m, 'the pip conf as echo_supervisord_conf prints it');
-    const refused = deployVersion(fleet.inventory, '1');
-    assert.notEqual(refused.code, 0, 'no [include] yet: nowhere to put the conf');
-    assert.match(refused.stdout + refused.stderr, /has no \[include\] files= .*run convoy setup/);
+    test('pip: setup enables [include] and the socket group (with a backup); then deploy, restart, rollback on all four', () => {
+      const pip = fleet.addresses[1] ?? '';
+      const before = onHost(pip, 'cat /etc/supervisord.conf').stdout;
+      assert.match(before, /^;\[include\]$/m, 'the pip conf as echo_supervisord_conf prints it');
+      const refused = deployVersion(fleet.inventory, '1');
+      assert.notEqual(refused.code, 0, 'no [include] yet: nowhere to put the conf');
+      assert.match(refused.stdout + refused.stderr, /has no \[include\] files= .*run convoy setup/);
 
-    const setup = run(fleet.inventory, 'setup', 'sandbox-2');
-    assert.equal(setup.code, 0, setup.stdout + setup.stderr);
-    const after = onHost(
-      pip,
-      'cat /etc/supervisord.conf; ls /etc/supervisord.conf.convoy-backup-*; stat -c %a /tmp/supervisor.sock',
-    ).stdout;
-    assert.match(after, /^\[include\]\nfiles=supervisord\.d\/\*\.conf$/m);
-    assert.match(after, /^chmod=0770$/m);
-    assert.match(after, /\/etc\/supervisord\.conf\.convoy-backup-\d{8}T\d{6}\n770\n$/);
+      const setup = run(fleet.inventory, 'setup', 'sandbox-2,sandbox-4');
+      assert.equal(setup.code, 0, setup.stdout + setup.stderr);
+      const after = onHost(
+        pip,
+        'cat /etc/supervisord.conf; ls /etc/supervisord.conf.convoy-backup-*; stat -c %a /tmp/supervisor.sock',
+      ).stdout;
+      assert.match(after, /^\[include\]\nfiles=supervisord\.d\/\*\.conf$/m);
+      assert.match(after, /^chmod=0770$/m);
+      assert.match(after, /\/etc\/supervisord\.conf\.convoy-backup-\d{8}T\d{6}\n770\n$/);
 
-    for (const version of ['1', '2']) {
-      const r = deployVersion(fleet.inventory, version);
-      assert.equal(r.code, 0, r.stdout + r.stderr);
-    }
-    assert.equal(
-      onHost(pip, 'cat /etc/supervisord.d/flavored.conf | head -n 1').stdout.startsWith('; Generated by Convoy'),
-      true,
-    );
-    const status = run(fleet.inventory, 'status', 'all', '--json');
-    assert.equal(status.code, 0, status.stdout + status.stderr);
-    assert.equal((status.stdout.match(/"state":"RUNNING"/g) ?? []).length, 3, status.stdout);
-    const restart = run(fleet.inventory, 'restart', 'all', 'flavored', '--rolling', '1');
-    assert.equal(restart.code, 0, restart.stdout + restart.stderr);
-    const rollback = run(fleet.inventory, 'rollback', 'all', 'flavored');
-    assert.equal(rollback.code, 0, rollback.stdout + rollback.stderr);
-    assert.deepEqual(
-      fleet.addresses.map((a) => onHost(a, 'cat /srv/flavored/current/VERSION').stdout),
-      ['1\n', '1\n', '1\n'],
-    );
-    // The `user` host: supervisord and every file of the app are the login's; no root was needed.
-    const user = fleet.addresses[2] ?? '';
-    const owners = onHost(
-      user,
-      'stat -c %U /home/convoy/supervisor/conf.d/flavored.conf /srv/flavored/current/VERSION; ps -o user= -p $(cat /home/convoy/supervisor/supervisord.pid)',
-    ).stdout;
-    assert.equal(owners, 'convoy\nconvoy\nconvoy\n');
-    assert.notEqual(openssh(fleet, user, "sh -c 'sudo -n true'", 'convoy').code, 0, 'the login has no sudo there');
-  });
+      for (const version of ['1', '2']) {
+        const r = deployVersion(fleet.inventory, version);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+      }
+      assert.equal(
+        onHost(pip, 'cat /etc/supervisord.d/flavored.conf | head -n 1').stdout.startsWith('; Generated by Convoy'),
+        true,
+      );
+      const status = run(fleet.inventory, 'status', 'all', '--json');
+      assert.equal(status.code, 0, status.stdout + status.stderr);
+      assert.equal((status.stdout.match(/"state":"RUNNING"/g) ?? []).length, 4, status.stdout);
+      const restart = run(fleet.inventory, 'restart', 'all', 'flavored', '--rolling', '1');
+      assert.equal(restart.code, 0, restart.stdout + restart.stderr);
+      const rollback = run(fleet.inventory, 'rollback', 'all', 'flavored');
+      assert.equal(rollback.code, 0, rollback.stdout + rollback.stderr);
+      assert.deepEqual(
+        fleet.addresses.map((a) => onHost(a, 'cat /srv/flavored/current/VERSION').stdout),
+        ['1\n', '1\n', '1\n', '1\n'],
+      );
+      // The rhel host: EPEL's .ini include dir, and the `supervisor` group setup created.
+      const rhel = onHost(
+        fleet.addresses[3] ?? '',
+        'head -n 1 /etc/supervisord.d/flavored.ini | head -c 21; echo; getent group supervisor | cut -d: -f1',
+      );
+      assert.equal(rhel.stdout, '; Generated by Convoy\nsupervisor\n');
+      // The `user` host: supervisord and every file of the app are the login's; no root was needed.
+      const user = fleet.addresses[2] ?? '';
+      const owners = onHost(
+        user,
+        'stat -c %U /home/convoy/supervisor/conf.d/flavored.conf /srv/flavored/current/VERSION; ps -o user= -p $(cat /home/convoy/supervisor/supervisord.pid)',
+      ).stdout;
+      assert.equal(owners, 'convoy\nconvoy\nconvoy\n');
+      assert.notEqual(openssh(fleet, user, "sh -c 'sudo -n true'", 'convoy').code, 0, 'the login has no sudo there');
+    });
 
-  test('a socket with a username and password: status, restart and deploy authenticate; the password is shown nowhere', async () => {
-    const debian = fleet.addresses[0] ?? '';
-    const conf = '/etc/supervisor/supervisord.conf';
-    const password = 'sock-pw-4d2f';
-    const edit = String.raw`sed -i '/^\[unix_http_server\]$/a username=admin\npassword=${password}' ${conf}`;
-    const pid = onHost(debian, 'supervisorctl pid').stdout.trim();
-    assert.equal(onHost(debian, `${edit} && kill -HUP ${pid}`).code, 0);
-    // supervisord re-reads its whole conf on SIGHUP and asks for the password from then on.
-    let refused = '';
-    for (let i = 0; i < 50 && !refused.includes('401'); i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      const ctl = "printf '[supervisorctl]\\nserverurl=unix:///run/supervisor.sock\\n' > /tmp/ctl.conf";
-      refused = onHost(debian, `${ctl}; supervisorctl -c /tmp/ctl.conf pid 2>&1`).stdout;
-    }
-    assert.match(refused, /401|Unauthorized/, 'the socket asks for the password now');
-    // SIGHUP restarted the programs too: wait until they run again.
-    let status = run(fleet.inventory, 'status', 'sandbox-1', '--json');
-    for (let i = 0; i < 20 && status.code === 3; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      status = run(fleet.inventory, 'status', 'sandbox-1', '--json');
-    }
-    assert.equal(status.code, 0, status.stdout + status.stderr);
-    const restart = run(fleet.inventory, 'restart', 'sandbox-1', 'flavored');
-    assert.equal(restart.code, 0, restart.stdout + restart.stderr);
-    const deploy = deployVersion(fleet.inventory, '3');
-    assert.equal(deploy.code, 0, deploy.stdout + deploy.stderr);
-    for (const said of [status, restart, deploy]) assert.ok(!(said.stdout + said.stderr).includes(password));
-  });
+    test('a socket with a username and password: status, restart and deploy authenticate; the password is shown nowhere', async () => {
+      const debian = fleet.addresses[0] ?? '';
+      const conf = '/etc/supervisor/supervisord.conf';
+      const password = 'sock-pw-4d2f';
+      const edit = String.raw`sed -i '/^\[unix_http_server\]$/a username=admin\npassword=${password}' ${conf}`;
+      const pid = onHost(debian, 'supervisorctl pid').stdout.trim();
+      assert.equal(onHost(debian, `${edit} && kill -HUP ${pid}`).code, 0);
+      // supervisord re-reads its whole conf on SIGHUP and asks for the password from then on.
+      let refused = '';
+      for (let i = 0; i < 50 && !refused.includes('401'); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        const ctl = "printf '[supervisorctl]\\nserverurl=unix:///run/supervisor.sock\\n' > /tmp/ctl.conf";
+        refused = onHost(debian, `${ctl}; supervisorctl -c /tmp/ctl.conf pid 2>&1`).stdout;
+      }
+      assert.match(refused, /401|Unauthorized/, 'the socket asks for the password now');
+      // SIGHUP restarted the programs too: wait until they run again.
+      let status = run(fleet.inventory, 'status', 'sandbox-1', '--json');
+      for (let i = 0; i < 20 && status.code === 3; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        status = run(fleet.inventory, 'status', 'sandbox-1', '--json');
+      }
+      assert.equal(status.code, 0, status.stdout + status.stderr);
+      const restart = run(fleet.inventory, 'restart', 'sandbox-1', 'flavored');
+      assert.equal(restart.code, 0, restart.stdout + restart.stderr);
+      const deploy = deployVersion(fleet.inventory, '3');
+      assert.equal(deploy.code, 0, deploy.stdout + deploy.stderr);
+      for (const said of [status, restart, deploy]) assert.ok(!(said.stdout + said.stderr).includes(password));
+    });
 
-  test('a supervisord.conf only root may read: setup reads it through sudo and never writes over it', () => {
-    const debian = fleet.addresses[0] ?? '';
-    const conf = '/etc/supervisor/supervisord.conf';
-    onHost(debian, `chmod 0600 ${conf}`);
-    const before = onHost(debian, `md5sum ${conf}`).stdout;
-    const inventory = path.join(project, 'convoy.ini');
-    const lines = (sudo: string) =>
-      `[defaults]\nuser = convoy\n${sudo}identity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n[host:h1]\naddress = ${debian}\n`;
-    writeFileSync(inventory, lines(''));
-    const noSudo = run(inventory, 'setup', 'h1');
-    assert.equal(noSudo.code, 1, noSudo.stdout + noSudo.stderr);
-    assert.match(
-      noSudo.stdout + noSudo.stderr,
-      /supervisord\.conf exists but convoy cannot read it .*nothing was written/,
-    );
-    writeFileSync(inventory, lines('sudo = true\n'));
-    const setup = run(inventory, 'setup', 'h1');
-    assert.equal(setup.code, 0, setup.stdout + setup.stderr);
-    assert.equal(onHost(debian, `md5sum ${conf}`).stdout, before, 'the same conf, not a default over it');
-    assert.equal(onHost(debian, `stat -c %a ${conf}`).stdout, '600\n');
-    const status = run(inventory, 'status', 'h1');
-    assert.equal(status.code, 0, status.stdout + status.stderr);
-  });
-});
+    test('a supervisord.conf only root may read: setup reads it through sudo and never writes over it', () => {
+      const debian = fleet.addresses[0] ?? '';
+      const conf = '/etc/supervisor/supervisord.conf';
+      onHost(debian, `chmod 0600 ${conf}`);
+      const before = onHost(debian, `md5sum ${conf}`).stdout;
+      const inventory = path.join(project, 'convoy.ini');
+      const lines = (sudo: string) =>
+        `[defaults]\nuser = convoy\n${sudo}identity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n[host:h1]\naddress = ${debian}\n`;
+      writeFileSync(inventory, lines(''));
+      const noSudo = run(inventory, 'setup', 'h1');
+      assert.equal(noSudo.code, 1, noSudo.stdout + noSudo.stderr);
+      assert.match(
+        noSudo.stdout + noSudo.stderr,
+        /supervisord\.conf exists but convoy cannot read it .*nothing was written/,
+      );
+      writeFileSync(inventory, lines('sudo = true\n'));
+      const setup = run(inventory, 'setup', 'h1');
+      assert.equal(setup.code, 0, setup.stdout + setup.stderr);
+      assert.equal(onHost(debian, `md5sum ${conf}`).stdout, before, 'the same conf, not a default over it');
+      assert.equal(onHost(debian, `stat -c %a ${conf}`).stdout, '600\n');
+      const status = run(inventory, 'status', 'h1');
+      assert.equal(status.code, 0, status.stdout + status.stderr);
+    });
+  },
+);

@@ -91,6 +91,12 @@ test('flavors are assigned to hosts in turn, each with its conf and socket in th
     ['fish', 'tcsh', 'fish', 'tcsh'],
   );
   assert.equal(planSandbox(options).hosts[0]?.shell, 'bash');
+  const rhel = planSandbox({ ...options, hosts: 1, flavors: ['rhel'] });
+  assert.deepEqual(hostCommand(rhel, rhel.hosts[0]!, tools).slice(-3), [
+    '/etc/supervisord.conf',
+    '/run/supervisor/supervisor.sock',
+    'root',
+  ]);
 });
 
 test('the init script binds the host dir before hiding anything, then mounts, then execs sshd', () => {
