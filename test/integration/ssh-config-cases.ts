@@ -30,8 +30,7 @@ export const cases: ConfigCase[] = [
   {
     title: 'Include by absolute and ~ path, nested, and inside an inactive Host block',
     files: {
-      '.ssh/config':
-        'Host db*\n  Include ~/.ssh/db.conf\nHost *\n  Include $HOME/.ssh/abs.conf\n',
+      '.ssh/config': 'Host db*\n  Include ~/.ssh/db.conf\nHost *\n  Include $HOME/.ssh/abs.conf\n',
       '.ssh/db.conf': 'User dbadmin\nInclude nested.conf\nHost *\n  Port 5432\n',
       '.ssh/nested.conf': 'ServerAliveCountMax 9\n',
       '.ssh/abs.conf': 'Port 2201\nUser abs\n',

@@ -58,7 +58,10 @@ function convoyView(host: HostConfig, home: string, localUser: string): Record<s
     identitiesonly: [host.identitiesOnly ? 'yes' : 'no'],
     identityagent: host.identityAgent === undefined ? undefined : [host.identityAgent],
     userknownhostsfile: [
-      (host.userKnownHostsFiles ?? ['~/.ssh/known_hosts', '~/.ssh/known_hosts2'].map((f) => expandFile(f, host, home, localUser))).join(' '),
+      (
+        host.userKnownHostsFiles ??
+        ['~/.ssh/known_hosts', '~/.ssh/known_hosts2'].map((f) => expandFile(f, host, home, localUser))
+      ).join(' '),
     ],
     hostkeyalias: host.hostKeyAlias === undefined ? undefined : [host.hostKeyAlias],
     proxycommand: host.proxyCommand === undefined ? undefined : [host.proxyCommand],

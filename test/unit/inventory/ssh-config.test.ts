@@ -123,15 +123,21 @@ test('Match host and Match all still apply', () => {
 });
 
 test('no ssh config text means no ssh config', () => {
-  const result = readSshConfig(undefined, '/home/me/.ssh/config');
-  assert.ok('source' in result);
-  assert.deepEqual(result.source.lookup('anything'), { identityFiles: [] });
+  const source = readSshConfig({ file: '/home/me/.ssh/config', text: undefined }, '/home/me', 'me');
+  assert.deepEqual(source.lookup('anything'), { identityFiles: [], certificateFiles: [], skippedExec: [], errors: [] });
 });
 
 test('lookup returns what was written, before tokens are expanded', () => {
-  const result = readSshConfig('Host a\n  HostName %h.x\n  ProxyJump j\n  IdentityFile none\n', '/c');
-  assert.ok('source' in result);
-  assert.deepEqual(result.source.lookup('a'), { hostName: '%h.x', proxyJump: 'j', identityFiles: [] });
+  const text = 'Host a\n  HostName %h.x\n  ProxyJump j\n  IdentityFile none\n';
+  const source = readSshConfig({ file: '/c', text }, '/home/me', 'me');
+  assert.deepEqual(source.lookup('a'), {
+    hostName: '%h.x',
+    proxyJump: 'j',
+    identityFiles: [],
+    certificateFiles: [],
+    skippedExec: [],
+    errors: [],
+  });
 });
 
 test('ProxyJump hops: user, host, port, ssh:// URIs, IPv6 and lists', () => {
