@@ -228,8 +228,11 @@ function inventoryBase(context: Context, name: string, layers: readonly Layer[],
   for (const layer of layers) for (const [key, v] of layer.vars) config.vars[key] = v.value;
   config.groups = groups;
   const base: Base = { config, lookupKey };
-  if (settings.jump) base.jump = settings.jump;
-  else if (found.proxyJump !== undefined) base.proxyJump = found.proxyJump;
+  // The inventory's `jump` (even `none`) replaces how ssh config reaches the host: ProxyJump and ProxyCommand.
+  if (settings.jump) {
+    base.jump = settings.jump;
+    delete config.proxyCommand;
+  } else if (found.proxyJump !== undefined) base.proxyJump = found.proxyJump;
   return base;
 }
 

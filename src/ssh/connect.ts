@@ -1,15 +1,18 @@
 // Opens one authenticated SSH connection: host key checked against known_hosts, keys from files and the agent.
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod } from 'ssh2';
+import { authPlan, maxKeysOffered } from './auth.ts';
+import type { AuthPlan } from './auth.ts';
 import { SshConnection } from './connection.ts';
 import { SshError, toSshError } from './errors.ts';
 import { fingerprint, keyTypeOfBlob, knownHostName, knownKeyTypes, verifyHostKey } from './known-hosts.ts';
 import type { HostKeyVerdict } from './known-hosts.ts';
 import type { KnownHostsStore } from './known-hosts-store.ts';
+import { expandProxyCommand, startProxyCommand } from './proxy-command.ts';
+import type { ProxiedSocket } from './proxy-command.ts';
 
 /** The part of an inventory host that SSH needs (the inventory's HostConfig has this shape). */
 export interface SshTarget {
@@ -24,6 +27,15 @@ export interface SshTarget {
   connectTimeoutMs?: number | undefined;
   serverAliveIntervalMs?: number | undefined;
   serverAliveCountMax?: number | undefined;
+  /** ~/.ssh/config's IdentitiesOnly, IdentityAgent, UserKnownHostsFile, HostKeyAlias, BindAddress, ProxyCommand. */
+  identitiesOnly?: boolean | undefined;
+  identityAgent?: string | undefined;
+  userKnownHostsFiles?: readonly string[] | undefined;
+  hostKeyAlias?: string | undefined;
+  bindAddress?: string | undefined;
+  proxyCommand?: string | undefined;
+  /** Named when authentication fails: ssh2 cannot offer certificates. */
+  certificateFiles?: readonly string[] | undefined;
 }
 
 /** How long a host may stay silent: during the handshake, then between keepalives on an open connection. */
@@ -49,9 +61,10 @@ export interface ConnectSettings {
   /** ssh-agent socket (SSH_AUTH_SOCK), tried after the identity files. */
   agentSocket?: string | undefined;
   homeDir?: string | undefined;
+  /** For IdentityAgent `$VAR`; default process.env. */
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
-const defaultIdentities = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 // ECDH on P-256 first: sshd does it with OpenSSL's constant-time P-256, ~2 ms of server CPU less per handshake
 // than OpenSSH's portable curve25519 code (11% faster connects across 200 hosts, measured). Same 128-bit strength;
 // a server that disables the NIST curves negotiates curve25519 next.
@@ -99,10 +112,15 @@ export function timeoutsFromFlag(ms: number): SshTimeouts {
   return { connectTimeoutMs: ms, serverAliveIntervalMs: Math.max(1, Math.round(ms / 4)), serverAliveCountMax: 3 };
 }
 
-export function knownHostsFileFor(target: SshTarget, settings: ConnectSettings): string {
-  return (
-    settings.knownHostsFile ?? target.knownHosts ?? path.join(settings.homeDir ?? os.homedir(), '.ssh', 'known_hosts')
-  );
+/**
+ * The known_hosts files for a host, new keys going to the first: `--known-hosts`, else the inventory's
+ * `known_hosts`, else ssh config's UserKnownHostsFile list (`none` skipped), else ~/.ssh/known_hosts.
+ */
+export function knownHostsFilesFor(target: SshTarget, settings: ConnectSettings): string[] {
+  const only = settings.knownHostsFile ?? target.knownHosts;
+  if (only !== undefined) return [only];
+  const listed = (target.userKnownHostsFiles ?? []).filter((f) => f !== 'none');
+  return listed.length > 0 ? listed : [path.join(settings.homeDir ?? os.homedir(), '.ssh', 'known_hosts')];
 }
 
 /** One connection being opened: the host, and what its host key check and its messages need. */
@@ -112,7 +130,8 @@ interface Attempt {
   /** `user@name (address:port)`, how messages name the host. */
   where: string;
   timeouts: SshTimeouts;
-  /** The known_hosts file new keys go to, and the name they are recorded under. */
+  /** The known_hosts files read; new keys go to the first. The name looked up and recorded (HostKeyAlias). */
+  knownFiles: string[];
   knownFile: string;
   hostName: string;
 }
@@ -122,21 +141,25 @@ interface Handshake {
   sock: Readable | undefined;
   auth: AnyAuthMethod[];
   preferred: string[];
+  plan: AuthPlan;
+  proxy?: ProxiedSocket | undefined;
 }
 
 /** Opens and authenticates a connection to `target`, over `sock` when given (a channel through a jump host). */
 export function connect(target: SshTarget, settings: ConnectSettings, sock?: Readable): Promise<SshConnection> {
+  const knownFiles = knownHostsFilesFor(target, settings);
   const attempt: Attempt = {
     target,
     settings,
     where: describeTarget(target),
     timeouts: timeoutsFor(target, settings),
-    knownFile: knownHostsFileFor(target, settings),
-    hostName: knownHostName(target.address, target.port),
+    knownFiles,
+    knownFile: knownFiles[0] ?? '',
+    // OpenSSH looks a HostKeyAlias up as it is, without the port.
+    hostName: target.hostKeyAlias ?? knownHostName(target.address, target.port),
   };
-  const entries = settings.knownHosts.entries(attempt.knownFile);
-  const auth = authMethods(target, settings);
-  if (auth.length === 0) {
+  const plan = authPlan(target, settings);
+  if (plan.methods.length === 0) {
     return Promise.reject(
       new SshError(
         'auth',
@@ -145,9 +168,14 @@ export function connect(target: SshTarget, settings: ConnectSettings, sock?: Rea
       ),
     );
   }
-  const known = knownKeyTypes(entries, attempt.hostName);
+  const known = knownKeyTypes(settings.knownHosts.entries(knownFiles), attempt.hostName);
   const preferred = [...hostKeyAlgorithms].sort((a, b) => rankAlgorithm(a, known) - rankAlgorithm(b, known));
-  return handshake(attempt, { sock, auth, preferred });
+  // ProxyCommand only for a direct connection: a jump host's channel is the connection otherwise.
+  const proxy =
+    sock === undefined && target.proxyCommand !== undefined && target.proxyCommand !== 'none'
+      ? startProxyCommand(expandProxyCommand(target.proxyCommand, target))
+      : undefined;
+  return handshake(attempt, { sock: proxy?.sock ?? sock, auth: plan.methods, preferred, plan, proxy });
 }
 
 /** Connects the ssh2 client; settles once, with the connection when ready, else with the reason it failed. */
@@ -163,7 +191,8 @@ function handshake(attempt: Attempt, how: Handshake): Promise<SshConnection> {
       settled = true;
       client.removeAllListeners('ready');
       client.end();
-      reject(refusal ?? toSshError(error, target.name, where, timeouts.connectTimeoutMs));
+      how.proxy?.stop();
+      reject(refusal ?? explained(attempt, how, toSshError(error, target.name, where, timeouts.connectTimeoutMs)));
     };
     client.once('ready', () => {
       if (settled) return;
@@ -178,7 +207,31 @@ function handshake(attempt: Attempt, how: Handshake): Promise<SshConnection> {
     client.on('error', fail);
     client.once('close', onEarlyClose);
     const hostVerifier = verifierFor(attempt, (reason) => (refusal = reason));
+    if (how.proxy) client.once('close', how.proxy.stop);
     client.connect(clientConfig(attempt, how, hostVerifier));
+  });
+}
+
+/** An auth failure says which keys were left out and why; a ProxyCommand failure shows what the command said. */
+function explained({ target, where }: Attempt, how: Handshake, error: SshError): SshError {
+  const notes: string[] = [];
+  const { offered, available } = how.plan.count;
+  if (error.kind === 'auth' && available > offered)
+    notes.push(
+      `offered ${offered} of ${available} keys (sshd's MaxAuthTries allows ${maxKeysOffered}): name the key with IdentityFile and IdentitiesOnly yes in ~/.ssh/config, or \`identity\` in the inventory`,
+    );
+  if (error.kind === 'auth' && target.certificateFiles?.length)
+    notes.push(
+      `~/.ssh/config sets CertificateFile ${target.certificateFiles.join(', ')}: Convoy's SSH library (ssh2) cannot offer certificates, so it was not used`,
+    );
+  const stderr = how.proxy?.stderr();
+  if (how.proxy && error.kind !== 'auth')
+    notes.push(`through ProxyCommand '${target.proxyCommand ?? ''}'${stderr ? `, which said: ${stderr}` : ''}`);
+  if (notes.length === 0) return error;
+  const message = `${error.message} (${notes.join('; ')})`;
+  return new SshError(error.kind, target.name, message.startsWith(where) ? message : `${where}: ${message}`, {
+    cause: error,
+    unreachable: error.unreachable,
   });
 }
 
@@ -192,6 +245,7 @@ function clientConfig(
     port: target.port,
     username: target.user,
     sock: how.sock,
+    localAddress: target.bindAddress,
     hostVerifier,
     authHandler: how.auth,
     readyTimeout: timeouts.connectTimeoutMs,
@@ -208,7 +262,7 @@ function clientConfig(
 function verifierFor(attempt: Attempt, refuse: (reason: SshError) => void): (blob: Buffer) => boolean {
   const { settings, knownFile, hostName } = attempt;
   return (blob) => {
-    const verdict = verifyHostKey(settings.knownHosts.entries(knownFile), hostName, blob);
+    const verdict = verifyHostKey(settings.knownHosts.entries(attempt.knownFiles), hostName, blob);
     if (verdict.status === 'match') return true;
     const refusal = hostKeyRefusal(attempt, verdict, blob);
     if (refusal) {
@@ -269,25 +323,4 @@ function rankAlgorithm(algorithm: string, knownTypes: readonly string[]): number
   const type = algorithm.startsWith('rsa-sha2-') ? 'ssh-rsa' : algorithm;
   const index = knownTypes.indexOf(type);
   return index < 0 ? knownTypes.length : index;
-}
-
-/** Identity files that exist and parse without a passphrase, in order, then the agent. */
-function authMethods(target: SshTarget, settings: ConnectSettings): AnyAuthMethod[] {
-  const home = settings.homeDir ?? os.homedir();
-  const files =
-    target.identityFiles.length > 0 ? target.identityFiles : defaultIdentities.map((f) => path.join(home, '.ssh', f));
-  const methods: AnyAuthMethod[] = [];
-  for (const file of files) {
-    let key: Buffer;
-    try {
-      key = readFileSync(file);
-    } catch {
-      continue;
-    }
-    const parsed = ssh2.utils.parseKey(key);
-    if (parsed instanceof Error) continue; // encrypted or unsupported: the agent may hold it
-    methods.push({ type: 'publickey', username: target.user, key });
-  }
-  if (settings.agentSocket) methods.push({ type: 'agent', username: target.user, agent: settings.agentSocket });
-  return methods;
 }

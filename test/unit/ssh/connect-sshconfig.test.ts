@@ -63,10 +63,16 @@ describe('ssh config directives when connecting', () => {
     ...extra,
   });
   before(async () => {
-    server = await startSshServer((_command, channel) => channel.exit(0) && channel.end(), {
-      onConnection: (info) => seen.ips.push(info.ip),
-      onKeyOffered: (blob) => seen.offered.push(blob.toString('base64')),
-    });
+    server = await startSshServer(
+      (_command, channel) => {
+        channel.exit(0);
+        channel.end();
+      },
+      {
+        onConnection: (info) => seen.ips.push(info.ip),
+        onKeyOffered: (blob) => seen.offered.push(blob.toString('base64')),
+      },
+    );
     // A real ssh-agent holding 8 keys the server refuses, then the one it accepts.
     agentSocket = path.join(dir, 'agent.sock');
     agent = spawn('ssh-agent', ['-D', '-a', agentSocket], { stdio: 'ignore' });
@@ -133,7 +139,7 @@ describe('ssh config directives when connecting', () => {
     const marker = path.join(dir, 'proxied');
     const address = 'via-proxy.invalid';
     const knownHosts = write('kh-proxy', `[${address}]:${server.port} ${hostKey.public}\n`);
-    const proxyCommand = `exec '${process.execPath}' ${relay} %p %h ${marker}`;
+    const proxyCommand = `'${process.execPath}' ${relay} %p %h ${marker}`;
     (await connect(target({ address, knownHosts, proxyCommand }), settings())).close();
     assert.equal(readFileSync(marker, 'utf8'), address);
   });
