@@ -112,6 +112,13 @@ describe('ssh config directives when connecting', () => {
     assert.deepEqual(seen.offered.length, 1);
   });
 
+  test('IdentityFile naming the .pub file picks that key from the agent', async () => {
+    seen.offered = [];
+    const only = { identityFiles: [`${pubOnly}.pub`], identitiesOnly: true };
+    (await connect(target(only), settings({ agentSocket }))).close();
+    assert.deepEqual(seen.offered.length, 1);
+  });
+
   test('without IdentitiesOnly, no more keys are offered than sshd allows (MaxAuthTries 6)', async () => {
     seen.offered = [];
     const error = await rejection(connect(target({ identityFiles: [pubOnly] }), settings({ agentSocket })));
