@@ -79,8 +79,10 @@ export function authPlan(target: AuthTarget, sources: AuthSources): AuthPlan {
     const key = readOrUndefined(file);
     const blob = publicBlob(file, key);
     if (blob) identities.push(blob);
-    // An encrypted or unsupported key cannot be used from the file: the agent may hold it.
-    if (key && blob && !(ssh2.utils.parseKey(key) instanceof Error)) files.push({ key, blob });
+    // An encrypted or unsupported key cannot be used from the file, nor a public key (`IdentityFile x.pub` names an
+    // agent key, a common idiom): the agent may hold it.
+    const parsed = key && ssh2.utils.parseKey(key);
+    if (key && blob && parsed && !(parsed instanceof Error) && parsed.isPrivateKey()) files.push({ key, blob });
   }
   const offeredFiles = files.slice(0, maxKeysOffered);
   const plan: AuthPlan = {

@@ -143,6 +143,8 @@ interface Handshake {
   preferred: string[];
   plan: AuthPlan;
   proxy?: ProxiedSocket | undefined;
+  /** Set once the key exchange is done: a failure from then until ready happened while keys were tried. */
+  authenticating?: boolean;
 }
 
 /** Opens and authenticates a connection to `target`, over `sock` when given (a channel through a jump host). */
@@ -208,6 +210,7 @@ function handshake(attempt: Attempt, how: Handshake): Promise<SshConnection> {
     client.once('close', onEarlyClose);
     const hostVerifier = verifierFor(attempt, (reason) => (refusal = reason));
     if (how.proxy) client.once('close', how.proxy.stop);
+    client.once('handshake', () => (how.authenticating = true));
     client.connect(clientConfig(attempt, how, hostVerifier));
   });
 }
@@ -216,7 +219,9 @@ function handshake(attempt: Attempt, how: Handshake): Promise<SshConnection> {
 function explained({ target, where }: Attempt, how: Handshake, error: SshError): SshError {
   const notes: string[] = [];
   const { offered, available } = how.plan.count;
-  if (error.kind === 'auth' && available > offered)
+  // sshd ends the connection at MaxAuthTries ("Too many authentication failures"), which is not an auth error to
+  // ssh2: what counts is that keys were refused, once the transport was up.
+  if ((error.kind === 'auth' || how.authenticating) && available > offered)
     notes.push(
       `offered ${offered} of ${available} keys (sshd's MaxAuthTries allows ${maxKeysOffered}): name the key with IdentityFile and IdentitiesOnly yes in ~/.ssh/config, or \`identity\` in the inventory`,
     );
@@ -225,7 +230,7 @@ function explained({ target, where }: Attempt, how: Handshake, error: SshError):
       `~/.ssh/config sets CertificateFile ${target.certificateFiles.join(', ')}: Convoy's SSH library (ssh2) cannot offer certificates, so it was not used`,
     );
   const stderr = how.proxy?.stderr();
-  if (how.proxy && error.kind !== 'auth')
+  if (how.proxy && error.kind !== 'auth' && !how.authenticating)
     notes.push(`through ProxyCommand '${target.proxyCommand ?? ''}'${stderr ? `, which said: ${stderr}` : ''}`);
   if (notes.length === 0) return error;
   const message = `${error.message} (${notes.join('; ')})`;
