@@ -50,7 +50,14 @@ function noFiles(homeDir: string, localUser: string): SshConfigIo {
 // Every host is a lookup; each lookup evaluates the files anew, as ssh does, since Host and Match decide per name.
 export function readSshConfig(files: SshConfigFiles, homeDir: string, localUser: string): SshConfigSource {
   const base = files.io ?? noFiles(homeDir, localUser);
-  const io: SshConfigIo = { ...base, read: (f) => (f === files.file ? files.text : base.read(f)) };
+  // Files and globs are read once per load, not once per host (Match exec still runs per host, as in ssh).
+  const texts = new Map<string, string | undefined>([[files.file, files.text]]);
+  const globs = new Map<string, string[]>();
+  const io: SshConfigIo = {
+    ...base,
+    read: (f) => (texts.has(f) ? texts.get(f) : texts.set(f, base.read(f)).get(f)),
+    glob: (p) => globs.get(p) ?? globs.set(p, base.glob(p)).get(p) ?? [],
+  };
   const lookup = (name: string): SshSettings =>
     toSettings(
       evaluateSshConfig(
