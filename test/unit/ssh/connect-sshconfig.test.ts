@@ -151,6 +151,15 @@ describe('ssh config directives when connecting', () => {
     assert.equal(readFileSync(marker, 'utf8'), address);
   });
 
+  test('a ProxyCommand that fails: the host is unreachable, and the message shows what the command said', async () => {
+    const error = await rejection(connect(target({ proxyCommand: 'convoy-no-such-proxy %h' }), settings()));
+    assert.deepEqual([error.kind, error.unreachable, error.retryable], ['proxy-command', true, false]);
+    assert.match(
+      error.message,
+      /ProxyCommand 'convoy-no-such-proxy %h' exited with code 127 before the SSH handshake: .*not found/,
+    );
+  });
+
   test('CertificateFile is named when authentication fails: ssh2 cannot offer certificates', async () => {
     const wrong = write('wrong-only', generateEd25519('x').private);
     const error = await rejection(
