@@ -193,8 +193,18 @@ function handshake(attempt: Attempt, how: Handshake): Promise<SshConnection> {
       settled = true;
       client.removeAllListeners('ready');
       client.end();
-      how.proxy?.stop();
-      reject(refusal ?? explained(attempt, how, toSshError(error, target.name, where, timeouts.connectTimeoutMs)));
+      const mapped =
+        refusal ?? explained(attempt, how, toSshError(error, target.name, where, timeouts.connectTimeoutMs));
+      if (!how.proxy || refusal) {
+        reject(mapped);
+        return;
+      }
+      // A ProxyCommand that ended is the reason: wait briefly for its exit status and stderr, then stop it.
+      const proxy = how.proxy;
+      void proxy.ended(1000).then((ended) => {
+        proxy.stop();
+        reject(ended && !how.authenticating ? proxyFailure(attempt, ended, proxy.stderr(), mapped) : mapped);
+      });
     };
     client.once('ready', () => {
       if (settled) return;
@@ -213,6 +223,17 @@ function handshake(attempt: Attempt, how: Handshake): Promise<SshConnection> {
     client.once('handshake', () => (how.authenticating = true));
     client.connect(clientConfig(attempt, how, hostVerifier));
   });
+}
+
+/** The ProxyCommand ended before the SSH handshake: not worth a retry, and what it printed says why. */
+function proxyFailure({ target, where }: Attempt, ended: string, stderr: string, cause: SshError): SshError {
+  const said = stderr ? `: ${stderr}` : '';
+  return new SshError(
+    'proxy-command',
+    target.name,
+    `${where}: ProxyCommand '${target.proxyCommand ?? ''}' ${ended} before the SSH handshake${said}`,
+    { cause },
+  );
 }
 
 /** An auth failure says which keys were left out and why; a ProxyCommand failure shows what the command said. */

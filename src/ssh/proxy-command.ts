@@ -8,6 +8,8 @@ export interface ProxiedSocket {
   sock: Duplex;
   stderr: () => string;
   stop: () => void;
+  /** How the command ended ('exited with code 127'), waiting up to `ms` for it (and its stderr); undefined if running. */
+  ended: (ms: number) => Promise<string | undefined>;
 }
 
 // ssh's tokens for ProxyCommand: %h the host to reach, %p its port, %r the login, %n the name as given, %% a %.
@@ -26,7 +28,20 @@ export function startProxyCommand(command: string): ProxiedSocket {
   const stop = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill();
   };
+  let end: string | undefined;
+  const closed = new Promise<void>((resolve) =>
+    child.once('close', (code, signal) => {
+      end = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      resolve();
+    }),
+  );
+  const ended = async (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+    return end;
+  };
   child.on('error', (error) => sock.destroy(error));
   sock.on('close', stop);
-  return { sock, stderr: () => stderr.text().trim(), stop };
+  return { sock, stderr: () => stderr.text().trim(), stop, ended };
 }
