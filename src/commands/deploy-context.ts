@@ -45,7 +45,7 @@ export async function loadDeployContext(
   target: string,
   appNames: readonly string[],
 ): Promise<DeployContext> {
-  const inventory = loadFleetInventory(options);
+  const inventory = loadFleetInventory(options, true);
   const targetHosts = resolveTarget(inventory, target);
   const tasksDir = tasksDirOf(options);
   const tasks = await loadProjectTasks(options, { hostsFor: (app) => hostsOf(inventory, targetHosts, app) });

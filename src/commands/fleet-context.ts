@@ -25,9 +25,12 @@ export function inventoryPath(options: FleetContextOptions): string {
   return path.resolve(options.cwd, options.globals.inventory);
 }
 
-/** Loads and validates the inventory; `~` is the user's home. */
-export function loadFleetInventory(options: FleetContextOptions): Inventory {
-  return loadInventory(inventoryPath(options), { homeDir: options.env.HOME ?? os.homedir() });
+/**
+ * Loads and validates the inventory; `~` is the user's home. `connecting`: ssh config's `Match exec` commands run,
+ * as ssh runs them when it connects; listing and checking hosts runs none (they then do not match).
+ */
+export function loadFleetInventory(options: FleetContextOptions, connecting = false): Inventory {
+  return loadInventory(inventoryPath(options), { homeDir: options.env.HOME ?? os.homedir(), matchExec: connecting });
 }
 
 /** The tasks directory (--tasks) relative to the project, as messages name it. */
@@ -37,7 +40,7 @@ export function tasksDirOf(options: FleetContextOptions): string {
 
 /** Loads the inventory and resolves `target` (bad input throws before any connection). */
 export function targetHosts(options: FleetContextOptions, target: string): HostConfig[] {
-  return resolveTarget(loadFleetInventory(options), target);
+  return resolveTarget(loadFleetInventory(options, true), target);
 }
 
 /** The run's hosts: one session per host, connected on first use (bad settings are refused before any host). */

@@ -10,6 +10,7 @@ import type { Problem } from './problems.ts';
 import { resolveHosts } from './resolve.ts';
 import { checkRules } from './rules.ts';
 import { readSshConfig } from './ssh-config.ts';
+import { fileSystemIo } from './ssh-config-io.ts';
 import type { Inventory, InventoryOptions, ParseOptions } from './types.ts';
 
 // Reads the inventory and the ssh config from disk; a missing ssh config is normal, a missing inventory is not.
@@ -32,7 +33,16 @@ export function loadInventory(file: string, options: InventoryOptions = {}): Inv
   } catch (error) {
     throw new UsageError(`cannot read ssh config '${sshConfigFile}': ${(error as Error).message}`, { cause: error });
   }
-  return parseInventory(text, file, { ...options, sshConfigFile, sshConfigText });
+  const homeDir = options.homeDir ?? os.homedir();
+  const localUser = options.localUser ?? os.userInfo().username;
+  return parseInventory(text, file, {
+    ...options,
+    localUser,
+    sshConfigFile,
+    sshConfigText,
+    systemSshConfigFile,
+    sshConfigIo: fileSystemIo(homeDir, localUser, options.matchExec === true),
+  });
 }
 
 // Pure: the text of an inventory (and of an ssh config) to resolved hosts; every problem is reported at once.
@@ -47,15 +57,26 @@ export function parseInventory(text: string, file: string, options: ParseOptions
   const { membership, problems: ruleProblems } = checkRules(model, file);
   const problems: Problem[] = [...raw.problems, ...shapeProblems, ...ruleProblems];
 
-  const ssh = readSshConfig(options.sshConfigText, sshFile);
-  if ('error' in ssh) throw validationError(file, [...problems, { file: sshFile, message: ssh.error }]);
+  // Pure: the local login is given, or taken to be the default user ($USER); loadInventory asks the system.
+  const localUser = options.localUser ?? defaultUser;
+  const ssh = readSshConfig(
+    {
+      file: sshFile,
+      text: options.sshConfigText,
+      systemFile: options.systemSshConfigFile,
+      io: options.sshConfigIo,
+    },
+    homeDir,
+    localUser,
+  );
   const { hosts, problems: resolveProblems } = resolveHosts({
     file,
     model,
     membership,
-    ssh: ssh.source,
+    ssh,
     homeDir,
     defaultUser,
+    localUser,
   });
   problems.push(...resolveProblems);
   if (problems.length > 0) throw validationError(file, problems);
@@ -68,6 +89,9 @@ export function parseInventory(text: string, file: string, options: ParseOptions
   }));
   return { file, hosts, groups };
 }
+
+// Read after the user's file, as ssh does; relative Includes in it are under /etc/ssh.
+const systemSshConfigFile = '/etc/ssh/ssh_config';
 
 function defaultSshConfigFile(options: InventoryOptions): string {
   return path.join(options.homeDir ?? os.homedir(), '.ssh', 'config');

@@ -7,7 +7,7 @@ import type { Membership } from './rules.ts';
 import { expectedDuration, parseDuration } from '../units/duration.ts';
 import { connectTimeoutRange, parsePort, serverAliveIntervalRange } from './settings.ts';
 import type { SettingName, SettingValues } from './settings.ts';
-import { expandTokens, parseProxyJump } from './ssh-config.ts';
+import { expandTokens, parseProxyJump, sshSeconds } from './ssh-config.ts';
 import type { JumpHop, SshConfigSource, SshSettings } from './ssh-config.ts';
 import type { HostConfig } from './types.ts';
 
@@ -19,6 +19,8 @@ export interface ResolveInput {
   ssh: SshConfigSource;
   homeDir: string;
   defaultUser: string;
+  /** The local login, ssh config's `%u`. */
+  localUser: string;
 }
 
 type Settings = { [K in SettingName]?: Located<SettingValues[K]> };
@@ -43,13 +45,14 @@ interface Frame {
 // ConnectTimeout and ServerAlive* from ssh config, as OpenSSH reads them (seconds, or a time with a unit).
 function sshTimeouts(found: SshSettings, problem: (directive: string, raw: string, expected: string) => void) {
   const out: { connectTimeoutMs?: number; serverAliveIntervalMs?: number; serverAliveCountMax?: number } = {};
+  const time = (raw: string) => String(sshSeconds(raw) ?? raw);
   if (found.connectTimeout !== undefined) {
-    const ms = parseDuration(found.connectTimeout, connectTimeoutRange);
+    const ms = parseDuration(time(found.connectTimeout), connectTimeoutRange);
     if (ms === undefined) problem('ConnectTimeout', found.connectTimeout, expectedDuration(connectTimeoutRange));
     else out.connectTimeoutMs = ms;
   }
   if (found.serverAliveInterval !== undefined) {
-    const ms = parseDuration(found.serverAliveInterval, serverAliveIntervalRange);
+    const ms = parseDuration(time(found.serverAliveInterval), serverAliveIntervalRange);
     if (ms === undefined)
       problem('ServerAliveInterval', found.serverAliveInterval, expectedDuration(serverAliveIntervalRange));
     else out.serverAliveIntervalMs = ms;
@@ -110,12 +113,14 @@ function applySsh(
 ): { config: HostConfig; found: SshSettings } {
   const sources: Sources = { settings, found: context.ssh.lookup(lookupKey), lookupKey };
   const { found } = sources;
+  for (const error of found.errors) sshProblem(context, error);
   const port = sshPort(context, sources);
+  // ssh lowercases the name it connects to (and looks up in known_hosts).
   const address =
     settings.address?.value ??
-    (found.hostName === undefined ? lookupKey : expandTokens(found.hostName, { h: lookupKey, n: lookupKey }));
+    (found.hostName === undefined ? lookupKey : expandTokens(found.hostName, { h: lookupKey }).toLowerCase());
   const user = settings.user?.value ?? found.user ?? context.defaultUser;
-  const tokens = { d: context.homeDir, u: context.defaultUser, h: address, r: user, p: String(port), n: lookupKey };
+  const tokens = { d: context.homeDir, u: context.localUser, h: address, r: user, p: String(port), n: lookupKey };
   const config: HostConfig = {
     name,
     address,
@@ -129,7 +134,32 @@ function applySsh(
   if (settings.supervisor_conf) config.supervisorConf = settings.supervisor_conf.value;
   if (settings.known_hosts) config.knownHosts = settings.known_hosts.value;
   setTimeouts(context, config, sources);
+  setConnection(context, config, found, tokens);
   return { config, found };
+}
+
+// The directives of ssh config that change how Convoy connects and authenticates, expanded as ssh expands them.
+function setConnection(context: Context, config: HostConfig, found: SshSettings, tokens: Record<string, string>) {
+  const file = (f: string) => (f === 'none' ? f : expandTokens(expandHome(f, context.homeDir), tokens));
+  if (found.identitiesOnly !== undefined) {
+    const value = found.identitiesOnly.toLowerCase();
+    if (value === 'yes' || value === 'true') config.identitiesOnly = true;
+    else if (value === 'no' || value === 'false') config.identitiesOnly = false;
+    else
+      sshProblem(
+        context,
+        `Host '${tokens.n}': IdentitiesOnly '${found.identitiesOnly}' is not valid (expected yes or no)`,
+      );
+  }
+  const agent = found.identityAgent;
+  if (agent !== undefined)
+    config.identityAgent = agent === 'SSH_AUTH_SOCK' || agent.startsWith('$') ? agent : file(agent);
+  if (found.userKnownHostsFiles) config.userKnownHostsFiles = found.userKnownHostsFiles.map(file);
+  if (found.hostKeyAlias !== undefined) config.hostKeyAlias = found.hostKeyAlias;
+  if (found.proxyJump !== undefined) config.proxyJump = found.proxyJump;
+  if (found.proxyCommand !== undefined) config.proxyCommand = found.proxyCommand;
+  if (found.bindAddress !== undefined) config.bindAddress = found.bindAddress;
+  if (found.certificateFiles.length > 0) config.certificateFiles = found.certificateFiles.map(file);
 }
 
 // The inventory's port, else ssh config's Port when it is valid, else 22.
@@ -198,8 +228,11 @@ function inventoryBase(context: Context, name: string, layers: readonly Layer[],
   for (const layer of layers) for (const [key, v] of layer.vars) config.vars[key] = v.value;
   config.groups = groups;
   const base: Base = { config, lookupKey };
-  if (settings.jump) base.jump = settings.jump;
-  else if (found.proxyJump !== undefined) base.proxyJump = found.proxyJump;
+  // The inventory's `jump` (even `none`) replaces how ssh config reaches the host: ProxyJump and ProxyCommand.
+  if (settings.jump) {
+    base.jump = settings.jump;
+    delete config.proxyCommand;
+  } else if (found.proxyJump !== undefined) base.proxyJump = found.proxyJump;
   return base;
 }
 

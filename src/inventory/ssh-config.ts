@@ -1,7 +1,7 @@
-// ~/.ssh/config beneath the inventory: what OpenSSH would use for `ssh NAME` (HostName, User, Port, IdentityFile,
-// ProxyJump), read with the `ssh-config` package.
-import { createRequire } from 'node:module';
-import type SSHConfig from 'ssh-config';
+// ~/.ssh/config (then /etc/ssh/ssh_config) beneath the inventory: what OpenSSH would use for `ssh NAME`, with
+// Include, Host and Match evaluated by our own reader (ssh-config-eval.ts).
+import { evaluateSshConfig } from './ssh-config-eval.ts';
+import type { RawSettings, SshConfigIo } from './ssh-config-eval.ts';
 import { parsePort } from './settings.ts';
 
 // The directives Convoy takes from ssh config for one name, as written (tokens and `~` not yet expanded).
@@ -10,10 +10,22 @@ export interface SshSettings {
   user?: string;
   port?: string;
   identityFiles: string[];
+  identitiesOnly?: string;
+  identityAgent?: string;
+  /** UserKnownHostsFile: the words of the first line that sets it. */
+  userKnownHostsFiles?: string[];
+  hostKeyAlias?: string;
   proxyJump?: string;
+  proxyCommand?: string;
+  bindAddress?: string;
+  certificateFiles: string[];
   connectTimeout?: string;
   serverAliveInterval?: string;
   serverAliveCountMax?: string;
+  /** `Match exec` commands that were not run (when listing hosts): what they decide is unknown. */
+  skippedExec: string[];
+  /** Lines that could not be read, `file:line: why`. */
+  errors: string[];
 }
 
 // Looks names up in one ssh config; an absent file looks up nothing.
@@ -22,45 +34,81 @@ export interface SshConfigSource {
   lookup(name: string): SshSettings;
 }
 
-// Parses once; every host is then a lookup. A parse failure is a message, reported with the other problems.
-export function readSshConfig(text: string | undefined, file: string): { source: SshConfigSource } | { error: string } {
-  if (text === undefined) return { source: { file, lookup: () => ({ identityFiles: [] }) } };
-  let config: SSHConfig;
-  try {
-    // Loaded only when there is a config to read: it costs every command ~30 ms of start-up otherwise.
-    const parser = createRequire(import.meta.url)('ssh-config') as typeof SSHConfig;
-    config = parser.parse(text);
-  } catch (error) {
-    return { error: `cannot parse: ${error instanceof Error ? error.message : String(error)}` };
-  }
-  // `Match exec` is never run: listing hosts must not spawn the commands a config file names.
-  const lookup = (name: string): SshSettings =>
-    toSettings(config.compute(name, { ignoreCase: true, matchExec: false }));
-  return { source: { file, lookup } };
+// Where the configs are: the user's (its text given, so parsing stays pure) and the system's (read through io).
+export interface SshConfigFiles {
+  file: string;
+  text: string | undefined;
+  systemFile?: string | undefined;
+  io?: SshConfigIo | undefined;
 }
 
-// Directive (lower-cased, as the parser gives it) → the setting it fills; the first value wins, as in OpenSSH.
+// No files at all: Includes and the system file are not read (the default of the pure parseInventory).
+function noFiles(homeDir: string, localUser: string): SshConfigIo {
+  return { homeDir, localUser, read: () => undefined, glob: () => [] };
+}
+
+// Every host is a lookup; each lookup evaluates the files anew, as ssh does, since Host and Match decide per name.
+export function readSshConfig(files: SshConfigFiles, homeDir: string, localUser: string): SshConfigSource {
+  const base = files.io ?? noFiles(homeDir, localUser);
+  // Files and globs are read once per load, not once per host (Match exec still runs per host, as in ssh).
+  const texts = new Map<string, string | undefined>([[files.file, files.text]]);
+  const globs = new Map<string, string[]>();
+  const io: SshConfigIo = {
+    ...base,
+    read: (f) => (texts.has(f) ? texts.get(f) : texts.set(f, base.read(f)).get(f)),
+    glob: (p) => globs.get(p) ?? globs.set(p, base.glob(p)).get(p) ?? [],
+  };
+  const lookup = (name: string): SshSettings =>
+    toSettings(
+      evaluateSshConfig(
+        name,
+        { user: files.text === undefined ? undefined : files.file, system: files.systemFile },
+        io,
+      ),
+    );
+  return { file: files.file, lookup };
+}
+
+// Directive (lower case) → the setting it fills; the first value wins, as in OpenSSH.
 const directives = [
   ['hostname', 'hostName'],
   ['user', 'user'],
   ['port', 'port'],
+  ['identitiesonly', 'identitiesOnly'],
+  ['identityagent', 'identityAgent'],
+  ['hostkeyalias', 'hostKeyAlias'],
   ['proxyjump', 'proxyJump'],
+  ['proxycommand', 'proxyCommand'],
+  ['bindaddress', 'bindAddress'],
   ['connecttimeout', 'connectTimeout'],
   ['serveraliveinterval', 'serverAliveInterval'],
   ['serveralivecountmax', 'serverAliveCountMax'],
 ] as const;
 
-function toSettings(found: Record<string, string | string[]>): SshSettings {
-  const identity = found.identityfile;
+function toSettings(found: RawSettings): SshSettings {
   const settings: SshSettings = {
-    identityFiles: (Array.isArray(identity) ? identity : identity ? [identity] : []).filter((f) => f !== 'none'),
+    identityFiles: (found.list.get('identityfile') ?? []).filter((f) => f !== 'none'),
+    certificateFiles: (found.list.get('certificatefile') ?? []).filter((f) => f !== 'none'),
+    skippedExec: found.skippedExec,
+    errors: found.errors,
   };
   for (const [directive, key] of directives) {
-    const value = found[directive];
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) settings[key] = first;
+    const value = found.single.get(directive);
+    if (value !== undefined) settings[key] = value;
   }
+  const knownHosts = found.list.get('userknownhostsfile');
+  if (knownHosts !== undefined) settings.userKnownHostsFiles = knownHosts;
   return settings;
+}
+
+// OpenSSH's time format (convtime): integers with optional units, summed: `90`, `1m30s`, `1h`, `2d`. Seconds,
+// or undefined when it is not one (Convoy's own `2.5s` and `500ms` are then tried).
+export function sshSeconds(value: string): number | undefined {
+  if (!/^(\d+[smhdw]?)+$/i.test(value)) return undefined;
+  const unit: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+  let total = 0;
+  for (const [, n, u] of value.matchAll(/(\d+)([smhdw]?)/gi)) total += Number(n) * (unit[(u ?? '').toLowerCase()] ?? 1);
+  return total;
 }
 
 // OpenSSH's `%` tokens (`HostName %h.example.com`, `IdentityFile ~/.ssh/%h`); unknown tokens stay as written.

@@ -1,4 +1,5 @@
 // The resolved inventory: what the SSH layer, the commands and `convoy hosts` read. Every value is final.
+import type { SshConfigIo } from './ssh-config-eval.ts';
 
 // One host as Convoy connects to it, after [defaults], groups, [host:…] and ~/.ssh/config were applied.
 export interface HostConfig {
@@ -25,6 +26,22 @@ export interface HostConfig {
   /** `server_alive_interval` (ms, 0 = none) and `server_alive_count_max`: unanswered keepalives before the host is lost. */
   serverAliveIntervalMs?: number;
   serverAliveCountMax?: number;
+  /** ssh config IdentitiesOnly: offer only identityFiles (agent keys too only when they are the same keys). */
+  identitiesOnly?: boolean;
+  /** ssh config IdentityAgent: a socket path (expanded), `none`, `SSH_AUTH_SOCK` or `$VAR`; absent = SSH_AUTH_SOCK. */
+  identityAgent?: string;
+  /** ssh config UserKnownHostsFile, expanded (`none` as written); `known_hosts` and `--known-hosts` win. */
+  userKnownHostsFiles?: string[];
+  /** ssh config HostKeyAlias: the name looked up in known_hosts instead of the address. */
+  hostKeyAlias?: string;
+  /** ssh config ProxyJump as written (the resolved chain is `jump`). */
+  proxyJump?: string;
+  /** ssh config ProxyCommand as written (`%h %p %r %n` expanded when connecting): its stdio is the connection. */
+  proxyCommand?: string;
+  /** ssh config BindAddress: the local address to connect from. */
+  bindAddress?: string;
+  /** ssh config CertificateFile(s), expanded: ssh2 cannot offer certificates, so connecting says so. */
+  certificateFiles?: string[];
   /** `step_timeout` (ms, 0 = none): how long one remote step may take; absent = the command's default. */
   stepTimeoutMs?: number;
   vars: Record<string, string>;
@@ -57,9 +74,17 @@ export interface InventoryOptions {
   homeDir?: string;
   /** User when neither the inventory nor ssh config names one; default env USER, else 'root'. */
   defaultUser?: string;
+  /** The local login (`Match localuser`, `%u`); default the process's user. */
+  localUser?: string;
+  /** Run `Match exec` commands (when connecting, as ssh does); default false: they do not match. */
+  matchExec?: boolean;
 }
 
 // parseInventory reads no file: the ssh config comes as text (none when absent).
 export interface ParseOptions extends InventoryOptions {
   sshConfigText?: string;
+  /** Read after the user's file, as ssh reads /etc/ssh/ssh_config; default none. */
+  systemSshConfigFile?: string;
+  /** Files for Include and the system config, and Match exec; default none (only sshConfigText is read). */
+  sshConfigIo?: SshConfigIo;
 }

@@ -4,12 +4,16 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod } from 'ssh2';
+import { authPlan, maxKeysOffered } from './auth.ts';
+import type { AuthPlan } from './auth.ts';
 import { SshConnection } from './connection.ts';
 import { SshError, toSshError } from './errors.ts';
 import { Keyring, PassphraseError } from './identities.ts';
 import { fingerprint, keyTypeOfBlob, knownHostName, knownKeyTypes, verifyHostKey } from './known-hosts.ts';
 import type { HostKeyVerdict } from './known-hosts.ts';
 import type { KnownHostsStore } from './known-hosts-store.ts';
+import { expandProxyCommand, startProxyCommand } from './proxy-command.ts';
+import type { ProxiedSocket } from './proxy-command.ts';
 
 /** The part of an inventory host that SSH needs (the inventory's HostConfig has this shape). */
 export interface SshTarget {
@@ -24,6 +28,15 @@ export interface SshTarget {
   connectTimeoutMs?: number | undefined;
   serverAliveIntervalMs?: number | undefined;
   serverAliveCountMax?: number | undefined;
+  /** ~/.ssh/config's IdentitiesOnly, IdentityAgent, UserKnownHostsFile, HostKeyAlias, BindAddress, ProxyCommand. */
+  identitiesOnly?: boolean | undefined;
+  identityAgent?: string | undefined;
+  userKnownHostsFiles?: readonly string[] | undefined;
+  hostKeyAlias?: string | undefined;
+  bindAddress?: string | undefined;
+  proxyCommand?: string | undefined;
+  /** Named when authentication fails: ssh2 cannot offer certificates. */
+  certificateFiles?: readonly string[] | undefined;
 }
 
 /** How long a host may stay silent: during the handshake, then between keepalives on an open connection. */
@@ -51,9 +64,10 @@ export interface ConnectSettings {
   homeDir?: string | undefined;
   /** The run's identity files, shared by its connections (one passphrase prompt per key); default: no prompt. */
   keys?: Keyring | undefined;
+  /** For IdentityAgent `$VAR`; default process.env. */
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
-const defaultIdentities = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 // ECDH on P-256 first: sshd does it with OpenSSL's constant-time P-256, ~2 ms of server CPU less per handshake
 // than OpenSSH's portable curve25519 code (11% faster connects across 200 hosts, measured). Same 128-bit strength;
 // a server that disables the NIST curves negotiates curve25519 next.
@@ -101,10 +115,15 @@ export function timeoutsFromFlag(ms: number): SshTimeouts {
   return { connectTimeoutMs: ms, serverAliveIntervalMs: Math.max(1, Math.round(ms / 4)), serverAliveCountMax: 3 };
 }
 
-export function knownHostsFileFor(target: SshTarget, settings: ConnectSettings): string {
-  return (
-    settings.knownHostsFile ?? target.knownHosts ?? path.join(settings.homeDir ?? os.homedir(), '.ssh', 'known_hosts')
-  );
+/**
+ * The known_hosts files for a host, new keys going to the first: `--known-hosts`, else the inventory's
+ * `known_hosts`, else ssh config's UserKnownHostsFile list (`none` skipped), else ~/.ssh/known_hosts.
+ */
+export function knownHostsFilesFor(target: SshTarget, settings: ConnectSettings): string[] {
+  const only = settings.knownHostsFile ?? target.knownHosts;
+  if (only !== undefined) return [only];
+  const listed = (target.userKnownHostsFiles ?? []).filter((f) => f !== 'none');
+  return listed.length > 0 ? listed : [path.join(settings.homeDir ?? os.homedir(), '.ssh', 'known_hosts')];
 }
 
 /** One connection being opened: the host, and what its host key check and its messages need. */
@@ -114,7 +133,8 @@ interface Attempt {
   /** `user@name (address:port)`, how messages name the host. */
   where: string;
   timeouts: SshTimeouts;
-  /** The known_hosts file new keys go to, and the name they are recorded under. */
+  /** The known_hosts files read; new keys go to the first. The name looked up and recorded (HostKeyAlias). */
+  knownFiles: string[];
   knownFile: string;
   hostName: string;
 }
@@ -124,38 +144,52 @@ interface Handshake {
   sock: Readable | undefined;
   auth: AnyAuthMethod[];
   preferred: string[];
+  plan: AuthPlan;
+  proxy?: ProxiedSocket | undefined;
+  /** Set once the key exchange is done: a failure from then until ready happened while keys were tried. */
+  authenticating?: boolean;
 }
 
 /** Opens and authenticates a connection to `target`, over `sock` when given (a channel through a jump host). */
 export async function connect(target: SshTarget, settings: ConnectSettings, sock?: Readable): Promise<SshConnection> {
+  const knownFiles = knownHostsFilesFor(target, settings);
   const attempt: Attempt = {
     target,
     settings,
     where: describeTarget(target),
     timeouts: timeoutsFor(target, settings),
-    knownFile: knownHostsFileFor(target, settings),
-    hostName: knownHostName(target.address, target.port),
+    knownFiles,
+    knownFile: knownFiles[0] ?? '',
+    // OpenSSH looks a HostKeyAlias up as it is, without the port.
+    hostName: target.hostKeyAlias ?? knownHostName(target.address, target.port),
   };
-  const entries = settings.knownHosts.entries(attempt.knownFile);
-  const { auth, locked } = await authMethods(attempt);
-  if (auth.length === 0) {
+  const plan = await authPlanFor(attempt);
+  if (plan.methods.length === 0) {
     const what =
-      locked.length > 0
-        ? locked.join('; ')
+      plan.locked.length > 0
+        ? plan.locked.join('; ')
         : 'set `identity` in the inventory, add an IdentityFile in ~/.ssh/config, or start ssh-agent (SSH_AUTH_SOCK)';
     throw new SshError('auth', target.name, `${attempt.where}: no key to offer: ${what}`);
   }
-  const known = knownKeyTypes(entries, attempt.hostName);
+  const known = knownKeyTypes(settings.knownHosts.entries(knownFiles), attempt.hostName);
   const preferred = [...hostKeyAlgorithms].sort((a, b) => rankAlgorithm(a, known) - rankAlgorithm(b, known));
-  return handshake(attempt, { sock, auth, preferred }).catch((error: unknown) => {
-    // The server took none of the keys offered: the encrypted ones left out may be the ones it wanted.
-    if (error instanceof SshError && error.kind === 'auth' && locked.length > 0) {
-      throw new SshError('auth', target.name, `${error.message} (not offered: ${locked.join('; ')})`, {
-        cause: error.cause,
-      });
-    }
-    throw error;
-  });
+  // ProxyCommand only for a direct connection: a jump host's channel is the connection otherwise.
+  const proxy =
+    sock === undefined && target.proxyCommand !== undefined && target.proxyCommand !== 'none'
+      ? startProxyCommand(expandProxyCommand(target.proxyCommand, target))
+      : undefined;
+  const { locked } = plan;
+  return handshake(attempt, { sock: proxy?.sock ?? sock, auth: plan.methods, preferred, plan, proxy }).catch(
+    (error: unknown) => {
+      // The server took none of the keys offered: the encrypted ones left out may be the ones it wanted.
+      if (error instanceof SshError && error.kind === 'auth' && locked.length > 0) {
+        throw new SshError('auth', target.name, `${error.message} (not offered: ${locked.join('; ')})`, {
+          cause: error.cause,
+        });
+      }
+      throw error;
+    },
+  );
 }
 
 /** Connects the ssh2 client; settles once, with the connection when ready, else with the reason it failed. */
@@ -171,7 +205,18 @@ function handshake(attempt: Attempt, how: Handshake): Promise<SshConnection> {
       settled = true;
       client.removeAllListeners('ready');
       client.end();
-      reject(refusal ?? toSshError(error, target.name, where, timeouts.connectTimeoutMs));
+      const mapped =
+        refusal ?? explained(attempt, how, toSshError(error, target.name, where, timeouts.connectTimeoutMs));
+      if (!how.proxy || refusal) {
+        reject(mapped);
+        return;
+      }
+      // A ProxyCommand that ended is the reason: wait briefly for its exit status and stderr, then stop it.
+      const proxy = how.proxy;
+      void proxy.ended(1000).then((ended) => {
+        proxy.stop();
+        reject(ended && !how.authenticating ? proxyFailure(attempt, ended, proxy.stderr(), mapped) : mapped);
+      });
     };
     client.once('ready', () => {
       if (settled) return;
@@ -186,7 +231,45 @@ function handshake(attempt: Attempt, how: Handshake): Promise<SshConnection> {
     client.on('error', fail);
     client.once('close', onEarlyClose);
     const hostVerifier = verifierFor(attempt, (reason) => (refusal = reason));
+    if (how.proxy) client.once('close', how.proxy.stop);
+    client.once('handshake', () => (how.authenticating = true));
     client.connect(clientConfig(attempt, how, hostVerifier));
+  });
+}
+
+/** The ProxyCommand ended before the SSH handshake: not worth a retry, and what it printed says why. */
+function proxyFailure({ target, where }: Attempt, ended: string, stderr: string, cause: SshError): SshError {
+  const said = stderr ? `: ${stderr}` : '';
+  return new SshError(
+    'proxy-command',
+    target.name,
+    `${where}: ProxyCommand '${target.proxyCommand ?? ''}' ${ended} before the SSH handshake${said}`,
+    { cause },
+  );
+}
+
+/** An auth failure says which keys were left out and why; a ProxyCommand failure shows what the command said. */
+function explained({ target, where }: Attempt, how: Handshake, error: SshError): SshError {
+  const notes: string[] = [];
+  const { offered, available } = how.plan.count;
+  // sshd ends the connection at MaxAuthTries ("Too many authentication failures"), which is not an auth error to
+  // ssh2: what counts is that keys were refused, once the transport was up.
+  if ((error.kind === 'auth' || how.authenticating) && available > offered)
+    notes.push(
+      `offered ${offered} of ${available} keys (sshd's MaxAuthTries allows ${maxKeysOffered}): name the key with IdentityFile and IdentitiesOnly yes in ~/.ssh/config, or \`identity\` in the inventory`,
+    );
+  if (error.kind === 'auth' && target.certificateFiles?.length)
+    notes.push(
+      `~/.ssh/config sets CertificateFile ${target.certificateFiles.join(', ')}: Convoy's SSH library (ssh2) cannot offer certificates, so it was not used`,
+    );
+  const stderr = how.proxy?.stderr();
+  if (how.proxy && error.kind !== 'auth' && !how.authenticating)
+    notes.push(`through ProxyCommand '${target.proxyCommand ?? ''}'${stderr ? `, which said: ${stderr}` : ''}`);
+  if (notes.length === 0) return error;
+  const message = `${error.message} (${notes.join('; ')})`;
+  return new SshError(error.kind, target.name, message.startsWith(where) ? message : `${where}: ${message}`, {
+    cause: error,
+    unreachable: error.unreachable,
   });
 }
 
@@ -200,6 +283,7 @@ function clientConfig(
     port: target.port,
     username: target.user,
     sock: how.sock,
+    localAddress: target.bindAddress,
     hostVerifier,
     authHandler: how.auth,
     readyTimeout: timeouts.connectTimeoutMs,
@@ -216,7 +300,7 @@ function clientConfig(
 function verifierFor(attempt: Attempt, refuse: (reason: SshError) => void): (blob: Buffer) => boolean {
   const { settings, knownFile, hostName } = attempt;
   return (blob) => {
-    const verdict = verifyHostKey(settings.knownHosts.entries(knownFile), hostName, blob);
+    const verdict = verifyHostKey(settings.knownHosts.entries(attempt.knownFiles), hostName, blob);
     if (verdict.status === 'match') return true;
     const refusal = hostKeyRefusal(attempt, verdict, blob);
     if (refusal) {
@@ -293,27 +377,14 @@ function keyringOf(settings: ConnectSettings): Keyring {
   return keys;
 }
 
-/**
- * The keys to offer: identity files that exist, decrypted when encrypted (or left to the agent that holds them),
- * then the agent; and why each encrypted file not unlocked was left out.
- */
-async function authMethods({ target, settings, where }: Attempt): Promise<{ auth: AnyAuthMethod[]; locked: string[] }> {
-  const home = settings.homeDir ?? os.homedir();
-  const files =
-    target.identityFiles.length > 0 ? target.identityFiles : defaultIdentities.map((f) => path.join(home, '.ssh', f));
-  const keys = keyringOf(settings);
-  const auth: AnyAuthMethod[] = [];
-  const locked: string[] = [];
-  for (const file of files) {
-    const identity = await keys.load(file).catch((error: unknown) => {
-      if (error instanceof PassphraseError) {
-        throw new SshError('auth', target.name, `${where}: ${error.message}`, { cause: error });
-      }
-      throw error;
-    });
-    if (identity.kind === 'key') auth.push({ type: 'publickey', username: target.user, key: identity.key });
-    if (identity.kind === 'locked') locked.push(identity.reason);
+/** The keys this connection offers (src/ssh/auth.ts), identity files read through the run's keyring. */
+async function authPlanFor({ target, settings, where }: Attempt): Promise<AuthPlan & { locked: string[] }> {
+  try {
+    return await authPlan(target, settings, keyringOf(settings));
+  } catch (error) {
+    if (error instanceof PassphraseError) {
+      throw new SshError('auth', target.name, `${where}: ${error.message}`, { cause: error });
+    }
+    throw error;
   }
-  if (settings.agentSocket) auth.push({ type: 'agent', username: target.user, agent: settings.agentSocket });
-  return { auth, locked };
 }

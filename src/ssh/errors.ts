@@ -14,6 +14,7 @@ export type SshFailureKind =
   | 'host-key-revoked'
   | 'handshake'
   | 'jump'
+  | 'proxy-command'
   | 'closed';
 
 export class SshError extends ConvoyError {

@@ -10,9 +10,11 @@ export class KnownHostsStore {
   private readonly cache = new Map<string, KnownHostEntry[]>();
   constructor(private readonly readOnlyFiles: readonly string[] = [globalKnownHostsFile]) {}
 
-  /** Entries of `file` plus the read-only global files (a missing file has none). */
-  entries(file: string): KnownHostEntry[] {
-    return [file, ...this.readOnlyFiles].flatMap((f) => this.load(f));
+  /** Entries of `file` (or of each file of a list) plus the read-only global files (a missing file has none). */
+  entries(files: string | readonly string[]): KnownHostEntry[] {
+    return [...new Set([...(typeof files === 'string' ? [files] : files), ...this.readOnlyFiles])].flatMap((f) =>
+      this.load(f),
+    );
   }
 
   /** Appends a trusted key (after an explicit opt-in) and makes it visible to later lookups in this run. */

@@ -123,15 +123,21 @@ test('Match host and Match all still apply', () => {
 });
 
 test('no ssh config text means no ssh config', () => {
-  const result = readSshConfig(undefined, '/home/me/.ssh/config');
-  assert.ok('source' in result);
-  assert.deepEqual(result.source.lookup('anything'), { identityFiles: [] });
+  const source = readSshConfig({ file: '/home/me/.ssh/config', text: undefined }, '/home/me', 'me');
+  assert.deepEqual(source.lookup('anything'), { identityFiles: [], certificateFiles: [], skippedExec: [], errors: [] });
 });
 
 test('lookup returns what was written, before tokens are expanded', () => {
-  const result = readSshConfig('Host a\n  HostName %h.x\n  ProxyJump j\n  IdentityFile none\n', '/c');
-  assert.ok('source' in result);
-  assert.deepEqual(result.source.lookup('a'), { hostName: '%h.x', proxyJump: 'j', identityFiles: [] });
+  const text = 'Host a\n  HostName %h.x\n  ProxyJump j\n  IdentityFile none\n';
+  const source = readSshConfig({ file: '/c', text }, '/home/me', 'me');
+  assert.deepEqual(source.lookup('a'), {
+    hostName: '%h.x',
+    proxyJump: 'j',
+    identityFiles: [],
+    certificateFiles: [],
+    skippedExec: [],
+    errors: [],
+  });
 });
 
 test('ProxyJump hops: user, host, port, ssh:// URIs, IPv6 and lists', () => {
@@ -188,4 +194,22 @@ test('a bad ConnectTimeout or ServerAliveCountMax in ssh config names the file, 
       return true;
     },
   );
+});
+
+test('the connection directives of ssh config reach the host, expanded as ssh expands them', () => {
+  const config =
+    'Host a\n  IdentitiesOnly yes\n  IdentityAgent ~/agent\n  UserKnownHostsFile ~/kh %d/kh-%h\n  HostKeyAlias alias\n  BindAddress 127.0.26.3\n  ProxyCommand nc %h %p\n  CertificateFile ~/.ssh/c.pub\n';
+  const a = host(parse('[host:a]\n[host:b]\naddress = a\njump = none\n', config), 'a');
+  assert.equal(a.identitiesOnly, true);
+  assert.equal(a.identityAgent, '/home/me/agent');
+  assert.deepEqual(a.userKnownHostsFiles, ['/home/me/kh', '/home/me/kh-a']);
+  assert.deepEqual([a.hostKeyAlias, a.bindAddress, a.proxyCommand], ['alias', '127.0.26.3', 'nc %h %p']);
+  assert.deepEqual(a.certificateFiles, ['/home/me/.ssh/c.pub']);
+  const b = host(parse('[host:a]\n[host:b]\naddress = a\njump = none\n', config), 'b');
+  assert.equal(b.proxyCommand, undefined, 'jump = none replaces ProxyCommand too');
+});
+
+test('Host matches case-sensitively, as in OpenSSH; Include is not read without files', () => {
+  const inventory = parse('[host:web1]\n', 'Include other\nHost WEB1\n  User upper\n');
+  assert.equal(host(inventory, 'web1').user, 'me');
 });

@@ -15,14 +15,22 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
+/** What the server saw: the client's address, and each public key offered (a key checked then signed counts once). */
+export interface ServerObserver {
+  onConnection?: (info: { ip: string }) => void;
+  onKeyOffered?: (blob: Buffer) => void;
+}
+
 /** Accepts only `clientKey` (or `options.publicKey`), runs `onExec` for each exec request. */
 export async function startSshServer(
   onExec: ExecScript,
-  options: { acceptKey?: boolean; publicKey?: string | Buffer } = {},
+  options: { acceptKey?: boolean; publicKey?: string | Buffer } & ServerObserver = {},
 ): Promise<FakeServer> {
-  const server = new ssh2.Server({ hostKeys: [hostKey.private] }, (connection) => {
+  const server = new ssh2.Server({ hostKeys: [hostKey.private] }, (connection, info) => {
+    options.onConnection?.(info);
     connection.on('error', () => {});
     connection.on('authentication', (ctx) => {
+      if (ctx.method === 'publickey' && !ctx.signature) options.onKeyOffered?.(ctx.key.data);
       const allowed = ssh2.utils.parseKey(options.publicKey ?? clientKey.public);
       if (
         options.acceptKey !== false &&
