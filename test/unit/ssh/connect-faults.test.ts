@@ -7,12 +7,12 @@ import { after, before, describe, test } from 'node:test';
 import ssh2 from 'ssh2';
 import { connect } from '../../../src/ssh/connect.ts';
 import type { ConnectSettings, SshTarget } from '../../../src/ssh/connect.ts';
-import { SshError } from '../../../src/ssh/errors.ts';
 import { generateEd25519 } from '../../../src/ssh/keys.ts';
 import { KnownHostsStore } from '../../../src/ssh/known-hosts-store.ts';
 import { ConnectionPool } from '../../../src/ssh/pool.ts';
 import type { FakeServer } from './fake-server.ts';
 import { clientKey, hostKey, startResettingProxy, startSilentServer, startSshServer } from './fake-server.ts';
+import { connectSettings, rejection } from './connect-support.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'convoy-ssh-'));
 const keyFile = path.join(dir, 'id');
@@ -28,26 +28,7 @@ function target(port: number, extra: Partial<SshTarget> = {}): SshTarget {
   return { name: 'fake', address: '127.0.0.1', port, user: 'deploy', identityFiles: [keyFile], ...extra };
 }
 
-function settings(extra: Partial<ConnectSettings> = {}): ConnectSettings {
-  return {
-    knownHosts: new KnownHostsStore([]),
-    acceptNewHostKeys: false,
-    connectTimeoutMs: 3000,
-    serverAliveIntervalMs: 0,
-    homeDir: dir,
-    ...extra,
-  };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SshError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof SshError, `expected SshError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
+const settings = (extra: Partial<ConnectSettings> = {}): ConnectSettings => connectSettings(dir, extra);
 
 describe('exec on an in-process server', () => {
   let server: FakeServer;

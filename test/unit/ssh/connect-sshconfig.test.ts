@@ -10,11 +10,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect } from '../../../src/ssh/connect.ts';
 import type { ConnectSettings, SshTarget } from '../../../src/ssh/connect.ts';
-import { SshError } from '../../../src/ssh/errors.ts';
 import { generateEd25519 } from '../../../src/ssh/keys.ts';
-import { KnownHostsStore } from '../../../src/ssh/known-hosts-store.ts';
 import type { FakeServer } from './fake-server.ts';
 import { clientKey, hostKey, startSshServer } from './fake-server.ts';
+import { connectSettings, rejection } from './connect-support.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'convoy-sshcfg-'));
 const keyFile = path.join(dir, 'id');
@@ -29,24 +28,7 @@ function write(name: string, text: string): string {
   return file;
 }
 
-const settings = (extra: Partial<ConnectSettings> = {}): ConnectSettings => ({
-  knownHosts: new KnownHostsStore([]),
-  acceptNewHostKeys: false,
-  connectTimeoutMs: 3000,
-  serverAliveIntervalMs: 0,
-  homeDir: dir,
-  ...extra,
-});
-
-async function rejection(promise: Promise<unknown>): Promise<SshError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof SshError, `expected SshError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
+const settings = (extra: Partial<ConnectSettings> = {}): ConnectSettings => connectSettings(dir, extra);
 
 describe('ssh config directives when connecting', () => {
   let server: FakeServer;
