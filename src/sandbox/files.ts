@@ -76,24 +76,13 @@ export function writeFleetFiles(plan: SandboxPlan): void {
     // The `user` flavor's login has no sudo: everything it deploys, it owns.
     if (host.flavor !== 'user')
       write(path.join(etc, 'sudoers.d', loginUser), `${loginUser} ALL=(ALL:ALL) NOPASSWD: ALL\n`, 0o440);
-    if (!bare && host.flavor === 'debian') {
-      write(path.join(host.dir, 'etc-supervisor', 'supervisord.conf'), supervisordConf, 0o644);
-      mkdirSync(path.join(host.dir, 'etc-supervisor', 'conf.d'), { mode: 0o755 });
-    }
-    // pip's layout: the conf `echo_supervisord_conf` prints, as the user would have saved it (in the host's /etc).
-    if (!bare && host.flavor === 'pip') write(path.join(etc, 'supervisord.conf'), pipConf(), 0o644);
-    // EPEL's: its conf with the socket's default mode (no chmod/chown: the package sets none), its .ini include dir.
-    if (!bare && host.flavor === 'rhel') {
-      write(path.join(etc, 'supervisord.conf'), rhelSupervisordConf().replace(/^chmod=.*\n|^chown=.*\n/gm, ''), 0o644);
-      mkdirSync(path.join(etc, 'supervisord.d'), { mode: 0o755 });
-    }
     const home = path.join(host.dir, 'home', loginUser);
     for (const dir of [home, path.join(home, '.ssh')]) {
       mkdirSync(dir, { mode: 0o700 });
       chownSync(dir, login.uid, login.gid);
     }
     write(path.join(home, '.ssh', 'authorized_keys'), client.public + '\n', 0o600, login);
-    if (host.flavor === 'user') writeUserSupervisor(host, login, bare);
+    writeFlavorSupervisor(host, { debianConf: supervisordConf, login, bare });
     return hostKey.public;
   });
   write(plan.knownHostsFile, knownHostsText(plan.hosts, hostKeys), 0o644);
@@ -133,6 +122,27 @@ function pipConf(): string {
     throw new EnvironmentError('sandbox --flavor pip: echo_supervisord_conf (from Supervisor) is not on the PATH');
   pipConfText = said.stdout;
   return pipConfText;
+}
+
+/** Supervisor's files as the host's flavor lays them out (a bare host gets none, the `user` flavor its directories). */
+function writeFlavorSupervisor(
+  host: SandboxHost,
+  { debianConf, login, bare }: { debianConf: string; login: { uid: number; gid: number }; bare: boolean },
+): void {
+  const etc = path.join(host.dir, 'etc-upper');
+  if (host.flavor === 'user') return writeUserSupervisor(host, login, bare);
+  if (bare) return;
+  if (host.flavor === 'debian') {
+    write(path.join(host.dir, 'etc-supervisor', 'supervisord.conf'), debianConf, 0o644);
+    mkdirSync(path.join(host.dir, 'etc-supervisor', 'conf.d'), { mode: 0o755 });
+  }
+  // pip's layout: the conf `echo_supervisord_conf` prints, as the user would have saved it (in the host's /etc).
+  if (host.flavor === 'pip') write(path.join(etc, 'supervisord.conf'), pipConf(), 0o644);
+  // EPEL's: its conf with the socket's default mode (no chmod/chown: the package sets none), its .ini include dir.
+  if (host.flavor === 'rhel') {
+    write(path.join(etc, 'supervisord.conf'), rhelSupervisordConf().replace(/^chmod=.*\n|^chown=.*\n/gm, ''), 0o644);
+    mkdirSync(path.join(etc, 'supervisord.d'), { mode: 0o755 });
+  }
 }
 
 /** The `user` flavor: a supervisord of the login's own under its home, and /srv and /opt the login's. */

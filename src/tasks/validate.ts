@@ -62,19 +62,7 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
   const logDir = spec.logDir === undefined ? undefined : absolutePath(c, c.string(spec.logDir, 'logDir'), 'logDir');
   const layout = { root: root ?? '/', logDir: logDir ?? `${root ?? ''}/shared/log` };
 
-  const programs: NormalisedProgram[] = [];
-  const programSpecs = spec.programs === undefined ? {} : c.record(spec.programs, 'programs');
-  for (const [programName, programSpec] of Object.entries(programSpecs ?? {})) {
-    const program = validateProgram(c, programName, programSpec, layout, strings);
-    if (program) programs.push(program);
-  }
-  const confFiles = spec.confFiles === undefined ? [] : c.stringList(spec.confFiles, 'confFiles');
-  if (Object.keys(programSpecs ?? {}).length === 0 && (confFiles?.length ?? 0) === 0 && programSpecs && confFiles) {
-    c.report(
-      '',
-      "has neither 'programs' nor 'confFiles' (expected at least one program, or a hand-written .conf file)",
-    );
-  }
+  const { programs, confFiles } = validateConfSources(c, spec, layout, strings);
   const healthcheck = spec.healthcheck === undefined ? undefined : validateHealthCheck(c, spec.healthcheck, strings);
   const rolling = spec.rolling === undefined ? undefined : validateRolling(c, spec.rolling);
   const hooks = spec.hooks === undefined ? {} : validateHooks(c, spec.hooks, strings);
@@ -106,6 +94,29 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
     secrets,
   };
   return { app, problems: [] };
+}
+
+/** `programs` and `confFiles`: at least one of them (confFiles undefined when it was not a list of strings). */
+function validateConfSources(
+  c: Checker,
+  spec: Record<string, unknown>,
+  layout: { root: string; logDir: string },
+  strings: SpecString[],
+): { programs: NormalisedProgram[]; confFiles: string[] | undefined } {
+  const programs: NormalisedProgram[] = [];
+  const programSpecs = spec.programs === undefined ? {} : c.record(spec.programs, 'programs');
+  for (const [programName, programSpec] of Object.entries(programSpecs ?? {})) {
+    const program = validateProgram(c, programName, programSpec, layout, strings);
+    if (program) programs.push(program);
+  }
+  const confFiles = spec.confFiles === undefined ? [] : c.stringList(spec.confFiles, 'confFiles');
+  if (Object.keys(programSpecs ?? {}).length === 0 && (confFiles?.length ?? 0) === 0 && programSpecs && confFiles) {
+    c.report(
+      '',
+      "has neither 'programs' nor 'confFiles' (expected at least one program, or a hand-written .conf file)",
+    );
+  }
+  return { programs, confFiles };
 }
 
 function required(c: Checker, spec: Record<string, unknown>, key: string): string | undefined {
