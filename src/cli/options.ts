@@ -33,20 +33,15 @@ export function amountOption(value: string): Amount {
   return amount;
 }
 
-/** `--flavor debian,pip`: every name known, at least one. */
-export function flavorList(value: string): SandboxFlavor[] {
-  const names = value.split(',').map((n) => n.trim());
-  const unknown = names.filter((n) => !(sandboxFlavors as readonly string[]).includes(n));
-  if (unknown.length > 0 || names.length === 0)
-    throw new InvalidArgumentError(`'${value}' is not a list of ${sandboxFlavors.join(', ')}`);
-  return names as SandboxFlavor[];
+/** A comma list of names from `known` (at least one), as `--flavor debian,pip` and `--login-shell fish,tcsh` take. */
+function nameList<Name extends string>(known: readonly Name[]): (value: string) => Name[] {
+  return (value) => {
+    const names = value.split(',').map((n) => n.trim());
+    if (names.some((n) => !(known as readonly string[]).includes(n)))
+      throw new InvalidArgumentError(`'${value}' is not a list of ${known.join(', ')}`);
+    return names as Name[];
+  };
 }
 
-/** `--login-shell bash,fish,tcsh`: every name known, at least one. */
-export function shellList(value: string): SandboxShell[] {
-  const known = Object.keys(sandboxShells);
-  const names = value.split(',').map((n) => n.trim());
-  if (names.length === 0 || names.some((n) => !known.includes(n)))
-    throw new InvalidArgumentError(`'${value}' is not a list of ${known.join(', ')}`);
-  return names as SandboxShell[];
-}
+export const flavorList = nameList<SandboxFlavor>(sandboxFlavors);
+export const shellList = nameList(Object.keys(sandboxShells) as SandboxShell[]);

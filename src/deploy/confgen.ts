@@ -1,6 +1,7 @@
 // The `.conf` include file of one app on one host: a [group:<app>] and its [program:x] sections, byte-stable
 // (no timestamps, fixed key order) so that an unchanged deploy writes nothing and restarts nothing.
 import { UsageError } from '../errors.ts';
+import { shellQuote } from '../shell/quote.ts';
 import type { NormalisedApp, NormalisedProgram } from '../tasks/normalised.ts';
 import {
   confValueProblem,
@@ -65,10 +66,9 @@ function defaults(host: ConfContext['host'], context: ConfContext): ProgramDefau
   return { user: loginUser(host.user), secrets: context.secrets };
 }
 
-/** A word of supervisord's command line (it splits with Python's shlex, POSIX rules), `%` escaped. */
+/** A word of supervisord's command line: its shlex (POSIX rules) reads shell quoting; `%` escaped. */
 function commandWord(word: string): string {
-  const quoted = /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'"'"'`)}'`;
-  return escapePercent(quoted, { keepExpansions: false, passes: 1 });
+  return escapePercent(shellQuote(word), { keepExpansions: false, passes: 1 });
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   unlockCommand,
 } from './lock.ts';
 import type { ResolvedSecrets } from '../secrets/values.ts';
+import { compactUtc } from '../units/time.ts';
 import type { ConfSecrets } from './confgen.ts';
 import type { SecretsFile } from './secrets-on-host.ts';
 import {
@@ -514,11 +515,7 @@ export class HostDeploy implements AppOnHost {
 
   /** Keeps the administrator's conf that `--adopt` replaces: `<root>/.convoy/adopted/<file>.<UTC time>`. */
   private async backUpAdoptedConf(): Promise<void> {
-    const stamp = new Date()
-      .toISOString()
-      .replace(/[-:]/g, '')
-      .replace(/\.\d+Z$/, 'Z');
-    const name = `${this.paths.confPath.split('/').pop() ?? 'app.conf'}.${stamp}`;
+    const name = `${this.paths.confPath.split('/').pop() ?? 'app.conf'}.${compactUtc(new Date())}`;
     const dir = shellQuote(this.backupDir);
     const copy = `mkdir -p -m 0700 ${dir} && chmod 0700 ${dir} && cp -p ${shellQuote(this.paths.confPath)} ${dir}/${shellQuote(name)}`;
     this.report('adopt conf', `${this.paths.confPath} kept as ${this.backupDir}/${name}`);

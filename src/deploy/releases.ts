@@ -1,4 +1,5 @@
 // Release ids and which releases to keep: ids sort by time, and carry the artifact's content hash.
+import { compactUtc } from '../units/time.ts';
 
 const idPattern = /^(\d{8}T\d{6}Z)-([0-9a-f]{8,64})$/;
 
@@ -7,11 +8,7 @@ const idPattern = /^(\d{8}T\d{6}Z)-([0-9a-f]{8,64})$/;
  * (64 bits: enough that an existing release found by it holds the same content).
  */
 export function releaseId(now: Date, sha256: string): string {
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${sha256.slice(0, reuseDigits)}`;
+  return `${compactUtc(now)}-${sha256.slice(0, reuseDigits)}`;
 }
 
 /** Hex digits of the hash a release must carry to be reused (older releases carry 8: never reused). */

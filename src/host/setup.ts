@@ -2,6 +2,7 @@
 // (docs/command-line.md, "setup"; what it writes: docs/remote-layout.md).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getIniValue } from '../supervisor/conf-edit.ts';
+import { compactUtc } from '../units/time.ts';
 import { shellQuote } from '../shell/quote.ts';
 import type { SupervisorClient } from '../supervisor/client.ts';
 import type { SupervisorLayout } from '../supervisor/layout.ts';
@@ -62,7 +63,8 @@ export async function setupHost(session: HostSession, now = new Date()): Promise
 }
 
 function backupSuffixAt(now: Date): string {
-  return `.convoy-backup-${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
+  // Without the Z: backups taken before kept this name (docs/remote-layout.md).
+  return `.convoy-backup-${compactUtc(now).slice(0, -1)}`;
 }
 
 async function readProbe(session: HostSession): Promise<SetupProbe> {

@@ -2,6 +2,7 @@
 // never goes into a string that could reach output: printing, JSON-serialising or inspecting it shows `<secret NAME>`.
 import { createHmac } from 'node:crypto';
 import { inspect } from 'node:util';
+import { shellQuote } from '../shell/quote.ts';
 
 export class SecretValue {
   readonly #value: string;
@@ -48,7 +49,7 @@ export function secretsFileVersion(key: string, secrets: ResolvedSecrets, owner:
   return createHmac('sha256', key).update(parts.join('\0')).digest('hex').slice(0, 16);
 }
 
-/** The secrets file's text: `NAME='value'` lines that `.` (with `set -a`) reads back byte for byte. */
+/** The secrets file's text: `NAME=<quoted value>` lines that `.` (with `set -a`) reads back byte for byte. */
 export function secretsFileText(secrets: ResolvedSecrets): string {
-  return secrets.map((s) => `${s.name}='${s.reveal().replace(/'/g, `'\\''`)}'\n`).join('');
+  return secrets.map((s) => `${s.name}=${shellQuote(s.reveal())}\n`).join('');
 }
