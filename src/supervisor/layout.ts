@@ -84,11 +84,14 @@ function socketCredentials(
  * One shell round trip: prints a marker line naming the first readable conf, then the conf, or a marker saying there
  * is none. Markers, not "the first line": a login shell's rc files may print first.
  */
-export function findConfCommand(explicit?: string, sudoRead = false): string {
+export function findConfCommand(explicit?: string, sudoRead = false, sayUnreadable = false): string {
   const candidates = shellJoin(explicit ? [explicit] : confCandidates);
   const found = (read: string) => `then echo "---CONVOY-CONF $f---"; ${read} "$f"; exit 0; fi`;
+  // A conf only root may read (0600) is read through sudo where allowed (the inventory's sudo, a login not root).
   const viaSudo = sudoRead ? ` if [ -e "$f" ] && sudo -n -- test -r "$f" 2>/dev/null; ${found('sudo -n -- cat')};` : '';
-  return `for f in ${candidates}; do if [ -r "$f" ]; ${found('cat')};${viaSudo} done; echo ---CONVOY-NO-CONF---`;
+  // For setup: one that exists but nobody here can read is said, never taken for "no conf" (a default written over it).
+  const unreadable = sayUnreadable ? ' if [ -e "$f" ]; then echo "unreadable=$f"; exit 0; fi;' : '';
+  return `for f in ${candidates}; do if [ -r "$f" ]; ${found('cat')};${viaSudo}${unreadable} done; echo ---CONVOY-NO-CONF---`;
 }
 
 export function parseFindConfOutput(stdout: string): { confPath: string; text: string } | undefined {

@@ -2,7 +2,7 @@
 import { shellQuote } from '../shell/quote.ts';
 import { getIniValue, setIniValues } from './conf-edit.ts';
 import { debianSupervisordConf, socketGroupEdit } from './distro-conf.ts';
-import { confCandidates } from './layout.ts';
+import { findConfCommand, parseFindConfOutput } from './layout.ts';
 
 export const socketGroup = 'supervisor';
 
@@ -23,11 +23,8 @@ export interface SetupProbe {
   unreadableConf: string | null;
 }
 
-const probeMarker = '---CONF ';
-
 /** One read-only round trip that tells everything setup needs to decide. */
 export function probeCommand(explicitConf?: string, sudoAllowed = false): string {
-  const candidates = (explicitConf ? [explicitConf] : confCandidates).map(shellQuote).join(' ');
   return [
     'echo "supervisord=$(command -v supervisord || true)"',
     'for pm in apt-get dnf yum; do if command -v $pm >/dev/null 2>&1; then echo "pm=$pm"; break; fi; done',
@@ -36,34 +33,21 @@ export function probeCommand(explicitConf?: string, sudoAllowed = false): string
     'echo "user=$(id -un)"',
     'echo "groups=$(id -nG)"',
     `if getent group ${socketGroup} >/dev/null 2>&1 || grep -q '^${socketGroup}:' /etc/group; then echo group=1; fi`,
-    // A conf only root may read (0600) is read through sudo where allowed; one nobody here can read is said, never
-    // taken for "no conf" (setup would write a default over the administrator's).
-    `for f in ${candidates}; do`,
-    `  if [ -r "$f" ]; then echo "${probeMarker}$f"; cat "$f"; exit 0; fi`,
-    sudoAllowed
-      ? `  if [ -e "$f" ] && sudo -n -- test -r "$f" 2>/dev/null; then echo "${probeMarker}$f"; sudo -n -- cat "$f"; exit 0; fi`
-      : '',
-    `  if [ -e "$f" ]; then echo "unreadable=$f"; exit 0; fi`,
-    'done',
+    findConfCommand(explicitConf, sudoAllowed, true),
   ].join('\n');
 }
 
 export function parseProbe(stdout: string): SetupProbe {
-  const marker = stdout.indexOf(`\n${probeMarker}`);
+  const marker = /^---CONVOY-CONF /m.exec(stdout)?.index ?? -1;
   const head = marker < 0 ? stdout : stdout.slice(0, marker);
   const values = new Map<string, string>();
   for (const line of head.split('\n')) {
     const eq = line.indexOf('=');
     if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1));
   }
-  let confPath: string | null = null;
-  let confText: string | null = null;
-  if (marker >= 0) {
-    const rest = stdout.slice(marker + 1 + probeMarker.length);
-    const newline = rest.indexOf('\n');
-    confPath = newline < 0 ? rest : rest.slice(0, newline);
-    confText = newline < 0 ? '' : rest.slice(newline + 1);
-  }
+  const found = parseFindConfOutput(stdout);
+  const confPath = found?.confPath ?? null;
+  const confText = found?.text ?? null;
   const pm = values.get('pm');
   return {
     supervisord: values.get('supervisord') || null,

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import {
   addToGroupCommand,
@@ -19,7 +22,7 @@ const probeOutput = [
   'initscript=/etc/init.d/supervisor',
   'user=convoy',
   'groups=convoy users',
-  '---CONF /etc/supervisor/supervisord.conf',
+  '---CONVOY-CONF /etc/supervisor/supervisord.conf---',
   '[unix_http_server]',
   'file=/var/run/supervisor.sock',
   '',
@@ -112,4 +115,32 @@ test('systemd without a supervisor unit (pip): setup writes one and enables it, 
   );
   const syntax = spawnSync('sh', ['-n'], { input: command, encoding: 'utf8' });
   assert.equal(syntax.status, 0, syntax.stderr);
+});
+
+test('the probe script, run by sh, reads back as the conf and facts; an unreadable conf is named', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'convoy-probe-'));
+  try {
+    const conf = path.join(dir, 'supervisord.conf');
+    writeFileSync(conf, '[unix_http_server]\nfile=/run/x.sock\n');
+    const read = parseProbe(spawnSync('sh', ['-c', probeCommand(conf)], { encoding: 'utf8' }).stdout);
+    assert.equal(read.confPath, conf);
+    assert.equal(read.confText, '[unix_http_server]\nfile=/run/x.sock\n');
+    assert.equal(read.unreadableConf, null);
+    const missing = parseProbe(
+      spawnSync('sh', ['-c', probeCommand(path.join(dir, 'none.conf'))], { encoding: 'utf8' }).stdout,
+    );
+    assert.deepEqual([missing.confPath, missing.unreadableConf], [null, null]);
+    chmodSync(dir, 0o755);
+    chmodSync(conf, 0o000);
+    const nobody = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', probeCommand(conf)],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (nobody.status === 0) assert.equal(parseProbe(nobody.stdout).unreadableConf, conf);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
