@@ -7,7 +7,8 @@ import type { InterruptHandler } from './interrupt.ts';
 import { listenForInterrupts } from './interrupt.ts';
 import type { Interruption } from '../commands/interruption.ts';
 import type { PassphrasePrompt } from '../host/fleet.ts';
-import { terminalPassphrasePrompt } from './passphrase.ts';
+import { terminalPassphrasePrompt, terminalSudoPasswordPrompt } from './passphrase.ts';
+import type { SudoPasswordPrompt } from './passphrase.ts';
 
 export interface RunOptions {
   /** Default: the process's SIGINTs (first: stop starting work; second: exit at once). */
@@ -19,6 +20,8 @@ export interface RunOptions {
   stdout?: (text: string) => void;
   /** Default: asked on the terminal when stdin is one (src/cli/passphrase.ts), else none. */
   askPassphrase?: PassphrasePrompt | undefined;
+  /** Default: asked on the terminal when stdin is one, for `--ask-sudo-pass`. */
+  askSudoPassword?: SudoPasswordPrompt | undefined;
 }
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the process exit code; never throws. */
@@ -36,6 +39,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     stderr: writeErr,
     ...(options.stdout ? { stdout: options.stdout } : {}),
     askPassphrase: 'askPassphrase' in options ? options.askPassphrase : terminalPassphrasePrompt(),
+    askSudoPassword: 'askSudoPassword' in options ? options.askSudoPassword : terminalSudoPasswordPrompt(),
     interruption: options.interruption ?? (signals ??= listenForInterrupts(writeErr, undefined, () => running)),
   });
   // Ctrl-C's notice names what the running command does (see interrupt.ts).

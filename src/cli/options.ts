@@ -1,6 +1,6 @@
 // Flag value parsers: each rejection names the flag, the value received and what was expected.
-import type { SandboxFlavor, SandboxShell } from '../sandbox/plan.ts';
-import { sandboxFlavors, sandboxShells } from '../sandbox/plan.ts';
+import type { SandboxFlavor, SandboxShell, SandboxSudo } from '../sandbox/plan.ts';
+import { sandboxFlavors, sandboxShells, sandboxSudoModes } from '../sandbox/plan.ts';
 import { InvalidArgumentError } from 'commander';
 import type { Amount } from '../units/amount.ts';
 import { amountHint, parseAmount } from '../units/amount.ts';
@@ -45,3 +45,4 @@ function nameList<Name extends string>(known: readonly Name[]): (value: string) 
 
 export const flavorList = nameList<SandboxFlavor>(sandboxFlavors);
 export const shellList = nameList(Object.keys(sandboxShells) as SandboxShell[]);
+export const sudoModeList = nameList<SandboxSudo>(sandboxSudoModes);

@@ -3,6 +3,10 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import tty from 'node:tty';
 import type { PassphrasePrompt, PassphraseQuestion } from '../host/fleet.ts';
+import { UsageError } from '../errors.ts';
+
+/** Asks the sudo password (hidden); rejects when none is given. */
+export type SudoPasswordPrompt = () => Promise<string>;
 
 /** The terminal to ask on: /dev/tty as ssh uses it (stdout may be piped), else stdin and stderr. */
 interface Terminal {
@@ -19,6 +23,19 @@ export function terminalPassphrasePrompt(stdin: { isTTY?: boolean } = process.st
   return (question) => {
     const answer = queue.then(() => askHidden(questionText(question)));
     queue = answer.catch(() => undefined);
+    return answer;
+  };
+}
+
+/**
+ * `--ask-sudo-pass`: asked once on the terminal, hidden, before any host is touched; answered on every host where sudo
+ * prompts (src/host/sudo.ts). Undefined when stdin is no terminal; the question rejects when the user gives up.
+ */
+export function terminalSudoPasswordPrompt(stdin: { isTTY?: boolean } = process.stdin): SudoPasswordPrompt | undefined {
+  if (stdin.isTTY !== true) return undefined;
+  return async () => {
+    const answer = await askHidden('sudo password: ');
+    if (answer === undefined) throw new UsageError('--ask-sudo-pass: no password was given');
     return answer;
   };
 }

@@ -8,11 +8,14 @@ import type { Interruption } from '../commands/interruption.ts';
 import type { PassphrasePrompt } from '../host/fleet.ts';
 import type { ControlAction } from '../supervisor/control.ts';
 import type { Amount } from '../units/amount.ts';
-import { amountOption, durationOption, flavorList, integerOption, shellList } from './options.ts';
-import type { SandboxFlavor, SandboxShell } from '../sandbox/plan.ts';
+import { amountOption, durationOption, flavorList, integerOption, shellList, sudoModeList } from './options.ts';
+import type { SandboxFlavor, SandboxShell, SandboxSudo } from '../sandbox/plan.ts';
 import { sandboxFlavors } from '../sandbox/plan.ts';
 import { convoyVersion } from './version.ts';
 import { stepTimeoutRange } from '../inventory/settings.ts';
+import { UsageError } from '../errors.ts';
+import { SecretValue } from '../secrets/values.ts';
+import type { SudoPasswordPrompt } from './passphrase.ts';
 
 // --timeout and --persist: as the inventory's connect_timeout.
 const connectionDuration = durationOption({ max: 3_600_000 });
@@ -35,6 +38,8 @@ export interface ProgramContext {
   readonly interruption: Interruption;
   /** Asks an encrypted key's passphrase; absent when no one is at a terminal. */
   askPassphrase?: PassphrasePrompt | undefined;
+  /** Asks the sudo password for `--ask-sudo-pass`; absent when no one is at a terminal. */
+  askSudoPassword?: SudoPasswordPrompt | undefined;
 }
 
 // What every action passes on besides its own flags: read when the action runs, after commander has parsed.
@@ -54,6 +59,11 @@ export function buildProgram(context: ProgramContext): Command {
       env: context.env,
       ...(context.stdout ? { stdout: { write: context.stdout }, stderr: { write: context.stderr } } : {}),
     });
+  // `--ask-sudo-pass` is asked once, before the command touches any host.
+  let sudoPassword: SecretValue | undefined;
+  program.hook('preAction', async () => {
+    sudoPassword = await askedSudoPassword(globals(), context);
+  });
   const commands: CommandContext = {
     ...context,
     output,
@@ -63,6 +73,7 @@ export function buildProgram(context: ProgramContext): Command {
       env: context.env,
       output: output(),
       askPassphrase: context.askPassphrase,
+      sudoPassword,
     }),
   };
   registerHosts(program, commands);
@@ -77,6 +88,16 @@ export function buildProgram(context: ProgramContext): Command {
   registerExec(program, commands);
   registerSandbox(program, commands);
   return program;
+}
+
+/** The password `--ask-sudo-pass` asks for (once, hidden), as a value that prints as its name only. */
+async function askedSudoPassword(globals: GlobalOptions, context: ProgramContext): Promise<SecretValue | undefined> {
+  if (!globals.askSudoPass) return undefined;
+  if (globals.sudoPassFile !== undefined)
+    throw new UsageError('--ask-sudo-pass and --sudo-pass-file: give one of them');
+  if (!context.askSudoPassword)
+    throw new UsageError('--ask-sudo-pass needs a terminal to ask on; without one, use --sudo-pass-file FILE');
+  return new SecretValue('sudo password', await context.askSudoPassword());
 }
 
 function rootCommand(context: ProgramContext): Command {
@@ -107,6 +128,11 @@ function rootCommand(context: ProgramContext): Command {
       'how long one remote step (a command, a hook, a supervisord call) may take before it is abandoned and its host ' +
         "fails; 0 for no limit (default 15m, or the inventory's step_timeout)",
       stepDuration,
+    )
+    .option('--ask-sudo-pass', "ask sudo's password once (hidden); answered only where sudo prompts for it")
+    .option(
+      '--sudo-pass-file <file>',
+      "sudo's password: the file's first line (the file must be mode 0600 or stricter)",
     )
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
@@ -457,6 +483,7 @@ interface SandboxUpFlags {
   bare: boolean;
   flavor?: SandboxFlavor[];
   loginShell?: SandboxShell[];
+  sudo?: SandboxSudo[];
   stateDir: string;
   port: number;
   firstAddress: string;
@@ -479,6 +506,11 @@ function registerSandboxUp(sandbox: Command, context: CommandContext): void {
       'login shell of root and convoy, assigned to hosts in turn: bash, fish, tcsh',
       shellList,
     )
+    .option(
+      '--sudo <list>',
+      "how sudo treats the login convoy, assigned to hosts in turn: nopasswd, password, nopasswd-tty, password-tty (-tty: sudoers' requiretty); such hosts log in as convoy with sudo = true",
+      sudoModeList,
+    )
     .addOption(stateDirOption())
     .option('--port <port>', 'sshd port on each host address', integerOption(1, 65535), 22)
     .option('--first-address <ip>', 'address of the first host (127.x.y.z)', '127.0.1.1')
@@ -497,6 +529,7 @@ function registerSandboxUp(sandbox: Command, context: CommandContext): void {
           ...opts,
           flavors: opts.flavor,
           shells: opts.loginShell,
+          sudo: opts.sudo,
           inventoryFile: opts.writeInventory,
           cwd: context.cwd,
           output: context.output(),

@@ -1,5 +1,8 @@
 // What every SSH-using command starts from: the inventory's hosts for a target, and one connection pool.
 import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { UsageError } from '../errors.ts';
+import { SecretValue } from '../secrets/values.ts';
 import os from 'node:os';
 import path from 'node:path';
 import type { GlobalOptions } from './global-options.ts';
@@ -18,6 +21,36 @@ export interface FleetContextOptions {
   env: NodeJS.ProcessEnv;
   /** Asks an encrypted key's passphrase; the CLI gives one when stdin is a terminal. */
   askPassphrase?: PassphrasePrompt | undefined;
+  /** `--ask-sudo-pass`, as the CLI asked it (before any host is touched). */
+  sudoPassword?: SecretValue | undefined;
+}
+
+/**
+ * The run's sudo password: as asked (`--ask-sudo-pass`), or the first line of `--sudo-pass-file`, which must be the
+ * user's alone (mode 0600 or stricter), as ssh wants of a private key: a password readable by others is refused.
+ */
+export function sudoPasswordOf(options: FleetContextOptions): SecretValue | undefined {
+  const file = options.globals.sudoPassFile;
+  if (options.sudoPassword || file === undefined) return options.sudoPassword;
+  const where = path.resolve(options.cwd, file);
+  let stat;
+  let text;
+  try {
+    stat = statSync(where);
+    text = readFileSync(where, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--sudo-pass-file ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+  if ((stat.mode & 0o077) !== 0)
+    throw new UsageError(
+      `--sudo-pass-file ${file}: mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')} lets others read it; expected 0600 or stricter (chmod 600 ${file})`,
+    );
+  const password = text.split('\n')[0]?.replace(/\r$/, '') ?? '';
+  if (password === '')
+    throw new UsageError(`--sudo-pass-file ${file}: its first line is empty; expected the sudo password`);
+  return new SecretValue('sudo password', password);
 }
 
 /** The inventory file as given (-i, $CONVOY_INVENTORY or the default), made absolute. */
@@ -55,6 +88,7 @@ export function openFleet(options: FleetContextOptions): Fleet {
     agentSocket: env.SSH_AUTH_SOCK || undefined,
     askPassphrase: options.askPassphrase,
     stepTimeoutMs: globals.stepTimeout,
+    sudoPassword: sudoPasswordOf(options),
   });
 }
 

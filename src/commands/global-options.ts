@@ -13,4 +13,8 @@ export interface GlobalOptions {
   stepTimeout?: number;
   /** `--persist`, in ms: keep connections open this long after the last use, in a background process. */
   persist?: number;
+  /** `--ask-sudo-pass`: the CLI asks it once, hidden, and passes it in FleetContextOptions.sudoPassword. */
+  askSudoPass?: boolean;
+  /** `--sudo-pass-file`: its first line is the sudo password (the file must be the user's alone). */
+  sudoPassFile?: string;
 }

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { HostStatus } from '../sandbox/fleet.ts';
 import { sandboxDown, sandboxStatus, sandboxUp } from '../sandbox/fleet.ts';
-import type { SandboxFlavor, SandboxShell } from '../sandbox/plan.ts';
+import type { SandboxFlavor, SandboxShell, SandboxSudo } from '../sandbox/plan.ts';
 import type { Output } from '../output/output.ts';
 import { showSandboxDown, showSandboxStatus, showSandboxUp } from '../output/views/sandbox.ts';
 import { ExitCode } from '../errors.ts';
@@ -15,6 +15,7 @@ export interface SandboxUpOptions {
   bare: boolean;
   flavors?: readonly SandboxFlavor[] | undefined;
   shells?: readonly SandboxShell[] | undefined;
+  sudo?: readonly SandboxSudo[] | undefined;
   stateDir: string;
   port: number;
   firstAddress: string;
@@ -40,6 +41,7 @@ export async function sandboxUpCommand(options: SandboxUpOptions): Promise<numbe
     bare: options.bare,
     flavors: options.flavors,
     shells: options.shells,
+    sudo: options.sudo,
     stateDir,
     port: options.port,
     firstAddress: options.firstAddress,

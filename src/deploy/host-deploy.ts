@@ -189,7 +189,17 @@ export class HostDeploy implements AppOnHost {
    * sudo is allowed, since the conf is not world-readable.
    */
   async readState(): Promise<RemoteState> {
-    return parseInspect(await this.session.run('inspect', this.stateScript()));
+    return this.withConf(parseInspect(await this.session.run('inspect', this.stateScript())));
+  }
+
+  /**
+   * The state with the conf read as root when the login could not read it and sudo could not be called from the
+   * state's script (it wants a password or a terminal): one more round trip, on such hosts only.
+   */
+  private async withConf(state: RemoteState): Promise<RemoteState> {
+    if (!state.confUnreadable || !this.session.mayRunAsRoot) return state;
+    const conf = await this.session.runAsRoot('read the app conf', `cat ${shellQuote(this.paths.confPath)}`);
+    return { ...state, conf, confUnreadable: false };
   }
 
   /** The state as read with the lock (one round trip for both), else read now. */
@@ -204,9 +214,8 @@ export class HostDeploy implements AppOnHost {
     const sections = appSections(this.app.name, this.app.programs);
     const clashes = clashCommand(this.paths.confPath, layout.includeDir, layout.includeExtension, sections);
     const key = this.hasSecrets ? secretsPaths(this.app.root).key : '';
-    const { user, sudo } = this.session.host;
     // The conf is root's 0640: read as root where sudo is allowed (the rest of the state is the login's).
-    const sudoCat = sudo && user !== 'root';
+    const sudoCat = this.session.inlineSudo;
     return inspectCommand(this.paths, this.options.artifact?.cacheName ?? '', { clashes, secretsKey: key, sudoCat });
   }
 
@@ -276,7 +285,7 @@ export class HostDeploy implements AppOnHost {
     }
     if (!answer.locked) throw new LockHeldError(this.host, this.app.name, answer.owner);
     this.locked = true;
-    this.lockedState = parseInspect(said);
+    this.lockedState = await this.withConf(parseInspect(said));
     // supervisord refuses a conf whose log directory does not exist (CANT_REREAD), for every app on the host.
     await this.ensureWritableDir(this.app.logDir);
   }

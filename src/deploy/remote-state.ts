@@ -44,6 +44,8 @@ export interface RemoteState {
   clashes: SectionClash[];
   /** The host's HMAC key for the app's secrets, when it has one (src/deploy/secrets-on-host.ts). */
   secretsKey?: string | undefined;
+  /** The conf exists but the login could not read it (sudo could not be called from the script): read it as root. */
+  confUnreadable?: boolean;
 }
 
 const stateMarker = '---CONVOY-STATE---';
@@ -73,6 +75,7 @@ export function inspectCommand(paths: AppPaths, cacheName: string, extras: Inspe
     `if [ -e ${q(paths.lockDir)} ]; then echo "lock=$(head -n 1 ${q(`${paths.lockDir}/owner`)} 2>/dev/null || echo unknown)"; fi`,
     clashes,
     secretsKey ? `if [ -f ${q(secretsKey)} ]; then echo "secretskey=$(head -n 1 ${q(secretsKey)})"; fi` : '',
+    sudoCat ? '' : `if [ -f ${q(paths.confPath)} ] && [ ! -r ${q(paths.confPath)} ]; then echo confunreadable=1; fi`,
     `echo ${recordMarker}; tail -n ${recordLength} ${q(recordPath(paths))} 2>/dev/null`,
     `if [ -f ${q(paths.confPath)} ]; then echo ${confMarker}; ${readConf}; fi`,
     'exit 0',
@@ -104,6 +107,7 @@ export function parseInspect(stdout: string): RemoteState {
     if (key === 'current' && value) state.current = value;
     else if (key === 'entry') state.entries.push(value);
     else if (key === 'artifact') state.artifactCached = true;
+    else if (key === 'confunreadable') state.confUnreadable = true;
     else if (key === 'lock') state.lockOwner = value;
     else if (key === 'secretskey' && /^[0-9a-f]{64}$/.test(value)) state.secretsKey = value;
   }

@@ -13,6 +13,7 @@ import { muxProtocolVersion } from '../ssh/mux/protocol.ts';
 import { preparePersistDir } from '../ssh/mux/trust.ts';
 import type { PoolOptions } from '../ssh/pool.ts';
 import { ConnectionPool } from '../ssh/pool.ts';
+import type { SecretValue } from '../secrets/values.ts';
 import { HostSession } from './session.ts';
 
 // The CLI supplies the prompt; commands name its type from here, as they may not reach into src/ssh.
@@ -34,6 +35,8 @@ export interface FleetSettings {
   askPassphrase?: PassphrasePrompt | undefined;
   /** `--step-timeout`, in ms (0 = none): wins over every host's step_timeout. */
   stepTimeoutMs?: number | undefined;
+  /** Given to sudo on the hosts where it prompts for it, and only there (src/host/sudo.ts). */
+  sudoPassword?: SecretValue | undefined;
 }
 
 /** How long one remote step may take unless the inventory or --step-timeout says otherwise: generous, not endless. */
@@ -57,6 +60,7 @@ export class Fleet {
     private readonly pool: ConnectionPool,
     /** `--step-timeout`, which wins over every host's own. */
     private readonly stepTimeoutMs?: number | undefined,
+    private readonly sudoPassword?: SecretValue | undefined,
   ) {}
 
   /** Checks the settings (bad input touches no host) and prepares the pool; nothing connects yet. */
@@ -87,7 +91,7 @@ export class Fleet {
       },
       { ...poolOptions, persist },
     );
-    return new Fleet(pool, settings.stepTimeoutMs);
+    return new Fleet(pool, settings.stepTimeoutMs, settings.sudoPassword);
   }
 
   /** The host's session, connected on first use (a failure is not kept: the next call tries again). */
@@ -96,7 +100,8 @@ export class Fleet {
     if (!session) {
       session = this.pool.get(host).then((connection) => {
         const stepTimeoutMs = this.stepTimeoutMs ?? host.stepTimeoutMs ?? defaultStepTimeoutMs;
-        return new HostSession(host, connection, () => this.pool.reconnect(host), stepTimeoutMs);
+        const relogin = () => this.pool.reconnect(host);
+        return new HostSession(host, connection, relogin, stepTimeoutMs, this.sudoPassword);
       });
       // A host that could not be reached stays unreached for the run: a deploy reads every host before it stages,
       // and a second try would wait out a second connect timeout only to report the same host.

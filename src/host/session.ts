@@ -10,12 +10,17 @@ import type { LaidOutSupervisor, SupervisorHost } from '../supervisor/open.ts';
 import { openSupervisor, reachSupervisor } from '../supervisor/open.ts';
 import type { SupervisorLayout } from '../supervisor/layout.ts';
 import { basicAuth, execTransport } from '../supervisor/transport.ts';
+import type { RelayAs } from '../supervisor/transport.ts';
 import { SupervisorClient } from '../supervisor/client.ts';
-import { stepScript } from '../shell/script.ts';
+import { scriptShell, stepScript } from '../shell/script.ts';
+import { shellQuote } from '../shell/quote.ts';
+import type { SecretValue } from '../secrets/values.ts';
 import { formatMs } from '../units/duration.ts';
 import { RemoteStepError, StepTimeoutError, failureDetail } from './errors.ts';
 import type { RootNeed } from './privilege.ts';
-import { asRoot, shellFor } from './privilege.ts';
+import { throughSudo } from './privilege.ts';
+import { SudoOnHost } from './sudo.ts';
+import { ttyOutput, ttyStep } from './tty-step.ts';
 import { sftpTransfer, uploadChunkBytes, uploadChunksPerHost } from './transfer.ts';
 
 export type { CommandResult, ExecOptions };
@@ -34,6 +39,7 @@ export interface PutOptions {
 export class HostSession {
   private socketClient: SupervisorClient | undefined;
   private laidOut: Promise<LaidOutSupervisor> | undefined;
+  private readonly sudo: SudoOnHost;
 
   constructor(
     readonly host: HostConfig,
@@ -42,7 +48,11 @@ export class HostSession {
     private readonly relogin: () => Promise<HostConnection>,
     /** How long one remote step may take (a command, a supervisord call); 0 = no limit. */
     readonly stepTimeoutMs = 0,
-  ) {}
+    /** `--ask-sudo-pass` / `--sudo-pass-file`: answered to sudo's prompt only (src/host/sudo.ts). */
+    sudoPassword?: SecretValue,
+  ) {
+    this.sudo = new SudoOnHost(host.name, host.user, sudoPassword);
+  }
 
   get name(): string {
     return this.host.name;
@@ -60,7 +70,8 @@ export class HostSession {
 
   /** `exec` as root, because the user asked for it by name (`exec --sudo`, a task's `sudo()`). */
   execAsRoot(command: string, options: ExecOptions = {}): Promise<CommandResult> {
-    return this.within('command', asRoot(this.host, command, 'requested'), options);
+    if (!throughSudo(this.host, 'requested')) return this.within('command', command, options);
+    return this.viaSudo('command', `exec sh -c ${shellQuote(command)}`, command, options);
   }
 
   /**
@@ -69,8 +80,68 @@ export class HostSession {
    */
   script(step: string, script: string, need?: RootNeed, options: ExecOptions = {}): Promise<CommandResult> {
     const { stdin, ...rest } = options;
-    const shell = shellFor(this.host, need, step);
-    return this.within(step, shell, { ...rest, stdin: stepScript(script, stdin) });
+    const whole = stepScript(script, stdin);
+    if (need === undefined || !throughSudo(this.host, need, step))
+      return this.within(step, scriptShell, { ...rest, stdin: whole });
+    return this.viaSudo(step, `exec ${scriptShell}`, whole, { ...rest, stdin: whole });
+  }
+
+  /**
+   * Whether a login script may run `sudo -n` itself for a root-only read: sudo is allowed and wants neither a
+   * password nor a terminal. Otherwise such reads are steps of their own, through `runAsRoot`.
+   */
+  get inlineSudo(): boolean {
+    return this.host.sudo && this.host.user !== 'root' && this.sudo.inline;
+  }
+
+  /** Whether `runAsRoot` can work here (a root login, or sudo allowed): for reads that fall back to root. */
+  get mayRunAsRoot(): boolean {
+    return this.host.user === 'root' || this.host.sudo;
+  }
+
+  /**
+   * `inner` (a command line) as root through sudo, its prompt answered (src/host/sudo.ts); where sudoers wants a
+   * terminal, `content` (what `inner` would read or run) is put on the host by SFTP and run under a pty instead.
+   */
+  private async viaSudo(step: string, inner: string, content: string, options: ExecOptions): Promise<CommandResult> {
+    if (this.sudo.needsTty) return this.viaSudoOnTty(step, content, options);
+    const { command, answer } = this.sudo.wrap(inner);
+    const result = await this.within(step, command, { ...options, answer });
+    return this.sudo.judge(result, answer) === 'tty' ? this.viaSudoOnTty(step, content, options) : result;
+  }
+
+  /** Under a pty (requiretty): the payload by SFTP into a private directory, its errors told apart from its output. */
+  private async viaSudoOnTty(step: string, content: string, options: ExecOptions): Promise<CommandResult> {
+    const tty = ttyStep();
+    await this.putPrivate(tty.dir, tty.file, content);
+    const { command, answer } = this.sudo.wrap(tty.inner);
+    // The pty's one stream is told apart once the step ends: its output then reaches the callbacks in one piece.
+    const { onStdout, onStderr, ...rest } = options;
+    try {
+      const result = await this.within(step, command, { ...rest, stdin: undefined, answer, pty: true });
+      this.sudo.judge(result, answer);
+      const told = ttyOutput(result, tty.errorsMark);
+      if (told.stdout) onStdout?.(Buffer.from(told.stdout));
+      if (told.stderr) onStderr?.(Buffer.from(told.stderr));
+      return told;
+    } finally {
+      // The root shell removes the directory once it runs; if sudo refused first, the login removes its own files.
+      if (answer.outcome !== 'ready' && !this.lost)
+        await this.connection.exec(`rm -rf ${shellQuote(tty.dir)}`).catch(() => undefined);
+    }
+  }
+
+  /** Writes `content` to `dir/file` over SFTP: the directory made 0700 and the file 0600, both new (never followed). */
+  private async putPrivate(dir: string, file: string, content: string): Promise<void> {
+    const sftp = await this.connection.sftp();
+    await this.connection.guard(
+      sftpTransfer(this.name, 'upload a root step', (done) => sftp.mkdir(dir, { mode: 0o700 }, done)),
+    );
+    await this.connection.guard(
+      sftpTransfer(this.name, 'upload a root step', (done) =>
+        sftp.writeFile(`${dir}/${file}`, content, { mode: 0o600, flag: 'wx' }, done),
+      ),
+    );
   }
 
   /** A named step as the login: resolves with stdout, throws RemoteStepError on a non-zero exit. */
@@ -150,9 +221,26 @@ export class HostSession {
 
   /** Talks to supervisord's socket as root through the exec relay (setup's probe, before the login may use it). */
   supervisorAsRoot(layout: SupervisorLayout): SupervisorClient {
-    const relayAs = (command: string) => asRoot(this.host, command, 'required', 'reach supervisord as root');
+    const relayAs = this.relayAs('required', 'reach supervisord as root');
     const transport = execTransport(this.connection, layout.socketPath, relayAs, basicAuth(layout.credentials));
     return new SupervisorClient(this.name, transport, layout, { callTimeoutMs: this.stepTimeoutMs });
+  }
+
+  /**
+   * Whether supervisord answers on its socket as root (setup's probe, before the login may use the socket): through
+   * the relay, or where sudoers' `requiretty` leaves no byte stream for it, `supervisorctl pid` as a root step.
+   */
+  async supervisorAnswersAsRoot(layout: SupervisorLayout, confPath: string): Promise<boolean> {
+    if (!this.sudo.needsTty) {
+      try {
+        await this.supervisorAsRoot(layout).getState();
+        return true;
+      } catch {
+        if (!this.sudo.needsTty) return false;
+      }
+    }
+    const said = await this.script('check supervisord', `supervisorctl -c ${shellQuote(confPath)} pid`, 'required');
+    return said.code === 0 && /^\d+\s*$/.test(said.stdout);
   }
 
   /** Logs in again (a new login sees groups joined since; a lost connection is replaced). */
@@ -163,13 +251,23 @@ export class HostSession {
   }
 
   private supervisorHost(): SupervisorHost {
-    const need: RootNeed = 'preferred';
+    const rootRead = this.mayRunAsRoot && !this.inlineSudo && this.host.user !== 'root';
     return {
       name: this.name,
       supervisorConf: this.host.supervisorConf,
-      readConfWithSudo: this.host.sudo && this.host.user !== 'root',
-      relayAs: (command) => asRoot(this.host, command, need),
+      readConfWithSudo: this.inlineSudo,
+      ...(rootRead ? { findConfAsRoot: (script: string) => this.runAsRoot('read supervisord.conf', script) } : {}),
+      relayAs: this.relayAs('preferred'),
       callTimeoutMs: this.stepTimeoutMs,
+    };
+  }
+
+  /** How the exec relay runs for `need`: through sudo (its prompt answered) where the policy says, else as the login. */
+  private relayAs(need: RootNeed, step?: string): RelayAs {
+    return (command) => {
+      // Under requiretty the relay cannot speak through sudo (no pty for a byte stream): the login's own, if any.
+      const sudo = throughSudo(this.host, need, step) && !(need === 'preferred' && this.sudo.needsTty);
+      return sudo ? this.sudo.wrapChannel(`exec ${command}`) : { command };
     };
   }
 

@@ -4,9 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { getIniValue } from '../supervisor/conf-edit.ts';
 import { compactUtc } from '../units/time.ts';
 import { shellQuote } from '../shell/quote.ts';
-import type { SupervisorClient } from '../supervisor/client.ts';
 import type { SupervisorLayout } from '../supervisor/layout.ts';
-import { parseLayout } from '../supervisor/layout.ts';
+import { findConfCommand, parseFindConfOutput, parseLayout } from '../supervisor/layout.ts';
 import type { SetupProbe } from '../supervisor/setup-plan.ts';
 import {
   addToGroupCommand,
@@ -68,8 +67,12 @@ function backupSuffixAt(now: Date): string {
 }
 
 async function readProbe(session: HostSession): Promise<SetupProbe> {
-  const { user, sudo, supervisorConf } = session.host;
-  return parseProbe((await session.script('probe', probeCommand(supervisorConf, sudo && user !== 'root'))).stdout);
+  const { supervisorConf } = session.host;
+  const probe = parseProbe((await session.script('probe', probeCommand(supervisorConf, session.inlineSudo))).stdout);
+  if (probe.unreadableConf === null || !session.mayRunAsRoot || session.host.user === 'root') return probe;
+  // sudo wants a password or a terminal, which a login script cannot give it: the conf is read as root on its own.
+  const found = parseFindConfOutput(await session.runAsRoot('read supervisord.conf', findConfCommand(supervisorConf)));
+  return found ? { ...probe, confPath: found.confPath, confText: found.text, unreadableConf: null } : probe;
 }
 
 async function installIfMissing(session: HostSession, changes: string[]): Promise<SetupProbe> {
@@ -161,8 +164,8 @@ async function ensureRunning(
   changes: string[],
 ): Promise<void> {
   const { layout } = conf;
-  const asRoot = () => session.supervisorAsRoot(layout);
-  if (await answers(asRoot())) {
+  const answers = () => session.supervisorAnswersAsRoot(layout, conf.path);
+  if (await answers()) {
     if (!conf.socketSettingsChanged) return;
     const socket = shellQuote(layout.socketPath);
     await session.runAsRoot('apply socket permissions', `chmod 0770 ${socket} && chown root:${socketGroup} ${socket}`);
@@ -172,7 +175,7 @@ async function ensureRunning(
   const manager = serviceManager(probe);
   await session.runAsRoot(`start supervisord (${manager})`, startCommand(probe, conf.path));
   const deadline = Date.now() + startTimeoutMs;
-  while (!(await answers(asRoot()))) {
+  while (!(await answers())) {
     if (Date.now() > deadline) {
       throw new RemoteStepError(
         session.name,
@@ -188,13 +191,4 @@ async function ensureRunning(
   // Started by hand, nothing starts it again after a reboot: say so, rather than let a reboot be the surprise.
   const boot = manager === 'direct' ? '; not started at boot: this host has no init system Convoy knows, add one' : '';
   changes.push(`started supervisord (${how})${boot}`);
-}
-
-async function answers(client: SupervisorClient): Promise<boolean> {
-  try {
-    await client.getState();
-    return true;
-  } catch {
-    return false;
-  }
 }

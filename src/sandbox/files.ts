@@ -1,6 +1,7 @@
 // Writes every file of a planned fleet: client key, host keys, per-host /etc overlay, homes, sshd configs.
 import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { EnvironmentError } from '../errors.ts';
 import path from 'node:path';
 import { generateEd25519 } from '../ssh/keys.ts';
@@ -17,6 +18,7 @@ import {
   privateDirs,
   sandboxShells,
   sshdConfig,
+  sudoersText,
   userSupervisorDir,
 } from './plan.ts';
 
@@ -59,6 +61,9 @@ export function writeFleetFiles(plan: SandboxPlan): void {
   const distroConf = readMachine('/etc/supervisor/supervisord.conf', debianSupervisordConf) || debianSupervisordConf;
   const supervisordConf = setIniValues(distroConf, [socketGroupEdit(socketGroup)]);
   const login = { uid: accounts.loginUid, gid: accounts.loginGid };
+  // One password for the fleet's hosts whose sudo asks for one, made when the first such host is written.
+  let password: { text: string; hash: string } | undefined;
+  const sudoPassword = () => (password ??= newSudoPassword(plan.sudoPasswordFile));
 
   const hostKeys = plan.hosts.map((host) => {
     const hostKey = generateEd25519(`${host.name}`);
@@ -68,14 +73,14 @@ export function writeFleetFiles(plan: SandboxPlan): void {
     // EPEL's package creates no `supervisor` group (setup does).
     const noGroup = (text: string) => (host.flavor === 'rhel' ? withoutGroup(text, socketGroup) : text);
     write(path.join(etc, 'group'), noGroup(accounts.files.group), 0o644);
-    write(path.join(etc, 'shadow'), accounts.files.shadow, 0o640, { uid: 0, gid: shadowGid });
+    const shadow = host.sudo.startsWith('password') ? withPassword(accounts.files.shadow, sudoPassword()) : null;
+    write(path.join(etc, 'shadow'), shadow ?? accounts.files.shadow, 0o640, { uid: 0, gid: shadowGid });
     write(path.join(etc, 'gshadow'), noGroup(accounts.files.gshadow), 0o640, { uid: 0, gid: shadowGid });
     write(path.join(etc, 'hostname'), `${host.name}\n`, 0o644);
     write(path.join(etc, 'hosts'), etcHostsText(host), 0o644);
     mkdirSync(path.join(etc, 'sudoers.d'), { mode: 0o750 });
     // The `user` flavor's login has no sudo: everything it deploys, it owns.
-    if (host.flavor !== 'user')
-      write(path.join(etc, 'sudoers.d', loginUser), `${loginUser} ALL=(ALL:ALL) NOPASSWD: ALL\n`, 0o440);
+    if (host.flavor !== 'user') write(path.join(etc, 'sudoers.d', loginUser), sudoersText(host.sudo, loginUser), 0o440);
     const home = path.join(host.dir, 'home', loginUser);
     for (const dir of [home, path.join(home, '.ssh')]) {
       mkdirSync(dir, { mode: 0o700 });
@@ -88,6 +93,30 @@ export function writeFleetFiles(plan: SandboxPlan): void {
   write(plan.knownHostsFile, knownHostsText(plan.hosts, hostKeys), 0o644);
   mkdirSync(path.dirname(plan.options.inventoryFile), { recursive: true });
   write(plan.options.inventoryFile, inventoryText(plan), 0o644);
+}
+
+/** A random password for the login, written where `--sudo-pass-file` can read it, and its crypt(3) hash. */
+function newSudoPassword(file: string): { text: string; hash: string } {
+  const text = randomBytes(12).toString('base64url');
+  write(file, `${text}\n`, 0o600);
+  // crypt(3)'s SHA-512 scheme, which pam_unix reads: Node has no crypt, openssl has (Debian's base system carries it).
+  const said = spawnSync('openssl', ['passwd', '-6', '-stdin'], { input: text, encoding: 'utf8' });
+  const hash = said.stdout.trim();
+  if (said.status !== 0 || !hash.startsWith('$6$'))
+    throw new EnvironmentError(
+      `openssl passwd -6 failed (${said.stderr.trim() || said.error?.message}): is openssl installed?`,
+    );
+  return { text, hash };
+}
+
+/** The shadow file with the login's password field set to `password`'s hash. */
+function withPassword(shadow: string, password: { hash: string }): string {
+  return shadow
+    .split('\n')
+    .map((line) =>
+      line.startsWith(`${loginUser}:`) ? [loginUser, password.hash, ...line.split(':').slice(2)].join(':') : line,
+    )
+    .join('\n');
 }
 
 function writeHostFiles(host: SandboxHost, hostKey: KeyPair, clientPublicKey: string): void {

@@ -28,6 +28,14 @@ export const flavorLayout: Record<SandboxFlavor, { conf: string; socket: string 
 export const sandboxShells = { bash: '/bin/bash', fish: '/usr/bin/fish', tcsh: '/usr/bin/tcsh' } as const;
 export type SandboxShell = keyof typeof sandboxShells;
 
+/**
+ * How sudo treats the login `convoy` on a host (docs/sandbox.md): `nopasswd` (the default), `password` (sudo asks
+ * for the login's password, as on a default RHEL or Ubuntu install), and either with sudoers' `requiretty` (sudo
+ * refuses to run without a terminal, as RHEL 5–6 and some hardened images set it).
+ */
+export type SandboxSudo = 'nopasswd' | 'password' | 'nopasswd-tty' | 'password-tty';
+export const sandboxSudoModes: readonly SandboxSudo[] = ['nopasswd', 'password', 'nopasswd-tty', 'password-tty'];
+
 export interface SandboxOptions {
   hosts: number;
   bare: boolean;
@@ -35,6 +43,8 @@ export interface SandboxOptions {
   shells?: readonly SandboxShell[] | undefined;
   /** Assigned to hosts in turn (host 1 the first, …); default `debian`. */
   flavors?: readonly SandboxFlavor[] | undefined;
+  /** How sudo treats `convoy`, assigned to hosts in turn; default `nopasswd`. */
+  sudo?: readonly SandboxSudo[] | undefined;
   /** Absolute path of the directory that holds every file of this fleet. */
   stateDir: string;
   port: number;
@@ -52,6 +62,7 @@ export interface SandboxHost {
   dir: string;
   flavor: SandboxFlavor;
   shell: SandboxShell;
+  sudo: SandboxSudo;
 }
 
 export interface SandboxPlan {
@@ -61,6 +72,8 @@ export interface SandboxPlan {
   knownHostsFile: string;
   stateFile: string;
   initScript: string;
+  /** The login's password on hosts whose sudo asks for one (0600, one line): what `--sudo-pass-file` reads. */
+  sudoPasswordFile: string;
 }
 
 /** Directories (relative to a host's dir) bind-mounted over the same path inside the host. */
@@ -95,13 +108,26 @@ export function planSandbox(options: SandboxOptions): SandboxPlan {
       port: options.port,
       dir: path.join(options.stateDir, 'hosts', String(i + 1)),
       flavor: flavorOf(options, i),
-      shell: options.shells?.length ? (options.shells[i % options.shells.length] ?? 'bash') : 'bash',
+      shell: inTurn(options.shells, i) ?? 'bash',
+      sudo: inTurn(options.sudo, i) ?? 'nopasswd',
     })),
     clientKeyFile: path.join(options.stateDir, 'id_ed25519'),
     knownHostsFile: path.join(options.stateDir, 'known_hosts'),
     stateFile: path.join(options.stateDir, 'state.json'),
     initScript: initScriptPath(options.stateDir),
+    sudoPasswordFile: path.join(options.stateDir, 'sudo-password'),
   };
+}
+
+/** The list's entry for host `index` (0-based), the list assigned to hosts in turn. */
+function inTurn<T>(list: readonly T[] | undefined, index: number): T | undefined {
+  return list?.length ? list[index % list.length] : undefined;
+}
+
+/** The host's sudoers rule for the login: with or without a password, and `requiretty` where the mode says. */
+export function sudoersText(mode: SandboxSudo, login: string): string {
+  const rule = mode.startsWith('password') ? `${login} ALL=(ALL:ALL) ALL\n` : `${login} ALL=(ALL:ALL) NOPASSWD: ALL\n`;
+  return mode.endsWith('-tty') ? `Defaults:${login} requiretty\n${rule}` : rule;
 }
 
 /** The argv that starts one host: new mount, UTS and PID namespaces; PID 1 runs the init script. */
@@ -210,10 +236,15 @@ export function etcHostsText(host: SandboxHost): string {
   return `127.0.0.1\tlocalhost\n${host.address}\t${host.name}\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
 }
 
-/** What a host of this flavor needs in the inventory: the `user` flavor logs in as its supervisord's owner. */
-function flavorSettings(flavor: SandboxFlavor): string {
-  if (flavor !== 'user') return '';
-  return `user = convoy\nsupervisor_conf = ${flavorLayout.user.conf}   ; supervisord runs as convoy, no sudo\n`;
+/**
+ * What a host needs in the inventory: the `user` flavor logs in as its supervisord's owner; a host whose sudo is not
+ * the default logs in as `convoy` with `sudo = true`, so that Convoy's privileged steps meet that sudo.
+ */
+function hostSettings(host: SandboxHost): string {
+  if (host.flavor === 'user')
+    return `user = convoy\nsupervisor_conf = ${flavorLayout.user.conf}   ; supervisord runs as convoy, no sudo\n`;
+  if (host.sudo === 'nopasswd') return '';
+  return `user = convoy\nsudo = true   ; sudo: ${host.sudo}\n`;
 }
 
 export function inventoryText(plan: SandboxPlan): string {
@@ -229,7 +260,7 @@ port = ${options.port}
 identity = ${plan.clientKeyFile}
 known_hosts = ${plan.knownHostsFile}
 
-${hosts.map((h) => `[host:${h.name}]\naddress = ${h.address}\n${flavorSettings(h.flavor)}`).join('\n')}
+${hosts.map((h) => `[host:${h.name}]\naddress = ${h.address}\n${hostSettings(h)}`).join('\n')}
 [group:sandbox]
 hosts = ${hostNamePrefix}[1:${last}]
 `;

@@ -12,8 +12,3 @@ export function shellQuote(word: string): string {
 export function shellJoin(words: readonly string[]): string {
   return words.map(shellQuote).join(' ');
 }
-
-/** Runs `command` (a shell command line) as root through sudo, never prompting: a password prompt fails instead. */
-export function withSudo(command: string): string {
-  return `sudo -n -- sh -c ${shellQuote(command)}`;
-}

@@ -1,10 +1,11 @@
 // One SSH connection per host, reused for every step: exec channels, SFTP, unix-socket and TCP forwarding.
 import type { Duplex } from 'node:stream';
 import pLimit from 'p-limit';
-import type { ClientChannel, SFTPWrapper } from 'ssh2';
+import type { ClientChannel, PseudoTtyOptions, SFTPWrapper } from 'ssh2';
 import type ssh2 from 'ssh2';
 import type { SshTimeouts } from './connect.ts';
 import { SshError } from './errors.ts';
+import type { AnsweredPrompt } from './answer.ts';
 import { TailBuffer } from './tail-buffer.ts';
 
 /**
@@ -37,12 +38,47 @@ export interface ExecOptions {
   onStderr?: (chunk: Buffer) => void;
   /** Abandons the command: its channel is closed (and the command killed where the server takes signals). */
   signal?: AbortSignal | undefined;
+  /**
+   * sudo's prompt to answer (src/ssh/answer.ts): `stdin` is held back until the command says it runs, and what sudo
+   * printed before that is kept apart from the command's output.
+   */
+  answer?: AnsweredPrompt | undefined;
+  /**
+   * A terminal for the command (sudoers' `requiretty`): its output and its errors then come as one stream (stdout),
+   * with no \n to \r\n translation and no echo; `stdin` is not sent (payloads travel by SFTP instead).
+   */
+  pty?: boolean | undefined;
 }
+
+/** The terminal a `pty` command gets: raw output (no CR added) and no echo of what is typed (the password). */
+const rawTerminal: PseudoTtyOptions = { term: 'dumb', modes: { ONLCR: 0, ECHO: 0 } };
 
 /** Why an aborted command was abandoned: the signal's reason, as an Error. */
 export function abortReason(signal: AbortSignal | undefined): Error {
   const reason: unknown = signal?.reason;
   return reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'));
+}
+
+/**
+ * Where each stream's bytes go: to `own` (the command's output), except those on the stream sudo prompts on before
+ * the command runs, which go to the prompt (answered there). Input is written when the command is ready.
+ */
+function routeThroughPrompt(stream: ClientChannel, options: ExecOptions) {
+  const { answer, pty = false } = options;
+  if (!answer) {
+    stream.end(options.stdin);
+    return { stdout: (chunk: Buffer) => chunk, stderr: (chunk: Buffer) => chunk };
+  }
+  const io = {
+    send: (text: string) => stream.write(text),
+    // Under a terminal, end of input is Ctrl-D: sudo reads no password and stops.
+    giveUp: () => (pty ? stream.write('\u0004') : stream.end()),
+    onReady: () => (pty ? undefined : stream.end(options.stdin)),
+  };
+  const viaPrompt = (chunk: Buffer) => answer.feed(chunk, io);
+  return pty
+    ? { stdout: viaPrompt, stderr: (chunk: Buffer) => chunk }
+    : { stdout: (chunk: Buffer) => chunk, stderr: viaPrompt };
 }
 
 /** A command's output and exit as they arrive on its channel. */
@@ -52,13 +88,18 @@ function collectOutput(stream: ClientChannel, options: ExecOptions) {
   let code: number | null = null;
   let signal: string | null = null;
   let exited = false;
+  const route = routeThroughPrompt(stream, options);
   stream.on('data', (chunk: Buffer) => {
-    stdout.push(chunk);
-    options.onStdout?.(chunk);
+    const own = route.stdout(chunk);
+    if (!own?.length) return;
+    stdout.push(own);
+    options.onStdout?.(own);
   });
   stream.stderr.on('data', (chunk: Buffer) => {
-    stderr.push(chunk);
-    options.onStderr?.(chunk);
+    const own = route.stderr(chunk);
+    if (!own?.length) return;
+    stderr.push(own);
+    options.onStderr?.(own);
   });
   stream.on('exit', (exitCode: number | null, exitSignal?: string) => {
     exited = true;
@@ -67,7 +108,12 @@ function collectOutput(stream: ClientChannel, options: ExecOptions) {
   });
   return {
     exited: () => exited,
-    result: () => ({ code, signal, ...keptOutput(stdout, stderr) }),
+    result: () => {
+      const kept = keptOutput(stdout, stderr);
+      // sudo's own words (its refusal, "Sorry, try again.") are the command's errors as a person would read them.
+      const said = options.answer?.preamble() ?? '';
+      return { code, signal, ...kept, stderr: said + kept.stderr };
+    },
   };
 }
 
@@ -80,7 +126,8 @@ export interface HostConnection {
   readonly description: string;
   readonly closed: boolean;
   exec(command: string, options?: ExecOptions): Promise<CommandResult>;
-  execChannel(command: string): Promise<ClientChannel>;
+  /** With `answer`, resolves once the command runs (sudo's prompt answered), rejects when sudo ends it first. */
+  execChannel(command: string, answer?: AnsweredPrompt): Promise<ClientChannel>;
   sftp(): Promise<SFTPWrapper>;
   openUnixSocket(socketPath: string): Promise<Duplex>;
   forwardTcp(address: string, port: number): Promise<Duplex>;
@@ -90,6 +137,25 @@ export interface HostConnection {
 
 // sshd allows MaxSessions (default 10) session channels per connection; stay below it.
 const sessionsPerConnection = 8;
+
+/** The channel once its command runs (sudo's prompt answered on stderr); rejects with sudo's words if it ends first. */
+function channelWhenReady(channel: ClientChannel, answer: AnsweredPrompt): Promise<ClientChannel> {
+  return new Promise<ClientChannel>((resolve, reject) => {
+    const onClose = () => reject(new Error(answer.preamble().trim() || 'sudo ended before the command ran'));
+    const io = {
+      send: (text: string) => channel.write(text),
+      giveUp: () => channel.end(),
+      onReady: () => {
+        channel.stderr.off('data', onStderr);
+        channel.off('close', onClose);
+        resolve(channel);
+      },
+    };
+    const onStderr = (chunk: Buffer) => answer.feed(chunk, io);
+    channel.stderr.on('data', onStderr);
+    channel.once('close', onClose);
+  });
+}
 
 export class SshConnection implements HostConnection {
   private sftpChannel: Promise<SFTPWrapper> | undefined;
@@ -152,7 +218,7 @@ export class SshConnection implements HostConnection {
     const { signal: abort } = options;
     return this.withChannel<CommandResult>((resolve, reject) => {
       if (abort?.aborted) return reject(abortReason(abort));
-      this.client.exec(command, (error, stream) => {
+      this.client.exec(command, options.pty ? { pty: rawTerminal } : {}, (error, stream) => {
         if (error) return reject(this.sessionRefused(error));
         const output = collectOutput(stream, options);
         // Abandoned (a step timeout, a client gone): the remote command is killed where sshd supports signals, and
@@ -172,7 +238,6 @@ export class SshConnection implements HostConnection {
           if (!output.exited() && (this.closed || abort?.aborted)) return; // rejected already, or about to be
           resolve({ host: this.host, ...output.result(), durationMs: Math.round(performance.now() - started) });
         });
-        stream.end(options.stdin);
       });
     });
   }
@@ -183,7 +248,12 @@ export class SshConnection implements HostConnection {
   }
 
   /** A raw exec channel (remote stdin/stdout as one stream), for protocols spoken through a remote program. */
-  execChannel(command: string): Promise<ClientChannel> {
+  async execChannel(command: string, answer?: AnsweredPrompt): Promise<ClientChannel> {
+    const channel = await this.openChannel(command);
+    return answer ? channelWhenReady(channel, answer) : channel;
+  }
+
+  private openChannel(command: string): Promise<ClientChannel> {
     return new Promise<ClientChannel>((resolve, reject) => {
       // The session slot is held until the channel closes, not just while it opens.
       void this.sessions(

@@ -21,6 +21,11 @@ export interface SupervisorHost {
   supervisorConf?: string | undefined;
   /** A conf only root may read (0600) is read through `sudo -n` (the inventory allows sudo, the login is not root). */
   readConfWithSudo?: boolean | undefined;
+  /**
+   * Where sudo is allowed but cannot be called from inside a login script (it wants a password or a terminal): runs
+   * the conf search as root, a step of its own, when the login found nothing it can read. Resolves with stdout.
+   */
+  findConfAsRoot?: ((script: string) => Promise<string>) | undefined;
   /** How the exec relay runs, where sshd refuses streamlocal (as root when the host's privilege policy allows). */
   relayAs: RelayAs;
   /** How long one call may take (the host's step timeout); absent = no limit. */
@@ -36,7 +41,11 @@ export async function discoverLayout(connection: HostConnection, host: Superviso
   const result = await connection.exec(scriptShell, {
     stdin: stepScript(findConfCommand(host.supervisorConf, host.readConfWithSudo)),
   });
-  const found = parseFindConfOutput(result.stdout);
+  const found =
+    parseFindConfOutput(result.stdout) ??
+    (host.findConfAsRoot
+      ? parseFindConfOutput(await host.findConfAsRoot(findConfCommand(host.supervisorConf)))
+      : undefined);
   if (!found) {
     const looked = host.supervisorConf ? host.supervisorConf : confCandidates.join(', ');
     throw new SupervisorUnavailableError(

@@ -2,6 +2,7 @@
 // or, where sshd refuses streamlocal forwarding, an exec channel running a tiny socket relay on the host.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { AnsweredPrompt } from '../ssh/answer.ts';
 import type { HostConnection } from '../ssh/connection.ts';
 import { shellQuote } from '../shell/quote.ts';
 import { ConvoyError } from '../errors.ts';
@@ -146,14 +147,17 @@ export const relayScript = [
 const relayLauncher =
   'PY=$(command -v python3 || command -v python || echo /usr/bin/python3); exec "$PY" -c "import base64,sys;exec(base64.b64decode(sys.argv.pop(1)))" "$0" "$1"';
 
-/** The command line that runs the relay as the login (`asRoot` wraps it when the relay should run as root). */
+/** The command line that runs the relay as the login (the host session wraps it in sudo when the relay should run as root). */
 export function relayCommand(socketPath: string): string {
   const code = Buffer.from(relayScript, 'utf8').toString('base64');
   return `sh -c '${relayLauncher}' ${code} ${shellQuote(socketPath)}`;
 }
 
-/** How the relay's command line is run: as the login (unchanged), or as root (the host session's privilege policy). */
-export type RelayAs = (command: string) => string;
+/**
+ * How the relay's command line is run: as the login (unchanged), or as root (the host session's privilege policy),
+ * with sudo's prompt to answer on the channel before the relay speaks.
+ */
+export type RelayAs = (command: string) => { command: string; answer?: AnsweredPrompt | undefined };
 
 export function execTransport(
   connection: HostConnection,
@@ -167,7 +171,8 @@ export function execTransport(
       let stderr = '';
       return postOver(
         async () => {
-          const channel = await connection.execChannel(relayAs(relayCommand(socketPath)));
+          const relay = relayAs(relayCommand(socketPath));
+          const channel = await connection.execChannel(relay.command, relay.answer);
           channel.stderr.on('data', (chunk: Buffer) => {
             stderr += chunk.toString('utf8');
           });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientChannel, SFTPWrapper } from 'ssh2';
+import type { AnsweredPrompt } from '../answer.ts';
 import type { ConnectSettings, SshTarget } from '../connect.ts';
 import { describeTarget } from '../connect.ts';
 import type { CommandResult, ExecOptions, HostConnection } from '../connection.ts';
@@ -82,6 +83,8 @@ export class MuxedConnection implements HostConnection {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<CommandResult> {
+    // sudo's prompt is a conversation on the channel, which the persist process's frames do not carry.
+    if (options.answer || options.pty) return (await this.directConnection()).exec(command, options);
     const started = performance.now();
     if (options.signal?.aborted) throw abortReason(options.signal);
     const stdin = options.stdin === undefined ? {} : { stdin: Buffer.from(options.stdin).toString('base64') };
@@ -146,8 +149,8 @@ export class MuxedConnection implements HostConnection {
     return socket;
   }
 
-  async execChannel(command: string): Promise<ClientChannel> {
-    return (await this.directConnection()).execChannel(command);
+  async execChannel(command: string, answer?: AnsweredPrompt): Promise<ClientChannel> {
+    return (await this.directConnection()).execChannel(command, answer);
   }
 
   async sftp(): Promise<SFTPWrapper> {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { checkName } from '../../../src/inventory/names.ts';
-import { shellJoin, shellQuote, withSudo } from '../../../src/shell/quote.ts';
+import { shellJoin, shellQuote } from '../../../src/shell/quote.ts';
 import { absolutePathProblem, nameProblem } from '../../../src/tasks/names.ts';
 
 const hostileFragments = [
@@ -49,20 +49,6 @@ test('shellJoin: a real sh reads every word back intact and executes none of it'
     { numRuns: 150 },
   );
   assert.deepEqual(readdirSync(dir), [], 'a quoted word was executed');
-});
-
-test('withSudo keeps a whole command line as one argument of sh -c', () => {
-  fc.assert(
-    fc.property(hostile, (line) => {
-      const wrapped = withSudo(line);
-      assert.ok(wrapped.startsWith('sudo -n -- sh -c '));
-      const r = spawnSync('sh', ['-c', `printf '%s' ${wrapped.slice('sudo -n -- sh -c '.length)}`], {
-        encoding: 'utf8',
-      });
-      assert.equal(r.stdout, line);
-    }),
-    { numRuns: 100 },
-  );
 });
 
 test('an accepted app, program or task name needs no quoting and is no path trick', () => {
