@@ -124,10 +124,16 @@ function inTurn<T>(list: readonly T[] | undefined, index: number): T | undefined
   return list?.length ? list[index % list.length] : undefined;
 }
 
+/** Where a host whose sudo is not the default keeps sudo's log. */
+export const sudoLogFile = '/run/sudo.log';
+
 /** The host's sudoers rule for the login: with or without a password, and `requiretty` where the mode says. */
 export function sudoersText(mode: SandboxSudo, login: string): string {
   const rule = mode.startsWith('password') ? `${login} ALL=(ALL:ALL) ALL\n` : `${login} ALL=(ALL:ALL) NOPASSWD: ALL\n`;
-  return mode.endsWith('-tty') ? `Defaults:${login} requiretty\n${rule}` : rule;
+  if (mode === 'nopasswd') return rule;
+  // sudo's own log in the host's private /run: what it ran and every incorrect password attempt (no syslog here).
+  const log = `Defaults:${login} logfile=${sudoLogFile}\n`;
+  return mode.endsWith('-tty') ? `${log}Defaults:${login} requiretty\n${rule}` : `${log}${rule}`;
 }
 
 /** The argv that starts one host: new mount, UTS and PID namespaces; PID 1 runs the init script. */

@@ -39,13 +39,15 @@ export type LaidOutSupervisor = SupervisorClient & { readonly layout: Supervisor
 export async function discoverLayout(connection: HostConnection, host: SupervisorHost): Promise<SupervisorLayout> {
   // A script on stdin to `sh -s`, whatever the login shell (src/shell/script.ts).
   const result = await connection.exec(scriptShell, {
-    stdin: stepScript(findConfCommand(host.supervisorConf, host.readConfWithSudo)),
+    stdin: stepScript(findConfCommand(host.supervisorConf, host.readConfWithSudo, true)),
   });
+  const unreadable = /^unreadable=(.*)$/m.exec(result.stdout)?.[1];
   const found =
     parseFindConfOutput(result.stdout) ??
     (host.findConfAsRoot
       ? parseFindConfOutput(await host.findConfAsRoot(findConfCommand(host.supervisorConf)))
       : undefined);
+  if (!found && unreadable !== undefined) throw unreadableConf(host, unreadable);
   if (!found) {
     const looked = host.supervisorConf ? host.supervisorConf : confCandidates.join(', ');
     throw new SupervisorUnavailableError(
@@ -56,6 +58,17 @@ export async function discoverLayout(connection: HostConnection, host: Superviso
   const parsed = parseLayout(found.confPath, found.text);
   if (!parsed.ok) throw new SupervisorUnavailableError(host.name, `${host.name}: ${parsed.problem}`);
   return parsed.layout;
+}
+
+/** A conf that exists but that neither the login nor (where allowed) `sudo -n` could read. */
+function unreadableConf(host: SupervisorHost, confPath: string): SupervisorUnavailableError {
+  const why = host.readConfWithSudo
+    ? ', and sudo -n could not read it either: if sudo wants a password here, give it with --ask-sudo-pass or --sudo-pass-file'
+    : ' and may not use sudo here: set sudo = true for this host';
+  return new SupervisorUnavailableError(
+    host.name,
+    `${host.name}: ${confPath} exists but the login cannot read it${why}`,
+  );
 }
 
 /**
