@@ -8,6 +8,7 @@ import {
   knownHostsText,
   planSandbox,
   sshdConfig,
+  sudoersText,
 } from '../../../src/sandbox/plan.ts';
 
 const options = {
@@ -153,4 +154,23 @@ test('the inventory lists every host and one sandbox group as a range', () => {
   );
   assert.match(text, /\[host:sandbox-3\]\naddress = 127\.0\.1\.3\n/);
   assert.match(text, /\[group:sandbox\]\nhosts = sandbox-\[1:3\]\n$/);
+});
+
+test('--sudo modes: sudoers rules in turn, a log in /run, and the hosts log in as convoy with sudo = true', () => {
+  assert.equal(sudoersText('nopasswd', 'convoy'), 'convoy ALL=(ALL:ALL) NOPASSWD: ALL\n');
+  assert.equal(sudoersText('password', 'convoy'), 'Defaults:convoy logfile=/run/sudo.log\nconvoy ALL=(ALL:ALL) ALL\n');
+  assert.match(
+    sudoersText('nopasswd-tty', 'convoy'),
+    /^Defaults:convoy requiretty\nconvoy ALL=\(ALL:ALL\) NOPASSWD: ALL\n$/m,
+  );
+  assert.match(sudoersText('password-tty', 'convoy'), /Defaults:convoy requiretty\nconvoy ALL=\(ALL:ALL\) ALL\n$/);
+  const plan = planSandbox({ ...options, hosts: 3, sudo: ['password', 'nopasswd'] });
+  assert.deepEqual(
+    plan.hosts.map((h) => h.sudo),
+    ['password', 'nopasswd', 'password'],
+  );
+  assert.equal(plan.sudoPasswordFile, '/p/.convoy/sandbox/sudo-password');
+  const text = inventoryText(plan);
+  assert.match(text, /\[host:sandbox-1\]\naddress = [\d.]+\nuser = convoy\nsudo = true {3}; sudo: password\n/);
+  assert.match(text, /\[host:sandbox-2\]\naddress = [\d.]+\n\n/, 'a nopasswd host keeps the root login');
 });
