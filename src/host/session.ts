@@ -16,7 +16,7 @@ import { formatMs } from '../units/duration.ts';
 import { RemoteStepError, StepTimeoutError, failureDetail } from './errors.ts';
 import type { RootNeed } from './privilege.ts';
 import { asRoot, shellFor } from './privilege.ts';
-import { sftpTransfer, uploadChunkBytes, uploadChunksPerHost } from './transfer.ts';
+import { fileStep, uploadChunkBytes, uploadChunksPerHost } from './transfer.ts';
 
 export type { CommandResult, ExecOptions };
 
@@ -100,23 +100,19 @@ export class HostSession {
     }
   }
 
-  /** Copies a local file to the host over SFTP (rejecting at once if the connection dies mid-transfer). */
+  /** Copies a local file to the host (rejecting at once if the connection dies mid-transfer). */
   async put(local: string, remote: string, options: PutOptions = {}): Promise<void> {
-    const sftp = await this.connection.sftp();
     const concurrency = uploadChunksPerHost(options.hostsAtOnce ?? 1);
-    await this.connection.guard(
-      sftpTransfer(this.name, `upload ${path.basename(local)}`, (done) =>
-        sftp.fastPut(local, remote, { concurrency, chunkSize: uploadChunkBytes }, done),
-      ),
+    await fileStep(
+      this.name,
+      `upload ${path.basename(local)}`,
+      this.connection.putFile(local, remote, { concurrency, chunkSize: uploadChunkBytes }),
     );
   }
 
-  /** Copies a file from the host to a local path over SFTP. */
+  /** Copies a file from the host to a local path. */
   async get(remote: string, local: string): Promise<void> {
-    const sftp = await this.connection.sftp();
-    await this.connection.guard(
-      sftpTransfer(this.name, `download ${remote}`, (done) => sftp.fastGet(remote, local, done)),
-    );
+    await fileStep(this.name, `download ${remote}`, this.connection.getFile(remote, local));
   }
 
   /** Runs the health check on the host itself (so it sees what the host sees), retrying until its deadline. */
