@@ -61,6 +61,18 @@ export interface MasterChoice {
   timeouts: SshTimeouts;
   /** `--persist`: the master forks into the background and outlives the run until idle this long. */
   persistMs?: number | undefined;
+  /** A jump host's master to go through (jumpCommand): the connection is a stream that master opens. */
+  via?: string | undefined;
+}
+
+/**
+ * The ProxyCommand that reaches a host through its jump host's master (`ssh -W` on it), so that the jump host is
+ * logged in once, with its own inventory settings, and shared by every host behind it, as with ssh2. OpenSSH runs it
+ * through sh: every word is quoted.
+ */
+export function jumpCommand(jump: SshTarget, jumpCtl: string, config: SshConfigChoice): string {
+  const words = [...muxClient(jumpCtl), '-W', '%h:%p', ...destination(jump, config)];
+  return ['ssh', ...words].map((w) => (w === '%h:%p' ? w : shellQuote(w))).join(' ');
 }
 
 /**
@@ -85,6 +97,7 @@ export function masterArgs(target: SshTarget, settings: ConnectSettings, choice:
     ...['-o', `ServerAliveCountMax=${timeouts.serverAliveCountMax}`],
     // Forwards the user's config sets up for interactive use are not Convoy's to open.
     ...['-o', 'ClearAllForwardings=yes', '-o', 'LogLevel=ERROR'],
+    ...(choice.via ? ['-o', `ProxyCommand=${choice.via}`] : []),
     ...target.identityFiles.flatMap((file) => ['-i', file]),
     ...destination(target, choice.config),
   ];

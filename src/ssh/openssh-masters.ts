@@ -6,6 +6,7 @@ import path from 'node:path';
 import { EnvironmentError } from '../errors.ts';
 import type { ConnectSettings, SshTarget } from './connect.ts';
 import { describeTarget, timeoutsFor } from './connect.ts';
+import type { HostConnection } from './connection.ts';
 import { SshError } from './errors.ts';
 import type { SshConfigChoice } from './openssh-args.ts';
 import { configWrapper, controlName } from './openssh-args.ts';
@@ -34,17 +35,18 @@ export class OpenSshMasters {
     private readonly options: OpenSshOptions = {},
   ) {}
 
-  /** The host's master, started (or, under --persist, found warm), as a connection. */
-  async open(target: SshTarget): Promise<OpenSshConnection> {
-    if (target.jump) {
+  /** The host's master, started (or, under --persist, found warm), as a connection; through `via`'s master if given. */
+  async open(target: SshTarget, via?: HostConnection): Promise<OpenSshConnection> {
+    if (via && !(via instanceof OpenSshConnection)) {
       throw new SshError(
         'jump',
         target.name,
-        `${describeTarget(target)}: transport = openssh does not go through the inventory's \`jump\`: set ProxyJump for this host in ~/.ssh/config instead`,
+        `${describeTarget(target)}: transport = openssh goes through a jump host's own OpenSSH master: set transport = openssh for jump host ${target.jump?.name ?? ''} too`,
       );
     }
     const dir = this.privateDir();
-    const link: MasterLink = { target, ctl: path.join(dir, controlName(target)), config: this.config, env: this.env() };
+    const ctl = path.join(dir, controlName(target));
+    const link: MasterLink = { target, ctl, config: this.config, env: this.env(), via: via?.proxyCommand() };
     const timeouts = timeoutsFor(target, this.settings);
     const previous = this.connections.get(link.ctl);
     if (previous) {

@@ -20,6 +20,7 @@ import {
   copyFromCommand,
   copyToCommand,
   execArgs,
+  jumpCommand,
   masterArgs,
   masterFailure,
   refusedByMaster,
@@ -36,6 +37,8 @@ export interface MasterLink {
   ctl: string;
   config: SshConfigChoice;
   env: NodeJS.ProcessEnv;
+  /** The ProxyCommand through a jump host's master (jumpCommand), when the host has a jump. */
+  via?: string | undefined;
 }
 
 interface Ended {
@@ -256,8 +259,13 @@ export class OpenSshConnection implements HostConnection {
   }
 
   forwardTcp(): Promise<never> {
-    // Only the pool's inventory `jump` asks for one, and this transport refuses `jump` before it gets here.
-    return Promise.reject(new Error('transport = openssh opens no TCP forwards'));
+    // Hosts behind this one go through its master as a ProxyCommand (proxyCommand), never through a TCP stream here.
+    return Promise.reject(new Error('transport = openssh opens no TCP forwards: a jump goes through proxyCommand()'));
+  }
+
+  /** How a host behind this one reaches it: `ssh -W` on this master. */
+  proxyCommand(): string {
+    return jumpCommand(this.link.target, this.link.ctl, this.link.config);
   }
 
   /** Ends this run's master (`ssh -O exit`, its forwards with it); a master kept by --persist is left running. */
@@ -311,7 +319,10 @@ export async function startMaster(
   timeouts: SshTimeouts,
 ): Promise<ChildMaster> {
   rmSync(link.ctl, { force: true });
-  const child = spawnSsh(masterArgs(link.target, settings, { ctl: link.ctl, config: link.config, timeouts }), link.env);
+  const child = spawnSsh(
+    masterArgs(link.target, settings, { ctl: link.ctl, config: link.config, timeouts, via: link.via }),
+    link.env,
+  );
   child.stdin?.end();
   const stderr = new TailBuffer(8192);
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
@@ -392,7 +403,11 @@ export async function persistentMaster(
   rmSync(ctl, { force: true }); // left by a master that was killed
   const log = `${ctl}.log`;
   const fd = openSync(log, 'w', 0o600);
-  const child = spawnSsh(masterArgs(target, settings, { ctl, config, timeouts, persistMs: idleMs }), env, fd);
+  const child = spawnSsh(
+    masterArgs(target, settings, { ctl, config, timeouts, persistMs: idleMs, via: link.via }),
+    env,
+    fd,
+  );
   closeSync(fd);
   child.stdin?.end();
   const timer = setTimeout(() => child.kill('SIGKILL'), timeouts.connectTimeoutMs + 1000);

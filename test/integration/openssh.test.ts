@@ -117,7 +117,8 @@ describe('transport = openssh: certificates through the system ssh', { skip }, (
     const both = inventory(
       'both.ini',
       readFileSync(plain.inventory, 'utf8') +
-        `\n[host:via-ssh2]\naddress = ${address}\n\n[host:via-openssh]\naddress = ${address}\ntransport = openssh\n`,
+        `\n[host:via-ssh2]\naddress = ${address}\n\n[host:via-openssh]\naddress = ${address}\ntransport = openssh\n` +
+        `\n[host:behind-openssh]\naddress = ${address}\ntransport = openssh\njump = via-openssh\n`,
     );
     const command = "printf 'a b\\n'; printf 'warn\\n' >&2; read line; echo \"got:$line\"; exit 7";
     const exec = run(both, '--json', 'exec', 'via-ssh2,via-openssh', '--', command);
@@ -130,6 +131,10 @@ describe('transport = openssh: certificates through the system ssh', { skip }, (
     );
     const status = run(both, 'status', 'via-ssh2,via-openssh');
     assert.equal(status.code, 0, status.stdout + status.stderr);
+    // Behind a jump host: through that host's own master (ssh -W on it).
+    const jumped = run(both, '--json', 'exec', 'behind-openssh', '--', command);
+    const [three] = jsonLines<ExecResult>(jumped.stdout).results;
+    assert.deepEqual([three?.code, three?.stdout, three?.stderr], [one?.code, one?.stdout, one?.stderr], jumped.stderr);
   });
 
   test('unreachable through openssh: reported unreachable, exit 4, as through ssh2', () => {
