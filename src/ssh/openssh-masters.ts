@@ -89,7 +89,7 @@ export class OpenSshMasters {
     } else {
       // mkdtemp makes it 0700. A short base: the socket path must stay under ~104 bytes.
       const base = os.tmpdir().length <= 60 ? os.tmpdir() : '/tmp';
-      this.dir = mkdtempSync(path.join(base, 'convoy-ssh-'));
+      this.dir = mkdtempSync(path.join(base, 'convoy-ctl-'));
       process.once('exit', this.onExit);
     }
     this.config = configChoice(this.settings.homeDir ?? os.homedir(), this.dir);

@@ -4,7 +4,18 @@
 // Control sockets live in a private 0700 directory, removed at the end of the run with the masters (`ssh -O exit`).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, createReadStream, createWriteStream, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -246,6 +257,8 @@ export class OpenSshConnection implements HostConnection {
     if (!forward) {
       const { target, ctl, config, env } = this.link;
       const local = forwardName(ctl, remote);
+      // A master kept by --persist keeps its forwards: one made by an earlier run is used as it is, no ssh started.
+      if (!this.master && existsSync(local)) return Promise.resolve(local);
       // The master answers OK to a forward it already has (one kept by --persist from an earlier run).
       forward = runSsh(controlArgs(target, ctl, config, { op: 'forward', local, remote }), env).then((ended) => {
         if (ended.code === 0) return local;
@@ -376,6 +389,17 @@ function lossOf(target: SshTarget, timeouts: SshTimeouts, stderr: string): SshEr
   return new SshError('closed', target.name, `${where}: connection lost${lastLine(stderr)}`, { unreachable: false });
 }
 
+/** True when something listens on the unix socket (a master; a stale file refuses). */
+function accepts(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(socketPath, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 async function waitForSocket(ctl: string, gone: Promise<void>, ms: number): Promise<'up' | 'gone' | 'timeout'> {
   let exited = false;
   void gone.then(() => (exited = true));
@@ -399,8 +423,11 @@ export async function persistentMaster(
   idleMs: number,
 ): Promise<void> {
   const { target, ctl, config, env } = link;
-  if ((await runSsh(controlArgs(target, ctl, config, 'check'), env)).code === 0) return;
-  rmSync(ctl, { force: true }); // left by a master that was killed
+  // A warm master is one that accepts on its socket: asked without starting an ssh (`-O check` costs a process).
+  if (await accepts(ctl)) return;
+  // Left by a master that was killed: its socket and its forwards' sockets.
+  for (const name of readdirSync(path.dirname(ctl)))
+    if (name.startsWith(path.basename(ctl))) rmSync(path.join(path.dirname(ctl), name), { force: true });
   const log = `${ctl}.log`;
   const fd = openSync(log, 'w', 0o600);
   const child = spawnSsh(

@@ -99,7 +99,7 @@ describe('transport = openssh: certificates through the system ssh', { skip }, (
       ['sandbox-1', 'RUNNING'],
       ['sandbox-2', 'RUNNING'],
     ]);
-    const left = readdirSync(tmp()).filter((f) => f.startsWith('convoy-ssh-'));
+    const left = readdirSync(tmp()).filter((f) => f.startsWith('convoy-ctl-'));
     assert.deepEqual(left, [], 'control sockets and their private directory are gone after each run');
   });
 

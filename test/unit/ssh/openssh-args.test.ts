@@ -128,8 +128,8 @@ test("ssh's failures map to the ssh2 transport's kinds and messages", () => {
 test('behind a jump host: a ProxyCommand of ssh -W on the jump host master, every word quoted for sh', () => {
   const jump: SshTarget = { ...target, name: 'bastion', address: '10.0.0.1', port: 22, sshName: 'bastion' };
   assert.equal(
-    jumpCommand(jump, '/tmp/convoy-ssh-x/abc', { file: '/tmp/my dir/config' }),
-    "ssh -S /tmp/convoy-ssh-x/abc -o ControlMaster=no -o BatchMode=yes -o LogLevel=ERROR -W %h:%p -F '/tmp/my dir/config' -o HostName=10.0.0.1 -p 22 -l deploy -- bastion",
+    jumpCommand(jump, '/tmp/convoy-ctl-x/abc', { file: '/tmp/my dir/config' }),
+    "ssh -S /tmp/convoy-ctl-x/abc -o ControlMaster=no -o BatchMode=yes -o LogLevel=ERROR -W %h:%p -F '/tmp/my dir/config' -o HostName=10.0.0.1 -p 22 -l deploy -- bastion",
   );
   const args = masterArgs(target, settings(), { ctl: '/c', config: {}, timeouts, via: 'ssh -W %h:%p x' });
   assert.ok(args.includes('ProxyCommand=ssh -W %h:%p x'));
