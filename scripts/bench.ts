@@ -4,7 +4,7 @@
 // Each figure is the median wall time over the runs (after one warm-up run); tools alternate run by run.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -126,6 +126,18 @@ async function compare(
   }
 }
 
+/** Ends the OpenSSH masters that `--persist` runs through `transport = openssh` kept (ControlPersist 30m). */
+function stopPersistedMasters(): void {
+  const dir = path.join(work, '.convoy', 'openssh');
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((f) => /^[0-9a-f]{12}$/.test(f));
+  } catch {
+    return;
+  }
+  for (const name of names) spawnSync('ssh', ['-S', path.join(dir, name), '-O', 'exit', 'x'], { stdio: 'ignore' });
+}
+
 /** Ends the --persist process the runs above started (it would end by itself after 30 min idle; the slow baselines can take minutes between two runs). */
 function stopPersistProcess(): void {
   try {
@@ -169,6 +181,12 @@ const fleet: Fleet = {
   knownHostsFile: state.knownHostsFile,
 };
 const inv = ['-i', state.inventoryFile];
+// The same fleet through the OpenSSH transport: one ControlMaster per host, per run (cold) or kept by --persist (warm).
+const opensshInventory = path.join(work, 'openssh.ini');
+writeFileSync(
+  opensshInventory,
+  readFileSync(state.inventoryFile, 'utf8').replace('[defaults]\n', '[defaults]\ntransport = openssh\n'),
+);
 
 let downMs = NaN;
 try {
@@ -244,6 +262,17 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
       [openssh, ...(fabric ? [fabric] : []), ...(ansibleCold ? [ansibleCold] : []), ...(ansible ? [ansible] : [])],
       slow,
     );
+    // Next to ssh2's status: the same status through `transport = openssh`, masters started by the run (cold) and
+    // kept warm by --persist (ControlPersist), as Ansible's ControlPersist row above.
+    await compare('status, transport = openssh', ['-i', opensshInventory, 'status', 'all'], '', [], slow);
+    rows.splice(
+      -2,
+      2,
+      ...rows
+        .slice(-2)
+        .map((r, i) => ({ ...r, tool: i ? 'convoy --persist, warm masters' : 'convoy, masters per run' })),
+    );
+    stopPersistedMasters();
     missing = [
       pssh ? '' : 'parallel-ssh (apt install pssh)',
       fabric ? '' : 'Fabric (apt install python3-fabric)',
@@ -315,6 +344,7 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
   if (missing.length) console.log(`\nnot installed, so not measured: ${missing.join(', ')}`);
 } finally {
   stopPersistProcess();
+  stopPersistedMasters();
   if (Number.isNaN(downMs)) convoySync(['sandbox', 'down', '--state-dir', stateDir]);
   rmSync(work, { recursive: true, force: true });
 }

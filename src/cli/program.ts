@@ -488,6 +488,7 @@ interface SandboxUpFlags {
   port: number;
   firstAddress: string;
   writeInventory?: string;
+  sshCa: boolean;
 }
 
 function registerSandboxUp(sandbox: Command, context: CommandContext): void {
@@ -514,6 +515,11 @@ function registerSandboxUp(sandbox: Command, context: CommandContext): void {
     .addOption(stateDirOption())
     .option('--port <port>', 'sshd port on each host address', integerOption(1, 65535), 22)
     .option('--first-address <ip>', 'address of the first host (127.x.y.z)', '127.0.1.1')
+    .option(
+      '--ssh-ca',
+      'CA-signed host keys and user certificates only (@cert-authority, CertificateFile in <state-dir>/ssh_config): for transport = openssh',
+      false,
+    )
     .option(
       '--write-inventory <file>',
       'inventory to write (default inventories/sandbox.ini, or inside --state-dir when one is given)',

@@ -21,6 +21,8 @@ export interface SandboxUpOptions {
   firstAddress: string;
   /** Where to write the inventory; default: inventories/sandbox.ini for the default state dir, else inside it. */
   inventoryFile?: string | undefined;
+  /** `--ssh-ca`: hosts reachable by certificates only (host CA, user CA), for `transport = openssh`. */
+  sshCa?: boolean | undefined;
   cwd: string;
   output: Output;
 }
@@ -46,6 +48,7 @@ export async function sandboxUpCommand(options: SandboxUpOptions): Promise<numbe
     port: options.port,
     firstAddress: options.firstAddress,
     inventoryFile,
+    sshCa: options.sshCa,
   });
   const isDefault = stateDir === path.resolve(options.cwd, defaultStateDir);
   showSandboxUp(options.output, {

@@ -21,7 +21,7 @@ import type { RootNeed } from './privilege.ts';
 import { throughSudo } from './privilege.ts';
 import { SudoOnHost } from './sudo.ts';
 import { ttyOutput, ttyStep } from './tty-step.ts';
-import { sftpTransfer, uploadChunkBytes, uploadChunksPerHost } from './transfer.ts';
+import { fileStep, uploadChunkBytes, uploadChunksPerHost } from './transfer.ts';
 
 export type { CommandResult, ExecOptions };
 
@@ -131,17 +131,13 @@ export class HostSession {
     }
   }
 
-  /** Writes `content` to `dir/file` over SFTP: the directory made 0700 and the file 0600, both new (never followed). */
+  /**
+   * Writes `content` to `dir/file` as the login, on a channel of its own (never through the pty): the directory new
+   * and 0700, the file 0600, so that no other account reads a root step's script or slips a link in its place.
+   */
   private async putPrivate(dir: string, file: string, content: string): Promise<void> {
-    const sftp = await this.connection.sftp();
-    await this.connection.guard(
-      sftpTransfer(this.name, 'upload a root step', (done) => sftp.mkdir(dir, { mode: 0o700 }, done)),
-    );
-    await this.connection.guard(
-      sftpTransfer(this.name, 'upload a root step', (done) =>
-        sftp.writeFile(`${dir}/${file}`, content, { mode: 0o600, flag: 'wx' }, done),
-      ),
-    );
+    const where = shellQuote(dir);
+    await this.run('upload a root step', `umask 077 && mkdir ${where} && cat > ${where}/${file}`, { stdin: content });
   }
 
   /** A named step as the login: resolves with stdout, throws RemoteStepError on a non-zero exit. */
@@ -171,23 +167,19 @@ export class HostSession {
     }
   }
 
-  /** Copies a local file to the host over SFTP (rejecting at once if the connection dies mid-transfer). */
+  /** Copies a local file to the host (rejecting at once if the connection dies mid-transfer). */
   async put(local: string, remote: string, options: PutOptions = {}): Promise<void> {
-    const sftp = await this.connection.sftp();
     const concurrency = uploadChunksPerHost(options.hostsAtOnce ?? 1);
-    await this.connection.guard(
-      sftpTransfer(this.name, `upload ${path.basename(local)}`, (done) =>
-        sftp.fastPut(local, remote, { concurrency, chunkSize: uploadChunkBytes }, done),
-      ),
+    await fileStep(
+      this.name,
+      `upload ${path.basename(local)}`,
+      this.connection.putFile(local, remote, { concurrency, chunkSize: uploadChunkBytes }),
     );
   }
 
-  /** Copies a file from the host to a local path over SFTP. */
+  /** Copies a file from the host to a local path. */
   async get(remote: string, local: string): Promise<void> {
-    const sftp = await this.connection.sftp();
-    await this.connection.guard(
-      sftpTransfer(this.name, `download ${remote}`, (done) => sftp.fastGet(remote, local, done)),
-    );
+    await fileStep(this.name, `download ${remote}`, this.connection.getFile(remote, local));
   }
 
   /** Runs the health check on the host itself (so it sees what the host sees), retrying until its deadline. */

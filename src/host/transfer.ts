@@ -1,5 +1,6 @@
 // How much of an artifact is in flight to each host: enough to fill a long link to one host, bounded in total so
 // that a deploy to hundreds of hosts does not hold hundreds of upload windows in memory.
+import { ConvoyError } from '../errors.ts';
 import { RemoteStepError } from './errors.ts';
 
 /** SFTP write size (OpenSSH's sftp-server takes 32 KB writes without splitting them). */
@@ -17,15 +18,14 @@ export function uploadChunksPerHost(hostsAtOnce: number): number {
 }
 
 /**
- * One SFTP call as a promise, its error named after the step: ssh2's SFTP calls take a callback, and fastPut and
- * fastGet report only a bare message.
+ * A file transfer as a named step: the transfer's own error (SFTP's bare message, or what the OpenSSH transport's
+ * copy said) becomes a RemoteStepError naming the host and step; a lost connection stays the SshError it is.
  */
-export function sftpTransfer(
-  host: string,
-  step: string,
-  start: (done: (error: Error | null | undefined) => void) => void,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    start((error) => (error ? reject(new RemoteStepError(host, step, undefined, error.message)) : resolve()));
-  });
+export async function fileStep(host: string, step: string, transfer: Promise<void>): Promise<void> {
+  try {
+    await transfer;
+  } catch (error) {
+    if (error instanceof ConvoyError) throw error;
+    throw new RemoteStepError(host, step, undefined, (error as Error).message);
+  }
 }

@@ -1,6 +1,7 @@
 // A root step under a pty, for hosts whose sudoers says `requiretty` (docs/hosts.md): a pty carries one stream, so the
 // step's script cannot follow on stdin (it would be echoed, line-edited, cut at ^D) and its errors would mix with its
-// output. The script goes by SFTP into a private directory; the root shell sends its errors after a marker.
+// output. The script goes first, as the input of a login step on a channel of its own, into a private directory; the
+// root shell then runs it with no input and sends its errors after a marker.
 import { randomBytes } from 'node:crypto';
 import { shellQuote } from '../shell/quote.ts';
 import type { CommandResult } from '../ssh/connection.ts';
@@ -20,6 +21,8 @@ export function ttyStep(): TtyStep {
   const errorsMark = `convoy-stderr-${nonce}`;
   const script = shellQuote(`${dir}/s`);
   const inner = [
+    // No CR added to each line (OpenSSH's -tt gives the terminal's default modes; ssh2's pty is asked without it).
+    'stty -onlcr 2>/dev/null',
     'e=$(mktemp) || exit 125',
     `sh ${script} </dev/null 2>"$e"`,
     'c=$?',

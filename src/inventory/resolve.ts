@@ -133,6 +133,10 @@ function applySsh(
   };
   if (settings.supervisor_conf) config.supervisorConf = settings.supervisor_conf.value;
   if (settings.known_hosts) config.knownHosts = settings.known_hosts.value;
+  if (settings.transport?.value === 'openssh') {
+    config.transport = 'openssh';
+    config.sshName = lookupKey;
+  }
   setTimeouts(context, config, sources);
   setConnection(context, config, found, tokens);
   return { config, found };

@@ -18,6 +18,7 @@ export const settingNames = [
   'server_alive_interval',
   'server_alive_count_max',
   'step_timeout',
+  'transport',
 ] as const;
 export type SettingName = (typeof settingNames)[number];
 
@@ -42,6 +43,8 @@ export interface SettingValues {
   server_alive_count_max: number;
   /** Milliseconds; 0 = none. */
   step_timeout: number;
+  /** ssh2 (in-process, the default) or openssh (the system ssh, one ControlMaster per host). */
+  transport: 'ssh2' | 'openssh';
 }
 
 // Narrows a key so its value can be parsed by name.
@@ -82,6 +85,7 @@ const expected: Record<SettingName, string> = {
   server_alive_interval: expectedDuration(serverAliveIntervalRange),
   server_alive_count_max: 'an integer from 1 to 100',
   step_timeout: expectedDuration(stepTimeoutRange),
+  transport: 'ssh2 or openssh',
 };
 
 const truthy = ['true', 'yes', '1'];
@@ -138,6 +142,10 @@ function parseValue(
       const ms = parseDuration(raw, durationRanges[name]);
       return ms === undefined ? { error: `'${raw}' is not valid (expected ${expected[name]})` } : { value: ms };
     }
+    case 'transport':
+      return raw === 'ssh2' || raw === 'openssh'
+        ? { value: raw }
+        : { error: `'${raw}' is not a transport (expected ${expected.transport})` };
     case 'server_alive_count_max': {
       const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
       return n >= 1 && n <= 100

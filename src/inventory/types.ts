@@ -42,6 +42,10 @@ export interface HostConfig {
   bindAddress?: string;
   /** ssh config CertificateFile(s), expanded: ssh2 cannot offer certificates, so connecting says so. */
   certificateFiles?: string[];
+  /** `transport = openssh`: reached through the system ssh (one ControlMaster per host); absent = ssh2. */
+  transport?: 'openssh';
+  /** With transport = openssh: the name ~/.ssh/config was searched for, which OpenSSH is given as the destination. */
+  sshName?: string;
   /** `step_timeout` (ms, 0 = none): how long one remote step may take; absent = the command's default. */
   stepTimeoutMs?: number;
   vars: Record<string, string>;

@@ -22,6 +22,7 @@ import {
   userSupervisorDir,
 } from './plan.ts';
 
+import { writeSshCa } from './ssh-ca.ts';
 import type { KeyPair } from '../ssh/keys.ts';
 
 function readMachine(file: string, fallback = ''): string {
@@ -93,6 +94,7 @@ export function writeFleetFiles(plan: SandboxPlan): void {
   write(plan.knownHostsFile, knownHostsText(plan.hosts, hostKeys), 0o644);
   mkdirSync(path.dirname(plan.options.inventoryFile), { recursive: true });
   write(plan.options.inventoryFile, inventoryText(plan), 0o644);
+  if (plan.options.sshCa) writeSshCa(plan);
 }
 
 /** A random password for the login, written where `--sudo-pass-file` can read it, and its crypt(3) hash. */

@@ -51,6 +51,8 @@ export interface SandboxOptions {
   firstAddress: string;
   /** Absolute path of the inventory file to write. */
   inventoryFile: string;
+  /** `--ssh-ca`: CA-signed host keys and user certificates only (src/sandbox/ssh-ca.ts). */
+  sshCa?: boolean | undefined;
 }
 
 export interface SandboxHost {
@@ -265,7 +267,7 @@ user = root
 port = ${options.port}
 identity = ${plan.clientKeyFile}
 known_hosts = ${plan.knownHostsFile}
-
+${options.sshCa ? `transport = openssh   ; --ssh-ca: certificates only (include ${options.stateDir}/ssh_config from ~/.ssh/config)\n` : ''}
 ${hosts.map((h) => `[host:${h.name}]\naddress = ${h.address}\n${hostSettings(h)}`).join('\n')}
 [group:sandbox]
 hosts = ${hostNamePrefix}[1:${last}]

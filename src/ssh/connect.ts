@@ -10,7 +10,7 @@ import { SshConnection } from './connection.ts';
 import { SshError, toSshError } from './errors.ts';
 import { Keyring, PassphraseError } from './identities.ts';
 import { fingerprint, keyTypeOfBlob, knownHostName, knownKeyTypes, verifyHostKey } from './known-hosts.ts';
-import type { HostKeyVerdict } from './known-hosts.ts';
+import type { HostKeyVerdict, KnownHostEntry } from './known-hosts.ts';
 import type { KnownHostsStore } from './known-hosts-store.ts';
 import { expandProxyCommand, startProxyCommand } from './proxy-command.ts';
 import type { ProxiedSocket } from './proxy-command.ts';
@@ -37,7 +37,14 @@ export interface SshTarget {
   proxyCommand?: string | undefined;
   /** Named when authentication fails: ssh2 cannot offer certificates. */
   certificateFiles?: readonly string[] | undefined;
+  /** `transport = openssh`: the system `ssh` through one ControlMaster per host (src/ssh/openssh.ts); absent = ssh2. */
+  transport?: Transport | undefined;
+  /** The name ~/.ssh/config was searched for (the inventory's address, else the host's name): OpenSSH's destination. */
+  sshName?: string | undefined;
 }
+
+/** How a host is reached: ssh2 in this process (the default), or the system OpenSSH client. */
+export type Transport = 'ssh2' | 'openssh';
 
 /** How long a host may stay silent: during the handshake, then between keepalives on an open connection. */
 export interface SshTimeouts {
@@ -260,7 +267,7 @@ function explained({ target, where }: Attempt, how: Handshake, error: SshError):
     );
   if (error.kind === 'auth' && target.certificateFiles?.length)
     notes.push(
-      `~/.ssh/config sets CertificateFile ${target.certificateFiles.join(', ')}: Convoy's SSH library (ssh2) cannot offer certificates, so it was not used`,
+      `~/.ssh/config sets CertificateFile ${target.certificateFiles.join(', ')}: the ssh2 transport cannot offer certificates, so it was not used; set \`transport = openssh\` for ${target.name} in the inventory to log in with it`,
     );
   const stderr = how.proxy?.stderr();
   if (how.proxy && error.kind !== 'auth' && !how.authenticating)
@@ -348,12 +355,26 @@ export function hostKeyRefusal(
       `${where}: REFUSED: the host offered a key marked @revoked in ${verdict.entry.file}:${verdict.entry.line} (${offered})`,
     );
   }
+  if (verdict.status === 'cert-authority') return certificateOnly(attempt, verdict.entry);
   if (attempt.settings.acceptNewHostKeys) return undefined;
   return new SshError(
     'host-key-unknown',
     target.name,
     `${where}: REFUSED: unknown host key ${offered} (not in ${knownFile}). ` +
       'Verify it, then pass --accept-new-host-keys once to record it.',
+  );
+}
+
+/**
+ * The host is known only through an @cert-authority line: OpenSSH would check its host certificate against that CA,
+ * which ssh2 cannot. Refused even with --accept-new-host-keys (recording the bare key would bypass the CA's trust).
+ */
+function certificateOnly({ target, where }: KeyCheck, entry: KnownHostEntry): SshError {
+  return new SshError(
+    'host-key-unknown',
+    target.name,
+    `${where}: REFUSED: the host is known only through the @cert-authority line ${entry.file}:${entry.line} (a CA-signed host key), ` +
+      `which the ssh2 transport cannot check: set \`transport = openssh\` for ${target.name} in the inventory (its [host:…] or a group), so that OpenSSH verifies the host certificate`,
   );
 }
 

@@ -1,5 +1,5 @@
 // One SSH connection per host, reused for every step: exec channels, SFTP, unix-socket and TCP forwarding.
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import type { ClientChannel, PseudoTtyOptions, SFTPWrapper } from 'ssh2';
 import type ssh2 from 'ssh2';
@@ -63,7 +63,10 @@ export function abortReason(signal: AbortSignal | undefined): Error {
  * Where each stream's bytes go: to `own` (the command's output), except those on the stream sudo prompts on before
  * the command runs, which go to the prompt (answered there). Input is written when the command is ready.
  */
-function routeThroughPrompt(stream: ClientChannel, options: ExecOptions) {
+export function routeThroughPrompt(
+  stream: { write(text: string): unknown; end(data?: string | Buffer): unknown },
+  options: ExecOptions,
+) {
   const { answer, pty = false } = options;
   if (!answer) {
     stream.end(options.stdin);
@@ -117,9 +120,25 @@ function collectOutput(stream: ClientChannel, options: ExecOptions) {
   };
 }
 
+/** A raw exec channel: the remote command's stdin and stdout as one stream, its stderr beside it. */
+export type ExecChannel = Duplex & { readonly stderr: Readable };
+
+/** How a file upload may fill the link (ssh2's SFTP window; the OpenSSH transport streams and ignores it). */
+export interface FileCopyOptions {
+  concurrency: number;
+  chunkSize: number;
+}
+
 /**
- * What every step needs from a host's connection: a direct ssh2 connection (SshConnection), or one kept open by the
- * background process of `--persist` (MuxedConnection).
+ * sshd would not open a stream to a unix socket on the host (no such socket, no permission, forwarding refused): the
+ * stream reached nothing there, so a caller may try another way without running anything twice.
+ */
+export class ChannelRefusedError extends Error {}
+
+/**
+ * What every step needs from a host's connection: a direct ssh2 connection (SshConnection), one kept open by the
+ * background process of `--persist` (MuxedConnection), or the system `ssh` through a ControlMaster
+ * (OpenSshConnection, `transport = openssh`).
  */
 export interface HostConnection {
   readonly host: string;
@@ -127,20 +146,27 @@ export interface HostConnection {
   readonly closed: boolean;
   exec(command: string, options?: ExecOptions): Promise<CommandResult>;
   /** With `answer`, resolves once the command runs (sudo's prompt answered), rejects when sudo ends it first. */
-  execChannel(command: string, answer?: AnsweredPrompt): Promise<ClientChannel>;
-  sftp(): Promise<SFTPWrapper>;
+  execChannel(command: string, answer?: AnsweredPrompt): Promise<ExecChannel>;
+  /** Copies a local file to the host; rejects with the transfer's own error, or at once if the connection dies. */
+  putFile(local: string, remote: string, options: FileCopyOptions): Promise<void>;
+  getFile(remote: string, local: string): Promise<void>;
   openUnixSocket(socketPath: string): Promise<Duplex>;
   forwardTcp(address: string, port: number): Promise<Duplex>;
   guard<T>(work: Promise<T>): Promise<T>;
   close(): void;
 }
 
+/** A callback-taking ssh2 call as a promise (SFTP's calls report a bare error). */
+function called(start: (done: (error: Error | null | undefined) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => start((error) => (error ? reject(error) : resolve())));
+}
+
 // sshd allows MaxSessions (default 10) session channels per connection; stay below it.
 const sessionsPerConnection = 8;
 
 /** The channel once its command runs (sudo's prompt answered on stderr); rejects with sudo's words if it ends first. */
-function channelWhenReady(channel: ClientChannel, answer: AnsweredPrompt): Promise<ClientChannel> {
-  return new Promise<ClientChannel>((resolve, reject) => {
+export function channelWhenReady<C extends ExecChannel>(channel: C, answer: AnsweredPrompt): Promise<C> {
+  return new Promise<C>((resolve, reject) => {
     const onClose = () => reject(new Error(answer.preamble().trim() || 'sudo ended before the command ran'));
     const io = {
       send: (text: string) => channel.write(text),
@@ -287,6 +313,17 @@ export class SshConnection implements HostConnection {
     });
   }
 
+  /** SFTP fastPut with the upload window asked for, guarded against a connection lost mid-transfer. */
+  async putFile(local: string, remote: string, options: FileCopyOptions): Promise<void> {
+    const sftp = await this.sftp();
+    await this.guard(called((done) => sftp.fastPut(local, remote, options, done)));
+  }
+
+  async getFile(remote: string, local: string): Promise<void> {
+    const sftp = await this.sftp();
+    await this.guard(called((done) => sftp.fastGet(remote, local, done)));
+  }
+
   /** The connection's SFTP session, opened once. */
   sftp(): Promise<SFTPWrapper> {
     this.sftpChannel ??= this.withChannel<SFTPWrapper>((resolve, reject) => {
@@ -308,7 +345,7 @@ export class SshConnection implements HostConnection {
   openUnixSocket(socketPath: string): Promise<ClientChannel> {
     return this.withChannel<ClientChannel>((resolve, reject) => {
       this.client.openssh_forwardOutStreamLocal(socketPath, (error, stream) =>
-        error ? reject(error) : resolve(stream),
+        error ? reject(new ChannelRefusedError(error.message, { cause: error })) : resolve(stream),
       );
     });
   }

@@ -15,6 +15,8 @@ export type HostKeyVerdict =
   | { status: 'match'; entry: KnownHostEntry }
   | { status: 'changed'; known: KnownHostEntry[] }
   | { status: 'revoked'; entry: KnownHostEntry }
+  /** No plain key known, but an @cert-authority line covers the name: only a host certificate can be checked. */
+  | { status: 'cert-authority'; entry: KnownHostEntry }
   | { status: 'unknown' };
 
 export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
@@ -84,7 +86,8 @@ function globMatch(pattern: string, name: string): boolean {
 /**
  * OpenSSH's verdict for `blob` offered by `name`: revoked beats everything; any other key while the host has known
  * keys, whatever their type, is a changed key (refuse); a host with no known key is unknown (trust only on explicit
- * opt-in). Were a key of a new type "unknown", a man in the middle could offer one and have it recorded.
+ * opt-in). Were a key of a new type "unknown", a man in the middle could offer one and have it recorded. A host
+ * known only through an @cert-authority line is its own verdict: ssh2 cannot check the certificate it would need.
  */
 export function verifyHostKey(entries: readonly KnownHostEntry[], name: string, blob: Buffer): HostKeyVerdict {
   const forHost = entries.filter((e) => e.marker !== '@cert-authority' && matchesHost(e.patterns, name));
@@ -94,7 +97,8 @@ export function verifyHostKey(entries: readonly KnownHostEntry[], name: string, 
   const match = plain.find((e) => e.keyBlob.equals(blob));
   if (match) return { status: 'match', entry: match };
   if (plain.length > 0) return { status: 'changed', known: plain };
-  return { status: 'unknown' };
+  const authority = entries.find((e) => e.marker === '@cert-authority' && matchesHost(e.patterns, name));
+  return authority ? { status: 'cert-authority', entry: authority } : { status: 'unknown' };
 }
 
 /** Key types known for `name`, to offer the server: preferring them avoids a false "unknown key" on another type. */

@@ -1,4 +1,5 @@
 // One connection per host for the whole run, jump hosts included; handshakes capped and retried on reset.
+import path from 'node:path';
 import pLimit from 'p-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectSettings, SshTarget } from './connect.ts';
@@ -6,6 +7,8 @@ import { connect, describeTarget } from './connect.ts';
 import type { HostConnection } from './connection.ts';
 import { SshError } from './errors.ts';
 import { MuxedConnection, ensurePersistProcess, takeLease } from './mux/client.ts';
+import { OpenSshConnection } from './openssh.ts';
+import { OpenSshMasters, persistMastersDir } from './openssh-masters.ts';
 
 export type ConnectFunction = typeof connect;
 
@@ -21,6 +24,8 @@ export interface PoolOptions {
   persist?: { socketPath: string; idleMs: number } | undefined;
   retryDelaysMs?: readonly number[];
   connect?: ConnectFunction;
+  /** Opens `transport = openssh` hosts (tests inject one); default: the system ssh, masters per run or --persist. */
+  openssh?: Pick<OpenSshMasters, 'open' | 'closeAll'>;
 }
 
 export class ConnectionPool {
@@ -33,6 +38,7 @@ export class ConnectionPool {
   private lease: { release(): void } | undefined;
   private readonly retryDelaysMs: readonly number[];
   private readonly connectFn: ConnectFunction;
+  private readonly openssh: Pick<OpenSshMasters, 'open' | 'closeAll'>;
 
   constructor(
     private readonly settings: ConnectSettings,
@@ -43,6 +49,11 @@ export class ConnectionPool {
     this.persist = options.persist;
     this.retryDelaysMs = options.retryDelaysMs ?? [250, 1000];
     this.connectFn = options.connect ?? connect;
+    const persistMasters = options.persist && {
+      dir: persistMastersDir(settings.homeDir ?? path.dirname(path.dirname(options.persist.socketPath))),
+      idleMs: options.persist.idleMs,
+    };
+    this.openssh = options.openssh ?? new OpenSshMasters(settings, { persist: persistMasters || undefined });
   }
 
   /** The host's connection, opened on first use; a jump host's connection is shared by every host behind it. */
@@ -67,6 +78,9 @@ export class ConnectionPool {
   }
 
   private async open(target: SshTarget): Promise<HostConnection> {
+    // The system ssh, one master per host (under --persist too: its masters are what persists).
+    if (target.transport === 'openssh')
+      return this.retried(() => this.limited(target, () => this.openssh.open(target)));
     // Hosts behind a jump host connect directly: their channels ride on the jump host's connection.
     if (this.persist && !target.jump) return this.openPersisted(target, this.persist);
     const via = target.jump ? await this.viaJump(target, target.jump) : undefined;
@@ -164,7 +178,9 @@ export class ConnectionPool {
     this.lease?.release();
     this.lease = undefined;
     const all = await Promise.allSettled(this.connections.values());
-    for (const result of all) if (result.status === 'fulfilled') result.value.close();
+    for (const result of all)
+      if (result.status === 'fulfilled' && !(result.value instanceof OpenSshConnection)) result.value.close();
     this.connections.clear();
+    await this.openssh.closeAll();
   }
 }

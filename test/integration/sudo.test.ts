@@ -121,10 +121,12 @@ describe('sudo with a password and requiretty on 4 sandbox hosts', { skip }, () 
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(await deploying.closed, 0, deploying.stdout + deploying.stderr);
-    assert.ok(
-      argvs.some((ps) => ps.includes('sudo -S -p')),
-      'sudo was seen running',
-    );
+    // sudo logs the argv of every command it ran for the deploy: the root side's argv, whole.
+    for (const n of [1, 2]) {
+      const log = openssh(fleet, address(n), 'cat /run/sudo.log').stdout;
+      assert.match(log, /COMMAND=\S*sh -c/, `sudo ran the deploy's root steps on sandbox-${n}`);
+      assert.ok(!log.includes(password), `the password is in sudo's log on sandbox-${n}`);
+    }
     assert.ok(!argvs.some((ps) => ps.includes(password)), 'the password was in an argv');
     const outputs = [deploying.stdout + deploying.stderr];
     for (const args of [

@@ -7,11 +7,10 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClientChannel, SFTPWrapper } from 'ssh2';
 import type { AnsweredPrompt } from '../answer.ts';
 import type { ConnectSettings, SshTarget } from '../connect.ts';
 import { describeTarget } from '../connect.ts';
-import type { CommandResult, ExecOptions, HostConnection } from '../connection.ts';
+import type { CommandResult, ExecChannel, ExecOptions, FileCopyOptions, HostConnection } from '../connection.ts';
 import { abortReason, keptOutput } from '../connection.ts';
 import { TailBuffer } from '../tail-buffer.ts';
 import { SshError } from '../errors.ts';
@@ -149,12 +148,16 @@ export class MuxedConnection implements HostConnection {
     return socket;
   }
 
-  async execChannel(command: string, answer?: AnsweredPrompt): Promise<ClientChannel> {
+  async execChannel(command: string, answer?: AnsweredPrompt): Promise<ExecChannel> {
     return (await this.directConnection()).execChannel(command, answer);
   }
 
-  async sftp(): Promise<SFTPWrapper> {
-    return (await this.directConnection()).sftp();
+  async putFile(local: string, remote: string, options: FileCopyOptions): Promise<void> {
+    return (await this.directConnection()).putFile(local, remote, options);
+  }
+
+  async getFile(remote: string, local: string): Promise<void> {
+    return (await this.directConnection()).getFile(remote, local);
   }
 
   async forwardTcp(address: string, port: number): Promise<Duplex> {

@@ -101,6 +101,8 @@ export interface FleetOptions {
   shells?: string;
   /** `--sudo`, e.g. `password,nopasswd-tty`. */
   sudo?: string;
+  /** `--ssh-ca`: CA-signed host keys and user certificates only (for transport = openssh). */
+  sshCa?: boolean;
 }
 
 /** Starts a fleet; throws with the CLI's output when it fails. Pair with `fleet.down()` in an `after` hook. */
@@ -126,6 +128,7 @@ export function startFleet(options: FleetOptions): TestFleet {
   if (options.flavors) args.push('--flavor', options.flavors);
   if (options.shells) args.push('--login-shell', options.shells);
   if (options.sudo) args.push('--sudo', options.sudo);
+  if (options.sshCa) args.push('--ssh-ca');
   const up = convoy(args);
   if (up.code !== 0) {
     rmSync(path.dirname(stateDir), { recursive: true, force: true });

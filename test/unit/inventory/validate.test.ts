@@ -382,3 +382,21 @@ test('problems in ssh config are reported with its file', () => {
     "/home/me/.ssh/config: Host 'b': ProxyJump 'x:0': 'x:0': '0' is not a port (expected an integer from 1 to 65535)",
   ]);
 });
+
+test('transport: ssh2 or openssh, per host or group; a bad value names file, line, key, value and the choices', () => {
+  assert.deepEqual(problems(lines('[host:a]', 'transport = libssh')), [
+    "inventories/x.ini:2: [host:a] transport: 'libssh' is not a transport (expected ssh2 or openssh)",
+  ]);
+  const { hosts } = parseInventory(
+    lines('[defaults]', 'transport = openssh', '[host:a]', 'address = 10.0.0.1', '[host:b]', 'transport = ssh2'),
+    file,
+    options,
+  );
+  assert.deepEqual(
+    hosts.map((h) => [h.name, h.transport, h.sshName]),
+    [
+      ['a', 'openssh', '10.0.0.1'],
+      ['b', undefined, undefined],
+    ],
+  );
+});

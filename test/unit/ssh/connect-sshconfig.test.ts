@@ -147,6 +147,7 @@ describe('ssh config directives when connecting', () => {
     const error = await rejection(
       connect(target({ identityFiles: [wrong], certificateFiles: ['/home/me/.ssh/id-cert.pub'] }), settings()),
     );
-    assert.match(error.message, /CertificateFile \/home\/me\/\.ssh\/id-cert\.pub.*cannot/);
+    assert.match(error.message, /CertificateFile \/home\/me\/\.ssh\/id-cert\.pub.*cannot offer certificates/);
+    assert.match(error.message, /set `transport = openssh` for \S+ in the inventory/);
   });
 });

@@ -67,3 +67,16 @@ test('a key of another type than the known one is refused as CHANGED even when n
       "ssh-keygen -R '[10.0.0.5]:2222' -f /home/me/.ssh/known_hosts",
   );
 });
+
+test('a host known only through @cert-authority is refused, naming the line and transport = openssh', () => {
+  const authority: KnownHostEntry = { ...entry, marker: '@cert-authority', line: 4, patterns: '[10.0.0.*]:2222' };
+  for (const accept of [false, true]) {
+    const refusal = hostKeyRefusal(check(accept), { status: 'cert-authority', entry: authority }, offered);
+    assert.equal(refusal?.kind, 'host-key-unknown');
+    assert.equal(
+      refusal?.message,
+      'deploy@web1 (10.0.0.5:2222): REFUSED: the host is known only through the @cert-authority line /home/me/.ssh/known_hosts:4 (a CA-signed host key), ' +
+        'which the ssh2 transport cannot check: set `transport = openssh` for web1 in the inventory (its [host:…] or a group), so that OpenSSH verifies the host certificate',
+    );
+  }
+});

@@ -121,14 +121,18 @@ test('every known key of the host is named in a change, whatever its type', () =
   assert.equal(verifyHostKey(two, 'h1', keyA).status, 'match', 'each known key still matches');
 });
 
-test('@revoked and @cert-authority lines are not known keys: a host with only those is unknown', () => {
+test('@revoked and @cert-authority lines are not known keys: a host covered only by a CA is its own verdict', () => {
   const marked = parseKnownHosts(
     [`@revoked h2 ssh-rsa ${rsa.toString('base64')}`, `@cert-authority h2 ssh-ed25519 ${keyB.toString('base64')}`].join(
       '\n',
     ),
     '/kh3',
   );
-  assert.deepEqual(verifyHostKey(marked, 'h2', keyA), { status: 'unknown' });
+  const verdict = verifyHostKey(marked, 'h2', keyA);
+  assert.equal(verdict.status, 'cert-authority');
+  assert.deepEqual(verdict.status === 'cert-authority' && [verdict.entry.file, verdict.entry.line], ['/kh3', 2]);
+  assert.deepEqual(verifyHostKey(marked, 'h3', keyA), { status: 'unknown' }, 'a CA line for other names says nothing');
+  assert.equal(verifyHostKey(marked, 'h2', rsa).status, 'revoked', 'a revoked key stays refused as revoked');
 });
 
 test('a revoked key is refused even where it would otherwise be unknown', () => {
