@@ -210,4 +210,20 @@ describe('sudo with a password and requiretty on 4 sandbox hosts', { skip }, () 
       /--ask-sudo-pass needs a terminal to ask on; without one, use --sudo-pass-file FILE/,
     );
   });
+
+  test('through transport = openssh the same: the prompt answered on the client, requiretty met with ssh -tt', () => {
+    const viaOpenssh = path.join(project, 'openssh.ini');
+    writeFileSync(
+      viaOpenssh,
+      readFileSync(inventory, 'utf8').replace('[defaults]\n', '[defaults]\ntransport = openssh\n'),
+    );
+    const r = convoy(['-i', viaOpenssh, '--sudo-pass-file', passFile, 'exec', 'all', '--sudo', '--', 'id -u; cat'], {
+      cwd: project,
+      env: { HOME: project, SSH_AUTH_SOCK: '', NO_COLOR: '1' },
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (let n = 1; n <= 4; n++) assert.match(r.stdout, new RegExp(`^sandbox-${n} \\| 0$`, 'm'));
+    assert.ok(!r.stdout.includes(password));
+    assert.doesNotMatch(r.stdout, /\r/, 'no CR from the pty');
+  });
 });
