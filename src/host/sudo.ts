@@ -1,4 +1,4 @@
-// How a command reaches root through sudo on one host (docs/hosts.md, "sudo with a password"): the words of the
+// How a command reaches root through sudo on one host (docs/security.md, "sudo with a password"): the words of the
 // command, the prompt it may answer, and what the host taught the session (requiretty, a refused password).
 import { ConvoyError } from '../errors.ts';
 import type { SecretValue } from '../secrets/values.ts';

@@ -1,4 +1,4 @@
-// A root step under a pty, for hosts whose sudoers says `requiretty` (docs/hosts.md): a pty carries one stream, so the
+// A root step under a pty, for hosts whose sudoers says `requiretty` (docs/security.md, "sudo with a password"): a pty carries one stream, so the
 // step's script cannot follow on stdin (it would be echoed, line-edited, cut at ^D) and its errors would mix with its
 // output. The script goes first, as the input of a login step on a channel of its own, into a private directory; the
 // root shell then runs it with no input and sends its errors after a marker.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sandboxAddresses } from './addresses.ts';
 
 /**
- * How a host's Supervisor is laid out (docs/sandbox.md): `debian` as Debian's and Ubuntu's package leaves it;
+ * How a host's Supervisor is laid out (docs/command-line.md, "convoy sandbox"): `debian` as Debian's and Ubuntu's package leaves it;
  * `rhel` as EPEL's package on RHEL, Rocky, Alma and Fedora leaves it (/etc/supervisord.conf, `supervisord.d/*.ini`,
  * socket /run/supervisor/supervisor.sock with supervisord's default mode 0700, no `supervisor` group);
  * `pip` as `pip install supervisor` leaves it (the conf from `echo_supervisord_conf` at /etc/supervisord.conf, its
@@ -29,7 +29,7 @@ export const sandboxShells = { bash: '/bin/bash', fish: '/usr/bin/fish', tcsh: '
 export type SandboxShell = keyof typeof sandboxShells;
 
 /**
- * How sudo treats the login `convoy` on a host (docs/sandbox.md): `nopasswd` (the default), `password` (sudo asks
+ * How sudo treats the login `convoy` on a host (docs/command-line.md, "convoy sandbox"): `nopasswd` (the default), `password` (sudo asks
  * for the login's password, as on a default RHEL or Ubuntu install), and either with sudoers' `requiretty` (sudo
  * refuses to run without a terminal, as RHEL 5–6 and some hardened images set it).
  */

@@ -1,4 +1,4 @@
-// Answering sudo's password prompt on a command's channel, and only that prompt (docs/hosts.md, "sudo with a password").
+// Answering sudo's password prompt on a command's channel, and only that prompt (docs/security.md, "sudo with a password").
 //
 // The command is `sudo -S -p <prompt> -- sh -c '<print ready>; exec …'`: sudo prints the prompt Convoy set (a nonce no
 // other program can know) when it wants a password, and the shell it starts prints the ready line first. The reply
