@@ -484,6 +484,8 @@ interface SandboxUpFlags {
   flavor?: SandboxFlavor[];
   loginShell?: SandboxShell[];
   sudo?: SandboxSudo[];
+  privateConf: boolean;
+  socketAuth: boolean;
   stateDir: string;
   port: number;
   firstAddress: string;
@@ -512,6 +514,8 @@ function registerSandboxUp(sandbox: Command, context: CommandContext): void {
       "how sudo treats the login convoy, assigned to hosts in turn: nopasswd, password, nopasswd-tty, password-tty (-tty: sudoers' requiretty); such hosts log in as convoy with sudo = true",
       sudoModeList,
     )
+    .option('--private-conf', "every host's supervisord.conf readable by its owner only (mode 0600)", false)
+    .option('--socket-auth', "a username and password on every host's supervisord socket (HTTP 401 without)", false)
     .addOption(stateDirOption())
     .option('--port <port>', 'sshd port on each host address', integerOption(1, 65535), 22)
     .option('--first-address <ip>', 'address of the first host (127.x.y.z)', '127.0.1.1')
@@ -536,6 +540,8 @@ function registerSandboxUp(sandbox: Command, context: CommandContext): void {
           flavors: opts.flavor,
           shells: opts.loginShell,
           sudo: opts.sudo,
+          privateConf: opts.privateConf,
+          socketAuth: opts.socketAuth,
           inventoryFile: opts.writeInventory,
           cwd: context.cwd,
           output: context.output(),

@@ -16,6 +16,8 @@ export interface SandboxUpOptions {
   flavors?: readonly SandboxFlavor[] | undefined;
   shells?: readonly SandboxShell[] | undefined;
   sudo?: readonly SandboxSudo[] | undefined;
+  privateConf?: boolean | undefined;
+  socketAuth?: boolean | undefined;
   stateDir: string;
   port: number;
   firstAddress: string;
@@ -44,6 +46,8 @@ export async function sandboxUpCommand(options: SandboxUpOptions): Promise<numbe
     flavors: options.flavors,
     shells: options.shells,
     sudo: options.sudo,
+    privateConf: options.privateConf,
+    socketAuth: options.socketAuth,
     stateDir,
     port: options.port,
     firstAddress: options.firstAddress,

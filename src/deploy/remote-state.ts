@@ -75,7 +75,8 @@ export function inspectCommand(paths: AppPaths, cacheName: string, extras: Inspe
     `if [ -e ${q(paths.lockDir)} ]; then echo "lock=$(head -n 1 ${q(`${paths.lockDir}/owner`)} 2>/dev/null || echo unknown)"; fi`,
     clashes,
     secretsKey ? `if [ -f ${q(secretsKey)} ]; then echo "secretskey=$(head -n 1 ${q(secretsKey)})"; fi` : '',
-    sudoCat ? '' : `if [ -f ${q(paths.confPath)} ] && [ ! -r ${q(paths.confPath)} ]; then echo confunreadable=1; fi`,
+    // Unreadable by the login, and sudo -n cannot help (it wants a password or a terminal): the conf is read apart.
+    `if [ -f ${q(paths.confPath)} ] && [ ! -r ${q(paths.confPath)} ]${sudoCat ? ' && ! sudo -n -- true 2>/dev/null' : ''}; then echo confunreadable=1; fi`,
     `echo ${recordMarker}; tail -n ${recordLength} ${q(recordPath(paths))} 2>/dev/null`,
     `if [ -f ${q(paths.confPath)} ]; then echo ${confMarker}; ${readConf}; fi`,
     'exit 0',

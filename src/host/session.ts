@@ -113,8 +113,9 @@ export class HostSession {
   /** Under a pty (requiretty): the payload by SFTP into a private directory, its errors told apart from its output. */
   private async viaSudoOnTty(step: string, content: string, options: ExecOptions): Promise<CommandResult> {
     const tty = ttyStep();
-    await this.putPrivate(tty.dir, tty.file, content);
+    // sudo's words first: a host whose password was refused gets nothing put on it.
     const { command, answer } = this.sudo.wrap(tty.inner);
+    await this.putPrivate(tty.dir, tty.file, content);
     // The pty's one stream is told apart once the step ends: its output then reaches the callbacks in one piece.
     const { onStdout, onStderr, ...rest } = options;
     try {
@@ -243,7 +244,8 @@ export class HostSession {
   }
 
   private supervisorHost(): SupervisorHost {
-    const rootRead = this.mayRunAsRoot && !this.inlineSudo && this.host.user !== 'root';
+    // Where sudo -n inside the search cannot read a root-only conf (a password, requiretty), a root step does.
+    const rootRead = this.host.sudo && this.host.user !== 'root';
     return {
       name: this.name,
       supervisorConf: this.host.supervisorConf,

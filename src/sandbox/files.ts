@@ -89,6 +89,7 @@ export function writeFleetFiles(plan: SandboxPlan): void {
     }
     write(path.join(home, '.ssh', 'authorized_keys'), client.public + '\n', 0o600, login);
     writeFlavorSupervisor(host, { debianConf: supervisordConf, login, bare });
+    if (!bare) hardenConf(host, plan.options);
     return hostKey.public;
   });
   write(plan.knownHostsFile, knownHostsText(plan.hosts, hostKeys), 0o644);
@@ -174,6 +175,30 @@ function writeFlavorSupervisor(
     write(path.join(etc, 'supervisord.conf'), rhelSupervisordConf().replace(/^chmod=.*\n|^chown=.*\n/gm, ''), 0o644);
     mkdirSync(path.join(etc, 'supervisord.d'), { mode: 0o755 });
   }
+}
+
+/** Where the flavor's supervisord.conf was written, under the host's directory. */
+function confInHostDir(host: SandboxHost): string {
+  if (host.flavor === 'debian') return path.join(host.dir, 'etc-supervisor', 'supervisord.conf');
+  if (host.flavor === 'user') return path.join(host.dir, 'home', loginUser, 'supervisor', 'supervisord.conf');
+  return path.join(host.dir, 'etc-upper', 'supervisord.conf');
+}
+
+/**
+ * `--private-conf`: the conf its owner's alone (0600); `--socket-auth`: a username and password on the socket, in
+ * [unix_http_server] and, as a user would for supervisorctl, [supervisorctl]. The password is per host, random.
+ */
+function hardenConf(host: SandboxHost, options: SandboxPlan['options']): void {
+  const file = confInHostDir(host);
+  if (options.socketAuth) {
+    const credentials = { username: 'convoy', password: randomBytes(12).toString('base64url') };
+    const edits = [
+      { section: 'unix_http_server', values: credentials },
+      { section: 'supervisorctl', values: credentials },
+    ];
+    writeFileSync(file, setIniValues(readFileSync(file, 'utf8'), edits));
+  }
+  if (options.privateConf) chmodSync(file, 0o600);
 }
 
 /** The `user` flavor: a supervisord of the login's own under its home, and /srv and /opt the login's. */

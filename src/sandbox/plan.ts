@@ -43,6 +43,10 @@ export interface SandboxOptions {
   shells?: readonly SandboxShell[] | undefined;
   /** Assigned to hosts in turn (host 1 the first, …); default `debian`. */
   flavors?: readonly SandboxFlavor[] | undefined;
+  /** supervisord.conf readable by its owner only (0600), as hardening guides and some images leave it. */
+  privateConf?: boolean | undefined;
+  /** `username`/`password` on the socket ([unix_http_server], and [supervisorctl] for supervisorctl): HTTP 401 without. */
+  socketAuth?: boolean | undefined;
   /** How sudo treats `convoy`, assigned to hosts in turn; default `nopasswd`. */
   sudo?: readonly SandboxSudo[] | undefined;
   /** Absolute path of the directory that holds every file of this fleet. */

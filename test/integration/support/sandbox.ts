@@ -101,6 +101,10 @@ export interface FleetOptions {
   shells?: string;
   /** `--sudo`, e.g. `password,nopasswd-tty`. */
   sudo?: string;
+  /** `--private-conf`: every supervisord.conf 0600. */
+  privateConf?: boolean;
+  /** `--socket-auth`: a username and password on every socket. */
+  socketAuth?: boolean;
   /** `--ssh-ca`: CA-signed host keys and user certificates only (for transport = openssh). */
   sshCa?: boolean;
 }
@@ -128,6 +132,8 @@ export function startFleet(options: FleetOptions): TestFleet {
   if (options.flavors) args.push('--flavor', options.flavors);
   if (options.shells) args.push('--login-shell', options.shells);
   if (options.sudo) args.push('--sudo', options.sudo);
+  if (options.privateConf) args.push('--private-conf');
+  if (options.socketAuth) args.push('--socket-auth');
   if (options.sshCa) args.push('--ssh-ca');
   const up = convoy(args);
   if (up.code !== 0) {
