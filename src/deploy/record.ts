@@ -21,7 +21,9 @@ export type RecordOutcome =
   /** The release failed and the host could not go back (see `error`). */
   | 'failed'
   /** `convoy stop` stopped the app's programs (a later deploy starts them again). */
-  | 'stopped';
+  | 'stopped'
+  /** This host ran the deploy's run-once hook (`hook`) in the staged `release`, before any host switched. */
+  | 'ran-once';
 
 /** A process as the gate saw it: the same pid and start time later means it has run since. */
 export interface RecordedProcess {
@@ -57,6 +59,8 @@ export interface RecordEntry {
   by: RecordActor;
   /** The task repository's git commit, when it is one. */
   commit?: string | undefined;
+  /** The run-once hook this entry is about (`beforeSwitchOnce`): it ran here (`ran-once`), or failed here. */
+  hook?: string | undefined;
   error?: string | undefined;
 }
 
