@@ -126,14 +126,15 @@ function renderedEverywhere(
   targets: readonly Omit<AppTarget, 'confFiles' | 'secrets'>[],
 ): Omit<AppTarget, 'secrets'>[] {
   const problems: string[] = [];
-  const ready = targets.map(({ app, hosts, leftOut }) => {
+  const ready = targets.map((target) => {
+    const { app, hosts } = target;
     const where = `${app.file}: app '${app.spec.name}'`;
     let confFiles: ConfFileTexts = new Map();
     try {
       confFiles = readConfFiles(app.spec, options.cwd);
     } catch (error) {
       problems.push(`${where}: ${(error as Error).message}`);
-      return { app, hosts, leftOut, confFiles };
+      return { ...target, confFiles };
     }
     for (const host of hosts) {
       try {
@@ -143,7 +144,7 @@ function renderedEverywhere(
         problems.push(`${where} on ${host.name}: ${(error as Error).message}`);
       }
     }
-    return { app, hosts, leftOut, confFiles };
+    return { ...target, confFiles };
   });
   if (problems.length > 0) {
     throw new ValidationError(`${tasksDir}/: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
