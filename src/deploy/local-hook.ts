@@ -22,6 +22,8 @@ export function runLocalHook(name: string, command: string, options: LocalHookOp
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so that the timeout stops what it started too (they hold its output open).
+      detached: true,
     });
     const lastLines: string[] = [];
     const relay = (stream: 'stdout' | 'stderr') => {
@@ -45,7 +47,11 @@ export function runLocalHook(name: string, command: string, options: LocalHookOp
       options.timeoutMs > 0
         ? setTimeout(() => {
             timedOut = true;
-            child.kill('SIGTERM');
+            try {
+              process.kill(-(child.pid ?? 0), 'SIGTERM');
+            } catch {
+              child.kill('SIGTERM');
+            }
           }, options.timeoutMs)
         : undefined;
     child.on('error', (error) => {
