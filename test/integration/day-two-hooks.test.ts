@@ -34,7 +34,7 @@ describe('run-once and batch hooks on 3 hosts', { skip }, () => {
     });
     return { code: r.code, out: r.stdout + r.stderr, lines: jsonLines<Result>(r.stdout) };
   };
-  const writeApp = (version: string, runOnce: string) => {
+  const writeApp = (version: string, runOnce: string, batchHooks?: { before: string; after: string }) => {
     const dir = path.join(project, 'build', 'hello');
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'VERSION'), `${version}\n`);
@@ -50,8 +50,8 @@ export default defineApp({
   rolling: { batch: 2 },
   hooks: {
     beforeSwitchOnce: ${runOnce},
-    beforeBatch: { local: 'echo "before $CONVOY_BATCH $CONVOY_BATCH_HOSTS / $CONVOY_BATCH_ADDRESSES" >> ${log}' },
-    afterBatch: { local: 'echo "after $CONVOY_BATCH $CONVOY_BATCH_HOSTS / $CONVOY_BATCH_ADDRESSES" >> ${log}; echo put back' },
+    beforeBatch: ${batchHooks?.before ?? `{ local: 'echo "before $CONVOY_BATCH $CONVOY_BATCH_HOSTS / $CONVOY_BATCH_ADDRESSES" >> ${log}' }`},
+    afterBatch: ${batchHooks?.after ?? `{ local: 'echo "after $CONVOY_BATCH $CONVOY_BATCH_HOSTS / $CONVOY_BATCH_ADDRESSES" >> ${log}; echo put back' }`},
   },
 });
 `,
@@ -151,5 +151,37 @@ export default defineApp({
       const lock = openssh(fleet, fleet.addresses[i]!, 'test -e /srv/hello/.convoy-lock && echo held || echo free');
       assert.equal(lock.stdout.trim(), 'free');
     }
+  });
+
+  test('remote batch hooks run on each host of the batch; a failing afterBatch sends the batch back as a failed gate', () => {
+    const before = fleet.addresses.map((_, i) => current(i));
+    writeApp('3', `'true'`, {
+      before: `{ remote: 'echo {{host}} "$CONVOY_BATCH" "$PWD" >> ${shared}/remote' }`,
+      after: `{ local: 'echo lb refused >&2; exit 4' }`,
+    });
+    const r = deploy();
+    assert.equal(r.code, 1, r.out);
+    assert.deepEqual(
+      r.lines.results.map((x) => [x.host, x.result]),
+      [
+        ['h1', 'reverted'],
+        ['h2', 'reverted'],
+        ['h3', 'skipped'],
+      ],
+    );
+    assert.match(
+      r.lines.results[0]!.error!,
+      /afterBatch hook failed: afterBatch 1 \(on this machine\) exited with 4: lb refused/,
+    );
+    assert.deepEqual(
+      fleet.addresses.map((_, i) => current(i)),
+      before,
+    );
+    const staged = r.lines.records.find((e) => e.type === 'step' && e.step === 'hello: staged' && e.host === 'h1');
+    const release = String(staged?.detail);
+    assert.deepEqual(readFileSync(path.join(shared, 'remote'), 'utf8').split('\n').filter(Boolean).sort(), [
+      `h1 1 /srv/hello/releases/${release}`,
+      `h2 1 /srv/hello/releases/${release}`,
+    ]);
   });
 });
