@@ -183,7 +183,6 @@ async function runOnceBeforeSwitch(
   const chosen = once.hosts.map((name) => staged.find((s) => s.host.name === name)).find((s) => s !== undefined);
   if (!chosen) return { why: `not switched: no host that may run ${once.hook} (${once.hosts.join(', ')}) staged` };
   const name = chosen.host.name;
-  book.ranOnceOn = name;
   options.listener?.step?.(name, options.app, once.hook, 'runs once for the deploy, on this host');
   try {
     await book.timed(name, () => chosen.deploy.runOnce(chosen.plan));
@@ -194,6 +193,7 @@ async function runOnceBeforeSwitch(
     book.finish(name, 'failed', { release: previousRelease, previousRelease, error: joinNotes(said, lockNote) });
     return { host: name, why: `not switched: ${once.hook} failed on ${name}` };
   }
+  book.ranOnceOn = name;
   if (options.stopRequested?.()) return { why: 'not switched: interrupted (Ctrl-C) after staging' };
   return undefined;
 }

@@ -428,6 +428,7 @@ test('run-once: its failure switches nothing; that host fails, the others are sk
   assert.deepEqual(outcomes(results), { a: 'failed', b: 'skipped', c: 'skipped' });
   assert.match(results[0]?.error ?? '', /beforeSwitchOnce failed: a: runOnce failed: on purpose/);
   assert.match(results[1]?.error ?? '', /not switched: beforeSwitchOnce failed on a/);
+  assert.equal(results[0]?.ranOnce, undefined, 'the failure says where; nothing says it ran');
   assert.ok(results.every((r) => r.release === 'r1'));
   for (const host of ['a', 'b', 'c']) assert.equal(steps(log, host).at(-1), 'unlock', host);
 });
