@@ -184,4 +184,22 @@ export default defineApp({
       `h2 1 /srv/hello/releases/${release}`,
     ]);
   });
+
+  test('restart --rolling runs the batch hooks of the app it names, batch by batch', () => {
+    rmSync(controllerLog(), { force: true });
+    writeApp('1', `'true'`);
+    const r = convoy(['-i', inventory, 'restart', 'web', 'hello', '--rolling', '2'], {
+      cwd: project,
+      env: { HOME: project, SSH_AUTH_SOCK: '' },
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^\[afterBatch 2\] put back$/m);
+    const [a1, a2, a3] = fleet.addresses;
+    assert.deepEqual(readFileSync(controllerLog(), 'utf8').split('\n').filter(Boolean), [
+      `before 1 h1 h2 / ${a1} ${a2}`,
+      `after 1 h1 h2 / ${a1} ${a2}`,
+      `before 2 h3 / ${a3}`,
+      `after 2 h3 / ${a3}`,
+    ]);
+  });
 });
