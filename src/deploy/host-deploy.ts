@@ -43,6 +43,8 @@ import type { AppPaths, RemoteState } from './remote-state.ts';
 import { appPaths, inspectCommand, parseInspect } from './remote-state.ts';
 import type { StepReporter } from './stage.ts';
 import { stageRelease } from './stage.ts';
+import type { RestartWay } from '../supervisor/restart-ways.ts';
+import { describeWay, restartInWay } from '../supervisor/restart-ways.ts';
 
 export type { StepReporter };
 
@@ -532,10 +534,21 @@ export class HostDeploy implements AppOnHost {
   }
 
   private async restartGroup(): Promise<void> {
+    const way = this.app.restartWay;
+    if (way) return this.restartInWay(way);
     this.report('restart', this.app.name);
     await this.options.supervisor.stopProcessGroup(this.app.name, true);
     // Start failures show up in the gate that follows, with the process's own state and spawn error.
     await this.options.supervisor.startProcessGroup(this.app.name, true).catch(() => []);
+  }
+
+  /** The app's way: a signal (the processes keep their PIDs), or one process at a time; the gate judges either. */
+  private async restartInWay(way: RestartWay): Promise<void> {
+    const { supervisor } = this.options;
+    this.report(way.kind === 'signal' ? 'reload' : 'restart', `${this.app.name} (${describeWay(way)})`);
+    const processes = (await supervisor.getAllProcessInfo()).filter((p) => p.group === this.app.name);
+    // Failures show up in the gate that follows, with the process's own state and spawn error.
+    await restartInWay(supervisor, processes, way, new Map());
   }
 
   private async verify(plan: HostPlan): Promise<RecordedProcess[]> {

@@ -63,6 +63,10 @@ export interface HooksSpec {
 // environment variable, a file (relative to the project), or a command's output (`pass show db`, `op read …`).
 export type SecretSourceSpec = { env: string } | { file: string } | { command: string };
 
+/** Signals an app may reload on (docs/tasks.md, "reload"): the ones servers read as "re-read your config". */
+export const reloadSignals = ['HUP', 'USR1', 'USR2', 'QUIT', 'WINCH'] as const;
+export type ReloadSignal = (typeof reloadSignals)[number];
+
 export interface AppSpec {
   /** Supervisor group name and the release root's name. */
   name: string;
@@ -79,6 +83,13 @@ export interface AppSpec {
   healthcheck?: HealthCheckSpec;
   rolling?: RollingSpec;
   hooks?: HooksSpec;
+  /**
+   * A graceful reload: a new release (with the conf unchanged) and `convoy restart` send this signal to the running
+   * processes through supervisord instead of stopping and starting them; the gate still judges them.
+   */
+  reload?: ReloadSignal;
+  /** `one-at-a-time`: a restart stops and starts each process of the group in turn (numprocs); default `together`. */
+  processRestart?: 'together' | 'one-at-a-time';
   /** Values for every program's environment that never land in a world-readable place, nor in any output. */
   secrets?: Record<string, SecretSourceSpec>;
 }

@@ -57,6 +57,8 @@ export interface NormalisedApp {
   hooks: HooksSpec;
   /** Sorted by name. */
   secrets: NormalisedSecret[];
+  reload?: string;
+  processRestart?: 'together' | 'one-at-a-time';
 }
 
 export interface NormalisedSecret {
