@@ -27,10 +27,11 @@ export interface PurgeFacts {
 
 /** Why `root` may not be removed with `--purge`, or undefined when it may. */
 export function purgeProblem(root: string, facts: PurgeFacts): string | undefined {
-  if (!path.posix.isAbsolute(root) || path.posix.normalize(root) !== root || root.endsWith('/'))
+  if (!path.posix.isAbsolute(root) || path.posix.normalize(root) !== root)
     return `${root} is not a plain absolute path`;
   if (root.split('/').filter(Boolean).length < 2)
     return `${root} has fewer than 2 path components: Convoy never removes such a directory`;
+  if (root.endsWith('/')) return `${root} is not a plain absolute path`;
   if (facts.includeDir === root || facts.includeDir.startsWith(`${root}/`))
     return `${root} holds supervisord's include directory ${facts.includeDir}`;
   if (!facts.fromTask && !facts.record.some((e) => e.app === facts.app))
