@@ -63,6 +63,15 @@ export interface HooksSpec {
 // environment variable, a file (relative to the project), or a command's output (`pass show db`, `op read …`).
 export type SecretSourceSpec = { env: string } | { file: string } | { command: string };
 
+// Paths inside a release (relative, no `..`) that live once under `<root>/shared/` and are linked into every release
+// before it goes live (Capistrano's linked_dirs / linked_files); see docs/tasks.md, "shared".
+export interface SharedSpec {
+  /** Created under `<root>/shared/` when missing; whatever the artifact has at that path is replaced by the link. */
+  dirs?: string[];
+  /** Must exist under `<root>/shared/` (put there by you): a missing one fails staging, naming it. */
+  files?: string[];
+}
+
 export interface AppSpec {
   /** Supervisor group name and the release root's name. */
   name: string;
@@ -81,6 +90,10 @@ export interface AppSpec {
   hooks?: HooksSpec;
   /** Values for every program's environment that never land in a world-readable place, nor in any output. */
   secrets?: Record<string, SecretSourceSpec>;
+  /** Kept across releases under `<root>/shared/`, linked into each release. */
+  shared?: SharedSpec;
+  /** `{ '<path in the release>': '<template on this machine>' }`: rendered per host (`{{var}}`, `{{secret.NAME}}`). */
+  templates?: Record<string, string>;
 }
 
 // The host a task runs on, as the inventory resolved it.

@@ -11,6 +11,7 @@ import { programExpansions, unknownExpansions } from './supervisor-values.ts';
 import { validateProgram } from './validate-program.ts';
 import { validateHealthCheck, validateHooks, validateRolling } from './validate-rollout.ts';
 import { validateSecrets } from './validate-secrets.ts';
+import { validateShared, validateTemplates } from './validate-shared.ts';
 import type { HostVars } from './variables.ts';
 import { checkVariables } from './variables.ts';
 
@@ -30,6 +31,8 @@ const appKeySet: Record<keyof AppSpec, true> = {
   rolling: true,
   hooks: true,
   secrets: true,
+  shared: true,
+  templates: true,
 };
 
 export interface ValidateOptions {
@@ -67,6 +70,8 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
   const rolling = spec.rolling === undefined ? undefined : validateRolling(c, spec.rolling);
   const hooks = spec.hooks === undefined ? {} : validateHooks(c, spec.hooks, strings);
   const secrets = spec.secrets === undefined ? [] : validateSecrets(c, spec.secrets, programs.length > 0);
+  const shared = spec.shared === undefined ? { dirs: [], files: [] } : validateShared(c, spec.shared);
+  const templates = spec.templates === undefined ? [] : validateTemplates(c, spec.templates, shared);
 
   checkExpansions(c, strings);
   if (options.hosts && options.hosts.length > 0) c.problems.push(...checkVariables(strings, options.hosts));
@@ -92,6 +97,8 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
     ...(rolling ? { rolling } : {}),
     hooks,
     secrets,
+    shared,
+    templates,
   };
   return { app, problems: [] };
 }
