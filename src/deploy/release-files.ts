@@ -113,12 +113,15 @@ export function sharedPath(root: string, rel: string): string {
 }
 
 /**
- * As the login: every shared dir made when missing (0755; an existing one is left as it is), every shared file
- * checked; the missing ones are named together and the step fails (exit 1) before anything else happens.
+ * As the login: every shared dir, and the directory of every shared file, made when missing (0755; an existing one is
+ * left as it is), every shared file checked; the missing ones are named together and the step fails (exit 1) before anything else happens.
  */
 export function sharedCheckScript(root: string, shared: NormalisedShared): string {
   const q = shellQuote;
-  const lines = shared.dirs.map((d) => `(umask 022; mkdir -p ${q(sharedPath(root, d))})`);
+  // The directories a shared file sits in are made too (as Capistrano does), so that putting it there is one write.
+  const fileDirs = shared.files.map((f) => path.posix.dirname(f)).filter((d) => d !== '.');
+  const dirs = [...new Set([...shared.dirs, ...fileDirs])];
+  const lines = dirs.map((d) => `(umask 022; mkdir -p ${q(sharedPath(root, d))})`);
   if (shared.files.length === 0) return lines.join('\n');
   lines.push('convoy_missing=');
   for (const f of shared.files) {

@@ -105,16 +105,18 @@ function sh(script: string): { code: number | null; stderr: string } {
 
 test('the shared check makes missing dirs (0755), names every missing file at once, and fails', () => {
   const root = path.join(tmp, 'check');
-  mkdirSync(path.join(root, 'shared', 'config'), { recursive: true });
+  mkdirSync(path.join(root, 'shared'), { recursive: true });
   const shared = { dirs: ['uploads', 'var/cache'], files: ['config/local.json', 'config/other.json', 'keys.pem'] };
-  writeFileSync(path.join(root, 'shared', 'config', 'other.json'), '{}');
   const r = sh(sharedCheckScript(root, shared));
   assert.equal(r.code, 1);
   assert.equal(
     r.stderr.trim(),
-    `convoy: missing shared file: ${root}/shared/config/local.json ${root}/shared/keys.pem (put them there on each host: they are linked into every release)`,
+    `convoy: missing shared file: ${root}/shared/config/local.json ${root}/shared/config/other.json ${root}/shared/keys.pem (put them there on each host: they are linked into every release)`,
   );
   assert.equal(statSync(path.join(root, 'shared', 'var', 'cache')).mode & 0o777, 0o755);
+  // The directory of a shared file is made, so that putting the file there is one write.
+  assert.equal(statSync(path.join(root, 'shared', 'config')).mode & 0o777, 0o755);
+  writeFileSync(path.join(root, 'shared', 'config', 'other.json'), '{}');
   writeFileSync(path.join(root, 'shared', 'config', 'local.json'), '{}');
   writeFileSync(path.join(root, 'shared', 'keys.pem'), 'k');
   assert.deepEqual(sh(sharedCheckScript(root, shared)), { code: 0, stderr: '' });
