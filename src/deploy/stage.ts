@@ -1,6 +1,7 @@
 // Staging a release on one host (docs/deploy.md, "Stage"): upload only what the host lacks, verify it, unpack it
-// into releases/<id>.partial, rename it, then run afterUpload in releases/<id>. Nothing live changes; a failure
-// removes what it half-wrote and says when the host's disk is full.
+// into releases/<id>.partial with the shared links and rendered templates (src/deploy/release-files.ts), rename it,
+// then run afterUpload in releases/<id>. Nothing live changes; a failure removes what it half-wrote and says when the
+// host's disk is full.
 import { RemoteStepError } from '../host/errors.ts';
 import type { HostSession } from '../host/session.ts';
 import { shellQuote } from '../shell/quote.ts';
