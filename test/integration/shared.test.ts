@@ -148,6 +148,23 @@ describe('shared dirs and files, templates per host, 2 hosts', { skip }, () => {
       assert.equal(said, '../../shared/uploads\n');
   });
 
+  test('a template with a name no host defines, or a missing template file, stops the run before any connection: exit 2', () => {
+    const tmpl = path.join(project, 'deploy', 'app.json.tmpl');
+    writeFileSync(tmpl, '{"a":"{{colour}}","b":"{{secret.DB_PASWORD}}"}\n');
+    const bad = run('deploy', 'all', 'keeper');
+    assert.equal(bad.code, 2, bad.stdout + bad.stderr);
+    assert.equal(bad.stdout, '', 'no host was contacted');
+    assert.match(
+      bad.stderr,
+      /app 'keeper' on k1: templates\.config\/app\.json \(deploy\/app\.json\.tmpl\): \{\{colour\}\} is not defined \(did you mean \{\{color\}\}\?\)/,
+    );
+    rmSync(tmpl);
+    const missing = run('deploy', 'all', 'keeper');
+    assert.equal(missing.code, 2, missing.stdout + missing.stderr);
+    assert.match(missing.stderr, /app 'keeper': templates\.config\/app\.json: \S+\/deploy\/app\.json\.tmpl not found/);
+    writeFileSync(tmpl, '{"host":"{{host}}","color":"{{color}}","db":"{{secret.DB_PASSWORD}}"}\n');
+  });
+
   test('changing only a secret makes a new release (the dry run says so without the value)', () => {
     dbPassword = 'Shared-DB-pw-ROTATED-77aa';
     const dry = run('deploy', 'all', 'keeper', '--dry-run', '--json');
