@@ -66,6 +66,14 @@ export type SecretSourceSpec = { env: string } | { file: string } | { command: s
 /** Signals an app may reload on (docs/tasks.md, "reload"): the ones servers read as "re-read your config". */
 export const reloadSignals = ['HUP', 'USR1', 'USR2', 'QUIT', 'WINCH'] as const;
 export type ReloadSignal = (typeof reloadSignals)[number];
+// Paths inside a release (relative, no `..`) that live once under `<root>/shared/` and are linked into every release
+// before it goes live (Capistrano's linked_dirs / linked_files); see docs/tasks.md, "shared".
+export interface SharedSpec {
+  /** Created under `<root>/shared/` when missing; whatever the artifact has at that path is replaced by the link. */
+  dirs?: string[];
+  /** Must exist under `<root>/shared/` (put there by you): a missing one fails staging, naming it. */
+  files?: string[];
+}
 
 export interface AppSpec {
   /** Supervisor group name and the release root's name. */
@@ -92,6 +100,10 @@ export interface AppSpec {
   processRestart?: 'together' | 'one-at-a-time';
   /** Values for every program's environment that never land in a world-readable place, nor in any output. */
   secrets?: Record<string, SecretSourceSpec>;
+  /** Kept across releases under `<root>/shared/`, linked into each release. */
+  shared?: SharedSpec;
+  /** `{ '<path in the release>': '<template on this machine>' }`: rendered per host (`{{var}}`, `{{secret.NAME}}`). */
+  templates?: Record<string, string>;
 }
 
 // The host a task runs on, as the inventory resolved it.

@@ -12,6 +12,7 @@ import { programExpansions, unknownExpansions } from './supervisor-values.ts';
 import { validateProgram } from './validate-program.ts';
 import { validateHealthCheck, validateHooks, validateRolling } from './validate-rollout.ts';
 import { validateSecrets } from './validate-secrets.ts';
+import { validateShared, validateTemplates } from './validate-shared.ts';
 import type { HostVars } from './variables.ts';
 import { checkVariables } from './variables.ts';
 
@@ -33,6 +34,8 @@ const appKeySet: Record<keyof AppSpec, true> = {
   secrets: true,
   reload: true,
   processRestart: true,
+  shared: true,
+  templates: true,
 };
 
 export interface ValidateOptions {
@@ -71,6 +74,8 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
   const hooks = spec.hooks === undefined ? {} : validateHooks(c, spec.hooks, strings);
   const secrets = spec.secrets === undefined ? [] : validateSecrets(c, spec.secrets, programs.length > 0);
   const restart = validateRestart(c, spec);
+  const shared = spec.shared === undefined ? { dirs: [], files: [] } : validateShared(c, spec.shared);
+  const templates = spec.templates === undefined ? [] : validateTemplates(c, spec.templates, shared);
 
   checkExpansions(c, strings);
   if (options.hosts && options.hosts.length > 0) c.problems.push(...checkVariables(strings, options.hosts));
@@ -97,6 +102,8 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
     hooks,
     secrets,
     ...restart,
+    shared,
+    templates,
   };
   return { app, problems: [] };
 }
