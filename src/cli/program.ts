@@ -80,6 +80,7 @@ export function buildProgram(context: ProgramContext): Command {
   registerCheck(program, commands);
   registerDeploy(program, commands);
   registerRollback(program, commands);
+  registerRemove(program, commands);
   registerRun(program, commands);
   registerSetup(program, commands);
   registerStatus(program, commands);
@@ -193,12 +194,19 @@ function registerHosts(program: Command, context: CommandContext): void {
 
 function registerCheck(program: Command, context: CommandContext): void {
   program
-    .command('check')
-    .description('validate the inventory and the task files without connecting; exit 2 listing every problem')
-    .addHelpText('after', '\nExample:\n  convoy -i inventories/prod.ini check')
-    .action(async () => {
+    .command('check [target]')
+    .description(
+      'validate the inventory and the task files without connecting; exit 2 listing every problem. ' +
+        "With a target, also read each host's include directory for orphaned confs (exit 3 when any)",
+    )
+    .addHelpText(
+      'after',
+      '\nOrphaned: a conf Convoy wrote (its marker line) for an app no task file describes any more.\n\n' +
+        'Examples:\n  convoy -i inventories/prod.ini check\n  convoy -i inventories/prod.ini check web',
+    )
+    .action(async (target: string | undefined) => {
       const { checkCommand } = await import('../commands/hosts.ts');
-      context.setExitCode(await checkCommand(context.fleet()));
+      context.setExitCode(await checkCommand({ ...context.fleet(), target }));
     });
 }
 
@@ -289,6 +297,35 @@ function registerRollback(program: Command, context: CommandContext): void {
         );
       },
     );
+}
+
+function registerRemove(program: Command, context: CommandContext): void {
+  program
+    .command('remove <target> <app>')
+    .description(
+      "take an app off the target's hosts: stop its programs, remove its .conf, drop its group from supervisord (no other group is touched)",
+    )
+    .option('--purge', "also remove the app's root (releases, shared/, the deploy record)", false)
+    .option('--dry-run', 'show per host what would be stopped and removed; change nothing', false)
+    .option('--force-unlock', 'break a lock left by a dead deploy', false)
+    .addHelpText(
+      'after',
+      "\nThe app may be one no task file describes any more: its conf (Convoy's marker) names it.\n" +
+        'A conf Convoy did not write is refused (exit 2, nothing touched).\n\n' +
+        'Examples:\n  convoy remove web oldapp --dry-run\n  convoy remove web oldapp --purge',
+    )
+    .action(async (target: string, app: string, opts: { purge: boolean; dryRun: boolean; forceUnlock: boolean }) => {
+      const { removeCommand } = await import('../commands/remove.ts');
+      context.setExitCode(
+        await removeCommand({
+          target,
+          app,
+          ...opts,
+          commandLine: ['convoy remove', target, app].join(' '),
+          ...context.fleet(),
+        }),
+      );
+    });
 }
 
 function registerRun(program: Command, context: CommandContext): void {

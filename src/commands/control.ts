@@ -25,6 +25,7 @@ import type { SupervisorClient } from '../supervisor/client.ts';
 import type { ControlAction } from '../supervisor/control.ts';
 import type { ProcessResult } from '../supervisor/control.ts';
 import { controlProcesses } from '../supervisor/control.ts';
+import { restartWayOf } from '../supervisor/restart-ways.ts';
 import type { ProcessInfo } from '../supervisor/process-info.ts';
 import { qualifiedName } from '../supervisor/wait.ts';
 import type { Fleet } from '../host/fleet.ts';
@@ -131,7 +132,12 @@ async function controlOnHost(run: ControlRun, session: HostSession, host: HostCo
   run.reporter.event({ type: 'step', host: host.name, step: options.action, detail });
   const client = session.supervisor();
   const guarded = await guardedApps(run, session, client);
-  const results = await controlProcesses(client, options.action, options.programs, gateOn(session, client, run.apps));
+  const wayOf = (group: string) => {
+    const app = run.apps.get(group);
+    return app ? restartWayOf(app) : undefined;
+  };
+  const gate = gateOn(session, client, run.apps);
+  const results = await controlProcesses(client, options.action, options.programs, gate, wayOf);
   await recordControl(run, session, client, guarded, results);
   return { value: results, ok: results.every((r) => r.result !== 'failed' && r.result !== 'missing') };
 }

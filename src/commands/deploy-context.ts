@@ -6,6 +6,9 @@ import type { LoadedApp, LoadedTasks } from '../tasks/load.ts';
 import { appSpecFor } from '../deploy/app-spec.ts';
 import type { ConfFileTexts } from '../deploy/render-conf.ts';
 import { readConfFiles, renderConf } from '../deploy/render-conf.ts';
+import type { TemplateTexts } from '../deploy/release-files.ts';
+import { readTemplates, releaseFilesFor } from '../deploy/release-files.ts';
+import { SecretValue } from '../secrets/values.ts';
 import { resolveSecrets } from '../secrets/resolve.ts';
 import type { ResolvedSecrets } from '../secrets/values.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
@@ -18,6 +21,8 @@ export interface AppTarget {
   leftOut: string[];
   /** The app's hand-written conf files, read once. */
   confFiles: ConfFileTexts;
+  /** The app's template sources, read once. */
+  templates: TemplateTexts;
   /** The app's secrets, read once on this machine before anything connects. */
   secrets: ResolvedSecrets;
   /** The hosts that may run `hooks.beforeSwitchOnce` when the app names a host or group, in the deploy's order. */
@@ -123,28 +128,33 @@ function chooseApps(tasks: LoadedTasks, appNames: readonly string[], tasksDir: s
 function renderedEverywhere(
   options: FleetContextOptions,
   tasksDir: string,
-  targets: readonly Omit<AppTarget, 'confFiles' | 'secrets'>[],
+  targets: readonly Omit<AppTarget, 'confFiles' | 'templates' | 'secrets'>[],
 ): Omit<AppTarget, 'secrets'>[] {
   const problems: string[] = [];
   const ready = targets.map((target) => {
     const { app, hosts } = target;
     const where = `${app.file}: app '${app.spec.name}'`;
     let confFiles: ConfFileTexts = new Map();
+    let templates: TemplateTexts = new Map();
     try {
       confFiles = readConfFiles(app.spec, options.cwd);
+      templates = readTemplates(app.spec, options.cwd);
     } catch (error) {
       problems.push(`${where}: ${(error as Error).message}`);
-      return { ...target, confFiles };
+      return { ...target, confFiles, templates };
     }
+    // Secrets are read later (a template only needs their names to render now).
+    const names = app.spec.secrets.map((s) => new SecretValue(s.name, ''));
     for (const host of hosts) {
       try {
         renderConf(app.spec, host, 'RELEASE', confFiles);
         appSpecFor(app.spec, host);
+        releaseFilesFor(app.spec, host, templates, names);
       } catch (error) {
         problems.push(`${where} on ${host.name}: ${(error as Error).message}`);
       }
     }
-    return { ...target, confFiles };
+    return { ...target, confFiles, templates };
   });
   if (problems.length > 0) {
     throw new ValidationError(`${tasksDir}/: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);

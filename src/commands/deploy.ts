@@ -15,6 +15,7 @@ import type { LockOwner } from '../deploy/lock.ts';
 import { appOpener } from '../deploy/open.ts';
 import { planApp } from '../deploy/plan.ts';
 import { renderConf } from '../deploy/render-conf.ts';
+import { releaseFilesFor } from '../deploy/release-files.ts';
 import type { HostDeployResult } from '../deploy/results.ts';
 import { outcomeStatus, summarizeDeploy } from '../deploy/results.ts';
 import { rollbackApp } from '../deploy/rollback.ts';
@@ -228,6 +229,7 @@ function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener
       appFor: (host) => appSpecFor(t.app.spec, host),
       renderConf: (host, release, secrets) => renderConf(t.app.spec, host, release, t.confFiles, secrets),
       secrets: t.secrets,
+      releaseFilesFor: (host) => releaseFilesFor(t.app.spec, host, t.templates, t.secrets),
       artifact: run.artifact,
       owner: run.owner,
       forceUnlock: options.forceUnlock,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { GlobalOptions } from './global-options.ts';
 import type { HostConfig, Inventory } from '../inventory/types.ts';
 import { loadInventory, resolveTarget } from '../inventory/index.ts';
+import { programTimeoutMs } from '../inventory/program.ts';
 import { Fleet } from '../host/fleet.ts';
 import type { PassphrasePrompt } from '../host/fleet.ts';
 import type { LoadedTasks, LoadOptions } from '../tasks/load.ts';
@@ -59,11 +60,16 @@ export function inventoryPath(options: FleetContextOptions): string {
 }
 
 /**
- * Loads and validates the inventory; `~` is the user's home. `connecting`: ssh config's `Match exec` commands run,
+ * Loads and validates the inventory (an executable one is run, once: callers load it once per command); `~` is the
+ * user's home. `connecting`: ssh config's `Match exec` commands run,
  * as ssh runs them when it connects; listing and checking hosts runs none (they then do not match).
  */
 export function loadFleetInventory(options: FleetContextOptions, connecting = false): Inventory {
-  return loadInventory(inventoryPath(options), { homeDir: options.env.HOME ?? os.homedir(), matchExec: connecting });
+  return loadInventory(inventoryPath(options), {
+    homeDir: options.env.HOME ?? os.homedir(),
+    matchExec: connecting,
+    programTimeoutMs: programTimeoutMs(options.env),
+  });
 }
 
 /** The tasks directory (--tasks) relative to the project, as messages name it. */

@@ -22,14 +22,20 @@ export async function hostsCommand(options: HostsCommandOptions): Promise<number
 
 export interface CheckCommandOptions extends FleetContextOptions {
   output: Output;
+  /** With a target, each of its hosts is read for orphaned confs (src/commands/check-hosts.ts). */
+  target?: string | undefined;
 }
 
-/** Inventory, then every task file against the hosts each app would deploy to; problems exit 2 listing all. */
+/**
+ * Inventory, then every task file against the hosts each app would deploy to; problems exit 2 listing all. With a
+ * target, then the hosts' include directories (exit 3 for an orphaned conf).
+ */
 export async function checkCommand(options: CheckCommandOptions): Promise<number> {
-  const inventory = loadFleetInventory(options);
+  const inventory = loadFleetInventory(options, options.target !== undefined);
   const file = path.relative(options.cwd, inventoryPath(options)) || inventoryPath(options);
+  const hosts = options.target === undefined ? undefined : resolveTarget(inventory, options.target);
   const tasks = await loadProjectTasks(options, { hostsFor: (app) => resolveTarget(inventory, app.hosts ?? 'all') });
-  showCheck(options.output, {
+  const report = {
     inventory: file,
     hosts: inventory.hosts.length,
     groups: inventory.groups.length,
@@ -37,8 +43,12 @@ export async function checkCommand(options: CheckCommandOptions): Promise<number
     apps: tasks.apps.map((a) => a.spec.name),
     customTasks: tasks.tasks.map((t) => t.name),
     warnings: missingArtifacts(options.cwd, tasks.apps),
-  });
-  return ExitCode.ok;
+  };
+  showCheck(options.output, report, { summary: hosts === undefined });
+  if (hosts === undefined) return ExitCode.ok;
+  const { checkHosts } = await import('./check-hosts.ts');
+  const { hosts: count, ...extra } = report;
+  return checkHosts(options, hosts, new Set(report.apps), { ...extra, inventoryHosts: count, target: options.target });
 }
 
 /** Apps whose artifact is not there yet: worth a warning only (a pipeline often builds it after checking). */

@@ -7,6 +7,8 @@ import { shellQuote } from '../shell/quote.ts';
 import type { NormalisedApp, NormalisedBatchHook, NormalisedProgram } from '../tasks/normalised.ts';
 import type { Gate } from './gate.ts';
 import { defaultGate } from './gate.ts';
+import type { RestartWay } from '../supervisor/restart-ways.ts';
+import { restartWayOf } from '../supervisor/restart-ways.ts';
 import { renderTemplate, templateVars } from './templates.ts';
 
 export interface DeployAppSpec {
@@ -28,6 +30,8 @@ export interface DeployAppSpec {
   };
   /** RUNNING past startsecs, stable, and the health check: after every start, restart and switch. */
   gate: Gate;
+  /** A signal or one process at a time instead of stopping and starting the whole group (the app's options). */
+  restartWay?: RestartWay | undefined;
 }
 
 /**
@@ -53,6 +57,7 @@ export function appSpecFor(app: NormalisedApp, host: HostConfig): DeployAppSpec 
       afterBatch: shellLine(remoteOnly(app.hooks.afterBatch)),
     },
     gate: gateFor(app.programs, app.healthcheck && renderHealthCheck(app.healthcheck, vars)),
+    restartWay: restartWayOf(app),
   };
 }
 

@@ -23,6 +23,7 @@ import {
   unlockCommand,
 } from './lock.ts';
 import type { ResolvedSecrets } from '../secrets/values.ts';
+import { secretVersion } from '../secrets/values.ts';
 import { compactUtc } from '../units/time.ts';
 import type { ConfSecrets } from './confgen.ts';
 import type { SecretsFile } from './secrets-on-host.ts';
@@ -39,10 +40,14 @@ import { createDirForLoginCommand, loginDirCommand, notWritableMessage, parseDir
 import { findReleaseWithHash, isReleaseId, releaseHash, releaseId, releasesToPrune, sameContent } from './releases.ts';
 import type { RecordAction, RecordEntry, RecordOutcome, RecordedProcess, RunningProcess } from './record.ts';
 import { appendRecordCommand, confDigest, rollbackTarget, verifiedAndRunning, verifiedReleases } from './record.ts';
+import type { ReleaseFiles } from './release-files.ts';
+import { hasReleaseFiles, releaseContentHash, sharedCheckScript } from './release-files.ts';
 import type { AppPaths, RemoteState } from './remote-state.ts';
 import { appPaths, inspectCommand, parseInspect } from './remote-state.ts';
 import type { StepReporter } from './stage.ts';
 import { stageRelease } from './stage.ts';
+import type { RestartWay } from '../supervisor/restart-ways.ts';
+import { describeWay, restartInWay } from '../supervisor/restart-ways.ts';
 
 export type { StepReporter };
 
@@ -107,6 +112,8 @@ export interface HostDeployOptions {
   renderConf: (release: string, secrets?: ConfSecrets) => string;
   /** The app's secrets, read once for the run (absent or empty: none). */
   secrets?: ResolvedSecrets | undefined;
+  /** Shared paths and rendered templates that go into each release with the artifact (absent: none). */
+  releaseFiles?: ReleaseFiles | undefined;
   owner: LockOwner;
   forceUnlock: boolean;
   report?: StepReporter | undefined;
@@ -158,7 +165,7 @@ export class HostDeploy implements AppOnHost {
   async inspect(now: Date): Promise<HostPlan> {
     const artifact = this.requireArtifact();
     const [state, running] = await Promise.all([this.stateAfterLock(), this.runningProcesses()]);
-    const sha = artifact.sha256;
+    const sha = releaseContentHash(artifact.sha256, this.options.releaseFiles, this.secretVersions(state));
     const currentMatches =
       state.current !== undefined && sameContent(state.current, sha) && state.entries.includes(state.current);
     const existing = currentMatches ? state.current : findReleaseWithHash(state.entries, sha);
@@ -239,10 +246,22 @@ export class HostDeploy implements AppOnHost {
     return (this.options.secrets?.length ?? 0) > 0;
   }
 
+  /** The host's key for the app's secrets, or a new one (written when staging). */
+  private secretsKey(state: RemoteState): string {
+    return state.secretsKey ?? (this.newKey ??= newSecretsKey());
+  }
+
+  /** Each secret's keyed version on this host (for the release's identity when a template holds one). */
+  private secretVersions(state: RemoteState): Map<string, string> {
+    if (!this.hasSecrets) return new Map();
+    const key = this.secretsKey(state);
+    return new Map((this.options.secrets ?? []).map((s) => [s.name, secretVersion(key, s)]));
+  }
+
   /** The secrets part of the conf: the host's key (or a new one, written when staging), the files it names. */
   private confSecrets(state: RemoteState): ConfSecrets | undefined {
     if (!this.hasSecrets) return undefined;
-    const key = state.secretsKey ?? (this.newKey ??= newSecretsKey());
+    const key = this.secretsKey(state);
     this.secretsOnHost = new SecretsOnHost(secretsPaths(this.app.root), key, this.options.secrets ?? []);
     this.secretsFiles.clear();
     return this.secretsOnHost.forConf(this.secretsFiles);
@@ -335,7 +354,19 @@ export class HostDeploy implements AppOnHost {
   /** Makes releases/<id> complete; nothing live changes. */
   async stage(plan: HostPlan): Promise<void> {
     if (!plan.releaseExists) await this.stageRelease(plan);
+    else if (this.options.artifact) await this.checkShared();
     await this.placeSecrets(plan);
+  }
+
+  /**
+   * A deploy that reuses a release (its links made when it was staged) still checks the shared paths they point
+   * to: dirs made again when missing, a missing file fails staging. Not for a rollback, whose release may link
+   * other paths than today's task file says.
+   */
+  private async checkShared(): Promise<void> {
+    const files = this.options.releaseFiles;
+    if (!hasReleaseFiles(files) || files.shared.dirs.length + files.shared.files.length === 0) return;
+    await this.session.run('shared', `set -e\n${sharedCheckScript(this.app.root, files.shared)}`);
   }
 
   /**
@@ -369,6 +400,7 @@ export class HostDeploy implements AppOnHost {
       uploadBytes: plan.uploadBytes,
       hostsAtOnce: this.options.hostsAtOnce ?? 1,
       report: this.report,
+      files: this.options.releaseFiles,
     });
   }
 
@@ -503,7 +535,9 @@ export class HostDeploy implements AppOnHost {
     const kept = entries.filter((e) => !doomed.includes(e) && isReleaseId(e));
     const keepHashes = kept.map((id) => releaseHash(id)).filter((h): h is string => h !== undefined);
     const cache = shellQuote(this.paths.cacheDir);
-    const keepPattern = keepHashes.map((h) => `${h}*`).join('|') || 'none';
+    // This deploy's artifact too: a release with shared paths or templates is not named by the artifact's hash.
+    const thisArtifact = this.options.artifact ? [this.options.artifact.cacheName] : [];
+    const keepPattern = [...keepHashes.map((h) => `${h}*`), ...thisArtifact].join('|') || 'none';
     const removeReleases = doomed.map((d) => `rm -rf ${shellQuote(`${this.paths.releasesDir}/${d}`)}`);
     const removeUnkept = `case "\${f##*/}" in ${keepPattern}) ;; *) rm -f "$f" ;; esac`;
     const removeArtifacts = `if [ -d ${cache} ]; then for f in ${cache}/*; do [ -e "$f" ] || continue; ${removeUnkept}; done; fi`;
@@ -563,10 +597,21 @@ export class HostDeploy implements AppOnHost {
   }
 
   private async restartGroup(): Promise<void> {
+    const way = this.app.restartWay;
+    if (way) return this.restartInWay(way);
     this.report('restart', this.app.name);
     await this.options.supervisor.stopProcessGroup(this.app.name, true);
     // Start failures show up in the gate that follows, with the process's own state and spawn error.
     await this.options.supervisor.startProcessGroup(this.app.name, true).catch(() => []);
+  }
+
+  /** The app's way: a signal (the processes keep their PIDs), or one process at a time; the gate judges either. */
+  private async restartInWay(way: RestartWay): Promise<void> {
+    const { supervisor } = this.options;
+    this.report(way.kind === 'signal' ? 'reload' : 'restart', `${this.app.name} (${describeWay(way)})`);
+    const processes = (await supervisor.getAllProcessInfo()).filter((p) => p.group === this.app.name);
+    // Failures show up in the gate that follows, with the process's own state and spawn error.
+    await restartInWay(supervisor, processes, way, new Map());
   }
 
   private async verify(plan: HostPlan): Promise<RecordedProcess[]> {

@@ -8,6 +8,7 @@ import type { PreparedArtifact } from './artifact.ts';
 import type { AppOnHost } from './host-deploy.ts';
 import { HostDeploy } from './host-deploy.ts';
 import type { LockOwner } from './lock.ts';
+import type { ReleaseFiles } from './release-files.ts';
 
 export interface OpenAppOptions {
   fleet: Fleet;
@@ -16,6 +17,8 @@ export interface OpenAppOptions {
   renderConf: (host: HostConfig, release: string, secrets?: ConfSecrets) => string;
   /** The app's secrets, read once for the run (absent: none). */
   secrets?: ResolvedSecrets | undefined;
+  /** Shared paths and templates rendered for each host (absent: none). */
+  releaseFilesFor?: ((host: HostConfig) => ReleaseFiles) | undefined;
   /** Absent for a rollback. */
   artifact?: PreparedArtifact | undefined;
   owner: LockOwner;
@@ -42,6 +45,7 @@ export function appOpener(options: OpenAppOptions): (host: HostConfig) => Promis
       artifact: options.artifact,
       renderConf: (release, secrets) => options.renderConf(host, release, secrets),
       secrets: options.secrets,
+      releaseFiles: options.releaseFilesFor?.(host),
       owner: options.owner,
       forceUnlock: options.forceUnlock,
       report: (step, detail) => options.onStep?.(host.name, app.name, step, detail),

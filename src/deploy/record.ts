@@ -9,7 +9,7 @@ import type { AppPaths } from './remote-state.ts';
 /** How many entries the host keeps (older ones are dropped when a new one is written). */
 export const recordLength = 100;
 
-export type RecordAction = 'deploy' | 'rollback' | 'start' | 'stop' | 'restart';
+export type RecordAction = 'deploy' | 'rollback' | 'start' | 'stop' | 'restart' | 'remove';
 
 export type RecordOutcome =
   /** The release and conf passed the gate; `processes` are what passed it. */
@@ -23,7 +23,9 @@ export type RecordOutcome =
   /** `convoy stop` stopped the app's programs (a later deploy starts them again). */
   | 'stopped'
   /** This host ran the deploy's run-once hook (`hook`) in the staged `release`, before any host switched. */
-  | 'ran-once';
+  | 'ran-once'
+  /** `convoy remove` stopped the app's programs and removed its conf (a later deploy installs it afresh). */
+  | 'removed';
 
 /** A process as the gate saw it: the same pid and start time later means it has run since. */
 export interface RecordedProcess {

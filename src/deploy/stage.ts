@@ -1,6 +1,7 @@
 // Staging a release on one host (docs/deploy.md, "Stage"): upload only what the host lacks, verify it, unpack it
-// into releases/<id>.partial, rename it, then run afterUpload in releases/<id>. Nothing live changes; a failure
-// removes what it half-wrote and says when the host's disk is full.
+// into releases/<id>.partial with the shared links and rendered templates (src/deploy/release-files.ts), rename it,
+// then run afterUpload in releases/<id>. Nothing live changes; a failure removes what it half-wrote and says when the
+// host's disk is full.
 import { RemoteStepError } from '../host/errors.ts';
 import type { HostSession } from '../host/session.ts';
 import { shellQuote } from '../shell/quote.ts';
@@ -8,6 +9,8 @@ import { formatBytes } from '../units/bytes.ts';
 import type { PreparedArtifact } from './artifact.ts';
 import { unpackCommand } from './artifact.ts';
 import { stagingMarker } from './releases.ts';
+import type { ReleaseFiles } from './release-files.ts';
+import { hasReleaseFiles, placeReleaseFilesScript, sharedCheckScript } from './release-files.ts';
 import { hookCommand } from './hooks.ts';
 import type { DeployAppSpec } from './app-spec.ts';
 import type { AppPaths } from './remote-state.ts';
@@ -25,6 +28,8 @@ export interface StageJob {
   /** Hosts uploading at once: they share one bounded upload window. */
   hostsAtOnce: number;
   report: StepReporter;
+  /** Shared paths to link and templates to write into the release (src/deploy/release-files.ts). */
+  files?: ReleaseFiles | undefined;
 }
 
 /** Where a release is staged: unpacked into `partial`, renamed to `final`; `marker` while afterUpload runs there. */
@@ -95,9 +100,14 @@ async function unpack(job: StageJob, where: StagePaths): Promise<void> {
   // A stage of the same id cut off in its hook (a rerun within the same second) leaves `<id>` and its marker.
   const unfinished = `if [ -e ${q(where.marker)} ]; then rm -rf ${q(where.final)} ${q(where.marker)}; fi`;
   const fresh = `set -e; mkdir -p ${q(paths.releasesDir)}; ${unfinished}; rm -rf ${q(where.partial)}; mkdir ${q(where.partial)}`;
+  // Shared paths and templates in the same round trip: missing shared files first (nothing unpacked), links and
+  // rendered files last, in the `.partial` directory that becomes the release.
+  const files = hasReleaseFiles(job.files) ? job.files : undefined;
+  const check = files ? `set -e\n${sharedCheckScript(app.root, files.shared)}\n` : '';
+  const place = files ? `\n${placeReleaseFilesScript(where.partial, files)}` : '';
   await session.run(
     'unpack',
-    `${fresh}; ${unpackCommand(artifact.kind, where.cached, where.partial, artifact.source)}`,
+    `${check}${fresh}; ${unpackCommand(artifact.kind, where.cached, where.partial, artifact.source)}${place}`,
   );
   const hook = app.hooks.afterUpload;
   const mark = hook ? `: > ${q(where.marker)} && ` : '';

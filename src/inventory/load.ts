@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import { normalise } from './normalise.ts';
+import { defaultProgramTimeoutMs, isInventoryProgram, runInventoryProgram } from './program.ts';
 import { scanInventory } from './parse.ts';
 import { validationError } from './problems.ts';
 import type { Problem } from './problems.ts';
@@ -13,12 +14,16 @@ import { readSshConfig } from './ssh-config.ts';
 import { fileSystemIo } from './ssh-config-io.ts';
 import type { Inventory, InventoryOptions, ParseOptions } from './types.ts';
 
-// Reads the inventory and the ssh config from disk; a missing ssh config is normal, a missing inventory is not.
+// Reads the inventory (or runs it: src/inventory/program.ts) and the ssh config from disk; a missing ssh config is
+// normal, a missing inventory is not.
 export function loadInventory(file: string, options: InventoryOptions = {}): Inventory {
   let text: string | undefined;
   try {
-    text = readText(file);
+    text = isInventoryProgram(file)
+      ? runInventoryProgram(file, file, options.programTimeoutMs ?? defaultProgramTimeoutMs)
+      : readText(file);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read inventory '${file}': ${(error as Error).message}`, { cause: error });
   }
   if (text === undefined) {

@@ -82,6 +82,8 @@ export interface InventoryOptions {
   localUser?: string;
   /** Run `Match exec` commands (when connecting, as ssh does); default false: they do not match. */
   matchExec?: boolean;
+  /** How long an executable inventory may run (src/inventory/program.ts); default 30 s. */
+  programTimeoutMs?: number;
 }
 
 // parseInventory reads no file: the ssh config comes as text (none when absent).

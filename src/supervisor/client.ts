@@ -110,6 +110,11 @@ export class SupervisorClient {
     return (await this.call('supervisor.stopProcessGroup', group, wait)) as unknown as GroupActionResult[];
   }
 
+  /** Sends `signal` (a name without SIG: HUP, USR1, …) to a running process; NOT_RUNNING when it is not (Supervisor ≥ 3.2). */
+  async signalProcess(name: string, signal: string): Promise<boolean> {
+    return (await this.call('supervisor.signalProcess', name, signal)) === true;
+  }
+
   /** Rereads the config files; applies nothing. */
   async reloadConfig(): Promise<ReloadResult> {
     const value = (await this.call('supervisor.reloadConfig')) as XmlRpcValue[][][];

@@ -6,6 +6,8 @@ import type { ProcessInfo } from './process-info.ts';
 import { displayName, selectProcesses } from './select.ts';
 import { qualifiedName } from './wait.ts';
 import { lastLogLines, tailLines } from './log-tail.ts';
+import type { RestartWay } from './restart-ways.ts';
+import { restartInWay } from './restart-ways.ts';
 
 export type ControlAction = 'start' | 'stop' | 'restart';
 
@@ -118,16 +120,20 @@ export async function controlProcesses(
   action: ControlAction,
   patterns: readonly string[],
   gate: StartGate = async () => new Map(),
+  /** A group's restart way (its app's reload signal, one process at a time); none: stop, then start. */
+  wayOf: (group: string) => RestartWay | undefined = () => undefined,
 ): Promise<ProcessResult[]> {
   const all = await client.getAllProcessInfo();
   const { selected, unmatched } = selectProcesses(all, patterns);
   const errors = new Map<string, string>();
   const wasActive = new Set(selected.filter((p) => activeStates.has(p.statename)).map((p) => qualified(p)));
+  if (action === 'restart') await restartGroupsInTheirWay(client, selected, wayOf, errors);
+  const handled = new Set(action === 'restart' ? selected.filter((p) => wayOf(p.group)).map(qualified) : []);
   if (action !== 'start')
     await stopAll(
       client,
       all,
-      selected.filter((p) => wasActive.has(qualified(p))),
+      selected.filter((p) => wasActive.has(qualified(p)) && !handled.has(qualified(p))),
       errors,
     );
   if (action !== 'stop') {
@@ -138,7 +144,7 @@ export async function controlProcesses(
     await startAll(
       client,
       all,
-      toStart.filter((p) => !errors.has(qualified(p))),
+      toStart.filter((p) => !errors.has(qualified(p)) && !handled.has(qualified(p))),
       errors,
     );
     const judged = await gate(selected.filter((p) => !errors.has(qualified(p))));
@@ -151,6 +157,25 @@ export async function controlProcesses(
     results.push({ program: name, result: 'missing', state: '-', pid: null, error });
   }
   return results;
+}
+
+/** The selected processes of each group that has a restart way of its own, restarted that way, group by group. */
+async function restartGroupsInTheirWay(
+  client: SupervisorClient,
+  selected: readonly ProcessInfo[],
+  wayOf: (group: string) => RestartWay | undefined,
+  errors: Map<string, string>,
+): Promise<void> {
+  for (const group of new Set(selected.map((p) => p.group))) {
+    const way = wayOf(group);
+    if (way)
+      await restartInWay(
+        client,
+        selected.filter((p) => p.group === group),
+        way,
+        errors,
+      );
+  }
 }
 
 async function resultFor(

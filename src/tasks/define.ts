@@ -80,6 +80,18 @@ export type BatchHookSpec = { local: string } | { remote: string };
 // environment variable, a file (relative to the project), or a command's output (`pass show db`, `op read …`).
 export type SecretSourceSpec = { env: string } | { file: string } | { command: string };
 
+/** Signals an app may reload on (docs/tasks.md, "reload"): the ones servers read as "re-read your config". */
+export const reloadSignals = ['HUP', 'USR1', 'USR2', 'QUIT', 'WINCH'] as const;
+export type ReloadSignal = (typeof reloadSignals)[number];
+// Paths inside a release (relative, no `..`) that live once under `<root>/shared/` and are linked into every release
+// before it goes live (Capistrano's linked_dirs / linked_files); see docs/tasks.md, "shared".
+export interface SharedSpec {
+  /** Created under `<root>/shared/` when missing; whatever the artifact has at that path is replaced by the link. */
+  dirs?: string[];
+  /** Must exist under `<root>/shared/` (put there by you): a missing one fails staging, naming it. */
+  files?: string[];
+}
+
 export interface AppSpec {
   /** Supervisor group name and the release root's name. */
   name: string;
@@ -96,8 +108,19 @@ export interface AppSpec {
   healthcheck?: HealthCheckSpec;
   rolling?: RollingSpec;
   hooks?: HooksSpec;
+  /**
+   * A graceful reload: a new release (with the conf unchanged) and `convoy restart` send this signal to the running
+   * processes through supervisord instead of stopping and starting them; the gate still judges them.
+   */
+  reload?: ReloadSignal;
+  /** `one-at-a-time`: a restart stops and starts each process of the group in turn (numprocs); default `together`. */
+  processRestart?: 'together' | 'one-at-a-time';
   /** Values for every program's environment that never land in a world-readable place, nor in any output. */
   secrets?: Record<string, SecretSourceSpec>;
+  /** Kept across releases under `<root>/shared/`, linked into each release. */
+  shared?: SharedSpec;
+  /** `{ '<path in the release>': '<template on this machine>' }`: rendered per host (`{{var}}`, `{{secret.NAME}}`). */
+  templates?: Record<string, string>;
 }
 
 // The host a task runs on, as the inventory resolved it.

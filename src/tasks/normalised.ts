@@ -57,6 +57,24 @@ export interface NormalisedApp {
   hooks: NormalisedHooks;
   /** Sorted by name. */
   secrets: NormalisedSecret[];
+  reload?: string;
+  processRestart?: 'together' | 'one-at-a-time';
+  /** Paths inside a release linked to `<root>/shared/<path>`; each list sorted. */
+  shared: NormalisedShared;
+  /** Files rendered per host into each release, sorted by `path`. */
+  templates: NormalisedTemplate[];
+}
+
+export interface NormalisedShared {
+  dirs: string[];
+  files: string[];
+}
+
+export interface NormalisedTemplate {
+  /** Where it goes, relative to the release. */
+  path: string;
+  /** The template on this machine, as the task file writes it (relative to the project). */
+  source: string;
 }
 
 export interface NormalisedSecret {

@@ -1,6 +1,7 @@
 // Checks one app spec in stages (types and keys, defaults, variables against the target's hosts) and reports
 // every problem at once. Pure: the spec may come from plain JavaScript, so nothing about it is assumed.
 import type { AppSpec } from './define.ts';
+import { reloadSignals } from './define.ts';
 import { absolutePathProblem, nameProblem } from './names.ts';
 import type { NormalisedApp, NormalisedProgram } from './normalised.ts';
 import { defaultPriority } from './normalised.ts';
@@ -11,6 +12,7 @@ import { programExpansions, unknownExpansions } from './supervisor-values.ts';
 import { validateProgram } from './validate-program.ts';
 import { validateHealthCheck, validateHooks, validateRolling } from './validate-rollout.ts';
 import { validateSecrets } from './validate-secrets.ts';
+import { validateShared, validateTemplates } from './validate-shared.ts';
 import type { HostVars } from './variables.ts';
 import { checkVariables } from './variables.ts';
 
@@ -30,6 +32,10 @@ const appKeySet: Record<keyof AppSpec, true> = {
   rolling: true,
   hooks: true,
   secrets: true,
+  reload: true,
+  processRestart: true,
+  shared: true,
+  templates: true,
 };
 
 export interface ValidateOptions {
@@ -67,6 +73,9 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
   const rolling = spec.rolling === undefined ? undefined : validateRolling(c, spec.rolling);
   const hooks = spec.hooks === undefined ? {} : validateHooks(c, spec.hooks, strings);
   const secrets = spec.secrets === undefined ? [] : validateSecrets(c, spec.secrets, programs.length > 0);
+  const restart = validateRestart(c, spec);
+  const shared = spec.shared === undefined ? { dirs: [], files: [] } : validateShared(c, spec.shared);
+  const templates = spec.templates === undefined ? [] : validateTemplates(c, spec.templates, shared);
 
   checkExpansions(c, strings);
   if (options.hosts && options.hosts.length > 0) c.problems.push(...checkVariables(strings, options.hosts));
@@ -92,8 +101,26 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
     ...(rolling ? { rolling } : {}),
     hooks,
     secrets,
+    ...restart,
+    shared,
+    templates,
   };
   return { app, problems: [] };
+}
+
+/** `reload` (a signal name) and `processRestart`: how a restart reaches the app's processes. */
+function validateRestart(c: Checker, spec: Record<string, unknown>): Pick<NormalisedApp, 'reload' | 'processRestart'> {
+  const oneOf = <T extends string>(key: string, known: readonly T[]): T | undefined => {
+    const value = spec[key] === undefined ? undefined : c.string(spec[key], key);
+    if (value === undefined || (known as readonly string[]).includes(value)) return value as T | undefined;
+    c.report(key, `'${value}' is not one of ${known.join(', ')}`);
+    return undefined;
+  };
+  const reload = oneOf('reload', reloadSignals);
+  const processRestart = oneOf('processRestart', ['together', 'one-at-a-time'] as const);
+  if (reload && processRestart === 'one-at-a-time')
+    c.report('processRestart', "'one-at-a-time' has no meaning with reload: a signal stops no process");
+  return { ...(reload ? { reload } : {}), ...(processRestart ? { processRestart } : {}) };
 }
 
 /** `programs` and `confFiles`: at least one of them (confFiles undefined when it was not a list of strings). */

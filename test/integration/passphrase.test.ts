@@ -6,9 +6,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { convoy, convoyBin, integrationSkipReason, openssh, repoRoot, startFleet } from './support/sandbox.ts';
+import { convoy, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
-import { ptyDriver } from './support/pty.ts';
+import { convoyOnTerminal } from './support/pty.ts';
 
 const skip = integrationSkipReason();
 const passphrase = 'tr0ub4dor&3 sesame';
@@ -52,31 +52,8 @@ describe('encrypted identity files on 3 sandbox hosts', { skip }, () => {
 
   /** `convoy exec all3 -- hostname` on a pty, answering prompts with `answers`. */
   function onTerminal(answers: string[], env: NodeJS.ProcessEnv = {}) {
-    const r = spawnSync(
-      'python3',
-      ['-c', ptyDriver, process.execPath, convoyBin, '-i', inventory, 'exec', 'all3', '--', 'hostname'],
-      {
-        cwd: repoRoot,
-        encoding: 'utf8',
-        timeout: 120_000,
-        env: {
-          ...process.env,
-          NO_COLOR: '1',
-          HOME: home,
-          SSH_AUTH_SOCK: '',
-          ...env,
-          ANSWERS: answers.join('\n'),
-          PROMPT_MARK: ` for ${keyFile}: `,
-        },
-      },
-    );
-    assert.equal(r.status, 0, r.stderr);
-    const exit = /\nEXIT=(-?\d+)\n$/.exec(r.stdout);
-    return {
-      code: Number(exit?.[1]),
-      output: r.stdout,
-      prompts: r.stdout.split(` for ${keyFile}: `).length - 1,
-    };
+    const args = ['-i', inventory, 'exec', 'all3', '--', 'hostname'];
+    return convoyOnTerminal(args, { home, answers, promptMark: ` for ${keyFile}: `, env });
   }
 
   test('on a terminal the passphrase is asked once for 3 hosts, hidden, and the run succeeds', () => {

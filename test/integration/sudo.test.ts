@@ -4,22 +4,12 @@
 // 4 NOPASSWD (tcsh), all logging in as `convoy` with `sudo = true`; every supervisord.conf is 0600 and every socket
 // asks for a username and password (sandbox --private-conf --socket-auth).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  convoy,
-  convoyBin,
-  integrationSkipReason,
-  openssh,
-  repoRoot,
-  spawnConvoy,
-  startFleet,
-  userProject,
-} from './support/sandbox.ts';
+import { convoy, integrationSkipReason, openssh, spawnConvoy, startFleet, userProject } from './support/sandbox.ts';
 import type { CliResult, TestFleet } from './support/sandbox.ts';
-import { ptyDriver } from './support/pty.ts';
+import { convoyOnTerminal } from './support/pty.ts';
 
 const skip = integrationSkipReason();
 
@@ -172,40 +162,12 @@ describe('sudo with a password and requiretty on 4 sandbox hosts', { skip }, () 
   });
 
   test('--ask-sudo-pass asks once on a terminal (hidden), and refuses to run without one', () => {
-    const onTerminal = spawnSync(
-      'python3',
-      [
-        '-c',
-        ptyDriver,
-        process.execPath,
-        convoyBin,
-        '-i',
-        inventory,
-        '--ask-sudo-pass',
-        'exec',
-        'all',
-        '--sudo',
-        '--',
-        'id -u',
-      ],
-      {
-        cwd: repoRoot,
-        encoding: 'utf8',
-        timeout: 120_000,
-        env: {
-          ...process.env,
-          NO_COLOR: '1',
-          HOME: project,
-          SSH_AUTH_SOCK: '',
-          ANSWERS: password,
-          PROMPT_MARK: 'sudo password: ',
-        },
-      },
-    );
-    assert.match(onTerminal.stdout, /\nEXIT=0\n$/, onTerminal.stdout + onTerminal.stderr);
-    assert.equal(onTerminal.stdout.split('sudo password: ').length - 1, 1, 'asked once');
-    assert.ok(!onTerminal.stdout.includes(password), 'the typed password was echoed');
-    for (let n = 1; n <= 4; n++) assert.match(onTerminal.stdout, new RegExp(`sandbox-${n} \\| 0`));
+    const args = ['-i', inventory, '--ask-sudo-pass', 'exec', 'all', '--sudo', '--', 'id -u'];
+    const onTerminal = convoyOnTerminal(args, { home: project, answers: [password], promptMark: 'sudo password: ' });
+    assert.equal(onTerminal.code, 0, onTerminal.output);
+    assert.equal(onTerminal.prompts, 1, 'asked once');
+    assert.ok(!onTerminal.output.includes(password), 'the typed password was echoed');
+    for (let n = 1; n <= 4; n++) assert.match(onTerminal.output, new RegExp(`sandbox-${n} \\| 0`));
     const noTerminal = run('--ask-sudo-pass', 'exec', 'all', '--sudo', '--', 'id -u');
     assert.equal(noTerminal.code, 2);
     assert.match(

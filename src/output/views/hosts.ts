@@ -57,11 +57,12 @@ export interface CheckReport {
   warnings: string[];
 }
 
-export function showCheck(out: Output, report: CheckReport): void {
+/** `summary`: false when hosts are read next (`check <target>`), whose view writes the one summary. */
+export function showCheck(out: Output, report: CheckReport, { summary = true } = {}): void {
   if (out.jsonMode) {
     for (const message of report.warnings) out.record({ type: 'warning', message });
     const { hosts, ...fields } = report;
-    writeSummary(out, 'check', noHostTouched(hosts), ExitCode.ok, { ...fields, hosts });
+    if (summary) writeSummary(out, 'check', noHostTouched(hosts), ExitCode.ok, { ...fields, hosts });
     return;
   }
   out.line(`${report.inventory}: ok (${counted(report.hosts, 'host')}, ${counted(report.groups, 'group')})`);

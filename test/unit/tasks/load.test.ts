@@ -254,3 +254,17 @@ test('a project without "type": "module" (task files compiled as CommonJS): defa
     [['migrate', 'migrate']],
   );
 });
+
+test('bad shared paths and templates stop the load (exit 2), naming the file, the key and the value', async () => {
+  const dir = await project('shared', {
+    'web.ts': `${header}export default ${app('web', ", shared: { dirs: ['/var/www', '.convoy-x'], files: ['a/../b'] }, templates: { 'x//y': 't' }")};\n`,
+  });
+  const error = await failure(dir);
+  assert.deepEqual(error.problems, [
+    `${dir}/web.ts: app 'web' shared.dirs[0]: '/var/www' is absolute (expected a path relative to the release, e.g. 'var/cache')`,
+    `${dir}/web.ts: app 'web' shared.dirs[1]: '.convoy-x' starts with '.convoy' (expected a path of the app's own: <root>/shared/.convoy-secrets is Convoy's)`,
+    `${dir}/web.ts: app 'web' shared.files[0]: 'a/../b' has a '.' or '..' part (expected a normalized path inside the release)`,
+    `${dir}/web.ts: app 'web' templates.x//y: 'x//y' is not a safe relative path (expected letters, digits, '_', '.', '-', '@', '+' and '/', no empty parts, no trailing '/')`,
+  ]);
+  assert.equal(error.exitCode, 2);
+});

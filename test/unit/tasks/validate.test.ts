@@ -49,6 +49,8 @@ test('a minimal app gets every default', () => {
     confFiles: [],
     hooks: {},
     secrets: [],
+    shared: { dirs: [], files: [] },
+    templates: [],
   });
 });
 
@@ -181,7 +183,7 @@ test('unknown keys at every level are reported with the closest known key', () =
     }),
     [
       "keepRelease: unknown key (did you mean 'keepReleases'?)",
-      'whatever: unknown key (expected one of name, hosts, root, artifact, keepReleases, logDir, programs, confFiles, healthcheck, rolling, hooks, secrets)',
+      'whatever: unknown key (expected one of name, hosts, root, artifact, keepReleases, logDir, programs, confFiles, healthcheck, rolling, hooks, secrets, reload, processRestart, shared, templates)',
       "programs.web.comand: unknown key (did you mean 'command'?)",
       "programs.web.stopsignals: unknown key (did you mean 'stopsignal'?)",
       "healthcheck.timout: unknown key (did you mean 'timeout'?)",
@@ -618,4 +620,19 @@ test('hooks: run-once and batch hooks name what is wrong', () => {
       'hooks.beforeSwitchOnce.command: {{dbb}} is not defined: not a built-in, and no host of the target has it (built-ins: host, address, user, app, root, release)',
     ],
   );
+});
+
+test('reload and processRestart: a known signal, a known way, and not both', () => {
+  assert.equal(normalise({ ...minimal, reload: 'HUP' }).reload, 'HUP');
+  assert.equal(normalise({ ...minimal, processRestart: 'one-at-a-time' }).processRestart, 'one-at-a-time');
+  assert.equal(normalise(minimal).reload, undefined);
+  assert.deepEqual(problems({ ...minimal, reload: 'SIGHUP' }), [
+    "reload: 'SIGHUP' is not one of HUP, USR1, USR2, QUIT, WINCH",
+  ]);
+  assert.deepEqual(problems({ ...minimal, processRestart: 'serial' }), [
+    "processRestart: 'serial' is not one of together, one-at-a-time",
+  ]);
+  assert.deepEqual(problems({ ...minimal, reload: 'USR2', processRestart: 'one-at-a-time' }), [
+    "processRestart: 'one-at-a-time' has no meaning with reload: a signal stops no process",
+  ]);
 });
