@@ -5,11 +5,13 @@ export { defineApp, defineTask } from './tasks/define.ts';
 export type {
   AppDefinition,
   AppSpec,
+  BatchHookSpec,
   Duration,
   HealthCheckSpec,
   HooksSpec,
   ProgramSpec,
   RollingSpec,
+  RunOnceSpec,
   StopSignal,
   TaskCommandResult,
   TaskContext,

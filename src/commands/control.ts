@@ -28,6 +28,10 @@ import { controlProcesses } from '../supervisor/control.ts';
 import { restartWayOf } from '../supervisor/restart-ways.ts';
 import type { ProcessInfo } from '../supervisor/process-info.ts';
 import { qualifiedName } from '../supervisor/wait.ts';
+import type { Fleet } from '../host/fleet.ts';
+import { defaultStepTimeoutMs } from '../host/fleet.ts';
+import type { RollingOptions } from '../orchestration/rolling.ts';
+import { appsWithBatchHooks, restartBatchHook } from './control-hooks.ts';
 import type { Interruption } from './interruption.ts';
 import { interruptedWith } from './interruption.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
@@ -138,6 +142,30 @@ async function controlOnHost(run: ControlRun, session: HostSession, host: HostCo
   return { value: results, ok: results.every((r) => r.result !== 'failed' && r.result !== 'missing') };
 }
 
+/** A rolling restart of apps with batch hooks runs them around each batch (src/commands/control-hooks.ts). */
+function restartHooks(run: {
+  options: ControlCommandOptions;
+  apps: ReadonlyMap<string, NormalisedApp>;
+  reporter: Reporter;
+  fleet: Fleet;
+  hosts: readonly HostConfig[];
+}): Pick<RollingOptions<HostConfig>, 'beforeBatch' | 'batchPassed'> {
+  const { options, reporter } = run;
+  const hooks = {
+    apps: run.apps,
+    programs: options.programs,
+    fleet: run.fleet,
+    cwd: options.cwd,
+    timeoutMs: options.globals.stepTimeout ?? run.hosts[0]?.stepTimeoutMs ?? defaultStepTimeoutMs,
+    onLine: (hook: string, line: string) => reporter.event({ type: 'note', text: `[${hook}] ${line}` }),
+    onStep: (host: string, step: string, detail: string) => reporter.event({ type: 'step', host, step, detail }),
+  };
+  return {
+    beforeBatch: (index, batch) => restartBatchHook(hooks, 'beforeBatch', index, batch),
+    batchPassed: (index, passed) => restartBatchHook(hooks, 'afterBatch', index, passed),
+  };
+}
+
 export async function controlCommand(options: ControlCommandOptions): Promise<number> {
   const hosts = targetHosts(options, options.target);
   const batches = options.rolling ? planBatches(hosts, options.rolling, options.canary ?? 0) : [hosts];
@@ -159,6 +187,9 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
         concurrency: options.globals.concurrency ?? defaultConcurrency,
         stopRequested: () => options.interruption?.requested() ?? false,
         stopped: options.interruption?.promise,
+        ...(options.action === 'restart' && appsWithBatchHooks(apps, options.programs).length > 0
+          ? restartHooks({ options, apps, reporter, fleet, hosts })
+          : {}),
         onBatch: (index, hosts) => {
           if (options.rolling) reporter.event({ type: 'batch', index, total: batches.length, hosts: [...hosts] });
         },

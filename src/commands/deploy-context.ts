@@ -25,6 +25,8 @@ export interface AppTarget {
   templates: TemplateTexts;
   /** The app's secrets, read once on this machine before anything connects. */
   secrets: ResolvedSecrets;
+  /** The hosts that may run `hooks.beforeSwitchOnce` when the app names a host or group, in the deploy's order. */
+  runOnceHosts?: string[] | undefined;
 }
 
 export interface DeployContext {
@@ -59,7 +61,7 @@ export async function loadDeployContext(
     .map((app) => {
       const hosts = hostsOf(inventory, targetHosts, app.spec);
       const leftOut = targetHosts.filter((h) => !hosts.includes(h)).map((h) => h.name);
-      return { app, hosts, leftOut };
+      return { app, hosts, leftOut, runOnceHosts: runOnceHostsOf(inventory, app, hosts) };
     })
     .filter((t) => t.hosts.length > 0 || appNames.length > 0);
   const empty = targets.filter((t) => t.hosts.length === 0);
@@ -73,6 +75,26 @@ export async function loadDeployContext(
   }
   const rendered = renderedEverywhere(options, tasksDir, targets);
   return { inventory, tasks, targets: await withSecrets(options, rendered) };
+}
+
+/**
+ * The deploy's hosts that may run the app's run-once hook when it names a host or a group (in the deploy's order):
+ * none of them in the deploy is a usage error, said before anything connects.
+ */
+function runOnceHostsOf(inventory: Inventory, app: LoadedApp, hosts: readonly HostConfig[]): string[] | undefined {
+  const named = app.spec.hooks.beforeSwitchOnce?.host;
+  if (named === undefined || hosts.length === 0) return undefined;
+  const where = `${app.file}: app '${app.spec.name}' hooks.beforeSwitchOnce.host`;
+  let own: Set<string>;
+  try {
+    own = new Set(resolveTarget(inventory, named).map((h) => h.name));
+  } catch (error) {
+    throw new UsageError(`${where}: ${(error as Error).message}`, { cause: error });
+  }
+  const chosen = hosts.filter((h) => own.has(h.name)).map((h) => h.name);
+  if (chosen.length > 0) return chosen;
+  const deployed = hosts.map((h) => h.name).join(', ');
+  throw new UsageError(`${where}: '${named}' names no host of this deploy (${deployed})`);
 }
 
 /** Reads every app's secrets (env, file, command) once; one that cannot be read stops the run, exit 2. */
@@ -109,7 +131,8 @@ function renderedEverywhere(
   targets: readonly Omit<AppTarget, 'confFiles' | 'templates' | 'secrets'>[],
 ): Omit<AppTarget, 'secrets'>[] {
   const problems: string[] = [];
-  const ready = targets.map(({ app, hosts, leftOut }) => {
+  const ready = targets.map((target) => {
+    const { app, hosts } = target;
     const where = `${app.file}: app '${app.spec.name}'`;
     let confFiles: ConfFileTexts = new Map();
     let templates: TemplateTexts = new Map();
@@ -118,7 +141,7 @@ function renderedEverywhere(
       templates = readTemplates(app.spec, options.cwd);
     } catch (error) {
       problems.push(`${where}: ${(error as Error).message}`);
-      return { app, hosts, leftOut, confFiles, templates };
+      return { ...target, confFiles, templates };
     }
     // Secrets are read later (a template only needs their names to render now).
     const names = app.spec.secrets.map((s) => new SecretValue(s.name, ''));
@@ -131,7 +154,7 @@ function renderedEverywhere(
         problems.push(`${where} on ${host.name}: ${(error as Error).message}`);
       }
     }
-    return { app, hosts, leftOut, confFiles, templates };
+    return { ...target, confFiles, templates };
   });
   if (problems.length > 0) {
     throw new ValidationError(`${tasksDir}/: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);

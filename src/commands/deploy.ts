@@ -6,7 +6,9 @@ import type { Output } from '../output/output.ts';
 import { appSpecFor } from '../deploy/app-spec.ts';
 import { prepareArtifact } from '../deploy/artifact.ts';
 import type { PreparedArtifact } from '../deploy/artifact.ts';
-import type { DeployListener, EngineOptions, Rollout } from '../deploy/engine.ts';
+import type { DeployListener, EngineOptions, Rollout, RunOnce } from '../deploy/engine.ts';
+import { runLocalHook } from '../deploy/local-hook.ts';
+import { defaultStepTimeoutMs } from '../host/fleet.ts';
 import { confOwnershipProblems, deployApp } from '../deploy/engine.ts';
 import { newLockOwner } from '../deploy/lock.ts';
 import type { LockOwner } from '../deploy/lock.ts';
@@ -82,6 +84,7 @@ function reporting(reporter: Reporter): DeployListener {
         ...(step === 'staged' ? { staged: true } : {}),
       }),
     batch: (index, total, hosts) => reporter.event({ type: 'batch', index, total, hosts: [...hosts] }),
+    hookOutput: (hook, line) => reporter.event({ type: 'note', text: `[${hook}] ${line}` }),
     hostDone: (r) =>
       reporter.event({
         type: 'host',
@@ -175,6 +178,12 @@ async function runApp(options: AppRunOptions, t: AppTarget, run: RunParts): Prom
   }
 }
 
+/** The app's run-once hook and the hosts that may run it, in the deploy's order (deploy-context resolved `host`). */
+function runOnceOf(t: AppTarget): RunOnce | undefined {
+  if (!t.app.spec.hooks.beforeSwitchOnce) return undefined;
+  return { hook: 'beforeSwitchOnce', hosts: t.runOnceHosts ?? t.hosts.map((h) => h.name) };
+}
+
 /** The app's artifact, relative to the project (not to wherever the process was started). */
 async function artifactOf(t: AppTarget, project: string): Promise<PreparedArtifact> {
   if (!t.app.spec.artifact) throw new UsageError(`${t.app.file}: app '${t.app.spec.name}' has no artifact to deploy`);
@@ -206,6 +215,15 @@ function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener
     stopRequested: () => options.interruption?.requested() ?? false,
     stopped: options.interruption?.promise,
     adopt: run.adopt,
+    runOnce: runOnceOf(t),
+    batchHooks: { before: t.app.spec.hooks.beforeBatch, after: t.app.spec.hooks.afterBatch },
+    runLocal: (name, command, env, onLine) =>
+      runLocalHook(`${name} (on this machine)`, command, {
+        cwd: options.cwd,
+        env,
+        timeoutMs: options.globals.stepTimeout ?? t.hosts[0]?.stepTimeoutMs ?? defaultStepTimeoutMs,
+        onLine,
+      }),
     open: appOpener({
       fleet: run.fleet,
       appFor: (host) => appSpecFor(t.app.spec, host),

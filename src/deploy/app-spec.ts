@@ -4,7 +4,7 @@ import type { HealthCheck } from '../health/kinds.ts';
 import { healthCheckKinds } from '../health/kinds.ts';
 import type { HostConfig } from '../inventory/types.ts';
 import { shellQuote } from '../shell/quote.ts';
-import type { NormalisedApp, NormalisedProgram } from '../tasks/normalised.ts';
+import type { NormalisedApp, NormalisedBatchHook, NormalisedProgram } from '../tasks/normalised.ts';
 import type { Gate } from './gate.ts';
 import { defaultGate } from './gate.ts';
 import type { RestartWay } from '../supervisor/restart-ways.ts';
@@ -19,7 +19,15 @@ export interface DeployAppSpec {
   programs: string[];
   /** Directories the programs need before supervisord reads the conf (their log directory). */
   logDir: string;
-  hooks: { afterUpload?: string | undefined; beforeSwitch?: string | undefined; afterSwitch?: string | undefined };
+  /** Shell lines run on this host; `beforeBatch`/`afterBatch` only when they run on the hosts (`remote`). */
+  hooks: {
+    afterUpload?: string | undefined;
+    beforeSwitchOnce?: string | undefined;
+    beforeSwitch?: string | undefined;
+    afterSwitch?: string | undefined;
+    beforeBatch?: string | undefined;
+    afterBatch?: string | undefined;
+  };
   /** RUNNING past startsecs, stable, and the health check: after every start, restart and switch. */
   gate: Gate;
   /** A signal or one process at a time instead of stopping and starting the whole group (the app's options). */
@@ -44,10 +52,18 @@ export function appSpecFor(app: NormalisedApp, host: HostConfig): DeployAppSpec 
       afterUpload: shellLine(app.hooks.afterUpload),
       beforeSwitch: shellLine(app.hooks.beforeSwitch),
       afterSwitch: shellLine(app.hooks.afterSwitch),
+      beforeSwitchOnce: shellLine(app.hooks.beforeSwitchOnce?.command),
+      beforeBatch: shellLine(remoteOnly(app.hooks.beforeBatch)),
+      afterBatch: shellLine(remoteOnly(app.hooks.afterBatch)),
     },
     gate: gateFor(app.programs, app.healthcheck && renderHealthCheck(app.healthcheck, vars)),
     restartWay: restartWayOf(app),
   };
+}
+
+/** A batch hook's command when it runs on the hosts (a `local` one runs on this machine, see engine.ts). */
+function remoteOnly(hook: NormalisedBatchHook | undefined): string | undefined {
+  return hook?.where === 'remote' ? hook.command : undefined;
 }
 
 /** The health check with this host's values: a shell command gets quoted words, a URL or host:port plain text. */

@@ -6,6 +6,9 @@ import type { Amount } from '../units/amount.ts';
 import { planBatches, runRolling } from '../orchestration/rolling.ts';
 import type { HostOutcome } from '../orchestration/run-on-hosts.ts';
 import { runOnHosts } from '../orchestration/run-on-hosts.ts';
+import type { NormalisedBatchHook } from '../tasks/normalised.ts';
+import type { BatchFailures } from '../orchestration/rolling.ts';
+import { batchHookEnv } from './hooks.ts';
 import type { AppOnHost, HostPlan } from './host-deploy.ts';
 import type { DeployOutcome, HostDeployResult } from './results.ts';
 import { blankResult, joinNotes } from './results.ts';
@@ -17,7 +20,24 @@ export interface DeployListener {
   batch?: (index: number, total: number, hosts: readonly string[]) => void;
   /** A host's result as it is decided (a host reverted with its batch reports twice). */
   hostDone?: (result: HostDeployResult) => void;
+  /** A line of a batch hook run on this machine (`hook`: `beforeBatch 2`). */
+  hookOutput?: (hook: string, line: string) => void;
 }
+
+/** The hook that runs once per deploy, and the hosts that may run it, in the deploy's order (docs/tasks.md). */
+export interface RunOnce {
+  hook: 'beforeSwitchOnce';
+  /** The first of these that staged runs it (all the deploy's hosts unless the app names a host or group). */
+  hosts: readonly string[];
+}
+
+/** Runs a batch hook on this machine (`sh -c`; a fake in tests); rejects when it fails. */
+export type RunLocal = (
+  name: string,
+  command: string,
+  env: Readonly<Record<string, string>>,
+  onLine: (line: string) => void,
+) => Promise<void>;
 
 /** What every per-app run over hosts needs. */
 export interface EngineOptions {
@@ -37,6 +57,11 @@ export interface EngineOptions {
   stopped?: Promise<void> | undefined;
   /** `--adopt`: replace confs that are not Convoy's own (a backup is kept) instead of stopping. */
   adopt?: boolean | undefined;
+  /** The app's run-once hook (a deploy runs it, a rollback does not). */
+  runOnce?: RunOnce | undefined;
+  /** The app's batch hooks: `remote` ones run through each AppOnHost, `local` ones through `runLocal`. */
+  batchHooks?: { before?: NormalisedBatchHook | undefined; after?: NormalisedBatchHook | undefined } | undefined;
+  runLocal?: RunLocal | undefined;
 }
 
 export interface Rollout {
@@ -58,6 +83,9 @@ class ResultBook {
   private readonly spentMs = new Map<string, number>();
   /** When the phase a host is in now started (its result may be decided before the phase ends). */
   private readonly phaseStarted = new Map<string, number>();
+
+  /** The host that ran the run-once hook: its result says so. */
+  ranOnceOn: string | undefined;
 
   constructor(private readonly options: EngineOptions) {}
 
@@ -82,6 +110,7 @@ class ResultBook {
     const result: HostDeployResult = {
       ...blankResult(host, this.options.app, outcome),
       ...fields,
+      ...(host === this.ranOnceOn && this.options.runOnce ? { ranOnce: this.options.runOnce.hook } : {}),
       durationMs: Math.round(this.spentSoFar(host)),
     };
     this.results.set(host, result);
@@ -125,8 +154,48 @@ export async function deployApp(options: EngineOptions, rollout: Rollout): Promi
     for (const s of staged) await skip(book, s, why);
     return book.inHostOrder();
   }
+  const stopped = await runOnceBeforeSwitch(options, book, staged);
+  if (stopped) {
+    for (const s of staged.filter((x) => x.host.name !== stopped.host)) await skip(book, s, stopped.why);
+    return book.inHostOrder();
+  }
   await switchInBatches(options, rollout, book, staged, failedToStage.length);
   return book.inHostOrder();
+}
+
+/** Whether the plan changes anything on its host (a host with nothing to do is left out of hooks). */
+function changes(plan: HostPlan): boolean {
+  return plan.releaseChanged || plan.confChanged || plan.converge !== undefined;
+}
+
+/**
+ * The run-once hook, on one staged host, before any host switches; a deploy that changes no release does not run
+ * it, nor does a rollback. When it cannot run or fails, nothing switches: the host it failed on is failed (`host`),
+ * every other staged host is skipped with `why`.
+ */
+async function runOnceBeforeSwitch(
+  options: EngineOptions,
+  book: ResultBook,
+  staged: readonly Staged[],
+): Promise<{ host?: string; why: string } | undefined> {
+  const once = options.runOnce;
+  if (!once || options.action === 'rollback' || !staged.some((s) => s.plan.releaseChanged)) return undefined;
+  const chosen = once.hosts.map((name) => staged.find((s) => s.host.name === name)).find((s) => s !== undefined);
+  if (!chosen) return { why: `not switched: no host that may run ${once.hook} (${once.hosts.join(', ')}) staged` };
+  const name = chosen.host.name;
+  options.listener?.step?.(name, options.app, once.hook, 'runs once for the deploy, on this host');
+  try {
+    await book.timed(name, () => chosen.deploy.runOnce(chosen.plan));
+  } catch (error) {
+    const lockNote = await unlockNote(chosen.deploy);
+    const said = `${once.hook} failed: ${(error as Error).message}`;
+    const { previousRelease } = chosen.plan;
+    book.finish(name, 'failed', { release: previousRelease, previousRelease, error: joinNotes(said, lockNote) });
+    return { host: name, why: `not switched: ${once.hook} failed on ${name}` };
+  }
+  book.ranOnceOn = name;
+  if (options.stopRequested?.()) return { why: 'not switched: interrupted (Ctrl-C) after staging' };
+  return undefined;
 }
 
 /** Lock, read, upload what is missing, unpack, on every host at once. A host that fails here has nothing live changed. */
@@ -197,6 +266,8 @@ async function switchInBatches(
       onBatch: (index, names) => {
         if (rollout.batches) options.listener?.batch?.(index, batches.length, names);
       },
+      beforeBatch: (index, hosts) => beforeBatch(options, book, index, hosts),
+      batchPassed: (index, hosts) => afterBatch(options, book, index, hosts),
       afterBatch: (outcomes, stopping) => closeBatch(book, byName, outcomes, stopping),
     },
     (s) => book.timed(s.host.name, () => switchHost(options.action, book, s)),
@@ -258,25 +329,107 @@ async function switchHost(
     });
     return { value: null, ok: true };
   } catch (error) {
-    const message = (error as Error).message;
-    if (plan.previousRelease === undefined && !plan.confChanged) {
-      book.finish(s.host.name, 'failed', { ...common, release: plan.release, restarted: true, error: message });
-      return { value: null, ok: false };
-    }
-    try {
-      await deploy.revert(plan);
-      book.finish(s.host.name, 'reverted', {
-        ...common,
-        release: plan.previousRelease,
-        restarted: true,
-        error: message,
-      });
-    } catch (revertError) {
-      const said = `${message}; revert failed: ${(revertError as Error).message}`;
-      book.finish(s.host.name, 'failed', { ...common, release: plan.release, restarted: true, error: said });
-    }
+    await goBack(book, s, (error as Error).message);
     return { value: null, ok: false };
   }
+}
+
+/** A host whose switch failed (or its afterBatch hook): back to its previous release and conf, when it had one. */
+async function goBack(book: ResultBook, s: Staged, message: string): Promise<void> {
+  const { deploy, plan } = s;
+  const common = { previousRelease: plan.previousRelease, uploadedBytes: plan.uploadBytes };
+  if (plan.previousRelease === undefined && !plan.confChanged) {
+    book.finish(s.host.name, 'failed', { ...common, release: plan.release, restarted: true, error: message });
+    return;
+  }
+  try {
+    await deploy.revert(plan);
+    book.finish(s.host.name, 'reverted', { ...common, release: plan.previousRelease, restarted: true, error: message });
+  } catch (revertError) {
+    const said = `${message}; revert failed: ${(revertError as Error).message}`;
+    book.finish(s.host.name, 'failed', { ...common, release: plan.release, restarted: true, error: said });
+  }
+}
+
+/**
+ * Runs a batch hook for the hosts of a batch that change: once on this machine (its failure is every one of theirs),
+ * or on each of them. Returns the hosts it failed on, with the error.
+ */
+async function runBatchHook(
+  options: EngineOptions,
+  book: ResultBook,
+  which: 'beforeBatch' | 'afterBatch',
+  index: number,
+  hosts: readonly Staged[],
+): Promise<Map<string, Error>> {
+  const hook = which === 'beforeBatch' ? options.batchHooks?.before : options.batchHooks?.after;
+  const failed = new Map<string, Error>();
+  if (!hook || hosts.length === 0) return failed;
+  const fail = (s: Staged, error: unknown) =>
+    failed.set(s.host.name, new Error(`${which} hook failed: ${(error as Error).message}`, { cause: error }));
+  if (hook.where === 'remote') {
+    await Promise.all(
+      hosts.map(async (s) => {
+        options.listener?.step?.(s.host.name, options.app, which, `batch ${index + 1}`);
+        await book.timed(s.host.name, () => s.deploy.batchHook(which, s.plan, index + 1)).catch((e) => fail(s, e));
+      }),
+    );
+    return failed;
+  }
+  const name = `${which} ${index + 1}`;
+  for (const s of hosts) options.listener?.step?.(s.host.name, options.app, which, 'on this machine');
+  const env = batchHookEnv(
+    options.app,
+    hosts[0]?.plan.release ?? '',
+    index + 1,
+    hosts.map((s) => s.host),
+  );
+  const onLine = (line: string) => options.listener?.hookOutput?.(name, line);
+  try {
+    if (!options.runLocal) throw new Error('no way to run a hook on this machine');
+    await options.runLocal(name, hook.command, env, onLine);
+  } catch (error) {
+    for (const s of hosts) fail(s, error);
+  }
+  return failed;
+}
+
+/** Before a batch switches: its hosts that the hook failed on are failed, not switched (nothing changed there). */
+async function beforeBatch(
+  options: EngineOptions,
+  book: ResultBook,
+  index: number,
+  batch: readonly Staged[],
+): Promise<BatchFailures> {
+  const failed = await runBatchHook(
+    options,
+    book,
+    'beforeBatch',
+    index,
+    batch.filter((s) => changes(s.plan)),
+  );
+  for (const s of batch) {
+    const error = failed.get(s.host.name);
+    const { previousRelease } = s.plan;
+    if (error) book.finish(s.host.name, 'failed', { release: previousRelease, previousRelease, error: error.message });
+  }
+  return failed;
+}
+
+/** After a batch's hosts passed their gate: the hosts the hook failed on go back, as if their gate had failed. */
+async function afterBatch(
+  options: EngineOptions,
+  book: ResultBook,
+  index: number,
+  passed: readonly Staged[],
+): Promise<BatchFailures> {
+  const switched = passed.filter((s) => changes(s.plan));
+  const failed = await runBatchHook(options, book, 'afterBatch', index, switched);
+  for (const s of switched) {
+    const error = failed.get(s.host.name);
+    if (error) await book.timed(s.host.name, () => goBack(book, s, error.message));
+  }
+  return failed;
 }
 
 /** After each batch: when the rollout stops there, its switched hosts go back too; then every lock is released. */

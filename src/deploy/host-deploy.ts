@@ -90,6 +90,10 @@ export interface AppOnHost {
   switch(plan: HostPlan): Promise<SwitchOutcome>;
   revert(plan: HostPlan): Promise<void>;
   prune(plan: HostPlan): Promise<string[]>;
+  /** Runs the app's `beforeSwitchOnce` hook here, in the staged release, and records that this host ran it. */
+  runOnce(plan: HostPlan): Promise<void>;
+  /** Runs the app's `beforeBatch` or `afterBatch` hook here (when it runs on the hosts), in the staged release. */
+  batchHook(hook: 'beforeBatch' | 'afterBatch', plan: HostPlan, batch: number): Promise<void>;
   /** Releases the lock, over a new login if the connection was lost; a failure says what is left and how to fix it. */
   unlock(): Promise<void>;
   /** Why this host stops the run before anything is staged: a conf not Convoy's own (unless `adopt`), a clash. */
@@ -459,6 +463,33 @@ export class HostDeploy implements AppOnHost {
 
   private async runHook(name: string, command: string, dir: string, plan: HostPlan): Promise<void> {
     await this.session.run(`${name} hook`, hookCommand(this.app, command, dir, plan.release));
+  }
+
+  async runOnce(plan: HostPlan): Promise<void> {
+    const command = this.app.hooks.beforeSwitchOnce;
+    if (!command) return;
+    try {
+      await this.runHook('beforeSwitchOnce', command, `${this.paths.releasesDir}/${plan.release}`, plan);
+    } catch (error) {
+      const said = error instanceof Error ? error.message : String(error);
+      if (!this.session.lost) {
+        await this.appendRecord(this.entry('failed', plan, { hook: 'beforeSwitchOnce', error: said })).catch(
+          () => undefined,
+        );
+      }
+      throw error;
+    }
+    await this.appendRecord(this.entry('ran-once', plan, { hook: 'beforeSwitchOnce' }));
+  }
+
+  async batchHook(hook: 'beforeBatch' | 'afterBatch', plan: HostPlan, batch: number): Promise<void> {
+    const command = this.app.hooks[hook];
+    if (!command) return;
+    const dir = `${this.paths.releasesDir}/${plan.release}`;
+    await this.session.run(
+      `${hook} hook`,
+      hookCommand(this.app, command, dir, plan.release, { CONVOY_BATCH: `${batch}` }),
+    );
   }
 
   /** After a failed switch: back to the previous release and conf, programs restarted and RUNNING again. */

@@ -22,6 +22,8 @@ export type RecordOutcome =
   | 'failed'
   /** `convoy stop` stopped the app's programs (a later deploy starts them again). */
   | 'stopped'
+  /** This host ran the deploy's run-once hook (`hook`) in the staged `release`, before any host switched. */
+  | 'ran-once'
   /** `convoy remove` stopped the app's programs and removed its conf (a later deploy installs it afresh). */
   | 'removed';
 
@@ -59,6 +61,8 @@ export interface RecordEntry {
   by: RecordActor;
   /** The task repository's git commit, when it is one. */
   commit?: string | undefined;
+  /** The run-once hook this entry is about (`beforeSwitchOnce`): it ran here (`ran-once`), or failed here. */
+  hook?: string | undefined;
   error?: string | undefined;
 }
 

@@ -53,6 +53,8 @@ export interface HostDeployResult {
   /** Time spent on this host's own steps (staging and its batch), not waiting for other batches. */
   durationMs: number;
   error?: string;
+  /** The run-once hook this host ran for the whole deploy (`beforeSwitchOnce`). */
+  ranOnce?: string;
   /** Dry run only: what would change. */
   dryRun?: { confDiff: string; programs: string[]; lockHeldBy?: string; converge?: string };
 }

@@ -27,7 +27,10 @@ export function planBatches<H>(hosts: readonly H[], batch: Amount, canary = 0): 
   return batches;
 }
 
-export interface RollingOptions {
+/** Hosts a batch hook failed, with why. */
+export type BatchFailures = ReadonlyMap<string, Error>;
+
+export interface RollingOptions<H extends { name: string } = { name: string }> {
   pauseMs: number;
   /** Failures (failed or unreachable hosts) the run may absorb; one more stops it. */
   maxFail: number;
@@ -37,6 +40,13 @@ export interface RollingOptions {
   onBatch?: (index: number, hosts: readonly string[]) => void;
   /** Each host's outcome as it ends (skipped hosts included, when the run stops). */
   onOutcome?: (outcome: HostOutcome<unknown>) => void;
+  /** Before a batch's hosts are worked on: the hosts it fails are not worked on, and count as failures. */
+  beforeBatch?: (index: number, hosts: readonly H[]) => Promise<BatchFailures>;
+  /**
+   * After a batch's hosts, unless the run stops there: told the hosts that passed, it may fail some of them (they
+   * count as failures, as if their own work had failed).
+   */
+  batchPassed?: (index: number, passed: readonly H[]) => Promise<BatchFailures>;
   /** Runs after each batch, told whether the run stops there (to undo that batch, say). */
   afterBatch?: (outcomes: readonly HostOutcome<unknown>[], stopping: boolean) => Promise<void>;
   /** Ends the run before the next batch (Ctrl-C): in-flight hosts finish, later ones are skipped. */
@@ -56,7 +66,7 @@ export interface RollingResult<T> {
 
 export async function runRolling<H extends { name: string }, T>(
   batches: readonly (readonly H[])[],
-  options: RollingOptions,
+  options: RollingOptions<H>,
   work: (host: H) => Promise<Judged<T>>,
 ): Promise<RollingResult<T>> {
   const started = performance.now();
@@ -87,15 +97,49 @@ export async function runRolling<H extends { name: string }, T>(
       index,
       batch.map((h) => h.name),
     );
-    const { outcomes: batchOutcomes } = await runOnHosts(
-      batch,
-      { concurrency: options.concurrency, ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}) },
-      work,
-    );
-    outcomes.push(...batchOutcomes);
+    const batchOutcomes = await runBatch(index, batch, options, work);
     failures += batchOutcomes.filter((o) => o.status !== 'ok').length;
+    const passed = batch.filter((h) => batchOutcomes.some((o) => o.host === h.name && o.status === 'ok'));
+    if (failures <= options.maxFail && options.batchPassed && passed.length > 0) {
+      const failedAfter = await options.batchPassed(index, passed);
+      failures += passed.filter((h) => failedAfter.has(h.name)).length;
+      batchOutcomes.splice(0, batchOutcomes.length, ...withFailures(batchOutcomes, failedAfter));
+    }
+    outcomes.push(...batchOutcomes);
     // The budget spent in any batch, the last one included, stops the run there: that batch goes back.
     await options.afterBatch?.(batchOutcomes, failures > options.maxFail);
   }
   return { outcomes, summary: summarize(outcomes, performance.now() - started) };
+}
+
+/** One batch: its `beforeBatch`, then the work on the hosts it did not fail; outcomes in batch order. */
+async function runBatch<H extends { name: string }, T>(
+  index: number,
+  batch: readonly H[],
+  options: RollingOptions<H>,
+  work: (host: H) => Promise<Judged<T>>,
+): Promise<HostOutcome<T>[]> {
+  const refused = (await options.beforeBatch?.(index, batch)) ?? new Map<string, Error>();
+  const refusedOutcomes = withFailures(
+    batch
+      .filter((h) => refused.has(h.name))
+      .map((h): HostOutcome<T> => ({ host: h.name, status: 'ok', durationMs: 0 })),
+    refused,
+  );
+  for (const o of refusedOutcomes) options.onOutcome?.(o);
+  const { outcomes: ran } = await runOnHosts(
+    batch.filter((h) => !refused.has(h.name)),
+    { concurrency: options.concurrency, ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}) },
+    work,
+  );
+  const all = [...refusedOutcomes, ...ran];
+  return batch.flatMap((h) => all.filter((o) => o.host === h.name));
+}
+
+/** The outcomes with the hosts in `failures` failed, with the error given. */
+function withFailures<T>(outcomes: readonly HostOutcome<T>[], failures: BatchFailures): HostOutcome<T>[] {
+  return outcomes.map((o) => {
+    const error = failures.get(o.host);
+    return error && o.status === 'ok' ? { ...o, status: 'failed', error } : o;
+  });
 }

@@ -52,12 +52,29 @@ export interface RollingSpec {
   maxFail?: number | string;
 }
 
-// Shell commands run on each host in the release directory; templated.
+// Shell commands run on each host in the release directory; templated. `beforeSwitchOnce` runs on one host of the
+// deploy only; `beforeBatch`/`afterBatch` run around each batch, on this machine or on the batch's hosts.
 export interface HooksSpec {
   afterUpload?: string;
+  /** Once per deploy, on one host, after staging everywhere and before any host switches (migrations). */
+  beforeSwitchOnce?: string | RunOnceSpec;
   beforeSwitch?: string;
   afterSwitch?: string;
+  /** Before a batch switches (drain it from a load balancer). */
+  beforeBatch?: BatchHookSpec;
+  /** After a batch passed its gate (put it back). */
+  afterBatch?: BatchHookSpec;
 }
+
+// A run-once hook with the host it runs on: a host name, or a group (its first host in the deploy).
+export interface RunOnceSpec {
+  command: string;
+  host?: string;
+}
+
+// Where a batch hook runs: once on this machine (`sh -c`, the batch in CONVOY_BATCH_* variables; not templated), or
+// on each host of the batch (templated, like the other hooks).
+export type BatchHookSpec = { local: string } | { remote: string };
 
 // Where a secret's value comes from on the deploying machine, read once per run (docs/tasks.md, "secrets"): an
 // environment variable, a file (relative to the project), or a command's output (`pass show db`, `op read …`).

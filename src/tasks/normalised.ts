@@ -1,7 +1,7 @@
 // An app after validation: defaults applied, durations in ms, programs in start order. Deploy code reads only this.
 import type { HealthCheck } from '../health/kinds.ts';
 import type { Amount } from '../units/amount.ts';
-import type { HooksSpec, SecretSourceSpec, StopSignal } from './define.ts';
+import type { SecretSourceSpec, StopSignal } from './define.ts';
 
 // Supervisor's own default priority, used to order programs that do not set one.
 export const defaultPriority = 999;
@@ -54,7 +54,7 @@ export interface NormalisedApp {
   confFiles: string[];
   healthcheck?: HealthCheck;
   rolling?: NormalisedRolling;
-  hooks: HooksSpec;
+  hooks: NormalisedHooks;
   /** Sorted by name. */
   secrets: NormalisedSecret[];
   reload?: string;
@@ -80,4 +80,21 @@ export interface NormalisedTemplate {
 export interface NormalisedSecret {
   name: string;
   source: SecretSourceSpec;
+}
+
+// A batch hook: once on this machine for the batch (`local`), or on each of its hosts (`remote`).
+export interface NormalisedBatchHook {
+  where: 'local' | 'remote';
+  command: string;
+}
+
+// The app's hooks; commands are still unrendered.
+export interface NormalisedHooks {
+  afterUpload?: string;
+  /** `host`: a host name or a group of the inventory; absent = the deploy's first host that staged. */
+  beforeSwitchOnce?: { command: string; host?: string };
+  beforeSwitch?: string;
+  afterSwitch?: string;
+  beforeBatch?: NormalisedBatchHook;
+  afterBatch?: NormalisedBatchHook;
 }

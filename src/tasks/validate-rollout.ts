@@ -6,14 +6,23 @@ import { expectedDuration, parseDuration } from '../units/duration.ts';
 import type { HealthCheckSpec, HooksSpec, RollingSpec } from './define.ts';
 import type { HealthCheck } from '../health/kinds.ts';
 import { healthCheckKinds, healthCheckKindNames } from '../health/kinds.ts';
-import type { NormalisedRolling } from './normalised.ts';
+import type { NormalisedBatchHook, NormalisedHooks, NormalisedRolling } from './normalised.ts';
 import type { Checker, SpecString } from './shape.ts';
 import { describe, join } from './shape.ts';
-import { placeholderPattern } from './template-syntax.ts';
+import { placeholderPattern, templateNames } from './template-syntax.ts';
 
 const healthKeys: readonly (keyof HealthCheckSpec)[] = [...healthCheckKindNames, 'timeout', 'interval', 'retries'];
 const rollingKeySet: Record<keyof RollingSpec, true> = { batch: true, canary: true, pause: true, maxFail: true };
-const hookKeySet: Record<keyof HooksSpec, true> = { afterUpload: true, beforeSwitch: true, afterSwitch: true };
+const hookKeySet: Record<keyof HooksSpec, true> = {
+  afterUpload: true,
+  beforeSwitchOnce: true,
+  beforeSwitch: true,
+  afterSwitch: true,
+  beforeBatch: true,
+  afterBatch: true,
+};
+/** The hooks that are one shell line run on each host. */
+const perHostHooks = ['afterUpload', 'beforeSwitch', 'afterSwitch'] as const;
 
 // Health check timeout and interval, rolling pause: any duration, 0 included (the range task files always had).
 const anyDuration: DurationRange = { allowZero: true };
@@ -94,16 +103,66 @@ export function validateRolling(c: Checker, value: unknown): NormalisedRolling |
   return { batch, canary, pauseMs, maxFail };
 }
 
-export function validateHooks(c: Checker, value: unknown, strings: SpecString[]): HooksSpec {
+export function validateHooks(c: Checker, value: unknown, strings: SpecString[]): NormalisedHooks {
   const spec = c.object(value, 'hooks', Object.keys(hookKeySet));
-  const hooks: HooksSpec = {};
+  const hooks: NormalisedHooks = {};
   if (!spec) return hooks;
-  for (const key of Object.keys(hookKeySet) as (keyof HooksSpec)[]) {
+  for (const key of perHostHooks) {
     if (spec[key] === undefined) continue;
     const text = c.string(spec[key], join('hooks', key));
     if (text === undefined) continue;
     strings.push({ path: join('hooks', key), text, template: true, conf: false });
     hooks[key] = text;
   }
+  const once = spec.beforeSwitchOnce === undefined ? undefined : validateRunOnce(c, spec.beforeSwitchOnce, strings);
+  if (once) hooks.beforeSwitchOnce = once;
+  for (const key of ['beforeBatch', 'afterBatch'] as const) {
+    const hook = spec[key] === undefined ? undefined : validateBatchHook(c, spec[key], join('hooks', key), strings);
+    if (hook) hooks[key] = hook;
+  }
   return hooks;
+}
+
+/** `'cmd'` or `{ command: 'cmd', host?: 'db' }`: the host is a host name or a group, resolved against the deploy. */
+function validateRunOnce(c: Checker, value: unknown, strings: SpecString[]): NormalisedHooks['beforeSwitchOnce'] {
+  const path = 'hooks.beforeSwitchOnce';
+  if (typeof value === 'string') {
+    const text = c.string(value, path);
+    if (text !== undefined) strings.push({ path, text, template: true, conf: false });
+    return text === undefined ? undefined : { command: text };
+  }
+  const spec = c.object(value, path, ['command', 'host']);
+  if (!spec) return undefined;
+  if (spec.command === undefined) return c.report(path, "missing 'command' (required)");
+  const command = c.string(spec.command, join(path, 'command'));
+  const host = spec.host === undefined ? undefined : c.string(spec.host, join(path, 'host'));
+  if (command === undefined || (spec.host !== undefined && host === undefined)) return undefined;
+  strings.push({ path: join(path, 'command'), text: command, template: true, conf: false });
+  return { command, ...(host !== undefined ? { host } : {}) };
+}
+
+/** `{ local: 'cmd' }` (this machine, not templated) or `{ remote: 'cmd' }` (each host of the batch, templated). */
+function validateBatchHook(
+  c: Checker,
+  value: unknown,
+  path: string,
+  strings: SpecString[],
+): NormalisedBatchHook | undefined {
+  const spec = c.object(value, path, ['local', 'remote']);
+  if (!spec) return undefined;
+  const given = (['local', 'remote'] as const).filter((k) => spec[k] !== undefined);
+  if (given.length !== 1) {
+    const found = given.length === 0 ? 'none' : 'both';
+    return c.report(path, `expected exactly one of local (on this machine) or remote (on each host), got ${found}`);
+  }
+  const where = given[0] ?? 'local';
+  const command = c.string(spec[where], join(path, where));
+  if (command === undefined) return undefined;
+  if (where === 'remote') strings.push({ path: join(path, where), text: command, template: true, conf: false });
+  else if (templateNames(command).length > 0) {
+    const said =
+      'is not templated (it runs once for the batch, on this machine): use $CONVOY_BATCH_HOSTS, $CONVOY_BATCH_ADDRESSES';
+    return c.report(join(path, where), `{{${templateNames(command)[0]}}} ${said}`);
+  }
+  return { where, command };
 }

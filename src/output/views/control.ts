@@ -61,6 +61,8 @@ function tableRows(out: Output, outcomes: readonly HostOutcome<ProcessResult[]>[
       ]);
       if (r.logTail?.length) details.push(`${o.host} ${r.program}, last log lines:`, ...r.logTail.map((l) => `  ${l}`));
     }
+    // Its processes did what was asked, but the host failed after (an afterBatch hook).
+    if (o.error) rows.push([o.host, '-', paint(out.color, 'red', o.status), '-', '-', o.error.message]);
   }
   return { rows, details };
 }

@@ -22,7 +22,12 @@ export function showDeploy(out: Output, report: DeployReport): void {
     for (const { outcome, host, ...r } of results) {
       out.record({ type: 'result', host, status: outcomeStatus[outcome], result: deployWords[outcome], ...r });
     }
-    writeSummary(out, report.command, report.summary, report.exitCode, { dryRun, reverted: revertedHosts(results) });
+    const once = ranOnce(results);
+    writeSummary(out, report.command, report.summary, report.exitCode, {
+      dryRun,
+      reverted: revertedHosts(results),
+      ...(once.length > 0 ? { ranOnce: once.map(({ host, app, hook }) => ({ host, app, hook })) } : {}),
+    });
     return;
   }
   out.line('');
@@ -33,12 +38,15 @@ export function showDeploy(out: Output, report: DeployReport): void {
     paint(out.color, deployColors[r.outcome], deployWords[r.outcome]),
     formatBytes(r.uploadedBytes),
     secondsText(r.durationMs),
-    r.error ?? (r.restarted && !dryRun ? 'restarted' : ''),
+    [r.ranOnce ? `ran ${r.ranOnce}` : '', r.error ?? (r.restarted && !dryRun ? 'restarted' : '')]
+      .filter(Boolean)
+      .join('; '),
   ]);
   out.line(formatTable(['HOST', 'APP', 'RELEASE', 'RESULT', 'UPLOADED', 'TIME', 'INFO'], rows));
   if (dryRun) for (const r of results) dryRunDetails(out, r);
   const reverted = revertedHosts(results);
   if (reverted.length > 0) out.line(`reverted to their previous release: ${reverted.join(', ')}`);
+  for (const r of ranOnce(results)) out.line(`${r.hook} of ${r.app} ran once, on ${r.host}`);
   writeSummary(out, report.command, report.summary, report.exitCode);
 }
 
@@ -53,6 +61,11 @@ function dryRunDetails(out: Output, r: HostDeployResult): void {
     `${r.host} ${r.app}: release ${r.release}${current}, upload ${formatBytes(r.uploadedBytes)}${restart}${lock}`,
   );
   if (d.confDiff) out.line(d.confDiff.trimEnd());
+}
+
+/** The host of each app that ran its run-once hook. */
+function ranOnce(results: readonly HostDeployResult[]): { host: string; app: string; hook: string }[] {
+  return results.flatMap((r) => (r.ranOnce ? [{ host: r.host, app: r.app, hook: r.ranOnce }] : []));
 }
 
 /** Hosts (with the app, when several apps ran) whose new release failed, or whose batch did, and that went back. */

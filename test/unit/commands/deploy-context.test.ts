@@ -44,3 +44,19 @@ test("a target wider than the app's own hosts is narrowed, and the hosts left ou
   const exact = await loadDeployContext(options(), 'web', ['api']);
   assert.deepEqual(exact.targets[0]?.leftOut, []);
 });
+
+test("a run-once hook's host: a group's hosts in the deploy's order; naming none of the deploy's is an error", async () => {
+  const task = (host: string) =>
+    `import { defineApp } from '${defineUrl}';\nexport default defineApp({ name: 'mig', root: '/srv/mig', programs: { mig: { command: 'run' } }, hooks: { beforeSwitchOnce: { command: 'migrate', host: '${host}' } } });\n`;
+  await writeFile(path.join(project, 'tasks', 'mig.ts'), task('db'));
+  try {
+    const context = await loadDeployContext(options(), 'prod', ['mig']);
+    assert.deepEqual(context.targets[0]?.runOnceHosts, ['db1', 'db2']);
+    await assert.rejects(
+      loadDeployContext(options(), 'web', ['mig']),
+      /tasks\/mig\.ts: app 'mig' hooks\.beforeSwitchOnce\.host: 'db' names no host of this deploy \(web1, web2, web3\)/,
+    );
+  } finally {
+    await rm(path.join(project, 'tasks', 'mig.ts'));
+  }
+});

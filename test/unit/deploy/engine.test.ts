@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { DeployAppSpec } from '../../../src/deploy/app-spec.ts';
 import type { EngineOptions, Rollout } from '../../../src/deploy/engine.ts';
 import { deployApp } from '../../../src/deploy/engine.ts';
+import { batchHookEnv, hookCommand } from '../../../src/deploy/hooks.ts';
 import type { AppOnHost, HostPlan, SwitchOutcome } from '../../../src/deploy/host-deploy.ts';
 import type { RemoteState } from '../../../src/deploy/remote-state.ts';
 import type { DeployOutcome } from '../../../src/deploy/results.ts';
@@ -11,7 +12,18 @@ import { blankResult, summarizeDeploy } from '../../../src/deploy/results.ts';
 import { SshError } from '../../../src/ssh/errors.ts';
 import type { HostConfig } from '../../../src/inventory/types.ts';
 
-type Step = 'open' | 'lock' | 'inspect' | 'stage' | 'switch' | 'revert' | 'prune' | 'unlock';
+type Step =
+  | 'open'
+  | 'lock'
+  | 'inspect'
+  | 'stage'
+  | 'runOnce'
+  | 'beforeBatch'
+  | 'afterBatch'
+  | 'switch'
+  | 'revert'
+  | 'prune'
+  | 'unlock';
 
 const app: DeployAppSpec = {
   name: 'hello',
@@ -108,6 +120,12 @@ class FakeApp implements AppOnHost {
   async revert() {
     await this.step('revert');
   }
+  async runOnce() {
+    await this.step('runOnce');
+  }
+  async batchHook(hook: 'beforeBatch' | 'afterBatch') {
+    await this.step(hook);
+  }
   async prune() {
     await this.step('prune');
     return [];
@@ -127,7 +145,7 @@ class FakeApp implements AppOnHost {
 
 function fleet(spec: Record<string, FakeHost>, extra: Partial<EngineOptions> = {}) {
   const log: string[] = [];
-  const hosts = Object.keys(spec).map((name) => ({ name }) as HostConfig);
+  const hosts = Object.keys(spec).map((name, i) => ({ name, address: `10.0.0.${i + 1}` }) as HostConfig);
   const options: EngineOptions = {
     hosts,
     app: 'hello',
@@ -359,4 +377,214 @@ test('rollback runs through the same engine: batches, the budget, and a host tha
   assert.match(results[1]?.error ?? '', /no release was verified before/);
   assert.equal(results[0]?.release, 'r1');
   assert.deepEqual(steps(log, 'b'), ['open', 'lock', 'inspect', 'unlock'], 'b switched nothing and kept no lock');
+});
+
+// Run-once and batch hooks (docs/tasks.md, "hooks"; docs/deploy.md for where they run).
+
+const runOnce = { hook: 'beforeSwitchOnce' as const, hosts: ['a', 'b', 'c'] };
+const twoByTwo: Rollout = { maxFail: 0, batches: { batch: { kind: 'count', value: 2 }, canary: 0, pauseMs: 0 } };
+
+test('run-once: exactly one host runs it, the first that staged, after every stage and before any switch', async () => {
+  const { log, options } = fleet({ a: { failAt: 'stage' }, b: { current: 'r1' }, c: { current: 'r1' } }, { runOnce });
+  const results = await deployApp(options, { maxFail: 1 });
+  assert.deepEqual(
+    log.filter((l) => l.endsWith(' runOnce')),
+    ['b runOnce'],
+  );
+  const ranAt = log.indexOf('b runOnce');
+  assert.ok(log.findLastIndex((l) => l.endsWith(' stage')) < ranAt, log.join('\n'));
+  assert.ok(log.findIndex((l) => l.endsWith(' switch')) > ranAt, log.join('\n'));
+  assert.deepEqual(outcomes(results), { a: 'failed', b: 'deployed', c: 'deployed' });
+  assert.deepEqual(
+    results.map((r) => r.ranOnce),
+    [undefined, 'beforeSwitchOnce', undefined],
+  );
+});
+
+test('run-once: a named host or group runs it (its first host that staged); said as a step', async () => {
+  const said: string[] = [];
+  const { log, options } = fleet(
+    { a: { current: 'r1' }, b: { current: 'r1' }, c: { current: 'r1' } },
+    {
+      runOnce: { hook: 'beforeSwitchOnce', hosts: ['c', 'b'] },
+      listener: { step: (host, _app, step, detail) => said.push(`${host} ${step} ${detail}`) },
+    },
+  );
+  await deployApp(options, allAtOnce);
+  assert.deepEqual(
+    log.filter((l) => l.endsWith(' runOnce')),
+    ['c runOnce'],
+  );
+  assert.ok(said.includes('c beforeSwitchOnce runs once for the deploy, on this host'), said.join('\n'));
+});
+
+test('run-once: its failure switches nothing; that host fails, the others are skipped, every lock is released', async () => {
+  const { log, options } = fleet(
+    { a: { current: 'r1', failAt: 'runOnce' }, b: { current: 'r1' }, c: { current: 'r1' } },
+    { runOnce },
+  );
+  const results = await deployApp(options, { maxFail: 5 });
+  assert.ok(!log.some((l) => l.endsWith(' switch')), log.join('\n'));
+  assert.deepEqual(outcomes(results), { a: 'failed', b: 'skipped', c: 'skipped' });
+  assert.match(results[0]?.error ?? '', /beforeSwitchOnce failed: a: runOnce failed: on purpose/);
+  assert.match(results[1]?.error ?? '', /not switched: beforeSwitchOnce failed on a/);
+  assert.equal(results[0]?.ranOnce, undefined, 'the failure says where; nothing says it ran');
+  assert.ok(results.every((r) => r.release === 'r1'));
+  for (const host of ['a', 'b', 'c']) assert.equal(steps(log, host).at(-1), 'unlock', host);
+});
+
+test('run-once: not run by a rollback, nor by a deploy that changes no release; none of its hosts staged: nothing switches', async () => {
+  const back = fleet({ a: { current: 'r2', rollbackTo: 'r1' } }, { runOnce, action: 'rollback' });
+  await deployApp(back.options, allAtOnce);
+  assert.ok(!back.log.some((l) => l.endsWith(' runOnce')));
+  const same = fleet({ a: { current: 'r2', same: true } }, { runOnce });
+  await deployApp(same.options, allAtOnce);
+  assert.ok(!same.log.some((l) => l.endsWith(' runOnce')));
+  const none = fleet(
+    { a: { current: 'r1', failAt: 'stage' }, b: { current: 'r1' } },
+    { runOnce: { hook: 'beforeSwitchOnce', hosts: ['a'] } },
+  );
+  const results = await deployApp(none.options, { maxFail: 1 });
+  assert.deepEqual(outcomes(results), { a: 'failed', b: 'skipped' });
+  assert.match(results[1]?.error ?? '', /no host that may run beforeSwitchOnce \(a\) staged/);
+});
+
+/** A fake `sh -c` on this machine: records each call, fails the ones `fail` names. */
+function localHooks(fail: string[] = []) {
+  const calls: string[] = [];
+  const runLocal = async (name: string, command: string, env: Readonly<Record<string, string>>) => {
+    calls.push(`${name} ${command} [${env.CONVOY_BATCH_HOSTS}] [${env.CONVOY_BATCH_ADDRESSES}] ${env.CONVOY_RELEASE}`);
+    if (fail.includes(name)) throw new Error('exited with 3: backend not found');
+  };
+  return { calls, runLocal };
+}
+
+const drain = {
+  before: { where: 'local' as const, command: 'drain' },
+  after: { where: 'local' as const, command: 'undrain' },
+};
+
+test('local batch hooks: each batch drained before it switches and put back after, with its hosts in order', async () => {
+  const spec: Record<string, FakeHost> = { h1: { current: 'r1' }, h2: { current: 'r1' }, h3: { current: 'r1' } };
+  const { calls, runLocal } = localHooks();
+  const order: string[] = [];
+  const { log, options } = fleet(spec, { batchHooks: drain, runLocal });
+  options.runLocal = async (name, command, env, onLine) => {
+    order.push(`${name} after ${log.filter((l) => l.endsWith(' switch')).length} switches`);
+    await runLocal(name, command, env);
+    onLine('done');
+  };
+  const results = await deployApp(options, twoByTwo);
+  assert.deepEqual(calls, [
+    'beforeBatch 1 drain [h1 h2] [10.0.0.1 10.0.0.2] r2',
+    'afterBatch 1 undrain [h1 h2] [10.0.0.1 10.0.0.2] r2',
+    'beforeBatch 2 drain [h3] [10.0.0.3] r2',
+    'afterBatch 2 undrain [h3] [10.0.0.3] r2',
+  ]);
+  assert.deepEqual(order, [
+    'beforeBatch 1 after 0 switches',
+    'afterBatch 1 after 2 switches',
+    'beforeBatch 2 after 2 switches',
+    'afterBatch 2 after 3 switches',
+  ]);
+  assert.deepEqual(outcomes(results), { h1: 'deployed', h2: 'deployed', h3: 'deployed' });
+});
+
+test('batch hooks leave out hosts with nothing to change; a batch with none runs no hook', async () => {
+  const { calls, runLocal } = localHooks();
+  const { options } = fleet(
+    { a: { current: 'r2', same: true }, b: { current: 'r1' }, c: { current: 'r2', same: true } },
+    { batchHooks: drain, runLocal },
+  );
+  await deployApp(options, twoByTwo);
+  assert.deepEqual(calls, ['beforeBatch 1 drain [b] [10.0.0.2] r2', 'afterBatch 1 undrain [b] [10.0.0.2] r2']);
+});
+
+test('a failing beforeBatch fails its hosts unswitched; the budget counts them and later batches are untouched', async () => {
+  const spec: Record<string, FakeHost> = { h1: { current: 'r1' }, h2: { current: 'r1' }, h3: { current: 'r1' } };
+  const { calls, runLocal } = localHooks(['beforeBatch 1']);
+  const { log, options } = fleet(spec, { batchHooks: drain, runLocal });
+  const results = await deployApp(options, twoByTwo);
+  assert.deepEqual(outcomes(results), { h1: 'failed', h2: 'failed', h3: 'skipped' });
+  assert.ok(!log.some((l) => l.endsWith(' switch') || l.endsWith(' revert')), log.join('\n'));
+  assert.match(results[0]?.error ?? '', /beforeBatch hook failed: exited with 3: backend not found/);
+  assert.equal(results[0]?.release, 'r1');
+  assert.equal(calls.length, 1, 'no afterBatch for a batch that did not switch');
+  for (const host of ['h1', 'h2', 'h3']) assert.equal(steps(log, host).at(-1), 'unlock', host);
+});
+
+test('a failing beforeBatch within the budget: the next batch goes on', async () => {
+  const spec: Record<string, FakeHost> = { h1: { current: 'r1' }, h2: { current: 'r1' }, h3: { current: 'r1' } };
+  const { runLocal } = localHooks(['beforeBatch 1']);
+  const { options } = fleet(spec, { batchHooks: drain, runLocal });
+  const results = await deployApp(options, { ...twoByTwo, maxFail: 2 });
+  assert.deepEqual(outcomes(results), { h1: 'failed', h2: 'failed', h3: 'deployed' });
+});
+
+test('a failing afterBatch fails the batch as a failed gate does: its hosts go back, the rollout stops', async () => {
+  const spec: Record<string, FakeHost> = { h1: { current: 'r1' }, h2: { current: 'r1' }, h3: { current: 'r1' } };
+  const { runLocal } = localHooks(['afterBatch 1']);
+  const { log, options } = fleet(spec, { batchHooks: drain, runLocal });
+  const results = await deployApp(options, twoByTwo);
+  assert.deepEqual(outcomes(results), { h1: 'reverted', h2: 'reverted', h3: 'skipped' });
+  assert.match(results[0]?.error ?? '', /afterBatch hook failed: exited with 3/);
+  assert.deepEqual(steps(log, 'h1').slice(-3), ['prune', 'revert', 'unlock']);
+  assert.equal(results[0]?.release, 'r1');
+});
+
+test('no afterBatch for a batch that spent the budget: its hosts go back and stay drained', async () => {
+  const spec: Record<string, FakeHost> = { h1: { current: 'r1' }, h2: { current: 'r1', failAt: 'switch' } };
+  const { calls, runLocal } = localHooks();
+  const { options } = fleet(spec, { batchHooks: drain, runLocal });
+  const results = await deployApp(options, twoByTwo);
+  assert.deepEqual(outcomes(results), { h1: 'reverted', h2: 'reverted' });
+  assert.deepEqual(calls, ['beforeBatch 1 drain [h1 h2] [10.0.0.1 10.0.0.2] r2']);
+});
+
+test('remote batch hooks run on each host of the batch; one that fails fails that host only', async () => {
+  const spec: Record<string, FakeHost> = { h1: { current: 'r1', failAt: 'beforeBatch' }, h2: { current: 'r1' } };
+  const remote = {
+    before: { where: 'remote' as const, command: 'x' },
+    after: { where: 'remote' as const, command: 'y' },
+  };
+  const { log, options } = fleet(spec, { batchHooks: remote });
+  const results = await deployApp(options, { ...twoByTwo, maxFail: 1 });
+  assert.deepEqual(outcomes(results), { h1: 'failed', h2: 'deployed' });
+  assert.deepEqual(steps(log, 'h1'), ['open', 'lock', 'inspect', 'stage', 'beforeBatch', 'unlock']);
+  assert.deepEqual(steps(log, 'h2'), [
+    'open',
+    'lock',
+    'inspect',
+    'stage',
+    'beforeBatch',
+    'switch',
+    'prune',
+    'afterBatch',
+    'unlock',
+  ]);
+});
+
+test('hook scripts: a remote batch hook gets CONVOY_BATCH; a local one the batch in its environment', () => {
+  assert.equal(
+    hookCommand(app, 'lb-agent drain', '/srv/hello/releases/r2', 'r2', { CONVOY_BATCH: '2' }),
+    [
+      'cd /srv/hello/releases/r2 || exit 1',
+      'CONVOY_APP=hello CONVOY_RELEASE=r2 CONVOY_ROOT=/srv/hello CONVOY_BATCH=2',
+      'export CONVOY_APP CONVOY_RELEASE CONVOY_ROOT CONVOY_BATCH',
+      '(',
+      'lb-agent drain',
+      ') </dev/null || exit $?',
+    ].join('\n'),
+  );
+  const hosts = [
+    { name: 'web1', address: '10.0.0.1' },
+    { name: 'web2', address: '10.0.0.2' },
+  ];
+  assert.deepEqual(batchHookEnv('hello', 'r2', 1, hosts), {
+    CONVOY_APP: 'hello',
+    CONVOY_RELEASE: 'r2',
+    CONVOY_BATCH: '1',
+    CONVOY_BATCH_HOSTS: 'web1 web2',
+    CONVOY_BATCH_ADDRESSES: '10.0.0.1 10.0.0.2',
+  });
 });

@@ -170,3 +170,36 @@ test('a stop asked for during the pause ends the pause and starts no new batch',
   );
   assert.ok(Date.now() - started < 2000, `the pause was cut short (${Date.now() - started} ms)`);
 });
+
+test('batch hooks: hosts failed before a batch are not worked on; hosts failed after it count; both spend the budget', async () => {
+  const worked: string[] = [];
+  const calls: string[] = [];
+  const batches = planBatches(hosts.slice(0, 6), { kind: 'count', value: 2 });
+  const result = await runRolling(
+    batches,
+    {
+      pauseMs: 0,
+      maxFail: 1,
+      concurrency: 5,
+      beforeBatch: async (index, batch) => {
+        calls.push(`before ${index} ${batch.map((h) => h.name).join(',')}`);
+        return new Map(index === 0 ? [['h1', new Error('drain failed')]] : []);
+      },
+      batchPassed: async (index, passed) => {
+        calls.push(`passed ${index} ${passed.map((h) => h.name).join(',')}`);
+        return new Map(index === 1 ? [['h4', new Error('undrain failed')]] : []);
+      },
+    },
+    async (h) => {
+      worked.push(h.name);
+      return { value: null, ok: true };
+    },
+  );
+  assert.deepEqual(calls, ['before 0 h1,h2', 'passed 0 h2', 'before 1 h3,h4', 'passed 1 h3,h4']);
+  assert.deepEqual(worked, ['h2', 'h3', 'h4']);
+  assert.deepEqual(
+    result.outcomes.map((o) => `${o.host}:${o.status}${o.error ? ` ${o.error.message}` : ''}`),
+    ['h1:failed drain failed', 'h2:ok', 'h3:ok', 'h4:failed undrain failed', 'h5:skipped', 'h6:skipped'],
+  );
+  assert.equal(result.stopReason, 'failures');
+});

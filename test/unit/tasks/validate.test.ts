@@ -572,6 +572,56 @@ test('an inherited property is not a variable', () => {
   );
 });
 
+test('hooks: beforeSwitchOnce as a command or { command, host }; batch hooks local or remote', () => {
+  const hooks = normalise(
+    {
+      ...minimal,
+      hooks: {
+        beforeSwitchOnce: { command: './bin/migrate {{db}}', host: 'db' },
+        beforeBatch: { local: 'lb drain $CONVOY_BATCH_HOSTS' },
+        afterBatch: { remote: 'touch {{root}}/up' },
+      },
+    },
+    [{ name: 'web1', vars: { db: 'main' } }],
+  ).hooks;
+  assert.deepEqual(hooks, {
+    beforeSwitchOnce: { command: './bin/migrate {{db}}', host: 'db' },
+    beforeBatch: { where: 'local', command: 'lb drain $CONVOY_BATCH_HOSTS' },
+    afterBatch: { where: 'remote', command: 'touch {{root}}/up' },
+  });
+  assert.deepEqual(normalise({ ...minimal, hooks: { beforeSwitchOnce: './bin/migrate' } }).hooks, {
+    beforeSwitchOnce: { command: './bin/migrate' },
+  });
+});
+
+test('hooks: run-once and batch hooks name what is wrong', () => {
+  assert.deepEqual(
+    problems({
+      ...minimal,
+      hooks: {
+        beforeSwitchOnce: { host: 'db', on: 'x' },
+        beforeBatch: { local: 'a', remote: 'b' },
+        afterBatch: 'lb enable',
+      },
+    }),
+    [
+      'hooks.beforeSwitchOnce.on: unknown key (expected one of command, host)',
+      "hooks.beforeSwitchOnce: missing 'command' (required)",
+      'hooks.beforeBatch: expected exactly one of local (on this machine) or remote (on each host), got both',
+      "hooks.afterBatch: expected an object, got 'lb enable'",
+    ],
+  );
+  assert.deepEqual(problems({ ...minimal, hooks: { beforeBatch: { local: 'lb drain {{host}}' } } }), [
+    'hooks.beforeBatch.local: {{host}} is not templated (it runs once for the batch, on this machine): use $CONVOY_BATCH_HOSTS, $CONVOY_BATCH_ADDRESSES',
+  ]);
+  assert.deepEqual(
+    problems({ ...minimal, hooks: { beforeSwitchOnce: { command: 'migrate {{dbb}}' } } }, [{ name: 'web1', vars: {} }]),
+    [
+      'hooks.beforeSwitchOnce.command: {{dbb}} is not defined: not a built-in, and no host of the target has it (built-ins: host, address, user, app, root, release)',
+    ],
+  );
+});
+
 test('reload and processRestart: a known signal, a known way, and not both', () => {
   assert.equal(normalise({ ...minimal, reload: 'HUP' }).reload, 'HUP');
   assert.equal(normalise({ ...minimal, processRestart: 'one-at-a-time' }).processRestart, 'one-at-a-time');
