@@ -1,6 +1,6 @@
 // One app on one host, step by step (docs/deploy.md): lock, inspect, stage (nothing live changes), switch, verify,
 // revert, prune, unlock. The engine drives these steps across hosts through the AppOnHost interface.
-import { RemoteStepError, failureDetail } from '../host/errors.ts';
+import { RemoteStepError } from '../host/errors.ts';
 import type { ExecOptions, HostSession } from '../host/session.ts';
 import { shellQuote } from '../shell/quote.ts';
 import type { LaidOutSupervisor } from '../supervisor/open.ts';
@@ -563,14 +563,8 @@ export class HostDeploy implements AppOnHost {
    * A step on the app's conf: as the login where it may write the include directory (a supervisord run by the login
    * itself, from its home: no root anywhere), else as root.
    */
-  private async onIncludeDir(step: string, script: string, options: ExecOptions = {}): Promise<void> {
-    if (this.session.host.user !== 'root') {
-      const dir = shellQuote(this.options.supervisor.layout.includeDir);
-      const own = await this.session.script(step, `[ -w ${dir} ] || exit 77\n${script}`, undefined, options);
-      if (own.code === 0) return;
-      if (own.code !== 77) throw new RemoteStepError(this.host, step, own, failureDetail(own));
-    }
-    await this.session.runAsRoot(step, script, options);
+  private onIncludeDir(step: string, script: string, options: ExecOptions = {}): Promise<void> {
+    return this.session.runWhereWritable(step, this.options.supervisor.layout.includeDir, script, options);
   }
 
   /**

@@ -202,15 +202,8 @@ export class HostRemoval {
   }
 
   /** As the login where it may write the include directory (a supervisord of its own), else as root. */
-  private async onIncludeDir(step: string, script: string): Promise<void> {
-    const { session } = this.options;
-    if (session.host.user !== 'root') {
-      const dir = shellQuote(this.options.supervisor.layout.includeDir);
-      const own = await session.script(step, `[ -w ${dir} ] || exit 77\n${script}`);
-      if (own.code === 0) return;
-      if (own.code !== 77) throw new RemoteStepError(this.host, step, own, failureDetail(own));
-    }
-    await session.runAsRoot(step, script);
+  private onIncludeDir(step: string, script: string): Promise<void> {
+    return this.options.session.runWhereWritable(step, this.options.supervisor.layout.includeDir, script);
   }
 
   /** `rm -rf` of the root as the login; files it cannot remove (root's, e.g. an adopted conf's copy) as root. */

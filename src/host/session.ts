@@ -87,6 +87,19 @@ export class HostSession {
   }
 
   /**
+   * A step in `dir`: as the login where it may write there (a supervisord of its own, an include directory it owns),
+   * else as root through the privilege policy. Exit 77 is the login's "cannot write" answer, never the script's.
+   */
+  async runWhereWritable(step: string, dir: string, script: string, options: ExecOptions = {}): Promise<void> {
+    if (this.host.user !== 'root') {
+      const own = await this.script(step, `[ -w ${shellQuote(dir)} ] || exit 77\n${script}`, undefined, options);
+      if (own.code === 0) return;
+      if (own.code !== 77) throw new RemoteStepError(this.name, step, own, failureDetail(own));
+    }
+    await this.runAsRoot(step, script, options);
+  }
+
+  /**
    * Whether a login script may run `sudo -n` itself for a root-only read: sudo is allowed and wants neither a
    * password nor a terminal. Otherwise such reads are steps of their own, through `runAsRoot`.
    */
