@@ -14,7 +14,10 @@ import { childPids, commandLine, isSameProcess, namespaceMemoryKb, processStartT
 import type { HostState, SandboxState } from './state.ts';
 import { liveHosts, readStateIn, writeState } from './state.ts';
 
-const readyTimeoutMs = 30_000;
+const readyTimeoutMs = 60_000;
+// How long one readiness probe waits for sshd's banner. sshd forks and re-executes itself for every connection: while
+// 200 hosts start at once that can take over a second, and a probe that gives up sooner only adds another fork.
+const bannerWaitMs = 5_000;
 const stopTimeoutMs = 5_000;
 
 export interface UpResult {
@@ -120,7 +123,7 @@ async function waitForInit(host: HostState): Promise<RecordedProcess> {
 async function waitForSsh(host: HostState): Promise<void> {
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
-    if (await readsSshBanner(host.address, host.port)) return;
+    if (await readsSshBanner(host.address, host.port, bannerWaitMs)) return;
     if (host.init && !isSameProcess(host.init)) break;
     await sleep(25);
   }

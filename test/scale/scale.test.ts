@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { jsonLines } from './support/json-lines.ts';
-import { convoyBin, integrationSkipReason, repoRoot, startFleet, userProject } from './support/sandbox.ts';
-import type { TestFleet } from './support/sandbox.ts';
+import { jsonLines } from '../integration/support/json-lines.ts';
+import { convoyBin, integrationSkipReason, repoRoot, startFleet, userProject } from '../integration/support/sandbox.ts';
+import type { TestFleet } from '../integration/support/sandbox.ts';
 
 const skip = integrationSkipReason();
 const hosts = 200;
