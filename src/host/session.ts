@@ -104,7 +104,12 @@ export class HostSession {
    * password nor a terminal. Otherwise such reads are steps of their own, through `runAsRoot`.
    */
   get inlineSudo(): boolean {
-    return this.host.sudo && this.host.user !== 'root' && this.sudo.inline;
+    return this.escalatesWithSudo && this.sudo.inline;
+  }
+
+  /** A login that is not root and may use sudo (`sudo = true`): root-only files are read through sudo here. */
+  get escalatesWithSudo(): boolean {
+    return this.host.sudo && this.host.user !== 'root';
   }
 
   /** Whether `runAsRoot` can work here (a root login, or sudo allowed): for reads that fall back to root. */
@@ -258,7 +263,7 @@ export class HostSession {
 
   private supervisorHost(): SupervisorHost {
     // Where sudo -n inside the search cannot read a root-only conf (a password, requiretty), a root step does.
-    const rootRead = this.host.sudo && this.host.user !== 'root';
+    const rootRead = this.escalatesWithSudo;
     return {
       name: this.name,
       supervisorConf: this.host.supervisorConf,

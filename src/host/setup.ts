@@ -69,7 +69,7 @@ function backupSuffixAt(now: Date): string {
 async function readProbe(session: HostSession): Promise<SetupProbe> {
   const { supervisorConf } = session.host;
   const probe = parseProbe((await session.script('probe', probeCommand(supervisorConf, session.inlineSudo))).stdout);
-  if (probe.unreadableConf === null || !session.mayRunAsRoot || session.host.user === 'root') return probe;
+  if (probe.unreadableConf === null || !session.escalatesWithSudo) return probe;
   // sudo wants a password or a terminal, which a login script cannot give it: the conf is read as root on its own.
   const found = parseFindConfOutput(await session.runAsRoot('read supervisord.conf', findConfCommand(supervisorConf)));
   return found ? { ...probe, confPath: found.confPath, confText: found.text, unreadableConf: null } : probe;
