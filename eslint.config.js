@@ -28,6 +28,20 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
   },
   {
+    // convoy ui's page (assets/ui): a plain browser script, no modules, no build.
+    files: ['assets/ui/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        document: 'readonly',
+        EventSource: 'readonly',
+        fetch: 'readonly',
+        setInterval: 'readonly',
+        URLSearchParams: 'readonly',
+      },
+    },
+  },
+  {
     // Example apps (deployed by the demo and the tests) are plain CommonJS Node.js programs.
     files: ['examples/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },

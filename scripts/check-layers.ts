@@ -10,6 +10,7 @@ const rank: Record<string, number> = {
   cli: 11,
   commands: 10,
   output: 9,
+  ui: 9, // the dashboard's server and state, beside src/output (neither imports the other)
   deploy: 8,
   sandbox: 7,
   host: 6,
@@ -27,7 +28,7 @@ const rank: Record<string, number> = {
 
 // Above the host session nothing touches the connection: no ssh2, no src/ssh (host keys, pool, channels, SFTP).
 const sessionOnly = {
-  folders: ['commands', 'deploy', 'output', 'orchestration'],
+  folders: ['commands', 'deploy', 'output', 'orchestration', 'ui'],
   packages: ['ssh2'],
   srcFolders: ['ssh'],
 };

@@ -88,6 +88,7 @@ export function buildProgram(context: ProgramContext): Command {
   registerLogs(program, commands);
   registerExec(program, commands);
   registerSandbox(program, commands);
+  registerUi(program, commands);
   return program;
 }
 
@@ -585,4 +586,32 @@ function registerSandboxUp(sandbox: Command, context: CommandContext): void {
         }),
       );
     });
+}
+
+// `convoy ui`: the live dashboard (docs/ui.md).
+function registerUi(program: Command, context: CommandContext): void {
+  program
+    .command('ui [target]')
+    .description('a live dashboard of every program on every host, in the browser (loopback only; Ctrl-C stops it)')
+    .option('--port <port>', 'port to serve on (default: any free port)', integerOption(0, 65535), 0)
+    .option('--listen <address>', 'address to serve on; anything but loopback lets others reach it', '127.0.0.1')
+    .option('--interval <duration>', 'how often each host is asked for its programs', watchDuration, 2000)
+    .option('--open', 'start the browser on the URL', false)
+    .addHelpText('after', '\nExamples:\n  convoy ui web\n  convoy ui all --port 8080 --interval 5s')
+    .action(
+      async (target: string | undefined, opts: { port: number; listen: string; interval: number; open: boolean }) => {
+        const { uiCommand } = await import('../commands/ui.ts');
+        context.setExitCode(
+          await uiCommand({
+            target: target ?? 'all',
+            port: opts.port,
+            listen: opts.listen,
+            intervalMs: opts.interval,
+            open: opts.open,
+            interruption: context.interruption,
+            ...context.fleet(),
+          }),
+        );
+      },
+    );
 }

@@ -51,7 +51,7 @@ export interface ControlCommandOptions extends FleetContextOptions {
 }
 
 /** The apps tasks/ describes (when there is a tasks/): their gates judge the programs a start or restart touched. */
-async function knownApps(options: ControlCommandOptions): Promise<Map<string, NormalisedApp>> {
+export async function knownApps(options: FleetContextOptions): Promise<Map<string, NormalisedApp>> {
   if (!existsSync(path.resolve(options.cwd, options.globals.tasks))) return new Map();
   const { apps } = await loadProjectTasks(options);
   return new Map(apps.map((a) => [a.spec.name, a.spec]));
@@ -75,8 +75,8 @@ function gateOn(session: HostSession, client: SupervisorClient, apps: ReadonlyMa
   };
 }
 
-interface ControlRun {
-  options: ControlCommandOptions;
+export interface ControlRun {
+  options: Pick<ControlCommandOptions, 'action' | 'programs'>;
   apps: ReadonlyMap<string, NormalisedApp>;
   reporter: Reporter;
   /** This run, as the deploy record names who did what. */
@@ -126,7 +126,8 @@ async function recordControl(
   }
 }
 
-async function controlOnHost(run: ControlRun, session: HostSession, host: HostConfig) {
+/** One host's start/stop/restart: the lock checked, the programs driven and judged, the record written. */
+export async function controlOnHost(run: ControlRun, session: HostSession, host: HostConfig) {
   const { options } = run;
   const detail = options.programs.join(' ') || 'all';
   run.reporter.event({ type: 'step', host: host.name, step: options.action, detail });

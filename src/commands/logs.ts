@@ -8,7 +8,7 @@ import { hostColor, paint } from '../output/colors.ts';
 import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
 import { showLogsEnd } from '../output/views/logs.ts';
 import type { SupervisorClient } from '../supervisor/client.ts';
-import { readLogEnd, readLogRange } from '../supervisor/log-read.ts';
+import { followLog } from '../supervisor/log-follow.ts';
 import type { ProcessInfo } from '../supervisor/process-info.ts';
 import { runOnSessions } from '../host/fleet.ts';
 import { displayName, selectProcesses } from '../supervisor/select.ts';
@@ -29,7 +29,6 @@ export interface LogsCommandOptions extends FleetContextOptions {
 }
 
 const followIntervalMs = 500;
-const chunkBytes = 64 * 1024;
 
 interface TailJob {
   client: SupervisorClient;
@@ -43,26 +42,9 @@ interface TailJob {
 /** The last N lines, then (with -f) what is appended, until Ctrl-C. */
 async function tail(options: LogsCommandOptions, job: TailJob, stopped: () => boolean): Promise<void> {
   const { client, name, stream, sink } = job;
-  const log = { client, name, stream };
-  // Enough bytes for the last N lines of ordinary logs; only whole lines are shown.
-  const first = await readLogEnd(log, Math.max(4096, Math.min(chunkBytes * 16, options.lines * 512)));
-  const lines = first.text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  const wanted = options.lines === 0 ? [] : lines.slice(-options.lines);
-  if (wanted.length > 0) sink.push(Buffer.from(wanted.join('\n') + '\n'));
-  // A byte offset in the log, always between characters: where the text read so far ends.
-  let offset = first.end;
-  while (options.follow && !stopped()) {
-    await Promise.race([sleep(followIntervalMs), options.interruption.promise]);
-    if (stopped()) break;
-    const size = (await client.tailLog(name, stream, 0, 0)).offset;
-    if (size < offset) offset = 0; // rotated or truncated: start over from its beginning
-    if (size === offset) continue;
-    const fresh = await readLogRange(log, offset, Math.min(size, offset + chunkBytes));
-    sink.push(Buffer.from(fresh.text, 'utf8'));
-    // By the bytes read, not the text's length: the text has \r\n as \n (XML), and ends before a partial character.
-    offset = fresh.end;
-  }
+  const wait = (ms: number) => Promise.race([sleep(ms), options.interruption.promise]);
+  const follow = { lines: options.lines, follow: options.follow, intervalMs: followIntervalMs, stopped, wait };
+  await followLog({ client, name, stream }, follow, (text) => sink.push(Buffer.from(text, 'utf8')));
   sink.flush();
 }
 

@@ -111,6 +111,11 @@ export class Fleet {
     return session;
   }
 
+  /** Drops a host's session that failed to open, so that the next `session()` tries again (a long-running dashboard). */
+  forget(host: HostConfig): void {
+    this.sessions.delete(host.name);
+  }
+
   /** Closes every connection opened so far. */
   close(): Promise<void> {
     this.sessions.clear();

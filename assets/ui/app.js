@@ -1,0 +1,293 @@
+// convoy ui's page: plain JavaScript, no framework, no build. The server pushes every host's view over one event
+// stream (/events); this script keeps them in `hosts` and redraws the table. Host data (names, states, log lines)
+// is untrusted: it only ever goes into textContent, never into HTML.
+'use strict';
+
+const hosts = new Map(); // host name -> { view, receivedAt }
+const actions = new Map(); // action id -> progress
+let csrf = '';
+let drawPending = false;
+
+const $ = (id) => document.getElementById(id);
+
+/** An element with its text and attributes; children appended. */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === 'text') node.textContent = value;
+    else if (key === 'class') node.className = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+/** supervisorctl's uptime: 0:00:06, 1 day, 2:03:04. */
+function uptimeText(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const days = Math.floor(s / 86400);
+  const clock = `${Math.floor((s % 86400) / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  return days === 0 ? clock : `${days} ${days === 1 ? 'day' : 'days'}, ${clock}`;
+}
+
+function uptimeOf(program, receivedAt) {
+  if (program.start === null) return '';
+  return uptimeText(program.now - program.start + (Date.now() - receivedAt) / 1000);
+}
+
+function matchesFilter(words, state) {
+  const text = $('filter').value.trim().toLowerCase();
+  const wanted = $('state-filter').value;
+  if (wanted === 'not-running' && state === 'RUNNING') return false;
+  if (wanted && wanted !== 'not-running' && state !== wanted) return false;
+  return text === '' || words.some((w) => w.toLowerCase().includes(text));
+}
+
+function busyOn(host) {
+  return [...actions.values()].some((a) => a.host === host && a.state === 'running');
+}
+
+function actionButtons(host, names, label) {
+  const cell = el('td', { class: 'buttons' });
+  for (const action of ['start', 'stop', 'restart']) {
+    const button = el('button', { type: 'button', 'data-action': action, text: action });
+    button.addEventListener('click', () => askAction(action, host, names, label));
+    cell.append(button);
+  }
+  return cell;
+}
+
+function logButtons(cell, host, program) {
+  for (const stream of ['stdout', 'stderr']) {
+    const button = el('button', { type: 'button', 'data-log': stream, text: stream });
+    button.addEventListener('click', () => openLog(host, program, stream));
+    cell.append(button);
+  }
+  return cell;
+}
+
+function programRow(host, p, receivedAt) {
+  const name = `${p.group}:${p.name}`;
+  const row = el('tr', { class: `program${busyOn(host) ? ' busy' : ''}`, 'data-host': host, 'data-program': name });
+  row.append(
+    el('td', { text: p.group === p.name ? p.name : name }),
+    el('td', { text: host }),
+    el('td', { class: `state state-${p.state}`, text: p.state }),
+    el('td', { class: 'uptime', text: uptimeOf(p, receivedAt) }),
+    el('td', { class: 'pid', text: p.pid === null ? '' : String(p.pid) }),
+    el('td', { class: 'info', text: p.info }),
+    logButtons(actionButtons(host, [name], `${name} on ${host}`), host, name),
+  );
+  row.querySelector('.uptime').dataset.since = p.start === null ? '' : String(receivedAt - (p.now - p.start) * 1000);
+  return row;
+}
+
+function deployText(app) {
+  if (!app) return '';
+  const parts = [];
+  if (app.release) parts.push(`release ${app.release}`);
+  const d = app.lastDeploy;
+  if (d) parts.push(`last ${d.action} ${d.outcome} by ${d.user} (${d.login}) ${new Date(d.at).toLocaleString()}`);
+  return parts.join(' · ');
+}
+
+function hostRow(group, host, view) {
+  const row = el('tr', { class: 'host', 'data-host': host, 'data-group': group });
+  const buttons = actionButtons(host, [`${group}:*`], `every program of ${group} on ${host}`);
+  row.append(
+    el('td', { text: `${group}:*` }),
+    el('td', { class: 'hostname', text: host }),
+    el('td'),
+    el('td'),
+    el('td'),
+    el('td', { class: 'info release', text: deployText(view.apps[group]) }),
+    logButtons(buttons, host, `${group}:*`),
+  );
+  return row;
+}
+
+function groupRow(group, programs) {
+  const running = programs.filter((p) => p.state === 'RUNNING').length;
+  const head = el('th', { colspan: '6', text: `${group}  ${running}/${programs.length} RUNNING` });
+  const cell = logButtons(el('th'), '', `${group}:*`);
+  return el('tr', { class: 'group', 'data-group': group }, head, cell);
+}
+
+/** The group's rows: a row per host (the group there, its release and last deploy) and a row per program. */
+function groupBody(group, members) {
+  const body = el('tbody', { 'data-group': group });
+  body.append(
+    groupRow(
+      group,
+      members.map((m) => m.p),
+    ),
+  );
+  let lastHost = '';
+  for (const { host, p, entry } of members) {
+    if (!matchesFilter([host, group, p.name, p.state], p.state)) continue;
+    if (host !== lastHost) body.append(hostRow(group, host, entry.view));
+    lastHost = host;
+    body.append(programRow(host, p, entry.receivedAt));
+  }
+  return body.children.length > 1 ? body : null;
+}
+
+/** Hosts that did not answer are rows too: unreachable, supervisord down, still connecting. */
+function problemRows() {
+  const body = el('tbody', { id: 'problems' });
+  for (const [host, { view }] of sortedHosts()) {
+    if (view.reach === 'ok' || !matchesFilter([host, view.reach, view.error || ''], view.reach.toUpperCase())) continue;
+    const state = view.reach === 'supervisord-down' ? 'SUPERVISORD DOWN' : view.reach.toUpperCase();
+    const row = el('tr', { class: 'unanswered', 'data-host': host });
+    row.append(el('td', { text: '-' }), el('td', { text: host }));
+    row.append(el('td', { class: `state state-${view.reach}`, text: state }), el('td'), el('td'));
+    row.append(el('td', { class: 'info', text: view.error || '' }), el('td'));
+    body.append(row);
+  }
+  return body;
+}
+
+function sortedHosts() {
+  return [...hosts.entries()].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+}
+
+function draw() {
+  drawPending = false;
+  const groups = new Map();
+  let total = 0;
+  let running = 0;
+  for (const [host, entry] of sortedHosts()) {
+    for (const p of entry.view.programs) {
+      if (!groups.has(p.group)) groups.set(p.group, []);
+      groups.get(p.group).push({ host, p, entry });
+      total += 1;
+      if (p.state === 'RUNNING') running += 1;
+    }
+  }
+  const table = $('fleet');
+  for (const body of [...table.tBodies]) body.remove();
+  table.append(problemRows());
+  for (const group of [...groups.keys()].sort()) {
+    const body = groupBody(group, groups.get(group));
+    if (body) table.append(body);
+  }
+  const down = [...hosts.values()].filter((e) => e.view.reach !== 'ok').length;
+  $('counts').textContent =
+    `${running}/${total} RUNNING on ${hosts.size} hosts${down ? `, ${down} not answering` : ''}`;
+}
+
+function redraw() {
+  if (drawPending) return;
+  drawPending = true;
+  setTimeout(draw, 30);
+}
+
+/** Uptimes count on between pushes (a view is only sent when something but the clock changed). */
+function tickUptimes() {
+  for (const cell of document.querySelectorAll('td.uptime')) {
+    if (cell.dataset.since) cell.textContent = uptimeText((Date.now() - Number(cell.dataset.since)) / 1000);
+  }
+}
+
+function drawActions() {
+  const list = $('actions');
+  list.replaceChildren();
+  for (const a of [...actions.values()].reverse()) {
+    const what = `${a.action} ${a.programs.join(' ')} on ${a.host} (${a.user}): ${a.state}`;
+    const failures = (a.results || []).filter((r) => r.error).map((r) => `${r.program}: ${r.error}`);
+    const detail = [a.error, ...failures].filter(Boolean).join('; ');
+    list.append(
+      el('li', { class: a.state, 'data-action-id': String(a.id), text: detail ? `${what}: ${detail}` : what }),
+    );
+  }
+}
+
+function confirmAction(text) {
+  return new Promise((resolve) => {
+    const dialog = $('confirm');
+    $('confirm-text').textContent = text;
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'yes'), { once: true });
+    dialog.showModal();
+  });
+}
+
+async function askAction(action, host, programs, label) {
+  if (!(await confirmAction(`${action} ${label}?`))) return;
+  const response = await fetch('/actions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-convoy-csrf': csrf },
+    body: JSON.stringify({ action, host, programs }),
+  });
+  if (!response.ok) {
+    const id = `refused-${Date.now()}`;
+    actions.set(id, { id, action, host, programs, user: '', state: 'failed', error: await response.text() });
+    drawActions();
+  }
+}
+
+let logSource = null;
+
+function openLog(host, program, stream) {
+  if (logSource) logSource.close();
+  const lines = $('log-lines');
+  lines.replaceChildren();
+  $('log-title').textContent = `${program} ${stream} on ${host || 'every host'}`;
+  $('logs').hidden = false;
+  const query = new URLSearchParams({ program, stream });
+  if (host) query.set('host', host);
+  logSource = new EventSource(`/logs?${query}`);
+  logSource.addEventListener('line', (event) => {
+    const line = JSON.parse(event.data);
+    const prefix = el('span', { class: 'prefix', text: `${line.host} ${line.program} | ` });
+    lines.append(el('div', { class: line.notice ? 'notice' : 'line' }, prefix, line.text));
+    if (lines.children.length > 2000) lines.firstChild.remove();
+    lines.scrollTop = lines.scrollHeight;
+  });
+}
+
+function closeLog() {
+  if (logSource) logSource.close();
+  logSource = null;
+  $('logs').hidden = true;
+}
+
+function connect() {
+  const source = new EventSource('/events');
+  const status = $('connection');
+  source.addEventListener('hello', (event) => {
+    const hello = JSON.parse(event.data);
+    csrf = hello.csrf;
+    $('target').textContent = `${hello.target} · every ${hello.intervalMs / 1000} s · as ${hello.user}`;
+    status.textContent = 'live';
+    status.className = 'connection live';
+  });
+  source.addEventListener('snapshot', (event) => {
+    const snapshot = JSON.parse(event.data);
+    hosts.clear();
+    for (const view of snapshot.hosts) hosts.set(view.host, { view, receivedAt: Date.now() });
+    for (const a of snapshot.actions) actions.set(a.id, a);
+    drawActions();
+    redraw();
+  });
+  source.addEventListener('host', (event) => {
+    const view = JSON.parse(event.data);
+    hosts.set(view.host, { view, receivedAt: Date.now() });
+    redraw();
+  });
+  source.addEventListener('action', (event) => {
+    const a = JSON.parse(event.data);
+    actions.set(a.id, a);
+    drawActions();
+    redraw();
+  });
+  source.addEventListener('error', () => {
+    status.textContent = 'reconnecting…';
+    status.className = 'connection lost';
+  });
+}
+
+$('filter').addEventListener('input', redraw);
+$('state-filter').addEventListener('change', redraw);
+$('log-close').addEventListener('click', closeLog);
+setInterval(tickUptimes, 1000);
+connect();

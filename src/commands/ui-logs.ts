@@ -1,0 +1,65 @@
+// The dashboard's log tail: one program's stdout or stderr followed on one host, or a group's on every host that
+// runs it, interleaved line by line with the host named; bytes supervisord cannot send as text are said, not fatal.
+import type { Fleet } from '../host/fleet.ts';
+import type { HostConfig } from '../inventory/types.ts';
+import { createLinePrefixer } from '../output/line-prefixer.ts';
+import { followLog } from '../supervisor/log-follow.ts';
+import { selectProcesses } from '../supervisor/select.ts';
+import type { HostView } from '../ui/model.ts';
+import type { LogLine, LogRequest } from '../ui/server.ts';
+
+const followIntervalMs = 500;
+/** Lines of the log shown when the tail opens. */
+const firstLines = 50;
+
+/** Follows the log on one host until `stopped`; its programs as the host's last view has them. */
+async function followOnHost(
+  fleet: Fleet,
+  host: HostConfig,
+  programs: readonly { group: string; name: string }[],
+  request: LogRequest,
+  onLine: (line: LogLine) => void,
+  stopped: Promise<void>,
+): Promise<void> {
+  const { selected } = selectProcesses(programs, [request.program]);
+  if (selected.length === 0) return;
+  const client = (await fleet.session(host)).supervisor();
+  let done = false;
+  void stopped.then(() => (done = true));
+  const wait = (ms: number) => Promise.race([new Promise((r) => setTimeout(r, ms)), stopped]);
+  await Promise.all(
+    selected.map(async (p) => {
+      const program = `${p.group}:${p.name}`;
+      const sink = createLinePrefixer('', (text) => onLine({ host: host.name, program, text: text.slice(0, -1) }));
+      const notText = (error: Error) => onLine({ host: host.name, program, text: error.message, notice: true });
+      const follow = {
+        lines: firstLines,
+        follow: true,
+        intervalMs: followIntervalMs,
+        stopped: () => done,
+        wait,
+        notText,
+      };
+      await followLog({ client, name: program, stream: request.stream }, follow, (t) => sink.push(Buffer.from(t)));
+      sink.flush();
+    }),
+  );
+}
+
+/** The server's `followLog`: every host asked for (one, or all of the target), each failure a notice line. */
+export function pageLogFollower(
+  fleet: Fleet,
+  hosts: readonly HostConfig[],
+  viewOf: (host: string) => HostView | undefined,
+) {
+  return async (request: LogRequest, onLine: (line: LogLine) => void, stopped: Promise<void>): Promise<void> => {
+    const chosen = hosts.filter((h) => request.host === undefined || h.name === request.host);
+    await Promise.all(
+      chosen.map((host) =>
+        followOnHost(fleet, host, viewOf(host.name)?.programs ?? [], request, onLine, stopped).catch((error: unknown) =>
+          onLine({ host: host.name, program: request.program, text: (error as Error).message, notice: true }),
+        ),
+      ),
+    );
+  };
+}
