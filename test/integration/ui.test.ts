@@ -180,7 +180,10 @@ describe('convoy ui in a browser', { skip }, () => {
       () => page.locator('#actions li.done').allTextContents(),
       (l) => l.length > 0,
     );
-    const entry = JSON.parse(on(0, 'tail -n 1 /srv/web/.convoy/deploys.jsonl')) as Record<string, any>;
+    const entry = JSON.parse(on(0, 'tail -n 1 /srv/web/.convoy/deploys.jsonl')) as {
+      action: string;
+      by: { user: string };
+    };
     assert.equal(entry.action, 'restart');
     assert.equal(entry.by.user, 'alice');
     assert.equal(on(0, 'supervisorctl pid web:web_00'), await cell(page, 'h1', 'web:web_00', 'pid').textContent());
