@@ -1,0 +1,61 @@
+// An action request is checked against what the host runs before anything is sent to it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { actionSucceeded, parseActionRequest } from '../../../src/ui/actions.ts';
+import type { HostView } from '../../../src/ui/model.ts';
+
+const program = (group: string, name: string) => ({
+  group,
+  name,
+  state: 'RUNNING',
+  pid: 1,
+  start: 1,
+  now: 2,
+  info: '',
+});
+const h1: HostView = {
+  host: 'h1',
+  reach: 'ok',
+  programs: [program('web', 'web_00'), program('other', 'other')],
+  apps: {},
+};
+const viewOf = (host: string) => (host === 'h1' ? h1 : undefined);
+
+test('one program or a group on one host', () => {
+  assert.deepEqual(parseActionRequest({ action: 'restart', host: 'h1', programs: ['web:web_00'] }, viewOf), {
+    ok: true,
+    request: { action: 'restart', host: 'h1', programs: ['web:web_00'] },
+  });
+  assert.equal(parseActionRequest({ action: 'stop', host: 'h1', programs: ['web:*'] }, viewOf).ok, true);
+});
+
+test('anything else is refused, with the key, the value and what was expected', () => {
+  const problem = (body: unknown) => {
+    const r = parseActionRequest(body, viewOf);
+    return r.ok ? 'accepted' : r.problem;
+  };
+  assert.equal(problem('x'), 'expected a JSON object');
+  assert.equal(
+    problem({ action: 'kill', host: 'h1', programs: ['web:*'] }),
+    'action: expected one of start, stop, restart, got "kill"',
+  );
+  assert.equal(
+    problem({ action: 'stop', host: 'h9', programs: ['web:*'] }),
+    'host: expected a host of the target, got "h9"',
+  );
+  assert.equal(
+    problem({ action: 'stop', host: 'h1', programs: [] }),
+    'programs: expected a list of group:name or group:*',
+  );
+  assert.equal(
+    problem({ action: 'stop', host: 'h1', programs: ['web:*', 'all', '*:*', 'db:*'] }),
+    'programs: all, *:*, db:* not on h1 (expected group:name or group:*)',
+  );
+});
+
+test('an action succeeded when no program failed or was missing', () => {
+  const r = (result: 'restarted' | 'failed' | 'missing') => ({ program: 'p', result, state: 'RUNNING', pid: 1 });
+  assert.equal(actionSucceeded([r('restarted')]), true);
+  assert.equal(actionSucceeded([r('restarted'), r('failed')]), false);
+  assert.equal(actionSucceeded([r('missing')]), false);
+});
