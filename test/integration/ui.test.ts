@@ -48,7 +48,7 @@ const deployedByHand = [
   'ln -sfn releases/20261201-100000 /srv/web/current',
   `echo '${record}' > /srv/web/.convoy/deploys.jsonl`,
   "printf '[group:web]\\nprograms=web\\n[program:web]\\ncommand=/bin/sleep 3600\\nprocess_name=%%(program_name)s_%%(process_num)02d\\nnumprocs=2\\nstartsecs=1\\n' > /etc/supervisor/conf.d/web.conf",
-  "printf '[program:other]\\ncommand=/bin/sleep 3600\\nstdout_logfile=/var/log/other.log\\n' > /etc/supervisor/conf.d/other.conf",
+  "printf '[program:other]\\ncommand=/bin/sleep 3600\\nstdout_logfile=/var/log/supervisor/other.log\\n' > /etc/supervisor/conf.d/other.conf",
   'supervisorctl update >/dev/null',
 ].join(' && ');
 
@@ -152,6 +152,20 @@ describe('convoy ui in a browser', { skip }, () => {
     assert.match((await cell(page, 'h3', 'web:web_01', 'pid').textContent()) ?? '', /^\d+$/);
   });
 
+  test('the event stream carries no SSH key, known_hosts or inventory path', async () => {
+    const controller = new AbortController();
+    const cookie = `convoy_ui_${url.port}=${url.searchParams.get('token')}`;
+    const r = await fetch(`${url.origin}/events`, { headers: { cookie }, signal: controller.signal });
+    const reader = r.body!.getReader();
+    let text = '';
+    while (!text.includes('event: snapshot')) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    assert.match(text, /"host":"h1","reach":"ok"/);
+    for (const secret of [fleet.keyFile, fleet.knownHosts, 'inventory.ini', 'PRIVATE KEY']) {
+      assert.ok(!text.includes(secret), secret);
+    }
+  });
+
   test('a program stopped through supervisorctl on a host turns STOPPED within 5 s', async () => {
     on(1, 'supervisorctl stop other');
     const stoppedAt = Date.now();
@@ -162,6 +176,28 @@ describe('convoy ui in a browser', { skip }, () => {
       (s) => s === 'STOPPED',
     );
     console.log(`# STOPPED shown ${Date.now() - stoppedAt} ms after supervisorctl stop returned`);
+  });
+
+  test('the filter narrows the rows by text and by state', async () => {
+    await page.locator('#filter').fill('h2');
+    await until(
+      'only h2',
+      5000,
+      () => page.locator('tr.program').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-host'))),
+      (h) => h.length === 3 && h.every((x) => x === 'h2'),
+    );
+    await page.locator('#filter').fill('');
+    await page.locator('#state-filter').selectOption('STOPPED');
+    await until(
+      'only the STOPPED one',
+      5000,
+      () =>
+        page
+          .locator('tr.program')
+          .evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-host')} ${r.getAttribute('data-program')}`)),
+      (h) => h.join() === 'h2 other:other',
+    );
+    await page.locator('#state-filter').selectOption('');
   });
 
   test('a restart clicked in the page changes the PID, the row returns to RUNNING, the record names the user', async () => {
@@ -209,7 +245,7 @@ describe('convoy ui in a browser', { skip }, () => {
   test('a log line written on the host after the tail opened appears, prefixed with its host', async () => {
     await page.locator('tr.program[data-host="h3"][data-program="other:other"] button[data-log="stdout"]').click();
     await page.waitForTimeout(1000);
-    on(2, 'echo "written after the tail opened" >> /var/log/other.log');
+    on(2, 'echo "written after the tail opened" >> /var/log/supervisor/other.log');
     const lines = await until(
       'the line',
       5000,
@@ -217,5 +253,33 @@ describe('convoy ui in a browser', { skip }, () => {
       (l) => l.some((x) => x.includes('written after')),
     );
     assert.ok(lines.includes('h3 other:other | written after the tail opened'), lines.join('\n'));
+  });
+
+  test("a group's log on every host: lines interleaved, prefixed with their host", async () => {
+    await page.locator('tr.group[data-group="other"] button[data-log="stdout"]').click();
+    await page.waitForTimeout(1000);
+    on(0, 'echo "from the first host" >> /var/log/supervisor/other.log');
+    on(1, 'echo "from the second host" >> /var/log/supervisor/other.log');
+    const lines = await until(
+      'both lines',
+      5000,
+      () => page.locator('#log-lines div').allTextContents(),
+      (l) => l.filter((x) => x.includes(' host')).length >= 2,
+    );
+    assert.ok(lines.includes('h1 other:other | from the first host'), lines.join('\n'));
+    assert.ok(lines.includes('h2 other:other | from the second host'), lines.join('\n'));
+  });
+
+  test('a host whose supervisord is down is a row, not an error', async () => {
+    on(2, 'supervisorctl shutdown');
+    const row = page.locator('tr.unanswered[data-host="h3"] td.state');
+    await until(
+      'SUPERVISORD DOWN',
+      10_000,
+      () => row.textContent(),
+      (s) => s === 'SUPERVISORD DOWN',
+    );
+    assert.equal(await page.locator('tr.program[data-host="h3"]').count(), 0);
+    assert.equal(await page.locator('tr.program[data-host="h1"]').count(), 3);
   });
 });
