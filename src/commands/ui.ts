@@ -37,8 +37,6 @@ export interface UiCommandOptions extends FleetContextOptions {
   interruption: Interruption;
 }
 
-const loopback = new Set(['127.0.0.1', '::1', 'localhost']);
-
 /** The page's actions do not draw progress in the terminal: the page shows it. */
 const quietReporter: Reporter = { begin: () => undefined, event: () => undefined, end: async () => undefined };
 
@@ -60,22 +58,33 @@ function actionRunner(
   };
 }
 
-/**
- * The browser, started on the URL through a file of the user's alone that redirects to it (as Jupyter does): the
- * token must not be in an argv that every user of the machine can read. Its failure is only said.
- */
-function openBrowser(url: string, output: Output): () => void {
+/** A page of the user's alone (0600 in a 0700 directory) that sends the browser to `url`; `remove` deletes it. */
+export function writeOpenerPage(url: string): { file: string; remove: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'convoy-ui-'));
   const file = path.join(dir, 'open.html');
   const html = `<!doctype html><meta http-equiv="refresh" content="0;url=${url}"><a href="${url}">convoy ui</a>\n`;
   writeFileSync(file, html, { mode: 0o600 });
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The browser, started on the URL through a page that redirects to it (as Jupyter does): the token must not be in
+ * an argv that every user of the machine can read. Its failure is only said.
+ */
+function openBrowser(url: string, output: Output): () => void {
+  const page = writeOpenerPage(url);
   const opener = process.platform === 'darwin' ? 'open' : 'xdg-open';
-  const child = spawn(opener, [file], { stdio: 'ignore', detached: true });
+  const child = spawn(opener, [page.file], { stdio: 'ignore', detached: true });
   child.on('error', (error) =>
     output.warn(`--open: could not start ${opener} (${error.message}); open the URL yourself`),
   );
   child.unref();
-  return () => rmSync(dir, { recursive: true, force: true });
+  return page.remove;
+}
+
+/** Loopback addresses: the server is reachable from this machine only. */
+export function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
 }
 
 export async function uiCommand(options: UiCommandOptions): Promise<number> {
@@ -99,7 +108,7 @@ export async function uiCommand(options: UiCommandOptions): Promise<number> {
     const followLog = pageLogFollower(fleet, hosts, (host) => poller.view(host));
     const server = await startUiServer({ address: options.listen, port: options.port, dashboard, followLog });
     poller.start();
-    if (!loopback.has(options.listen)) {
+    if (!isLoopback(options.listen)) {
       out.warn(`convoy ui: listening on ${options.listen}: whoever reaches it with the URL's token drives the fleet`);
     }
     if (out.jsonMode) out.record({ type: 'ui', url: server.url, port: server.port, hosts: hosts.length });
