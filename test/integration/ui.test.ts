@@ -10,7 +10,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { integrationSkipReason, openssh, spawnConvoy, startFleet, userProject } from './support/sandbox.ts';
+import {
+  integrationSkipReason,
+  openssh,
+  opensshAsync,
+  spawnConvoy,
+  startFleet,
+  userProject,
+} from './support/sandbox.ts';
 import type { BackgroundConvoy, TestFleet } from './support/sandbox.ts';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -82,7 +89,9 @@ describe('convoy ui in a browser', { skip }, () => {
       chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] }),
     );
     launching.catch(() => undefined);
+    const t0 = Date.now();
     fleet = startFleet({ hosts: 3, firstAddress: '127.0.38.1' });
+    console.log(`# TIMING fleet up ${Date.now() - t0}`);
     project = userProject('ui');
     writeFileSync(path.join(project, 'tasks', 'web.ts'), webTask);
     const ini =
@@ -91,8 +100,10 @@ describe('convoy ui in a browser', { skip }, () => {
       '\n[group:web]\nhosts = h[1:3]\n';
     writeFileSync(path.join(project, 'inventory.ini'), ini);
     // As a deploy leaves a host (docs/remote-layout.md), written directly: a real deploy is deploy.test.ts's.
-    for (const i of [0, 1, 2]) on(i, deployedByHand);
+    const prepared = await Promise.all(fleet.addresses.map((a) => opensshAsync(fleet, a, deployedByHand)));
+    for (const r of prepared) assert.equal(r.code, 0, r.stderr);
     const env = { HOME: project, SSH_AUTH_SOCK: '', CONVOY_USER: 'alice' };
+    console.log(`# TIMING hosts prepared ${Date.now() - t0}`);
     ui = spawnConvoy(['-i', 'inventory.ini', '--json', 'ui', 'web', '--interval', '1s'], { cwd: project, env });
     const said = await until(
       'the URL',
@@ -101,15 +112,19 @@ describe('convoy ui in a browser', { skip }, () => {
       (out) => out.includes('"type":"ui"'),
     );
     url = new URL((JSON.parse(said.split('\n').find((l) => l.includes('"type":"ui"'))!) as { url: string }).url);
+    console.log(`# TIMING url ${Date.now() - t0}`);
     browser = await launching;
+    console.log(`# TIMING browser ${Date.now() - t0}`);
     page = await browser.newPage();
     await page.goto(url.href);
   });
   after(async () => {
+    const t1 = Date.now();
     await browser?.close();
     ui?.child.kill('SIGINT');
     await ui?.closed;
     fleet?.down();
+    console.log(`# TIMING after ${Date.now() - t1}`);
   });
 
   test('requests without the token get 401; an action from another origin or without the CSRF header is refused', async () => {
@@ -227,8 +242,8 @@ describe('convoy ui in a browser', { skip }, () => {
 
   test('an action is refused with a clear message while a deploy holds the app lock', async () => {
     const owner = JSON.stringify({ token: 't', user: 'ci', machine: 'elsewhere', pid: 1, since: 'then', command: 'x' });
-    on(2, `mkdir /srv/web/.convoy-lock && echo '${owner}' > /srv/web/.convoy-lock/owner`);
-    const pid = on(2, 'supervisorctl pid web:web_01');
+    const lock = `mkdir /srv/web/.convoy-lock && echo '${owner}' > /srv/web/.convoy-lock/owner`;
+    const pid = on(2, `${lock} && supervisorctl pid web:web_01`);
     await page.locator('tr.host[data-host="h3"][data-group="web"] button[data-action="restart"]').click();
     await page.locator('#confirm-yes').click();
     const said = await until(
@@ -238,8 +253,7 @@ describe('convoy ui in a browser', { skip }, () => {
       (l) => l.length > 0,
     );
     assert.match(said.join('\n'), /restart web:\* on h3 \(alice\): failed: .*locked by ci@elsewhere/);
-    assert.equal(on(2, 'supervisorctl pid web:web_01'), pid);
-    on(2, 'rm -rf /srv/web/.convoy-lock');
+    assert.equal(on(2, 'rm -rf /srv/web/.convoy-lock && supervisorctl pid web:web_01'), pid);
   });
 
   test('a log line written on the host after the tail opened appears, prefixed with its host', async () => {

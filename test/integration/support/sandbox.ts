@@ -1,7 +1,7 @@
 // Integration-test support: brings up a sandbox fleet through the real `convoy` binary in its own state dir and
 // address range, and always tears it down.
 import { jsonLines } from './json-lines.ts';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess, SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -162,27 +162,39 @@ export function startFleet(options: FleetOptions): TestFleet {
 
 /** Runs `command` on a fleet host with plain OpenSSH, strict host key checking against the fleet's known_hosts. */
 export function openssh(fleet: TestFleet, address: string, command: string, user = 'root'): CliResult {
-  const result = spawnSync(
-    'ssh',
-    [
-      '-i',
-      fleet.keyFile,
-      '-o',
-      `UserKnownHostsFile=${fleet.knownHosts}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'ConnectTimeout=10',
-      '-F',
-      '/dev/null',
-      '-p',
-      String(fleet.port),
-      `${user}@${address}`,
-      command,
-    ],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
+  const result = spawnSync('ssh', opensshArgs(fleet, address, command, user), { encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `openssh` without blocking: several hosts at once. */
+export function opensshAsync(fleet: TestFleet, address: string, command: string, user = 'root'): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      'ssh',
+      opensshArgs(fleet, address, command, user),
+      { encoding: 'utf8', timeout: 60_000 },
+      (e, stdout, stderr) => resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function opensshArgs(fleet: TestFleet, address: string, command: string, user: string): string[] {
+  return [
+    '-i',
+    fleet.keyFile,
+    '-o',
+    `UserKnownHostsFile=${fleet.knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
+    '-F',
+    '/dev/null',
+    '-p',
+    String(fleet.port),
+    `${user}@${address}`,
+    command,
+  ];
 }
