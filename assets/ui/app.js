@@ -106,10 +106,13 @@ function hostRow(group, host, view) {
   return row;
 }
 
+/** The group's header: its count, and actions and logs for the group on every host (a restart rolls). */
 function groupRow(group, programs) {
   const running = programs.filter((p) => p.state === 'RUNNING').length;
   const head = el('th', { colspan: '6', text: `${group}  ${running}/${programs.length} RUNNING` });
-  const cell = logButtons(el('th'), '', `${group}:*`);
+  const label = `every program of ${group} on every host (a restart goes host batch by host batch)`;
+  const buttons = actionButtons('*', [`${group}:*`], label);
+  const cell = logButtons(el('th', {}, ...buttons.childNodes), '', `${group}:*`);
   return el('tr', { class: 'group', 'data-group': group }, head, cell);
 }
 
@@ -189,16 +192,22 @@ function tickUptimes() {
   }
 }
 
+/** One action as a line: what, where, by whom, how far (batches of a fleet-wide one) and why it failed. */
+function actionText(a) {
+  const where = a.host === '*' ? 'every host' : a.host;
+  const batch = a.batch && a.state === 'running' ? `, batch ${a.batch.index}/${a.batch.total}` : '';
+  const what = `${a.action} ${a.programs.join(' ')} on ${where} (${a.user}): ${a.state}${batch}`;
+  const hosts = (a.hosts || []).map((h) => `${h.host} ${h.status}${h.error ? ` (${h.error})` : ''}`);
+  const failures = (a.results || []).filter((r) => r.error).map((r) => `${r.program}: ${r.error}`);
+  const detail = [a.error, ...failures].filter(Boolean).join('; ');
+  return [what, hosts.join(', '), detail].filter(Boolean).join(': ');
+}
+
 function drawActions() {
   const list = $('actions');
   list.replaceChildren();
   for (const a of [...actions.values()].reverse()) {
-    const what = `${a.action} ${a.programs.join(' ')} on ${a.host} (${a.user}): ${a.state}`;
-    const failures = (a.results || []).filter((r) => r.error).map((r) => `${r.program}: ${r.error}`);
-    const detail = [a.error, ...failures].filter(Boolean).join('; ');
-    list.append(
-      el('li', { class: a.state, 'data-action-id': String(a.id), text: detail ? `${what}: ${detail}` : what }),
-    );
+    list.append(el('li', { class: a.state, 'data-action-id': String(a.id), text: actionText(a) }));
   }
 }
 

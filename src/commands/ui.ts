@@ -10,17 +10,24 @@ import type { Reporter } from '../output/events.ts';
 import type { HostConfig } from '../inventory/types.ts';
 import type { Fleet } from '../host/fleet.ts';
 import { newLockOwner } from '../deploy/lock.ts';
-import type { NormalisedApp } from '../tasks/normalised.ts';
 import type { ActionRequest } from '../ui/actions.ts';
+import { everyHost } from '../ui/actions.ts';
+import type { ActionUpdate } from '../ui/dashboard.ts';
+import type { HostView } from '../ui/model.ts';
+import type { ProcessResult } from '../supervisor/control.ts';
+import type { Amount } from '../units/amount.ts';
+import { failureBudget, planBatches, runRolling } from '../orchestration/rolling.ts';
+import { onSession } from '../host/fleet.ts';
 import { readAppViews } from '../ui/apps.ts';
 import { Dashboard } from '../ui/dashboard.ts';
 import { FleetPoller } from '../ui/poller.ts';
 import { startUiServer } from '../ui/server.ts';
 import type { Interruption } from './interruption.ts';
 import { interruptedWith } from './interruption.ts';
+import type { ControlRun } from './control.ts';
 import { controlOnHost, knownApps } from './control.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { openFleet, targetHosts } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
 import { pageLogFollower } from './ui-logs.ts';
 
 export interface UiCommandOptions extends FleetContextOptions {
@@ -40,21 +47,68 @@ export interface UiCommandOptions extends FleetContextOptions {
 /** The page's actions do not draw progress in the terminal: the page shows it. */
 const quietReporter: Reporter = { begin: () => undefined, event: () => undefined, end: async () => undefined };
 
-/** Runs one action of the page on its host, as `convoy <action> <host> <programs>` would there. */
-function actionRunner(
-  options: UiCommandOptions,
-  fleet: Fleet,
-  hosts: readonly HostConfig[],
-  apps: Map<string, NormalisedApp>,
-) {
-  return async (request: ActionRequest) => {
-    const host = hosts.find((h) => h.name === request.host);
+/** A restart across the fleet of a group no task file describes (no `rolling` of its own): one host at a time. */
+const oneHost: Amount = { kind: 'count', value: 1 };
+
+/**
+ * A fleet-wide action of the page: the group on every host that runs it, through the rolling engine with the app's
+ * batches, pause and failure budget (a restart; start and stop go to every host at once), as `convoy <action>
+ * <hosts> group:* --rolling …` would.
+ */
+async function fleetAction(context: ActionContext, request: ActionRequest, progress: (u: ActionUpdate) => void) {
+  const group = request.programs[0]?.split(':')[0] ?? '';
+  const targets = context.hosts.filter((h) => context.viewOf(h.name)?.programs.some((p) => p.group === group));
+  const rolling = request.action === 'restart' ? context.run.apps.get(group)?.rolling : undefined;
+  const batches =
+    request.action !== 'restart' ? [targets] : planBatches(targets, rolling?.batch ?? oneHost, rolling?.canary ?? 0);
+  const hosts: NonNullable<ActionUpdate['hosts']> = [];
+  const run = { ...context.run, options: request, owner: ownerOf(context, request) };
+  const { summary } = await runRolling(
+    batches,
+    {
+      pauseMs: rolling?.pauseMs ?? 0,
+      maxFail: failureBudget(rolling?.maxFail, targets.length),
+      concurrency: defaultConcurrency,
+      onBatch: (index) => progress({ batch: { index: index + 1, total: batches.length }, hosts: [...hosts] }),
+      onOutcome: (o) => {
+        hosts.push({ host: o.host, status: o.status, error: o.error?.message ?? failuresOf(o.value) });
+        progress({ hosts: [...hosts] });
+      },
+    },
+    onSession(context.fleet, (session, host) => controlOnHost(run, session, host)),
+  );
+  return { value: [], ok: summary.failed + summary.unreachable + summary.skipped === 0 };
+}
+
+/** The failed programs of one host's results, as one line. */
+function failuresOf(value: unknown): string | undefined {
+  const failed = ((value ?? []) as ProcessResult[]).filter((r) => r.error).map((r) => `${r.program}: ${r.error}`);
+  return failed.length > 0 ? failed.join('; ') : undefined;
+}
+
+interface ActionContext {
+  options: UiCommandOptions;
+  fleet: Fleet;
+  hosts: readonly HostConfig[];
+  viewOf: (host: string) => HostView | undefined;
+  run: Omit<ControlRun, 'options' | 'owner'>;
+}
+
+/** Who the deploy records say did it: the local user, through `convoy ui`. */
+function ownerOf(context: ActionContext, request: ActionRequest) {
+  const commandLine = ['convoy ui:', request.action, request.host, ...request.programs].join(' ');
+  return newLockOwner(commandLine, new Date(), context.options.env);
+}
+
+/** Runs one action of the page, on its host as `convoy <action> <host> <programs>` would there, or fleet-wide. */
+function actionRunner(context: ActionContext) {
+  return async (request: ActionRequest, progress: (u: ActionUpdate) => void) => {
+    if (request.host === everyHost) return fleetAction(context, request, progress);
+    const host = context.hosts.find((h) => h.name === request.host);
     if (!host) throw new UsageError(`no host ${request.host} in the target`);
-    const commandLine = ['convoy ui:', request.action, request.host, ...request.programs].join(' ');
-    const owner = newLockOwner(commandLine, new Date(), options.env);
-    const session = await fleet.session(host);
-    const run = { options: request, apps, reporter: quietReporter, owner };
-    return (await controlOnHost(run, session, host)).value;
+    const session = await context.fleet.session(host);
+    const run = { ...context.run, options: request, owner: ownerOf(context, request) };
+    return controlOnHost(run, session, host);
   };
 }
 
@@ -95,7 +149,9 @@ export async function uiCommand(options: UiCommandOptions): Promise<number> {
   const out = options.output;
   try {
     const user = newLockOwner('convoy ui', new Date(), options.env).user;
-    const runAction = actionRunner(options, fleet, hosts, apps);
+    let viewOf: (host: string) => HostView | undefined = () => undefined;
+    const run = { apps, reporter: quietReporter };
+    const runAction = actionRunner({ options, fleet, hosts, viewOf: (h) => viewOf(h), run });
     const dashboard = new Dashboard({ target: options.target, user, intervalMs: options.intervalMs, runAction });
     const poller = new FleetPoller({
       hosts,
@@ -105,6 +161,7 @@ export async function uiCommand(options: UiCommandOptions): Promise<number> {
       onView: (view) => dashboard.publish(view),
     });
     dashboard.attach(poller);
+    viewOf = (host) => poller.view(host);
     const followLog = pageLogFollower(fleet, hosts, (host) => poller.view(host));
     const server = await startUiServer({ address: options.listen, port: options.port, dashboard, followLog });
     poller.start();

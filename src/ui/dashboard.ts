@@ -2,7 +2,7 @@
 // flight. It pushes each change to every open page; it knows nothing of HTTP beyond the event streams.
 import type { ProcessResult } from '../supervisor/control.ts';
 import type { ActionProgress, ActionRequest } from './actions.ts';
-import { actionSucceeded } from './actions.ts';
+import { everyHost } from './actions.ts';
 import type { HostView } from './model.ts';
 import { byHostName } from './model.ts';
 
@@ -19,13 +19,22 @@ export interface EventSink {
   send(event: string, data: unknown): void;
 }
 
+/** What a fleet-wide action tells as it goes. */
+export type ActionUpdate = Pick<ActionProgress, 'batch' | 'hosts'>;
+
 export interface DashboardOptions {
   target: string;
   /** The local user, as the deploy records name who did an action. */
   user: string;
   intervalMs: number;
-  /** Runs an action on one host through the control code (lock, gate, record). */
-  runAction(request: ActionRequest): Promise<ProcessResult[]>;
+  /**
+   * Runs an action through the control code (lock, gate, record): on one host, or rolling over every host that runs
+   * the group (`*`), telling its batches and hosts to `progress` as they go; `ok`: every host and program did as asked.
+   */
+  runAction(
+    request: ActionRequest,
+    progress: (update: ActionUpdate) => void,
+  ): Promise<{ value: ProcessResult[]; ok: boolean }>;
 }
 
 export class Dashboard {
@@ -46,6 +55,10 @@ export class Dashboard {
     return this.source?.view(host);
   }
 
+  views(): HostView[] {
+    return this.source?.views() ?? [];
+  }
+
   /** A host's view changed: every open page gets it. */
   publish(view: HostView): void {
     for (const page of this.pages) page.send('host', view);
@@ -60,11 +73,18 @@ export class Dashboard {
     return () => this.pages.delete(page);
   }
 
+  /** Why an action cannot start now: one runs on that host already, or a fleet-wide one runs (or would). */
+  private busyWith(host: string): string | undefined {
+    if (this.busyHosts.has(everyHost)) return 'an action on every host is running: wait for it to end';
+    if (host === everyHost && this.busyHosts.size > 0)
+      return `actions are running on ${[...this.busyHosts].join(', ')}: wait for them to end`;
+    return this.busyHosts.has(host) ? `an action is running on ${host}: wait for it to end` : undefined;
+  }
+
   /** Starts an action unless one runs on that host already; its progress is pushed to every page. */
   start(request: ActionRequest): { ok: true; progress: ActionProgress } | { ok: false; problem: string } {
-    if (this.busyHosts.has(request.host)) {
-      return { ok: false, problem: `an action is running on ${request.host}: wait for it to end` };
-    }
+    const busy = this.busyWith(request.host);
+    if (busy) return { ok: false, problem: busy };
     this.busyHosts.add(request.host);
     const progress: ActionProgress = { id: this.nextId++, ...request, state: 'running', user: this.options.user };
     this.announce(progress);
@@ -73,17 +93,22 @@ export class Dashboard {
   }
 
   private async finish(progress: ActionProgress, request: ActionRequest): Promise<void> {
-    let done: ActionProgress;
+    let done: ActionProgress = progress;
+    const update = (u: ActionUpdate) => {
+      done = { ...done, ...u };
+      this.announce(done);
+    };
     try {
-      const results = await this.options.runAction(request);
-      done = { ...progress, state: actionSucceeded(results) ? 'done' : 'failed', results };
+      const { value, ok } = await this.options.runAction(request, update);
+      done = { ...done, state: ok ? 'done' : 'failed', results: value };
     } catch (error) {
-      done = { ...progress, state: 'failed', error: error instanceof Error ? error.message : String(error) };
+      done = { ...done, state: 'failed', error: error instanceof Error ? error.message : String(error) };
     } finally {
       this.busyHosts.delete(request.host);
     }
     this.announce(done);
-    await this.source?.refresh(request.host, true);
+    const touched = request.host === everyHost ? (this.source?.views() ?? []).map((v) => v.host) : [request.host];
+    await Promise.all(touched.map((host) => this.source?.refresh(host, true)));
   }
 
   private announce(progress: ActionProgress): void {

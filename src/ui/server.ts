@@ -89,7 +89,12 @@ async function postAction(options: UiServerOptions, req: IncomingMessage, res: S
     send(res, 400, `expected a JSON body: ${(error as Error).message}`);
     return;
   }
-  const parsed = parseActionRequest(body, (host) => options.dashboard.view(host));
+  const dashboard = options.dashboard;
+  const parsed = parseActionRequest(
+    body,
+    (host) => dashboard.view(host),
+    () => dashboard.views(),
+  );
   if (!parsed.ok) return send(res, 400, parsed.problem);
   const started = options.dashboard.start(parsed.request);
   if (!started.ok) return send(res, 409, started.problem);

@@ -37,6 +37,7 @@ export default defineApp({
   root: '/srv/web',
   artifact: 'build/web',
   programs: { web: { command: '/bin/sleep 3600', numprocs: 2, startsecs: 1 } },
+  rolling: { batch: 2 },
 });
 `;
 
@@ -89,9 +90,7 @@ describe('convoy ui in a browser', { skip }, () => {
       chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] }),
     );
     launching.catch(() => undefined);
-    const t0 = Date.now();
     fleet = startFleet({ hosts: 3, firstAddress: '127.0.38.1' });
-    console.log(`# TIMING fleet up ${Date.now() - t0}`);
     project = userProject('ui');
     writeFileSync(path.join(project, 'tasks', 'web.ts'), webTask);
     const ini =
@@ -103,7 +102,6 @@ describe('convoy ui in a browser', { skip }, () => {
     const prepared = await Promise.all(fleet.addresses.map((a) => opensshAsync(fleet, a, deployedByHand)));
     for (const r of prepared) assert.equal(r.code, 0, r.stderr);
     const env = { HOME: project, SSH_AUTH_SOCK: '', CONVOY_USER: 'alice' };
-    console.log(`# TIMING hosts prepared ${Date.now() - t0}`);
     ui = spawnConvoy(['-i', 'inventory.ini', '--json', 'ui', 'web', '--interval', '1s'], { cwd: project, env });
     const said = await until(
       'the URL',
@@ -112,19 +110,15 @@ describe('convoy ui in a browser', { skip }, () => {
       (out) => out.includes('"type":"ui"'),
     );
     url = new URL((JSON.parse(said.split('\n').find((l) => l.includes('"type":"ui"'))!) as { url: string }).url);
-    console.log(`# TIMING url ${Date.now() - t0}`);
     browser = await launching;
-    console.log(`# TIMING browser ${Date.now() - t0}`);
     page = await browser.newPage();
     await page.goto(url.href);
   });
   after(async () => {
-    const t1 = Date.now();
     await browser?.close();
     ui?.child.kill('SIGINT');
     await ui?.closed;
     fleet?.down();
-    console.log(`# TIMING after ${Date.now() - t1}`);
   });
 
   test('requests without the token get 401; an action from another origin or without the CSRF header is refused', async () => {
@@ -254,6 +248,31 @@ describe('convoy ui in a browser', { skip }, () => {
     );
     assert.match(said.join('\n'), /restart web:\* on h3 \(alice\): failed: .*locked by ci@elsewhere/);
     assert.equal(on(2, 'rm -rf /srv/web/.convoy-lock && supervisorctl pid web:web_01'), pid);
+  });
+
+  test("a restart of a group on every host rolls in the app's batches; every PID changes, every record names the user", async () => {
+    const pids = () => page.locator('tr.program[data-program^="web:"] td.pid').allTextContents();
+    const before = await pids();
+    await page.locator('tr.group[data-group="web"] button[data-action="restart"]').click();
+    assert.match(
+      (await page.locator('#confirm-text').textContent()) ?? '',
+      /restart every program of web on every host/,
+    );
+    await page.locator('#confirm-yes').click();
+    const said = await until(
+      'the fleet-wide restart done',
+      30_000,
+      () => page.locator('#actions li.done').allTextContents(),
+      (l) => l.some((x) => x.includes('on every host')),
+    );
+    assert.ok(
+      said.some((x) => /^restart web:\* on every host \(alice\): done: h[12] ok, h[12] ok, h3 ok$/.test(x)),
+      said.join('\n'),
+    );
+    const after = await until('new PIDs', 10_000, pids, (p) => p.every((pid, i) => pid !== '' && pid !== before[i]));
+    assert.equal(after.length, 6);
+    const record = on(2, 'tail -n 1 /srv/web/.convoy/deploys.jsonl');
+    assert.match(record, /"action":"restart".*"user":"alice"/);
   });
 
   test('a log line written on the host after the tail opened appears, prefixed with its host', async () => {

@@ -1,7 +1,7 @@
 // An action request is checked against what the host runs before anything is sent to it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { actionSucceeded, parseActionRequest } from '../../../src/ui/actions.ts';
+import { parseActionRequest } from '../../../src/ui/actions.ts';
 import type { HostView } from '../../../src/ui/model.ts';
 
 const program = (group: string, name: string) => ({
@@ -41,7 +41,7 @@ test('anything else is refused, with the key, the value and what was expected', 
   );
   assert.equal(
     problem({ action: 'stop', host: 'h9', programs: ['web:*'] }),
-    'host: expected a host of the target, got "h9"',
+    'host: expected a host of the target or *, got "h9"',
   );
   assert.equal(
     problem({ action: 'stop', host: 'h1', programs: [] }),
@@ -53,9 +53,14 @@ test('anything else is refused, with the key, the value and what was expected', 
   );
 });
 
-test('an action succeeded when no program failed or was missing', () => {
-  const r = (result: 'restarted' | 'failed' | 'missing') => ({ program: 'p', result, state: 'RUNNING', pid: 1 });
-  assert.equal(actionSucceeded([r('restarted')]), true);
-  assert.equal(actionSucceeded([r('restarted'), r('failed')]), false);
-  assert.equal(actionSucceeded([r('missing')]), false);
+test('every host (*): one group:* that some host runs', () => {
+  const all = () => [h1];
+  const problem = (programs: string[]) => {
+    const r = parseActionRequest({ action: 'restart', host: '*', programs }, viewOf, all);
+    return r.ok ? 'accepted' : r.problem;
+  };
+  assert.equal(problem(['web:*']), 'accepted');
+  assert.equal(problem(['web:web_00']), 'programs: expected one group:* for every host, got web:web_00');
+  assert.equal(problem(['web:*', 'other:*']), 'programs: expected one group:* for every host, got web:*, other:*');
+  assert.equal(problem(['db:*']), 'programs: db:* not on any host (expected group:name or group:*)');
 });

@@ -31,7 +31,7 @@ before(async () => {
     intervalMs: 2000,
     runAction: async (r) => {
       ran.push(r);
-      return [];
+      return { value: [], ok: true };
     },
   });
   dashboard.attach({ views: () => [h1], view: (h) => (h === 'h1' ? h1 : undefined), refresh: async () => undefined });
