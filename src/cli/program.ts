@@ -81,6 +81,7 @@ export function buildProgram(context: ProgramContext): Command {
   registerDeploy(program, commands);
   registerRollback(program, commands);
   registerRemove(program, commands);
+  registerHistory(program, commands);
   registerRun(program, commands);
   registerSetup(program, commands);
   registerStatus(program, commands);
@@ -322,6 +323,34 @@ function registerRemove(program: Command, context: CommandContext): void {
           app,
           ...opts,
           commandLine: ['convoy remove', target, app].join(' '),
+          ...context.fleet(),
+        }),
+      );
+    });
+}
+
+function registerHistory(program: Command, context: CommandContext): void {
+  program
+    .command('history [target] [app]')
+    .description(
+      "the hosts' deploy records merged: one row per run (when, app, release, who, commit, outcome per host), " +
+        "newest first; hosts whose `current` disagrees with the others' are named",
+    )
+    .option('-n, --limit <n>', 'rows to show, newest first', integerOption(1, 100_000), 20)
+    .option('--deploys', 'only deploys and rollbacks (no start, stop, restart or remove)', false)
+    .addHelpText(
+      'after',
+      '\nApps come from the task files (--tasks); none named = every app. Reads only: one round trip per host.\n\n' +
+        'Examples:\n  convoy history web\n  convoy history web hello -n 5 --deploys\n  convoy history all --json',
+    )
+    .action(async (target: string | undefined, app: string | undefined, opts: { limit: number; deploys: boolean }) => {
+      const { historyCommand } = await import('../commands/history.ts');
+      context.setExitCode(
+        await historyCommand({
+          target: target ?? 'all',
+          app,
+          limit: opts.limit,
+          deploysOnly: opts.deploys,
           ...context.fleet(),
         }),
       );

@@ -30,7 +30,7 @@ import { deployWords } from '../output/words.ts';
 import type { AppTarget } from './deploy-context.ts';
 import { loadDeployContext } from './deploy-context.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { defaultConcurrency, gitCommit, openFleet } from './fleet-context.ts';
+import { defaultConcurrency, gitCommit, gitDirty, openFleet } from './fleet-context.ts';
 import type { Interruption } from './interruption.ts';
 import { interruptedWith } from './interruption.ts';
 
@@ -128,6 +128,7 @@ async function runApps(
     adopt,
     owner: newLockOwner(options.commandLine, new Date(), options.env),
     commit: gitCommit(options.cwd),
+    dirty: gitDirty(options.cwd),
   };
   const results: HostDeployResult[] = [];
   try {
@@ -197,6 +198,8 @@ interface RunParts {
   owner: LockOwner;
   /** The task repository's git commit, for the deploy record. */
   commit: string | undefined;
+  /** It had uncommitted changes to tracked files. */
+  dirty: boolean;
   artifact?: PreparedArtifact | undefined;
   adopt: boolean;
 }
@@ -237,6 +240,7 @@ function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener
       hostCount: t.hosts.length,
       action: run.action,
       commit: run.commit,
+      dirty: run.dirty,
       onStep: listener.step,
     }),
   };

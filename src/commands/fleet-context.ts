@@ -113,3 +113,17 @@ export function gitCommit(cwd: string): string | undefined {
     return undefined;
   }
 }
+
+/** Whether the project's tracked files have uncommitted changes (false outside a git checkout or without git). */
+export function gitDirty(cwd: string): boolean {
+  try {
+    const out = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    });
+    return out.length > 0;
+  } catch {
+    return false;
+  }
+}

@@ -123,6 +123,8 @@ export interface HostDeployOptions {
   action?: RecordAction | undefined;
   /** The task repository's git commit, for the deploy record. */
   commit?: string | undefined;
+  /** The task repository had uncommitted changes (the record says so beside the commit). */
+  dirty?: boolean | undefined;
 }
 
 export class HostDeploy implements AppOnHost {
@@ -452,6 +454,7 @@ export class HostDeploy implements AppOnHost {
       confDigest: confDigest(plan.conf),
       by: { login: this.session.host.user, user: owner.user, machine: owner.machine, pid: owner.pid },
       ...(this.options.commit ? { commit: this.options.commit } : {}),
+      ...(this.options.dirty ? { dirty: true } : {}),
       ...extra,
     };
   }

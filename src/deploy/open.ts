@@ -29,6 +29,7 @@ export interface OpenAppOptions {
   /** For the deploy record: what the run does, and the task repository's commit. */
   action?: 'deploy' | 'rollback' | undefined;
   commit?: string | undefined;
+  dirty?: boolean | undefined;
   onStep?: ((host: string, app: string, step: string, detail?: string) => void) | undefined;
 }
 
@@ -52,6 +53,7 @@ export function appOpener(options: OpenAppOptions): (host: HostConfig) => Promis
       hostsAtOnce: Math.min(options.hostCount, options.concurrency),
       action: options.action,
       commit: options.commit,
+      dirty: options.dirty,
     });
   };
 }

@@ -61,6 +61,8 @@ export interface RecordEntry {
   by: RecordActor;
   /** The task repository's git commit, when it is one. */
   commit?: string | undefined;
+  /** The task repository had uncommitted changes to tracked files: `commit` is not all that was deployed. */
+  dirty?: boolean | undefined;
   /** The run-once hook this entry is about (`beforeSwitchOnce`): it ran here (`ran-once`), or failed here. */
   hook?: string | undefined;
   error?: string | undefined;
