@@ -25,6 +25,9 @@ const stepDuration = durationOption(stepTimeoutRange);
 const pauseDuration = durationOption({ allowZero: true });
 // status --watch: from 0.2 s to 1 h, the range it always had.
 const watchDuration = durationOption({ min: 200, max: 3_600_000 });
+// --lock-wait: any duration a timer can wait.
+const lockWaitDuration = durationOption({});
+const lockWaitHelp = 'wait up to this long for an app lock held by a live run (saying who holds it), e.g. 2m';
 
 export interface ProgramContext {
   cwd: string;
@@ -226,6 +229,7 @@ function registerDeploy(program: Command, context: CommandContext): void {
     maxFail: 'failed or unreachable hosts the whole deploy may absorb (default 0)',
   })
     .option('--force-unlock', 'break a lock left by a dead deploy (the lock names its owner; never automatic)', false)
+    .option('--lock-wait <duration>', lockWaitHelp, lockWaitDuration)
     .option(
       '--adopt',
       "replace an app's .conf that Convoy did not write (the original is kept in <root>/.convoy/adopted/)",
@@ -245,6 +249,7 @@ function registerDeploy(program: Command, context: CommandContext): void {
           apps,
           dryRun: opts.dryRun,
           forceUnlock: opts.forceUnlock,
+          lockWaitMs: opts.lockWait,
           adopt: opts.adopt,
           ...rollout(opts),
           interruption: context.interruption,
@@ -255,7 +260,7 @@ function registerDeploy(program: Command, context: CommandContext): void {
     });
 }
 
-type DeployFlags = RollingFlags & { dryRun: boolean; forceUnlock: boolean; adopt: boolean };
+type DeployFlags = RollingFlags & { dryRun: boolean; forceUnlock: boolean; lockWait?: number; adopt: boolean };
 
 function registerRollback(program: Command, context: CommandContext): void {
   const rollback = program
@@ -271,6 +276,7 @@ function registerRollback(program: Command, context: CommandContext): void {
     maxFail: 'failed or unreachable hosts the whole rollback may absorb (default 0)',
   })
     .option('--force-unlock', 'break a lock left by a dead deploy', false)
+    .option('--lock-wait <duration>', lockWaitHelp, lockWaitDuration)
     .addHelpText(
       'after',
       '\nExamples:\n  convoy rollback web monprog\n  convoy rollback web monprog --dry-run --rolling 25%\n' +
@@ -280,7 +286,7 @@ function registerRollback(program: Command, context: CommandContext): void {
       async (
         target: string,
         app: string | undefined,
-        opts: RollingFlags & { to?: string; dryRun: boolean; forceUnlock: boolean },
+        opts: RollingFlags & { to?: string; dryRun: boolean; forceUnlock: boolean; lockWait?: number },
       ) => {
         const { rollbackCommand } = await import('../commands/deploy.ts');
         context.setExitCode(
@@ -290,6 +296,7 @@ function registerRollback(program: Command, context: CommandContext): void {
             to: opts.to,
             dryRun: opts.dryRun,
             forceUnlock: opts.forceUnlock,
+            lockWaitMs: opts.lockWait,
             ...rollout(opts),
             interruption: context.interruption,
             commandLine: ['convoy rollback', target, app ?? ''].join(' ').trim(),
@@ -309,25 +316,31 @@ function registerRemove(program: Command, context: CommandContext): void {
     .option('--purge', "also remove the app's root (releases, shared/, the deploy record)", false)
     .option('--dry-run', 'show per host what would be stopped and removed; change nothing', false)
     .option('--force-unlock', 'break a lock left by a dead deploy', false)
+    .option('--lock-wait <duration>', lockWaitHelp, lockWaitDuration)
     .addHelpText(
       'after',
       "\nThe app may be one no task file describes any more: its conf (Convoy's marker) names it.\n" +
         'A conf Convoy did not write is refused (exit 2, nothing touched).\n\n' +
         'Examples:\n  convoy remove web oldapp --dry-run\n  convoy remove web oldapp --purge',
     )
-    .action(async (target: string, app: string, opts: { purge: boolean; dryRun: boolean; forceUnlock: boolean }) => {
+    .action(async (target: string, app: string, opts: RemoveFlags) => {
       const { removeCommand } = await import('../commands/remove.ts');
+      const { lockWait, ...flags } = opts;
       context.setExitCode(
         await removeCommand({
           target,
           app,
-          ...opts,
+          ...flags,
+          lockWaitMs: lockWait,
+          interruption: context.interruption,
           commandLine: ['convoy remove', target, app].join(' '),
           ...context.fleet(),
         }),
       );
     });
 }
+
+type RemoveFlags = { purge: boolean; dryRun: boolean; forceUnlock: boolean; lockWait?: number };
 
 function registerHistory(program: Command, context: CommandContext): void {
   program
@@ -438,6 +451,7 @@ function registerControls(program: Command, context: CommandContext): void {
       canary: 'hosts in a first batch of their own',
       maxFail: 'failed or unreachable hosts the whole run may absorb (default 0)',
     })
+      .option('--lock-wait <duration>', lockWaitHelp, lockWaitDuration)
       .addHelpText(
         'after',
         `\nPrograms: group:name, group:* or an app (group) name; none = all.\n` +
@@ -445,7 +459,7 @@ function registerControls(program: Command, context: CommandContext): void {
           'Exit: 0 ok, 1 a host failed (or was skipped), 4 only unreachable hosts.\n\n' +
           `Examples:\n  ${example}\n  convoy ${action} web --rolling 25% --pause 5s`,
       )
-      .action(async (target: string, programs: string[], opts: RollingFlags) => {
+      .action(async (target: string, programs: string[], opts: RollingFlags & { lockWait?: number }) => {
         const { controlCommand } = await import('../commands/control.ts');
         context.setExitCode(
           await controlCommand({
@@ -453,6 +467,7 @@ function registerControls(program: Command, context: CommandContext): void {
             target,
             programs,
             ...rollout(opts),
+            lockWaitMs: opts.lockWait,
             interruption: context.interruption,
             ...context.fleet(),
           }),

@@ -32,6 +32,7 @@ import { loadDeployContext } from './deploy-context.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { defaultConcurrency, gitCommit, gitDirty, openFleet } from './fleet-context.ts';
 import type { Interruption } from './interruption.ts';
+import { lockWaitOf } from './lock-wait.ts';
 import { interruptedWith } from './interruption.ts';
 
 /** What deploy and rollback share: the rollout flags, dry run, lock breaking, the command line for the lock. */
@@ -39,6 +40,8 @@ interface AppRunOptions extends FleetContextOptions {
   target: string;
   dryRun: boolean;
   forceUnlock: boolean;
+  /** `--lock-wait`: wait this long for a lock held by a live owner (absent: refuse at once). */
+  lockWaitMs?: number | undefined;
   maxFail?: Amount | undefined;
   rolling?: Amount | undefined;
   canary?: number | undefined;
@@ -236,6 +239,9 @@ function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener
       artifact: run.artifact,
       owner: run.owner,
       forceUnlock: options.forceUnlock,
+      lockWait: lockWaitOf(options.lockWaitMs, options.interruption, (host, app, text) =>
+        listener.step?.(host, app, 'lock', text),
+      ),
       concurrency,
       hostCount: t.hosts.length,
       action: run.action,

@@ -20,6 +20,9 @@ import { nameProblem } from '../tasks/names.ts';
 import type { RemoveResult } from '../output/views/remove.ts';
 import { showRemove } from '../output/views/remove.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
+import type { Interruption } from './interruption.ts';
+import { interruptedWith } from './interruption.ts';
+import { lockWaitOf } from './lock-wait.ts';
 import { defaultConcurrency, loadProjectTasks, openFleet, targetHosts } from './fleet-context.ts';
 
 export interface RemoveCommandOptions extends FleetContextOptions {
@@ -29,6 +32,10 @@ export interface RemoveCommandOptions extends FleetContextOptions {
   purge: boolean;
   dryRun: boolean;
   forceUnlock: boolean;
+  /** `--lock-wait`: wait this long for a lock held by a live owner (absent: refuse at once). */
+  lockWaitMs?: number | undefined;
+  /** Ctrl-C ends a --lock-wait wait (the host then fails); removals already started run to their end. */
+  interruption?: Interruption | undefined;
   /** The command line, recorded in the lock. */
   commandLine: string;
   output: Output;
@@ -54,8 +61,18 @@ function removal(
   session: HostSession,
   supervisor: Awaited<ReturnType<HostSession['laidOutSupervisor']>>,
 ) {
-  const { app, purge, forceUnlock } = run.options;
-  return new HostRemoval({ session, supervisor, app, taskRoot: run.taskRoot, purge, owner: run.owner, forceUnlock });
+  const { app, purge, forceUnlock, lockWaitMs, interruption, output } = run.options;
+  const lockWait = lockWaitOf(lockWaitMs, interruption, (host, _app, text) => output.warn(`${host}: ${app}: ${text}`));
+  return new HostRemoval({
+    session,
+    supervisor,
+    app,
+    taskRoot: run.taskRoot,
+    purge,
+    owner: run.owner,
+    forceUnlock,
+    lockWait,
+  });
 }
 
 /** Why this host stops the whole run before anything is touched. */
@@ -125,7 +142,7 @@ export async function removeCommand(options: RemoveCommandOptions): Promise<numb
     await fleet.close();
   }
   const summary = summarize(outcomes, performance.now() - started);
-  const exitCode = exitCodeFor(summary);
+  const exitCode = exitCodeFor(summary, { interruptedWith: interruptedWith(options.interruption) });
   showRemove(options.output, { outcomes, summary, exitCode, dryRun: options.dryRun });
   return exitCode;
 }

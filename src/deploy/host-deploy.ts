@@ -12,16 +12,8 @@ import type { PreparedArtifact } from './artifact.ts';
 import { passGate } from './gate.ts';
 import { hookCommand } from './hooks.ts';
 import type { LockOwner } from './lock.ts';
-import {
-  LockHeldError,
-  describeOwner,
-  lockCommand,
-  ownerIsDead,
-  parseLockAnswer,
-  parseOwner,
-  thisMachine,
-  unlockCommand,
-} from './lock.ts';
+import type { LockWait } from './lock.ts';
+import { describeOwner, lockCommand, takeLock, unlockCommand } from './lock.ts';
 import type { ResolvedSecrets } from '../secrets/values.ts';
 import { secretVersion } from '../secrets/values.ts';
 import { compactUtc } from '../units/time.ts';
@@ -116,6 +108,8 @@ export interface HostDeployOptions {
   releaseFiles?: ReleaseFiles | undefined;
   owner: LockOwner;
   forceUnlock: boolean;
+  /** `--lock-wait`: wait this long for a lock held by a live owner (absent: refuse at once). */
+  lockWait?: LockWait | undefined;
   report?: StepReporter | undefined;
   /** Hosts uploading at once: they share one bounded upload window. */
   hostsAtOnce?: number | undefined;
@@ -293,22 +287,19 @@ export class HostDeploy implements AppOnHost {
   /**
    * Takes the app's lock (creating the app root, as root when the login cannot). A lock left by a run of this
    * machine whose process is gone (killed, or its laptop lid closed mid-run) is broken with a notice; any other
-   * holder needs --force-unlock.
+   * holder is waited for under --lock-wait, else needs --force-unlock.
    */
   async lock(): Promise<void> {
     await this.ensureWritableDir(this.app.root);
-    const { owner, forceUnlock } = this.options;
+    const { owner, forceUnlock, lockWait } = this.options;
     // The lock, then the state it now protects, in one round trip.
-    const lockAndRead = (force: boolean) => `${lockCommand(this.paths, owner, force)}\n${this.stateScript()}`;
-    let said = await this.session.run('lock', lockAndRead(forceUnlock));
-    let answer = parseLockAnswer(said);
-    const holder = answer.locked ? undefined : parseOwner(answer.owner);
-    if (!answer.locked && holder && ownerIsDead(holder, thisMachine())) {
-      this.report('lock', `broke the lock of a dead run: ${describeOwner(answer.owner)}`);
-      said = await this.session.run('lock', lockAndRead(true));
-      answer = parseLockAnswer(said);
-    }
-    if (!answer.locked) throw new LockHeldError(this.host, this.app.name, answer.owner);
+    const lockAndRead = (force: boolean) =>
+      this.session.run('lock', `${lockCommand(this.paths, owner, force)}\n${this.stateScript()}`);
+    const said = await takeLock({ host: this.host, app: this.app.name }, lockAndRead, {
+      force: forceUnlock,
+      wait: lockWait,
+      onBroken: (line) => this.report('lock', `broke the lock of a dead run: ${describeOwner(line)}`),
+    });
     this.locked = true;
     this.lockedState = await this.withConf(parseInspect(said));
     // supervisord refuses a conf whose log directory does not exist (CANT_REREAD), for every app on the host.
