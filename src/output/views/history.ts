@@ -58,7 +58,11 @@ function agreementLine(out: Output, a: CurrentAgreement): string {
 
 function jsonRecords(out: Output, report: HistoryReport): void {
   for (const row of report.rows) out.record({ type: 'history', ...row });
-  for (const a of report.agreement) out.record({ type: 'current', ...a });
+  // JSON has no undefined: a host with no release says null.
+  const release = (d: { host: string; release: string | undefined }) => ({ host: d.host, release: d.release ?? null });
+  for (const a of report.agreement) {
+    out.record({ type: 'current', ...a, release: a.release ?? null, differing: a.differing.map(release) });
+  }
   for (const o of report.outcomes) {
     const current = o.value ? Object.fromEntries([...o.value].map(([app, s]) => [app, s.current ?? null])) : undefined;
     out.record(hostRecord(o, current ? { current } : {}));
@@ -81,6 +85,8 @@ export function showHistory(out: Output, report: HistoryReport): void {
     for (const a of report.agreement) out.line(agreementLine(out, a));
     failureLines(out, report.outcomes, (o) => `${o.status}: ${o.error?.message ?? ''}`);
   }
-  const drift = report.agreement.flatMap((a) => a.differing.map((d) => ({ app: a.app, ...d })));
+  const drift = report.agreement.flatMap((a) =>
+    a.differing.map((d) => ({ app: a.app, ...d, release: d.release ?? null })),
+  );
   writeSummary(out, 'history', report.summary, report.exitCode, { runs: report.rows.length, drift });
 }
