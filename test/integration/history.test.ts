@@ -47,6 +47,11 @@ describe('history and --lock-wait', { skip }, () => {
       cwd: project,
       encoding: 'utf8',
     }).trim();
+  const inBackground = async (args: string[]) => {
+    const child = spawnConvoy(['-i', 'inv.ini', ...args], { cwd: project, env: { HOME: project, CONVOY_USER: 'eve' } });
+    const code = await child.closed;
+    return { code, output: child.stdout + child.stderr };
+  };
   const deploy = (version: string, user: string) => {
     writeFileSync(path.join(project, 'build', 'hist', 'VERSION'), `${version}\n`);
     const r = run(['deploy', 'web', 'hist'], user);
@@ -131,27 +136,28 @@ describe('history and --lock-wait', { skip }, () => {
     const held = on(0, `mkdir /srv/hist/.convoy-lock && printf '%s\\n' '${carol}' > /srv/hist/.convoy-lock/owner`);
     assert.equal(held.code, 0, held.stderr);
     try {
+      // Four refusals at once, each on h1 only (so they do not lock each other out on h2).
       const started = performance.now();
-      const now = run(['deploy', 'web', 'hist']);
-      assert.equal(now.code, 1, now.stdout + now.stderr);
+      const [now, short, restart, remove] = await Promise.all([
+        inBackground(['deploy', 'h1', 'hist']),
+        inBackground(['deploy', 'h1', 'hist', '--lock-wait', '1500ms']),
+        inBackground(['restart', 'h1', 'hist', '--lock-wait', '1s']),
+        inBackground(['remove', 'h1', 'hist', '--lock-wait', '1s']),
+      ]);
+      assert.equal(now.code, 1, now.output);
+      assert.match(now.output, /h1: hist is locked by carol@ci-runner-7 \(pid 4242\) .*or use --lock-wait/);
+      assert.doesNotMatch(now.output, /waiting/);
+      assert.equal(short.code, 1, short.output);
       assert.match(
-        now.stdout + now.stderr,
-        /h1: hist is locked by carol@ci-runner-7 \(pid 4242\) .*or use --lock-wait/,
-      );
-      const short = run(['deploy', 'web', 'hist', '--lock-wait', '1500ms']);
-      assert.equal(short.code, 1, short.stdout + short.stderr);
-      assert.match(
-        short.stdout + short.stderr,
+        short.output,
         /locked by carol@ci-runner-7 .*still held after waiting (1\.[5-9]|[2-9]\.\d)s, --lock-wait/,
       );
       assert.ok(performance.now() - started > 1500);
-      const restart = run(['restart', 'web', 'hist', '--lock-wait', '1s']);
-      assert.equal(restart.code, 1, restart.stdout + restart.stderr);
-      assert.match(restart.stdout + restart.stderr, /hist is locked by carol@ci-runner-7 .*still held after waiting/);
-      const remove = run(['remove', 'h1', 'hist', '--lock-wait', '1s']);
-      assert.equal(remove.code, 1, remove.stdout + remove.stderr);
-      assert.match(remove.stdout, /h1\s+failed\s+h1: hist is locked by carol@ci-runner-7 .*still held after waiting/);
-      assert.match(remove.stderr, /h1: hist: waiting up to 1s for the lock held by carol@ci-runner-7/);
+      assert.equal(restart.code, 1, restart.output);
+      assert.match(restart.output, /hist is locked by carol@ci-runner-7 .*still held after waiting/);
+      assert.equal(remove.code, 1, remove.output);
+      assert.match(remove.output, /h1\s+failed\s+h1: hist is locked by carol@ci-runner-7 .*still held after waiting/);
+      assert.match(remove.output, /h1: hist: waiting up to 1s for the lock held by carol@ci-runner-7/);
     } catch (error) {
       on(0, 'rm -rf /srv/hist/.convoy-lock');
       throw error;
@@ -161,7 +167,7 @@ describe('history and --lock-wait', { skip }, () => {
       env: { HOME: project, CONVOY_USER: 'dave' },
     });
     const said = /\[h1\] hist: lock waiting up to 30s for the lock held by carol@ci-runner-7 \(pid 4242\)/;
-    for (let i = 0; i < 100 && !said.test(waiting.stdout); i++) await sleep(100);
+    for (let i = 0; i < 300 && !said.test(waiting.stdout); i++) await sleep(100);
     assert.match(waiting.stdout, said);
     await sleep(1000);
     on(0, 'rm -rf /srv/hist/.convoy-lock');
