@@ -1,0 +1,79 @@
+// `convoy retry` and `convoy runs` read the journal: the recorded command line runs again on the hosts to redo, with
+// the first run's release time and digests; nothing to redo is said and exits 0; no run recorded is bad input.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, test } from 'node:test';
+import { ConvoyError } from '../../../src/errors.ts';
+import { retryCommand, runsCommand } from '../../../src/commands/retry.ts';
+import type { RetryPlan } from '../../../src/commands/run-journal.ts';
+import { RunJournal } from '../../../src/commands/run-journal.ts';
+import { captureOutput } from '../support/output.ts';
+
+let project: string;
+beforeEach(() => {
+  project = mkdtempSync(path.join(os.tmpdir(), 'convoy-retry-'));
+});
+afterEach(() => rmSync(project, { recursive: true, force: true }));
+
+function recorded(argv: string[], outcomes: Record<string, 'ok' | 'failed' | 'unreachable'>, retryOf?: string) {
+  const j = new RunJournal({ projectDir: project, argv, env: {}, warn: () => {}, retryOf });
+  const releaseTime = new Date('2026-12-02T10:00:00Z');
+  j.begin({ command: 'deploy', target: 'web', hosts: Object.keys(outcomes), releaseTime, digests: { api: 'ab12' } });
+  for (const [host, state] of Object.entries(outcomes)) if (state) j.finished(host, state);
+  j.end(Object.values(outcomes).every((s) => s === 'ok') ? 0 : 1);
+  return j.id;
+}
+
+test('a retry runs the recorded command line again on the hosts to redo, with the release time and digests', async () => {
+  const id = recorded(['-i', 'fleet.ini', 'deploy', 'web', 'api'], { h1: 'ok', h2: 'failed', h3: 'unreachable' });
+  const calls: { argv: readonly string[]; plan: RetryPlan }[] = [];
+  const { out } = captureOutput();
+  const code = await retryCommand({
+    cwd: project,
+    output: out,
+    rerun: async (argv, plan) => {
+      calls.push({ argv, plan });
+      return 0;
+    },
+  });
+  assert.equal(code, 0);
+  assert.equal(calls.length, 1);
+  assert.deepEqual(calls[0]!.argv, ['-i', 'fleet.ini', 'deploy', 'web', 'api']);
+  assert.equal(calls[0]!.plan.of, id);
+  assert.deepEqual([...calls[0]!.plan.hosts], ['h2', 'h3']);
+  assert.equal(calls[0]!.plan.releaseTime?.toISOString(), '2026-12-02T10:00:00.000Z');
+  assert.deepEqual(calls[0]!.plan.digests, { api: 'ab12' });
+});
+
+test('nothing to retry is said, and exits 0 without running anything', async () => {
+  const id = recorded(['exec', 'web', '--', 'true'], { h1: 'ok', h2: 'ok' });
+  const { out, lines } = captureOutput();
+  const code = await retryCommand({ cwd: project, run: id.slice(0, 4), output: out, rerun: () => assert.fail() });
+  assert.equal(code, 0);
+  assert.match(lines.join('\n'), new RegExp(`nothing to retry: every host of run ${id} \\(convoy exec web -- true\\)`));
+});
+
+test('no run recorded (or no such run) is bad input: exit 2', async () => {
+  const { out } = captureOutput();
+  await assert.rejects(
+    retryCommand({ cwd: project, output: out, rerun: () => assert.fail() }),
+    (e: unknown) => e instanceof ConvoyError && e.exitCode === 2 && /no run recorded yet/.test(e.message),
+  );
+});
+
+test('runs lists the newest first with counts, and the run a retry retried', async () => {
+  const first = recorded(['deploy', 'web'], { h1: 'ok', h2: 'failed' });
+  await new Promise((resolve) => setTimeout(resolve, 5)); // a later start time
+  const second = recorded(['deploy', 'web'], { h2: 'ok' }, first);
+  const { out, records } = captureOutput(true);
+  assert.equal(runsCommand({ cwd: project, count: 10, output: out }), 0);
+  assert.deepEqual(
+    records.map((r) => [r.id, r.retryOf, r.counts]),
+    [
+      [second, first, { ok: 1, failed: 0, unreachable: 0, skipped: 0, pending: 0 }],
+      [first, undefined, { ok: 1, failed: 1, unreachable: 0, skipped: 0, pending: 0 }],
+    ],
+  );
+});
