@@ -46,7 +46,8 @@ describe('run journal and convoy retry (3 hosts)', { skip }, () => {
     run('runs', '--json')
       .stdout.trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as RunJson);
+      .map((l) => JSON.parse(l) as RunJson & { type: string })
+      .filter((r) => r.type === 'run');
   // PID 1 of host 3's namespaces is its listening sshd: stopped, it accepts no new SSH session (the host is
   // unreachable past --timeout), and continued, it answers again.
   const sshd3 = () => {

@@ -40,6 +40,7 @@ export function showRuns(out: Output, runs: readonly JournalRun[]): void {
         hosts,
       });
     }
+    out.record({ type: 'summary', command: 'runs', runs: runs.length, exitCode: 0 });
     return;
   }
   if (runs.length === 0) {
@@ -63,6 +64,8 @@ export function showRetrying(out: Output, run: JournalRun, redo: readonly string
 }
 
 export function showNothingToRetry(out: Output, run: JournalRun): void {
-  if (out.jsonMode) out.record({ type: 'retry', run: run.id, hosts: [], commandLine: runCommandLine(run) });
-  else out.line(`nothing to retry: every host of run ${run.id} (${runCommandLine(run)}) succeeded`);
+  if (out.jsonMode) {
+    out.record({ type: 'retry', run: run.id, hosts: [], commandLine: runCommandLine(run) });
+    out.record({ type: 'summary', command: 'retry', run: run.id, total: 0, exitCode: 0 });
+  } else out.line(`nothing to retry: every host of run ${run.id} (${runCommandLine(run)}) succeeded`);
 }

@@ -10,6 +10,8 @@ import { retryCommand, runsCommand } from '../../../src/commands/retry.ts';
 import type { RetryPlan } from '../../../src/commands/run-journal.ts';
 import { RunJournal } from '../../../src/commands/run-journal.ts';
 import { captureOutput } from '../support/output.ts';
+import { retriedHosts } from '../../../src/commands/fleet-context.ts';
+import type { HostConfig } from '../../../src/inventory/types.ts';
 
 let project: string;
 beforeEach(() => {
@@ -74,6 +76,26 @@ test('runs lists the newest first with counts, and the run a retry retried', asy
     [
       [second, first, { ok: 1, failed: 0, unreachable: 0, skipped: 0, pending: 0 }],
       [first, undefined, { ok: 1, failed: 1, unreachable: 0, skipped: 0, pending: 0 }],
+      [undefined, undefined, undefined],
     ],
   );
+  assert.deepEqual(records.at(-1), { type: 'summary', command: 'runs', runs: 2, exitCode: 0 });
+});
+
+test('a retry whose hosts are no longer in the target is bad input (exit 2), naming them', () => {
+  const options = {
+    globals: { inventory: 'fleet.ini', tasks: 'tasks', json: false, color: false },
+    cwd: project,
+    env: {},
+    retry: { of: 'r1', hosts: new Set(['gone1', 'gone2']) },
+  };
+  const web1 = { name: 'web1' } as HostConfig;
+  assert.throws(
+    () => retriedHosts(options, [web1], 'web'),
+    (e: unknown) =>
+      e instanceof ConvoyError &&
+      e.exitCode === 2 &&
+      e.message === "retry of run r1: none of its hosts to redo (gone1, gone2) is in 'web' any more",
+  );
+  assert.deepEqual(retriedHosts({ ...options, retry: { of: 'r1', hosts: new Set(['web1']) } }, [web1], 'web'), [web1]);
 });
