@@ -103,7 +103,7 @@ export class RunJournal {
     const file = path.join(dir, `${this.id}.json`);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      writeFileSync(`${file}.tmp`, JSON.stringify(this.record, null, 1) + '\n', { mode: 0o600 });
+      writeFileSync(`${file}.tmp`, `${JSON.stringify(this.record)}\n`, { mode: 0o600 });
       renameSync(`${file}.tmp`, file);
       this.lastWrite = Date.now();
     } catch (error) {

@@ -20,7 +20,7 @@ function startedText(run: JournalRun): string {
 /** What else there is to know about a run: stopped or killed, and the run it retried. */
 function notes(run: JournalRun): string {
   const said: string[] = [];
-  if (run.endedAt === undefined) said.push('interrupted (never ended)');
+  if (run.endedAt === undefined) said.push('never ended (killed, or still running)');
   else if (wasInterrupted(run)) said.push(`interrupted (exit ${run.exitCode})`);
   else said.push(`exit ${run.exitCode}`);
   if (run.retryOf) said.push(`retry of ${run.retryOf}`);

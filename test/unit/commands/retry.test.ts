@@ -99,3 +99,18 @@ test('a retry whose hosts are no longer in the target is bad input (exit 2), nam
   );
   assert.deepEqual(retriedHosts({ ...options, retry: { of: 'r1', hosts: new Set(['web1']) } }, [web1], 'web'), [web1]);
 });
+
+test('runs, as a table: the command line as typed, counts, and a run that never ended', () => {
+  const j = new RunJournal({ projectDir: project, argv: ['exec', 'web', '--', 'echo hi'], env: {}, warn: () => {} });
+  j.begin({ command: 'exec', target: 'web', hosts: ['h1', 'h2'] });
+  j.finished('h1', 'ok');
+  const { out, lines } = captureOutput();
+  runsCommand({ cwd: project, count: 10, output: out });
+  assert.match(lines[0]!, /^RUN\s+STARTED\s+BY\s+COMMAND\s+OK\s+FAILED\s+UNREACHABLE\s+SKIPPED\s+NOT REACHED\s+NOTE$/);
+  assert.match(
+    lines[1]!,
+    new RegExp(
+      `^${j.id}\\s+\\S+ \\S+Z\\s+\\S+@\\S+\\s+convoy exec web -- 'echo hi'\\s+1\\s+0\\s+0\\s+0\\s+1\\s+never ended \\(killed, or still running\\)$`,
+    ),
+  );
+});
