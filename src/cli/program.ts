@@ -16,6 +16,7 @@ import { stepTimeoutRange } from '../inventory/settings.ts';
 import { UsageError } from '../errors.ts';
 import { SecretValue } from '../secrets/values.ts';
 import type { SudoPasswordPrompt } from './passphrase.ts';
+import type { RetryPlan, RunJournal } from '../commands/run-journal.ts';
 
 // --timeout and --persist: as the inventory's connect_timeout.
 const connectionDuration = durationOption({ max: 3_600_000 });
@@ -43,6 +44,12 @@ export interface ProgramContext {
   askPassphrase?: PassphrasePrompt | undefined;
   /** Asks the sudo password for `--ask-sudo-pass`; absent when no one is at a terminal. */
   askSudoPassword?: SudoPasswordPrompt | undefined;
+  /** This run's journal: multi-host commands record their hosts and outcomes in it. */
+  journal?: RunJournal | undefined;
+  /** Set when `convoy retry` runs a recorded command line again. */
+  retry?: RetryPlan | undefined;
+  /** Runs a command line again, as a retry of a recorded run (`convoy retry`). */
+  rerun?: (argv: readonly string[], retry: RetryPlan) => Promise<number>;
 }
 
 // What every action passes on besides its own flags: read when the action runs, after commander has parsed.
@@ -77,6 +84,8 @@ export function buildProgram(context: ProgramContext): Command {
       output: output(),
       askPassphrase: context.askPassphrase,
       sudoPassword,
+      journal: context.journal,
+      retry: context.retry,
     }),
   };
   registerHosts(program, commands);
@@ -92,6 +101,7 @@ export function buildProgram(context: ProgramContext): Command {
   registerLogs(program, commands);
   registerExec(program, commands);
   registerSandbox(program, commands);
+  registerRetry(program, commands);
   return program;
 }
 
@@ -628,5 +638,36 @@ function registerSandboxUp(sandbox: Command, context: CommandContext): void {
           output: context.output(),
         }),
       );
+    });
+}
+
+// `retry` and `runs`: the run journal in <project>/.convoy/runs/ (src/commands/retry.ts).
+function registerRetry(program: Command, context: CommandContext): void {
+  program
+    .command('retry [run]')
+    .description(
+      'run a recorded multi-host command again on the hosts that failed, were unreachable, skipped or never reached ' +
+        '(default: the last run); hosts that succeeded are not touched',
+    )
+    .addHelpText(
+      'after',
+      '\nThe command line runs again as it was given (its flags too). A deploy retried deploys the same release;\n' +
+        'if the artifact changed since, it stops (exit 2) naming both digests.\n\n' +
+        'Examples:\n  convoy retry\n  convoy runs\n  convoy retry 3f2a',
+    )
+    .action(async (run: string | undefined) => {
+      const { retryCommand } = await import('../commands/retry.ts');
+      const rerun = context.rerun;
+      if (!rerun) throw new UsageError('retry: not available here');
+      context.setExitCode(await retryCommand({ cwd: context.cwd, run, output: context.output(), rerun }));
+    });
+  program
+    .command('runs')
+    .description('list recent runs from the journal: when, who, the command line, hosts per outcome, interrupted')
+    .option('-n, --count <n>', 'runs to list, newest first', integerOption(1, 1000), 10)
+    .addHelpText('after', '\nExamples:\n  convoy runs\n  convoy runs -n 3 --json')
+    .action(async (opts: { count: number }) => {
+      const { runsCommand } = await import('../commands/retry.ts');
+      context.setExitCode(runsCommand({ cwd: context.cwd, count: opts.count, output: context.output() }));
     });
 }

@@ -37,6 +37,7 @@ import { interruptedWith } from './interruption.ts';
 import { lockWaitOf } from './lock-wait.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { defaultConcurrency, openFleet, targetHosts, loadProjectTasks } from './fleet-context.ts';
+import { journalOutcomes } from './run-journal.ts';
 
 export interface ControlCommandOptions extends FleetContextOptions {
   action: ControlAction;
@@ -182,7 +183,9 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
   const maxFail = failureBudget(options.maxFail, hosts.length);
   const apps = await knownApps(options);
   const commandLine = ['convoy', options.action, options.target, ...options.programs].join(' ');
-  const owner = newLockOwner(commandLine, new Date(), options.env);
+  const owner = newLockOwner(commandLine, new Date(), options.env, options.journal?.id);
+  options.journal?.begin({ command: options.action, target: options.target, hosts: hosts.map((h) => h.name) });
+  const journaled = journalOutcomes(options.journal);
   const fleet = openFleet(options);
   const out = options.output;
   const reporter = chooseReporter(out);
@@ -205,14 +208,16 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
         onBatch: (index, hosts) => {
           if (options.rolling) reporter.event({ type: 'batch', index, total: batches.length, hosts: [...hosts] });
         },
-        onOutcome: (o) =>
+        onOutcome: (o) => {
+          journaled?.(o);
           reporter.event({
             type: 'host',
             host: o.host,
             status: o.status,
             durationMs: o.durationMs,
             detail: o.error?.message,
-          }),
+          });
+        },
       },
       onSession(fleet, (session, host) => controlOnHost({ options, apps, reporter, owner, lockWait }, session, host)),
     );

@@ -14,7 +14,7 @@ import { SecretValue } from '../secrets/values.ts';
 import { resolveSecrets } from '../secrets/resolve.ts';
 import type { ResolvedSecrets } from '../secrets/values.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { loadFleetInventory, tasksDirOf, loadProjectTasks } from './fleet-context.ts';
+import { loadFleetInventory, retriedHosts, tasksDirOf, loadProjectTasks } from './fleet-context.ts';
 
 export interface AppTarget {
   app: LoadedApp;
@@ -57,7 +57,7 @@ export async function loadDeployContext(
   appNames: readonly string[],
 ): Promise<DeployContext> {
   const inventory = loadFleetInventory(options, true);
-  const targetHosts = resolveTarget(inventory, target);
+  const targetHosts = retriedHosts(options, resolveTarget(inventory, target), target);
   const tasksDir = tasksDirOf(options);
   const tasks = await loadProjectTasks(options, { hostsFor: (app) => hostsOf(inventory, targetHosts, app) });
   const chosen = chooseApps(tasks, appNames, tasksDir);
@@ -67,7 +67,8 @@ export async function loadDeployContext(
       const leftOut = targetHosts.filter((h) => !hosts.includes(h)).map((h) => h.name);
       return { app, hosts, leftOut, runOnceHosts: runOnceHostsOf(inventory, app, hosts) };
     })
-    .filter((t) => t.hosts.length > 0 || appNames.length > 0);
+    // A retry redoes each named app where it has hosts to redo: one without any there is not an error.
+    .filter((t) => t.hosts.length > 0 || (appNames.length > 0 && !options.retry));
   const empty = targets.filter((t) => t.hosts.length === 0);
   if (empty.length > 0) {
     const names = empty.map((t) => `'${t.app.spec.name}' (hosts = ${t.app.spec.hosts})`).join(', ');

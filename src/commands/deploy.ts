@@ -38,6 +38,7 @@ import type { DeployContext } from './deploy-context.ts';
 import type { NotifierOptions } from './notify.ts';
 import { noticeStart } from './notify.ts';
 import { interruptedWith } from './interruption.ts';
+import type { RetryPlan, RunJournal } from './run-journal.ts';
 
 /** What deploy and rollback share: the rollout flags, dry run, lock breaking, the command line for the lock. */
 interface AppRunOptions extends FleetContextOptions {
@@ -79,28 +80,87 @@ function rolloutFor(options: AppRunOptions, app: AppTarget): Rollout {
   };
 }
 
-/** The engine's callbacks, as events for this terminal's reporter. */
-function reporting(reporter: Reporter): DeployListener {
+/** The engine's callbacks, as events for this terminal's reporter and lines of the run journal. */
+function reporting(reporter: Reporter, journal: RunJournal | undefined): DeployListener {
   return {
-    step: (host, app, step, detail) =>
+    step: (host, app, step, detail) => {
+      journal?.step(host, step, app);
       reporter.event({
         type: 'step',
         host,
         step: `${app}: ${step}`,
         detail,
         ...(step === 'staged' ? { staged: true } : {}),
-      }),
+      });
+    },
     batch: (index, total, hosts) => reporter.event({ type: 'batch', index, total, hosts: [...hosts] }),
     hookOutput: (hook, line) => reporter.event({ type: 'note', text: `[${hook}] ${line}` }),
-    hostDone: (r) =>
+    hostDone: (r) => {
+      journalResult(journal, r);
       reporter.event({
         type: 'host',
         host: r.host,
         durationMs: r.durationMs,
         detail: r.error ?? `${r.app} ${deployWords[r.outcome]}${r.release ? ` ${r.release}` : ''}`,
         status: outcomeStatus[r.outcome],
-      }),
+      });
+    },
   };
+}
+
+/** One host's end for one app, in the run journal: how it counts, the outcome's word or error, its release. */
+function journalResult(journal: RunJournal | undefined, r: HostDeployResult): void {
+  journal?.finished(r.host, outcomeStatus[r.outcome], {
+    app: r.app,
+    detail: r.error ?? r.outcome,
+    ...(r.release ? { release: r.release } : {}),
+  });
+}
+
+/**
+ * A retry deploys the artifact the retried run deployed, or nothing: one rebuilt since (another digest) stops it
+ * before any host is touched, naming both digests.
+ */
+function refuseChangedArtifacts(
+  retry: RetryPlan | undefined,
+  targets: readonly AppTarget[],
+  artifacts: readonly PreparedArtifact[],
+) {
+  const changed = targets.flatMap((t, i) => {
+    const was = retry?.digests?.[t.app.spec.name];
+    const now = artifacts[i]?.sha256;
+    return was !== undefined && now !== undefined && was !== now
+      ? [
+          `app '${t.app.spec.name}': ${t.app.spec.artifact} was sha256 ${was} in run ${retry!.of}, it is now sha256 ${now}`,
+        ]
+      : [];
+  });
+  if (changed.length > 0)
+    throw new ValidationError(
+      'retry: nothing was touched: the artifact changed since the run it retries (deploy it with `convoy deploy`)',
+      changed,
+    );
+}
+
+/** The run's hosts (per app), its release time and artifact digests, in the journal before any host is touched. */
+function beginJournal(
+  options: AppRunOptions,
+  action: string,
+  targets: readonly AppTarget[],
+  run: RunParts,
+  artifacts: readonly PreparedArtifact[],
+): void {
+  if (options.dryRun) return;
+  options.journal?.begin({
+    command: action,
+    target: options.target,
+    hosts: targets.flatMap((t) => t.hosts.map((h) => ({ host: h.name, app: t.app.spec.name }))),
+    releaseTime: action === 'deploy' ? run.now : undefined,
+    digests:
+      action === 'deploy'
+        ? Object.fromEntries(targets.map((t, i) => [t.app.spec.name, artifacts[i]?.sha256 ?? '']))
+        : undefined,
+  });
 }
 
 export function deployCommand(options: DeployCommandOptions): Promise<number> {
@@ -127,16 +187,19 @@ async function runApps(
   }
   const artifacts =
     action === 'deploy' ? await Promise.all(context.targets.map((t) => artifactOf(t, options.cwd))) : [];
+  refuseChangedArtifacts(options.retry, context.targets, artifacts);
   const fleet = openFleet(options);
   const run: RunParts = {
     fleet,
     action,
     to,
     adopt,
-    owner: newLockOwner(options.commandLine, new Date(), options.env),
+    owner: newLockOwner(options.commandLine, new Date(), options.env, options.journal?.id),
     commit: gitCommit(options.cwd),
     dirty: gitDirty(options.cwd),
+    now: options.retry?.releaseTime ?? new Date(),
   };
+  beginJournal(options, action, context.targets, run, artifacts);
   const results: HostDeployResult[] = [];
   const notify = notifierFor(options, context, run);
   try {
@@ -178,7 +241,7 @@ async function runApp(options: AppRunOptions, t: AppTarget, run: RunParts): Prom
   const planned = batches ? planBatches(names, rollout.batches!.batch, rollout.batches!.canary) : [names];
   // A deploy or rollback first stages (or reads) every host: the TTY view shows that as a group of its own.
   reporter.begin(planned, { staging: !options.dryRun });
-  const engine = engineFor(options, t, run, reporting(reporter));
+  const engine = engineFor(options, t, run, reporting(reporter, options.dryRun ? undefined : options.journal));
   try {
     if (options.dryRun) return await planApp(engine);
     return run.action === 'rollback' ? await rollbackApp(engine, rollout, run.to) : await deployApp(engine, rollout);
@@ -241,6 +304,8 @@ interface RunParts {
   dirty: boolean;
   artifact?: PreparedArtifact | undefined;
   adopt: boolean;
+  /** The time in new release ids: now, or under a retry the retried run's (the same release on every host). */
+  now: Date;
 }
 
 /** The engine's options for one app: how to open it on each host, the listener, and the user's stop. */
@@ -251,7 +316,7 @@ function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener
     app: t.app.spec.name,
     action: run.action,
     to: run.to,
-    now: new Date(),
+    now: run.now,
     concurrency,
     listener,
     stopRequested: () => options.interruption?.requested() ?? false,

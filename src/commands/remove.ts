@@ -24,6 +24,7 @@ import type { Interruption } from './interruption.ts';
 import { interruptedWith } from './interruption.ts';
 import { lockWaitOf } from './lock-wait.ts';
 import { defaultConcurrency, loadProjectTasks, openFleet, targetHosts } from './fleet-context.ts';
+import { journalOutcomes } from './run-journal.ts';
 
 export interface RemoveCommandOptions extends FleetContextOptions {
   target: string;
@@ -90,7 +91,9 @@ function problemsOf(host: string, plan: RemovalPlan, app: string): string[] {
 /** The first pass: what each host has (also the whole of a dry run). */
 async function readHosts(run: RemoveRun, hosts: readonly HostConfig[]) {
   const concurrency = run.options.globals.concurrency ?? defaultConcurrency;
-  return runOnSessions(run.fleet, hosts, { concurrency }, async (session) => {
+  // A host read fine is not done yet (the second pass removes); one that could not be read ends here.
+  const onOutcome = run.options.dryRun ? undefined : journalOutcomes(run.options.journal, (o) => o.status !== 'ok');
+  return runOnSessions(run.fleet, hosts, { concurrency, onOutcome }, async (session) => {
     const plan = await removal(run, session, await session.laidOutSupervisor()).read(false);
     return { value: plan, ok: true };
   });
@@ -125,7 +128,10 @@ export async function removeCommand(options: RemoveCommandOptions): Promise<numb
   if (bad) throw new UsageError(`remove: ${bad}`);
   const hosts = targetHosts(options, options.target);
   const taskRoot = await taskRootOf(options);
-  const owner = newLockOwner(options.commandLine, new Date(), options.env);
+  const owner = newLockOwner(options.commandLine, new Date(), options.env, options.journal?.id);
+  // A dry run changes nothing: there is nothing to retry, so it is not journaled.
+  if (!options.dryRun)
+    options.journal?.begin({ command: 'remove', target: options.target, hosts: hosts.map((h) => h.name) });
   const fleet = openFleet(options);
   const run: RemoveRun = { options, fleet, taskRoot, owner };
   let outcomes: HostOutcome<RemoveResult>[];
@@ -158,7 +164,7 @@ async function removeEverywhere(
   const { outcomes } = await runOnSessions(
     run.fleet,
     hosts.filter((h) => readOk.has(h.name)),
-    { concurrency },
+    { concurrency, onOutcome: journalOutcomes(run.options.journal) },
     async (session) => ({ value: await removeOnHost(run, session), ok: true }),
   );
   const byName = new Map(outcomes.map((o) => [o.host, o]));

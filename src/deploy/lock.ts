@@ -20,10 +20,18 @@ export interface LockOwner {
   pidStart?: number | undefined;
 }
 
-/** This run as a lock owner; `CONVOY_USER` names the user where the login is a CI runner's. */
-export function newLockOwner(command: string, now = new Date(), env: NodeJS.ProcessEnv = {}): LockOwner {
+/**
+ * This run as a lock owner; `CONVOY_USER` names the user where the login is a CI runner's. `token`: the run's id when
+ * it has one already (its journal's), so the hosts' records and the run journal name the run alike.
+ */
+export function newLockOwner(
+  command: string,
+  now = new Date(),
+  env: NodeJS.ProcessEnv = {},
+  token = randomBytes(8).toString('hex'),
+): LockOwner {
   return {
-    token: randomBytes(8).toString('hex'),
+    token,
     user: env.CONVOY_USER || os.userInfo().username,
     machine: os.hostname(),
     pid: process.pid,
