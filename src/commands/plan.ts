@@ -3,8 +3,17 @@
 // system.multicall of getAllProcessInfo and reloadConfig (which re-reads the confs and applies nothing).
 import { appSpecFor } from '../deploy/app-spec.ts';
 import { artifactDigest } from '../deploy/artifact.ts';
-import type { Finding, HostRelease } from '../deploy/drift.ts';
-import { appFindings, mixedReleases, orphanFindings, pendingGroups, wantedOn } from '../deploy/drift.ts';
+import type { ConfSecrets } from '../deploy/confgen.ts';
+import { groupProcesses } from '../deploy/record.ts';
+import type { Finding, HostRelease, SupervisordNow } from '../deploy/drift.ts';
+import {
+  appFindings,
+  mixedReleases,
+  orphanFindings,
+  rereadFinding,
+  supervisordNow,
+  wantedOn,
+} from '../deploy/drift.ts';
 import type { HostRead, PlannedApp } from '../deploy/drift-read.ts';
 import { readHostForPlan } from '../deploy/drift-read.ts';
 import { releaseFilesFor } from '../deploy/release-files.ts';
@@ -18,9 +27,6 @@ import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
 import type { Output } from '../output/output.ts';
 import { showPlan } from '../output/views/plan.ts';
 import type { SupervisorLayout } from '../supervisor/layout.ts';
-import { toProcessInfo } from '../supervisor/process-info.ts';
-import { qualifiedName } from '../supervisor/wait.ts';
-import type { XmlRpcValue } from '../supervisor/xmlrpc-values.ts';
 import type { AppTarget } from './deploy-context.ts';
 import { artifactSource, loadDeployContext } from './deploy-context.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
@@ -41,6 +47,12 @@ export interface HostPlanRead {
   roundTrips: RoundTrips;
 }
 
+// One round trip: the processes, and what supervisord would change if told to (reloadConfig applies nothing).
+const supervisordCalls = [
+  { method: 'supervisor.getAllProcessInfo', params: [] },
+  { method: 'supervisor.reloadConfig', params: [] },
+];
+
 interface PlanInputs {
   targets: readonly AppTarget[];
   digests: ReadonlyMap<string, string>;
@@ -49,26 +61,13 @@ interface PlanInputs {
   now: Date;
 }
 
-/** supervisord's processes and pending groups, in one request (faults of reloadConfig are findings, not failures). */
-async function supervisordNow(session: HostSession, layout: SupervisorLayout) {
-  const [all, reread] = await session.supervisorAt(layout).multicall([
-    { method: 'supervisor.getAllProcessInfo', params: [] },
-    { method: 'supervisor.reloadConfig', params: [] },
-  ]);
-  if (!all?.ok) throw all?.fault ?? new Error(`${session.name}: supervisord sent no process list`);
-  const processes = (all.value as XmlRpcValue[]).map(toProcessInfo);
-  const pending = reread?.ok ? pendingGroups(reread.value) : new Map<string, never>();
-  const rereadError = reread && !reread.ok ? reread.fault.message : undefined;
-  return { processes, pending, rereadError };
-}
-
 /** The findings of each app that runs on this host. */
 function appsOnHost(
   host: HostConfig,
   inputs: PlanInputs,
   read: HostRead,
   layout: SupervisorLayout,
-  now: Awaited<ReturnType<typeof supervisordNow>>,
+  now: SupervisordNow,
 ) {
   const findings: Finding[] = [];
   const releases: HostPlanRead['releases'] = [];
@@ -82,13 +81,11 @@ function appsOnHost(
       artifactSha256: inputs.digests.get(name) ?? '',
       releaseFiles: releaseFilesFor(t.app.spec, host, t.templates, t.secrets),
       secrets: t.secrets,
-      renderConf: (release: string, secrets?: Parameters<typeof renderConf>[4]) =>
+      renderConf: (release: string, secrets?: ConfSecrets) =>
         renderConf(t.app.spec, host, release, t.confFiles, secrets),
     };
     const wanted = wantedOn(source, state, inputs.now);
-    const processes = now.processes
-      .filter((p) => p.group === name)
-      .map((p) => ({ name: qualifiedName(p), statename: p.statename, pid: p.pid, start: p.start }));
+    const processes = groupProcesses(now.processes, name);
     const confPath = `${layout.includeDir}/${name}${layout.includeExtension}`;
     const conf = read.confs.has(name) ? (read.confs.get(name) ?? null) : undefined;
     findings.push(
@@ -107,17 +104,9 @@ async function planHost(session: HostSession, host: HostConfig, inputs: PlanInpu
     hasSecrets: t.secrets.length > 0,
   }));
   const { read, layout } = await readHostForPlan(session, planned);
-  const now = await supervisordNow(session, layout);
+  const now = supervisordNow(session.name, await session.supervisorAt(layout).multicall(supervisordCalls));
   const { findings, releases } = appsOnHost(host, inputs, read, layout, now);
-  if (now.rereadError) {
-    findings.push({
-      host: host.name,
-      app: '-',
-      kind: 'pending',
-      text: `supervisord cannot re-read its confs: ${now.rereadError}`,
-    });
-  }
-  findings.push(...orphanFindings(host.name, read.listing, inputs.known));
+  findings.push(...rereadFinding(host.name, now), ...orphanFindings(host.name, read.listing, inputs.known));
   return { findings, releases, roundTrips: { ...session.roundTrips } };
 }
 

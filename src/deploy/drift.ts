@@ -3,7 +3,9 @@
 // processes and what it has re-read but not applied (`reloadConfig`, which applies nothing).
 import type { ResolvedSecrets } from '../secrets/values.ts';
 import { secretVersion } from '../secrets/values.ts';
-import type { XmlRpcValue } from '../supervisor/xmlrpc-values.ts';
+import type { ProcessInfo } from '../supervisor/process-info.ts';
+import { toProcessInfo } from '../supervisor/process-info.ts';
+import type { MulticallResult, XmlRpcValue } from '../supervisor/xmlrpc-values.ts';
 import { confDiffWithoutValues } from './conf-diff.ts';
 import type { ConfSecrets } from './confgen.ts';
 import { describeOwner } from './lock.ts';
@@ -132,6 +134,28 @@ export function pendingGroups(value: XmlRpcValue): Map<string, PendingChange> {
     if (Array.isArray(groups)) for (const g of groups) if (typeof g === 'string') pending.set(g, kind);
   }
   return pending;
+}
+
+/** What supervisord said to `[getAllProcessInfo, reloadConfig]`; a fault of the re-read is said, not thrown. */
+export interface SupervisordNow {
+  processes: ProcessInfo[];
+  pending: Map<string, PendingChange>;
+  rereadError?: string | undefined;
+}
+
+export function supervisordNow(host: string, answers: readonly MulticallResult[]): SupervisordNow {
+  const [all, reread] = answers;
+  if (!all) throw new Error(`${host}: supervisord answered no call`);
+  if (!all.ok) throw all.fault;
+  const processes = (Array.isArray(all.value) ? all.value : []).map(toProcessInfo);
+  if (!reread?.ok) return { processes, pending: new Map(), rereadError: reread?.fault.message ?? 'no answer' };
+  return { processes, pending: pendingGroups(reread.value) };
+}
+
+/** A host-wide finding for a re-read that failed (a conf supervisord cannot parse: nothing could be applied). */
+export function rereadFinding(host: string, now: SupervisordNow): Finding[] {
+  if (now.rereadError === undefined) return [];
+  return [{ host, app: '-', kind: 'pending', text: `supervisord cannot re-read its confs: ${now.rereadError}` }];
 }
 
 /** Confs of apps no task file describes any more (`check <target>` lists the same). */

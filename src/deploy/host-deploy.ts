@@ -39,7 +39,14 @@ import { appSections, clashCommand, confOwner, ownershipProblems } from './conf-
 import { createDirForLoginCommand, loginDirCommand, notWritableMessage, parseDirAnswer } from './dirs.ts';
 import { chooseRelease, isReleaseId, releaseHash, releasesToPrune } from './releases.ts';
 import type { RecordAction, RecordEntry, RecordOutcome, RecordedProcess, RunningProcess } from './record.ts';
-import { appendRecordCommand, confDigest, rollbackTarget, verifiedAndRunning, verifiedReleases } from './record.ts';
+import {
+  appendRecordCommand,
+  confDigest,
+  groupProcesses,
+  rollbackTarget,
+  verifiedAndRunning,
+  verifiedReleases,
+} from './record.ts';
 import type { ReleaseFiles } from './release-files.ts';
 import { hasReleaseFiles, releaseContentHash, sharedCheckScript } from './release-files.ts';
 import type { AppPaths, RemoteState } from './remote-state.ts';
@@ -173,10 +180,7 @@ export class HostDeploy implements AppOnHost {
 
   /** The app's processes as supervisord reports them now (`group:name`). */
   private async runningProcesses(): Promise<RunningProcess[]> {
-    const all = await this.options.supervisor.getAllProcessInfo();
-    return all
-      .filter((p) => p.group === this.app.name)
-      .map((p) => ({ name: qualifiedName(p), statename: p.statename, pid: p.pid, start: p.start }));
+    return groupProcesses(await this.options.supervisor.getAllProcessInfo(), this.app.name);
   }
 
   /** Nothing to change on disk: still restart and verify unless the record says the host runs what was verified. */

@@ -2,8 +2,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AppNow, AppSource, Wanted } from '../../../src/deploy/drift.ts';
-import { appFindings, mixedReleases, orphanFindings, pendingGroups, wantedOn } from '../../../src/deploy/drift.ts';
-import { confDigest } from '../../../src/deploy/record.ts';
+import {
+  appFindings,
+  mixedReleases,
+  orphanFindings,
+  pendingGroups,
+  rereadFinding,
+  supervisordNow,
+  wantedOn,
+} from '../../../src/deploy/drift.ts';
+import { confDigest, groupProcesses } from '../../../src/deploy/record.ts';
+import { SupervisorFault } from '../../../src/supervisor/faults.ts';
 import type { RecordEntry } from '../../../src/deploy/record.ts';
 import type { RemoteState } from '../../../src/deploy/remote-state.ts';
 import { SecretValue } from '../../../src/secrets/values.ts';
@@ -172,4 +181,41 @@ test('orphans: marked confs of apps no task file describes', () => {
     orphanFindings('web1', listing, new Set(['hello'])).map((f) => [f.host, f.app, f.kind]),
     [['web1', 'gone', 'orphan']],
   );
+});
+
+test('supervisordNow: processes and pending groups from one multicall; a failed re-read is a finding', () => {
+  const info = {
+    name: 'web',
+    group: 'hello',
+    start: 100,
+    stop: 0,
+    now: 200,
+    state: 20,
+    statename: 'RUNNING',
+    spawnerr: '',
+    exitstatus: 0,
+    pid: 10,
+    description: 'pid 10, uptime 0:01:40',
+    logfile: '',
+    stdout_logfile: '',
+    stderr_logfile: '',
+  };
+  const read = supervisordNow('web1', [
+    { ok: true, value: [info] },
+    { ok: true, value: [[[], ['hello'], []]] },
+  ]);
+  assert.deepEqual(groupProcesses(read.processes, 'hello'), running);
+  assert.deepEqual([...read.pending], [['hello', 'changed']]);
+  assert.deepEqual(rereadFinding('web1', read), []);
+  const fault = new SupervisorFault(92, 'CANT_REREAD: section [program:x] has no command');
+  const broken = supervisordNow('web1', [
+    { ok: true, value: [] },
+    { ok: false, fault },
+  ]);
+  assert.deepEqual(
+    rereadFinding('web1', broken).map((f) => [f.app, f.kind]),
+    [['-', 'pending']],
+  );
+  assert.match(rereadFinding('web1', broken)[0]?.text ?? '', /cannot re-read its confs: .*CANT_REREAD/);
+  assert.throws(() => supervisordNow('web1', [{ ok: false, fault }]), SupervisorFault);
 });
