@@ -9,6 +9,8 @@ import type { ConfFileTexts } from '../deploy/render-conf.ts';
 import { readConfFiles, renderConf } from '../deploy/render-conf.ts';
 import type { TemplateTexts } from '../deploy/release-files.ts';
 import { readTemplates, releaseFilesFor } from '../deploy/release-files.ts';
+import type { Webhook } from '../deploy/notify.ts';
+import { distinctWebhooks, resolveWebhooks } from '../deploy/notify.ts';
 import { SecretValue } from '../secrets/values.ts';
 import { resolveSecrets } from '../secrets/resolve.ts';
 import type { ResolvedSecrets } from '../secrets/values.ts';
@@ -28,6 +30,8 @@ export interface AppTarget {
   secrets: ResolvedSecrets;
   /** The hosts that may run `hooks.beforeSwitchOnce` when the app names a host or group, in the deploy's order. */
   runOnceHosts?: string[] | undefined;
+  /** Webhooks told of the app's deploy or rollback: the inventory's, then the app's own, each URL once. */
+  webhooks: Webhook[];
 }
 
 export interface DeployContext {
@@ -75,7 +79,7 @@ export async function loadDeployContext(
     throw new UsageError(`no app to deploy to '${target}' (apps in ${tasksDir}/: ${known})`);
   }
   const rendered = renderedEverywhere(options, tasksDir, targets);
-  return { inventory, tasks, targets: await withSecrets(options, rendered) };
+  return { inventory, tasks, targets: await withSecrets(options, inventory, rendered) };
 }
 
 /**
@@ -98,17 +102,25 @@ function runOnceHostsOf(inventory: Inventory, app: LoadedApp, hosts: readonly Ho
   throw new UsageError(`${where}: '${named}' names no host of this deploy (${deployed})`);
 }
 
-/** Reads every app's secrets (env, file, command) once; one that cannot be read stops the run, exit 2. */
+/**
+ * Reads every app's secrets (env, file, command) and webhook URLs once; one that cannot be read stops the run, exit 2.
+ */
 async function withSecrets(
   options: FleetContextOptions,
-  targets: readonly Omit<AppTarget, 'secrets'>[],
+  inventory: Inventory,
+  targets: readonly Omit<AppTarget, 'secrets' | 'webhooks'>[],
 ): Promise<AppTarget[]> {
   const ready: AppTarget[] = [];
+  const context = { project: options.cwd, env: options.env };
+  const notify = inventory.notify;
+  const common = notify ? await resolveWebhooks(notify.webhooks, { ...context, where: notify.where }) : [];
   for (const t of targets) {
     const where = `${t.app.file}: app '${t.app.spec.name}'`;
+    const own = await resolveWebhooks(t.app.spec.notify ?? [], { ...context, where });
     ready.push({
       ...t,
-      secrets: await resolveSecrets(t.app.spec.secrets, { project: options.cwd, env: options.env, where }),
+      secrets: await resolveSecrets(t.app.spec.secrets, { ...context, where }),
+      webhooks: distinctWebhooks([...common, ...own]),
     });
   }
   return ready;
@@ -129,8 +141,8 @@ function chooseApps(tasks: LoadedTasks, appNames: readonly string[], tasksDir: s
 function renderedEverywhere(
   options: FleetContextOptions,
   tasksDir: string,
-  targets: readonly Omit<AppTarget, 'confFiles' | 'templates' | 'secrets'>[],
-): Omit<AppTarget, 'secrets'>[] {
+  targets: readonly Omit<AppTarget, 'confFiles' | 'templates' | 'secrets' | 'webhooks'>[],
+): Omit<AppTarget, 'secrets' | 'webhooks'>[] {
   const problems: string[] = [];
   const ready = targets.map((target) => {
     const { app, hosts } = target;

@@ -31,6 +31,10 @@ import { artifactSource, loadDeployContext } from './deploy-context.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { defaultConcurrency, gitCommit, openFleet } from './fleet-context.ts';
 import type { Interruption } from './interruption.ts';
+import { defaultNotifyTimeoutMs } from '../inventory/webhooks.ts';
+import type { DeployContext } from './deploy-context.ts';
+import type { NotifierOptions } from './notify.ts';
+import { noticeStart } from './notify.ts';
 import { interruptedWith } from './interruption.ts';
 
 /** What deploy and rollback share: the rollout flags, dry run, lock breaking, the command line for the lock. */
@@ -129,11 +133,12 @@ async function runApps(
     commit: gitCommit(options.cwd),
   };
   const results: HostDeployResult[] = [];
+  const notify = notifierFor(options, context, run);
   try {
     await refuseConfsNotOurs(options, context.targets, run);
     for (const [i, t] of context.targets.entries()) {
       if (options.interruption?.requested()) break;
-      results.push(...(await runApp(options, t, { ...run, artifact: artifacts[i] })));
+      results.push(...(await runNotified(options, t, { ...run, artifact: artifacts[i] }, notify)));
     }
   } finally {
     await fleet.close();
@@ -175,6 +180,37 @@ async function runApp(options: AppRunOptions, t: AppTarget, run: RunParts): Prom
   } finally {
     await reporter.end();
   }
+}
+
+/** How this run's webhooks are told (docs/deploy.md, "Notifications"); a dry run tells none. */
+function notifierFor(options: AppRunOptions, context: DeployContext, run: RunParts): NotifierOptions | undefined {
+  if (options.dryRun) return undefined;
+  const who = `${run.owner.user}@${run.owner.machine}`;
+  return {
+    out: options.output,
+    run: { action: run.action, who, run: run.owner.token },
+    timeoutMs: context.inventory.notify?.timeoutMs ?? defaultNotifyTimeoutMs,
+  };
+}
+
+/** One app, its webhooks told when it starts and how it ended, also when the run stopped on an error. */
+async function runNotified(
+  options: AppRunOptions,
+  t: AppTarget,
+  run: RunParts,
+  notify: NotifierOptions | undefined,
+): Promise<HostDeployResult[]> {
+  const app = { app: t.app.spec.name, hosts: t.hosts.map((h) => h.name), release: run.to };
+  const notice = notify && noticeStart(notify, app, t.webhooks);
+  let results: HostDeployResult[];
+  try {
+    results = await runApp(options, t, run);
+  } catch (error) {
+    await notice?.end([], (error as Error).message);
+    throw error;
+  }
+  await notice?.end(results);
+  return results;
 }
 
 /** The app's run-once hook and the hosts that may run it, in the deploy's order (deploy-context resolved `host`). */

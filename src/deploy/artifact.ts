@@ -61,6 +61,33 @@ async function hashTree(dir: string, entries: readonly string[]): Promise<string
   return hash.digest('hex');
 }
 
+const tarDirPrefix = 'convoy-artifact-';
+
+/**
+ * A new temp dir for this run's tar, named with this process's pid. A run killed with SIGKILL cannot remove its own
+ * (a 20 MB tar per killed CI job adds up), so each run first removes those whose process is gone; a name without a
+ * pid, or a live pid, is not ours to judge and is left alone.
+ */
+async function tarDir(): Promise<string> {
+  const root = os.tmpdir();
+  const names = await readdir(root).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = /^convoy-artifact-(\d+)-[^-]+$/.exec(name)?.[1];
+    if (pid && !processExists(Number(pid))) await rm(path.join(root, name), { recursive: true, force: true });
+  }
+  return mkdtemp(path.join(root, `${tarDirPrefix}${process.pid}-`));
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, as another user's process.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function statArtifact(source: string) {
   try {
     return await stat(source);
@@ -80,7 +107,7 @@ export async function prepareArtifact(source: string): Promise<PreparedArtifact>
   if (info.isDirectory()) {
     const entries = await walk(source);
     const sha256 = await hashTree(source, entries);
-    const tmp = await mkdtemp(path.join(os.tmpdir(), 'convoy-artifact-'));
+    const tmp = await tarDir();
     const localPath = path.join(tmp, `${sha256}.tar`);
     // maxReadSize: tar reads each file in 16 MB buffers by default; 1 MB is as fast and keeps the peak down.
     await createTar(
