@@ -60,7 +60,9 @@ async function convoy(
     discardStdout,
     ...(cwd ? { cwd } : {}),
   });
-  if (!ok.includes(r.code)) throw new Error(`convoy ${args.slice(2).join(' ')} exited ${r.code}`);
+  // The end of its output says why (the hosts that failed or could not be reached, for most commands).
+  if (!ok.includes(r.code))
+    throw new Error(`convoy ${args.slice(2).join(' ')} exited ${r.code}:\n${r.stdout.slice(-2000)}`);
   return { ms: r.ms, usage: r.usage };
 }
 
