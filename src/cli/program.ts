@@ -97,6 +97,7 @@ export function buildProgram(context: ProgramContext): Command {
   registerRun(program, commands);
   registerSetup(program, commands);
   registerStatus(program, commands);
+  registerPlan(program, commands);
   registerControls(program, commands);
   registerLogs(program, commands);
   registerExec(program, commands);
@@ -413,6 +414,26 @@ function registerSetup(program: Command, context: CommandContext): void {
     .action(async (target: string) => {
       const { setupCommand } = await import('../commands/setup.ts');
       context.setExitCode(await setupCommand({ target, ...context.fleet() }));
+    });
+}
+
+function registerPlan(program: Command, context: CommandContext): void {
+  program
+    .command('plan [target] [apps...]')
+    .description('what differs between the hosts and what the task files would deploy, changing nothing')
+    .addHelpText(
+      'after',
+      '\nPer host and app: release, conf, pending in supervisord, not RUNNING or restarted, lock; hosts of an app on\n' +
+        'different releases; orphaned confs. Two round trips per host, nothing uploaded or written.\n' +
+        'Exit: 0 nothing differs, 3 something differs, 4 only unreachable hosts, 1 a host failed.\n\n' +
+        'Examples:\n  convoy plan web\n  convoy plan all hello --diff\n  convoy plan --json',
+    )
+    .option('--diff', "print each differing conf's diff (values of environment= and secrets hidden)")
+    .action(async (target: string | undefined, apps: string[], opts: { diff?: boolean }) => {
+      const { planCommand } = await import('../commands/plan.ts');
+      context.setExitCode(
+        await planCommand({ target: target ?? 'all', apps, diff: opts.diff ?? false, ...context.fleet() }),
+      );
     });
 }
 

@@ -1,4 +1,5 @@
 // What `deploy`, `rollback` and `check` share: the inventory, the target's hosts per app, and loaded, validated apps.
+import path from 'node:path';
 import { UsageError, ValidationError } from '../errors.ts';
 import type { HostConfig, Inventory } from '../inventory/types.ts';
 import { resolveTarget } from '../inventory/index.ts';
@@ -173,4 +174,10 @@ function renderedEverywhere(
     throw new ValidationError(`${tasksDir}/: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
   }
   return ready;
+}
+
+/** The app's artifact, relative to the project (not to wherever the process was started). */
+export function artifactSource(t: AppTarget, project: string): string {
+  if (!t.app.spec.artifact) throw new UsageError(`${t.app.file}: app '${t.app.spec.name}' has no artifact to deploy`);
+  return path.relative(process.cwd(), path.resolve(project, t.app.spec.artifact)) || '.';
 }

@@ -1,6 +1,5 @@
 // `convoy deploy <target> [app…]` and `convoy rollback <target> [app]`: per-host progress lines, a final table.
 // Both run through the same engine (docs/deploy.md): batches, the gate, one failure budget, the deploy record.
-import path from 'node:path';
 import { UsageError, ValidationError } from '../errors.ts';
 import type { Output } from '../output/output.ts';
 import { appSpecFor } from '../deploy/app-spec.ts';
@@ -28,7 +27,7 @@ import { chooseReporter } from '../output/reporters/choose.ts';
 import { showDeploy, showNarrowed } from '../output/views/deploy.ts';
 import { deployWords } from '../output/words.ts';
 import type { AppTarget } from './deploy-context.ts';
-import { loadDeployContext } from './deploy-context.ts';
+import { artifactSource, loadDeployContext } from './deploy-context.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { defaultConcurrency, gitCommit, gitDirty, openFleet } from './fleet-context.ts';
 import type { Interruption } from './interruption.ts';
@@ -289,8 +288,7 @@ function runOnceOf(t: AppTarget): RunOnce | undefined {
 
 /** The app's artifact, relative to the project (not to wherever the process was started). */
 async function artifactOf(t: AppTarget, project: string): Promise<PreparedArtifact> {
-  if (!t.app.spec.artifact) throw new UsageError(`${t.app.file}: app '${t.app.spec.name}' has no artifact to deploy`);
-  return prepareArtifact(path.relative(process.cwd(), path.resolve(project, t.app.spec.artifact)) || '.');
+  return prepareArtifact(artifactSource(t, project));
 }
 
 interface RunParts {

@@ -29,9 +29,16 @@ import {
 } from './secrets-on-host.ts';
 import { appSections, clashCommand, confOwner, ownershipProblems } from './conf-owner.ts';
 import { createDirForLoginCommand, loginDirCommand, notWritableMessage, parseDirAnswer } from './dirs.ts';
-import { findReleaseWithHash, isReleaseId, releaseHash, releaseId, releasesToPrune, sameContent } from './releases.ts';
+import { chooseRelease, isReleaseId, releaseHash, releasesToPrune } from './releases.ts';
 import type { RecordAction, RecordEntry, RecordOutcome, RecordedProcess, RunningProcess } from './record.ts';
-import { appendRecordCommand, confDigest, rollbackTarget, verifiedAndRunning, verifiedReleases } from './record.ts';
+import {
+  appendRecordCommand,
+  confDigest,
+  groupProcesses,
+  rollbackTarget,
+  verifiedAndRunning,
+  verifiedReleases,
+} from './record.ts';
 import type { ReleaseFiles } from './release-files.ts';
 import { hasReleaseFiles, releaseContentHash, sharedCheckScript } from './release-files.ts';
 import type { AppPaths, RemoteState } from './remote-state.ts';
@@ -162,20 +169,14 @@ export class HostDeploy implements AppOnHost {
     const artifact = this.requireArtifact();
     const [state, running] = await Promise.all([this.stateAfterLock(), this.runningProcesses()]);
     const sha = releaseContentHash(artifact.sha256, this.options.releaseFiles, this.secretVersions(state));
-    const currentMatches =
-      state.current !== undefined && sameContent(state.current, sha) && state.entries.includes(state.current);
-    const existing = currentMatches ? state.current : findReleaseWithHash(state.entries, sha);
-    const release = existing ?? releaseId(now, sha);
-    const uploadBytes = existing !== undefined || state.artifactCached ? 0 : artifact.bytes;
-    return this.withConvergence(this.plan(state, release, existing !== undefined, uploadBytes), running);
+    const { release, existing } = chooseRelease(state, sha, now);
+    const uploadBytes = existing || state.artifactCached ? 0 : artifact.bytes;
+    return this.withConvergence(this.plan(state, release, existing, uploadBytes), running);
   }
 
   /** The app's processes as supervisord reports them now (`group:name`). */
   private async runningProcesses(): Promise<RunningProcess[]> {
-    const all = await this.options.supervisor.getAllProcessInfo();
-    return all
-      .filter((p) => p.group === this.app.name)
-      .map((p) => ({ name: qualifiedName(p), statename: p.statename, pid: p.pid, start: p.start }));
+    return groupProcesses(await this.options.supervisor.getAllProcessInfo(), this.app.name);
   }
 
   /** Nothing to change on disk: still restart and verify unless the record says the host runs what was verified. */

@@ -120,6 +120,16 @@ export interface RunningProcess {
   start: number;
 }
 
+/** The processes of `group` among supervisord's (`getAllProcessInfo`), as the record compares them. */
+export function groupProcesses(
+  all: readonly { name: string; group: string; statename: string; pid: number; start: number }[],
+  group: string,
+): RunningProcess[] {
+  return all
+    .filter((p) => p.group === group)
+    .map((p) => ({ name: `${p.group}:${p.name}`, statename: p.statename, pid: p.pid, start: p.start }));
+}
+
 /**
  * Whether the host can be left as it is: `current` with `conf` was verified, and every process that passed the
  * gate is still RUNNING under the same pid since then (none restarted, none stopped). Otherwise the reason.
