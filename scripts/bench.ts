@@ -60,7 +60,9 @@ async function convoy(
     discardStdout,
     ...(cwd ? { cwd } : {}),
   });
-  if (!ok.includes(r.code)) throw new Error(`convoy ${args.slice(2).join(' ')} exited ${r.code}`);
+  // The end of its output says why (the hosts that failed or could not be reached, for most commands).
+  if (!ok.includes(r.code))
+    throw new Error(`convoy ${args.slice(2).join(' ')} exited ${r.code}:\n${r.stdout.slice(-2000)}`);
   return { ms: r.ms, usage: r.usage };
 }
 
@@ -262,6 +264,18 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
       [openssh, ...(fabric ? [fabric] : []), ...(ansibleCold ? [ansibleCold] : []), ...(ansible ? [ansible] : [])],
       slow,
     );
+    // plan next to status: the same fleet read for drift (two round trips per host), task files loaded as deploy does.
+    const plans: number[] = [];
+    const planUsage: (Usage | undefined)[] = [];
+    for (let i = 0; i <= runs; i++) {
+      const r = await convoy([...inv, 'plan', 'all'], [0, 3], project);
+      if (i > 0) {
+        plans.push(r.ms);
+        planUsage.push(r.usage);
+      }
+    }
+    const planCost = recordUsage('plan', planUsage);
+    rows.push({ label: 'plan (drift)', tool: 'convoy', ms: median(plans), ...(planCost ? { usage: planCost } : {}) });
     // Next to ssh2's status: the same status through `transport = openssh`, masters started by the run (cold) and
     // kept warm by --persist (ControlPersist), as Ansible's ControlPersist row above.
     await compare('status, transport = openssh', ['-i', opensshInventory, 'status', 'all'], '', [], slow);

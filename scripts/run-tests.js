@@ -49,10 +49,12 @@ if (suites.includes('integration') || suites.includes('scale')) {
   }
 }
 
-// One file at a time: integration files bring up sandbox fleets, and the machine has 2 cores.
+// Files at a time (CONVOY_TEST_JOBS, default 1): each integration file has its own address range and state dir, so
+// two can run side by side; much of their time is waiting on supervisord (startsecs, health checks), not CPU.
+const jobs = Math.max(1, Number(process.env.CONVOY_TEST_JOBS) || 1);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${jobs}`, '--test-reporter=spec', ...files],
   {
     cwd: root,
     stdio: 'inherit',

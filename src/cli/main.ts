@@ -9,6 +9,8 @@ import type { Interruption } from '../commands/interruption.ts';
 import type { PassphrasePrompt } from '../host/fleet.ts';
 import { terminalPassphrasePrompt, terminalSudoPasswordPrompt } from './passphrase.ts';
 import type { SudoPasswordPrompt } from './passphrase.ts';
+import type { RetryPlan } from '../commands/run-journal.ts';
+import { RunJournal } from '../commands/run-journal.ts';
 
 export interface RunOptions {
   /** Default: the process's SIGINTs (first: stop starting work; second: exit at once). */
@@ -22,6 +24,10 @@ export interface RunOptions {
   askPassphrase?: PassphrasePrompt | undefined;
   /** Default: asked on the terminal when stdin is one, for `--ask-sudo-pass`. */
   askSudoPassword?: SudoPasswordPrompt | undefined;
+  /** `convoy retry` running a recorded command line again: its hosts and what the first run fixed. */
+  retry?: RetryPlan | undefined;
+  /** Told the command's name as it starts (a retry's Ctrl-C notice names the command it runs again). */
+  announce?: (command: string) => void;
 }
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the process exit code; never throws. */
@@ -30,9 +36,20 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   let exitCode: number = ExitCode.ok;
   let signals: InterruptHandler | undefined;
   let running = '';
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  // Written only once a multi-host command knows its hosts; ended here, whatever the command's end.
+  const journal = new RunJournal({
+    projectDir: cwd,
+    argv,
+    env,
+    retryOf: options.retry?.of,
+    warn: (t) => writeErr(`${t}\n`),
+  });
+  const interruption = options.interruption ?? (signals ??= listenForInterrupts(writeErr, undefined, () => running));
   const program = buildProgram({
-    cwd: options.cwd ?? process.cwd(),
-    env: options.env ?? process.env,
+    cwd,
+    env,
     setExitCode: (code) => {
       exitCode = code;
     },
@@ -40,11 +57,15 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     ...(options.stdout ? { stdout: options.stdout } : {}),
     askPassphrase: 'askPassphrase' in options ? options.askPassphrase : terminalPassphrasePrompt(),
     askSudoPassword: 'askSudoPassword' in options ? options.askSudoPassword : terminalSudoPasswordPrompt(),
-    interruption: options.interruption ?? (signals ??= listenForInterrupts(writeErr, undefined, () => running)),
+    interruption,
+    journal,
+    retry: options.retry,
+    rerun: (again, retry) => run(again, { ...options, interruption, retry, announce: (name) => (running = name) }),
   });
   // Ctrl-C's notice names what the running command does (see interrupt.ts).
   program.hook('preAction', (_root, action) => {
     running = action.name();
+    options.announce?.(running);
   });
   program.exitOverride();
   program.configureOutput({ writeErr });
@@ -52,9 +73,12 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     applyRecursively(command, (c) => c.exitOverride().configureOutput({ writeErr }));
   try {
     await program.parseAsync([...argv], { from: 'user' });
+    journal.end(exitCode);
     return exitCode;
   } catch (error) {
-    return reportError(error, writeErr);
+    const code = reportError(error, writeErr);
+    journal.end(code);
+    return code;
   } finally {
     signals?.dispose();
   }

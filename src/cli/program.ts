@@ -16,6 +16,7 @@ import { stepTimeoutRange } from '../inventory/settings.ts';
 import { UsageError } from '../errors.ts';
 import { SecretValue } from '../secrets/values.ts';
 import type { SudoPasswordPrompt } from './passphrase.ts';
+import type { RetryPlan, RunJournal } from '../commands/run-journal.ts';
 
 // --timeout and --persist: as the inventory's connect_timeout.
 const connectionDuration = durationOption({ max: 3_600_000 });
@@ -25,6 +26,9 @@ const stepDuration = durationOption(stepTimeoutRange);
 const pauseDuration = durationOption({ allowZero: true });
 // status --watch: from 0.2 s to 1 h, the range it always had.
 const watchDuration = durationOption({ min: 200, max: 3_600_000 });
+// --lock-wait: any duration a timer can wait.
+const lockWaitDuration = durationOption({});
+const lockWaitHelp = 'wait up to this long for an app lock held by a live run (saying who holds it), e.g. 2m';
 
 export interface ProgramContext {
   cwd: string;
@@ -40,6 +44,12 @@ export interface ProgramContext {
   askPassphrase?: PassphrasePrompt | undefined;
   /** Asks the sudo password for `--ask-sudo-pass`; absent when no one is at a terminal. */
   askSudoPassword?: SudoPasswordPrompt | undefined;
+  /** This run's journal: multi-host commands record their hosts and outcomes in it. */
+  journal?: RunJournal | undefined;
+  /** Set when `convoy retry` runs a recorded command line again. */
+  retry?: RetryPlan | undefined;
+  /** Runs a command line again, as a retry of a recorded run (`convoy retry`). */
+  rerun?: (argv: readonly string[], retry: RetryPlan) => Promise<number>;
 }
 
 // What every action passes on besides its own flags: read when the action runs, after commander has parsed.
@@ -74,6 +84,8 @@ export function buildProgram(context: ProgramContext): Command {
       output: output(),
       askPassphrase: context.askPassphrase,
       sudoPassword,
+      journal: context.journal,
+      retry: context.retry,
     }),
   };
   registerHosts(program, commands);
@@ -81,14 +93,17 @@ export function buildProgram(context: ProgramContext): Command {
   registerDeploy(program, commands);
   registerRollback(program, commands);
   registerRemove(program, commands);
+  registerHistory(program, commands);
   registerRun(program, commands);
   registerSetup(program, commands);
   registerStatus(program, commands);
+  registerPlan(program, commands);
   registerControls(program, commands);
   registerLogs(program, commands);
   registerExec(program, commands);
   registerSandbox(program, commands);
   registerUi(program, commands);
+  registerRetry(program, commands);
   return program;
 }
 
@@ -226,6 +241,7 @@ function registerDeploy(program: Command, context: CommandContext): void {
     maxFail: 'failed or unreachable hosts the whole deploy may absorb (default 0)',
   })
     .option('--force-unlock', 'break a lock left by a dead deploy (the lock names its owner; never automatic)', false)
+    .option('--lock-wait <duration>', lockWaitHelp, lockWaitDuration)
     .option(
       '--adopt',
       "replace an app's .conf that Convoy did not write (the original is kept in <root>/.convoy/adopted/)",
@@ -245,6 +261,7 @@ function registerDeploy(program: Command, context: CommandContext): void {
           apps,
           dryRun: opts.dryRun,
           forceUnlock: opts.forceUnlock,
+          lockWaitMs: opts.lockWait,
           adopt: opts.adopt,
           ...rollout(opts),
           interruption: context.interruption,
@@ -255,7 +272,7 @@ function registerDeploy(program: Command, context: CommandContext): void {
     });
 }
 
-type DeployFlags = RollingFlags & { dryRun: boolean; forceUnlock: boolean; adopt: boolean };
+type DeployFlags = RollingFlags & { dryRun: boolean; forceUnlock: boolean; lockWait?: number; adopt: boolean };
 
 function registerRollback(program: Command, context: CommandContext): void {
   const rollback = program
@@ -271,6 +288,7 @@ function registerRollback(program: Command, context: CommandContext): void {
     maxFail: 'failed or unreachable hosts the whole rollback may absorb (default 0)',
   })
     .option('--force-unlock', 'break a lock left by a dead deploy', false)
+    .option('--lock-wait <duration>', lockWaitHelp, lockWaitDuration)
     .addHelpText(
       'after',
       '\nExamples:\n  convoy rollback web monprog\n  convoy rollback web monprog --dry-run --rolling 25%\n' +
@@ -280,7 +298,7 @@ function registerRollback(program: Command, context: CommandContext): void {
       async (
         target: string,
         app: string | undefined,
-        opts: RollingFlags & { to?: string; dryRun: boolean; forceUnlock: boolean },
+        opts: RollingFlags & { to?: string; dryRun: boolean; forceUnlock: boolean; lockWait?: number },
       ) => {
         const { rollbackCommand } = await import('../commands/deploy.ts');
         context.setExitCode(
@@ -290,6 +308,7 @@ function registerRollback(program: Command, context: CommandContext): void {
             to: opts.to,
             dryRun: opts.dryRun,
             forceUnlock: opts.forceUnlock,
+            lockWaitMs: opts.lockWait,
             ...rollout(opts),
             interruption: context.interruption,
             commandLine: ['convoy rollback', target, app ?? ''].join(' ').trim(),
@@ -309,20 +328,54 @@ function registerRemove(program: Command, context: CommandContext): void {
     .option('--purge', "also remove the app's root (releases, shared/, the deploy record)", false)
     .option('--dry-run', 'show per host what would be stopped and removed; change nothing', false)
     .option('--force-unlock', 'break a lock left by a dead deploy', false)
+    .option('--lock-wait <duration>', lockWaitHelp, lockWaitDuration)
     .addHelpText(
       'after',
       "\nThe app may be one no task file describes any more: its conf (Convoy's marker) names it.\n" +
         'A conf Convoy did not write is refused (exit 2, nothing touched).\n\n' +
         'Examples:\n  convoy remove web oldapp --dry-run\n  convoy remove web oldapp --purge',
     )
-    .action(async (target: string, app: string, opts: { purge: boolean; dryRun: boolean; forceUnlock: boolean }) => {
+    .action(async (target: string, app: string, opts: RemoveFlags) => {
       const { removeCommand } = await import('../commands/remove.ts');
+      const { lockWait, ...flags } = opts;
       context.setExitCode(
         await removeCommand({
           target,
           app,
-          ...opts,
+          ...flags,
+          lockWaitMs: lockWait,
+          interruption: context.interruption,
           commandLine: ['convoy remove', target, app].join(' '),
+          ...context.fleet(),
+        }),
+      );
+    });
+}
+
+type RemoveFlags = { purge: boolean; dryRun: boolean; forceUnlock: boolean; lockWait?: number };
+
+function registerHistory(program: Command, context: CommandContext): void {
+  program
+    .command('history [target] [app]')
+    .description(
+      "the hosts' deploy records merged: one row per run (when, app, release, who, commit, outcome per host), " +
+        "newest first; hosts whose `current` disagrees with the others' are named",
+    )
+    .option('-n, --limit <n>', 'rows to show, newest first', integerOption(1, 100_000), 20)
+    .option('--deploys', 'only deploys and rollbacks (no start, stop, restart or remove)', false)
+    .addHelpText(
+      'after',
+      '\nApps come from the task files (--tasks); none named = every app. Reads only: one round trip per host.\n\n' +
+        'Examples:\n  convoy history web\n  convoy history web hello -n 5 --deploys\n  convoy history all --json',
+    )
+    .action(async (target: string | undefined, app: string | undefined, opts: { limit: number; deploys: boolean }) => {
+      const { historyCommand } = await import('../commands/history.ts');
+      context.setExitCode(
+        await historyCommand({
+          target: target ?? 'all',
+          app,
+          limit: opts.limit,
+          deploysOnly: opts.deploys,
           ...context.fleet(),
         }),
       );
@@ -362,6 +415,26 @@ function registerSetup(program: Command, context: CommandContext): void {
     .action(async (target: string) => {
       const { setupCommand } = await import('../commands/setup.ts');
       context.setExitCode(await setupCommand({ target, ...context.fleet() }));
+    });
+}
+
+function registerPlan(program: Command, context: CommandContext): void {
+  program
+    .command('plan [target] [apps...]')
+    .description('what differs between the hosts and what the task files would deploy, changing nothing')
+    .addHelpText(
+      'after',
+      '\nPer host and app: release, conf, pending in supervisord, not RUNNING or restarted, lock; hosts of an app on\n' +
+        'different releases; orphaned confs. Two round trips per host, nothing uploaded or written.\n' +
+        'Exit: 0 nothing differs, 3 something differs, 4 only unreachable hosts, 1 a host failed.\n\n' +
+        'Examples:\n  convoy plan web\n  convoy plan all hello --diff\n  convoy plan --json',
+    )
+    .option('--diff', "print each differing conf's diff (values of environment= and secrets hidden)")
+    .action(async (target: string | undefined, apps: string[], opts: { diff?: boolean }) => {
+      const { planCommand } = await import('../commands/plan.ts');
+      context.setExitCode(
+        await planCommand({ target: target ?? 'all', apps, diff: opts.diff ?? false, ...context.fleet() }),
+      );
     });
 }
 
@@ -410,6 +483,7 @@ function registerControls(program: Command, context: CommandContext): void {
       canary: 'hosts in a first batch of their own',
       maxFail: 'failed or unreachable hosts the whole run may absorb (default 0)',
     })
+      .option('--lock-wait <duration>', lockWaitHelp, lockWaitDuration)
       .addHelpText(
         'after',
         `\nPrograms: group:name, group:* or an app (group) name; none = all.\n` +
@@ -417,7 +491,7 @@ function registerControls(program: Command, context: CommandContext): void {
           'Exit: 0 ok, 1 a host failed (or was skipped), 4 only unreachable hosts.\n\n' +
           `Examples:\n  ${example}\n  convoy ${action} web --rolling 25% --pause 5s`,
       )
-      .action(async (target: string, programs: string[], opts: RollingFlags) => {
+      .action(async (target: string, programs: string[], opts: RollingFlags & { lockWait?: number }) => {
         const { controlCommand } = await import('../commands/control.ts');
         context.setExitCode(
           await controlCommand({
@@ -425,6 +499,7 @@ function registerControls(program: Command, context: CommandContext): void {
             target,
             programs,
             ...rollout(opts),
+            lockWaitMs: opts.lockWait,
             interruption: context.interruption,
             ...context.fleet(),
           }),
@@ -614,4 +689,35 @@ function registerUi(program: Command, context: CommandContext): void {
         );
       },
     );
+}
+
+// `retry` and `runs`: the run journal in <project>/.convoy/runs/ (src/commands/retry.ts).
+function registerRetry(program: Command, context: CommandContext): void {
+  program
+    .command('retry [run]')
+    .description(
+      'run a recorded multi-host command again on the hosts that failed, were unreachable, skipped or never reached ' +
+        '(default: the last run); hosts that succeeded are not touched',
+    )
+    .addHelpText(
+      'after',
+      '\nThe command line runs again as it was given (its flags too). A deploy retried deploys the same release;\n' +
+        'if the artifact changed since, it stops (exit 2) naming both digests.\n\n' +
+        'Examples:\n  convoy retry\n  convoy runs\n  convoy retry 3f2a',
+    )
+    .action(async (run: string | undefined) => {
+      const { retryCommand } = await import('../commands/retry.ts');
+      const rerun = context.rerun;
+      if (!rerun) throw new UsageError('retry: not available here');
+      context.setExitCode(await retryCommand({ cwd: context.cwd, run, output: context.output(), rerun }));
+    });
+  program
+    .command('runs')
+    .description('list recent runs from the journal: when, who, the command line, hosts per outcome, interrupted')
+    .option('-n, --count <n>', 'runs to list, newest first', integerOption(1, 1000), 10)
+    .addHelpText('after', '\nExamples:\n  convoy runs\n  convoy runs -n 3 --json')
+    .action(async (opts: { count: number }) => {
+      const { runsCommand } = await import('../commands/retry.ts');
+      context.setExitCode(runsCommand({ cwd: context.cwd, count: opts.count, output: context.output() }));
+    });
 }

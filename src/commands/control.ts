@@ -12,8 +12,8 @@ import type { Gate } from '../deploy/gate.ts';
 import { defaultGate, passGate } from '../deploy/gate.ts';
 import type { AppState } from '../deploy/app-state.ts';
 import { appStateCommand, controlEntry, parseAppState } from '../deploy/app-state.ts';
-import type { LockOwner } from '../deploy/lock.ts';
-import { LockHeldError, newLockOwner, ownerIsDead, parseOwner, thisMachine } from '../deploy/lock.ts';
+import type { LockLook, LockOwner, LockWait } from '../deploy/lock.ts';
+import { LockHeldError, lookUntilFree, newLockOwner, ownerIsDead, parseOwner, thisMachine } from '../deploy/lock.ts';
 import { appendRecordCommand } from '../deploy/record.ts';
 import { selectProcesses } from '../supervisor/select.ts';
 import type { HostSession } from '../host/session.ts';
@@ -34,8 +34,10 @@ import type { RollingOptions } from '../orchestration/rolling.ts';
 import { appsWithBatchHooks, restartBatchHook } from './control-hooks.ts';
 import type { Interruption } from './interruption.ts';
 import { interruptedWith } from './interruption.ts';
+import { lockWaitOf } from './lock-wait.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { defaultConcurrency, openFleet, targetHosts, loadProjectTasks } from './fleet-context.ts';
+import { journalOutcomes } from './run-journal.ts';
 
 export interface ControlCommandOptions extends FleetContextOptions {
   action: ControlAction;
@@ -48,6 +50,8 @@ export interface ControlCommandOptions extends FleetContextOptions {
   pauseMs?: number | undefined;
   maxFail?: Amount | undefined;
   interruption?: Interruption;
+  /** `--lock-wait`: wait this long for an app lock held by a live owner (absent: refuse at once). */
+  lockWaitMs?: number | undefined;
 }
 
 /** The apps tasks/ describes (when there is a tasks/): their gates judge the programs a start or restart touched. */
@@ -81,11 +85,14 @@ export interface ControlRun {
   reporter: Reporter;
   /** This run, as the deploy record names who did what. */
   owner: LockOwner;
+  /** `--lock-wait` (absent: a held lock refuses at once). */
+  lockWait?: LockWait | undefined;
 }
 
 /**
  * The known apps whose programs this run drives on the host, with their lock and record: a deploy in progress
- * holds the app (its lock) and is not interrupted by hand; a lock left by a dead run of this machine is ignored.
+ * holds the app (its lock) and is not interrupted by hand (under --lock-wait, its end is waited for); a lock left by
+ * a dead run of this machine is ignored.
  */
 async function guardedApps(run: ControlRun, session: HostSession, client: SupervisorClient) {
   const guarded = new Map<NormalisedApp, AppState>();
@@ -94,12 +101,15 @@ async function guardedApps(run: ControlRun, session: HostSession, client: Superv
   for (const group of new Set(selected.map((p) => p.group))) {
     const app = run.apps.get(group);
     if (!app) continue;
-    const state = parseAppState(await session.run('read the lock', appStateCommand(app.root)));
-    const holder = state.lockOwner === undefined ? undefined : parseOwner(state.lockOwner);
-    if (state.lockOwner !== undefined && !(holder && ownerIsDead(holder, thisMachine()))) {
-      throw new LockHeldError(session.name, app.name, state.lockOwner);
-    }
-    guarded.set(app, state);
+    const look = async (): Promise<LockLook<AppState>> => {
+      const state = parseAppState(await session.run('read the lock', appStateCommand(app.root)));
+      const holder = state.lockOwner === undefined ? undefined : parseOwner(state.lockOwner);
+      const live = state.lockOwner !== undefined && !(holder && ownerIsDead(holder, thisMachine()));
+      return live ? { held: true, owner: state.lockOwner! } : { held: false, value: state };
+    };
+    const seen = await lookUntilFree({ host: session.name, app: app.name }, look, run.lockWait);
+    if (!('value' in seen)) throw new LockHeldError(session.name, app.name, seen.owner, seen.waited);
+    guarded.set(app, seen.value);
   }
   return guarded;
 }
@@ -174,10 +184,15 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
   const maxFail = failureBudget(options.maxFail, hosts.length);
   const apps = await knownApps(options);
   const commandLine = ['convoy', options.action, options.target, ...options.programs].join(' ');
-  const owner = newLockOwner(commandLine, new Date(), options.env);
+  const owner = newLockOwner(commandLine, new Date(), options.env, options.journal?.id);
+  options.journal?.begin({ command: options.action, target: options.target, hosts: hosts.map((h) => h.name) });
+  const journaled = journalOutcomes(options.journal);
   const fleet = openFleet(options);
   const out = options.output;
   const reporter = chooseReporter(out);
+  const lockWait = lockWaitOf(options.lockWaitMs, options.interruption, (host, app, text) =>
+    reporter.event({ type: 'step', host, step: `${app}: lock`, detail: text }),
+  );
   reporter.begin(batches.map((b) => b.map((h) => h.name)));
   try {
     const { outcomes, summary, stopReason } = await runRolling(
@@ -194,16 +209,18 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
         onBatch: (index, hosts) => {
           if (options.rolling) reporter.event({ type: 'batch', index, total: batches.length, hosts: [...hosts] });
         },
-        onOutcome: (o) =>
+        onOutcome: (o) => {
+          journaled?.(o);
           reporter.event({
             type: 'host',
             host: o.host,
             status: o.status,
             durationMs: o.durationMs,
             detail: o.error?.message,
-          }),
+          });
+        },
       },
-      onSession(fleet, (session, host) => controlOnHost({ options, apps, reporter, owner }, session, host)),
+      onSession(fleet, (session, host) => controlOnHost({ options, apps, reporter, owner, lockWait }, session, host)),
     );
     await reporter.end();
     const exitCode = exitCodeFor(summary, { interruptedWith: interruptedWith(options.interruption) });

@@ -1,4 +1,5 @@
 // What `deploy`, `rollback` and `check` share: the inventory, the target's hosts per app, and loaded, validated apps.
+import path from 'node:path';
 import { UsageError, ValidationError } from '../errors.ts';
 import type { HostConfig, Inventory } from '../inventory/types.ts';
 import { resolveTarget } from '../inventory/index.ts';
@@ -8,11 +9,13 @@ import type { ConfFileTexts } from '../deploy/render-conf.ts';
 import { readConfFiles, renderConf } from '../deploy/render-conf.ts';
 import type { TemplateTexts } from '../deploy/release-files.ts';
 import { readTemplates, releaseFilesFor } from '../deploy/release-files.ts';
+import type { Webhook } from '../deploy/notify.ts';
+import { distinctWebhooks, resolveWebhooks } from '../deploy/notify.ts';
 import { SecretValue } from '../secrets/values.ts';
 import { resolveSecrets } from '../secrets/resolve.ts';
 import type { ResolvedSecrets } from '../secrets/values.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { loadFleetInventory, tasksDirOf, loadProjectTasks } from './fleet-context.ts';
+import { loadFleetInventory, retriedHosts, tasksDirOf, loadProjectTasks } from './fleet-context.ts';
 
 export interface AppTarget {
   app: LoadedApp;
@@ -27,6 +30,8 @@ export interface AppTarget {
   secrets: ResolvedSecrets;
   /** The hosts that may run `hooks.beforeSwitchOnce` when the app names a host or group, in the deploy's order. */
   runOnceHosts?: string[] | undefined;
+  /** Webhooks told of the app's deploy or rollback: the inventory's, then the app's own, each URL once. */
+  webhooks: Webhook[];
 }
 
 export interface DeployContext {
@@ -53,7 +58,7 @@ export async function loadDeployContext(
   appNames: readonly string[],
 ): Promise<DeployContext> {
   const inventory = loadFleetInventory(options, true);
-  const targetHosts = resolveTarget(inventory, target);
+  const targetHosts = retriedHosts(options, resolveTarget(inventory, target), target);
   const tasksDir = tasksDirOf(options);
   const tasks = await loadProjectTasks(options, { hostsFor: (app) => hostsOf(inventory, targetHosts, app) });
   const chosen = chooseApps(tasks, appNames, tasksDir);
@@ -63,7 +68,8 @@ export async function loadDeployContext(
       const leftOut = targetHosts.filter((h) => !hosts.includes(h)).map((h) => h.name);
       return { app, hosts, leftOut, runOnceHosts: runOnceHostsOf(inventory, app, hosts) };
     })
-    .filter((t) => t.hosts.length > 0 || appNames.length > 0);
+    // A retry redoes each named app where it has hosts to redo: one without any there is not an error.
+    .filter((t) => t.hosts.length > 0 || (appNames.length > 0 && !options.retry));
   const empty = targets.filter((t) => t.hosts.length === 0);
   if (empty.length > 0) {
     const names = empty.map((t) => `'${t.app.spec.name}' (hosts = ${t.app.spec.hosts})`).join(', ');
@@ -74,7 +80,7 @@ export async function loadDeployContext(
     throw new UsageError(`no app to deploy to '${target}' (apps in ${tasksDir}/: ${known})`);
   }
   const rendered = renderedEverywhere(options, tasksDir, targets);
-  return { inventory, tasks, targets: await withSecrets(options, rendered) };
+  return { inventory, tasks, targets: await withSecrets(options, inventory, rendered) };
 }
 
 /**
@@ -97,17 +103,25 @@ function runOnceHostsOf(inventory: Inventory, app: LoadedApp, hosts: readonly Ho
   throw new UsageError(`${where}: '${named}' names no host of this deploy (${deployed})`);
 }
 
-/** Reads every app's secrets (env, file, command) once; one that cannot be read stops the run, exit 2. */
+/**
+ * Reads every app's secrets (env, file, command) and webhook URLs once; one that cannot be read stops the run, exit 2.
+ */
 async function withSecrets(
   options: FleetContextOptions,
-  targets: readonly Omit<AppTarget, 'secrets'>[],
+  inventory: Inventory,
+  targets: readonly Omit<AppTarget, 'secrets' | 'webhooks'>[],
 ): Promise<AppTarget[]> {
   const ready: AppTarget[] = [];
+  const context = { project: options.cwd, env: options.env };
+  const notify = inventory.notify;
+  const common = notify ? await resolveWebhooks(notify.webhooks, { ...context, where: notify.where }) : [];
   for (const t of targets) {
     const where = `${t.app.file}: app '${t.app.spec.name}'`;
+    const own = await resolveWebhooks(t.app.spec.notify ?? [], { ...context, where });
     ready.push({
       ...t,
-      secrets: await resolveSecrets(t.app.spec.secrets, { project: options.cwd, env: options.env, where }),
+      secrets: await resolveSecrets(t.app.spec.secrets, { ...context, where }),
+      webhooks: distinctWebhooks([...common, ...own]),
     });
   }
   return ready;
@@ -128,8 +142,8 @@ function chooseApps(tasks: LoadedTasks, appNames: readonly string[], tasksDir: s
 function renderedEverywhere(
   options: FleetContextOptions,
   tasksDir: string,
-  targets: readonly Omit<AppTarget, 'confFiles' | 'templates' | 'secrets'>[],
-): Omit<AppTarget, 'secrets'>[] {
+  targets: readonly Omit<AppTarget, 'confFiles' | 'templates' | 'secrets' | 'webhooks'>[],
+): Omit<AppTarget, 'secrets' | 'webhooks'>[] {
   const problems: string[] = [];
   const ready = targets.map((target) => {
     const { app, hosts } = target;
@@ -160,4 +174,10 @@ function renderedEverywhere(
     throw new ValidationError(`${tasksDir}/: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
   }
   return ready;
+}
+
+/** The app's artifact, relative to the project (not to wherever the process was started). */
+export function artifactSource(t: AppTarget, project: string): string {
+  if (!t.app.spec.artifact) throw new UsageError(`${t.app.file}: app '${t.app.spec.name}' has no artifact to deploy`);
+  return path.relative(process.cwd(), path.resolve(project, t.app.spec.artifact)) || '.';
 }

@@ -1,6 +1,5 @@
 // `convoy deploy <target> [app…]` and `convoy rollback <target> [app]`: per-host progress lines, a final table.
 // Both run through the same engine (docs/deploy.md): batches, the gate, one failure budget, the deploy record.
-import path from 'node:path';
 import { UsageError, ValidationError } from '../errors.ts';
 import type { Output } from '../output/output.ts';
 import { appSpecFor } from '../deploy/app-spec.ts';
@@ -28,17 +27,25 @@ import { chooseReporter } from '../output/reporters/choose.ts';
 import { showDeploy, showNarrowed } from '../output/views/deploy.ts';
 import { deployWords } from '../output/words.ts';
 import type { AppTarget } from './deploy-context.ts';
-import { loadDeployContext } from './deploy-context.ts';
+import { artifactSource, loadDeployContext } from './deploy-context.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { defaultConcurrency, gitCommit, openFleet } from './fleet-context.ts';
+import { defaultConcurrency, gitCommit, gitDirty, openFleet } from './fleet-context.ts';
 import type { Interruption } from './interruption.ts';
+import { lockWaitOf } from './lock-wait.ts';
+import { defaultNotifyTimeoutMs } from '../inventory/webhooks.ts';
+import type { DeployContext } from './deploy-context.ts';
+import type { NotifierOptions } from './notify.ts';
+import { noticeStart } from './notify.ts';
 import { interruptedWith } from './interruption.ts';
+import type { RetryPlan, RunJournal } from './run-journal.ts';
 
 /** What deploy and rollback share: the rollout flags, dry run, lock breaking, the command line for the lock. */
 interface AppRunOptions extends FleetContextOptions {
   target: string;
   dryRun: boolean;
   forceUnlock: boolean;
+  /** `--lock-wait`: wait this long for a lock held by a live owner (absent: refuse at once). */
+  lockWaitMs?: number | undefined;
   maxFail?: Amount | undefined;
   rolling?: Amount | undefined;
   canary?: number | undefined;
@@ -72,28 +79,87 @@ function rolloutFor(options: AppRunOptions, app: AppTarget): Rollout {
   };
 }
 
-/** The engine's callbacks, as events for this terminal's reporter. */
-function reporting(reporter: Reporter): DeployListener {
+/** The engine's callbacks, as events for this terminal's reporter and lines of the run journal. */
+function reporting(reporter: Reporter, journal: RunJournal | undefined): DeployListener {
   return {
-    step: (host, app, step, detail) =>
+    step: (host, app, step, detail) => {
+      journal?.step(host, step, app);
       reporter.event({
         type: 'step',
         host,
         step: `${app}: ${step}`,
         detail,
         ...(step === 'staged' ? { staged: true } : {}),
-      }),
+      });
+    },
     batch: (index, total, hosts) => reporter.event({ type: 'batch', index, total, hosts: [...hosts] }),
     hookOutput: (hook, line) => reporter.event({ type: 'note', text: `[${hook}] ${line}` }),
-    hostDone: (r) =>
+    hostDone: (r) => {
+      journalResult(journal, r);
       reporter.event({
         type: 'host',
         host: r.host,
         durationMs: r.durationMs,
         detail: r.error ?? `${r.app} ${deployWords[r.outcome]}${r.release ? ` ${r.release}` : ''}`,
         status: outcomeStatus[r.outcome],
-      }),
+      });
+    },
   };
+}
+
+/** One host's end for one app, in the run journal: how it counts, the outcome's word or error, its release. */
+function journalResult(journal: RunJournal | undefined, r: HostDeployResult): void {
+  journal?.finished(r.host, outcomeStatus[r.outcome], {
+    app: r.app,
+    detail: r.error ?? r.outcome,
+    ...(r.release ? { release: r.release } : {}),
+  });
+}
+
+/**
+ * A retry deploys the artifact the retried run deployed, or nothing: one rebuilt since (another digest) stops it
+ * before any host is touched, naming both digests.
+ */
+function refuseChangedArtifacts(
+  retry: RetryPlan | undefined,
+  targets: readonly AppTarget[],
+  artifacts: readonly PreparedArtifact[],
+) {
+  const changed = targets.flatMap((t, i) => {
+    const was = retry?.digests?.[t.app.spec.name];
+    const now = artifacts[i]?.sha256;
+    return was !== undefined && now !== undefined && was !== now
+      ? [
+          `app '${t.app.spec.name}': ${t.app.spec.artifact} was sha256 ${was} in run ${retry!.of}, it is now sha256 ${now}`,
+        ]
+      : [];
+  });
+  if (changed.length > 0)
+    throw new ValidationError(
+      'retry: nothing was touched: the artifact changed since the run it retries (deploy it with `convoy deploy`)',
+      changed,
+    );
+}
+
+/** The run's hosts (per app), its release time and artifact digests, in the journal before any host is touched. */
+function beginJournal(
+  options: AppRunOptions,
+  action: string,
+  targets: readonly AppTarget[],
+  run: RunParts,
+  artifacts: readonly PreparedArtifact[],
+): void {
+  if (options.dryRun) return;
+  options.journal?.begin({
+    command: action,
+    target: options.target,
+    hosts: targets.flatMap((t) => t.hosts.map((h) => ({ host: h.name, app: t.app.spec.name }))),
+    releaseTime: action === 'deploy' ? run.now : undefined,
+    digests:
+      action === 'deploy'
+        ? Object.fromEntries(targets.map((t, i) => [t.app.spec.name, artifacts[i]?.sha256 ?? '']))
+        : undefined,
+  });
 }
 
 export function deployCommand(options: DeployCommandOptions): Promise<number> {
@@ -120,21 +186,26 @@ async function runApps(
   }
   const artifacts =
     action === 'deploy' ? await Promise.all(context.targets.map((t) => artifactOf(t, options.cwd))) : [];
+  refuseChangedArtifacts(options.retry, context.targets, artifacts);
   const fleet = openFleet(options);
   const run: RunParts = {
     fleet,
     action,
     to,
     adopt,
-    owner: newLockOwner(options.commandLine, new Date(), options.env),
+    owner: newLockOwner(options.commandLine, new Date(), options.env, options.journal?.id),
     commit: gitCommit(options.cwd),
+    dirty: gitDirty(options.cwd),
+    now: options.retry?.releaseTime ?? new Date(),
   };
+  beginJournal(options, action, context.targets, run, artifacts);
   const results: HostDeployResult[] = [];
+  const notify = notifierFor(options, context, run);
   try {
     await refuseConfsNotOurs(options, context.targets, run);
     for (const [i, t] of context.targets.entries()) {
       if (options.interruption?.requested()) break;
-      results.push(...(await runApp(options, t, { ...run, artifact: artifacts[i] })));
+      results.push(...(await runNotified(options, t, { ...run, artifact: artifacts[i] }, notify)));
     }
   } finally {
     await fleet.close();
@@ -169,13 +240,44 @@ async function runApp(options: AppRunOptions, t: AppTarget, run: RunParts): Prom
   const planned = batches ? planBatches(names, rollout.batches!.batch, rollout.batches!.canary) : [names];
   // A deploy or rollback first stages (or reads) every host: the TTY view shows that as a group of its own.
   reporter.begin(planned, { staging: !options.dryRun });
-  const engine = engineFor(options, t, run, reporting(reporter));
+  const engine = engineFor(options, t, run, reporting(reporter, options.dryRun ? undefined : options.journal));
   try {
     if (options.dryRun) return await planApp(engine);
     return run.action === 'rollback' ? await rollbackApp(engine, rollout, run.to) : await deployApp(engine, rollout);
   } finally {
     await reporter.end();
   }
+}
+
+/** How this run's webhooks are told (docs/deploy.md, "Notifications"); a dry run tells none. */
+function notifierFor(options: AppRunOptions, context: DeployContext, run: RunParts): NotifierOptions | undefined {
+  if (options.dryRun) return undefined;
+  const who = `${run.owner.user}@${run.owner.machine}`;
+  return {
+    out: options.output,
+    run: { action: run.action, who, run: run.owner.token },
+    timeoutMs: context.inventory.notify?.timeoutMs ?? defaultNotifyTimeoutMs,
+  };
+}
+
+/** One app, its webhooks told when it starts and how it ended, also when the run stopped on an error. */
+async function runNotified(
+  options: AppRunOptions,
+  t: AppTarget,
+  run: RunParts,
+  notify: NotifierOptions | undefined,
+): Promise<HostDeployResult[]> {
+  const app = { app: t.app.spec.name, hosts: t.hosts.map((h) => h.name), release: run.to };
+  const notice = notify && noticeStart(notify, app, t.webhooks);
+  let results: HostDeployResult[];
+  try {
+    results = await runApp(options, t, run);
+  } catch (error) {
+    await notice?.end([], (error as Error).message);
+    throw error;
+  }
+  await notice?.end(results);
+  return results;
 }
 
 /** The app's run-once hook and the hosts that may run it, in the deploy's order (deploy-context resolved `host`). */
@@ -186,8 +288,7 @@ function runOnceOf(t: AppTarget): RunOnce | undefined {
 
 /** The app's artifact, relative to the project (not to wherever the process was started). */
 async function artifactOf(t: AppTarget, project: string): Promise<PreparedArtifact> {
-  if (!t.app.spec.artifact) throw new UsageError(`${t.app.file}: app '${t.app.spec.name}' has no artifact to deploy`);
-  return prepareArtifact(path.relative(process.cwd(), path.resolve(project, t.app.spec.artifact)) || '.');
+  return prepareArtifact(artifactSource(t, project));
 }
 
 interface RunParts {
@@ -197,8 +298,12 @@ interface RunParts {
   owner: LockOwner;
   /** The task repository's git commit, for the deploy record. */
   commit: string | undefined;
+  /** It had uncommitted changes to tracked files. */
+  dirty: boolean;
   artifact?: PreparedArtifact | undefined;
   adopt: boolean;
+  /** The time in new release ids: now, or under a retry the retried run's (the same release on every host). */
+  now: Date;
 }
 
 /** The engine's options for one app: how to open it on each host, the listener, and the user's stop. */
@@ -209,7 +314,7 @@ function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener
     app: t.app.spec.name,
     action: run.action,
     to: run.to,
-    now: new Date(),
+    now: run.now,
     concurrency,
     listener,
     stopRequested: () => options.interruption?.requested() ?? false,
@@ -233,10 +338,14 @@ function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener
       artifact: run.artifact,
       owner: run.owner,
       forceUnlock: options.forceUnlock,
+      lockWait: lockWaitOf(options.lockWaitMs, options.interruption, (host, app, text) =>
+        listener.step?.(host, app, 'lock', text),
+      ),
       concurrency,
       hostCount: t.hosts.length,
       action: run.action,
       commit: run.commit,
+      dirty: run.dirty,
       onStep: listener.step,
     }),
   };

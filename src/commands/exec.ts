@@ -8,6 +8,7 @@ import { showExec } from '../output/views/exec.ts';
 import { UsageError } from '../errors.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
+import { journalOutcomes } from './run-journal.ts';
 
 export interface ExecCommandOptions extends FleetContextOptions {
   target: string;
@@ -26,12 +27,13 @@ export async function execCommand(options: ExecCommandOptions): Promise<number> 
   const width = Math.max(...hosts.map((h) => h.name.length));
   const prefixOf = (name: string, index: number, mark: string) =>
     `${paint(out.color, hostColor(index), name.padEnd(width))} ${mark} `;
+  options.journal?.begin({ command: 'exec', target: options.target, hosts: hosts.map((h) => h.name) });
   const fleet = openFleet(options);
   try {
     const { outcomes, summary } = await runOnSessions(
       fleet,
       hosts,
-      { concurrency: options.globals.concurrency ?? defaultConcurrency },
+      { concurrency: options.globals.concurrency ?? defaultConcurrency, onOutcome: journalOutcomes(options.journal) },
       async (session, host) => {
         const index = hosts.indexOf(host);
         // With --json, each line is a record as it arrives: the output is streamed, never held for the summary.

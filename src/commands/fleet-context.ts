@@ -13,6 +13,7 @@ import { Fleet } from '../host/fleet.ts';
 import type { PassphrasePrompt } from '../host/fleet.ts';
 import type { LoadedTasks, LoadOptions } from '../tasks/load.ts';
 import { loadTasks } from '../tasks/load.ts';
+import type { RetryPlan, RunJournal } from './run-journal.ts';
 
 export const defaultConcurrency = 100;
 
@@ -24,6 +25,10 @@ export interface FleetContextOptions {
   askPassphrase?: PassphrasePrompt | undefined;
   /** `--ask-sudo-pass`, as the CLI asked it (before any host is touched). */
   sudoPassword?: SecretValue | undefined;
+  /** This run's journal (the CLI keeps one); multi-host commands record their hosts in it. */
+  journal?: RunJournal | undefined;
+  /** `convoy retry`: only these hosts of the target, and what the retried run fixed. */
+  retry?: RetryPlan | undefined;
 }
 
 /**
@@ -79,7 +84,19 @@ export function tasksDirOf(options: FleetContextOptions): string {
 
 /** Loads the inventory and resolves `target` (bad input throws before any connection). */
 export function targetHosts(options: FleetContextOptions, target: string): HostConfig[] {
-  return resolveTarget(loadFleetInventory(options, true), target);
+  return retriedHosts(options, resolveTarget(loadFleetInventory(options, true), target), target);
+}
+
+/** Under `convoy retry`, the target's hosts that the retried run left to redo; else every host of the target. */
+export function retriedHosts(options: FleetContextOptions, hosts: HostConfig[], target: string): HostConfig[] {
+  const only = options.retry?.hosts;
+  if (!only) return hosts;
+  const kept = hosts.filter((h) => only.has(h.name));
+  if (kept.length === 0)
+    throw new UsageError(
+      `retry of run ${options.retry!.of}: none of its hosts to redo (${[...only].join(', ')}) is in '${target}' any more`,
+    );
+  return kept;
 }
 
 /** The run's hosts: one session per host, connected on first use (bad settings are refused before any host). */
@@ -111,5 +128,19 @@ export function gitCommit(cwd: string): string | undefined {
     return /^[0-9a-f]{40,64}$/.test(commit) ? commit : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether the project's tracked files have uncommitted changes (false outside a git checkout or without git). */
+export function gitDirty(cwd: string): boolean {
+  try {
+    const out = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    });
+    return out.length > 0;
+  } catch {
+    return false;
   }
 }

@@ -20,7 +20,11 @@ import { nameProblem } from '../tasks/names.ts';
 import type { RemoveResult } from '../output/views/remove.ts';
 import { showRemove } from '../output/views/remove.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
+import type { Interruption } from './interruption.ts';
+import { interruptedWith } from './interruption.ts';
+import { lockWaitOf } from './lock-wait.ts';
 import { defaultConcurrency, loadProjectTasks, openFleet, targetHosts } from './fleet-context.ts';
+import { journalOutcomes } from './run-journal.ts';
 
 export interface RemoveCommandOptions extends FleetContextOptions {
   target: string;
@@ -29,6 +33,10 @@ export interface RemoveCommandOptions extends FleetContextOptions {
   purge: boolean;
   dryRun: boolean;
   forceUnlock: boolean;
+  /** `--lock-wait`: wait this long for a lock held by a live owner (absent: refuse at once). */
+  lockWaitMs?: number | undefined;
+  /** Ctrl-C ends a --lock-wait wait (the host then fails); removals already started run to their end. */
+  interruption?: Interruption | undefined;
   /** The command line, recorded in the lock. */
   commandLine: string;
   output: Output;
@@ -54,8 +62,18 @@ function removal(
   session: HostSession,
   supervisor: Awaited<ReturnType<HostSession['laidOutSupervisor']>>,
 ) {
-  const { app, purge, forceUnlock } = run.options;
-  return new HostRemoval({ session, supervisor, app, taskRoot: run.taskRoot, purge, owner: run.owner, forceUnlock });
+  const { app, purge, forceUnlock, lockWaitMs, interruption, output } = run.options;
+  const lockWait = lockWaitOf(lockWaitMs, interruption, (host, _app, text) => output.warn(`${host}: ${app}: ${text}`));
+  return new HostRemoval({
+    session,
+    supervisor,
+    app,
+    taskRoot: run.taskRoot,
+    purge,
+    owner: run.owner,
+    forceUnlock,
+    lockWait,
+  });
 }
 
 /** Why this host stops the whole run before anything is touched. */
@@ -73,7 +91,9 @@ function problemsOf(host: string, plan: RemovalPlan, app: string): string[] {
 /** The first pass: what each host has (also the whole of a dry run). */
 async function readHosts(run: RemoveRun, hosts: readonly HostConfig[]) {
   const concurrency = run.options.globals.concurrency ?? defaultConcurrency;
-  return runOnSessions(run.fleet, hosts, { concurrency }, async (session) => {
+  // A host read fine is not done yet (the second pass removes); one that could not be read ends here.
+  const onOutcome = run.options.dryRun ? undefined : journalOutcomes(run.options.journal, (o) => o.status !== 'ok');
+  return runOnSessions(run.fleet, hosts, { concurrency, onOutcome }, async (session) => {
     const plan = await removal(run, session, await session.laidOutSupervisor()).read(false);
     return { value: plan, ok: true };
   });
@@ -108,7 +128,10 @@ export async function removeCommand(options: RemoveCommandOptions): Promise<numb
   if (bad) throw new UsageError(`remove: ${bad}`);
   const hosts = targetHosts(options, options.target);
   const taskRoot = await taskRootOf(options);
-  const owner = newLockOwner(options.commandLine, new Date(), options.env);
+  const owner = newLockOwner(options.commandLine, new Date(), options.env, options.journal?.id);
+  // A dry run changes nothing: there is nothing to retry, so it is not journaled.
+  if (!options.dryRun)
+    options.journal?.begin({ command: 'remove', target: options.target, hosts: hosts.map((h) => h.name) });
   const fleet = openFleet(options);
   const run: RemoveRun = { options, fleet, taskRoot, owner };
   let outcomes: HostOutcome<RemoveResult>[];
@@ -125,7 +148,7 @@ export async function removeCommand(options: RemoveCommandOptions): Promise<numb
     await fleet.close();
   }
   const summary = summarize(outcomes, performance.now() - started);
-  const exitCode = exitCodeFor(summary);
+  const exitCode = exitCodeFor(summary, { interruptedWith: interruptedWith(options.interruption) });
   showRemove(options.output, { outcomes, summary, exitCode, dryRun: options.dryRun });
   return exitCode;
 }
@@ -141,7 +164,7 @@ async function removeEverywhere(
   const { outcomes } = await runOnSessions(
     run.fleet,
     hosts.filter((h) => readOk.has(h.name)),
-    { concurrency },
+    { concurrency, onOutcome: journalOutcomes(run.options.journal) },
     async (session) => ({ value: await removeOnHost(run, session), ok: true }),
   );
   const byName = new Map(outcomes.map((o) => [o.host, o]));

@@ -10,6 +10,7 @@ import { runOnSessions } from '../host/fleet.ts';
 import type { TaskContext, TaskRunOptions } from '../tasks/define.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { defaultConcurrency, openFleet, targetHosts, tasksDirOf, loadProjectTasks } from './fleet-context.ts';
+import { journalOutcomes } from './run-journal.ts';
 
 export interface RunTaskOptions extends FleetContextOptions {
   task: string;
@@ -56,12 +57,13 @@ export async function runTaskCommand(options: RunTaskOptions): Promise<number> {
   const hosts = targetHosts(options, target);
   const out = options.output;
   const width = Math.max(...hosts.map((h) => h.name.length));
+  options.journal?.begin({ command: 'run', target, hosts: hosts.map((h) => h.name) });
   const fleet = openFleet(options);
   try {
     const { outcomes, summary } = await runOnSessions(
       fleet,
       hosts,
-      { concurrency: options.globals.concurrency ?? defaultConcurrency },
+      { concurrency: options.globals.concurrency ?? defaultConcurrency, onOutcome: journalOutcomes(options.journal) },
       async (session, host) => {
         const prefix = `${paint(out.color, hostColor(hosts.indexOf(host)), host.name.padEnd(width))} | `;
         const local = (file: string) => path.resolve(options.cwd, file.replaceAll('{{host}}', host.name));

@@ -6,6 +6,7 @@ import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
 import { showSetup } from '../output/views/setup.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
 import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
+import { journalOutcomes } from './run-journal.ts';
 
 export interface SetupCommandOptions extends FleetContextOptions {
   target: string;
@@ -14,13 +15,14 @@ export interface SetupCommandOptions extends FleetContextOptions {
 
 export async function setupCommand(options: SetupCommandOptions): Promise<number> {
   const hosts = targetHosts(options, options.target);
+  options.journal?.begin({ command: 'setup', target: options.target, hosts: hosts.map((h) => h.name) });
   const fleet = openFleet(options);
   const out = options.output;
   try {
     const { outcomes, summary } = await runOnSessions(
       fleet,
       hosts,
-      { concurrency: options.globals.concurrency ?? defaultConcurrency },
+      { concurrency: options.globals.concurrency ?? defaultConcurrency, onOutcome: journalOutcomes(options.journal) },
       async (session) => ({
         value: await setupHost(session),
         ok: true,

@@ -88,13 +88,22 @@ function processExists(pid: number): boolean {
   }
 }
 
-export async function prepareArtifact(source: string): Promise<PreparedArtifact> {
-  let info;
+async function statArtifact(source: string) {
   try {
-    info = await stat(source);
+    return await stat(source);
   } catch {
     throw new UsageError(`artifact ${source} not found (build it first, or fix \`artifact\` in the task file)`);
   }
+}
+
+/** The release identity of an artifact (PreparedArtifact's `sha256`) without packing it: what `plan` compares. */
+export async function artifactDigest(source: string): Promise<string> {
+  const info = await statArtifact(source);
+  return info.isDirectory() ? hashTree(source, await walk(source)) : hashFile(source);
+}
+
+export async function prepareArtifact(source: string): Promise<PreparedArtifact> {
+  const info = await statArtifact(source);
   if (info.isDirectory()) {
     const entries = await walk(source);
     const sha256 = await hashTree(source, entries);

@@ -12,16 +12,8 @@ import type { PreparedArtifact } from './artifact.ts';
 import { passGate } from './gate.ts';
 import { hookCommand } from './hooks.ts';
 import type { LockOwner } from './lock.ts';
-import {
-  LockHeldError,
-  describeOwner,
-  lockCommand,
-  ownerIsDead,
-  parseLockAnswer,
-  parseOwner,
-  thisMachine,
-  unlockCommand,
-} from './lock.ts';
+import type { LockWait } from './lock.ts';
+import { describeOwner, lockCommand, takeLock, unlockCommand } from './lock.ts';
 import type { ResolvedSecrets } from '../secrets/values.ts';
 import { secretVersion } from '../secrets/values.ts';
 import { compactUtc } from '../units/time.ts';
@@ -37,9 +29,16 @@ import {
 } from './secrets-on-host.ts';
 import { appSections, clashCommand, confOwner, ownershipProblems } from './conf-owner.ts';
 import { createDirForLoginCommand, loginDirCommand, notWritableMessage, parseDirAnswer } from './dirs.ts';
-import { findReleaseWithHash, isReleaseId, releaseHash, releaseId, releasesToPrune, sameContent } from './releases.ts';
+import { chooseRelease, isReleaseId, releaseHash, releasesToPrune } from './releases.ts';
 import type { RecordAction, RecordEntry, RecordOutcome, RecordedProcess, RunningProcess } from './record.ts';
-import { appendRecordCommand, confDigest, rollbackTarget, verifiedAndRunning, verifiedReleases } from './record.ts';
+import {
+  appendRecordCommand,
+  confDigest,
+  groupProcesses,
+  rollbackTarget,
+  verifiedAndRunning,
+  verifiedReleases,
+} from './record.ts';
 import type { ReleaseFiles } from './release-files.ts';
 import { hasReleaseFiles, releaseContentHash, sharedCheckScript } from './release-files.ts';
 import type { AppPaths, RemoteState } from './remote-state.ts';
@@ -116,6 +115,8 @@ export interface HostDeployOptions {
   releaseFiles?: ReleaseFiles | undefined;
   owner: LockOwner;
   forceUnlock: boolean;
+  /** `--lock-wait`: wait this long for a lock held by a live owner (absent: refuse at once). */
+  lockWait?: LockWait | undefined;
   report?: StepReporter | undefined;
   /** Hosts uploading at once: they share one bounded upload window. */
   hostsAtOnce?: number | undefined;
@@ -123,6 +124,8 @@ export interface HostDeployOptions {
   action?: RecordAction | undefined;
   /** The task repository's git commit, for the deploy record. */
   commit?: string | undefined;
+  /** The task repository had uncommitted changes (the record says so beside the commit). */
+  dirty?: boolean | undefined;
 }
 
 export class HostDeploy implements AppOnHost {
@@ -166,20 +169,14 @@ export class HostDeploy implements AppOnHost {
     const artifact = this.requireArtifact();
     const [state, running] = await Promise.all([this.stateAfterLock(), this.runningProcesses()]);
     const sha = releaseContentHash(artifact.sha256, this.options.releaseFiles, this.secretVersions(state));
-    const currentMatches =
-      state.current !== undefined && sameContent(state.current, sha) && state.entries.includes(state.current);
-    const existing = currentMatches ? state.current : findReleaseWithHash(state.entries, sha);
-    const release = existing ?? releaseId(now, sha);
-    const uploadBytes = existing !== undefined || state.artifactCached ? 0 : artifact.bytes;
-    return this.withConvergence(this.plan(state, release, existing !== undefined, uploadBytes), running);
+    const { release, existing } = chooseRelease(state, sha, now);
+    const uploadBytes = existing || state.artifactCached ? 0 : artifact.bytes;
+    return this.withConvergence(this.plan(state, release, existing, uploadBytes), running);
   }
 
   /** The app's processes as supervisord reports them now (`group:name`). */
   private async runningProcesses(): Promise<RunningProcess[]> {
-    const all = await this.options.supervisor.getAllProcessInfo();
-    return all
-      .filter((p) => p.group === this.app.name)
-      .map((p) => ({ name: qualifiedName(p), statename: p.statename, pid: p.pid, start: p.start }));
+    return groupProcesses(await this.options.supervisor.getAllProcessInfo(), this.app.name);
   }
 
   /** Nothing to change on disk: still restart and verify unless the record says the host runs what was verified. */
@@ -291,22 +288,19 @@ export class HostDeploy implements AppOnHost {
   /**
    * Takes the app's lock (creating the app root, as root when the login cannot). A lock left by a run of this
    * machine whose process is gone (killed, or its laptop lid closed mid-run) is broken with a notice; any other
-   * holder needs --force-unlock.
+   * holder is waited for under --lock-wait, else needs --force-unlock.
    */
   async lock(): Promise<void> {
     await this.ensureWritableDir(this.app.root);
-    const { owner, forceUnlock } = this.options;
+    const { owner, forceUnlock, lockWait } = this.options;
     // The lock, then the state it now protects, in one round trip.
-    const lockAndRead = (force: boolean) => `${lockCommand(this.paths, owner, force)}\n${this.stateScript()}`;
-    let said = await this.session.run('lock', lockAndRead(forceUnlock));
-    let answer = parseLockAnswer(said);
-    const holder = answer.locked ? undefined : parseOwner(answer.owner);
-    if (!answer.locked && holder && ownerIsDead(holder, thisMachine())) {
-      this.report('lock', `broke the lock of a dead run: ${describeOwner(answer.owner)}`);
-      said = await this.session.run('lock', lockAndRead(true));
-      answer = parseLockAnswer(said);
-    }
-    if (!answer.locked) throw new LockHeldError(this.host, this.app.name, answer.owner);
+    const lockAndRead = (force: boolean) =>
+      this.session.run('lock', `${lockCommand(this.paths, owner, force)}\n${this.stateScript()}`);
+    const said = await takeLock({ host: this.host, app: this.app.name }, lockAndRead, {
+      force: forceUnlock,
+      wait: lockWait,
+      onBroken: (line) => this.report('lock', `broke the lock of a dead run: ${describeOwner(line)}`),
+    });
     this.locked = true;
     this.lockedState = await this.withConf(parseInspect(said));
     // supervisord refuses a conf whose log directory does not exist (CANT_REREAD), for every app on the host.
@@ -452,6 +446,7 @@ export class HostDeploy implements AppOnHost {
       confDigest: confDigest(plan.conf),
       by: { login: this.session.host.user, user: owner.user, machine: owner.machine, pid: owner.pid },
       ...(this.options.commit ? { commit: this.options.commit } : {}),
+      ...(this.options.dirty ? { dirty: true } : {}),
       ...extra,
     };
   }

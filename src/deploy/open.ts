@@ -7,7 +7,7 @@ import type { ConfSecrets } from './confgen.ts';
 import type { PreparedArtifact } from './artifact.ts';
 import type { AppOnHost } from './host-deploy.ts';
 import { HostDeploy } from './host-deploy.ts';
-import type { LockOwner } from './lock.ts';
+import type { LockOwner, LockWait } from './lock.ts';
 import type { ReleaseFiles } from './release-files.ts';
 
 export interface OpenAppOptions {
@@ -23,12 +23,15 @@ export interface OpenAppOptions {
   artifact?: PreparedArtifact | undefined;
   owner: LockOwner;
   forceUnlock: boolean;
+  /** `--lock-wait` (absent: a held lock refuses at once). */
+  lockWait?: LockWait | undefined;
   /** Hosts worked on at once (they share one bounded upload window). */
   concurrency: number;
   hostCount: number;
   /** For the deploy record: what the run does, and the task repository's commit. */
   action?: 'deploy' | 'rollback' | undefined;
   commit?: string | undefined;
+  dirty?: boolean | undefined;
   onStep?: ((host: string, app: string, step: string, detail?: string) => void) | undefined;
 }
 
@@ -48,10 +51,12 @@ export function appOpener(options: OpenAppOptions): (host: HostConfig) => Promis
       releaseFiles: options.releaseFilesFor?.(host),
       owner: options.owner,
       forceUnlock: options.forceUnlock,
+      lockWait: options.lockWait,
       report: (step, detail) => options.onStep?.(host.name, app.name, step, detail),
       hostsAtOnce: Math.min(options.hostCount, options.concurrency),
       action: options.action,
       commit: options.commit,
+      dirty: options.dirty,
     });
   };
 }

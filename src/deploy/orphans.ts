@@ -18,13 +18,17 @@ export interface IncludeDirListing {
 
 /** Each conf's first line (`conf=<file>\t<line>`), or `unreadable=<file>`. */
 export function listConfsCommand(includeDir: string, extension: string): string {
+  return [...confLines(shellQuote(includeDir), shellQuote(extension)), 'exit 0'].join('\n');
+}
+
+/** The loop of `listConfsCommand` over shell words (quoted values, or `"$dir"` for a directory found on the host). */
+export function confLines(dirWord: string, extensionWord: string): string[] {
   return [
-    `for f in ${shellQuote(includeDir)}/*${shellQuote(extension)}; do`,
+    `for f in ${dirWord}/*${extensionWord}; do`,
     '  [ -f "$f" ] || continue',
     '  if line=$(head -n 1 "$f" 2>/dev/null); then printf \'conf=%s\\t%s\\n\' "$f" "$line"; else echo "unreadable=$f"; fi',
     'done',
-    'exit 0',
-  ].join('\n');
+  ];
 }
 
 // The marker with the app's name taken out: what comes before and after it.

@@ -61,6 +61,8 @@ export interface RecordEntry {
   by: RecordActor;
   /** The task repository's git commit, when it is one. */
   commit?: string | undefined;
+  /** The task repository had uncommitted changes to tracked files: `commit` is not all that was deployed. */
+  dirty?: boolean | undefined;
   /** The run-once hook this entry is about (`beforeSwitchOnce`): it ran here (`ran-once`), or failed here. */
   hook?: string | undefined;
   error?: string | undefined;
@@ -116,6 +118,16 @@ export interface RunningProcess {
   statename: string;
   pid: number;
   start: number;
+}
+
+/** The processes of `group` among supervisord's (`getAllProcessInfo`), as the record compares them. */
+export function groupProcesses(
+  all: readonly { name: string; group: string; statename: string; pid: number; start: number }[],
+  group: string,
+): RunningProcess[] {
+  return all
+    .filter((p) => p.group === group)
+    .map((p) => ({ name: `${p.group}:${p.name}`, statename: p.statename, pid: p.pid, start: p.start }));
 }
 
 /**

@@ -78,3 +78,18 @@ export function releasesToPrune(
   const partial = leftovers.filter((e) => !kept.has(e) && !kept.has(e.replace(/\.staging$/, '')));
   return [...new Set([...old, ...unfinished, ...partial])].sort();
 }
+
+/**
+ * The release a deploy of content `sha256` puts on a host: `current` when it holds that content, else an existing
+ * release with it (`existing`: nothing to stage), else a new id. Shared by deploy and `plan`, so they cannot disagree.
+ */
+export function chooseRelease(
+  host: { current: string | undefined; entries: readonly string[] },
+  sha256: string,
+  now: Date,
+): { release: string; existing: boolean } {
+  const { current, entries } = host;
+  const currentMatches = current !== undefined && sameContent(current, sha256) && entries.includes(current);
+  const existing = currentMatches ? current : findReleaseWithHash(entries, sha256);
+  return { release: existing ?? releaseId(now, sha256), existing: existing !== undefined };
+}

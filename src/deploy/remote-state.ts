@@ -59,11 +59,18 @@ export interface InspectExtras {
   secretsKey?: string;
   /** The conf is root's 0640 and the login may sudo: read it as root when the login cannot. */
   sudoCat?: boolean;
+  /** Read the app's conf too (default); `plan` reads it with the include directory instead. */
+  conf?: boolean;
 }
 
 export function inspectCommand(paths: AppPaths, cacheName: string, extras: InspectExtras = {}): string {
+  return [...inspectLines(paths, cacheName, extras), 'exit 0'].join('\n');
+}
+
+/** The lines of `inspectCommand` before its `exit`, for a script that reads more (`plan`). */
+export function inspectLines(paths: AppPaths, cacheName: string, extras: InspectExtras = {}): string[] {
   const q = shellQuote;
-  const { clashes = '', secretsKey = '', sudoCat = false } = extras;
+  const { clashes = '', secretsKey = '', sudoCat = false, conf = true } = extras;
   const readConf = sudoCat
     ? `{ cat ${q(paths.confPath)} 2>/dev/null || sudo -n -- cat ${q(paths.confPath)}; }`
     : `cat ${q(paths.confPath)}`;
@@ -76,13 +83,12 @@ export function inspectCommand(paths: AppPaths, cacheName: string, extras: Inspe
     clashes,
     secretsKey ? `if [ -f ${q(secretsKey)} ]; then echo "secretskey=$(head -n 1 ${q(secretsKey)})"; fi` : '',
     // Unreadable by the login, and sudo -n cannot help (it wants a password or a terminal): the conf is read apart.
-    `if [ -f ${q(paths.confPath)} ] && [ ! -r ${q(paths.confPath)} ]${sudoCat ? ' && ! sudo -n -- true 2>/dev/null' : ''}; then echo confunreadable=1; fi`,
+    conf
+      ? `if [ -f ${q(paths.confPath)} ] && [ ! -r ${q(paths.confPath)} ]${sudoCat ? ' && ! sudo -n -- true 2>/dev/null' : ''}; then echo confunreadable=1; fi`
+      : '',
     `echo ${recordMarker}; tail -n ${recordLength} ${q(recordPath(paths))} 2>/dev/null`,
-    `if [ -f ${q(paths.confPath)} ]; then echo ${confMarker}; ${readConf}; fi`,
-    'exit 0',
-  ]
-    .filter(Boolean)
-    .join('\n');
+    conf ? `if [ -f ${q(paths.confPath)} ]; then echo ${confMarker}; ${readConf}; fi` : '',
+  ].filter(Boolean);
 }
 
 export function parseInspect(stdout: string): RemoteState {

@@ -13,15 +13,8 @@ import { appStateCommand, parseAppState } from './app-state.ts';
 import type { ConfOwner } from './conf-owner.ts';
 import { confOwner } from './conf-owner.ts';
 import type { LockOwner } from './lock.ts';
-import {
-  LockHeldError,
-  lockCommand,
-  ownerIsDead,
-  parseLockAnswer,
-  parseOwner,
-  thisMachine,
-  unlockCommand,
-} from './lock.ts';
+import type { LockWait } from './lock.ts';
+import { lockCommand, takeLock, unlockCommand } from './lock.ts';
 import type { RecordEntry } from './record.ts';
 import { appendRecordCommand, confDigest, recordPath } from './record.ts';
 import type { AppPaths } from './remote-state.ts';
@@ -45,6 +38,8 @@ export interface RemovalOptions {
   purge: boolean;
   owner: LockOwner;
   forceUnlock: boolean;
+  /** `--lock-wait`: wait this long for a lock held by a live owner (absent: refuse at once). */
+  lockWait?: LockWait | undefined;
 }
 
 /** What the host has of the app, and whose its conf is. */
@@ -127,20 +122,20 @@ export class HostRemoval {
     return { exists: !rootWasAbsent(said), state: parseAppState(said) };
   }
 
-  /** Takes the app's lock as a deploy does (a dead run of this machine's is broken; any other holder refuses). */
+  /** Takes the app's lock as a deploy does (a dead run of this machine's is broken; a live one refuses or is waited for). */
   private async lock(root: string): Promise<{ exists: boolean; state: AppState }> {
     const paths = { ...this.paths, root, lockDir: `${root}/.convoy-lock` };
     const lockAndRead = (force: boolean) =>
-      ifRootCommand(root, `${lockCommand(paths, this.options.owner, force)}\n${appStateCommand(root)}`);
-    let said = await this.options.session.run('lock', lockAndRead(this.options.forceUnlock));
+      this.options.session.run(
+        'lock',
+        ifRootCommand(root, `${lockCommand(paths, this.options.owner, force)}\n${appStateCommand(root)}`),
+      );
+    const said = await takeLock({ host: this.host, app: this.options.app }, lockAndRead, {
+      force: this.options.forceUnlock,
+      wait: this.options.lockWait,
+      nothingToLock: rootWasAbsent,
+    });
     if (rootWasAbsent(said)) return { exists: false, state: parseAppState('') };
-    let answer = parseLockAnswer(said);
-    const holder = answer.locked ? undefined : parseOwner(answer.owner);
-    if (!answer.locked && holder && ownerIsDead(holder, thisMachine())) {
-      said = await this.options.session.run('lock', lockAndRead(true));
-      answer = parseLockAnswer(said);
-    }
-    if (!answer.locked) throw new LockHeldError(this.host, this.options.app, answer.owner);
     this.locked = true;
     Object.assign(this.paths, { root, lockDir: paths.lockDir });
     return { exists: true, state: parseAppState(said) };

@@ -22,6 +22,8 @@ import { throughSudo } from './privilege.ts';
 import { SudoOnHost } from './sudo.ts';
 import { ttyOutput, ttyStep } from './tty-step.ts';
 import { fileStep, uploadChunkBytes, uploadChunksPerHost } from './transfer.ts';
+import type { RoundTrips } from './round-trips.ts';
+import { countedConnection, noRoundTrips } from './round-trips.ts';
 
 export type { CommandResult, ExecOptions };
 
@@ -40,10 +42,13 @@ export class HostSession {
   private socketClient: SupervisorClient | undefined;
   private laidOut: Promise<LaidOutSupervisor> | undefined;
   private readonly sudo: SudoOnHost;
+  private connection: HostConnection;
+  /** Channels opened on the host so far (src/host/round-trips.ts). */
+  readonly roundTrips: RoundTrips = noRoundTrips();
 
   constructor(
     readonly host: HostConfig,
-    private connection: HostConnection,
+    connection: HostConnection,
     /** A new login to the host (a group joined since, or the old connection lost). */
     private readonly relogin: () => Promise<HostConnection>,
     /** How long one remote step may take (a command, a supervisord call); 0 = no limit. */
@@ -52,6 +57,7 @@ export class HostSession {
     sudoPassword?: SecretValue,
   ) {
     this.sudo = new SudoOnHost(host.name, host.user, sudoPassword);
+    this.connection = countedConnection(connection, this.roundTrips);
   }
 
   get name(): string {
@@ -225,6 +231,14 @@ export class HostSession {
     return this.laidOut;
   }
 
+  /**
+   * A client on the socket of a layout read by the caller (plan reads supervisord.conf in its own round trip): no
+   * probe, nothing sent until the first call; the exec relay only where sshd refuses that socket.
+   */
+  supervisorAt(layout: SupervisorLayout): SupervisorClient {
+    return reachSupervisor(this.connection, this.supervisorHost(), layout);
+  }
+
   /** A supervisord client with a known layout (setup wrote it), reached as the login or through the relay. */
   openSupervisorAt(layout: SupervisorLayout): Promise<LaidOutSupervisor> {
     return openSupervisor(this.connection, this.supervisorHost(), layout);
@@ -256,7 +270,7 @@ export class HostSession {
 
   /** Logs in again (a new login sees groups joined since; a lost connection is replaced). */
   async relog(): Promise<void> {
-    this.connection = await this.relogin();
+    this.connection = countedConnection(await this.relogin(), this.roundTrips);
     this.socketClient = undefined;
     this.laidOut = undefined;
   }

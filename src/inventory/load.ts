@@ -92,7 +92,7 @@ export function parseInventory(text: string, file: string, options: ParseOptions
     children: [...g.children],
     line: g.line,
   }));
-  return { file, hosts, groups };
+  return { file, hosts, groups, ...(model.notify ? { notify: model.notify } : {}) };
 }
 
 // Read after the user's file, as ssh does; relative Includes in it are under /etc/ssh.

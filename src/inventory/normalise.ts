@@ -6,6 +6,8 @@ import { expandRange } from './ranges.ts';
 import { isSetting, isStructural, parseSetting, settingNames, structuralKeys } from './settings.ts';
 import type { SettingName, SettingValues } from './settings.ts';
 import { closest } from './suggest.ts';
+import type { NotifySettings } from './webhooks.ts';
+import { defaultsOnlyKeys, isDefaultsOnly, parseNotifyList, parseNotifyTimeout } from './webhooks.ts';
 
 // A checked value and where it was written, so later stages can point at the line.
 export interface Located<T> {
@@ -49,6 +51,8 @@ export interface Model {
   groups: GroupSection[];
   /** Every host name in the order it first appears (a [host:…] header or a group's `hosts`). */
   hostOrder: string[];
+  /** `notify` and `notify_timeout` of [defaults]. */
+  notify?: NotifySettings;
 }
 
 const sectionKinds = ['defaults', 'host', 'group'];
@@ -76,6 +80,9 @@ interface SectionReader {
   where: Context['where'];
   at: Report;
   addHost: (name: string) => void;
+  /** Where [defaults]' notification keys go (absent in other sections: there they are refused). */
+  notify: NotifySettings | undefined;
+  file: string;
 }
 
 // Keys of sections with a bad header are not checked: the header problem says it all.
@@ -115,8 +122,12 @@ function normaliseSection(context: Context, raw: RawSection): void {
     where: context.where,
     at,
     addHost: (name) => addHost(context, name),
+    notify: kind.kind === 'defaults' ? { where: '', webhooks: [] } : undefined,
+    file: context.file,
   };
   for (const entry of raw.entries) readEntry(reader, entry);
+  const notify = reader.notify;
+  if (notify && (notify.webhooks.length > 0 || notify.timeoutMs !== undefined)) context.model.notify = notify;
   if (kind.kind === 'defaults') context.model.defaults = layer;
   else if (group) context.model.groups.push(group);
   else {
@@ -171,6 +182,10 @@ function readEntry(reader: SectionReader, entry: RawEntry): void {
     readSetting(reader, entry.key, entry);
     return;
   }
+  if (isDefaultsOnly(entry.key)) {
+    readNotify(reader, entry.key, entry);
+    return;
+  }
   const typo = settingTypo(entry.key, reader.group !== undefined) ?? checkVariableName(entry.key);
   if (typo) {
     reader.at(typo, entry.key, entry.line);
@@ -183,6 +198,29 @@ function readSetting(reader: SectionReader, key: SettingName, entry: RawEntry): 
   const parsed = parseSetting(key, entry.value, reader.where);
   if ('error' in parsed) reader.at(parsed.error, key, entry.line);
   else setSetting(reader.layer, key, { value: parsed.value, line: entry.line, section: reader.header, key });
+}
+
+// `notify` and `notify_timeout`: a run's notifications, so [defaults] only (an app sets its own in its task file).
+function readNotify(reader: SectionReader, key: 'notify' | 'notify_timeout', entry: RawEntry): void {
+  const notify = reader.notify;
+  if (!notify) {
+    reader.at(
+      "only allowed in [defaults] (notifications are the run's, not a host's; an app sets its own `notify` in its task file)",
+      key,
+      entry.line,
+    );
+    return;
+  }
+  if (key === 'notify_timeout') {
+    const parsed = parseNotifyTimeout(entry.value);
+    if ('error' in parsed) reader.at(parsed.error, key, entry.line);
+    else notify.timeoutMs = parsed.value;
+    return;
+  }
+  const { sources, problems } = parseNotifyList(entry.value);
+  for (const problem of problems) reader.at(problem, key, entry.line);
+  notify.where = `${reader.file}:${entry.line}: [${reader.header}]`;
+  notify.webhooks = sources.map((source) => ({ key, source }));
 }
 
 function setSetting<K extends SettingName>(layer: Layer, key: K, located: Located<SettingValues[K]>): void {
@@ -213,7 +251,7 @@ function sectionKind(header: string): Kind {
 // A key that is not a setting is a variable, unless it looks like a misspelt setting (`adress`, `identiy`).
 function settingTypo(key: string, inGroup: boolean): string | undefined {
   const lower = key.toLowerCase();
-  const known: readonly string[] = inGroup ? [...settingNames, ...structuralKeys] : settingNames;
+  const known: readonly string[] = [...settingNames, ...defaultsOnlyKeys, ...(inGroup ? structuralKeys : [])];
   if (known.includes(lower)) return `unknown setting (did you mean '${lower}'? settings are lower case)`;
   if (key.length < 4) return undefined;
   const near = closest(lower, known);

@@ -1,5 +1,6 @@
 // The resolved inventory: what the SSH layer, the commands and `convoy hosts` read. Every value is final.
 import type { SshConfigIo } from './ssh-config-eval.ts';
+import type { NotifySettings } from './webhooks.ts';
 
 // One host as Convoy connects to it, after [defaults], groups, [host:…] and ~/.ssh/config were applied.
 export interface HostConfig {
@@ -68,6 +69,8 @@ export interface Inventory {
   file: string;
   hosts: HostConfig[];
   groups: GroupInfo[];
+  /** Webhooks called on deploy and rollback (`notify`, `notify_timeout` of [defaults]). */
+  notify?: NotifySettings;
 }
 
 // Side effects of loading are options so tests (and the sandbox) can point them anywhere.

@@ -17,6 +17,8 @@ export interface ResolveContext {
   env: NodeJS.ProcessEnv;
   /** Which app, for the messages (`tasks/api.ts: app 'api'`). */
   where: string;
+  /** The key the names are under in messages (`secrets.DB_PASSWORD`); '' when the names are keys themselves. */
+  key?: string;
 }
 
 export async function resolveSecrets(
@@ -24,7 +26,10 @@ export async function resolveSecrets(
   context: ResolveContext,
 ): Promise<ResolvedSecrets> {
   const results = await Promise.all(secrets.map((s) => resolveOne(s, context)));
-  const problems = results.flatMap((r) => (typeof r === 'string' ? [`${context.where} secrets.${r}`] : []));
+  const key = context.key ?? 'secrets';
+  const problems = results.flatMap((r) =>
+    typeof r === 'string' ? [`${context.where} ${key ? `${key}.` : ''}${r}`] : [],
+  );
   if (problems.length > 0) throw new ValidationError(`secrets: ${problems.length} could not be read`, problems);
   return results.filter((r): r is SecretValue => r instanceof SecretValue);
 }

@@ -111,12 +111,21 @@ export const usualSocketPath = '/var/run/supervisor.sock';
  * opened reached no supervisord, so the retry cannot run anything twice). An explicit `supervisor_conf` is always
  * read first.
  */
-export function reachSupervisor(connection: HostConnection, host: SupervisorHost): SupervisorClient {
-  const usual = host.supervisorConf ? undefined : streamlocalTransport(connection, usualSocketPath);
+export function reachSupervisor(
+  connection: HostConnection,
+  host: SupervisorHost,
+  /** The host's layout when the caller read it already: its socket (and password) instead of the usual one. */
+  layout?: SupervisorLayout,
+): SupervisorClient {
+  const usual = layout
+    ? streamlocalTransport(connection, layout.socketPath, basicAuth(layout.credentials))
+    : host.supervisorConf
+      ? undefined
+      : streamlocalTransport(connection, usualSocketPath);
   let chosen: RpcTransport | undefined;
   let found: Promise<SupervisorClient> | undefined;
   const viaConf = async (body: string) => {
-    found ??= openSupervisor(connection, host);
+    found ??= openSupervisor(connection, host, layout);
     found.catch(() => {
       found = undefined;
     });

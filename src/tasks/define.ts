@@ -80,6 +80,10 @@ export type BatchHookSpec = { local: string } | { remote: string };
 // environment variable, a file (relative to the project), or a command's output (`pass show db`, `op read …`).
 export type SecretSourceSpec = { env: string } | { file: string } | { command: string };
 
+// A webhook called on the app's deploys and rollbacks (docs/deploy.md, "Notifications"): an http(s) URL, or a secret
+// source giving one (a hook's URL often holds its token).
+export type WebhookSpec = string | SecretSourceSpec;
+
 /** Signals an app may reload on (docs/tasks.md, "reload"): the ones servers read as "re-read your config". */
 export const reloadSignals = ['HUP', 'USR1', 'USR2', 'QUIT', 'WINCH'] as const;
 export type ReloadSignal = (typeof reloadSignals)[number];
@@ -121,6 +125,8 @@ export interface AppSpec {
   shared?: SharedSpec;
   /** `{ '<path in the release>': '<template on this machine>' }`: rendered per host (`{{var}}`, `{{secret.NAME}}`). */
   templates?: Record<string, string>;
+  /** Webhooks told when a deploy or rollback of the app starts, succeeds or fails, besides the inventory's. */
+  notify?: WebhookSpec | WebhookSpec[];
 }
 
 // The host a task runs on, as the inventory resolved it.

@@ -1,5 +1,6 @@
 // An app after validation: defaults applied, durations in ms, programs in start order. Deploy code reads only this.
 import type { HealthCheck } from '../health/kinds.ts';
+import type { WebhookEntry } from '../inventory/webhooks.ts';
 import type { Amount } from '../units/amount.ts';
 import type { SecretSourceSpec, StopSignal } from './define.ts';
 
@@ -63,6 +64,8 @@ export interface NormalisedApp {
   shared: NormalisedShared;
   /** Files rendered per host into each release, sorted by `path`. */
   templates: NormalisedTemplate[];
+  /** Webhooks of the app; absent when none. */
+  notify?: WebhookEntry[];
 }
 
 export interface NormalisedShared {

@@ -28,7 +28,8 @@ export function validateSecrets(c: Checker, value: unknown, hasPrograms: boolean
   return secrets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-function validateSource(c: Checker, value: unknown, path: string): SecretSourceSpec | undefined {
+/** One source, `{ env }`, `{ file }` or `{ command }` (also what an app's `notify` may give instead of a URL). */
+export function validateSource(c: Checker, value: unknown, path: string): SecretSourceSpec | undefined {
   const spec = c.object(value, path, sourceKinds);
   if (!spec) return undefined;
   const given = sourceKinds.filter((k) => spec[k] !== undefined);

@@ -11,6 +11,7 @@ import { closest } from '../inventory/suggest.ts';
 import { programExpansions, unknownExpansions } from './supervisor-values.ts';
 import { validateProgram } from './validate-program.ts';
 import { validateHealthCheck, validateHooks, validateRolling } from './validate-rollout.ts';
+import { validateNotify } from './validate-notify.ts';
 import { validateSecrets } from './validate-secrets.ts';
 import { validateShared, validateTemplates } from './validate-shared.ts';
 import type { HostVars } from './variables.ts';
@@ -36,6 +37,7 @@ const appKeySet: Record<keyof AppSpec, true> = {
   processRestart: true,
   shared: true,
   templates: true,
+  notify: true,
 };
 
 export interface ValidateOptions {
@@ -76,6 +78,7 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
   const restart = validateRestart(c, spec);
   const shared = spec.shared === undefined ? { dirs: [], files: [] } : validateShared(c, spec.shared);
   const templates = spec.templates === undefined ? [] : validateTemplates(c, spec.templates, shared);
+  const notify = spec.notify === undefined ? [] : validateNotify(c, spec.notify);
 
   checkExpansions(c, strings);
   if (options.hosts && options.hosts.length > 0) c.problems.push(...checkVariables(strings, options.hosts));
@@ -104,6 +107,7 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
     ...restart,
     shared,
     templates,
+    ...(notify.length > 0 ? { notify } : {}),
   };
   return { app, problems: [] };
 }

@@ -296,11 +296,14 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
       run.stdout.on('data', (c: Buffer) => {
         stdout += c.toString();
       });
-      const done = new Promise<number | null>((resolve) => run.on('close', resolve));
+      let exited = false;
+      const done = new Promise<number | null>((resolve) => run.on('close', (code) => ((exited = true), resolve(code))));
       // Wait for the upload to h2 to be under way, then kill h2's sshd session process (the host itself stays up).
+      // Bounded by the run itself, not a count: on a loaded machine tarring 150 MB alone can take more than 10 s.
       const ns = readlinkSync(`/proc/${state.hosts[1]!.init!.pid}/ns/pid`);
       let killed = false;
-      for (let i = 0; i < 400 && !killed; i++) {
+      const deadline = Date.now() + 120_000;
+      while (!killed && !exited && Date.now() < deadline) {
         const partial = (() => {
           try {
             return readdirSync(cache).find((f) => f.endsWith('.partial'));

@@ -34,7 +34,8 @@ export default defineApp({
   root: '/srv/numbered',
   artifact: 'build/numbered-v${version}',
   processRestart: 'one-at-a-time',
-  programs: { worker: { command: '/bin/sleep 3600', numprocs: 3, startsecs: 1 } },
+  // startsecs 3: each process is STARTING for 3 s, long enough to be sampled over ssh on a loaded machine.
+  programs: { worker: { command: '/bin/sleep 3600', numprocs: 3, startsecs: 3 } },
 });
 `;
 

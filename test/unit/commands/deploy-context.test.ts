@@ -60,3 +60,38 @@ test("a run-once hook's host: a group's hosts in the deploy's order; naming none
     await rm(path.join(project, 'tasks', 'mig.ts'));
   }
 });
+
+test("an app's webhooks: the inventory's, then its own, each URL once; one that cannot be read stops the run", async () => {
+  const hook = 'https://hooks.example.com/T0/B0/SECRET';
+  await writeFile(
+    path.join(project, 'notify.ini'),
+    `[defaults]\nnotify = ${hook}, env:TEAM_HOOK\n\n[group:web]\nhosts = web1\n`,
+  );
+  await writeFile(
+    path.join(project, 'tasks', 'hooked.ts'),
+    `import { defineApp } from '${defineUrl}';\nexport default defineApp({ name: 'hooked', root: '/srv/hooked', programs: { hooked: { command: 'run' } }, notify: ['${hook}', { env: 'APP_HOOK' }] });\n`,
+  );
+  const withInventory = { ...options(), globals: { ...options().globals, inventory: 'notify.ini' } };
+  try {
+    const env = { TEAM_HOOK: 'http://127.0.0.1:9/team', APP_HOOK: 'http://127.0.0.1:9/app' };
+    const context = await loadDeployContext({ ...withInventory, env }, 'web', ['hooked']);
+    assert.deepEqual(
+      context.targets[0]?.webhooks.map((h) => [h.label, h.url.reveal()]),
+      [
+        ['hooks.example.com', hook],
+        ['$TEAM_HOOK', 'http://127.0.0.1:9/team'],
+        ['$APP_HOOK', 'http://127.0.0.1:9/app'],
+      ],
+    );
+    await assert.rejects(
+      loadDeployContext({ ...withInventory, env: { TEAM_HOOK: 'x' } }, 'web', ['hooked']),
+      (error: Error) => {
+        assert.match(error.message, /notify\.ini:2: \[defaults\] notify: \$TEAM_HOOK is not a URL/);
+        assert.ok(!error.message.includes('SECRET'));
+        return true;
+      },
+    );
+  } finally {
+    await rm(path.join(project, 'tasks', 'hooked.ts'));
+  }
+});
