@@ -20,7 +20,7 @@ import { failureBudget, planBatches, runRolling } from '../orchestration/rolling
 import { onSession } from '../host/fleet.ts';
 import { readAppViews } from '../ui/apps.ts';
 import { Dashboard } from '../ui/dashboard.ts';
-import { FleetPoller } from '../ui/poller.ts';
+import { FleetPoller, pollTimeoutFor } from '../ui/poller.ts';
 import { startUiServer } from '../ui/server.ts';
 import type { Interruption } from './interruption.ts';
 import { interruptedWith } from './interruption.ts';
@@ -157,6 +157,7 @@ export async function uiCommand(options: UiCommandOptions): Promise<number> {
       hosts,
       source: fleet,
       intervalMs: options.intervalMs,
+      pollTimeoutMs: pollTimeoutFor(options.intervalMs),
       readApps: (session, _host, groups) => readAppViews(session, roots, groups),
       onView: (view) => dashboard.publish(view),
     });

@@ -33,6 +33,8 @@ export class SupervisorTimeoutError extends ConvoyError {}
 export interface ClientOptions {
   /** How long one call may take (0 or absent: no limit); the host's step timeout. */
   callTimeoutMs?: number | undefined;
+  /** What sets that limit, as the timeout error says it (default: the step timeout). */
+  timeoutSource?: string | undefined;
 }
 
 export class SupervisorClient {
@@ -49,24 +51,36 @@ export class SupervisorClient {
   }
 
   async call(method: string, ...params: XmlRpcValue[]): Promise<XmlRpcValue> {
-    return decodeResponse(await this.within(method, this.post(encodeCall(method, params))));
+    const body = encodeCall(method, params);
+    return decodeResponse(await this.within(method, (signal) => this.post(body, signal)));
   }
 
-  /** The call's answer, or a SupervisorTimeoutError once the step timeout has passed. */
-  private within<T>(method: string, answer: Promise<T>): Promise<T> {
+  /**
+   * The call's answer, or a SupervisorTimeoutError once the call timeout has passed; the transport is told to abandon
+   * the call then (its channel closed), so that a supervisord that never answers holds nothing open.
+   */
+  private within<T>(method: string, call: (signal?: AbortSignal) => Promise<T>): Promise<T> {
     const ms = this.options.callTimeoutMs;
-    if (!ms) return answer;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_resolve, reject) => {
-      const said = `${this.host}: supervisord did not answer ${method} within ${formatMs(ms)} (step_timeout, --step-timeout)`;
-      timer = setTimeout(() => reject(new SupervisorTimeoutError(said)), ms);
-    });
-    return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+    if (!ms) return call();
+    const limit = new AbortController();
+    const why = this.options.timeoutSource ?? 'step_timeout, --step-timeout';
+    const said = `${this.host}: supervisord did not answer ${method} within ${formatMs(ms)} (${why})`;
+    const timer = setTimeout(() => limit.abort(new SupervisorTimeoutError(said)), ms);
+    const late = new Promise<never>((_resolve, reject) =>
+      limit.signal.addEventListener('abort', () => reject(limit.signal.reason)),
+    );
+    late.catch(() => undefined);
+    return Promise.race([call(limit.signal), late]).finally(() => clearTimeout(timer));
+  }
+
+  /** The same supervisord, each call bounded by `callTimeoutMs` (`why`: where that limit comes from, for the error). */
+  bounded(callTimeoutMs: number, why: string): SupervisorClient {
+    return new SupervisorClient(this.host, this.transport, this.layout, { callTimeoutMs, timeoutSource: why });
   }
 
   /** One raw XML-RPC request body to supervisord, and its response body. */
-  post(body: string): Promise<string> {
-    return this.transport.post(body);
+  post(body: string, signal?: AbortSignal): Promise<string> {
+    return this.transport.post(body, signal);
   }
 
   /** Several calls in one round trip; each result is a value or the fault it raised. */

@@ -124,24 +124,24 @@ export function reachSupervisor(
       : streamlocalTransport(connection, usualSocketPath);
   let chosen: RpcTransport | undefined;
   let found: Promise<SupervisorClient> | undefined;
-  const viaConf = async (body: string) => {
+  const viaConf = async (body: string, signal?: AbortSignal) => {
     found ??= openSupervisor(connection, host, layout);
     found.catch(() => {
       found = undefined;
     });
     const client = await found;
-    chosen = { kind: client.transportKind, post: (next) => client.post(next) };
-    return chosen.post(body);
+    chosen = { kind: client.transportKind, post: (next, abandon) => client.post(next, abandon) };
+    return chosen.post(body, signal);
   };
   const transport: RpcTransport = {
     get kind() {
       return (chosen ?? usual)?.kind ?? 'streamlocal';
     },
-    post: async (body) => {
-      if (chosen) return chosen.post(body);
-      if (!usual) return viaConf(body);
+    post: async (body, signal) => {
+      if (chosen) return chosen.post(body, signal);
+      if (!usual) return viaConf(body, signal);
       try {
-        const text = await usual.post(body);
+        const text = await usual.post(body, signal);
         chosen ??= usual;
         return text;
       } catch (error) {
@@ -149,7 +149,7 @@ export function reachSupervisor(
         const needsAuth = error instanceof SupervisorUnavailableError && error.cause instanceof SocketAuthError;
         if (!(error instanceof SocketOpenRefusedError) && !needsAuth) throw error;
       }
-      return viaConf(body);
+      return viaConf(body, signal);
     },
   };
   return new SupervisorClient(host.name, transport, undefined, { callTimeoutMs: host.callTimeoutMs });

@@ -6,13 +6,15 @@ import type { AnsweredPrompt } from '../ssh/answer.ts';
 import type { HostConnection } from '../ssh/connection.ts';
 import { shellQuote } from '../shell/quote.ts';
 import { ConvoyError } from '../errors.ts';
+import type { HttpAnswer } from './keep-alive.ts';
+import { KeptStreams, requestBytes } from './keep-alive.ts';
 
 export type TransportKind = 'streamlocal' | 'exec';
 
 export interface RpcTransport {
   readonly kind: TransportKind;
-  /** POSTs an XML-RPC body to /RPC2 and resolves with the response body (HTTP 200 only). */
-  post(body: string): Promise<string>;
+  /** POSTs an XML-RPC body to /RPC2 and resolves with the response body (HTTP 200 only); `signal` abandons it. */
+  post(body: string, signal?: AbortSignal): Promise<string>;
 }
 
 /** supervisord cannot be reached on this host (no socket, no permission, not running). */
@@ -49,6 +51,7 @@ function postOver(
   body: string,
   describe: (error: unknown) => Error,
   auth?: string,
+  signal?: AbortSignal,
 ): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const request = http.request(
@@ -84,37 +87,54 @@ function postOver(
       },
     );
     request.on('error', (error) => reject(error instanceof SupervisorUnavailableError ? error : describe(error)));
+    // Abandoned (the call's timeout): the channel is closed, not left open to a supervisord that may never answer.
+    signal?.addEventListener('abort', () => {
+      request.destroy();
+      reject(signal.reason);
+    });
     request.end(body);
   });
 }
 
+/** A response's body as text (HTTP 200), else the error it stands for. */
+function answerText(answer: HttpAnswer, describe: (error: unknown) => Error): string {
+  const text = answer.body.toString('utf8');
+  if (answer.status === 200) return text;
+  if (answer.status === 401) throw describe(new SocketAuthError('HTTP 401'));
+  throw describe(new Error(`HTTP ${answer.status} from supervisord: ${text.slice(0, 200)}`));
+}
+
+/** Calls over streamlocal channels kept open between calls (keep-alive.ts: one channel per call cost too much). */
 export function streamlocalTransport(connection: HostConnection, socketPath: string, auth?: string): RpcTransport {
+  const unreachable = (error: unknown) =>
+    `${connection.host}: cannot reach supervisord's socket ${socketPath} through SSH: ${(error as Error).message}`;
+  const describe = (error: unknown) =>
+    error instanceof SupervisorUnavailableError
+      ? error
+      : new SupervisorUnavailableError(
+          connection.host,
+          error instanceof SocketAuthError
+            ? authMessage(connection.host, socketPath, auth !== undefined)
+            : unreachable(error),
+          { cause: error },
+        );
+  const streams = new KeptStreams(() =>
+    connection.openUnixSocket(socketPath).catch((error: unknown) => {
+      if (error instanceof ConvoyError) throw error; // the connection itself is gone
+      throw new SocketOpenRefusedError(connection.host, unreachable(error), { cause: error });
+    }),
+  );
   return {
     kind: 'streamlocal',
-    post: (body) =>
-      postOver(
-        () =>
-          connection.openUnixSocket(socketPath).catch((error: unknown) => {
-            if (error instanceof ConvoyError) throw error; // the connection itself is gone
-            throw new SocketOpenRefusedError(
-              connection.host,
-              `${connection.host}: cannot reach supervisord's socket ${socketPath} through SSH: ${(error as Error).message}`,
-              { cause: error },
-            );
-          }),
-        body,
-        (error) =>
-          error instanceof SupervisorUnavailableError
-            ? error
-            : new SupervisorUnavailableError(
-                connection.host,
-                error instanceof SocketAuthError
-                  ? authMessage(connection.host, socketPath, auth !== undefined)
-                  : `${connection.host}: cannot reach supervisord's socket ${socketPath} through SSH: ${(error as Error).message}`,
-                { cause: error },
-              ),
-        auth,
-      ),
+    post: async (body, signal) => {
+      let answer: HttpAnswer;
+      try {
+        answer = await streams.post(requestBytes(body, auth), signal);
+      } catch (error) {
+        throw signal?.aborted || error instanceof ConvoyError ? error : describe(error);
+      }
+      return answerText(answer, describe);
+    },
   };
 }
 
@@ -167,7 +187,7 @@ export function execTransport(
 ): RpcTransport {
   return {
     kind: 'exec',
-    post: (body) => {
+    post: (body, signal) => {
       let stderr = '';
       return postOver(
         async () => {
@@ -188,6 +208,7 @@ export function execTransport(
             { cause: error },
           ),
         auth,
+        signal,
       );
     },
   };

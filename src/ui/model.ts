@@ -3,6 +3,7 @@
 import { ConvoyError, ExitCode } from '../errors.ts';
 import type { AppState } from '../deploy/app-state.ts';
 import type { RecordEntry } from '../deploy/record.ts';
+import { SupervisorTimeoutError } from '../supervisor/client.ts';
 import type { ProcessInfo } from '../supervisor/process-info.ts';
 
 /** One program as the page shows it; `now` is the host's clock at the poll (uptime = now - start, counted on). */
@@ -35,8 +36,11 @@ export interface AppView {
   lastDeploy?: LastDeploy | undefined;
 }
 
-/** Whether the host answered: `unreachable` (no SSH), `supervisord-down` (SSH fine, its supervisord not answering). */
-export type Reach = 'ok' | 'unreachable' | 'supervisord-down' | 'connecting';
+/**
+ * Whether the host answered: `unreachable` (no SSH), `supervisord-down` (SSH fine, its supervisord refuses or is
+ * gone), `supervisord-not-answering` (it took the call and did not answer within the poll timeout: stopped, wedged).
+ */
+export type Reach = 'ok' | 'unreachable' | 'supervisord-down' | 'supervisord-not-answering' | 'connecting';
 
 export interface HostView {
   host: string;
@@ -76,8 +80,10 @@ export function appView(state: AppState): AppView {
 /** How a failed poll shows: the host unreachable (SSH), or its supervisord down (anything else). */
 export function failedView(host: string, error: unknown, apps: Record<string, AppView>): HostView {
   const unreachable = error instanceof ConvoyError && error.exitCode === ExitCode.unreachable;
+  const silent = error instanceof SupervisorTimeoutError;
+  const reach = unreachable ? 'unreachable' : silent ? 'supervisord-not-answering' : 'supervisord-down';
   const message = error instanceof Error ? error.message : String(error);
-  return { host, reach: unreachable ? 'unreachable' : 'supervisord-down', error: message, programs: [], apps };
+  return { host, reach, error: message, programs: [], apps };
 }
 
 /**

@@ -10,7 +10,8 @@ import { failedView, programView, viewSignature } from './model.ts';
 export interface PolledSession {
   readonly lost: boolean;
   relog(): Promise<void>;
-  supervisor(): { getAllProcessInfo(): Promise<ProcessInfo[]> };
+  /** The host's supervisord; `bounded`: the same, each call abandoned (its channel closed) past `ms`. */
+  supervisor(): { bounded(ms: number, why: string): { getAllProcessInfo(): Promise<ProcessInfo[]> } };
 }
 
 /** Where sessions come from (the Fleet): `forget` drops a host's failed session so that the next poll connects anew. */
@@ -23,6 +24,11 @@ export interface PollerOptions<S extends PolledSession> {
   hosts: readonly HostConfig[];
   source: SessionSource<S>;
   intervalMs: number;
+  /**
+   * How long one poll's call may wait for supervisord: a supervisord that accepts the connection but never answers
+   * (stopped, wedged) is shown as not answering after this, instead of holding its host's row for the step timeout.
+   */
+  pollTimeoutMs: number;
   /** The apps of these groups on this host (release, last deploy); read at the first poll and after actions. */
   readApps(session: S, host: HostConfig, groups: readonly string[]): Promise<Record<string, AppView>>;
   /** A host's view changed (or is new). */
@@ -40,6 +46,11 @@ interface HostPoll {
 
 /** A host that failed is tried again after this long at least: its connect timeout is spent on every try. */
 const retryFloorMs = 5000;
+
+/** The poll timeout for an interval: the interval, but at least 5 s (a busy host) and at most 30 s. */
+export function pollTimeoutFor(intervalMs: number): number {
+  return Math.min(Math.max(intervalMs, 5000), 30_000);
+}
 
 export class FleetPoller<S extends PolledSession> {
   private readonly polls = new Map<string, HostPoll>();
@@ -105,7 +116,8 @@ export class FleetPoller<S extends PolledSession> {
     try {
       session = await this.options.source.session(host);
       if (session.lost) await session.relog();
-      const programs = (await session.supervisor().getAllProcessInfo()).map(programView);
+      const supervisor = session.supervisor().bounded(this.options.pollTimeoutMs, "convoy ui's poll timeout");
+      const programs = (await supervisor.getAllProcessInfo()).map(programView);
       const apps = poll.appsStale ? await this.appsOf(poll, session, programs) : poll.view.apps;
       view = { host: host.name, reach: 'ok', programs, apps };
     } catch (error) {

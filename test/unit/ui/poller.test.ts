@@ -5,10 +5,11 @@ import { test } from 'node:test';
 import { ConvoyError, ExitCode } from '../../../src/errors.ts';
 import type { HostConfig } from '../../../src/inventory/types.ts';
 import type { ProcessInfo } from '../../../src/supervisor/process-info.ts';
-import { FleetPoller } from '../../../src/ui/poller.ts';
+import { FleetPoller, pollTimeoutFor } from '../../../src/ui/poller.ts';
 import type { PolledSession } from '../../../src/ui/poller.ts';
 import type { HostView } from '../../../src/ui/model.ts';
 import { processInfo } from '../support/fake-supervisord.ts';
+import { SupervisorTimeoutError } from '../../../src/supervisor/client.ts';
 
 const host = (name: string) => ({ name }) as HostConfig;
 
@@ -16,6 +17,9 @@ class FakeSession implements PolledSession {
   lost = false;
   calls = 0;
   relogs = 0;
+  boundedMs = 0;
+  /** Takes the call and never answers: the poll's bounded call times out. */
+  silent = false;
   constructor(public processes: ProcessInfo[]) {}
   async relog() {
     this.relogs++;
@@ -23,9 +27,15 @@ class FakeSession implements PolledSession {
   }
   supervisor() {
     return {
-      getAllProcessInfo: async () => {
-        this.calls++;
-        return this.processes;
+      bounded: (ms: number) => {
+        this.boundedMs = ms;
+        return {
+          getAllProcessInfo: async () => {
+            this.calls++;
+            if (this.silent) throw new SupervisorTimeoutError(`supervisord did not answer within ${ms} ms`);
+            return this.processes;
+          },
+        };
       },
     };
   }
@@ -39,6 +49,7 @@ function setup(sessions: Map<string, FakeSession | Error>) {
   const poller = new FleetPoller<FakeSession>({
     hosts: [...sessions.keys()].map(host),
     intervalMs: 60_000,
+    pollTimeoutMs: 7000,
     source: {
       session: async (h) => {
         opened.push(h.name);
@@ -99,6 +110,28 @@ test('an unreachable host is a view, its session forgotten so that the next poll
   assert.equal(views[0]?.error, 'h2: connect timeout');
 });
 
+test('a supervisord that takes the call and never answers: its host shows so past the poll timeout, the others go on', async () => {
+  const silent = new FakeSession([processInfo('web_00', 'web', 'RUNNING')]);
+  silent.silent = true;
+  const fine = new FakeSession([processInfo('web_00', 'web', 'RUNNING')]);
+  const { poller, pollAll } = setup(
+    new Map([
+      ['h1', silent],
+      ['h2', fine],
+    ]),
+  );
+  await pollAll();
+  poller.stop();
+  assert.equal(silent.boundedMs, 7000, "the poll's call is bounded by the poll timeout");
+  assert.equal(poller.view('h1')?.reach, 'supervisord-not-answering');
+  assert.match(poller.view('h1')?.error ?? '', /did not answer/);
+  assert.equal(poller.view('h2')?.reach, 'ok');
+});
+
+test('the poll timeout: the interval, at least 5 s, at most 30 s', () => {
+  assert.deepEqual([200, 2000, 10_000, 3_600_000].map(pollTimeoutFor), [5000, 5000, 10_000, 30_000]);
+});
+
 test('a lost connection logs in again before the call', async () => {
   const s1 = new FakeSession([]);
   s1.lost = true;
@@ -115,6 +148,7 @@ test('start polls every host at once, then every interval', async () => {
   const poller = new FleetPoller<FakeSession>({
     hosts: [host('h1')],
     intervalMs: 20,
+    pollTimeoutMs: 5000,
     source: { session: async () => s1, forget: () => undefined },
     readApps: async () => ({}),
     onView: (v) => views.push(v),
