@@ -1,5 +1,5 @@
 // convoy ui's page: plain JavaScript, no framework, no build. The server pushes every host's view over one event
-// stream (/events); this script keeps them in `hosts` and redraws the table. Host data (names, states, log lines)
+// stream (/events); this script keeps them in `hosts` and draws the table, then updates a host's rows in place. Host data (names, states, log lines)
 // is untrusted: it only ever goes into textContent, never into HTML.
 'use strict';
 
@@ -9,6 +9,15 @@ let csrf = '';
 let drawPending = false;
 
 const $ = (id) => document.getElementById(id);
+
+// Only the uptimes on screen tick: writing 2000 cells every second made the page lay out its whole table each time.
+const visibleUptimes = new Set();
+const uptimeObserver = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    if (e.isIntersecting) visibleUptimes.add(e.target);
+    else visibleUptimes.delete(e.target);
+  }
+});
 
 /** An element with its text and attributes; children appended. */
 function el(tag, attrs = {}, ...children) {
@@ -72,14 +81,26 @@ function programRow(host, p, receivedAt) {
   row.append(
     el('td', { text: p.group === p.name ? p.name : name }),
     el('td', { text: host }),
-    el('td', { class: `state state-${p.state}`, text: p.state }),
-    el('td', { class: 'uptime', text: uptimeOf(p, receivedAt) }),
-    el('td', { class: 'pid', text: p.pid === null ? '' : String(p.pid) }),
-    el('td', { class: 'info', text: p.info }),
+    el('td', { class: 'state' }),
+    el('td', { class: 'uptime' }),
+    el('td', { class: 'pid' }),
+    el('td', { class: 'info' }),
     logButtons(actionButtons(host, [name], `${name} on ${host}`), host, name),
   );
-  row.querySelector('.uptime').dataset.since = p.start === null ? '' : String(receivedAt - (p.now - p.start) * 1000);
+  fillProgramCells(row, p, receivedAt);
+  uptimeObserver.observe(row.cells[3]);
   return row;
+}
+
+/** The cells of a program row that change as the program does: state, uptime, PID, why it is not running. */
+function fillProgramCells(row, p, receivedAt) {
+  const [, , state, uptime, pid, info] = row.cells;
+  state.className = `state state-${p.state}`;
+  state.textContent = p.state;
+  uptime.textContent = uptimeOf(p, receivedAt);
+  uptime.dataset.since = p.start === null ? '' : String(receivedAt - (p.now - p.start) * 1000);
+  pid.textContent = p.pid === null ? '' : String(p.pid);
+  info.textContent = p.info;
 }
 
 function deployText(app) {
@@ -108,12 +129,16 @@ function hostRow(group, host, view) {
 
 /** The group's header: its count, and actions and logs for the group on every host (a restart rolls). */
 function groupRow(group, programs) {
-  const running = programs.filter((p) => p.state === 'RUNNING').length;
-  const head = el('th', { colspan: '6', text: `${group}  ${running}/${programs.length} RUNNING` });
+  const head = el('th', { colspan: '6', class: 'group-count', text: groupCountText(group, programs) });
   const label = `every program of ${group} on every host (a restart goes host batch by host batch)`;
   const buttons = actionButtons('*', [`${group}:*`], label);
   const cell = logButtons(el('th', {}, ...buttons.childNodes), '', `${group}:*`);
   return el('tr', { class: 'group', 'data-group': group }, head, cell);
+}
+
+function groupCountText(group, programs) {
+  const running = programs.filter((p) => p.state === 'RUNNING').length;
+  return `${group}  ${running}/${programs.length} RUNNING`;
 }
 
 /** The group's rows: a row per host (the group there, its release and last deploy) and a row per program. */
@@ -154,25 +179,45 @@ function sortedHosts() {
   return [...hosts.entries()].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
-function draw() {
-  drawPending = false;
+/** Every program of every host, by group (hosts in natural order). */
+function programsByGroup() {
   const groups = new Map();
-  let total = 0;
-  let running = 0;
   for (const [host, entry] of sortedHosts()) {
     for (const p of entry.view.programs) {
       if (!groups.has(p.group)) groups.set(p.group, []);
       groups.get(p.group).push({ host, p, entry });
-      total += 1;
-      if (p.state === 'RUNNING') running += 1;
     }
   }
+  return groups;
+}
+
+/** The whole table, rebuilt: at the start, when the filter changes, and when a host's rows come or go. */
+function draw() {
+  drawPending = false;
+  patchPending.clear();
+  const groups = programsByGroup();
   const table = $('fleet');
+  uptimeObserver.disconnect();
+  visibleUptimes.clear();
   for (const body of [...table.tBodies]) body.remove();
   table.append(problemRows());
   for (const group of [...groups.keys()].sort()) {
     const body = groupBody(group, groups.get(group));
     if (body) table.append(body);
+  }
+  drawCounts(groups);
+}
+
+/** The counts line and each group's header count. */
+function drawCounts(groups) {
+  let total = 0;
+  let running = 0;
+  for (const [group, members] of groups) {
+    const programs = members.map((m) => m.p);
+    total += programs.length;
+    running += programs.filter((p) => p.state === 'RUNNING').length;
+    const head = document.querySelector(`tr.group[data-group="${CSS.escape(group)}"] th.group-count`);
+    if (head) head.textContent = groupCountText(group, programs);
   }
   const down = [...hosts.values()].filter((e) => e.view.reach !== 'ok').length;
   $('counts').textContent =
@@ -185,9 +230,45 @@ function redraw() {
   setTimeout(draw, 30);
 }
 
+/** Which rows a host has: when a new view keeps them, its rows are updated in place instead of redrawing. */
+function rowsKey(view) {
+  const names = view.programs.map((p) => `${p.group}:${p.name}`).join(' ');
+  return `${view.reach} ${view.error || ''} ${names} ${JSON.stringify(view.apps)}`;
+}
+
+const patchPending = new Set();
+
+/**
+ * A host's new view: its program rows updated in place (state, uptime, PID, info) when it has the same rows as
+ * before and no filter could hide or show one; else the table is redrawn. With 2000 rows a redraw per push kept
+ * the page busy for hundreds of milliseconds each time (npm run bench:ui).
+ */
+function updateHost(view) {
+  const before = hosts.get(view.host);
+  hosts.set(view.host, { view, receivedAt: Date.now() });
+  const filtered = $('filter').value.trim() !== '' || $('state-filter').value !== '';
+  if (!before || filtered || rowsKey(before.view) !== rowsKey(view)) return redraw();
+  patchPending.add(view.host);
+  if (!drawPending && patchPending.size === 1) setTimeout(patchRows, 30);
+}
+
+function patchRows() {
+  if (drawPending) return;
+  for (const host of patchPending) {
+    const entry = hosts.get(host);
+    for (const p of entry.view.programs) {
+      const selector = `tr.program[data-host="${CSS.escape(host)}"][data-program="${CSS.escape(`${p.group}:${p.name}`)}"]`;
+      const row = document.querySelector(selector);
+      if (row) fillProgramCells(row, p, entry.receivedAt);
+    }
+  }
+  patchPending.clear();
+  drawCounts(programsByGroup());
+}
+
 /** Uptimes count on between pushes (a view is only sent when something but the clock changed). */
 function tickUptimes() {
-  for (const cell of document.querySelectorAll('td.uptime')) {
+  for (const cell of visibleUptimes) {
     if (cell.dataset.since) cell.textContent = uptimeText((Date.now() - Number(cell.dataset.since)) / 1000);
   }
 }
@@ -278,11 +359,7 @@ function connect() {
     drawActions();
     redraw();
   });
-  source.addEventListener('host', (event) => {
-    const view = JSON.parse(event.data);
-    hosts.set(view.host, { view, receivedAt: Date.now() });
-    redraw();
-  });
+  source.addEventListener('host', (event) => updateHost(JSON.parse(event.data)));
   source.addEventListener('action', (event) => {
     const a = JSON.parse(event.data);
     actions.set(a.id, a);
