@@ -2,6 +2,8 @@
 // appended, read by byte offset so that nothing is read twice or skipped, until the caller stops it.
 import type { LogRef } from './log-read.ts';
 import { LogNotTextError, readLogEnd, readLogRange } from './log-read.ts';
+import { showInvalidUtf8 } from './log-bytes.ts';
+import type { ByteRange } from './log-window.ts';
 
 const chunkBytes = 64 * 1024;
 
@@ -19,6 +21,11 @@ export interface FollowOptions {
    * Absent: the LogNotTextError is thrown.
    */
   notText?: (error: LogNotTextError) => void;
+  /**
+   * Reads a window's raw bytes another way (the dashboard: on the host, over exec) when supervisord cannot send
+   * them as text; they are then shown with each invalid byte as `\xNN` (log-bytes.ts). Where it fails, `notText`.
+   */
+  readBytes?: (range: ByteRange) => Promise<Buffer>;
 }
 
 /** The log's text as it comes, in pieces (whole lines first, then whatever was appended); `push` joins them. */
@@ -56,7 +63,20 @@ async function readOn(
     return fresh.end;
   } catch (error) {
     if (!(error instanceof LogNotTextError) || !options.notText) throw error;
-    options.notText(error);
+    const shown = await bytesShown(options, error.range);
+    if (shown === undefined) options.notText(error);
+    else push(shown);
     return error.range.end;
+  }
+}
+
+/** The window's bytes as text with its invalid bytes escaped, or undefined when they cannot be read. */
+async function bytesShown(options: FollowOptions, range: ByteRange): Promise<string | undefined> {
+  if (!options.readBytes) return undefined;
+  try {
+    const bytes = await options.readBytes(range);
+    return bytes.length === range.end - range.start ? showInvalidUtf8(bytes) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,5 +1,5 @@
-// Following a log: the last lines first, then what is appended, and bytes that are not UTF-8 said and skipped when
-// the caller asks so (the dashboard), thrown otherwise (`convoy logs`).
+// Following a log: the last lines first, then what is appended, and bytes that are not UTF-8 shown with escapes when
+// the caller can read them another way, said and skipped when it asks so (the dashboard), thrown otherwise.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { followLog } from '../../../src/supervisor/log-follow.ts';
@@ -10,6 +10,7 @@ function follower(
   supervisord: FakeSupervisord,
   appendOnWait: (Buffer | string)[],
   notText?: (e: LogNotTextError) => void,
+  readBytes?: (range: { start: number; end: number }) => Promise<Buffer>,
 ) {
   let waits = 0;
   const options = {
@@ -22,6 +23,7 @@ function follower(
       if (next !== undefined) supervisord.write('app:web', 'stdout', next);
     },
     ...(notText ? { notText } : {}),
+    ...(readBytes ? { readBytes } : {}),
   };
   let text = '';
   return {
@@ -50,4 +52,33 @@ test('bytes that are not UTF-8: said and skipped when asked, the follow goes on'
   const strict = new FakeSupervisord();
   strict.write('app:web', 'stdout', 'one\n');
   await assert.rejects(follower(strict, [Buffer.from([0xff, 0x0a])]).run(), LogNotTextError);
+});
+
+test('bytes that are not UTF-8, read another way: shown with each invalid byte as \\xNN, the follow goes on', async () => {
+  const supervisord = new FakeSupervisord();
+  supervisord.write('app:web', 'stdout', 'one\n');
+  const said: string[] = [];
+  const asked: string[] = [];
+  const raw = Buffer.from([0x62, 0xff, 0xfe, 0x0a]);
+  const readBytes = async (range: { start: number; end: number }) => {
+    asked.push(`${range.start}-${range.end}`);
+    return raw;
+  };
+  const f = follower(supervisord, [raw, 'after\n'], (e) => said.push(e.message), readBytes);
+  await f.run();
+  assert.equal(f.text(), 'one\nb\\xff\\xfe\nafter\n');
+  assert.deepEqual(asked, ['4-8']);
+  assert.equal(said.length, 0);
+  // Bytes that cannot be read (or come back short) are a notice, as without a reader.
+  const failing = new FakeSupervisord();
+  failing.write('app:web', 'stdout', 'one\n');
+  const g = follower(
+    failing,
+    [raw],
+    (e) => said.push(e.message),
+    async () => raw.subarray(1),
+  );
+  await g.run();
+  assert.equal(g.text(), 'one\n');
+  assert.equal(said.length, 1);
 });
