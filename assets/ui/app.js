@@ -165,7 +165,7 @@ function problemRows() {
   const body = el('tbody', { id: 'problems' });
   for (const [host, { view }] of sortedHosts()) {
     if (view.reach === 'ok' || !matchesFilter([host, view.reach, view.error || ''], view.reach.toUpperCase())) continue;
-    const state = view.reach === 'supervisord-down' ? 'SUPERVISORD DOWN' : view.reach.toUpperCase();
+    const state = view.reach.replaceAll('-', ' ').toUpperCase(); // SUPERVISORD DOWN, SUPERVISORD NOT ANSWERING
     const row = el('tr', { class: 'unanswered', 'data-host': host });
     row.append(el('td', { text: '-' }), el('td', { text: host }));
     row.append(el('td', { class: `state state-${view.reach}`, text: state }), el('td'), el('td'));

@@ -303,6 +303,53 @@ describe('convoy ui in a browser', { skip }, () => {
     assert.ok(lines.includes('h2 other:other | from the second host'), lines.join('\n'));
   });
 
+  test('a line with bytes that are not UTF-8 shows, each such byte as \\xNN, and the tail goes on', async () => {
+    await page.locator('tr.program[data-host="h1"][data-program="other:other"] button[data-log="stdout"]').click();
+    await page.waitForTimeout(1000);
+    on(0, "printf 'bad \\377\\376 bytes\\nand after\\n' >> /var/log/supervisor/other.log");
+    const lines = await until(
+      'the line after',
+      10_000,
+      () => page.locator('#log-lines div').allTextContents(),
+      (l) => l.some((x) => x.includes('and after')),
+    );
+    assert.ok(lines.includes('h1 other:other | bad \\xff\\xfe bytes'), lines.join('\n'));
+    assert.equal(await page.locator('#log-lines div.notice').count(), 0);
+  });
+
+  test('a supervisord that takes calls and never answers (SIGSTOP) is a row saying so; the other hosts go on', async () => {
+    // Its PID as it recorded it on its host (the sandbox's pidfile): only that process is stopped, and continued.
+    const pidfile = 'kill -%s "$(cat /var/run/supervisord.pid)"';
+    on(1, pidfile.replace('%s', 'STOP'));
+    try {
+      const row = page.locator('tr.unanswered[data-host="h2"] td.state');
+      await until(
+        'SUPERVISORD NOT ANSWERING',
+        20_000,
+        () => row.textContent(),
+        (s) => s === 'SUPERVISORD NOT ANSWERING',
+      );
+      const said = await page.locator('tr.unanswered[data-host="h2"] td.info').textContent();
+      assert.match(said ?? '', /did not answer supervisor\.getAllProcessInfo within 5s \(convoy ui's poll timeout\)/);
+      on(0, 'supervisorctl stop other');
+      await until(
+        'h1 still updated',
+        10_000,
+        () => cell(page, 'h1', 'other:other', 'state').textContent(),
+        (s) => s === 'STOPPED',
+      );
+    } finally {
+      on(1, pidfile.replace('%s', 'CONT'));
+      on(0, 'supervisorctl start other');
+    }
+    await until(
+      'h2 back',
+      20_000,
+      () => page.locator('tr.program[data-host="h2"]').count(),
+      (n) => n === 3,
+    );
+  });
+
   test('a host whose supervisord is down is a row, not an error', async () => {
     on(2, 'supervisorctl shutdown');
     const row = page.locator('tr.unanswered[data-host="h3"] td.state');
