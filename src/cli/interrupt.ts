@@ -10,6 +10,8 @@ export interface InterruptHandler extends Interruption {
 interface Notices {
   first: string;
   second: string;
+  /** Said as `convoy <command>: <first>` alone: stopping is how the command ends (a server), not an interruption. */
+  plain?: boolean;
 }
 
 const takesLocks: Notices = {
@@ -26,6 +28,8 @@ const batches: Notices = {
 
 const readsOnly: Notices = { first: 'stopping', second: 'exiting now.' };
 
+const server: Notices = { first: 'stopped', second: 'exiting now.', plain: true };
+
 const others: Notices = {
   first: 'commands already started on hosts run to their end (Ctrl-C again to exit at once)',
   second: 'exiting now. Commands already started on hosts may still be running there.',
@@ -36,6 +40,7 @@ export function interruptNotices(command: string): Notices {
   if (command === 'deploy' || command === 'rollback') return takesLocks;
   if (command === 'start' || command === 'stop' || command === 'restart') return batches;
   if (command === 'logs' || command === 'status') return readsOnly;
+  if (command === 'ui') return server;
   return others;
 }
 
@@ -64,7 +69,7 @@ export function listenForInterrupts(
     if (first === undefined) {
       first = signal;
       const what = signal === 'SIGINT' ? 'interrupted' : `stopping on ${signal}`;
-      writeErr(`\nconvoy: ${what}: ${notices.first}\n`);
+      writeErr(notices.plain ? `\nconvoy ${command()}: ${notices.first}\n` : `\nconvoy: ${what}: ${notices.first}\n`);
       resolve();
       return;
     }

@@ -98,3 +98,7 @@ test('SIGINT then SIGTERM (a cancelled CI job): still the orderly stop, exit 130
     handler.dispose();
   }
 });
+
+test('ui: Ctrl-C is how the dashboard ends, so it says a plain "stopped", no interruption', () => {
+  assert.equal(pressCtrlC('ui', 1).said, '\nconvoy ui: stopped\n');
+});
