@@ -31,7 +31,7 @@ export interface FollowOptions {
 /** The log's text as it comes, in pieces (whole lines first, then whatever was appended); `push` joins them. */
 export async function followLog(log: LogRef, options: FollowOptions, push: (text: string) => void): Promise<void> {
   // Enough bytes for the last N lines of ordinary logs; only whole lines are shown.
-  const first = await readLogEnd(log, Math.max(4096, Math.min(chunkBytes * 16, options.lines * 512)));
+  const first = await firstText(log, options, Math.max(4096, Math.min(chunkBytes * 16, options.lines * 512)));
   const lines = first.text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   const wanted = options.lines === 0 ? [] : lines.slice(-options.lines);
@@ -45,6 +45,18 @@ export async function followLog(log: LogRef, options: FollowOptions, push: (text
     if (size < offset) offset = 0; // rotated or truncated: start over from its beginning
     if (size === offset) continue;
     offset = await readOn(log, options, offset, Math.min(size, offset + chunkBytes), push);
+  }
+}
+
+/** The end of the log as text; bytes there that are not text are shown escaped or said, as `readOn` does. */
+async function firstText(log: LogRef, options: FollowOptions, length: number): Promise<{ text: string; end: number }> {
+  try {
+    return await readLogEnd(log, length);
+  } catch (error) {
+    if (!(error instanceof LogNotTextError) || !options.notText) throw error;
+    const shown = await bytesShown(options, error.range);
+    if (shown === undefined) options.notText(error);
+    return { text: shown ?? '', end: error.range.end };
   }
 }
 

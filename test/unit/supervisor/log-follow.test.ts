@@ -82,3 +82,17 @@ test('bytes that are not UTF-8, read another way: shown with each invalid byte a
   assert.equal(g.text(), 'one\n');
   assert.equal(said.length, 1);
 });
+
+test('bytes that are not UTF-8 in the last lines when the tail opens: shown escaped too, then the follow goes on', async () => {
+  const supervisord = new FakeSupervisord();
+  const raw = Buffer.from('one\nb\xff\n', 'latin1');
+  supervisord.write('app:web', 'stdout', raw);
+  const f = follower(
+    supervisord,
+    ['after\n'],
+    () => undefined,
+    async (range) => raw.subarray(range.start, range.end),
+  );
+  await f.run();
+  assert.equal(f.text(), 'one\nb\\xff\nafter\n');
+});
