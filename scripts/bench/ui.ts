@@ -108,20 +108,31 @@ async function firstFullPage(page: Page): Promise<number> {
   }
 }
 
-/** Stops one program by hand on a host and times until its row says STOPPED (then starts it again). */
+/**
+ * Stops one program by hand on a host and times until its row says STOPPED (then starts it again): by the page's own
+ * clock when the cell changed (a MutationObserver, same machine clock), not when the harness next looked.
+ */
 async function stopShown(page: Page, index: number): Promise<number> {
   const host = `sandbox-${1 + ((index * 37) % hosts)}`;
   const address = hostAddress(host);
   const program = `app:app_${String(index % programs).padStart(2, '0')}`;
-  const state = page.locator(`tr.program[data-host="${host}"][data-program="${program}"] td.state`);
+  const selector = `tr.program[data-host="${host}"][data-program="${program}"] td.state`;
+  await page.evaluate(`window.stoppedAt = undefined;
+    window.stopWatch?.disconnect();
+    window.stopWatch = new MutationObserver(() => {
+      if (window.stoppedAt === undefined && document.querySelector(${JSON.stringify(selector)})?.textContent === 'STOPPED')
+        window.stoppedAt = Date.now();
+    });
+    window.stopWatch.observe(document.getElementById('fleet'), { subtree: true, childList: true, characterData: true });`);
   await onHost(address, `supervisorctl stop ${program} >/dev/null`);
   const stopped = Date.now();
   try {
-    while ((await state.textContent({ timeout: 60_000 })) !== 'STOPPED') {
+    for (;;) {
+      const at = (await page.evaluate('window.stoppedAt')) as number | undefined;
+      if (at !== undefined) return Math.max(0, at - stopped);
       if (Date.now() - stopped > 60_000) throw new Error(`${host} ${program}: not STOPPED on the page within 60 s`);
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 200));
     }
-    return Date.now() - stopped;
   } finally {
     await onHost(address, `supervisorctl start ${program} >/dev/null`);
   }
