@@ -34,8 +34,10 @@ export default tseslint.config(
       sourceType: 'script',
       globals: {
         document: 'readonly',
+        CSS: 'readonly',
         EventSource: 'readonly',
         fetch: 'readonly',
+        IntersectionObserver: 'readonly',
         setInterval: 'readonly',
         URLSearchParams: 'readonly',
       },
