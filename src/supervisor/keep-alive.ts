@@ -85,6 +85,9 @@ export function exchange(stream: Duplex, request: Buffer): Promise<HttpAnswer> {
 /** How many idle streams a host keeps: the poll's, and one for a log tail or an action running beside it. */
 const idleLimit = 2;
 
+/** A net.Socket can be left out of what keeps the process alive; an ssh2 channel has no such methods. */
+type Refable = Duplex & { ref?: () => void; unref?: () => void };
+
 interface IdleStream {
   stream: Duplex;
   forget: () => void;
@@ -128,6 +131,7 @@ export class KeptStreams {
   private take(): Duplex | undefined {
     for (let entry = this.idle.pop(); entry; entry = this.idle.pop()) {
       entry.stream.off('close', entry.forget).off('end', entry.forget);
+      (entry.stream as Refable).ref?.();
       if (!entry.stream.destroyed && !entry.stream.readableEnded) return entry.stream;
     }
     return undefined;
@@ -144,6 +148,8 @@ export class KeptStreams {
       },
     };
     stream.once('close', entry.forget).once('end', entry.forget);
+    // An idle local socket (transport = openssh: a forward's end) must not keep a finished command's process alive.
+    (stream as Refable).unref?.();
     this.idle.push(entry);
   }
 }
