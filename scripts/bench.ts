@@ -187,7 +187,8 @@ function stopPersistProcess(): void {
 const modelLines: string[] = [];
 if (uplink) {
   shapeUplink(uplink);
-  modelLines.push(...describeModel(uplink));
+  // Between two addresses the fleet is about to use, before it loads the machine.
+  modelLines.push(...describeModel(uplink), ...(await verifyShaping(uplink, '127.0.9.1', '127.0.9.2')));
 }
 process.stderr.write(`bench: bringing up ${hosts} sandbox hosts in ${stateDir}\n`);
 const upStarted = performance.now();
@@ -315,8 +316,6 @@ function writeChart(): string {
 
 let downMs = NaN;
 try {
-  if (uplink)
-    modelLines.push(...(await verifyShaping(uplink, fleet.addresses[0]!, fleet.addresses[1] ?? '127.0.9.254')));
   const status = convoySync(['sandbox', 'status', '--state-dir', stateDir, '--json']);
   const memory = status.stdout
     .split('\n')
