@@ -223,8 +223,9 @@ const fleet: Fleet = {
   keyFile: state.clientKeyFile,
   knownHostsFile: state.knownHostsFile,
 };
-// Under --uplink a handshake may wait in the uplink's queue behind other runs' bytes and, on this shared machine, for
-// a CPU: 50 hosts have taken over the default 10 s there, which is the machine, not the model (docs/benchmark.md).
+// Under --uplink a host's handshake waits in the uplink's queue behind the uploads of hosts that connected first (a
+// deploy stages each host as soon as it is open) and, on this shared machine, for a CPU: 2 of 50 once took over the
+// default 10 s (docs/benchmark.md).
 if (uplink)
   writeFileSync(
     state.inventoryFile,
