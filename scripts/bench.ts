@@ -266,10 +266,12 @@ const uplinkNotes: string[] = [];
 
 /**
  * One deploy case, --deploy-runs times: cold (a new release on every host), then unchanged. `extra` are the case's
- * own deploy flags (e.g. `['--fanout', '4']`), which also name its rows.
+ * own deploy flags (e.g. `['--fanout', '4']`), which also name its rows. Under --uplink, `shaped = false` connects
+ * from the default address, past the shaping: the same deploy on the same machine, to tell what the uplink costs.
  */
-async function measureDeploy(project: string, extra: readonly string[] = []): Promise<void> {
-  const tool = ['convoy', ...extra].join(' ');
+async function measureDeploy(project: string, extra: readonly string[] = [], shaped = true): Promise<void> {
+  const tool = ['convoy', ...extra].join(' ') + (uplink && !shaped ? ', uplink not shaped' : '');
+  const globals = shaped ? inv : ['-i', state.inventoryFile];
   const kinds = ['cold', 'unchanged'] as const;
   const times = { cold: [] as number[], unchanged: [] as number[] };
   const usages = { cold: [] as (Usage | undefined)[], unchanged: [] as (Usage | undefined)[] };
@@ -278,15 +280,15 @@ async function measureDeploy(project: string, extra: readonly string[] = []): Pr
     writeFileSync(path.join(project, 'build', 'bench', 'VERSION'), `${++artifactVersion}\n`);
     for (const kind of kinds) {
       const before = uplink ? uplinkBytes() : NaN;
-      const r = await convoy([...inv, 'deploy', 'all', 'bench', ...extra], [0], project);
-      if (uplink && kind === 'cold') sent.push(uplinkBytes() - before);
+      const r = await convoy([...globals, 'deploy', 'all', 'bench', ...extra], [0], project);
+      if (uplink && shaped && kind === 'cold') sent.push(uplinkBytes() - before);
       times[kind].push(r.ms);
       usages[kind].push(r.usage);
       process.stderr.write('.');
     }
   }
   for (const kind of kinds) {
-    const usage = recordUsage(`deploy 20 MB ${kind}${extra.length ? ` ${extra.join(' ')}` : ''}`, usages[kind]);
+    const usage = recordUsage(`deploy 20 MB ${kind}${tool.slice('convoy'.length)}`, usages[kind]);
     rows.push({ label: `deploy 20 MB, ${kind}`, tool, ms: median(times[kind]), ...(usage ? { usage } : {}) });
   }
   if (sent.length) {
@@ -338,6 +340,8 @@ try {
     // everywhere), then unchanged (nothing uploaded or restarted).
     const project = benchProject();
     await measureDeploy(project);
+    // The same deploy past the shaping, in the same run: what is left of the cold figure is the uplink's.
+    if (uplink) await measureDeploy(project, [], false);
   }
   // --only deploy: the deploy cases alone, e.g. under a shaped uplink, where the baselines would mean little.
   if (!onlyOutput && !onlyDeploy) {
