@@ -304,7 +304,9 @@ function chartBars(): Bar[] {
   let group = '';
   const bars = rows.map((r) => {
     group = r.label || group;
-    return { group, label: r.tool, seconds: r.ms / 1000, highlight: r.tool.startsWith('convoy') };
+    // Convoy's own rows in colour; a reference row (the same deploy past the shaping) in grey, as the baselines.
+    const highlight = r.tool.startsWith('convoy') && !r.tool.endsWith('uplink not shaped');
+    return { group, label: r.tool, seconds: r.ms / 1000, highlight };
   });
   return [...new Set(bars.map((b) => b.group))].flatMap((g) => bars.filter((b) => b.group === g));
 }
