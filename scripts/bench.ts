@@ -1,7 +1,10 @@
 // Benchmark (prints numbers; not a test): Convoy against OpenSSH, parallel-ssh, Fabric and Ansible on a sandbox fleet
 // of this machine, every figure measured in the same run on the same hosts.
-// Usage: npm run bench -- [--hosts 50] [--runs 5] [--slow-runs 3] [--deploy-runs 3] [--output-mb 50] [--only output]
+// Usage: npm run bench -- [--hosts 50] [--runs 5] [--slow-runs 3] [--deploy-runs 3] [--output-mb 50]
+//   [--only output|deploy] [--uplink 100mbit] [--chart FILE.svg] [--write-docs]
 // Each figure is the median wall time over the runs (after one warm-up run); tools alternate run by run.
+// --uplink: the whole bench runs again in a network namespace of its own, the controller's traffic to the hosts
+// shaped to that rate (scripts/bench/uplink.ts, docs/benchmark.md). Results also go to an SVG chart (scripts/bench/chart.ts).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -13,6 +16,18 @@ import type { Baseline, Fleet } from './bench/baselines.ts';
 import { connectFloorMs } from './bench/floor.ts';
 import { median, runTimed, seconds } from './bench/measure.ts';
 import type { Usage } from './bench/measure.ts';
+import { barChart } from './bench/chart.ts';
+import type { Bar } from './bench/chart.ts';
+import {
+  controllerAddress,
+  describeModel,
+  namespaceMarker,
+  parseUplinkRate,
+  rerunInNamespace,
+  shapeUplink,
+  uplinkBytes,
+  verifyShaping,
+} from './bench/uplink.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,11 +37,29 @@ const { values } = parseArgs({
     'deploy-runs': { type: 'string' },
     // Each host prints this much to `convoy exec` (0: not measured); `--only output` measures just that.
     'output-mb': { type: 'string', default: '50' },
+    // `--only deploy`: the 20 MB artifact's deploys alone (what --uplink is for), no baselines.
     only: { type: 'string' },
+    // The controller's uplink to all hosts together, e.g. 100mbit (tc units: kbit, mbit, gbit).
+    uplink: { type: 'string' },
+    chart: { type: 'string' },
+    // The chart goes to docs/bench.svg (docs/bench-uplink.svg with --uplink), which the README shows.
+    'write-docs': { type: 'boolean', default: false },
   },
 });
 const outputMb = Number(values['output-mb']);
 const onlyOutput = values.only === 'output';
+const onlyDeploy = values.only === 'deploy';
+if (values.only !== undefined && !onlyOutput && !onlyDeploy) {
+  console.error(`bench: --only takes output or deploy, got '${values.only}'`);
+  process.exit(2);
+}
+const uplink = values.uplink === undefined ? undefined : parseUplinkRate(values.uplink);
+if (values.uplink !== undefined && !uplink) {
+  console.error(`bench: --uplink takes a rate such as 100mbit, 1gbit or 512kbit, got '${values.uplink}'`);
+  process.exit(2);
+}
+// The shaped run happens in a namespace of its own: this process only waits for it.
+if (uplink && process.env[namespaceMarker] !== '1') process.exit(rerunInNamespace(process.argv.slice(1), process.env));
 const hosts = Number(values.hosts);
 const runs = Number(values.runs);
 const slowRuns = Number(values['slow-runs'] ?? Math.min(runs, 3));
@@ -36,6 +69,8 @@ if (![hosts, runs, slowRuns, deployRuns].every((n) => Number.isInteger(n) && n >
   process.exit(2);
 }
 const root = path.resolve(import.meta.dirname, '..');
+// Under --uplink every convoy run connects from the shaped source address.
+const uplinkFlags = uplink ? ['--bind-address', controllerAddress] : [];
 const convoyBin = path.join(root, 'bin', 'convoy.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'convoy-bench-'));
 const stateDir = path.join(work, 'sandbox');
@@ -149,6 +184,12 @@ function stopPersistProcess(): void {
   }
 }
 
+const modelLines: string[] = [];
+if (uplink) {
+  shapeUplink(uplink);
+  // Between two addresses the fleet is about to use, before it loads the machine.
+  modelLines.push(...describeModel(uplink), ...(await verifyShaping(uplink, '127.0.9.1', '127.0.9.2')));
+}
 process.stderr.write(`bench: bringing up ${hosts} sandbox hosts in ${stateDir}\n`);
 const upStarted = performance.now();
 const up = convoySync([
@@ -182,13 +223,108 @@ const fleet: Fleet = {
   keyFile: state.clientKeyFile,
   knownHostsFile: state.knownHostsFile,
 };
-const inv = ['-i', state.inventoryFile];
+// Under --uplink a host's handshake waits in the uplink's queue behind the uploads of hosts that connected first (a
+// deploy stages each host as soon as it is open) and, on this shared machine, for a CPU: 2 of 50 once took over the
+// default 10 s (docs/benchmark.md).
+if (uplink)
+  writeFileSync(
+    state.inventoryFile,
+    readFileSync(state.inventoryFile, 'utf8').replace('[defaults]\n', '[defaults]\nconnect_timeout = 30\n'),
+  );
+const inv = ['-i', state.inventoryFile, ...uplinkFlags];
 // The same fleet through the OpenSSH transport: one ControlMaster per host, per run (cold) or kept by --persist (warm).
 const opensshInventory = path.join(work, 'openssh.ini');
 writeFileSync(
   opensshInventory,
   readFileSync(state.inventoryFile, 'utf8').replace('[defaults]\n', '[defaults]\ntransport = openssh\n'),
 );
+
+/** The project the deploy cases deploy from: one app whose artifact is a directory with 20 MiB of random bytes. */
+function benchProject(): string {
+  const project = path.join(work, 'project');
+  mkdirSync(path.join(project, 'tasks'), { recursive: true });
+  mkdirSync(path.join(project, 'node_modules'), { recursive: true });
+  symlinkSync(root, path.join(project, 'node_modules', 'convoy'));
+  const artifact = path.join(project, 'build', 'bench');
+  mkdirSync(artifact, { recursive: true });
+  // Random, so that no compression on the way makes the upload smaller than it is.
+  writeFileSync(path.join(artifact, 'payload.bin'), randomBytes(20 * 1024 * 1024));
+  writeFileSync(
+    path.join(project, 'tasks', 'bench.ts'),
+    `import { defineApp } from 'convoy';
+export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/bench', keepReleases: 2,
+  programs: { idle: { command: '/bin/sleep 3600', startsecs: 1 } } });
+`,
+  );
+  return project;
+}
+
+// Each cold run changes the artifact (its VERSION file), whatever case ran before.
+let artifactVersion = 0;
+// Under --uplink: what each deploy case pushed through the shaped class, printed under the table.
+const uplinkNotes: string[] = [];
+
+/**
+ * One deploy case, --deploy-runs times: cold (a new release on every host), then unchanged. `extra` are the case's
+ * own deploy flags (e.g. `['--fanout', '4']`), which also name its rows. Under --uplink, `shaped = false` connects
+ * from the default address, past the shaping: the same deploy on the same machine, to tell what the uplink costs.
+ */
+async function measureDeploy(project: string, extra: readonly string[] = [], shaped = true): Promise<void> {
+  const tool = ['convoy', ...extra].join(' ') + (uplink && !shaped ? ', uplink not shaped' : '');
+  const globals = shaped ? inv : ['-i', state.inventoryFile];
+  const kinds = ['cold', 'unchanged'] as const;
+  const times = { cold: [] as number[], unchanged: [] as number[] };
+  const usages = { cold: [] as (Usage | undefined)[], unchanged: [] as (Usage | undefined)[] };
+  const sent: number[] = [];
+  for (let i = 0; i < deployRuns; i++) {
+    writeFileSync(path.join(project, 'build', 'bench', 'VERSION'), `${++artifactVersion}\n`);
+    for (const kind of kinds) {
+      const before = uplink ? uplinkBytes() : NaN;
+      const r = await convoy([...globals, 'deploy', 'all', 'bench', ...extra], [0], project);
+      if (uplink && shaped && kind === 'cold') sent.push(uplinkBytes() - before);
+      times[kind].push(r.ms);
+      usages[kind].push(r.usage);
+      process.stderr.write('.');
+    }
+  }
+  for (const kind of kinds) {
+    const usage = recordUsage(`deploy 20 MB ${kind}${tool.slice('convoy'.length)}`, usages[kind]);
+    rows.push({ label: `deploy 20 MB, ${kind}`, tool, ms: median(times[kind]), ...(usage ? { usage } : {}) });
+  }
+  if (sent.length) {
+    const mb = median(sent) / 1e6;
+    uplinkNotes.push(
+      `  ${tool}: ${mb.toFixed(0)} MB through the uplink per cold deploy (${(mb / hosts).toFixed(1)} MB per host)`,
+    );
+  }
+}
+
+/** The table's rows as bars: each case a heading (in order of first appearance), Convoy's own bars in colour. */
+function chartBars(): Bar[] {
+  let group = '';
+  const bars = rows.map((r) => {
+    group = r.label || group;
+    // Convoy's own rows in colour; a reference row (the same deploy past the shaping) in grey, as the baselines.
+    const highlight = r.tool.startsWith('convoy') && !r.tool.endsWith('uplink not shaped');
+    return { group, label: r.tool, seconds: r.ms / 1000, highlight };
+  });
+  return [...new Set(bars.map((b) => b.group))].flatMap((g) => bars.filter((b) => b.group === g));
+}
+
+/** Where the chart goes: --chart, else docs/ with --write-docs, else the temp directory (named at the end). */
+function chartFile(): string {
+  if (values.chart) return path.resolve(values.chart);
+  if (values['write-docs']) return path.join(root, 'docs', uplink ? 'bench-uplink.svg' : 'bench.svg');
+  return path.join(os.tmpdir(), `convoy-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.svg`);
+}
+
+function writeChart(): string {
+  const file = chartFile();
+  const where = uplink ? `uplink shaped to ${uplink.tc}` : 'loopback, unshaped';
+  const subtitle = `${hosts} sandbox hosts on ${os.cpus().length} shared cores, ${where}; median of ${runs} runs (deploys ${deployRuns}), ${new Date().toISOString().slice(0, 10)}`;
+  writeFileSync(file, barChart(chartBars(), { title: 'Convoy benchmark (npm run bench)', subtitle }));
+  return file;
+}
 
 let downMs = NaN;
 try {
@@ -204,41 +340,14 @@ try {
   if (!onlyOutput) {
     // Deploy of a 20 MB artifact first, so that status has a program on every host: cold (a new release
     // everywhere), then unchanged (nothing uploaded or restarted).
+    const project = benchProject();
+    await measureDeploy(project);
+    // The same deploy past the shaping, in the same run: what is left of the cold figure is the uplink's.
+    if (uplink) await measureDeploy(project, [], false);
+  }
+  // --only deploy: the deploy cases alone, e.g. under a shaped uplink, where the baselines would mean little.
+  if (!onlyOutput && !onlyDeploy) {
     const project = path.join(work, 'project');
-    mkdirSync(path.join(project, 'tasks'), { recursive: true });
-    mkdirSync(path.join(project, 'node_modules'), { recursive: true });
-    symlinkSync(root, path.join(project, 'node_modules', 'convoy'));
-    const artifact = path.join(project, 'build', 'bench');
-    mkdirSync(artifact, { recursive: true });
-    writeFileSync(path.join(artifact, 'payload.bin'), randomBytes(20 * 1024 * 1024));
-    writeFileSync(
-      path.join(project, 'tasks', 'bench.ts'),
-      `import { defineApp } from 'convoy';
-export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/bench', keepReleases: 2,
-  programs: { idle: { command: '/bin/sleep 3600', startsecs: 1 } } });
-`,
-    );
-    const deploys = { cold: [] as number[], unchanged: [] as number[] };
-    const deployUsage = { cold: [] as (Usage | undefined)[], unchanged: [] as (Usage | undefined)[] };
-    for (let i = 0; i < deployRuns; i++) {
-      writeFileSync(path.join(artifact, 'VERSION'), `${i}\n`);
-      for (const kind of ['cold', 'unchanged'] as const) {
-        const r = await convoy([...inv, 'deploy', 'all', 'bench'], [0], project);
-        deploys[kind].push(r.ms);
-        deployUsage[kind].push(r.usage);
-        process.stderr.write('.');
-      }
-    }
-    for (const kind of ['cold', 'unchanged'] as const) {
-      const usage = recordUsage(`deploy 20 MB ${kind}`, deployUsage[kind]);
-      rows.push({
-        label: `deploy 20 MB, ${kind}`,
-        tool: 'convoy',
-        ms: median(deploys[kind]),
-        ...(usage ? { usage } : {}),
-      });
-    }
-
     const floors: number[] = [];
     for (let i = 0; i <= runs; i++) {
       const ms = await connectFloorMs(state.inventoryFile, work);
@@ -278,7 +387,13 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
     rows.push({ label: 'plan (drift)', tool: 'convoy', ms: median(plans), ...(planCost ? { usage: planCost } : {}) });
     // Next to ssh2's status: the same status through `transport = openssh`, masters started by the run (cold) and
     // kept warm by --persist (ControlPersist), as Ansible's ControlPersist row above.
-    await compare('status, transport = openssh', ['-i', opensshInventory, 'status', 'all'], '', [], slow);
+    await compare(
+      'status, transport = openssh',
+      ['-i', opensshInventory, ...uplinkFlags, 'status', 'all'],
+      '',
+      [],
+      slow,
+    );
     rows.splice(
       -2,
       2,
@@ -307,7 +422,7 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
 
   // Peak memory while every host prints a lot: output streams through (a bounded tail is kept per host), so the
   // deploying machine's memory stays flat however much the hosts print.
-  if (outputMb > 0) {
+  if (outputMb > 0 && !onlyDeploy) {
     const line = "yes 'sixty-four bytes of output, one line after the other, from every host.'";
     const print = `${line} | head -c ${outputMb * 1_000_000}`;
     const big = await convoy([...inv, 'exec', 'all', '--', print], [0], undefined, true);
@@ -334,6 +449,7 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
     `sandbox: up ${seconds(upMs)}, down ${seconds(downMs)}, memory per host (PSS) ${(median(memory) / 1024).toFixed(1)} MB`,
   );
   console.log('baselines run the same remote command as convoy: `true` for exec, `supervisorctl status` for status');
+  for (const line of modelLines) console.log(line);
   console.log('');
   const ratio = (x: number | undefined) => (x === undefined ? '' : `${x.toFixed(1)}x`);
   const table = [
@@ -356,6 +472,9 @@ export default defineApp({ name: 'bench', root: '/srv/bench', artifact: 'build/b
       `  ${c.label.padEnd(32)} ${(c.usage.cpuMs / hosts).toFixed(1).padStart(6)} ms/host  ${c.usage.maxRssMb.toFixed(0).padStart(4)} MB`,
     );
   if (missing.length) console.log(`\nnot installed, so not measured: ${missing.join(', ')}`);
+  if (uplinkNotes.length)
+    console.log(['', 'Through the shaped uplink (tc class bytes, all hosts):', ...uplinkNotes].join('\n'));
+  console.log(`\nchart: ${writeChart()}`);
 } finally {
   stopPersistProcess();
   stopPersistedMasters();

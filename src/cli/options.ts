@@ -2,6 +2,7 @@
 import type { SandboxFlavor, SandboxShell, SandboxSudo } from '../sandbox/plan.ts';
 import { sandboxFlavors, sandboxShells, sandboxSudoModes } from '../sandbox/plan.ts';
 import { InvalidArgumentError } from 'commander';
+import { parseBindAddress } from '../inventory/settings.ts';
 import type { Amount } from '../units/amount.ts';
 import { amountHint, parseAmount } from '../units/amount.ts';
 import type { DurationRange } from '../units/duration.ts';
@@ -24,6 +25,13 @@ export function durationOption(range: DurationRange): (value: string) => number 
     if (ms === undefined) throw new InvalidArgumentError(`expected ${expectedDuration(range)}, got '${value}'`);
     return ms;
   };
+}
+
+// `--bind-address 127.0.0.2`: as the inventory's bind_address, an IP address.
+export function bindAddressOption(value: string): string {
+  const parsed = parseBindAddress(value);
+  if ('error' in parsed) throw new InvalidArgumentError(parsed.error);
+  return parsed.value;
 }
 
 // `--rolling 2`, `--max-fail 10%`: a count of hosts or a share of the target.

@@ -8,7 +8,15 @@ import type { Interruption } from '../commands/interruption.ts';
 import type { PassphrasePrompt } from '../host/fleet.ts';
 import type { ControlAction } from '../supervisor/control.ts';
 import type { Amount } from '../units/amount.ts';
-import { amountOption, durationOption, flavorList, integerOption, shellList, sudoModeList } from './options.ts';
+import {
+  amountOption,
+  bindAddressOption,
+  durationOption,
+  flavorList,
+  integerOption,
+  shellList,
+  sudoModeList,
+} from './options.ts';
 import type { SandboxFlavor, SandboxShell, SandboxSudo } from '../sandbox/plan.ts';
 import { sandboxFlavors } from '../sandbox/plan.ts';
 import { convoyVersion } from './version.ts';
@@ -145,6 +153,11 @@ function rootCommand(context: ProgramContext): Command {
       'how long one remote step (a command, a hook, a supervisord call) may take before it is abandoned and its host ' +
         "fails; 0 for no limit (default 15m, or the inventory's step_timeout)",
       stepDuration,
+    )
+    .option(
+      '--bind-address <addr>',
+      "connect from this local IP address (OpenSSH's -b; wins over the inventory's bind_address and ssh config's BindAddress)",
+      bindAddressOption,
     )
     .option('--ask-sudo-pass', "ask sudo's password once (hidden); answered only where sudo prompts for it")
     .option(

@@ -74,6 +74,7 @@ export function loadFleetInventory(options: FleetContextOptions, connecting = fa
     homeDir: options.env.HOME ?? os.homedir(),
     matchExec: connecting,
     programTimeoutMs: programTimeoutMs(options.env),
+    bindAddress: options.globals.bindAddress,
   });
 }
 

@@ -13,6 +13,8 @@ export interface GlobalOptions {
   stepTimeout?: number;
   /** `--persist`, in ms: keep connections open this long after the last use, in a background process. */
   persist?: number;
+  /** `--bind-address`, an IP address: every connection leaves from it (wins over bind_address and BindAddress). */
+  bindAddress?: string;
   /** `--ask-sudo-pass`: the CLI asks it once, hidden, and passes it in FleetContextOptions.sudoPassword. */
   askSudoPass?: boolean;
   /** `--sudo-pass-file`: its first line is the sudo password (the file must be the user's alone). */

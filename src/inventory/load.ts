@@ -82,6 +82,7 @@ export function parseInventory(text: string, file: string, options: ParseOptions
     homeDir,
     defaultUser,
     localUser,
+    bindAddress: options.bindAddress,
   });
   problems.push(...resolveProblems);
   if (problems.length > 0) throw validationError(file, problems);

@@ -5,7 +5,7 @@ import type { Layer, Located, Model } from './normalise.ts';
 import type { Problem } from './problems.ts';
 import type { Membership } from './rules.ts';
 import { expectedDuration, parseDuration } from '../units/duration.ts';
-import { connectTimeoutRange, parsePort, serverAliveIntervalRange } from './settings.ts';
+import { connectTimeoutRange, parseBindAddress, parsePort, serverAliveIntervalRange } from './settings.ts';
 import type { SettingName, SettingValues } from './settings.ts';
 import { expandTokens, parseProxyJump, sshSeconds } from './ssh-config.ts';
 import type { JumpHop, SshConfigSource, SshSettings } from './ssh-config.ts';
@@ -21,6 +21,8 @@ export interface ResolveInput {
   defaultUser: string;
   /** The local login, ssh config's `%u`. */
   localUser: string;
+  /** `--bind-address`, already checked: wins over the inventory's bind_address and ssh config's BindAddress. */
+  bindAddress?: string | undefined;
 }
 
 type Settings = { [K in SettingName]?: Located<SettingValues[K]> };
@@ -139,6 +141,7 @@ function applySsh(
   }
   setTimeouts(context, config, sources);
   setConnection(context, config, found, tokens);
+  setBindAddress(context, config, sources);
   return { config, found };
 }
 
@@ -162,8 +165,19 @@ function setConnection(context: Context, config: HostConfig, found: SshSettings,
   if (found.hostKeyAlias !== undefined) config.hostKeyAlias = found.hostKeyAlias;
   if (found.proxyJump !== undefined) config.proxyJump = found.proxyJump;
   if (found.proxyCommand !== undefined) config.proxyCommand = found.proxyCommand;
-  if (found.bindAddress !== undefined) config.bindAddress = found.bindAddress;
   if (found.certificateFiles.length > 0) config.certificateFiles = found.certificateFiles.map(file);
+}
+
+// As OpenSSH's -b over BindAddress: --bind-address, else the inventory's bind_address, else ssh config's BindAddress
+// (checked only when it is the one used, since a flag or the inventory replaces it).
+function setBindAddress(context: Context, config: HostConfig, { settings, found, lookupKey }: Sources): void {
+  let value = context.bindAddress ?? settings.bind_address?.value;
+  if (value === undefined && found.bindAddress !== undefined) {
+    const parsed = parseBindAddress(found.bindAddress);
+    if ('error' in parsed) sshProblem(context, `Host '${lookupKey}': BindAddress ${parsed.error}`);
+    else value = parsed.value;
+  }
+  if (value !== undefined) config.bindAddress = value;
 }
 
 // The inventory's port, else ssh config's Port when it is valid, else 22.
@@ -252,6 +266,7 @@ function externalBase(context: Context, host: string): Base {
   if (defaults.connect_timeout) settings.connect_timeout = defaults.connect_timeout;
   if (defaults.server_alive_interval) settings.server_alive_interval = defaults.server_alive_interval;
   if (defaults.server_alive_count_max) settings.server_alive_count_max = defaults.server_alive_count_max;
+  if (defaults.bind_address) settings.bind_address = defaults.bind_address;
   const base: Base = { config: applySsh(context, host, settings, host).config, lookupKey: host };
   if (found.proxyJump !== undefined) base.proxyJump = found.proxyJump;
   return base;

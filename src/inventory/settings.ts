@@ -1,6 +1,7 @@
 // The keys Convoy itself reads; every other key in a section is a variable for tasks and templates.
 import type { DurationRange } from '../units/duration.ts';
 import { expectedDuration, parseDuration } from '../units/duration.ts';
+import { isIP } from 'node:net';
 import { resolveLocalPath } from './paths.ts';
 
 // In the order of docs/inventory.md ("Settings and variables"); also the candidates for "did you mean" on misspelt keys. The last three are OpenSSH's
@@ -19,6 +20,7 @@ export const settingNames = [
   'server_alive_count_max',
   'step_timeout',
   'transport',
+  'bind_address',
 ] as const;
 export type SettingName = (typeof settingNames)[number];
 
@@ -45,6 +47,8 @@ export interface SettingValues {
   step_timeout: number;
   /** ssh2 (in-process, the default) or openssh (the system ssh, one ControlMaster per host). */
   transport: 'ssh2' | 'openssh';
+  /** The local address connections leave from (OpenSSH's BindAddress): an IP address of this machine. */
+  bind_address: string;
 }
 
 // Narrows a key so its value can be parsed by name.
@@ -86,6 +90,7 @@ const expected: Record<SettingName, string> = {
   server_alive_count_max: 'an integer from 1 to 100',
   step_timeout: expectedDuration(stepTimeoutRange),
   transport: 'ssh2 or openssh',
+  bind_address: 'an IP address of this machine, e.g. 127.0.0.2 or 2001:db8::5',
 };
 
 const truthy = ['true', 'yes', '1'];
@@ -96,6 +101,11 @@ export function parsePort(raw: string): Parsed<number> {
   const port = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!(port >= 1 && port <= 65535)) return { error: `'${raw}' is not a port (expected ${expected.port})` };
   return { value: port };
+}
+
+// Shared with --bind-address and ssh config's BindAddress: Node connects only from an IP address (no name lookup).
+export function parseBindAddress(raw: string): Parsed<string> {
+  return isIP(raw) ? { value: raw } : { error: `'${raw}' is not an IP address (expected ${expected.bind_address})` };
 }
 
 // Checks one setting's value; local paths are resolved against the inventory's directory and the injected home.
@@ -146,6 +156,8 @@ function parseValue(
       return raw === 'ssh2' || raw === 'openssh'
         ? { value: raw }
         : { error: `'${raw}' is not a transport (expected ${expected.transport})` };
+    case 'bind_address':
+      return parseBindAddress(raw);
     case 'server_alive_count_max': {
       const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
       return n >= 1 && n <= 100

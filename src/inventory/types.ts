@@ -39,7 +39,7 @@ export interface HostConfig {
   proxyJump?: string;
   /** ssh config ProxyCommand as written (`%h %p %r %n` expanded when connecting): its stdio is the connection. */
   proxyCommand?: string;
-  /** ssh config BindAddress: the local address to connect from. */
+  /** The local address to connect from: --bind-address > the inventory's bind_address > ssh config BindAddress. */
   bindAddress?: string;
   /** ssh config CertificateFile(s), expanded: ssh2 cannot offer certificates, so connecting says so. */
   certificateFiles?: string[];
@@ -87,6 +87,8 @@ export interface InventoryOptions {
   matchExec?: boolean;
   /** How long an executable inventory may run (src/inventory/program.ts); default 30 s. */
   programTimeoutMs?: number;
+  /** `--bind-address` (an IP address, checked by the CLI): every host's local address, over the inventory's. */
+  bindAddress?: string | undefined;
 }
 
 // parseInventory reads no file: the ssh config comes as text (none when absent).

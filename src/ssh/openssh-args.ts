@@ -9,10 +9,15 @@ import { shellQuote } from '../shell/quote.ts';
 
 /**
  * The control socket's name for a host: a short hash, since a unix socket path is limited to ~104 bytes and the
- * master binds `<ControlPath>.<16 random characters>` first. Same host, same login, same port: same master.
+ * master binds `<ControlPath>.<16 random characters>` first. Same host, same login, same port and same local address
+ * (a master kept by --persist that leaves from another address is not the connection asked for): same master.
  */
-export function controlName(target: Pick<SshTarget, 'user' | 'address' | 'port'>): string {
-  return createHash('sha256').update(`${target.user}@${target.address}:${target.port}`).digest('hex').slice(0, 12);
+export function controlName(target: Pick<SshTarget, 'user' | 'address' | 'port' | 'bindAddress'>): string {
+  const from = target.bindAddress === undefined ? '' : ` from ${target.bindAddress}`;
+  return createHash('sha256')
+    .update(`${target.user}@${target.address}:${target.port}${from}`)
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** OpenSSH takes whole seconds: a fraction is rounded up (never to 0, which would mean "none"). */
@@ -98,6 +103,8 @@ export function masterArgs(target: SshTarget, settings: ConnectSettings, choice:
     // Forwards the user's config sets up for interactive use are not Convoy's to open.
     ...['-o', 'ClearAllForwardings=yes', '-o', 'LogLevel=ERROR'],
     ...(choice.via ? ['-o', `ProxyCommand=${choice.via}`] : []),
+    // --bind-address and the inventory's bind_address beat ssh config's BindAddress, which OpenSSH would read itself.
+    ...(target.bindAddress === undefined ? [] : ['-o', `BindAddress=${target.bindAddress}`]),
     ...target.identityFiles.flatMap((file) => ['-i', file]),
     ...destination(target, choice.config),
   ];

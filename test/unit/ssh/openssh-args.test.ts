@@ -79,9 +79,23 @@ test('a command rides on the master as one word; control requests name the forwa
   assert.deepEqual(controlArgs(target, '/c/abc', {}, 'exit').slice(8, 10), ['-O', 'exit']);
 });
 
+test('bind_address / --bind-address: the master leaves from it (over ssh config), absent otherwise', () => {
+  const bound = masterArgs({ ...target, bindAddress: '127.0.0.2' }, settings(), { ctl: '/c', config: {}, timeouts });
+  const at = bound.indexOf('BindAddress=127.0.0.2');
+  assert.ok(at > 0 && bound[at - 1] === '-o' && at < bound.indexOf('--'));
+  const plain = masterArgs(target, settings(), { ctl: '/c', config: {}, timeouts });
+  assert.ok(!plain.some((a) => a.startsWith('BindAddress')));
+});
+
 test('names and values: short control names, whole seconds, file copies through sh with the path quoted', () => {
   assert.match(controlName(target), /^[0-9a-f]{12}$/);
   assert.notEqual(controlName(target), controlName({ ...target, user: 'root' }));
+  // A master kept by --persist that leaves from another local address is another master.
+  assert.notEqual(controlName(target), controlName({ ...target, bindAddress: '127.0.0.2' }));
+  assert.notEqual(
+    controlName({ ...target, bindAddress: '127.0.0.3' }),
+    controlName({ ...target, bindAddress: '127.0.0.2' }),
+  );
   assert.deepEqual([wholeSeconds(500), wholeSeconds(1000), wholeSeconds(1001)], ['1', '1', '2']);
   assert.equal(copyToCommand("/srv/a b/it's"), `sh -c 'cat >"$0"' '/srv/a b/it'\\''s'`);
   assert.equal(copyFromCommand('/srv/app/x.tar'), `sh -c 'cat <"$0"' /srv/app/x.tar`);
