@@ -104,7 +104,7 @@ function makeProject(): string {
     path.join(project, 'tasks', 'trips.ts'),
     `import { defineApp } from 'convoy';
 export default defineApp({ name: 'trips', root: '/srv/trips', artifact: 'build/trips', keepReleases: 2,
-  programs: { idle: { command: '/bin/sleep 3600', startsecs: 1 } } });
+  programs: { trips: { command: '/bin/sleep 3600', startsecs: 1 } } });
 `,
   );
   return project;
