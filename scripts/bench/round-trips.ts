@@ -2,7 +2,7 @@
 // unchanged deploy with new connections and through a warm --persist process, each with its round trips per host
 // (CONVOY_COUNT_ROUND_TRIPS=1), a cold deploy, plan, and a rolling restart's overhead per batch above its gates.
 // Usage: node --import tsx scripts/bench/round-trips.ts [--hosts 50] [--first-address 127.0.46.1] [--runs 3]
-//        [--state-dir DIR] [--keep]   (an existing sandbox in --state-dir is reused; --keep leaves it up)
+//        [--artifact-mb 20] [--state-dir DIR] [--keep]   (an existing sandbox in --state-dir is reused; --keep leaves it up)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     'state-dir': { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'artifact-mb': { type: 'string', default: '20' },
   },
 });
 const hosts = Number(values.hosts);
@@ -42,7 +43,9 @@ interface Timed {
 /** One Convoy run, timed, with its peak RSS (GNU time's %M) and its output. */
 function convoy(args: string[], cwd = work, env: NodeJS.ProcessEnv = {}): Timed {
   const started = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', 'peak-kb=%M', process.execPath, convoyBin, ...args], {
+  // A long --timeout: on a shared 2-core machine a handshake can wait longer than the default 10 s.
+  const timeout = args[0] === 'sandbox' ? [] : ['--timeout', '120s'];
+  const r = spawnSync('/usr/bin/time', ['-f', 'peak-kb=%M', process.execPath, convoyBin, ...timeout, ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, HOME: work, SSH_AUTH_SOCK: '', CONVOY_COUNT_ROUND_TRIPS: '1', ...env },
@@ -99,7 +102,10 @@ function makeProject(): string {
   mkdirSync(path.join(project, 'node_modules'), { recursive: true });
   symlinkSync(root, path.join(project, 'node_modules', 'convoy'));
   mkdirSync(path.join(project, 'build', 'trips'), { recursive: true });
-  writeFileSync(path.join(project, 'build', 'trips', 'payload.bin'), randomBytes(20 * 1024 * 1024));
+  writeFileSync(
+    path.join(project, 'build', 'trips', 'payload.bin'),
+    randomBytes(Number(values['artifact-mb']) * 1024 * 1024),
+  );
   writeFileSync(
     path.join(project, 'tasks', 'trips.ts'),
     `import { defineApp } from 'convoy';
@@ -147,7 +153,7 @@ try {
   for (let i = 0; i < runs; i++) floors[i] = await connectFloorMs(inventory, work);
   rows.push(['connect + auth, nothing run (floor)', seconds(median(floors)), '-']);
   writeFileSync(path.join(project, 'build', 'trips', 'VERSION'), `${Date.now()}\n`);
-  row('deploy 20 MB, cold (new release)', [
+  row(`deploy ${values['artifact-mb']} MB, cold (new release)`, [
     mustPass('cold deploy', convoy([...inv, 'deploy', 'all', 'trips'], project)),
   ]);
   row('deploy, unchanged', repeat('deploy', [...inv, 'deploy', 'all', 'trips'], project));

@@ -56,7 +56,7 @@ test('the health check runs while the settle window runs: the gate takes the lon
       return { ok: true, detail: '' };
     },
   } as unknown as HostSession;
-  const healthcheck = { kind: 'cmd', target: 'true', timeoutMs: 5000, intervalMs: 100 } as const;
+  const healthcheck = { kind: 'command' as const, target: 'true', timeoutMs: 5000, intervalMs: 100 };
   const started = performance.now();
   const r = await passGate(session, supervisord, 'app', { startTimeoutMs: 1000, settleMs: 400, healthcheck });
   const took = performance.now() - started;
