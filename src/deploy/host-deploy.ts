@@ -297,7 +297,7 @@ export class HostDeploy implements AppOnHost {
    * holder is waited for under --lock-wait, else needs --force-unlock.
    */
   async lock(): Promise<void> {
-    const { owner, forceUnlock, lockWait } = this.options;
+    const { forceUnlock, lockWait } = this.options;
     let step: LockStepAnswer | undefined;
     // The root, the lock, the log directory and the state the lock now protects, in one round trip (merged-steps.ts);
     // a root the login cannot make is made as root first, and the step run again.
