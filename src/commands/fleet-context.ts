@@ -10,6 +10,7 @@ import type { HostConfig, Inventory } from '../inventory/types.ts';
 import { loadInventory, resolveTarget } from '../inventory/index.ts';
 import { programTimeoutMs } from '../inventory/program.ts';
 import { Fleet } from '../host/fleet.ts';
+import { roundTripLines } from '../host/round-trips.ts';
 import type { PassphrasePrompt } from '../host/fleet.ts';
 import type { LoadedTasks, LoadOptions } from '../tasks/load.ts';
 import { loadTasks } from '../tasks/load.ts';
@@ -113,6 +114,9 @@ export function openFleet(options: FleetContextOptions): Fleet {
     askPassphrase: options.askPassphrase,
     stepTimeoutMs: globals.stepTimeout,
     sudoPassword: sudoPasswordOf(options),
+    // Benchmarks and tests read each host's round trips on stderr (docs/command-line.md); stdout stays the view's.
+    onRoundTrips:
+      env.CONVOY_COUNT_ROUND_TRIPS === '1' ? (counts) => process.stderr.write(roundTripLines(counts)) : undefined,
   });
 }
 

@@ -1,7 +1,7 @@
 // The gate after every start, restart and switch (docs/deploy.md, "The gate"): the programs are RUNNING past
 // startsecs, still RUNNING with the same PIDs a moment later, and the app's health check passes on the host.
 import type { HealthCheck } from '../health/kinds.ts';
-import type { HostSession } from '../host/session.ts';
+import type { HostSession, ProbeResult } from '../host/session.ts';
 import type { SupervisorClient } from '../supervisor/client.ts';
 import type { ProcessInfo } from '../supervisor/process-info.ts';
 import { lastLogLines } from '../supervisor/log-tail.ts';
@@ -31,22 +31,32 @@ export async function passGate(
   gate: Gate,
   options: { only?: ReadonlySet<string> | undefined; onHealthCheck?: (target: string) => void } = {},
 ): Promise<GateResult> {
-  const { only } = options;
-  const settled = await waitForGroup(client, group, { timeoutMs: gate.startTimeoutMs, settleMs: gate.settleMs, only });
+  const { only, onHealthCheck } = options;
+  const { healthcheck } = gate;
+  // The health check runs while the settle window does, not after it: a batch waits for the longer of the two.
+  let probing: Promise<ProbeResult> | undefined;
+  const onRunning = () => {
+    if (!healthcheck) return;
+    onHealthCheck?.(healthcheck.target);
+    probing = session.probe(healthcheck);
+    // Judged after the settle; a gate that fails there never reads it.
+    probing.catch(() => undefined);
+  };
+  const waitOptions = { timeoutMs: gate.startTimeoutMs, settleMs: gate.settleMs, only, onRunning };
+  const settled = await waitForGroup(client, group, waitOptions);
   if (!settled.ok) {
     const failing = settled.failing.map(qualifiedName);
     const why = await stderrOf(client, failing);
     return { ok: false, step: 'wait for RUNNING', problem: `${settled.problem}${why}`, failing };
   }
-  if (!gate.healthcheck) return { ok: true, processes: settled.processes };
-  options.onHealthCheck?.(gate.healthcheck.target);
-  const probe = await session.probe(gate.healthcheck);
+  if (!healthcheck) return { ok: true, processes: settled.processes };
+  const probe = await (probing ?? session.probe(healthcheck));
   if (probe.ok) return { ok: true, processes: settled.processes };
-  const seconds = Math.round(gate.healthcheck.timeoutMs / 1000);
+  const seconds = Math.round(healthcheck.timeoutMs / 1000);
   return {
     ok: false,
     step: 'health check',
-    problem: `${gate.healthcheck.target} did not pass within ${seconds}s: ${probe.detail}`,
+    problem: `${healthcheck.target} did not pass within ${seconds}s: ${probe.detail}`,
     failing: settled.processes.map(qualifiedName),
   };
 }

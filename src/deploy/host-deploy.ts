@@ -43,6 +43,8 @@ import type { ReleaseFiles } from './release-files.ts';
 import { hasReleaseFiles, releaseContentHash, sharedCheckScript } from './release-files.ts';
 import type { AppPaths, RemoteState } from './remote-state.ts';
 import { appPaths, inspectCommand, parseInspect } from './remote-state.ts';
+import type { LockStepAnswer } from './merged-steps.ts';
+import { closeStepScript, lockStepScript, parseLockStep, pruneFailure } from './merged-steps.ts';
 import type { StepReporter } from './stage.ts';
 import { stageRelease } from './stage.ts';
 import type { RestartWay } from '../supervisor/restart-ways.ts';
@@ -143,6 +145,10 @@ export class HostDeploy implements AppOnHost {
   private newKey: string | undefined;
   /** What the lock step read once the lock was taken, for the plan that follows. */
   private lockedState: RemoteState | undefined;
+  /** Free bytes where uploads go, read with the lock (undefined: the upload reads it). */
+  private freeBytes: number | undefined;
+  /** The prune decided after a healthy switch, run with the unlock. */
+  private pruneScript: string | undefined;
 
   constructor(private readonly options: HostDeployOptions) {
     const { layout } = options.supervisor;
@@ -291,11 +297,19 @@ export class HostDeploy implements AppOnHost {
    * holder is waited for under --lock-wait, else needs --force-unlock.
    */
   async lock(): Promise<void> {
-    await this.ensureWritableDir(this.app.root);
-    const { owner, forceUnlock, lockWait } = this.options;
-    // The lock, then the state it now protects, in one round trip.
-    const lockAndRead = (force: boolean) =>
-      this.session.run('lock', `${lockCommand(this.paths, owner, force)}\n${this.stateScript()}`);
+    const { forceUnlock, lockWait } = this.options;
+    let step: LockStepAnswer | undefined;
+    // The root, the lock, the log directory and the state the lock now protects, in one round trip (merged-steps.ts);
+    // a root the login cannot make is made as root first, and the step run again.
+    const lockAndRead = async (force: boolean) => {
+      let said = await this.session.run('lock', this.lockStep(force));
+      step = parseLockStep(said);
+      if (step.rootWritable) return said;
+      await this.ensureWritableDir(this.app.root);
+      said = await this.session.run('lock', this.lockStep(force));
+      step = parseLockStep(said);
+      return said;
+    };
     const said = await takeLock({ host: this.host, app: this.app.name }, lockAndRead, {
       force: forceUnlock,
       wait: lockWait,
@@ -303,8 +317,20 @@ export class HostDeploy implements AppOnHost {
     });
     this.locked = true;
     this.lockedState = await this.withConf(parseInspect(said));
+    this.freeBytes = step?.freeBytes;
     // supervisord refuses a conf whose log directory does not exist (CANT_REREAD), for every app on the host.
-    await this.ensureWritableDir(this.app.logDir);
+    if (!step?.logDirWritable) await this.ensureWritableDir(this.app.logDir);
+  }
+
+  private lockStep(force: boolean): string {
+    const { owner } = this.options;
+    return lockStepScript({
+      root: this.app.root,
+      logDir: this.app.logDir,
+      uploadDirs: this.options.artifact ? [this.paths.cacheDir, this.paths.releasesDir] : [],
+      lock: lockCommand(this.paths, owner, force),
+      state: this.stateScript(),
+    });
   }
 
   /** Creates `dir` as the login, or as root for the login when it cannot; an existing one is never handed over. */
@@ -319,24 +345,33 @@ export class HostDeploy implements AppOnHost {
 
   async unlock(): Promise<void> {
     if (!this.locked) return;
-    // Entries still to write go with the unlock: one round trip for a deploy that changed nothing.
-    const record = this.pending.length > 0 ? `${appendRecordCommand(this.paths, this.pending)}; ` : '';
-    const command = `${record}${unlockCommand(this.paths, this.options.owner)}`;
+    // The prune and the entries still to write go with the unlock: one round trip to end a host (merged-steps.ts).
+    const record = this.pending.length > 0 ? appendRecordCommand(this.paths, this.pending) : undefined;
+    const command = closeStepScript({
+      prune: this.pruneScript,
+      record,
+      unlock: unlockCommand(this.paths, this.options.owner),
+    });
+    let said: string;
     try {
-      await this.session.run('unlock', command);
+      said = await this.session.run('unlock', command);
     } catch (error) {
       if (!this.session.lost) throw this.lockLeft(error);
       // The connection died mid-run: a new login releases the lock, so that the next deploy is not blocked.
       try {
         await this.session.relog();
-        await this.session.run('unlock', command);
+        said = await this.session.run('unlock', command);
       } catch (again) {
         throw this.lockLeft(again);
       }
     }
     this.locked = false;
+    this.pruneScript = undefined;
     this.recorded.push(...this.pending);
     this.pending = [];
+    // The lock is released: a prune that failed is a note on a healthy host, as it was when it ran on its own.
+    const failed = pruneFailure(said);
+    if (failed !== undefined) throw new RemoteStepError(this.host, 'prune', undefined, failed);
   }
 
   private lockLeft(error: unknown): RemoteStepError {
@@ -395,6 +430,7 @@ export class HostDeploy implements AppOnHost {
       hostsAtOnce: this.options.hostsAtOnce ?? 1,
       report: this.report,
       files: this.options.releaseFiles,
+      freeBytes: this.freeBytes,
     });
   }
 
@@ -426,8 +462,13 @@ export class HostDeploy implements AppOnHost {
     const restarted = (plan.releaseChanged || converge) && group === 'unchanged';
     if (restarted) await this.restartGroup();
     const processes = await this.verify(plan);
-    await this.appendRecord(this.entry('verified', plan, { processes }));
-    if (afterSwitch && plan.releaseChanged) await this.runHook('afterSwitch', afterSwitch, releaseDir, plan);
+    const verified = this.entry('verified', plan, { processes });
+    // Without an afterSwitch hook the entry goes with the unlock (one round trip less); a run cut off before it
+    // leaves no entry, and the next deploy converges: restarts and verifies again, never takes it as verified.
+    if (afterSwitch && plan.releaseChanged) {
+      await this.appendRecord(verified);
+      await this.runHook('afterSwitch', afterSwitch, releaseDir, plan);
+    } else this.pending.push(verified);
     return { group, restarted: restarted || group === 'added' || group === 'changed' };
   }
 
@@ -451,9 +492,12 @@ export class HostDeploy implements AppOnHost {
     };
   }
 
+  /** Writes the entries still to write, then `entry`, in the order they happened. */
   private async appendRecord(entry: RecordEntry): Promise<void> {
-    await this.session.run('record', appendRecordCommand(this.paths, [entry]));
-    this.recorded.push(entry);
+    const entries = [...this.pending, entry];
+    await this.session.run('record', appendRecordCommand(this.paths, entries));
+    this.pending = [];
+    this.recorded.push(...entries);
   }
 
   private async runHook(name: string, command: string, dir: string, plan: HostPlan): Promise<void> {
@@ -525,7 +569,7 @@ export class HostDeploy implements AppOnHost {
   async prune(plan: HostPlan): Promise<string[]> {
     const entries = [...new Set([...plan.state.entries, plan.release])];
     const protect = plan.previousRelease ? [plan.previousRelease] : [];
-    const live = verifiedReleases([...plan.state.record, ...this.recorded]);
+    const live = verifiedReleases([...plan.state.record, ...this.recorded, ...this.pending]);
     const doomed = releasesToPrune(entries, plan.release, this.app.keepReleases, protect, live);
     const kept = entries.filter((e) => !doomed.includes(e) && isReleaseId(e));
     const keepHashes = kept.map((id) => releaseHash(id)).filter((h): h is string => h !== undefined);
@@ -537,7 +581,8 @@ export class HostDeploy implements AppOnHost {
     const removeUnkept = `case "\${f##*/}" in ${keepPattern}) ;; *) rm -f "$f" ;; esac`;
     const removeArtifacts = `if [ -d ${cache} ]; then for f in ${cache}/*; do [ -e "$f" ] || continue; ${removeUnkept}; done; fi`;
     const removeSecrets = pruneSecretsScript(secretsPaths(this.app.root), [plan.conf, plan.previousConf]);
-    await this.session.run('prune', [...removeReleases, removeArtifacts, removeSecrets].join('\n'));
+    // Runs with the unlock, in the same round trip; what it could not remove is said then, as a note.
+    this.pruneScript = [...removeReleases, removeArtifacts, removeSecrets].join('\n');
     return doomed;
   }
 

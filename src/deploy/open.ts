@@ -39,7 +39,8 @@ export interface OpenAppOptions {
 export function appOpener(options: OpenAppOptions): (host: HostConfig) => Promise<AppOnHost> {
   return async (host) => {
     const session = await options.fleet.session(host);
-    const supervisor = await session.laidOutSupervisor();
+    // No probe: the deploy's first call finds the way to the socket (docs/deploy.md, "Round trips").
+    const supervisor = await session.laidOutSupervisor({ probe: false });
     const app = options.appFor(host);
     return new HostDeploy({
       session,

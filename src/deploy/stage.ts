@@ -14,6 +14,7 @@ import { hasReleaseFiles, placeReleaseFilesScript, sharedCheckScript } from './r
 import { hookCommand } from './hooks.ts';
 import type { DeployAppSpec } from './app-spec.ts';
 import type { AppPaths } from './remote-state.ts';
+import { parseVerifyAndStore, verifyAndStoreScript } from './merged-steps.ts';
 
 export type StepReporter = (step: string, detail?: string) => void;
 
@@ -30,6 +31,8 @@ export interface StageJob {
   report: StepReporter;
   /** Shared paths to link and templates to write into the release (src/deploy/release-files.ts). */
   files?: ReleaseFiles | undefined;
+  /** Free bytes in the cache directory, read (and the directories made) with the lock: no round trip to prepare. */
+  freeBytes?: number | undefined;
 }
 
 /** Where a release is staged: unpacked into `partial`, renamed to `final`; `marker` while afterUpload runs there. */
@@ -66,26 +69,30 @@ export async function stageRelease(job: StageJob): Promise<void> {
 async function upload(job: StageJob, cached: string): Promise<void> {
   const { session, paths, artifact } = job;
   job.report('upload', formatBytes(job.uploadBytes));
+  const free = job.freeBytes ?? (await prepareUpload(session, paths));
+  if (free !== undefined && free < job.uploadBytes) {
+    throw new RemoteStepError(session.name, 'upload', undefined, noSpace(paths.cacheDir, free, job.uploadBytes));
+  }
+  await session.put(artifact.localPath, `${cached}.partial`, { hostsAtOnce: job.hostsAtOnce });
+  // Verified and stored in one round trip (merged-steps.ts); the digest is found by its marker line, not as "the
+  // first word": a login shell's rc files may print before it.
+  const said = parseVerifyAndStore(
+    await session.run('verify upload', verifyAndStoreScript(`${cached}.partial`, cached, artifact.fileSha256)),
+  );
+  if (!said.stored) {
+    const detail = `sha256 ${said.sha256} on the host, ${artifact.fileSha256} here`;
+    throw new RemoteStepError(session.name, 'verify upload', undefined, detail);
+  }
+}
+
+/** Makes the upload's directories and reads their free space, where the lock step did not. */
+async function prepareUpload(session: HostSession, paths: AppPaths): Promise<number | undefined> {
   const dirs = `${shellQuote(paths.cacheDir)} ${shellQuote(paths.releasesDir)}`;
   const df = await session.run(
     'prepare upload',
     `mkdir -p ${dirs} && df -Pk ${shellQuote(paths.cacheDir)} | tail -n 1`,
   );
-  const free = freeBytes(df);
-  if (free !== undefined && free < job.uploadBytes) {
-    throw new RemoteStepError(session.name, 'upload', undefined, noSpace(paths.cacheDir, free, job.uploadBytes));
-  }
-  await session.put(artifact.localPath, `${cached}.partial`, { hostsAtOnce: job.hostsAtOnce });
-  const said = await session.run('verify upload', `sha256sum ${shellQuote(`${cached}.partial`)}`);
-  // The digest is found by its shape, not as "the first word": a login shell's rc files may print before it.
-  const sum = /^([0-9a-f]{64})\s/m.exec(said)?.[1];
-  if (sum !== artifact.fileSha256) {
-    const said = `sha256 ${sum} on the host, ${artifact.fileSha256} here`;
-    throw new RemoteStepError(session.name, 'verify upload', undefined, said);
-  }
-  // SFTP creates the file with the local file's mode less the server's umask: state it.
-  const partial = shellQuote(`${cached}.partial`);
-  await session.run('store upload', `chmod 0644 ${partial} && mv -f ${partial} ${shellQuote(cached)}`);
+  return freeBytes(df);
 }
 
 /**
@@ -105,13 +112,14 @@ async function unpack(job: StageJob, where: StagePaths): Promise<void> {
   const files = hasReleaseFiles(job.files) ? job.files : undefined;
   const check = files ? `set -e\n${sharedCheckScript(app.root, files.shared)}\n` : '';
   const place = files ? `\n${placeReleaseFilesScript(where.partial, files)}` : '';
-  await session.run(
-    'unpack',
-    `${check}${fresh}; ${unpackCommand(artifact.kind, where.cached, where.partial, artifact.source)}${place}`,
-  );
   const hook = app.hooks.afterUpload;
   const mark = hook ? `: > ${q(where.marker)} && ` : '';
-  await session.run('finish stage', `${mark}mv -T ${q(where.partial)} ${q(where.final)}`);
+  // The rename in the same round trip: `set -e` (in `fresh`) stops before it when anything above failed.
+  const finish = `\n${mark}mv -T ${q(where.partial)} ${q(where.final)}`;
+  await session.run(
+    'unpack',
+    `${check}${fresh}; ${unpackCommand(artifact.kind, where.cached, where.partial, artifact.source)}${place}${finish}`,
+  );
   if (!hook) return;
   job.report('afterUpload', hook);
   await session.run('afterUpload hook', `${hookCommand(app, hook, where.final, release)}\nrm -f ${q(where.marker)}`);

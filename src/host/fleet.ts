@@ -14,6 +14,7 @@ import { preparePersistDir } from '../ssh/mux/trust.ts';
 import type { PoolOptions } from '../ssh/pool.ts';
 import { ConnectionPool } from '../ssh/pool.ts';
 import type { SecretValue } from '../secrets/values.ts';
+import type { RoundTrips } from './round-trips.ts';
 import { HostSession } from './session.ts';
 
 // The CLI supplies the prompt; commands name its type from here, as they may not reach into src/ssh.
@@ -37,6 +38,8 @@ export interface FleetSettings {
   stepTimeoutMs?: number | undefined;
   /** Given to sudo on the hosts where it prompts for it, and only there (src/host/sudo.ts). */
   sudoPassword?: SecretValue | undefined;
+  /** Told each host's round trips (channels opened) when the run closes the fleet: `CONVOY_COUNT_ROUND_TRIPS=1`. */
+  onRoundTrips?: ((counts: Map<string, RoundTrips>) => void) | undefined;
 }
 
 /** How long one remote step may take unless the inventory or --step-timeout says otherwise: generous, not endless. */
@@ -61,6 +64,8 @@ export class Fleet {
     /** `--step-timeout`, which wins over every host's own. */
     private readonly stepTimeoutMs?: number | undefined,
     private readonly sudoPassword?: SecretValue | undefined,
+    /** `CONVOY_COUNT_ROUND_TRIPS=1`: told each host's round trips when the run closes the fleet. */
+    private readonly onClose?: ((counts: Map<string, RoundTrips>) => void) | undefined,
   ) {}
 
   /** Checks the settings (bad input touches no host) and prepares the pool; nothing connects yet. */
@@ -91,7 +96,7 @@ export class Fleet {
       },
       { ...poolOptions, persist },
     );
-    return new Fleet(pool, settings.stepTimeoutMs, settings.sudoPassword);
+    return new Fleet(pool, settings.stepTimeoutMs, settings.sudoPassword, settings.onRoundTrips);
   }
 
   /** The host's session, connected on first use (a failure is not kept: the next call tries again). */
@@ -116,8 +121,17 @@ export class Fleet {
     this.sessions.delete(host.name);
   }
 
-  /** Closes every connection opened so far. */
-  close(): Promise<void> {
+  /** Each connected host's channels so far (src/host/round-trips.ts), by host name; unreached hosts are left out. */
+  async roundTrips(): Promise<Map<string, RoundTrips>> {
+    const settled = await Promise.allSettled(this.sessions.values());
+    const counts = new Map<string, RoundTrips>();
+    for (const s of settled) if (s.status === 'fulfilled') counts.set(s.value.name, { ...s.value.roundTrips });
+    return counts;
+  }
+
+  /** Closes every connection opened so far (after telling `onClose` each host's round trips, when it listens). */
+  async close(): Promise<void> {
+    if (this.onClose) this.onClose(await this.roundTrips());
     this.sessions.clear();
     return this.pool.closeAll();
   }

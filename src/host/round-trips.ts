@@ -53,3 +53,27 @@ export function countedConnection(inner: HostConnection, counts: RoundTrips): Ho
     close: () => inner.close(),
   };
 }
+
+/** The marker of a round-trip line on stderr (`CONVOY_COUNT_ROUND_TRIPS=1`), which tests and benchmarks look for. */
+export const roundTripMarker = 'convoy round trips:';
+
+/** One line per host: `convoy round trips: <host> exec=N rpc=N files=N total=N`, in the order the hosts opened. */
+export function roundTripLines(counts: ReadonlyMap<string, RoundTrips>): string {
+  return [...counts]
+    .map(([host, c]) => {
+      const total = c.exec + c.rpc + c.files;
+      return `${roundTripMarker} ${host} exec=${c.exec} rpc=${c.rpc} files=${c.files} total=${total}\n`;
+    })
+    .join('');
+}
+
+/** The lines of roundTripLines read back (other lines are skipped): each host's counts. */
+export function parseRoundTripLines(text: string): Map<string, RoundTrips> {
+  const counts = new Map<string, RoundTrips>();
+  const shape = /^convoy round trips: (\S+) exec=(\d+) rpc=(\d+) files=(\d+)/;
+  for (const line of text.split('\n')) {
+    const m = shape.exec(line);
+    if (m) counts.set(m[1]!, { exec: Number(m[2]), rpc: Number(m[3]), files: Number(m[4]) });
+  }
+  return counts;
+}

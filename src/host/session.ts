@@ -7,10 +7,10 @@ import { healthCommand } from '../health/kinds.ts';
 import type { HostConfig } from '../inventory/types.ts';
 import type { CommandResult, ExecOptions, HostConnection } from '../ssh/connection.ts';
 import type { LaidOutSupervisor, SupervisorHost } from '../supervisor/open.ts';
-import { openSupervisor, reachSupervisor } from '../supervisor/open.ts';
+import { discoverLayout, openSupervisor, reachSupervisor } from '../supervisor/open.ts';
 import type { SupervisorLayout } from '../supervisor/layout.ts';
 import { basicAuth, execTransport } from '../supervisor/transport.ts';
-import type { RelayAs } from '../supervisor/transport.ts';
+import type { RelayAs, RpcTransport } from '../supervisor/transport.ts';
 import { SupervisorClient } from '../supervisor/client.ts';
 import { scriptShell, stepScript } from '../shell/script.ts';
 import { shellQuote } from '../shell/quote.ts';
@@ -41,6 +41,7 @@ export interface PutOptions {
 export class HostSession {
   private socketClient: SupervisorClient | undefined;
   private laidOut: Promise<LaidOutSupervisor> | undefined;
+  private laidOutLazy: Promise<LaidOutSupervisor> | undefined;
   private readonly sudo: SudoOnHost;
   private connection: HostConnection;
   /** Channels opened on the host so far (src/host/round-trips.ts). */
@@ -222,13 +223,39 @@ export class HostSession {
     return this.socketClient;
   }
 
-  /** The host's supervisord with its conf read (deploy needs the include directory), opened once per session. */
-  laidOutSupervisor(): Promise<LaidOutSupervisor> {
-    this.laidOut ??= openSupervisor(this.connection, this.supervisorHost());
-    this.laidOut.catch(() => {
-      this.laidOut = undefined;
+  /**
+   * The host's supervisord with its conf read (deploy needs the include directory), opened once per session.
+   * `probe: false` (deploy): no call to find the way to the socket, the first real call finds it (streamlocal, else
+   * the relay), one round trip less; a supervisord that does not answer fails that call instead of the opening.
+   */
+  laidOutSupervisor(options: { probe?: boolean } = {}): Promise<LaidOutSupervisor> {
+    const open =
+      options.probe === false
+        ? () => this.openWithoutProbe()
+        : () => openSupervisor(this.connection, this.supervisorHost());
+    const opened = (options.probe === false ? this.laidOutLazy : this.laidOut) ?? open();
+    if (options.probe === false) this.laidOutLazy = opened;
+    else this.laidOut = opened;
+    opened.catch(() => {
+      if (this.laidOutLazy === opened) this.laidOutLazy = undefined;
+      if (this.laidOut === opened) this.laidOut = undefined;
     });
-    return this.laidOut;
+    return opened;
+  }
+
+  private async openWithoutProbe(): Promise<LaidOutSupervisor> {
+    const host = this.supervisorHost();
+    const layout = await discoverLayout(this.connection, host);
+    const reached = reachSupervisor(this.connection, host, layout);
+    const transport: RpcTransport = {
+      get kind() {
+        return reached.transportKind;
+      },
+      post: (body) => reached.post(body),
+    };
+    return new SupervisorClient(this.name, transport, layout, {
+      callTimeoutMs: host.callTimeoutMs,
+    }) as LaidOutSupervisor;
   }
 
   /**

@@ -11,6 +11,8 @@ export interface WaitOptions {
   pollMs?: number;
   /** Only these processes of the group (`group:name`); absent = every process of the group. */
   only?: ReadonlySet<string> | undefined;
+  /** Told when every process is RUNNING, as the settle window starts (the gate's health check runs meanwhile). */
+  onRunning?: (() => void) | undefined;
 }
 
 export type WaitResult =
@@ -69,6 +71,7 @@ async function settled(
   options: WaitOptions,
   processes: ProcessInfo[],
 ): Promise<WaitResult> {
+  options.onRunning?.();
   await sleep(options.settleMs);
   const again = await processesOf(client, group, options.only);
   const unstable = moved(processes, again);

@@ -44,3 +44,23 @@ test('a stderr log that cannot be read is said, not left out', async () => {
   if (r.ok) return;
   assert.match(r.problem, /worker FATAL: Exited too quickly.*; the stderr of app:worker could not be read: .*UTF-8/);
 });
+
+test('the health check runs while the settle window runs: the gate takes the longer of the two, not their sum', async () => {
+  const supervisord = new FakeSupervisord();
+  supervisord.processes = [processInfo('web', 'app', 'RUNNING')];
+  let probedAt = NaN;
+  const session = {
+    probe: async () => {
+      probedAt = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { ok: true, detail: '' };
+    },
+  } as unknown as HostSession;
+  const healthcheck = { kind: 'command' as const, target: 'true', timeoutMs: 5000, intervalMs: 100 };
+  const started = performance.now();
+  const r = await passGate(session, supervisord, 'app', { startTimeoutMs: 1000, settleMs: 400, healthcheck });
+  const took = performance.now() - started;
+  assert.equal(r.ok, true);
+  assert.ok(probedAt - started < 200, `probed ${Math.round(probedAt - started)} ms in`);
+  assert.ok(took < 650, `the gate took ${Math.round(took)} ms (settle 400 + health 300 one after the other: 700)`);
+});

@@ -1,0 +1,104 @@
+// Round trips per host (docs/deploy.md, "Round trips"), counted by the session (`CONVOY_COUNT_ROUND_TRIPS=1`), so
+// that a step added to a run fails here: an unchanged deploy costs 4 commands and 1 supervisord call per host, a status
+// 1 call, a plan 1 and 1; a warm `--persist` deploy logs in to no host at all (sshd's log says so).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { persistSocketPath } from '../../src/host/fleet.ts';
+import { parseRoundTripLines } from '../../src/host/round-trips.ts';
+import type { RoundTrips } from '../../src/host/round-trips.ts';
+import { convoy, integrationSkipReason, startFleet, userProject } from './support/sandbox.ts';
+import type { CliResult, TestFleet } from './support/sandbox.ts';
+
+const skip = integrationSkipReason();
+
+const task = `import { defineApp } from 'convoy';
+
+export default defineApp({
+  name: 'trips',
+  root: '/srv/trips',
+  artifact: 'build/trips',
+  programs: { trips: { command: '/bin/sleep 3600', startsecs: 1 } },
+});
+`;
+
+/** Logins sshd accepted on each host so far (its log, in the sandbox's state directory). */
+function logins(fleet: TestFleet): number[] {
+  return fleet.addresses.map((_, i) => {
+    const log = path.join(fleet.stateDir, 'hosts', String(i + 1), 'sshd.log');
+    return existsSync(log) ? readFileSync(log, 'utf8').split('Accepted publickey').length - 1 : 0;
+  });
+}
+
+describe('round trips per host', { skip }, () => {
+  let fleet: TestFleet;
+  let project: string;
+  let home: string;
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}): CliResult =>
+    convoy(['-i', 'fleet.ini', ...args], {
+      cwd: project,
+      env: { HOME: home, SSH_AUTH_SOCK: '', CONVOY_COUNT_ROUND_TRIPS: '1', ...env },
+    });
+  /** Each host's round trips in a run that must succeed. */
+  const trips = (args: string[]): Map<string, RoundTrips> => {
+    const r = run(args);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const counts = parseRoundTripLines(r.stderr);
+    assert.equal(counts.size, fleet.addresses.length, r.stderr);
+    return counts;
+  };
+  const version = (v: string) => writeFileSync(path.join(project, 'build', 'trips', 'VERSION'), `${v}\n`);
+
+  before(() => {
+    fleet = startFleet({ hosts: 2, firstAddress: '127.0.45.1' });
+    project = userProject('round-trips');
+    home = mkdtempSync(path.join(os.tmpdir(), 'convoy-trips-home-'));
+    writeFileSync(path.join(project, 'tasks', 'trips.ts'), task);
+    mkdirSync(path.join(project, 'build', 'trips'), { recursive: true });
+    const ini =
+      `[defaults]\nuser = root\nidentity = ${fleet.keyFile}\nknown_hosts = ${fleet.knownHosts}\n\n` +
+      fleet.addresses.map((a, i) => `[host:t${i + 1}]\naddress = ${a}\n`).join('\n');
+    writeFileSync(path.join(project, 'fleet.ini'), ini);
+  });
+  after(() => {
+    // The persist process of this test's HOME only (its pid file), then the fleet.
+    const pidFile = `${persistSocketPath(home)}.pid`;
+    if (existsSync(pidFile)) spawnSync('kill', [readFileSync(pidFile, 'utf8').trim()]);
+    fleet?.down();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  test('a first deploy: at most 8 commands; then an unchanged deploy: 4 commands and 1 supervisord call per host', () => {
+    version('1');
+    for (const [host, c] of trips(['deploy', 'all', 'trips'])) {
+      // supervisord.conf, ownership read, lock+state+dirs, verify+store, unpack+rename, switch, write conf, record with
+      // the prune and unlock: 8 commands (was 14); supervisord calls depend on how long the gate polls.
+      assert.ok(c.exec <= 8, `${host}: ${JSON.stringify(c)}`);
+      assert.equal(c.files, 1, host);
+    }
+    for (const [host, c] of trips(['deploy', 'all', 'trips'])) {
+      // supervisord.conf, ownership read, lock+state (and dirs), prune+record+unlock; getAllProcessInfo.
+      assert.deepEqual(c, { exec: 4, rpc: 1, files: 0 }, host);
+    }
+  });
+
+  test('status: one supervisord call per host; plan: one command and one call', () => {
+    for (const [host, c] of trips(['status'])) assert.deepEqual(c, { exec: 0, rpc: 1, files: 0 }, host);
+    for (const [host, c] of trips(['plan'])) assert.deepEqual(c, { exec: 1, rpc: 1, files: 0 }, host);
+  });
+
+  test('a warm --persist deploy logs in to no host', () => {
+    trips(['--persist', '5m', 'deploy', 'all', 'trips']);
+    const warm = logins(fleet);
+    assert.ok(
+      warm.every((n) => n > 0),
+      `sshd logs: ${warm.join(', ')}`,
+    );
+    trips(['--persist', '5m', 'deploy', 'all', 'trips']);
+    trips(['--persist', '5m', 'status']);
+    assert.deepEqual(logins(fleet), warm);
+  });
+});
