@@ -61,17 +61,16 @@ export async function sendMissingObjects(job: DeltaJob): Promise<DeltaStage> {
   const { missing, free } = parseMissing(await session.run('delta: which objects', ask), objects);
   const needed = objectBytes(objects, missing);
   if (free !== undefined && free < needed) {
-    const said = `No space left on device (ENOSPC): ${store} has ${formatBytes(free)} free, ${formatBytes(needed)} needed; free space there (or move the app's root) and deploy again`;
+    const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+    const said = `No space left on device (ENOSPC): ${store} has ${mb(free)} free, ${mb(needed)} needed; free space there (or move the app's root) and deploy again`;
     throw new RemoteStepError(session.name, 'upload', undefined, said);
   }
   let tarBytes = 0;
   if (missing.length > 0) {
     const tar = await objectTar(job.artifact.source, tree, missing);
     tarBytes = tar.bytes;
-    job.report('upload', `${formatBytes(tar.bytes)} (${missing.length} of ${objects.size} files)`);
+    job.report('upload', formatBytes(tar.bytes));
     await session.put(tar.file, incomingPaths(store, job.release).tar, { hostsAtOnce: job.hostsAtOnce });
-  } else {
-    job.report('upload', `nothing (${objects.size} files in the host's store)`);
   }
   const script = `${storeObjectsScript(store, job.release, missing)}\n${buildTreeScript(store, job.partial, tree.entries)}`;
   const sentBytes = Buffer.byteLength(stepScript(ask)) + tarBytes + Buffer.byteLength(script);
