@@ -43,7 +43,7 @@ export default defineApp({
   name: '${name}',
   root: '/srv/${name}',
   artifact: '${artifact}',
-  programs: { run: { command: '/bin/sleep 3600', startsecs: 1 } },
+  programs: { ['${name}-run']: { command: '/bin/sleep 3600', startsecs: 1 } },
 });
 `;
 

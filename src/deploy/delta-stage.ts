@@ -58,7 +58,7 @@ export async function sendMissingObjects(job: DeltaJob): Promise<DeltaStage> {
   const store = objectsDir(job.root);
   const objects = treeObjects(tree.entries);
   const ask = missingObjectsScript(store, [...objects.keys()]);
-  const { missing, free } = parseMissing(await session.run('delta: which objects', ask), objects);
+  const { missing, free, python } = parseMissing(await session.run('delta: which objects', ask), objects);
   const needed = objectBytes(objects, missing);
   if (free !== undefined && free < needed) {
     const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
@@ -72,7 +72,7 @@ export async function sendMissingObjects(job: DeltaJob): Promise<DeltaStage> {
     job.report('upload', formatBytes(tar.bytes));
     await session.put(tar.file, incomingPaths(store, job.release).tar, { hostsAtOnce: job.hostsAtOnce });
   }
-  const script = `${storeObjectsScript(store, job.release, missing)}\n${buildTreeScript(store, job.partial, tree.entries)}`;
+  const script = `${storeObjectsScript(store, job.release, missing)}\n${buildTreeScript(store, job.partial, tree.entries, python)}`;
   const sentBytes = Buffer.byteLength(stepScript(ask)) + tarBytes + Buffer.byteLength(script);
   return { script, sentBytes };
 }

@@ -54,22 +54,29 @@ export function missingObjectsScript(store: string, keys: readonly string[]): st
   return [
     `mkdir -p ${q} && cd ${q} || exit 1`,
     `echo "df=$(df -Pk . | tail -n 1)"`,
+    'if command -v python3 >/dev/null 2>&1; then echo python=1; fi',
     `for k in ${keys.join(' ')}; do [ -f "$k" ] || echo "missing=$k"; done`,
   ].join('\n');
 }
 
-/** What the first round trip said: the keys to send (only those asked about) and the store's free bytes. */
-export function parseMissing(stdout: string, asked: ReadonlyMap<string, number>): { missing: string[]; free?: number } {
-  const missing: string[] = [];
-  let free: number | undefined;
+/** What the first round trip said: the keys to send (only those asked about), the store's free bytes, python3. */
+export interface MissingAnswer {
+  missing: string[];
+  free?: number;
+  python: boolean;
+}
+
+export function parseMissing(stdout: string, asked: ReadonlyMap<string, number>): MissingAnswer {
+  const answer: MissingAnswer = { missing: [], python: false };
   for (const line of stdout.split('\n')) {
-    if (line.startsWith('missing=') && asked.has(line.slice(8))) missing.push(line.slice(8));
+    if (line.startsWith('missing=') && asked.has(line.slice(8))) answer.missing.push(line.slice(8));
+    if (line === 'python=1') answer.python = true;
     if (line.startsWith('df=')) {
       const kb = Number(line.slice(3).trim().split(/\s+/)[3]);
-      if (Number.isFinite(kb)) free = kb * 1024;
+      if (Number.isFinite(kb)) answer.free = kb * 1024;
     }
   }
-  return free === undefined ? { missing } : { missing, free };
+  return answer;
 }
 
 /** The bytes of the contents behind `keys`. */
@@ -107,9 +114,42 @@ export function storeObjectsScript(store: string, release: string, keys: readonl
 /**
  * The release's tree in `dir` (the `.partial` directory, which exists): directories made, each file a hardlink to
  * its store object, symlinks as the artifact has them, then directory modes (less 022, as tar without
- * --same-permissions does), deepest first so that a read-only directory is filled before it is closed.
+ * --same-permissions does), deepest first so that a read-only directory is filled before it is closed. With
+ * `python3` on the host, one process does it all from JSON lines (measured: 500 `ln` processes took 75 s on a loaded
+ * 2-core machine); without it, one `ln` per file.
  */
-export function buildTreeScript(store: string, dir: string, entries: readonly TreeEntry[]): string {
+export function buildTreeScript(store: string, dir: string, entries: readonly TreeEntry[], python = false): string {
+  return python ? buildWithPython(store, dir, entries) : buildWithSh(store, dir, entries);
+}
+
+/** Python's side of the build: argv store and dir, one JSON array per entry on stdin. */
+const pythonBuild = [
+  'import json,os,sys',
+  's,d=sys.argv[1],sys.argv[2];m=[]',
+  'for l in sys.stdin:',
+  ' k,p,v=json.loads(l);p=os.path.join(d,p)',
+  " if k=='d':os.makedirs(p,exist_ok=True);m.append((p,v))",
+  " elif k=='f':os.link(os.path.join(s,v),p)",
+  ' else:os.symlink(v,p)',
+  'for p,v in reversed(m):os.chmod(p,v)',
+].join('\n');
+
+function buildWithPython(store: string, dir: string, entries: readonly TreeEntry[]): string {
+  const q = shellQuote;
+  // JSON escapes newlines and quotes in names: each entry is one line of the here-document, never the delimiter.
+  const lines = entries.map((e) =>
+    JSON.stringify(
+      e.kind === 'dir'
+        ? ['d', e.path, e.mode & 0o755]
+        : e.kind === 'file'
+          ? ['f', e.path, objectKey(e)]
+          : ['l', e.path, e.target ?? ''],
+    ),
+  );
+  return [`python3 -c ${q(pythonBuild)} ${q(store)} ${q(dir)} <<'CONVOY-TREE'`, ...lines, 'CONVOY-TREE'].join('\n');
+}
+
+function buildWithSh(store: string, dir: string, entries: readonly TreeEntry[]): string {
   const q = shellQuote;
   const dirs = entries.filter((e) => e.kind === 'dir');
   const lines = [`o=${q(store)}`, `cd ${q(dir)}`, 'l() { ln -- "$o/$1" "$2"; }'];

@@ -56,6 +56,7 @@ describe('which objects the host lacks', () => {
       [
         `mkdir -p '/srv/it'\\''s/.convoy/objects' && cd '/srv/it'\\''s/.convoy/objects' || exit 1`,
         'echo "df=$(df -Pk . | tail -n 1)"',
+        'if command -v python3 >/dev/null 2>&1; then echo python=1; fi',
         `for k in ${key}; do [ -f "$k" ] || echo "missing=$k"; done`,
       ].join('\n'),
     );
@@ -67,9 +68,9 @@ describe('which objects the host lacks', () => {
 
   test('the answer: only keys asked about, behind whatever a login shell printed first', () => {
     const asked = new Map([[`${sha('x')}-444`, 1]]);
-    const said = `motd=hello\nmissing=${sha('x')}-444\nmissing=${sha('y')}-444\ndf=/dev/sda1 100 50 2048 3% /srv\n`;
-    assert.deepEqual(parseMissing(said, asked), { missing: [`${sha('x')}-444`], free: 2048 * 1024 });
-    assert.deepEqual(parseMissing('', asked), { missing: [] });
+    const said = `motd=hello\nmissing=${sha('x')}-444\nmissing=${sha('y')}-444\ndf=/dev/sda1 100 50 2048 3% /srv\npython=1\n`;
+    assert.deepEqual(parseMissing(said, asked), { missing: [`${sha('x')}-444`], free: 2048 * 1024, python: true });
+    assert.deepEqual(parseMissing('', asked), { missing: [], python: false });
   });
 });
 
@@ -112,32 +113,36 @@ describe('store and build scripts, run by sh here', () => {
     return [...byKey.keys()];
   };
 
-  test('verified objects enter the store read-only; the release links them; odd names survive', () => {
-    const { root, store, src, entries } = setUp();
-    try {
-      const keys = packObjects(src, entries, path.join(store, '.incoming-r1.tar'));
-      const release = path.join(root, 'release');
-      execFileSync('mkdir', [release]);
-      const r = runSh(`${storeObjectsScript(store, 'r1', keys)}\n${buildTreeScript(store, release, entries)}`, root);
-      assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(readdirSync(store).sort(), [...keys].sort());
-      for (const n of names) assert.equal(readFileSync(path.join(release, n), 'utf8'), `content of ${n}`);
-      assert.equal(statSync(path.join(release, 'plain.txt')).mode & 0o777, 0o444);
-      assert.equal(statSync(path.join(release, 'plain.txt')).nlink, 3);
-      assert.equal(statSync(path.join(release, 'sub/run')).mode & 0o777, 0o555);
-      assert.equal(statSync(path.join(release, 'closed')).mode & 0o777, 0o700);
-      assert.equal(readFileSync(path.join(release, 'link'), 'utf8'), '#!/bin/sh\n');
-      // An in-place write fails (not as root, which ignores modes: see docs/deploy.md).
-      if (process.getuid?.() !== 0) assert.throws(() => writeFileSync(path.join(release, 'plain.txt'), 'x'));
-      // Pruning: once the release is gone, every object has one link and goes.
-      execFileSync('chmod', ['-R', 'u+w', release]);
-      rmSync(release, { recursive: true });
-      assert.equal(runSh(pruneObjectsScript(store), root).code, 0);
-      assert.deepEqual(readdirSync(store), []);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+  for (const python of [false, true])
+    test(`verified objects enter the store read-only; the release links them; odd names survive (python: ${python})`, () => {
+      const { root, store, src, entries } = setUp();
+      try {
+        const keys = packObjects(src, entries, path.join(store, '.incoming-r1.tar'));
+        const release = path.join(root, 'release');
+        execFileSync('mkdir', [release]);
+        const r = runSh(
+          `${storeObjectsScript(store, 'r1', keys)}\n${buildTreeScript(store, release, entries, python)}`,
+          root,
+        );
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(readdirSync(store).sort(), [...keys].sort());
+        for (const n of names) assert.equal(readFileSync(path.join(release, n), 'utf8'), `content of ${n}`);
+        assert.equal(statSync(path.join(release, 'plain.txt')).mode & 0o777, 0o444);
+        assert.equal(statSync(path.join(release, 'plain.txt')).nlink, 3);
+        assert.equal(statSync(path.join(release, 'sub/run')).mode & 0o777, 0o555);
+        assert.equal(statSync(path.join(release, 'closed')).mode & 0o777, 0o700);
+        assert.equal(readFileSync(path.join(release, 'link'), 'utf8'), '#!/bin/sh\n');
+        // An in-place write fails (not as root, which ignores modes: see docs/deploy.md).
+        if (process.getuid?.() !== 0) assert.throws(() => writeFileSync(path.join(release, 'plain.txt'), 'x'));
+        // Pruning: once the release is gone, every object has one link and goes.
+        execFileSync('chmod', ['-R', 'u+w', release]);
+        rmSync(release, { recursive: true });
+        assert.equal(runSh(pruneObjectsScript(store), root).code, 0);
+        assert.deepEqual(readdirSync(store), []);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
 
   test('an object whose bytes do not match its key stops the step; nothing enters the store', () => {
     const { root, store, src, entries } = setUp();
