@@ -7,6 +7,7 @@ import path from 'node:path';
 import { create as createTar } from 'tar';
 import { UsageError } from '../errors.ts';
 import { shellQuote } from '../shell/quote.ts';
+import type { TreeEntry } from './delta.ts';
 
 export type ArtifactKind = 'tar.gz' | 'tar' | 'file';
 
@@ -22,6 +23,8 @@ export interface PreparedArtifact {
   bytes: number;
   /** Name in the host's artifact cache: content-addressed, so a host that has it needs nothing. */
   cacheName: string;
+  /** A directory's entries, for delta uploads (src/deploy/delta-stage.ts); `workDir` is this run's temp dir. */
+  tree?: { entries: TreeEntry[]; workDir: string };
   cleanup(): Promise<void>;
 }
 
@@ -45,18 +48,26 @@ async function walk(dir: string, prefix = ''): Promise<string[]> {
   return out;
 }
 
-/** A directory's identity: paths, modes, link targets and contents, not mtimes, so a rebuild of the same tree is the same release. */
-async function hashTree(dir: string, entries: readonly string[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const rel of entries) {
+/** Each entry of a directory as the release will have it: kind, mode, and a file's sha256 and size or a link's target. */
+async function readTree(dir: string, paths: readonly string[]): Promise<TreeEntry[]> {
+  const entries: TreeEntry[] = [];
+  for (const rel of paths) {
     const full = path.join(dir, rel);
     const info = await lstat(full);
-    const what = info.isSymbolicLink()
-      ? `link:${await readlink(full)}`
-      : info.isDirectory()
-        ? 'dir'
-        : `file:${await hashFile(full)}`;
-    hash.update(`${rel}\0${(info.mode & 0o777).toString(8)}\0${what}\n`);
+    const mode = info.mode & 0o777;
+    if (info.isSymbolicLink()) entries.push({ path: rel, kind: 'link', mode, target: await readlink(full) });
+    else if (info.isDirectory()) entries.push({ path: rel, kind: 'dir', mode });
+    else entries.push({ path: rel, kind: 'file', mode, sha256: await hashFile(full), size: info.size });
+  }
+  return entries;
+}
+
+/** A directory's identity: paths, modes, link targets and contents, not mtimes, so a rebuild of the same tree is the same release. */
+function hashTree(entries: readonly TreeEntry[]): string {
+  const hash = createHash('sha256');
+  for (const e of entries) {
+    const what = e.kind === 'link' ? `link:${e.target}` : e.kind === 'dir' ? 'dir' : `file:${e.sha256}`;
+    hash.update(`${e.path}\0${e.mode.toString(8)}\0${what}\n`);
   }
   return hash.digest('hex');
 }
@@ -99,14 +110,15 @@ async function statArtifact(source: string) {
 /** The release identity of an artifact (PreparedArtifact's `sha256`) without packing it: what `plan` compares. */
 export async function artifactDigest(source: string): Promise<string> {
   const info = await statArtifact(source);
-  return info.isDirectory() ? hashTree(source, await walk(source)) : hashFile(source);
+  return info.isDirectory() ? hashTree(await readTree(source, await walk(source))) : hashFile(source);
 }
 
 export async function prepareArtifact(source: string): Promise<PreparedArtifact> {
   const info = await statArtifact(source);
   if (info.isDirectory()) {
     const entries = await walk(source);
-    const sha256 = await hashTree(source, entries);
+    const tree = await readTree(source, entries);
+    const sha256 = hashTree(tree);
     const tmp = await tarDir();
     const localPath = path.join(tmp, `${sha256}.tar`);
     // maxReadSize: tar reads each file in 16 MB buffers by default; 1 MB is as fast and keeps the peak down.
@@ -122,6 +134,7 @@ export async function prepareArtifact(source: string): Promise<PreparedArtifact>
       fileSha256: await hashFile(localPath),
       bytes: (await stat(localPath)).size,
       cacheName: `${sha256}.tar`,
+      tree: { entries: tree, workDir: tmp },
       cleanup: () => rm(tmp, { recursive: true, force: true }),
     };
   }

@@ -9,6 +9,7 @@ import type { DeployAppSpec } from './app-spec.ts';
 import type { GroupChange } from './apply-conf.ts';
 import { applyGroup } from './apply-conf.ts';
 import type { PreparedArtifact } from './artifact.ts';
+import { objectsDir, pruneObjectsScript } from './delta.ts';
 import { passGate } from './gate.ts';
 import { hookCommand } from './hooks.ts';
 import type { LockOwner } from './lock.ts';
@@ -63,6 +64,7 @@ export interface HostPlan {
   releaseChanged: boolean;
   /** The release directory already exists on the host (same content): nothing to upload or unpack. */
   releaseExists: boolean;
+  /** Bytes to upload (at most: a directory artifact sends only what the host lacks); once staged, the bytes sent. */
   uploadBytes: number;
   conf: string;
   previousConf: string | null;
@@ -420,7 +422,8 @@ export class HostDeploy implements AppOnHost {
   }
 
   private async stageRelease(plan: HostPlan): Promise<void> {
-    await stageRelease({
+    // What was sent (a delta upload sends less than the plan's whole artifact): the result's uploadedBytes.
+    plan.uploadBytes = await stageRelease({
       session: this.session,
       app: this.app,
       paths: this.paths,
@@ -581,8 +584,11 @@ export class HostDeploy implements AppOnHost {
     const removeUnkept = `case "\${f##*/}" in ${keepPattern}) ;; *) rm -f "$f" ;; esac`;
     const removeArtifacts = `if [ -d ${cache} ]; then for f in ${cache}/*; do [ -e "$f" ] || continue; ${removeUnkept}; done; fi`;
     const removeSecrets = pruneSecretsScript(secretsPaths(this.app.root), [plan.conf, plan.previousConf]);
-    // Runs with the unlock, in the same round trip; what it could not remove is said then, as a note.
-    this.pruneScript = [...removeReleases, removeArtifacts, removeSecrets].join('\n');
+    // Runs with the unlock, in the same round trip; what it could not remove is said then, as a note. After the
+    // releases: store objects only they linked to now have a link count of 1.
+    const removeObjects = pruneObjectsScript(objectsDir(this.app.root));
+    this.pruneScript = [...removeReleases, removeArtifacts, removeSecrets, removeObjects].join('
+');
     return doomed;
   }
 

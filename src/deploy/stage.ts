@@ -12,6 +12,8 @@ import { stagingMarker } from './releases.ts';
 import type { ReleaseFiles } from './release-files.ts';
 import { hasReleaseFiles, placeReleaseFilesScript, sharedCheckScript } from './release-files.ts';
 import { hookCommand } from './hooks.ts';
+import { incomingPaths, objectsDir } from './delta.ts';
+import { deltaTree, sendMissingObjects } from './delta-stage.ts';
 import type { DeployAppSpec } from './app-spec.ts';
 import type { AppPaths } from './remote-state.ts';
 import { parseVerifyAndStore, verifyAndStoreScript } from './merged-steps.ts';
@@ -33,6 +35,8 @@ export interface StageJob {
   files?: ReleaseFiles | undefined;
   /** Free bytes in the cache directory, read (and the directories made) with the lock: no round trip to prepare. */
   freeBytes?: number | undefined;
+  /** Send a directory artifact as its whole tar, never as store objects (a fan-out deploy relays one file). */
+  wholeArtifact?: boolean | undefined;
 }
 
 /** Where a release is staged: unpacked into `partial`, renamed to `final`; `marker` while afterUpload runs there. */
@@ -43,7 +47,8 @@ interface StagePaths {
   marker: string;
 }
 
-export async function stageRelease(job: StageJob): Promise<void> {
+/** Stages the release; resolves with the bytes this host was sent. */
+export async function stageRelease(job: StageJob): Promise<number> {
   const { releasesDir, cacheDir } = job.paths;
   const where: StagePaths = {
     cached: `${cacheDir}/${job.artifact.cacheName}`,
@@ -52,15 +57,24 @@ export async function stageRelease(job: StageJob): Promise<void> {
     marker: `${releasesDir}/${stagingMarker(job.release)}`,
   };
   try {
+    // Directory artifacts go as the store objects the host lacks (src/deploy/delta-stage.ts), the rest whole.
+    const tree = deltaTree(job.artifact, job.uploadBytes, job.wholeArtifact);
+    if (tree) {
+      const delta = await sendMissingObjects({ ...job, tree, root: job.app.root, partial: where.partial });
+      await unpack(job, where, delta.script);
+      return delta.sentBytes;
+    }
     if (job.uploadBytes > 0) await upload(job, where.cached);
-    await unpack(job, where);
+    await unpack(job, where, unpackCommand(job.artifact.kind, where.cached, where.partial, job.artifact.source));
+    return job.uploadBytes;
   } catch (error) {
     if (job.session.lost) throw error;
     // Measured before the cleanup, which frees the space again.
     const explained = await explainFullDisk(job, error);
     const q = shellQuote;
     const unfinished = `if [ -e ${q(where.marker)} ]; then rm -rf ${q(where.final)} ${q(where.marker)}; fi`;
-    const cleanup = `rm -f ${q(`${where.cached}.partial`)}; rm -rf ${q(where.partial)}; ${unfinished}`;
+    const incoming = incomingPaths(objectsDir(job.app.root), job.release);
+    const cleanup = `rm -f ${q(`${where.cached}.partial`)}; rm -rf ${q(where.partial)} ${q(incoming.dir)} ${q(incoming.tar)}; ${unfinished}`;
     await job.session.script('clean up the stage', cleanup).catch(() => undefined);
     throw explained;
   }
@@ -100,8 +114,8 @@ async function prepareUpload(session: HostSession, paths: AppPaths): Promise<num
  * keeps (a Python venv's scripts and some build tools record absolute paths), with a staging marker beside it until
  * the hook succeeds: a stage cut off mid-hook is never reused, and the next prune removes it.
  */
-async function unpack(job: StageJob, where: StagePaths): Promise<void> {
-  const { session, paths, artifact, app, release } = job;
+async function unpack(job: StageJob, where: StagePaths, content: string): Promise<void> {
+  const { session, paths, app, release } = job;
   const q = shellQuote;
   job.report('unpack', release);
   // A stage of the same id cut off in its hook (a rerun within the same second) leaves `<id>` and its marker.
@@ -118,7 +132,7 @@ async function unpack(job: StageJob, where: StagePaths): Promise<void> {
   const finish = `\n${mark}mv -T ${q(where.partial)} ${q(where.final)}`;
   await session.run(
     'unpack',
-    `${check}${fresh}; ${unpackCommand(artifact.kind, where.cached, where.partial, artifact.source)}${place}${finish}`,
+    `${check}${fresh}\n${content}${place}${finish}`,
   );
   if (!hook) return;
   job.report('afterUpload', hook);

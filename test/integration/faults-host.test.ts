@@ -258,7 +258,7 @@ describe('a host that goes silent, a host whose disk is full (3 hosts)', { skip 
       );
       assert.match(
         results[2]?.error ?? '',
-        /^f3: upload failed: No space left on device \(ENOSPC\): \/srv\/probe\/\.convoy\/artifacts has (0\.\d|1\.0) MB free, 3\.1 MB needed; free space there/,
+        /^f3: upload failed: No space left on device \(ENOSPC\): \/srv\/probe\/\.convoy\/objects has (0\.\d|1\.0) MB free, 3\.1 MB needed; free space there/,
       );
       assert.match(results[0]?.error ?? '', /not switched: staging failed on f3/);
 
