@@ -43,6 +43,7 @@ import type { ReleaseFiles } from './release-files.ts';
 import { hasReleaseFiles, releaseContentHash, sharedCheckScript } from './release-files.ts';
 import type { AppPaths, RemoteState } from './remote-state.ts';
 import { appPaths, inspectCommand, parseInspect } from './remote-state.ts';
+import type { Fanout } from './fanout.ts';
 import type { StepReporter } from './stage.ts';
 import { stageRelease } from './stage.ts';
 import type { RestartWay } from '../supervisor/restart-ways.ts';
@@ -126,6 +127,8 @@ export interface HostDeployOptions {
   commit?: string | undefined;
   /** The task repository had uncommitted changes (the record says so beside the commit). */
   dirty?: boolean | undefined;
+  /** Fan-out uploads (src/deploy/fanout.ts); absent: every upload from this machine. */
+  fanout?: Fanout | undefined;
 }
 
 export class HostDeploy implements AppOnHost {
@@ -395,6 +398,7 @@ export class HostDeploy implements AppOnHost {
       hostsAtOnce: this.options.hostsAtOnce ?? 1,
       report: this.report,
       files: this.options.releaseFiles,
+      fanout: this.options.fanout,
     });
   }
 

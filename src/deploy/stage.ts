@@ -13,6 +13,7 @@ import type { ReleaseFiles } from './release-files.ts';
 import { hasReleaseFiles, placeReleaseFilesScript, sharedCheckScript } from './release-files.ts';
 import { hookCommand } from './hooks.ts';
 import type { DeployAppSpec } from './app-spec.ts';
+import type { Fanout } from './fanout.ts';
 import type { AppPaths } from './remote-state.ts';
 
 export type StepReporter = (step: string, detail?: string) => void;
@@ -30,6 +31,8 @@ export interface StageJob {
   report: StepReporter;
   /** Shared paths to link and templates to write into the release (src/deploy/release-files.ts). */
   files?: ReleaseFiles | undefined;
+  /** Fan-out uploads for this deploy (absent: from this machine, as always). */
+  fanout?: Fanout | undefined;
 }
 
 /** Where a release is staged: unpacked into `partial`, renamed to `final`; `marker` while afterUpload runs there. */
@@ -65,7 +68,6 @@ export async function stageRelease(job: StageJob): Promise<void> {
 
 async function upload(job: StageJob, cached: string): Promise<void> {
   const { session, paths, artifact } = job;
-  job.report('upload', formatBytes(job.uploadBytes));
   const dirs = `${shellQuote(paths.cacheDir)} ${shellQuote(paths.releasesDir)}`;
   const df = await session.run(
     'prepare upload',
@@ -75,7 +77,22 @@ async function upload(job: StageJob, cached: string): Promise<void> {
   if (free !== undefined && free < job.uploadBytes) {
     throw new RemoteStepError(session.name, 'upload', undefined, noSpace(paths.cacheDir, free, job.uploadBytes));
   }
-  await session.put(artifact.localPath, `${cached}.partial`, { hostsAtOnce: job.hostsAtOnce });
+  const put = () => session.put(artifact.localPath, `${cached}.partial`, { hostsAtOnce: job.hostsAtOnce });
+  const steps = { put, verify: () => verifyUpload(job, cached), store: () => storeUpload(job, cached) };
+  // Fan-out (src/deploy/fanout.ts): this host's artifact may come from a relay; it verifies and stores it the same.
+  if (job.fanout) {
+    const size = formatBytes(job.uploadBytes);
+    await job.fanout.fetch(session, { ...steps, partial: `${cached}.partial`, cached, size, report: job.report });
+    return;
+  }
+  job.report('upload', formatBytes(job.uploadBytes));
+  await put();
+  await steps.verify();
+  await steps.store();
+}
+
+async function verifyUpload(job: StageJob, cached: string): Promise<void> {
+  const { session, artifact } = job;
   const said = await session.run('verify upload', `sha256sum ${shellQuote(`${cached}.partial`)}`);
   // The digest is found by its shape, not as "the first word": a login shell's rc files may print before it.
   const sum = /^([0-9a-f]{64})\s/m.exec(said)?.[1];
@@ -83,9 +100,12 @@ async function upload(job: StageJob, cached: string): Promise<void> {
     const said = `sha256 ${sum} on the host, ${artifact.fileSha256} here`;
     throw new RemoteStepError(session.name, 'verify upload', undefined, said);
   }
-  // SFTP creates the file with the local file's mode less the server's umask: state it.
+}
+
+/** SFTP (or a relay's `cat`) creates the file with the server's umask: state the mode. */
+async function storeUpload(job: StageJob, cached: string): Promise<void> {
   const partial = shellQuote(`${cached}.partial`);
-  await session.run('store upload', `chmod 0644 ${partial} && mv -f ${partial} ${shellQuote(cached)}`);
+  await job.session.run('store upload', `chmod 0644 ${partial} && mv -f ${partial} ${shellQuote(cached)}`);
 }
 
 /**

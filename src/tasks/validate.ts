@@ -38,6 +38,7 @@ const appKeySet: Record<keyof AppSpec, true> = {
   shared: true,
   templates: true,
   notify: true,
+  fanout: true,
 };
 
 export interface ValidateOptions {
@@ -79,6 +80,8 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
   const shared = spec.shared === undefined ? { dirs: [], files: [] } : validateShared(c, spec.shared);
   const templates = spec.templates === undefined ? [] : validateTemplates(c, spec.templates, shared);
   const notify = spec.notify === undefined ? [] : validateNotify(c, spec.notify);
+  const fanout =
+    spec.fanout === undefined ? undefined : c.integer(spec.fanout, 'fanout', 0, 8, 'an integer from 0 to 8');
 
   checkExpansions(c, strings);
   if (options.hosts && options.hosts.length > 0) c.problems.push(...checkVariables(strings, options.hosts));
@@ -108,6 +111,7 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
     shared,
     templates,
     ...(notify.length > 0 ? { notify } : {}),
+    ...(fanout !== undefined ? { fanout } : {}),
   };
   return { app, problems: [] };
 }
