@@ -11,6 +11,7 @@ import { newRelayKeyPair, verifiedHostKeyLine } from '../host/relay-key.ts';
 import type { HostConfig } from '../inventory/types.ts';
 import type { Assignment, Source } from '../orchestration/fanout-tree.ts';
 import { FanoutTree } from '../orchestration/fanout-tree.ts';
+import { shellQuote } from '../shell/quote.ts';
 import type { FanoutRun, Liveness } from './fanout-keys.ts';
 import {
   authorizeScript,
@@ -127,8 +128,12 @@ export class Fanout {
     this.sessions.set(name, session);
     const relays = this.mayRelay(session, job.partial);
     let source = await this.ask(name, () => this.tree.want(name, { relays, sendLimit: this.width(session) }));
+    let fellBack = false;
     for (;;) {
       try {
+        // A relay cut off but not dead (a frozen sender) may still write into the file it opened: the direct upload
+        // gets a new inode, so that late bytes land in the unlinked one and never in the verified copy.
+        if (fellBack) await session.run('fanout fallback', `rm -f ${shellQuote(job.partial)}`);
         await this.transfer(session, source, job);
         await job.verify();
       } catch (error) {
@@ -139,6 +144,7 @@ export class Fanout {
         const blame = !(error instanceof RelayFailed) || error.senderAtFault;
         job.report('upload', `the relay from ${source.from} failed (${(error as Error).message}): from this machine`);
         source = await this.ask(name, () => this.tree.finished(name, false, blame));
+        fellBack = true;
         continue;
       }
       return this.stored(name, source, job);

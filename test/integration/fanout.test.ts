@@ -3,7 +3,7 @@
 // left on any host. A host whose relay fails gets it from this machine; a run SIGKILLed mid-relay leaves keys that
 // the next deploy sweeps.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -33,6 +33,26 @@ interface Step {
 /** What a host holds of fan-out: marked authorized_keys lines, key directories, temporary files. */
 const leftovers =
   'grep -c convoy-fanout ~/.ssh/authorized_keys 2>/dev/null; ls -a ~ ~/.ssh | grep -c "convoy-fanout\\|authorized_keys\\..*tmp"; true';
+
+/**
+ * SIGSTOPs (or SIGCONTs) every process of one sandbox host: those in the PID namespace of its recorded PID 1 (which
+ * this test's fleet started), so that the host stops answering mid-step as a frozen machine would.
+ */
+function signalHost(stateDir: string, index: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  const state = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as {
+    hosts: { init: { pid: number } | null }[];
+  };
+  const init = state.hosts[index]?.init?.pid;
+  if (!init) throw new Error(`no recorded PID 1 for host ${index}`);
+  const ns = readlinkSync(`/proc/${init}/ns/pid`);
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/pid`) === ns) process.kill(Number(entry), signal);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+}
 
 describe('fan-out uploads: hosts pass the artifact on to each other', { skip }, () => {
   let fleet: TestFleet;
@@ -103,6 +123,37 @@ describe('fan-out uploads: hosts pass the artifact on to each other', { skip }, 
     } finally {
       openssh(fleet, fleet.addresses[7]!, `sed -i '/^Match Address/,$d' ${sshd} && kill -HUP 1`);
     }
+  });
+
+  test('a sender frozen mid-relay: its receiver gets the artifact from here, the other hosts deploy', async () => {
+    artifact(32);
+    const args = ['-i', 'fleet.ini', '--timeout', '3s', 'deploy', 'all', 'fan', '--fanout', '1', '--max-fail', '1'];
+    const child = spawnConvoy(args, { cwd: project, env: { HOME: project, SSH_AUTH_SOCK: '' } });
+    const relay = /\[(h\d)\] fan: upload .* from (h\d)\n/;
+    const deadline = Date.now() + 120_000;
+    while (!relay.test(child.stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const [, receiver, sender] = relay.exec(child.stdout) ?? [];
+    assert.ok(receiver && sender, `no relay started: ${child.stdout}${child.stderr}`);
+    const index = Number(sender.slice(1)) - 1;
+    signalHost(fleet.stateDir, index, 'SIGSTOP');
+    try {
+      await child.closed;
+    } finally {
+      signalHost(fleet.stateDir, index, 'SIGCONT');
+    }
+    const out = child.stdout;
+    assert.match(
+      out,
+      new RegExp(`\\[${receiver}\\] fan: upload the relay from ${sender} failed .*: from this machine`),
+      out,
+    );
+    for (let i = 1; i <= 8; i++) {
+      if (`h${i}` !== sender) assert.match(out, new RegExp(`^h${i} +.*deployed`, 'm'), `h${i}: ${out}`);
+    }
+    // The frozen sender kept its key (cleanup could not reach it): the next fan-out deploy sweeps it.
+    const again = run(['deploy', 'all', 'fan', '--fanout', '1']);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assertNothingLeft();
   });
 
   test('SIGKILLed mid-relay: keys are left, the next fan-out deploy sweeps them and completes', async () => {
