@@ -260,6 +260,11 @@ function registerDeploy(program: Command, context: CommandContext): void {
       "replace an app's .conf that Convoy did not write (the original is kept in <root>/.convoy/adopted/)",
       false,
     )
+    .option(
+      '--fanout <k>',
+      'upload to k hosts; each verified host passes it on to up to k others over SSH (0 = off; docs/deploy.md)',
+      integerOption(0, 8),
+    )
     .addHelpText(
       'after',
       '\nApps come from the task files (--tasks, default tasks/); none named = every app with hosts in the target.\n' +
@@ -276,6 +281,7 @@ function registerDeploy(program: Command, context: CommandContext): void {
           forceUnlock: opts.forceUnlock,
           lockWaitMs: opts.lockWait,
           adopt: opts.adopt,
+          fanout: opts.fanout,
           ...rollout(opts),
           interruption: context.interruption,
           commandLine: ['convoy deploy', target, ...apps].join(' '),
@@ -285,7 +291,13 @@ function registerDeploy(program: Command, context: CommandContext): void {
     });
 }
 
-type DeployFlags = RollingFlags & { dryRun: boolean; forceUnlock: boolean; lockWait?: number; adopt: boolean };
+type DeployFlags = RollingFlags & {
+  dryRun: boolean;
+  forceUnlock: boolean;
+  lockWait?: number;
+  adopt: boolean;
+  fanout?: number;
+};
 
 function registerRollback(program: Command, context: CommandContext): void {
   const rollback = program

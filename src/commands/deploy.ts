@@ -37,6 +37,8 @@ import type { DeployContext } from './deploy-context.ts';
 import type { NotifierOptions } from './notify.ts';
 import { noticeStart } from './notify.ts';
 import { interruptedWith } from './interruption.ts';
+import type { Fanout } from '../deploy/fanout.ts';
+import { endFanout, fanoutFor } from './deploy-fanout.ts';
 import type { RetryPlan, RunJournal } from './run-journal.ts';
 
 /** What deploy and rollback share: the rollout flags, dry run, lock breaking, the command line for the lock. */
@@ -60,6 +62,8 @@ export interface DeployCommandOptions extends AppRunOptions {
   apps: readonly string[];
   /** Replace confs Convoy did not write, keeping a backup. */
   adopt: boolean;
+  /** `--fanout K`: hosts pass the artifact on to each other (docs/deploy.md, "Fan-out"); absent: the app's, the inventory's. */
+  fanout?: number | undefined;
 }
 
 export interface RollbackCommandOptions extends AppRunOptions {
@@ -240,11 +244,23 @@ async function runApp(options: AppRunOptions, t: AppTarget, run: RunParts): Prom
   const planned = batches ? planBatches(names, rollout.batches!.batch, rollout.batches!.canary) : [names];
   // A deploy or rollback first stages (or reads) every host: the TTY view shows that as a group of its own.
   reporter.begin(planned, { staging: !options.dryRun });
-  const engine = engineFor(options, t, run, reporting(reporter, options.dryRun ? undefined : options.journal));
+  const listener = reporting(reporter, options.dryRun ? undefined : options.journal);
+  const flag = (options as Partial<DeployCommandOptions>).fanout;
+  const fanout =
+    run.action === 'deploy' && !options.dryRun
+      ? fanoutFor(flag, t, run.owner, run.artifact, (host, step, detail) =>
+          listener.step?.(host, t.app.spec.name, step, detail),
+        )
+      : undefined;
+  const engine = {
+    ...engineFor(options, t, { ...run, fanout }, listener),
+    afterStaging: fanout && (() => endFanout(fanout, reporter, true)),
+  };
   try {
     if (options.dryRun) return await planApp(engine);
     return run.action === 'rollback' ? await rollbackApp(engine, rollout, run.to) : await deployApp(engine, rollout);
   } finally {
+    await endFanout(fanout, reporter, false);
     await reporter.end();
   }
 }
@@ -301,6 +317,8 @@ interface RunParts {
   /** It had uncommitted changes to tracked files. */
   dirty: boolean;
   artifact?: PreparedArtifact | undefined;
+  /** This app's fan-out uploads (absent: from this machine only). */
+  fanout?: Fanout | undefined;
   adopt: boolean;
   /** The time in new release ids: now, or under a retry the retried run's (the same release on every host). */
   now: Date;
@@ -347,6 +365,7 @@ function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener
       commit: run.commit,
       dirty: run.dirty,
       onStep: listener.step,
+      fanout: run.fanout,
     }),
   };
 }

@@ -62,6 +62,8 @@ export interface EngineOptions {
   /** The app's batch hooks: `remote` ones run through each AppOnHost, `local` ones through `runLocal`. */
   batchHooks?: { before?: NormalisedBatchHook | undefined; after?: NormalisedBatchHook | undefined } | undefined;
   runLocal?: RunLocal | undefined;
+  /** Called once every host has staged (or failed to): what only staging needed goes (fan-out's keys). */
+  afterStaging?: (() => Promise<void>) | undefined;
 }
 
 export interface Rollout {
@@ -146,6 +148,7 @@ async function unlockNote(deploy: AppOnHost | undefined): Promise<string | undef
 export async function deployApp(options: EngineOptions, rollout: Rollout): Promise<HostDeployResult[]> {
   const book = new ResultBook(options);
   const { staged, failedToStage } = await stageEverywhere(options, book);
+  await options.afterStaging?.();
   const interrupted = options.stopRequested?.() ?? false;
   if (failedToStage.length > rollout.maxFail || interrupted) {
     const why = interrupted

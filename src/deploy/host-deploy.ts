@@ -46,6 +46,7 @@ import type { AppPaths, RemoteState } from './remote-state.ts';
 import { appPaths, inspectCommand, parseInspect } from './remote-state.ts';
 import type { LockStepAnswer } from './merged-steps.ts';
 import { closeStepScript, lockStepScript, parseLockStep, pruneFailure } from './merged-steps.ts';
+import type { Fanout } from './fanout.ts';
 import type { StepReporter } from './stage.ts';
 import { stageRelease } from './stage.ts';
 import type { RestartWay } from '../supervisor/restart-ways.ts';
@@ -130,6 +131,8 @@ export interface HostDeployOptions {
   commit?: string | undefined;
   /** The task repository had uncommitted changes (the record says so beside the commit). */
   dirty?: boolean | undefined;
+  /** Fan-out uploads (src/deploy/fanout.ts); absent: every upload from this machine. */
+  fanout?: Fanout | undefined;
 }
 
 export class HostDeploy implements AppOnHost {
@@ -434,6 +437,9 @@ export class HostDeploy implements AppOnHost {
       report: this.report,
       files: this.options.releaseFiles,
       freeBytes: this.freeBytes,
+      fanout: this.options.fanout,
+      // A fan-out deploy relays one file host to host: a directory artifact goes as its whole tar, not as objects.
+      wholeArtifact: this.options.fanout !== undefined,
     });
   }
 

@@ -5,6 +5,7 @@ import type { ResolvedSecrets } from '../secrets/values.ts';
 import type { DeployAppSpec } from './app-spec.ts';
 import type { ConfSecrets } from './confgen.ts';
 import type { PreparedArtifact } from './artifact.ts';
+import type { Fanout } from './fanout.ts';
 import type { AppOnHost } from './host-deploy.ts';
 import { HostDeploy } from './host-deploy.ts';
 import type { LockOwner, LockWait } from './lock.ts';
@@ -33,12 +34,15 @@ export interface OpenAppOptions {
   commit?: string | undefined;
   dirty?: boolean | undefined;
   onStep?: ((host: string, app: string, step: string, detail?: string) => void) | undefined;
+  /** Fan-out uploads: each host is swept of ended runs' keys when first opened (docs/deploy.md, "Fan-out"). */
+  fanout?: Fanout | undefined;
 }
 
 /** The engine's `open`: one HostDeploy per host, over the host's one session. */
 export function appOpener(options: OpenAppOptions): (host: HostConfig) => Promise<AppOnHost> {
   return async (host) => {
     const session = await options.fleet.session(host);
+    await options.fanout?.sweep(session);
     // No probe: the deploy's first call finds the way to the socket (docs/deploy.md, "Round trips").
     const supervisor = await session.laidOutSupervisor({ probe: false });
     const app = options.appFor(host);
@@ -58,6 +62,7 @@ export function appOpener(options: OpenAppOptions): (host: HostConfig) => Promis
       action: options.action,
       commit: options.commit,
       dirty: options.dirty,
+      fanout: options.fanout,
     });
   };
 }

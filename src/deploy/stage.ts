@@ -15,6 +15,7 @@ import { hookCommand } from './hooks.ts';
 import { incomingPaths, objectsDir } from './delta.ts';
 import { deltaTree, sendMissingObjects } from './delta-stage.ts';
 import type { DeployAppSpec } from './app-spec.ts';
+import type { Fanout } from './fanout.ts';
 import type { AppPaths } from './remote-state.ts';
 import { parseVerifyAndStore, verifyAndStoreScript } from './merged-steps.ts';
 
@@ -37,6 +38,8 @@ export interface StageJob {
   freeBytes?: number | undefined;
   /** Send a directory artifact as its whole tar, never as store objects (a fan-out deploy relays one file). */
   wholeArtifact?: boolean | undefined;
+  /** Fan-out uploads for this deploy (absent: from this machine, as always). */
+  fanout?: Fanout | undefined;
 }
 
 /** Where a release is staged: unpacked into `partial`, renamed to `final`; `marker` while afterUpload runs there. */
@@ -82,14 +85,31 @@ export async function stageRelease(job: StageJob): Promise<number> {
 
 async function upload(job: StageJob, cached: string): Promise<void> {
   const { session, paths, artifact } = job;
-  job.report('upload', formatBytes(job.uploadBytes));
   const free = job.freeBytes ?? (await prepareUpload(session, paths));
   if (free !== undefined && free < job.uploadBytes) {
     throw new RemoteStepError(session.name, 'upload', undefined, noSpace(paths.cacheDir, free, job.uploadBytes));
   }
-  await session.put(artifact.localPath, `${cached}.partial`, { hostsAtOnce: job.hostsAtOnce });
-  // Verified and stored in one round trip (merged-steps.ts); the digest is found by its marker line, not as "the
-  // first word": a login shell's rc files may print before it.
+  const put = () => session.put(artifact.localPath, `${cached}.partial`, { hostsAtOnce: job.hostsAtOnce });
+  // Verified and stored in one round trip (merged-steps.ts): `store` has nothing left to do.
+  const steps = { put, verify: () => verifyAndStore(job, cached), store: () => Promise.resolve() };
+  // Fan-out (src/deploy/fanout.ts): this host's artifact may come from a relay; it verifies and stores it the same.
+  if (job.fanout) {
+    const size = formatBytes(job.uploadBytes);
+    await job.fanout.fetch(session, { ...steps, partial: `${cached}.partial`, cached, size, report: job.report });
+    return;
+  }
+  job.report('upload', formatBytes(job.uploadBytes));
+  await put();
+  await steps.verify();
+}
+
+/**
+ * The sha256 checked and the file renamed into the cache with its mode stated (SFTP, or a relay's `cat`, creates it
+ * with the server's umask); the digest is found by its marker line, not as "the first word": a login shell's rc files
+ * may print before it.
+ */
+async function verifyAndStore(job: StageJob, cached: string): Promise<void> {
+  const { session, artifact } = job;
   const said = parseVerifyAndStore(
     await session.run('verify upload', verifyAndStoreScript(`${cached}.partial`, cached, artifact.fileSha256)),
   );

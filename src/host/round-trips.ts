@@ -28,6 +28,9 @@ export function countedConnection(inner: HostConnection, counts: RoundTrips): Ho
     get closed() {
       return inner.closed;
     },
+    get hostKey() {
+      return inner.hostKey;
+    },
     exec: (command, options) => {
       counts.exec++;
       return inner.exec(command, options);

@@ -65,6 +65,11 @@ export class HostSession {
     return this.host.name;
   }
 
+  /** The host key the connection verified (ssh2 transport only), for relays that pin it (src/host/relay-key.ts). */
+  get verifiedHostKey(): Buffer | undefined {
+    return this.connection.hostKey;
+  }
+
   /** True once the connection is gone: later steps fail at once, so cleanups should not be tried on it. */
   get lost(): boolean {
     return this.connection.closed;

@@ -135,6 +135,8 @@ function applySsh(
   };
   if (settings.supervisor_conf) config.supervisorConf = settings.supervisor_conf.value;
   if (settings.known_hosts) config.knownHosts = settings.known_hosts.value;
+  if (settings.fanout) config.fanout = settings.fanout.value;
+  if (settings.relay) config.relay = settings.relay.value;
   if (settings.transport?.value === 'openssh') {
     config.transport = 'openssh';
     config.sshName = lookupKey;

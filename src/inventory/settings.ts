@@ -21,6 +21,8 @@ export const settingNames = [
   'step_timeout',
   'transport',
   'bind_address',
+  'fanout',
+  'relay',
 ] as const;
 export type SettingName = (typeof settingNames)[number];
 
@@ -49,6 +51,10 @@ export interface SettingValues {
   transport: 'ssh2' | 'openssh';
   /** The local address connections leave from (OpenSSH's BindAddress): an IP address of this machine. */
   bind_address: string;
+  /** Fan-out uploads (docs/deploy.md, "Fan-out"): hosts this one passes the artifact on to at once; 0 = off. */
+  fanout: number;
+  /** Whether this host may take part in fan-out (send to and receive from other hosts); default true. */
+  relay: boolean;
 }
 
 // Narrows a key so its value can be parsed by name.
@@ -75,6 +81,9 @@ const durationRanges = {
 // A bad value is a message for the caller to locate, not an exception.
 export type Parsed<T> = { value: T } | { error: string };
 
+// The largest fan-out: each relay is an ssh process and a channel on the sender (sshd's MaxSessions is 10).
+export const maxFanout = 8;
+
 // What a value of each setting should look like, for messages.
 const expected: Record<SettingName, string> = {
   address: 'a host name or IP address',
@@ -91,6 +100,8 @@ const expected: Record<SettingName, string> = {
   step_timeout: expectedDuration(stepTimeoutRange),
   transport: 'ssh2 or openssh',
   bind_address: 'an IP address of this machine, e.g. 127.0.0.2 or 2001:db8::5',
+  fanout: `an integer from 0 to ${maxFanout}`,
+  relay: 'true, false, yes, no, 1 or 0',
 };
 
 const truthy = ['true', 'yes', '1'];
@@ -133,11 +144,16 @@ function parseValue(
       return parsePort(raw);
     case 'jump':
       return raw === 'none' ? { value: null } : noSpaces();
-    case 'sudo': {
+    case 'sudo':
+    case 'relay': {
       const lower = raw.toLowerCase();
       if (truthy.includes(lower)) return { value: true };
       if (falsy.includes(lower)) return { value: false };
-      return { error: `'${raw}' is not a boolean (expected ${expected.sudo})` };
+      return { error: `'${raw}' is not a boolean (expected ${expected[name]})` };
+    }
+    case 'fanout': {
+      const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+      return n >= 0 && n <= maxFanout ? { value: n } : { error: `'${raw}' is not valid (expected ${expected.fanout})` };
     }
     case 'supervisor_conf':
       return raw.startsWith('/')

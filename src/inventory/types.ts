@@ -49,6 +49,10 @@ export interface HostConfig {
   sshName?: string;
   /** `step_timeout` (ms, 0 = none): how long one remote step may take; absent = the command's default. */
   stepTimeoutMs?: number;
+  /** `fanout`: hosts it passes the artifact on to at once in a fan-out deploy (docs/deploy.md); absent = not set. */
+  fanout?: number;
+  /** `relay = no`: never sends to or receives from other hosts (always served by this machine); absent = yes. */
+  relay?: boolean;
   vars: Record<string, string>;
   /** Every group the host is in, directly or through children, in file order. */
   groups: string[];

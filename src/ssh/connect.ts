@@ -204,6 +204,7 @@ function handshake(attempt: Attempt, how: Handshake): Promise<SshConnection> {
   const { target, where, timeouts } = attempt;
   // ssh2 reports a refused host key as a plain handshake failure; the verifier keeps the reason here.
   let refusal: SshError | undefined;
+  let verifiedKey: Buffer | undefined;
   return new Promise<SshConnection>((resolve, reject) => {
     const client = new ssh2.Client();
     let settled = false;
@@ -232,12 +233,18 @@ function handshake(attempt: Attempt, how: Handshake): Promise<SshConnection> {
       client.removeListener('close', onEarlyClose);
       // Small request/response exchanges (XML-RPC, exec) must not wait for Nagle + delayed ACK (~40 ms each).
       client.setNoDelay(true);
-      resolve(new SshConnection(target.name, client, where, timeouts));
+      resolve(new SshConnection(target.name, client, where, timeouts, verifiedKey));
     });
     const onEarlyClose = () => fail(new Error('Connection lost before handshake'));
     client.on('error', fail);
     client.once('close', onEarlyClose);
-    const hostVerifier = verifierFor(attempt, (reason) => (refusal = reason));
+    const verifier = verifierFor(attempt, (reason) => (refusal = reason));
+    // Kept for fan-out (src/deploy/fanout.ts): relays pin the key this connection checked.
+    const hostVerifier = (blob: Buffer) => {
+      const ok = verifier(blob);
+      if (ok) verifiedKey = blob;
+      return ok;
+    };
     if (how.proxy) client.once('close', how.proxy.stop);
     client.once('handshake', () => (how.authenticating = true));
     client.connect(clientConfig(attempt, how, hostVerifier));

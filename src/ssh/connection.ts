@@ -144,6 +144,8 @@ export interface HostConnection {
   readonly host: string;
   readonly description: string;
   readonly closed: boolean;
+  /** The host key this connection verified (ssh2 only; the other transports leave it to OpenSSH and say nothing). */
+  readonly hostKey?: Buffer | undefined;
   exec(command: string, options?: ExecOptions): Promise<CommandResult>;
   /** With `answer`, resolves once the command runs (sudo's prompt answered), rejects when sudo ends it first. */
   execChannel(command: string, answer?: AnsweredPrompt): Promise<ExecChannel>;
@@ -194,6 +196,8 @@ export class SshConnection implements HostConnection {
     private readonly client: ssh2.Client,
     readonly description: string,
     private readonly timeouts?: SshTimeouts,
+    /** The host key verified in the handshake. */
+    readonly hostKey?: Buffer,
   ) {
     client.on('close', () =>
       this.markClosed(new SshError('closed', host, `${description}: connection lost`, { unreachable: false })),

@@ -105,6 +105,8 @@ export interface AppSpec {
   root: string;
   artifact?: string;
   keepReleases?: number;
+  /** Fan-out uploads (docs/deploy.md, "Fan-out"): this machine sends to this many hosts, each passes it on to as many. */
+  fanout?: number;
   /** Absolute; default `<root>/shared/log`. */
   logDir?: string;
   programs?: Record<string, ProgramSpec>;

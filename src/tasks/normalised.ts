@@ -49,6 +49,8 @@ export interface NormalisedApp {
   root: string;
   artifact?: string;
   keepReleases: number;
+  /** `fanout` as the app sets it (a deploy's --fanout wins); absent = the inventory's. */
+  fanout?: number;
   logDir: string;
   /** Sorted by priority (unset = 999), then name. */
   programs: NormalisedProgram[];

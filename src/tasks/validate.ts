@@ -38,6 +38,7 @@ const appKeySet: Record<keyof AppSpec, true> = {
   shared: true,
   templates: true,
   notify: true,
+  fanout: true,
 };
 
 export interface ValidateOptions {
@@ -75,7 +76,7 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
   const rolling = spec.rolling === undefined ? undefined : validateRolling(c, spec.rolling);
   const hooks = spec.hooks === undefined ? {} : validateHooks(c, spec.hooks, strings);
   const secrets = spec.secrets === undefined ? [] : validateSecrets(c, spec.secrets, programs.length > 0);
-  const restart = validateRestart(c, spec);
+  const restart = { ...validateRestart(c, spec), ...validateFanout(c, spec) };
   const shared = spec.shared === undefined ? { dirs: [], files: [] } : validateShared(c, spec.shared);
   const templates = spec.templates === undefined ? [] : validateTemplates(c, spec.templates, shared);
   const notify = spec.notify === undefined ? [] : validateNotify(c, spec.notify);
@@ -110,6 +111,13 @@ export function validateApp(value: unknown, options: ValidateOptions = {}): AppV
     ...(notify.length > 0 ? { notify } : {}),
   };
   return { app, problems: [] };
+}
+
+/** `fanout`: hosts this machine uploads to, and each host passes the artifact on to (docs/deploy.md, "Fan-out"). */
+function validateFanout(c: Checker, spec: Record<string, unknown>): Pick<NormalisedApp, 'fanout'> {
+  const fanout =
+    spec.fanout === undefined ? undefined : c.integer(spec.fanout, 'fanout', 0, 8, 'an integer from 0 to 8');
+  return fanout === undefined ? {} : { fanout };
 }
 
 /** `reload` (a signal name) and `processRestart`: how a restart reaches the app's processes. */

@@ -183,7 +183,7 @@ test('unknown keys at every level are reported with the closest known key', () =
     }),
     [
       "keepRelease: unknown key (did you mean 'keepReleases'?)",
-      'whatever: unknown key (expected one of name, hosts, root, artifact, keepReleases, logDir, programs, confFiles, healthcheck, rolling, hooks, secrets, reload, processRestart, shared, templates, notify)',
+      'whatever: unknown key (expected one of name, hosts, root, artifact, keepReleases, logDir, programs, confFiles, healthcheck, rolling, hooks, secrets, reload, processRestart, shared, templates, notify, fanout)',
       "programs.web.comand: unknown key (did you mean 'command'?)",
       "programs.web.stopsignals: unknown key (did you mean 'stopsignal'?)",
       "healthcheck.timout: unknown key (did you mean 'timeout'?)",
