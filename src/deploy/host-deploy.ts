@@ -593,8 +593,7 @@ export class HostDeploy implements AppOnHost {
     // Runs with the unlock, in the same round trip; what it could not remove is said then, as a note. After the
     // releases: store objects only they linked to now have a link count of 1.
     const removeObjects = pruneObjectsScript(objectsDir(this.app.root));
-    this.pruneScript = [...removeReleases, removeArtifacts, removeSecrets, removeObjects].join('
-');
+    this.pruneScript = [...removeReleases, removeArtifacts, removeSecrets, removeObjects].join('\n');
     return doomed;
   }
 

@@ -150,10 +150,7 @@ async function unpack(job: StageJob, where: StagePaths, content: string): Promis
   const mark = hook ? `: > ${q(where.marker)} && ` : '';
   // The rename in the same round trip: `set -e` (in `fresh`) stops before it when anything above failed.
   const finish = `\n${mark}mv -T ${q(where.partial)} ${q(where.final)}`;
-  await session.run(
-    'unpack',
-    `${check}${fresh}\n${content}${place}${finish}`,
-  );
+  await session.run('unpack', `${check}${fresh}\n${content}${place}${finish}`);
   if (!hook) return;
   job.report('afterUpload', hook);
   await session.run('afterUpload hook', `${hookCommand(app, hook, where.final, release)}\nrm -f ${q(where.marker)}`);
