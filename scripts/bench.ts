@@ -1,7 +1,7 @@
 // Benchmark (prints numbers; not a test): Convoy against OpenSSH, parallel-ssh, Fabric and Ansible on a sandbox fleet
 // of this machine, every figure measured in the same run on the same hosts.
 // Usage: npm run bench -- [--hosts 50] [--runs 5] [--slow-runs 3] [--deploy-runs 3] [--output-mb 50]
-//   [--only output|deploy] [--uplink 100mbit] [--chart FILE.svg] [--write-docs]
+//   [--only output|deploy] [--uplink 100mbit] [--fanout K] [--chart FILE.svg] [--write-docs]
 // Each figure is the median wall time over the runs (after one warm-up run); tools alternate run by run.
 // --uplink: the whole bench runs again in a network namespace of its own, the controller's traffic to the hosts
 // shaped to that rate (scripts/bench/uplink.ts, docs/benchmark.md). Results also go to an SVG chart (scripts/bench/chart.ts).
@@ -37,6 +37,8 @@ const { values } = parseArgs({
     'deploy-runs': { type: 'string' },
     // Each host prints this much to `convoy exec` (0: not measured); `--only output` measures just that.
     'output-mb': { type: 'string', default: '50' },
+    // Also deploy with `--fanout K` (docs/deploy.md, "Fan-out"): the row to set against the direct upload.
+    fanout: { type: 'string' },
     // `--only deploy`: the 20 MB artifact's deploys alone (what --uplink is for), no baselines.
     only: { type: 'string' },
     // The controller's uplink to all hosts together, e.g. 100mbit (tc units: kbit, mbit, gbit).
@@ -344,6 +346,7 @@ try {
     await measureDeploy(project);
     // The same deploy past the shaping, in the same run: what is left of the cold figure is the uplink's.
     if (uplink) await measureDeploy(project, [], false);
+    if (values.fanout !== undefined) await measureDeploy(project, ['--fanout', values.fanout]);
   }
   // --only deploy: the deploy cases alone, e.g. under a shaped uplink, where the baselines would mean little.
   if (!onlyOutput && !onlyDeploy) {
