@@ -287,7 +287,10 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
       const before = await Promise.all(fleet.addresses.map((a) => version(a)));
       const webBefore = fleet.addresses.map((a) => pids(a, 'hello:web'));
       const state = JSON.parse(readFileSync(path.join(fleet.stateDir, 'state.json'), 'utf8')) as SandboxState;
-      const cache = path.join(fleet.stateDir, 'hosts', '2', 'srv', 'hello', '.convoy', 'artifacts');
+      // A directory artifact goes as the store objects h2 lacks (docs/deploy.md, "Delta uploads"): one tar of them,
+      // `.convoy/objects/.incoming-<release>.tar`; a whole-file upload would be `.convoy/artifacts/*.partial`.
+      const convoyDir = path.join(fleet.stateDir, 'hosts', '2', 'srv', 'hello', '.convoy');
+      const uploading = (f: string) => f.endsWith('.partial') || (f.startsWith('.incoming-') && f.endsWith('.tar'));
       const run = spawn(process.execPath, [convoyBin, '-i', inventory, '--json', 'deploy', 'web', 'hello'], {
         cwd: project,
         env: { ...process.env, HOME: project, SSH_AUTH_SOCK: '', HELLO_ARTIFACT: 'build/big' },
@@ -304,14 +307,17 @@ describe('deploy, redeploy, rollback on 3 hosts', { skip }, () => {
       let killed = false;
       const deadline = Date.now() + 120_000;
       while (!killed && !exited && Date.now() < deadline) {
-        const partial = (() => {
-          try {
-            return readdirSync(cache).find((f) => f.endsWith('.partial'));
-          } catch {
-            return undefined;
-          }
-        })();
-        if (partial && statSync(path.join(cache, partial)).size > 1024 * 1024) {
+        const partial = ['artifacts', 'objects']
+          .map((dir) => {
+            try {
+              const found = readdirSync(path.join(convoyDir, dir)).find(uploading);
+              return found === undefined ? undefined : path.join(convoyDir, dir, found);
+            } catch {
+              return undefined;
+            }
+          })
+          .find((f) => f !== undefined);
+        if (partial && (statSync(partial, { throwIfNoEntry: false })?.size ?? 0) > 1024 * 1024) {
           for (const p of listProcesses().filter((x) => x.pidNamespace === ns && /^sshd: root@notty/.test(x.cmdline)))
             process.kill(p.pid, 'SIGKILL');
           killed = true;
