@@ -39,6 +39,9 @@ export function refusalAware(localPath: string, remote: string): Promise<Duplex>
     final: (done) => (socket.end(), done()),
     destroy: (error, done) => (socket.destroy(), done(error)),
   });
+  // The socket's ref/unref on the stream: a supervisord channel kept idle between calls (src/supervisor/keep-alive.ts)
+  // is unref'd, so that a forward kept open by --persist's master does not keep a finished command's process alive.
+  Object.assign(stream, { ref: () => socket.ref(), unref: () => socket.unref() });
   socket.on('data', (chunk: Buffer) => {
     if (!stream.push(chunk)) socket.pause();
   });
