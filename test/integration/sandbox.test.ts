@@ -9,7 +9,7 @@ import { jsonLines } from './support/json-lines.ts';
 import type { SandboxState } from '../../src/sandbox/state.ts';
 import { convoy, integrationSkipReason, openssh, startFleet } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
-import { listProcesses, pidNamespaceOf } from './support/procs.ts';
+import { listProcesses, pidNamespaceOf, testRunStartTicks } from './support/procs.ts';
 
 const skip = integrationSkipReason();
 
@@ -116,8 +116,11 @@ describe('sandbox up: 5 isolated hosts', { skip }, () => {
     try {
       await new Promise((r) => setTimeout(r, 200));
       const ourUnshares = new Set(state.hosts.map((h) => h.unshare.pid));
+      // Only daemons older than the test run: another test file runs beside this one and starts and ends its own.
+      const runStarted = testRunStartTicks();
       const daemons = listProcesses()
-        .filter((p) => p.ppid === 1 && !namespaces.has(p.pidNamespace) && !ourUnshares.has(p.pid))
+        .filter((p) => p.ppid === 1 && p.startTicks < runStarted && !namespaces.has(p.pidNamespace))
+        .filter((p) => !ourUnshares.has(p.pid))
         .map((p) => p.pid);
       const r = fleet.down();
       assert.equal(r.code, 0, r.stderr);

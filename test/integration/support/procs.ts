@@ -7,6 +7,13 @@ export interface ProcInfo {
   ppid: number;
   cmdline: string;
   pidNamespace: string;
+  /** When it started, in clock ticks since boot (/proc/PID/stat field 22). */
+  startTicks: number;
+}
+
+/** The fields of /proc/PID/stat after the command name (which may hold spaces and parentheses): index 0 is field 3. */
+function statFields(pid: number | string): string[] {
+  return (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1) ?? '').split(' ');
 }
 
 export function listProcesses(): ProcInfo[] {
@@ -14,10 +21,11 @@ export function listProcesses(): ProcInfo[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
+      const stat = statFields(entry);
       out.push({
         pid: Number(entry),
-        // /proc/PID/stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses, so read after the last ')'.
-        ppid: Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ').at(-1)?.split(' ')[1]),
+        ppid: Number(stat[1]),
+        startTicks: Number(stat[19]),
         cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim(),
         pidNamespace: readlinkSync(`/proc/${entry}/ns/pid`),
       });
@@ -30,4 +38,12 @@ export function listProcesses(): ProcInfo[] {
 
 export function pidNamespaceOf(pid: number): string {
   return readlinkSync(`/proc/${pid}/ns/pid`);
+}
+
+/**
+ * When the test runner started (clock ticks since boot): the parent of a test file under `node --test`. A process
+ * started before it is the machine's; one started after may be another test file's, running beside this one.
+ */
+export function testRunStartTicks(): number {
+  return Number(statFields(process.ppid)[19]);
 }
