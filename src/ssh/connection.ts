@@ -127,6 +127,11 @@ export type ExecChannel = Duplex & { readonly stderr: Readable };
 export interface FileCopyOptions {
   concurrency: number;
   chunkSize: number;
+  /**
+   * Abandons the transfer (the `--persist` process, when the run that asked for it went away): ssh2 has no way to
+   * cancel one fastPut, so a transfer with a signal gets an SFTP session of its own, closed on abort.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -151,7 +156,7 @@ export interface HostConnection {
   execChannel(command: string, answer?: AnsweredPrompt): Promise<ExecChannel>;
   /** Copies a local file to the host; rejects with the transfer's own error, or at once if the connection dies. */
   putFile(local: string, remote: string, options: FileCopyOptions): Promise<void>;
-  getFile(remote: string, local: string): Promise<void>;
+  getFile(remote: string, local: string, options?: { signal?: AbortSignal | undefined }): Promise<void>;
   openUnixSocket(socketPath: string): Promise<Duplex>;
   forwardTcp(address: string, port: number): Promise<Duplex>;
   guard<T>(work: Promise<T>): Promise<T>;
@@ -319,18 +324,50 @@ export class SshConnection implements HostConnection {
 
   /** SFTP fastPut with the upload window asked for, guarded against a connection lost mid-transfer. */
   async putFile(local: string, remote: string, options: FileCopyOptions): Promise<void> {
-    const sftp = await this.sftp();
-    await this.guard(called((done) => sftp.fastPut(local, remote, options, done)));
+    const { signal, ...window } = options;
+    await this.transfer(signal, (sftp, done) => sftp.fastPut(local, remote, window, done));
   }
 
-  async getFile(remote: string, local: string): Promise<void> {
-    const sftp = await this.sftp();
-    await this.guard(called((done) => sftp.fastGet(remote, local, done)));
+  async getFile(remote: string, local: string, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+    await this.transfer(options.signal, (sftp, done) => sftp.fastGet(remote, local, done));
+  }
+
+  /**
+   * One SFTP transfer: on the connection's shared session, or, when it may be abandoned, on a session of its own
+   * (one of the connection's session slots while it lasts) that closing ends.
+   */
+  private async transfer(
+    signal: AbortSignal | undefined,
+    start: (sftp: SFTPWrapper, done: (error: Error | null | undefined) => void) => void,
+  ): Promise<void> {
+    if (!signal) {
+      const sftp = await this.sftp();
+      await this.guard(called((done) => start(sftp, done)));
+      return;
+    }
+    await this.sessions(async () => {
+      if (signal.aborted) throw abortReason(signal);
+      const sftp = await this.openSftp();
+      const abandon = () => sftp.end();
+      signal.addEventListener('abort', abandon, { once: true });
+      try {
+        await this.guard(called((done) => start(sftp, done)));
+        if (signal.aborted) throw abortReason(signal);
+      } finally {
+        signal.removeEventListener('abort', abandon);
+        sftp.end();
+      }
+    });
   }
 
   /** The connection's SFTP session, opened once. */
   sftp(): Promise<SFTPWrapper> {
-    this.sftpChannel ??= this.withChannel<SFTPWrapper>((resolve, reject) => {
+    this.sftpChannel ??= this.openSftp();
+    return this.sftpChannel;
+  }
+
+  private openSftp(): Promise<SFTPWrapper> {
+    return this.withChannel<SFTPWrapper>((resolve, reject) => {
       this.client.sftp((error, sftp) =>
         error
           ? reject(
@@ -342,7 +379,6 @@ export class SshConnection implements HostConnection {
           : resolve(sftp),
       );
     });
-    return this.sftpChannel;
   }
 
   /** A stream to a unix socket on the host (direct-streamlocal@openssh.com); rejects when sshd refuses. */

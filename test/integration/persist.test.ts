@@ -3,14 +3,26 @@
 // end once idle.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { persistSocketPath } from '../../src/host/fleet.ts';
+import type { SandboxState } from '../../src/sandbox/state.ts';
 import { muxProtocolVersion } from '../../src/ssh/mux/protocol.ts';
 import { jsonLines } from './support/json-lines.ts';
-import { convoy, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
+import { listProcesses } from './support/procs.ts';
+import { convoy, convoyBin, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
@@ -161,6 +173,63 @@ describe('--persist on 3 hosts', { skip }, () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^3 hosts: 3 ok, 0 failed, 0 unreachable, 0 skipped/m);
   });
+
+  test(
+    'a run killed mid-upload: the persist process abandons the copy instead of finishing it',
+    { timeout: 120_000 },
+    async () => {
+      // The upload goes through the persist process (one SFTP session of its own). With p1's sshd session frozen
+      // mid-copy, the run is killed; once sshd runs again, the copy must not go on: an abandoned 150 MB upload would
+      // otherwise keep filling a thin uplink long after Ctrl-C.
+      const home = newHome();
+      const project = userProject('persist-upload');
+      homes.push(project);
+      const build = path.join(project, 'build', 'big');
+      mkdirSync(build, { recursive: true });
+      writeFileSync(path.join(build, 'ballast.bin'), Buffer.alloc(150 * 1024 * 1024, 7));
+      writeFileSync(
+        path.join(project, 'tasks', 'big.ts'),
+        "import { defineApp } from 'convoy';\nexport default defineApp({ name: 'big', root: '/srv/big', artifact: 'build/big', programs: { big: { command: '/bin/sleep 3600', startsecs: 0 } } });\n",
+      );
+      const objects = path.join(fleet.stateDir, 'hosts', '1', 'srv', 'big', '.convoy', 'objects');
+      const incoming = () => {
+        const name = existsSync(objects) ? readdirSync(objects).find((f) => f.startsWith('.incoming-')) : undefined;
+        return name === undefined ? 0 : (statSync(path.join(objects, name), { throwIfNoEntry: false })?.size ?? 0);
+      };
+      const state = JSON.parse(readFileSync(path.join(fleet.stateDir, 'state.json'), 'utf8')) as SandboxState;
+      const ns = readlinkSync(`/proc/${state.hosts[0]!.init!.pid}/ns/pid`);
+      const sessions = () =>
+        listProcesses()
+          .filter((p) => p.pidNamespace === ns && /^sshd: root@notty/.test(p.cmdline))
+          .map((p) => p.pid);
+      const run = spawn(process.execPath, [convoyBin, '-i', inventory(), '--persist', '1m', 'deploy', 'p1', 'big'], {
+        cwd: project,
+        env: { ...process.env, HOME: home, SSH_AUTH_SOCK: '' },
+        stdio: 'ignore',
+      });
+      const ended = new Promise((resolve) => run.on('close', resolve));
+      let frozen: number[] = [];
+      try {
+        for (let waited = 0; incoming() < 1024 * 1024 && waited < 90_000; waited += 20)
+          await new Promise((r) => setTimeout(r, 20));
+        frozen = sessions();
+        for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+        const atKill = incoming();
+        assert.ok(atKill > 0, 'the upload was never seen in progress');
+        run.kill('SIGKILL');
+        await ended;
+        await new Promise((r) => setTimeout(r, 1000));
+        for (const pid of frozen) process.kill(pid, 'SIGCONT');
+        frozen = [];
+        await new Promise((r) => setTimeout(r, 3000));
+        const settled = incoming();
+        assert.ok(settled < 100 * 1024 * 1024, `the copy went on after its run ended: ${settled} bytes of ~150 MB`);
+      } finally {
+        for (const pid of frozen) process.kill(pid, 'SIGCONT');
+        run.kill('SIGKILL');
+      }
+    },
+  );
 
   test('the persist process ends on its own once idle for the --persist time, and removes its socket', async () => {
     const home = newHome();

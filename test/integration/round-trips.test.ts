@@ -1,6 +1,6 @@
 // Round trips per host (docs/deploy.md, "Round trips"), counted by the session (`CONVOY_COUNT_ROUND_TRIPS=1`), so
 // that a step added to a run fails here: an unchanged deploy costs 4 commands and 1 supervisord call per host, a status
-// 1 call, a plan 1 and 1; a warm `--persist` deploy logs in to no host at all (sshd's log says so).
+// 1 call, a plan 1 and 1; a warm `--persist` deploy logs in to no host at all, even when it uploads (sshd's log says so).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -100,5 +100,12 @@ describe('round trips per host', { skip }, () => {
     trips(['--persist', '5m', 'deploy', 'all', 'trips']);
     trips(['--persist', '5m', 'status']);
     assert.deepEqual(logins(fleet), warm);
+  });
+
+  test('a warm --persist deploy of a new release uploads through the persist process: still no login', () => {
+    const warm = logins(fleet);
+    version('persisted');
+    for (const [host, c] of trips(['--persist', '5m', 'deploy', 'all', 'trips'])) assert.equal(c.files, 1, host);
+    assert.deepEqual(logins(fleet), warm, 'the upload opened a connection of its own');
   });
 });

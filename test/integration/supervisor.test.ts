@@ -1,7 +1,8 @@
 // The Supervisor control plane on real hosts: status (agreeing with supervisorctl), start/stop/restart, logs,
 // the exec fallback where sshd refuses streamlocal, and setup (idempotent, from nothing on bare hosts).
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { persistSocketPath } from '../../src/host/fleet.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -142,6 +143,33 @@ describe('status, start, stop, restart, logs on 3 hosts', { skip }, () => {
       run(inv, 'status', 's1,s3-restricted', 'lone').stdout,
       /exec relay on s3-restricted \(sshd refuses streamlocal forwarding\)$/m,
     );
+  });
+
+  test('under --persist, the exec relay goes through the persist process: a second status logs in to no host', () => {
+    const inv = inventory(`\n[host:s3-restricted]\naddress = ${fleet.addresses[2]}\nidentity = ${restrictedKey}\n`);
+    const home = mkdtempSync(path.join(os.tmpdir(), 'convoy-sup-persist-'));
+    const log = path.join(fleet.stateDir, 'hosts', '3', 'sshd.log');
+    const logins = () => readFileSync(log, 'utf8').split('Accepted publickey').length - 1;
+    const status = () =>
+      convoy(['-i', inv, '--persist', '1m', '--json', 'status', 's3-restricted', 'lone'], {
+        env: { HOME: home, SSH_AUTH_SOCK: '' },
+      });
+    try {
+      assert.equal(status().code, 0);
+      const warm = logins();
+      const r = status();
+      assert.equal(r.code, 0, r.stderr);
+      const rows = jsonLines<StatusRow>(r.stdout).programs;
+      assert.deepEqual(
+        rows.map((row) => [row.host, row.state, row.transport]),
+        [['s3-restricted', 'RUNNING', 'exec']],
+      );
+      assert.equal(logins(), warm, 'the relay opened a connection of its own');
+    } finally {
+      const pidFile = `${persistSocketPath(home)}.pid`;
+      if (existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   test('the non-root login drives supervisord through the socket group', () => {

@@ -1,11 +1,11 @@
-// A host's connection as a convoy run sees it under `--persist`: unix sockets on the host and commands go through
-// the persist process's long-lived connection; the rest (SFTP, stdin, raw channels) through a direct connection
-// opened only when needed.
+// A host's connection as a convoy run sees it under `--persist`: commands, unix sockets on the host, file copies and
+// raw exec channels go through the persist process's long-lived connection; what needs a conversation on the channel
+// (sudo's password prompt) and TCP forwards (jump hosts) through a direct connection opened only when needed.
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnsweredPrompt } from '../answer.ts';
 import type { ConnectSettings, SshTarget } from '../connect.ts';
@@ -15,7 +15,7 @@ import { abortReason, keptOutput } from '../connection.ts';
 import { TailBuffer } from '../tail-buffer.ts';
 import { SshError } from '../errors.ts';
 import type { MuxFailure, MuxOperation, MuxReply, MuxSettings } from './protocol.ts';
-import { frame, frameReader, readLine } from './protocol.ts';
+import { encodeFrame, frame, frameReader, readLine } from './protocol.ts';
 import { preparePersistDir, readToken, tokenPath } from './trust.ts';
 
 function errorOf(host: string, failure: MuxFailure): Error {
@@ -59,12 +59,23 @@ export class MuxedConnection implements HostConnection {
     }
     const token = readToken(this.socketPath);
     socket.write(`${JSON.stringify({ ...body, target: this.target, settings: this.settings, token })}\n`);
-    const reply = JSON.parse(await readLine(socket)) as MuxReply;
+    const reply = JSON.parse(await this.replyOn(socket)) as MuxReply;
     if (!reply.ok) {
       socket.destroy();
       throw errorOf(this.host, reply.error);
     }
     return socket;
+  }
+
+  /** The reply line; a process that dies before it (mid-copy, say) is a lost connection, not a stack trace. */
+  private async replyOn(socket: net.Socket): Promise<string> {
+    try {
+      return await readLine(socket);
+    } catch (error) {
+      socket.destroy();
+      const why = error instanceof Error ? error.message : String(error);
+      throw new SshError('closed', this.host, `${this.description}: ${why}`, { cause: error, unreachable: false });
+    }
   }
 
   /** The persist process holds (or opens) the host's connection: host key, auth and reachability are checked there. */
@@ -149,15 +160,21 @@ export class MuxedConnection implements HostConnection {
   }
 
   async execChannel(command: string, answer?: AnsweredPrompt): Promise<ExecChannel> {
-    return (await this.directConnection()).execChannel(command, answer);
+    // sudo's prompt is answered on the channel as it comes: a direct connection's work.
+    if (answer) return (await this.directConnection()).execChannel(command, answer);
+    return framedChannel(await this.request({ op: 'channel', command }), this.host, this.description);
   }
 
+  /** The persist process copies the file itself (same user, same machine): the reply comes when it is there. */
   async putFile(local: string, remote: string, options: FileCopyOptions): Promise<void> {
-    return (await this.directConnection()).putFile(local, remote, options);
+    const { concurrency, chunkSize, signal } = options;
+    const copy = this.request({ op: 'put', local: path.resolve(local), remote, window: { concurrency, chunkSize } });
+    (await abandonable(copy, signal)).destroy();
   }
 
-  async getFile(remote: string, local: string): Promise<void> {
-    return (await this.directConnection()).getFile(remote, local);
+  async getFile(remote: string, local: string, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+    const copy = this.request({ op: 'get', remote, local: path.resolve(local) });
+    (await abandonable(copy, options.signal)).destroy();
   }
 
   async forwardTcp(address: string, port: number): Promise<Duplex> {
@@ -174,6 +191,69 @@ export class MuxedConnection implements HostConnection {
       () => undefined,
     );
   }
+}
+
+/**
+ * The request's stream once answered; an abort first closes it, which makes the persist process abandon the copy. A
+ * stream that answers after the abort is closed.
+ */
+function abandonable(requested: Promise<net.Socket>, signal: AbortSignal | undefined): Promise<net.Socket> {
+  if (!signal) return requested;
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<net.Socket>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    requested.then(
+      (socket) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) socket.destroy();
+        resolve(socket);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * A raw exec channel carried in frames: what is written goes as input frames (ending sends `eof`), stdout and stderr
+ * come back as frames, the exit frame ends the output. The persist process closes the command when the stream closes.
+ */
+function framedChannel(socket: net.Socket, host: string, description: string): ExecChannel {
+  const stderr = new PassThrough();
+  let ended = false;
+  const channel = new Duplex({
+    write: (chunk: Buffer, _encoding, done) => socket.write(encodeFrame(frame.stdin, chunk), done),
+    final: (done) => socket.write(encodeFrame(frame.eof, ''), done),
+    read: () => socket.resume(),
+    destroy: (error, done) => {
+      socket.destroy();
+      done(error);
+    },
+  });
+  socket.on(
+    'data',
+    frameReader((type, payload) => {
+      if (type === frame.stdout && !channel.push(payload)) socket.pause();
+      if (type === frame.stderr) stderr.write(payload);
+      if (type !== frame.exit) return;
+      ended = true;
+      stderr.end();
+      channel.push(null);
+    }),
+  );
+  socket.on('error', () => undefined);
+  socket.on('close', () => {
+    if (ended) return;
+    stderr.end();
+    channel.destroy(
+      new SshError('closed', host, `${description}: the persist process closed the stream`, { unreachable: false }),
+    );
+  });
+  socket.resume();
+  return Object.assign(channel, { stderr });
 }
 
 const daemonEntry = (): string[] => {

@@ -10,7 +10,7 @@ import type { MuxFailure, MuxLease, MuxReply, MuxRequest } from './protocol.ts';
 
 /** A request about a host (not a lease). */
 type HostRequest = Exclude<MuxRequest, MuxLease>;
-import { encodeFrame, frame, readLine } from './protocol.ts';
+import { encodeFrame, frame, frameReader, readLine } from './protocol.ts';
 import { tokenMatches, tokenPath, writeToken } from './trust.ts';
 
 function failureOf(error: unknown): MuxFailure {
@@ -54,7 +54,7 @@ export function serveMux(
   for (const signal of stopSignals) process.once(signal, () => shutdown(daemon));
   listenPrivately(server, socketPath, () => {
     daemon.token = writeToken(socketPath);
-    // Which process to stop by hand (`kill $(cat ~/.convoy/persist-v3.sock.pid)`), before its idle time is up.
+    // Which process to stop by hand (`kill $(cat ~/.convoy/persist-v4.sock.pid)`), before its idle time is up.
     writeFileSync(`${socketPath}.pid`, `${process.pid}\n`, { mode: 0o600 });
     armIdle(daemon);
   });
@@ -154,9 +154,68 @@ async function handle(daemon: Daemon, socket: net.Socket): Promise<void> {
     socket.end();
   } else if (request.op === 'unix') {
     await pipeUnixSocket(connection, request.path, socket);
-  } else {
+  } else if (request.op === 'exec') {
     await streamExec(connection, request.command, request.stdin, socket);
+  } else if (request.op === 'channel') {
+    await relayChannel(connection, request.command, socket);
+  } else {
+    await copyFile(connection, request, socket);
   }
+}
+
+/** A client that goes away (its run ended or was interrupted) abandons what it asked for. */
+function whileConnected(socket: net.Socket): AbortSignal {
+  const gone = new AbortController();
+  socket.once('close', () => gone.abort(new Error('the client went away')));
+  return gone.signal;
+}
+
+/** `put` or `get`: the reply comes once the copy is over (or failed); a client gone mid-copy ends it. */
+async function copyFile(
+  connection: SshConnection,
+  request: Extract<HostRequest, { op: 'put' | 'get' }>,
+  socket: net.Socket,
+): Promise<void> {
+  const signal = whileConnected(socket);
+  try {
+    if (request.op === 'put') await connection.putFile(request.local, request.remote, { ...request.window, signal });
+    else await connection.getFile(request.remote, request.local, { signal });
+  } catch (error) {
+    if (!signal.aborted) refuse(socket, error);
+    return;
+  }
+  reply(socket, { ok: true });
+  socket.end();
+}
+
+/**
+ * A raw exec channel (the supervisord relay): after the reply, the client's frames are the command's input (then its
+ * end), and the command's output comes back as frames, its exit status last.
+ */
+async function relayChannel(connection: SshConnection, command: string, socket: net.Socket): Promise<void> {
+  let channel: Awaited<ReturnType<SshConnection['execChannel']>>;
+  try {
+    channel = await connection.execChannel(command);
+  } catch (error) {
+    refuse(socket, error);
+    return;
+  }
+  reply(socket, { ok: true });
+  let status = { code: null as number | null, signal: null as string | null };
+  channel.on('exit', (code: number | null, signal?: string) => (status = { code, signal: signal ?? null }));
+  channel.on('data', (chunk: Buffer) => socket.write(encodeFrame(frame.stdout, chunk)));
+  channel.stderr.on('data', (chunk: Buffer) => socket.write(encodeFrame(frame.stderr, chunk)));
+  channel.on('close', () => socket.end(encodeFrame(frame.exit, JSON.stringify(status))));
+  channel.on('error', () => socket.destroy());
+  socket.on(
+    'data',
+    frameReader((type, payload) => {
+      if (type === frame.stdin) channel.write(payload);
+      if (type === frame.eof) channel.end();
+    }),
+  );
+  socket.on('close', () => channel.close());
+  socket.resume();
 }
 
 function reply(socket: net.Socket, r: MuxReply): void {
@@ -196,20 +255,16 @@ async function streamExec(
   socket: net.Socket,
 ): Promise<void> {
   reply(socket, { ok: true });
-  const gone = new AbortController();
-  const onGone = () => gone.abort(new Error('the client went away'));
-  socket.once('close', onGone);
+  const signal = whileConnected(socket);
   try {
     const result = await connection.exec(command, {
       ...(stdin === undefined ? {} : { stdin: Buffer.from(stdin, 'base64') }),
       onStdout: (chunk) => socket.write(encodeFrame(frame.stdout, chunk)),
       onStderr: (chunk) => socket.write(encodeFrame(frame.stderr, chunk)),
-      signal: gone.signal,
+      signal,
     });
     socket.end(encodeFrame(frame.exit, JSON.stringify({ code: result.code, signal: result.signal })));
   } catch (error) {
-    if (!gone.signal.aborted) socket.end(encodeFrame(frame.failed, JSON.stringify(failureOf(error))));
-  } finally {
-    socket.off('close', onGone);
+    if (!signal.aborted) socket.end(encodeFrame(frame.failed, JSON.stringify(failureOf(error))));
   }
 }

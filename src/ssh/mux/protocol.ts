@@ -8,18 +8,29 @@ import type { SshFailureKind } from '../errors.ts';
  * Bumped on any change to requests, replies or frames. The socket's name carries it (src/host/fleet.ts), so a process
  * left running by another Convoy version (until its idle time ends) is never asked something it does not know: the
  * lease of version 2 made every host fail against a version 1 process after an upgrade. Version 3: exec takes stdin,
- * and every request carries the token the process wrote beside its socket (trust.ts).
+ * and every request carries the token the process wrote beside its socket (trust.ts). Version 4: file copies (`put`,
+ * `get`) and raw exec channels (`channel`, the supervisord relay) go through it too.
  */
-export const muxProtocolVersion = 3;
+export const muxProtocolVersion = 4;
 
 /** ConnectSettings without the in-memory known_hosts store (the persist process keeps its own). */
 // The run's keyring stays in the run: the persist process has no terminal to ask a passphrase on.
 export type MuxSettings = Omit<ConnectSettings, 'knownHosts' | 'keys'>;
 
-/** What to do on the host: check (or open) its connection, run a command, or open a unix socket there. */
-/** `stdin` (base64) is the command's whole input, sent before the stream: Convoy's steps are scripts for `sh -s`. */
+/**
+ * What to do on the host: check (or open) its connection, run a command, open a unix socket there, copy a file, or
+ * open a raw exec channel. `stdin` (base64) is the command's whole input, sent before the stream: Convoy's steps are
+ * scripts for `sh -s`. `put` and `get` name a local file by its absolute path: the process runs as the same user on
+ * the same machine and reads or writes it itself (SFTP's parallel window at full speed, no second copy through the
+ * socket); the reply comes when the copy is over.
+ */
 export type MuxOperation =
-  { op: 'connect' } | { op: 'exec'; command: string; stdin?: string } | { op: 'unix'; path: string };
+  | { op: 'connect' }
+  | { op: 'exec'; command: string; stdin?: string }
+  | { op: 'unix'; path: string }
+  | { op: 'put'; local: string; remote: string; window: { concurrency: number; chunkSize: number } }
+  | { op: 'get'; remote: string; local: string }
+  | { op: 'channel'; command: string };
 /**
  * A run in progress: the stream stays open until the run ends, and an open stream keeps the process from ending
  * idle (a rolling deploy's pause is not idleness).
@@ -32,7 +43,8 @@ export type MuxRequest = ((MuxOperation & { target: SshTarget; settings: MuxSett
 export type MuxFailure = { kind: SshFailureKind | 'channel'; message: string; unreachable: boolean };
 export type MuxReply = { ok: true } | { ok: false; error: MuxFailure };
 
-export const frame = { stdout: 1, stderr: 2, exit: 3, failed: 4 } as const;
+/** From the process: output, exit status, failure; to it (a raw channel's input): bytes, then end of input. */
+export const frame = { stdout: 1, stderr: 2, exit: 3, failed: 4, stdin: 5, eof: 6 } as const;
 
 /** One frame: a type byte, a 4-byte length, the payload. */
 export function encodeFrame(type: number, payload: Buffer | string): Buffer {
