@@ -1,6 +1,7 @@
 // Round trips and the time they cost (prints numbers; not a test): on a sandbox fleet, the connect floor, status, an
 // unchanged deploy with new connections and through a warm --persist process, each with its round trips per host
-// (CONVOY_COUNT_ROUND_TRIPS=1), a cold deploy, plan, and a rolling restart's overhead per batch above its gates.
+// (CONVOY_COUNT_ROUND_TRIPS=1), a cold deploy, plan, and a rolling restart's overhead per batch above its gates and
+// supervisord's own steps (read from the hosts' supervisord logs: scripts/bench/rolling-timeline.ts).
 // Usage: node --import tsx scripts/bench/round-trips.ts [--hosts 50] [--first-address 127.0.46.1] [--runs 3]
 //        [--artifact-mb 20] [--state-dir DIR] [--keep]   (an existing sandbox in --state-dir is reused; --keep leaves it up)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { parseRoundTripLines } from '../../src/host/round-trips.ts';
 import type { RoundTrips } from '../../src/host/round-trips.ts';
 import { connectFloorMs } from './floor.ts';
 import { median, seconds } from './measure.ts';
+import { restartIn, splitBatches } from './rolling-timeline.ts';
+import type { BatchSplit } from './rolling-timeline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -119,33 +122,46 @@ export default defineApp({ name: 'trips', root: '/srv/trips', artifact: 'build/t
   return project;
 }
 
+/** Each host's supervisord log (its last lines), read through Convoy itself. */
+function supervisordLogs(inventory: string, project: string): Map<string, string> {
+  const command = 'tail -n 300 /var/log/supervisor/supervisord.log';
+  const r = mustPass('read logs', convoy(['-i', inventory, '--json', 'exec', 'all', '--', command], project));
+  const logs = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const record = JSON.parse(line) as { type?: string; host?: string; stream?: string; text?: string };
+    if (record.type !== 'output' || record.stream !== 'stdout' || !record.host) continue;
+    logs.set(record.host, `${logs.get(record.host) ?? ''}${record.text}\n`);
+  }
+  return logs;
+}
+
 /**
- * A rolling restart's time per batch above its gates: restarts of the same hosts in B batches and in one cost the
- * same connect, lock and read, so (T(B) - T(1)) / (B - 1) is one batch's time; less startsecs (1 s), the settle
- * window (1 s) and supervisord's stop (measured: the time of a stop of one batch alone), that is the overhead.
+ * A rolling restart's time per batch above its gates, from the hosts' supervisord logs (rolling-timeline.ts): what
+ * Convoy adds between supervisord's own steps, per batch, median over batches and then over runs.
  */
 function rollingOverhead(inventory: string, project: string): string {
   const batch = Math.max(1, Math.floor(hosts / 5));
-  const batches = Math.ceil(hosts / batch);
-  const restart = (rolling: number) =>
-    median(
-      repeat('restart', ['-i', inventory, 'restart', 'all', 'trips', '--rolling', String(rolling)], project).map(
-        (r) => r.ms,
-      ),
-    );
-  const inBatches = restart(batch);
-  const atOnce = restart(hosts);
-  const stops: number[] = [];
+  const splits: BatchSplit[] = [];
+  const walls: number[] = [];
   for (let i = 0; i < runs; i++) {
-    stops.push(mustPass('stop', convoy(['-i', inventory, 'stop', 'all', 'trips'], project)).ms);
-    mustPass('start', convoy(['-i', inventory, 'start', 'all', 'trips'], project));
+    // supervisord's stamps have milliseconds but the second boundary is what the log and this clock share.
+    const since = Math.floor(Date.now() / 1000) * 1000;
+    const args = ['-i', inventory, 'restart', 'all', 'trips', '--rolling', String(batch)];
+    walls.push(mustPass('restart', convoy(args, project)).ms);
+    const logs = supervisordLogs(inventory, project);
+    const restarts = [...logs].flatMap(([host, log]) => restartIn(host, log, 'trips', since) ?? []);
+    if (restarts.length !== hosts)
+      throw new Error(`restart: found ${restarts.length} of ${hosts} hosts' restarts in their logs`);
+    splits.push(splitBatches(restarts, batch, 1000));
   }
-  const stopStart = median(stops);
-  const floor = median([0, 1, 2].map(() => mustPass('status', convoy(['-i', inventory, 'status', 'all'], project)).ms));
-  const stopMs = Math.max(0, stopStart - floor);
-  const perBatch = (inBatches - atOnce) / (batches - 1);
-  const overhead = perBatch - 1000 - 1000 - stopMs;
-  return `${batches} batches of ${batch}: ${seconds(inBatches)}, one batch: ${seconds(atOnce)}; per batch ${seconds(perBatch)}, supervisord stop ${seconds(stopMs)} (stop run less status run), overhead ${seconds(overhead)}`;
+  const mid = (k: keyof BatchSplit) => median(splits.map((s) => s[k]));
+  const ms = (k: keyof BatchSplit) => `${mid(k).toFixed(0)} ms`;
+  return (
+    `${splits[0]?.batches} batches of ${batch}, ${seconds(median(walls))} in all; per batch: supervisord ${ms('supervisordMs')} ` +
+    `(stop, spawn, startsecs 1 s, its tick), settle 1000 ms, Convoy ${ms('overheadMs')} ` +
+    `(${ms('betweenMs')} from RUNNING+settle to the next batch's stop, ${ms('stopToStartMs')} from stopped to the start)`
+  );
 }
 
 try {
