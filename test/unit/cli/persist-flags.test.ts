@@ -27,6 +27,8 @@ async function persistFlag(...flags: string[]): Promise<unknown> {
     stdout: () => {},
     interruption: { promise: new Promise(() => {}), requested: () => false, exitCode: () => 130 },
   });
+  // A refused flag then fails the test instead of exiting the test process (commander's default).
+  program.exitOverride();
   await program.parseAsync(['-i', path.join(dir, 'fleet.ini'), ...flags, 'hosts'], { from: 'user' });
   return program.opts().persist;
 }
