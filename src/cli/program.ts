@@ -21,13 +21,16 @@ import type { SandboxFlavor, SandboxShell, SandboxSudo } from '../sandbox/plan.t
 import { sandboxFlavors } from '../sandbox/plan.ts';
 import { convoyVersion } from './version.ts';
 import { stepTimeoutRange } from '../inventory/settings.ts';
+import { persistRange } from '../inventory/persist.ts';
 import { UsageError } from '../errors.ts';
 import { SecretValue } from '../secrets/values.ts';
 import type { SudoPasswordPrompt } from './passphrase.ts';
 import type { RetryPlan, RunJournal } from '../commands/run-journal.ts';
 
-// --timeout and --persist: as the inventory's connect_timeout.
+// --timeout: as the inventory's connect_timeout.
 const connectionDuration = durationOption({ max: 3_600_000 });
+// --persist: as the inventory's persist.
+const persistDuration = durationOption(persistRange);
 // --step-timeout: as the inventory's step_timeout.
 const stepDuration = durationOption(stepTimeoutRange);
 // --pause: as a task file's rolling.pause.
@@ -145,9 +148,10 @@ function rootCommand(context: ProgramContext): Command {
     .option(
       '--persist <duration>',
       'keep SSH connections open in a background process for this long after the last use ' +
-        '(like OpenSSH ControlPersist), so later runs skip the handshakes; e.g. 60s',
-      connectionDuration,
+        "(like OpenSSH ControlPersist), so later runs skip the handshakes; e.g. 60s (wins over the inventory's persist)",
+      persistDuration,
     )
+    .option('--no-persist', "no background process for this run, whatever the inventory's persist says")
     .option(
       '--step-timeout <duration>',
       'how long one remote step (a command, a hook, a supervisord call) may take before it is abandoned and its host ' +

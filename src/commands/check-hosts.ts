@@ -4,7 +4,7 @@ import type { MarkedConf } from '../deploy/orphans.ts';
 import { listConfsCommand, orphaned, parseConfList } from '../deploy/orphans.ts';
 import { runOnSessions } from '../host/fleet.ts';
 import type { HostSession } from '../host/session.ts';
-import type { HostConfig } from '../inventory/types.ts';
+import type { HostConfig, Inventory } from '../inventory/types.ts';
 import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
 import type { Output } from '../output/output.ts';
 import { showOrphans } from '../output/views/orphans.ts';
@@ -30,11 +30,11 @@ async function confsOn(session: HostSession, known: ReadonlySet<string>): Promis
 
 export async function checkHosts(
   options: FleetContextOptions & { output: Output },
-  hosts: readonly HostConfig[],
+  { inventory, hosts }: { inventory: Inventory; hosts: readonly HostConfig[] },
   known: ReadonlySet<string>,
   extra: Record<string, unknown>,
 ): Promise<number> {
-  const fleet = openFleet(options);
+  const fleet = openFleet(options, inventory);
   try {
     const concurrency = options.globals.concurrency ?? defaultConcurrency;
     const { outcomes, summary } = await runOnSessions(fleet, hosts, { concurrency }, async (session) => ({

@@ -36,7 +36,7 @@ import type { Interruption } from './interruption.ts';
 import { interruptedWith } from './interruption.ts';
 import { lockWaitOf } from './lock-wait.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { defaultConcurrency, openFleet, targetHosts, loadProjectTasks } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, loadTarget, loadProjectTasks } from './fleet-context.ts';
 import { journalOutcomes } from './run-journal.ts';
 
 export interface ControlCommandOptions extends FleetContextOptions {
@@ -178,7 +178,7 @@ function restartHooks(run: {
 }
 
 export async function controlCommand(options: ControlCommandOptions): Promise<number> {
-  const hosts = targetHosts(options, options.target);
+  const { inventory, hosts } = loadTarget(options, options.target);
   const batches = options.rolling ? planBatches(hosts, options.rolling, options.canary ?? 0) : [hosts];
   const pauseMs = options.pauseMs ?? 0;
   const maxFail = failureBudget(options.maxFail, hosts.length);
@@ -187,7 +187,7 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
   const owner = newLockOwner(commandLine, new Date(), options.env, options.journal?.id);
   options.journal?.begin({ command: options.action, target: options.target, hosts: hosts.map((h) => h.name) });
   const journaled = journalOutcomes(options.journal);
-  const fleet = openFleet(options);
+  const fleet = openFleet(options, inventory);
   const out = options.output;
   const reporter = chooseReporter(out);
   const lockWait = lockWaitOf(options.lockWaitMs, options.interruption, (host, app, text) =>

@@ -191,7 +191,7 @@ async function runApps(
   const artifacts =
     action === 'deploy' ? await Promise.all(context.targets.map((t) => artifactOf(t, options.cwd))) : [];
   refuseChangedArtifacts(options.retry, context.targets, artifacts);
-  const fleet = openFleet(options);
+  const fleet = openFleet(options, context.inventory);
   const run: RunParts = {
     fleet,
     action,

@@ -7,7 +7,7 @@ import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
 import { showExec } from '../output/views/exec.ts';
 import { UsageError } from '../errors.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, loadTarget } from './fleet-context.ts';
 import { journalOutcomes } from './run-journal.ts';
 
 export interface ExecCommandOptions extends FleetContextOptions {
@@ -22,13 +22,13 @@ export async function execCommand(options: ExecCommandOptions): Promise<number> 
   // Like ssh: the words are joined with spaces and the remote shell parses them.
   const command = options.command.join(' ').trim();
   if (command === '') throw new UsageError('convoy exec: no command given (usage: convoy exec <target> -- <command…>)');
-  const hosts = targetHosts(options, options.target);
+  const { inventory, hosts } = loadTarget(options, options.target);
   const out = options.output;
   const width = Math.max(...hosts.map((h) => h.name.length));
   const prefixOf = (name: string, index: number, mark: string) =>
     `${paint(out.color, hostColor(index), name.padEnd(width))} ${mark} `;
   options.journal?.begin({ command: 'exec', target: options.target, hosts: hosts.map((h) => h.name) });
-  const fleet = openFleet(options);
+  const fleet = openFleet(options, inventory);
   try {
     const { outcomes, summary } = await runOnSessions(
       fleet,

@@ -15,6 +15,7 @@ import type { PassphrasePrompt } from '../host/fleet.ts';
 import type { LoadedTasks, LoadOptions } from '../tasks/load.ts';
 import { loadTasks } from '../tasks/load.ts';
 import type { RetryPlan, RunJournal } from './run-journal.ts';
+import { runPersistMs } from './persist-time.ts';
 
 export const defaultConcurrency = 100;
 
@@ -84,9 +85,16 @@ export function tasksDirOf(options: FleetContextOptions): string {
   return path.relative(options.cwd, path.resolve(options.cwd, options.globals.tasks)) || '.';
 }
 
-/** Loads the inventory and resolves `target` (bad input throws before any connection). */
-export function targetHosts(options: FleetContextOptions, target: string): HostConfig[] {
-  return retriedHosts(options, resolveTarget(loadFleetInventory(options, true), target), target);
+/**
+ * Loads the inventory and resolves `target` (bad input throws before any connection); the inventory goes on to
+ * openFleet, for the run's settings of [defaults] (`persist`).
+ */
+export function loadTarget(
+  options: FleetContextOptions,
+  target: string,
+): { inventory: Inventory; hosts: HostConfig[] } {
+  const inventory = loadFleetInventory(options, true);
+  return { inventory, hosts: retriedHosts(options, resolveTarget(inventory, target), target) };
 }
 
 /** Under `convoy retry`, the target's hosts that the retried run left to redo; else every host of the target. */
@@ -101,14 +109,17 @@ export function retriedHosts(options: FleetContextOptions, hosts: HostConfig[], 
   return kept;
 }
 
-/** The run's hosts: one session per host, connected on first use (bad settings are refused before any host). */
-export function openFleet(options: FleetContextOptions): Fleet {
+/**
+ * The run's hosts: one session per host, connected on first use (bad settings are refused before any host).
+ * `inventory`: the one the run loaded, whose [defaults] `persist` applies unless `--persist`/`--no-persist` says.
+ */
+export function openFleet(options: FleetContextOptions, inventory: Pick<Inventory, 'persistMs'>): Fleet {
   const { globals, env, cwd } = options;
   return Fleet.open({
     knownHostsFile: globals.knownHosts === undefined ? undefined : path.resolve(cwd, globals.knownHosts),
     acceptNewHostKeys: globals.acceptNewHostKeys === true,
     timeoutMs: globals.timeout,
-    persistMs: globals.persist,
+    persistMs: runPersistMs(globals.persist, inventory),
     homeDir: env.HOME ?? os.homedir(),
     agentSocket: env.SSH_AUTH_SOCK || undefined,
     askPassphrase: options.askPassphrase,

@@ -11,8 +11,11 @@ export interface GlobalOptions {
   timeout?: number;
   /** `--step-timeout`, in ms (0 = none): how long one remote step may take; wins over the inventory's step_timeout. */
   stepTimeout?: number;
-  /** `--persist`, in ms: keep connections open this long after the last use, in a background process. */
-  persist?: number;
+  /**
+   * `--persist`, in ms: keep connections open this long after the last use, in a background process; false for
+   * `--no-persist` (the inventory's `persist` is off for this run); the last of the two given wins.
+   */
+  persist?: number | false;
   /** `--bind-address`, an IP address: every connection leaves from it (wins over bind_address and BindAddress). */
   bindAddress?: string;
   /** `--ask-sudo-pass`: the CLI asks it once, hidden, and passes it in FleetContextOptions.sudoPassword. */

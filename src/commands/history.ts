@@ -9,7 +9,7 @@ import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
 import type { Output } from '../output/output.ts';
 import { showHistory } from '../output/views/history.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { defaultConcurrency, loadProjectTasks, openFleet, targetHosts, tasksDirOf } from './fleet-context.ts';
+import { defaultConcurrency, loadProjectTasks, openFleet, loadTarget, tasksDirOf } from './fleet-context.ts';
 
 export interface HistoryCommandOptions extends FleetContextOptions {
   target: string;
@@ -39,9 +39,9 @@ async function appsToRead(options: HistoryCommandOptions): Promise<HistoryApp[]>
 }
 
 export async function historyCommand(options: HistoryCommandOptions): Promise<number> {
-  const hosts = targetHosts(options, options.target);
+  const { inventory, hosts } = loadTarget(options, options.target);
   const apps = await appsToRead(options);
-  const fleet = openFleet(options);
+  const fleet = openFleet(options, inventory);
   const concurrency = options.globals.concurrency ?? defaultConcurrency;
   const script = historyReadCommand(apps);
   let read;

@@ -48,7 +48,11 @@ export async function checkCommand(options: CheckCommandOptions): Promise<number
   if (hosts === undefined) return ExitCode.ok;
   const { checkHosts } = await import('./check-hosts.ts');
   const { hosts: count, ...extra } = report;
-  return checkHosts(options, hosts, new Set(report.apps), { ...extra, inventoryHosts: count, target: options.target });
+  return checkHosts(options, { inventory, hosts }, new Set(report.apps), {
+    ...extra,
+    inventoryHosts: count,
+    target: options.target,
+  });
 }
 
 /** Apps whose artifact is not there yet: worth a warning only (a pipeline often builds it after checking). */

@@ -15,7 +15,7 @@ import { displayName, selectProcesses } from '../supervisor/select.ts';
 import type { Interruption } from './interruption.ts';
 import { interruptedWith } from './interruption.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, loadTarget } from './fleet-context.ts';
 
 export interface LogsCommandOptions extends FleetContextOptions {
   target: string;
@@ -50,12 +50,12 @@ async function tail(options: LogsCommandOptions, job: TailJob, stopped: () => bo
 
 export async function logsCommand(options: LogsCommandOptions): Promise<number> {
   if (options.lines < 0) throw new UsageError(`-n: expected a number of lines >= 0, got ${options.lines}`);
-  const hosts = targetHosts(options, options.target);
+  const { inventory, hosts } = loadTarget(options, options.target);
   const out = options.output;
   const stream = options.stderr ? 'stderr' : 'stdout';
   const stopped = () => options.interruption.requested();
   const width = Math.max(...hosts.map((h) => h.name.length));
-  const fleet = openFleet(options);
+  const fleet = openFleet(options, inventory);
   try {
     const concurrency = options.globals.concurrency ?? defaultConcurrency;
     const { outcomes, summary } = await runOnSessions(fleet, hosts, { concurrency }, async (session, host) => {

@@ -126,7 +126,7 @@ export async function planCommand(options: PlanCommandOptions): Promise<number> 
     now: new Date(),
   };
   const hosts = resolveTarget(context.inventory, options.target);
-  const fleet = openFleet(options);
+  const fleet = openFleet(options, context.inventory);
   try {
     const concurrency = options.globals.concurrency ?? defaultConcurrency;
     const { outcomes, summary } = await runOnSessions(fleet, hosts, { concurrency }, async (session, host) => ({

@@ -23,7 +23,7 @@ import type { FleetContextOptions } from './fleet-context.ts';
 import type { Interruption } from './interruption.ts';
 import { interruptedWith } from './interruption.ts';
 import { lockWaitOf } from './lock-wait.ts';
-import { defaultConcurrency, loadProjectTasks, openFleet, targetHosts } from './fleet-context.ts';
+import { defaultConcurrency, loadProjectTasks, openFleet, loadTarget } from './fleet-context.ts';
 import { journalOutcomes } from './run-journal.ts';
 
 export interface RemoveCommandOptions extends FleetContextOptions {
@@ -126,13 +126,13 @@ export async function removeCommand(options: RemoveCommandOptions): Promise<numb
   const started = performance.now();
   const bad = nameProblem('app', options.app);
   if (bad) throw new UsageError(`remove: ${bad}`);
-  const hosts = targetHosts(options, options.target);
+  const { inventory, hosts } = loadTarget(options, options.target);
   const taskRoot = await taskRootOf(options);
   const owner = newLockOwner(options.commandLine, new Date(), options.env, options.journal?.id);
   // A dry run changes nothing: there is nothing to retry, so it is not journaled.
   if (!options.dryRun)
     options.journal?.begin({ command: 'remove', target: options.target, hosts: hosts.map((h) => h.name) });
-  const fleet = openFleet(options);
+  const fleet = openFleet(options, inventory);
   const run: RemoveRun = { options, fleet, taskRoot, owner };
   let outcomes: HostOutcome<RemoveResult>[];
   try {

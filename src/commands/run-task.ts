@@ -9,7 +9,7 @@ import { showTaskRun } from '../output/views/run-task.ts';
 import { runOnSessions } from '../host/fleet.ts';
 import type { TaskContext, TaskRunOptions } from '../tasks/define.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { defaultConcurrency, openFleet, targetHosts, tasksDirOf, loadProjectTasks } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, loadTarget, tasksDirOf, loadProjectTasks } from './fleet-context.ts';
 import { journalOutcomes } from './run-journal.ts';
 
 export interface RunTaskOptions extends FleetContextOptions {
@@ -54,11 +54,11 @@ export async function runTaskCommand(options: RunTaskOptions): Promise<number> {
       `task '${task.name}' names no hosts: give a target (convoy run ${task.name} <target>), or declare them: ${declare}`,
     );
   }
-  const hosts = targetHosts(options, target);
+  const { inventory, hosts } = loadTarget(options, target);
   const out = options.output;
   const width = Math.max(...hosts.map((h) => h.name.length));
   options.journal?.begin({ command: 'run', target, hosts: hosts.map((h) => h.name) });
-  const fleet = openFleet(options);
+  const fleet = openFleet(options, inventory);
   try {
     const { outcomes, summary } = await runOnSessions(
       fleet,

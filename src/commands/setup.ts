@@ -5,7 +5,7 @@ import { setupHost } from '../host/setup.ts';
 import { exitCodeFor } from '../orchestration/run-on-hosts.ts';
 import { showSetup } from '../output/views/setup.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, loadTarget } from './fleet-context.ts';
 import { journalOutcomes } from './run-journal.ts';
 
 export interface SetupCommandOptions extends FleetContextOptions {
@@ -14,9 +14,9 @@ export interface SetupCommandOptions extends FleetContextOptions {
 }
 
 export async function setupCommand(options: SetupCommandOptions): Promise<number> {
-  const hosts = targetHosts(options, options.target);
+  const { inventory, hosts } = loadTarget(options, options.target);
   options.journal?.begin({ command: 'setup', target: options.target, hosts: hosts.map((h) => h.name) });
-  const fleet = openFleet(options);
+  const fleet = openFleet(options, inventory);
   const out = options.output;
   try {
     const { outcomes, summary } = await runOnSessions(

@@ -15,7 +15,7 @@ import type { ProcessInfo } from '../supervisor/process-info.ts';
 import { uptimeText } from '../supervisor/process-info.ts';
 import { displayName, selectProcesses } from '../supervisor/select.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, loadTarget } from './fleet-context.ts';
 
 export interface StatusCommandOptions extends FleetContextOptions {
   target: string;
@@ -86,8 +86,8 @@ async function statusPass(options: StatusCommandOptions, fleet: Fleet, hosts: re
 }
 
 export async function statusCommand(options: StatusCommandOptions): Promise<number> {
-  const hosts = targetHosts(options, options.target);
-  const fleet = openFleet(options);
+  const { inventory, hosts } = loadTarget(options, options.target);
+  const fleet = openFleet(options, inventory);
   try {
     let code = await statusPass(options, fleet, hosts);
     while (options.watchMs && !options.interruption?.requested()) {

@@ -27,7 +27,7 @@ import { interruptedWith } from './interruption.ts';
 import type { ControlRun } from './control.ts';
 import { controlOnHost, knownApps } from './control.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { defaultConcurrency, openFleet, targetHosts } from './fleet-context.ts';
+import { defaultConcurrency, openFleet, loadTarget } from './fleet-context.ts';
 import { pageLogFollower } from './ui-logs.ts';
 
 export interface UiCommandOptions extends FleetContextOptions {
@@ -142,10 +142,10 @@ export function isLoopback(address: string): boolean {
 }
 
 export async function uiCommand(options: UiCommandOptions): Promise<number> {
-  const hosts = targetHosts(options, options.target);
+  const { inventory, hosts } = loadTarget(options, options.target);
   const apps = await knownApps(options);
   const roots = new Map([...apps.values()].map((a) => [a.name, a.root]));
-  const fleet = openFleet(options);
+  const fleet = openFleet(options, inventory);
   const out = options.output;
   try {
     const user = newLockOwner('convoy ui', new Date(), options.env).user;

@@ -93,7 +93,8 @@ export function parseInventory(text: string, file: string, options: ParseOptions
     children: [...g.children],
     line: g.line,
   }));
-  return { file, hosts, groups, ...(model.notify ? { notify: model.notify } : {}) };
+  const persist = model.persistMs === undefined ? {} : { persistMs: model.persistMs };
+  return { file, hosts, groups, ...(model.notify ? { notify: model.notify } : {}), ...persist };
 }
 
 // Read after the user's file, as ssh does; relative Includes in it are under /etc/ssh.

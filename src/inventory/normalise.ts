@@ -8,6 +8,7 @@ import type { SettingName, SettingValues } from './settings.ts';
 import { closest } from './suggest.ts';
 import type { NotifySettings } from './webhooks.ts';
 import { defaultsOnlyKeys, isDefaultsOnly, parseNotifyList, parseNotifyTimeout } from './webhooks.ts';
+import { parsePersist, persistKey } from './persist.ts';
 
 // A checked value and where it was written, so later stages can point at the line.
 export interface Located<T> {
@@ -53,6 +54,8 @@ export interface Model {
   hostOrder: string[];
   /** `notify` and `notify_timeout` of [defaults]. */
   notify?: NotifySettings;
+  /** `persist` of [defaults], in ms; absent when unset or `no`. */
+  persistMs?: number;
 }
 
 const sectionKinds = ['defaults', 'host', 'group'];
@@ -83,6 +86,8 @@ interface SectionReader {
   /** Where [defaults]' notification keys go (absent in other sections: there they are refused). */
   notify: NotifySettings | undefined;
   file: string;
+  /** The model, for [defaults]' `persist` (refused in other sections). */
+  model: Model;
 }
 
 // Keys of sections with a bad header are not checked: the header problem says it all.
@@ -124,6 +129,7 @@ function normaliseSection(context: Context, raw: RawSection): void {
     addHost: (name) => addHost(context, name),
     notify: kind.kind === 'defaults' ? { where: '', webhooks: [] } : undefined,
     file: context.file,
+    model: context.model,
   };
   for (const entry of raw.entries) readEntry(reader, entry);
   const notify = reader.notify;
@@ -186,6 +192,10 @@ function readEntry(reader: SectionReader, entry: RawEntry): void {
     readNotify(reader, entry.key, entry);
     return;
   }
+  if (entry.key === persistKey) {
+    readPersist(reader, entry);
+    return;
+  }
   const typo = settingTypo(entry.key, reader.group !== undefined) ?? checkVariableName(entry.key);
   if (typo) {
     reader.at(typo, entry.key, entry.line);
@@ -223,6 +233,21 @@ function readNotify(reader: SectionReader, key: 'notify' | 'notify_timeout', ent
   notify.webhooks = sources.map((source) => ({ key, source }));
 }
 
+// `persist`: one background process serves the whole run, so [defaults] only (src/inventory/persist.ts).
+function readPersist(reader: SectionReader, entry: RawEntry): void {
+  if (reader.header !== 'defaults') {
+    reader.at(
+      "only allowed in [defaults] (one background process keeps the whole run's connections, not a host's)",
+      persistKey,
+      entry.line,
+    );
+    return;
+  }
+  const parsed = parsePersist(entry.value);
+  if ('error' in parsed) reader.at(parsed.error, persistKey, entry.line);
+  else if (parsed.value !== undefined) reader.model.persistMs = parsed.value;
+}
+
 function setSetting<K extends SettingName>(layer: Layer, key: K, located: Located<SettingValues[K]>): void {
   (layer.settings as Record<K, Located<SettingValues[K]>>)[key] = located;
 }
@@ -251,7 +276,12 @@ function sectionKind(header: string): Kind {
 // A key that is not a setting is a variable, unless it looks like a misspelt setting (`adress`, `identiy`).
 function settingTypo(key: string, inGroup: boolean): string | undefined {
   const lower = key.toLowerCase();
-  const known: readonly string[] = [...settingNames, ...defaultsOnlyKeys, ...(inGroup ? structuralKeys : [])];
+  const known: readonly string[] = [
+    ...settingNames,
+    ...defaultsOnlyKeys,
+    persistKey,
+    ...(inGroup ? structuralKeys : []),
+  ];
   if (known.includes(lower)) return `unknown setting (did you mean '${lower}'? settings are lower case)`;
   if (key.length < 4) return undefined;
   const near = closest(lower, known);

@@ -75,6 +75,8 @@ export interface Inventory {
   groups: GroupInfo[];
   /** Webhooks called on deploy and rollback (`notify`, `notify_timeout` of [defaults]). */
   notify?: NotifySettings;
+  /** `persist` of [defaults], in ms: runs keep connections open this long (as `--persist`); absent = off. */
+  persistMs?: number;
 }
 
 // Side effects of loading are options so tests (and the sandbox) can point them anywhere.
