@@ -94,14 +94,18 @@ export interface ControlRun {
  * holds the app (its lock) and is not interrupted by hand (under --lock-wait, its end is waited for); a lock left by
  * a dead run of this machine is ignored.
  */
-async function guardedApps(run: ControlRun, session: HostSession, client: SupervisorClient) {
+async function guardedApps(run: ControlRun, session: HostSession, all: readonly ProcessInfo[]) {
   const guarded = new Map<NormalisedApp, AppState>();
-  if (run.apps.size === 0) return guarded;
-  const { selected } = selectProcesses(await client.getAllProcessInfo(), run.options.programs);
+  /** Whether a lock was waited for: the processes read before are then out of date. */
+  let waited = false;
+  if (run.apps.size === 0) return { guarded, waited };
+  const { selected } = selectProcesses(all, run.options.programs);
   for (const group of new Set(selected.map((p) => p.group))) {
     const app = run.apps.get(group);
     if (!app) continue;
+    let looks = 0;
     const look = async (): Promise<LockLook<AppState>> => {
+      if (looks++ > 0) waited = true;
       const state = parseAppState(await session.run('read the lock', appStateCommand(app.root)));
       const holder = state.lockOwner === undefined ? undefined : parseOwner(state.lockOwner);
       const live = state.lockOwner !== undefined && !(holder && ownerIsDead(holder, thisMachine()));
@@ -111,19 +115,18 @@ async function guardedApps(run: ControlRun, session: HostSession, client: Superv
     if (!('value' in seen)) throw new LockHeldError(session.name, app.name, seen.owner, seen.waited);
     guarded.set(app, seen.value);
   }
-  return guarded;
+  return { guarded, waited };
 }
 
 /** Writes what the run did to each app's record: a stop, or the processes that passed the gate. */
 async function recordControl(
   run: ControlRun,
   session: HostSession,
-  client: SupervisorClient,
+  all: readonly ProcessInfo[],
   guarded: ReadonlyMap<NormalisedApp, AppState>,
   results: readonly ProcessResult[],
 ): Promise<void> {
   if (guarded.size === 0) return;
-  const all = await client.getAllProcessInfo();
   for (const [app, state] of guarded) {
     const failed = results.some((r) => r.result === 'failed' && r.program.split(':')[0] === app.name);
     if (failed) continue;
@@ -142,14 +145,21 @@ export async function controlOnHost(run: ControlRun, session: HostSession, host:
   const detail = options.programs.join(' ') || 'all';
   run.reporter.event({ type: 'step', host: host.name, step: options.action, detail });
   const client = session.supervisor();
-  const guarded = await guardedApps(run, session, client);
+  // One read serves the lock check and the action; the action's last read serves the record.
+  const first = await client.getAllProcessInfo();
+  const { guarded, waited } = await guardedApps(run, session, first);
+  const before = waited ? await client.getAllProcessInfo() : first;
+  let after: readonly ProcessInfo[] = before;
   const wayOf = (group: string) => {
     const app = run.apps.get(group);
     return app ? restartWayOf(app) : undefined;
   };
   const gate = gateOn(session, client, run.apps);
-  const results = await controlProcesses(client, options.action, options.programs, gate, wayOf);
-  await recordControl(run, session, client, guarded, results);
+  const results = await controlProcesses(client, options.action, options.programs, gate, wayOf, {
+    before,
+    onAfter: (now) => (after = now),
+  });
+  await recordControl(run, session, after, guarded, results);
   return { value: results, ok: results.every((r) => r.result !== 'failed' && r.result !== 'missing') };
 }
 
@@ -208,6 +218,9 @@ export async function controlCommand(options: ControlCommandOptions): Promise<nu
           : {}),
         onBatch: (index, hosts) => {
           if (options.rolling) reporter.event({ type: 'batch', index, total: batches.length, hosts: [...hosts] });
+          // The next batch's connections open while this one works: a handshake per batch is not added to its turn.
+          // A host that cannot be reached is still reported when its batch comes (its session keeps the failure).
+          for (const next of batches[index + 1] ?? []) void fleet.session(next).catch(() => undefined);
         },
         onOutcome: (o) => {
           journaled?.(o);

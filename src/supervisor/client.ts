@@ -1,4 +1,5 @@
 // Typed calls to one host's supervisord over XML-RPC; faults arrive as SupervisorFault errors.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConvoyError } from '../errors.ts';
 import { formatMs } from '../units/duration.ts';
 import type { RpcTransport, TransportKind } from './transport.ts';
@@ -29,6 +30,9 @@ export interface LogTail {
 
 /** supervisord did not answer a call in time (a wedged supervisord must not hold a deploy's lock forever). */
 export class SupervisorTimeoutError extends ConvoyError {}
+
+/** supervisord's STOPPED_STATES: a process in one of them is no longer stopping. */
+const stoppedStates = new Set(['STOPPED', 'EXITED', 'FATAL', 'UNKNOWN']);
 
 export interface ClientOptions {
   /** How long one call may take (0 or absent: no limit); the host's step timeout. */
@@ -120,8 +124,34 @@ export class SupervisorClient {
     return (await this.call('supervisor.startProcessGroup', group, wait)) as unknown as GroupActionResult[];
   }
 
+  /**
+   * Stops the group's processes; with `wait`, resolves once none of them is still stopping. Not supervisord's own
+   * wait: its group calls answer a deferred result only on its main loop's tick (a deferred with a 50 ms delay is not
+   * looked at again until the loop's 1 s poll ends), so a group whose processes die at once was answered ~1 s late,
+   * a second per batch of a rolling restart. Asked without waiting (the signals are sent before it answers, in
+   * supervisord's order) and then polled here (getAllProcessInfo answers at once), it takes milliseconds.
+   */
   async stopProcessGroup(group: string, wait = true): Promise<GroupActionResult[]> {
-    return (await this.call('supervisor.stopProcessGroup', group, wait)) as unknown as GroupActionResult[];
+    const results = (await this.call('supervisor.stopProcessGroup', group, false)) as unknown as GroupActionResult[];
+    if (wait) await this.untilStopped(group, results);
+    return results;
+  }
+
+  /** Polls (10 ms, doubling to 200 ms) until the signalled processes are stopped, within the call timeout. */
+  private async untilStopped(group: string, signalled: readonly GroupActionResult[]): Promise<void> {
+    const names = new Set(signalled.filter((r) => r.status === 80).map((r) => r.name));
+    const deadline = Date.now() + (this.options.callTimeoutMs || Infinity);
+    for (let pause = 10; names.size > 0; pause = Math.min(pause * 2, 200)) {
+      const all = await this.getAllProcessInfo();
+      const stopping = all.filter((p) => p.group === group && names.has(p.name) && !stoppedStates.has(p.statename));
+      if (stopping.length === 0) return;
+      if (Date.now() > deadline) {
+        const why = this.options.timeoutSource ?? 'step_timeout, --step-timeout';
+        const said = `${this.host}: ${stopping.map((p) => `${group}:${p.name}`).join(', ')} did not stop within ${formatMs(this.options.callTimeoutMs!)} (${why})`;
+        throw new SupervisorTimeoutError(said);
+      }
+      await sleep(pause);
+    }
   }
 
   /** Sends `signal` (a name without SIG: HUP, USR1, …) to a running process; NOT_RUNNING when it is not (Supervisor ≥ 3.2). */

@@ -122,8 +122,10 @@ export async function controlProcesses(
   gate: StartGate = async () => new Map(),
   /** A group's restart way (its app's reload signal, one process at a time); none: stop, then start. */
   wayOf: (group: string) => RestartWay | undefined = () => undefined,
+  /** The processes as the caller just read them (one call fewer), and who wants them as they are at the end. */
+  seen: { before?: readonly ProcessInfo[]; onAfter?: (after: readonly ProcessInfo[]) => void } = {},
 ): Promise<ProcessResult[]> {
-  const all = await client.getAllProcessInfo();
+  const all = seen.before ?? (await client.getAllProcessInfo());
   const { selected, unmatched } = selectProcesses(all, patterns);
   const errors = new Map<string, string>();
   const wasActive = new Set(selected.filter((p) => activeStates.has(p.statename)).map((p) => qualified(p)));
@@ -150,7 +152,9 @@ export async function controlProcesses(
     const judged = await gate(selected.filter((p) => !errors.has(qualified(p))));
     for (const [name, problem] of judged) errors.set(name, problem);
   }
-  const after = new Map((await client.getAllProcessInfo()).map((p) => [qualified(p), p]));
+  const afterList = await client.getAllProcessInfo();
+  seen.onAfter?.(afterList);
+  const after = new Map(afterList.map((p) => [qualified(p), p]));
   const results = await Promise.all(selected.map((p) => resultFor(client, action, p, after, errors, wasActive)));
   for (const name of unmatched) {
     const error = 'no such program (names are group:name, group:* or an app name)';
