@@ -13,7 +13,8 @@ export interface Restart {
   running: number;
 }
 
-const linePattern = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) INFO (stopped|spawned|success): '?([^' ]+)'?/;
+// A stop by signal is a WARN (`stopped: trips (terminated by SIGTERM)`), a clean exit an INFO.
+const linePattern = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) (?:INFO|WARN) (stopped|spawned|success): '?([^' ]+)'?/;
 
 /** supervisord writes local time with a comma before the milliseconds: `2026-12-03 05:33:10,123`. */
 function timeOf(stamp: string, ms: string): number {

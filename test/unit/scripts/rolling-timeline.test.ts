@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { restartIn, splitBatches } from '../../../scripts/bench/rolling-timeline.ts';
 
-const log = `2026-12-03 05:00:00,100 INFO stopped: trips (terminated by SIGTERM)
+const log = `2026-12-03 05:00:00,100 WARN stopped: trips (terminated by SIGTERM)
 2026-12-03 05:00:00,120 INFO spawned: 'trips' with pid 10
 2026-12-03 05:00:01,130 INFO success: trips entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)
-2026-12-03 05:00:05,000 INFO stopped: trips (terminated by SIGTERM)
+2026-12-03 05:00:05,000 WARN stopped: trips (terminated by SIGTERM)
 2026-12-03 05:00:05,010 INFO spawned: 'trips' with pid 11
 2026-12-03 05:00:05,011 INFO spawned: 'other' with pid 12
 2026-12-03 05:00:06,020 INFO success: trips entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)
