@@ -2,30 +2,17 @@
 // 30s` does, for every connecting command; `--no-persist` keeps a run off it; `--persist <d>` wins; a bad value
 // touches no host. Each test has a HOME of its own, so the user's real ~/.convoy is never used.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { persistSocketPath } from '../../src/host/fleet.ts';
+import { persistPid, sshPortsOf } from './support/persist.ts';
 import { convoy, integrationSkipReason, startFleet } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
-
-/** The persist process of a HOME, from its pid file; undefined when there is none or it has ended. */
-function persistPid(home: string): number | undefined {
-  const file = `${persistSocketPath(home)}.pid`;
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8'));
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Stops the persist process a test started (by its pid file), and waits for it to end. */
 async function stopPersist(home: string): Promise<void> {
@@ -46,16 +33,6 @@ function socketAnswers(home: string): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-/** Local ports of the SSH connections a process holds. */
-function sshPortsOf(pid: number): string[] {
-  const out = spawnSync('ss', ['-tnpH', 'state', 'established', '( dport = :22 )'], { encoding: 'utf8' }).stdout;
-  return out
-    .split('\n')
-    .filter((line) => line.includes(`pid=${pid},`))
-    .map((line) => line.trim().split(/\s+/)[2] ?? '')
-    .sort();
 }
 
 describe('persist in [defaults] on 2 hosts', { skip }, () => {

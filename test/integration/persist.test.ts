@@ -2,7 +2,7 @@
 // the next run, with the same results and exit codes as direct connections, a socket only its user can open, and an
 // end once idle.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -22,33 +22,11 @@ import type { SandboxState } from '../../src/sandbox/state.ts';
 import { muxProtocolVersion } from '../../src/ssh/mux/protocol.ts';
 import { jsonLines } from './support/json-lines.ts';
 import { listProcesses } from './support/procs.ts';
+import { persistPid, sshPortsOf } from './support/persist.ts';
 import { convoy, convoyBin, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
 import type { TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
-
-/** The persist process of a HOME, from its pid file; undefined once it has ended. */
-function persistPid(home: string): number | undefined {
-  const file = `${persistSocketPath(home)}.pid`;
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8'));
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Local ports of the SSH connections a process holds. */
-function sshPortsOf(pid: number): string[] {
-  const out = spawnSync('ss', ['-tnpH', 'state', 'established', '( dport = :22 )'], { encoding: 'utf8' }).stdout;
-  return out
-    .split('\n')
-    .filter((line) => line.includes(`pid=${pid},`))
-    .map((line) => line.trim().split(/\s+/)[2] ?? '')
-    .sort();
-}
 
 describe('--persist on 3 hosts', { skip }, () => {
   let fleet: TestFleet;
