@@ -67,14 +67,18 @@ export class SupervisorClient {
     const ms = this.options.callTimeoutMs;
     if (!ms) return call();
     const limit = new AbortController();
-    const why = this.options.timeoutSource ?? 'step_timeout, --step-timeout';
-    const said = `${this.host}: supervisord did not answer ${method} within ${formatMs(ms)} (${why})`;
+    const said = `${this.host}: supervisord did not answer ${method} within ${formatMs(ms)} (${this.timeoutSource})`;
     const timer = setTimeout(() => limit.abort(new SupervisorTimeoutError(said)), ms);
     const late = new Promise<never>((_resolve, reject) =>
       limit.signal.addEventListener('abort', () => reject(limit.signal.reason)),
     );
     late.catch(() => undefined);
     return Promise.race([call(limit.signal), late]).finally(() => clearTimeout(timer));
+  }
+
+  /** What sets the call timeout, as a timeout error names it. */
+  private get timeoutSource(): string {
+    return this.options.timeoutSource ?? 'step_timeout, --step-timeout';
   }
 
   /** The same supervisord, each call bounded by `callTimeoutMs` (`why`: where that limit comes from, for the error). */
@@ -146,8 +150,7 @@ export class SupervisorClient {
       const stopping = all.filter((p) => p.group === group && names.has(p.name) && !stoppedStates.has(p.statename));
       if (stopping.length === 0) return;
       if (Date.now() > deadline) {
-        const why = this.options.timeoutSource ?? 'step_timeout, --step-timeout';
-        const said = `${this.host}: ${stopping.map((p) => `${group}:${p.name}`).join(', ')} did not stop within ${formatMs(this.options.callTimeoutMs!)} (${why})`;
+        const said = `${this.host}: ${stopping.map((p) => `${group}:${p.name}`).join(', ')} did not stop within ${formatMs(this.options.callTimeoutMs!)} (${this.timeoutSource})`;
         throw new SupervisorTimeoutError(said);
       }
       await sleep(pause);

@@ -193,14 +193,8 @@ async function copyFile(
  * end), and the command's output comes back as frames, its exit status last.
  */
 async function relayChannel(connection: SshConnection, command: string, socket: net.Socket): Promise<void> {
-  let channel: Awaited<ReturnType<SshConnection['execChannel']>>;
-  try {
-    channel = await connection.execChannel(command);
-  } catch (error) {
-    refuse(socket, error);
-    return;
-  }
-  reply(socket, { ok: true });
+  const channel = await openedOrRefused(socket, () => connection.execChannel(command));
+  if (!channel) return;
   let status = { code: null as number | null, signal: null as string | null };
   channel.on('exit', (code: number | null, signal?: string) => (status = { code, signal: signal ?? null }));
   channel.on('data', (chunk: Buffer) => socket.write(encodeFrame(frame.stdout, chunk)));
@@ -218,6 +212,18 @@ async function relayChannel(connection: SshConnection, command: string, socket: 
   socket.resume();
 }
 
+/** The channel `open` gives, answered ok to the client; undefined (and the client told why) when it failed. */
+async function openedOrRefused<C>(socket: net.Socket, open: () => Promise<C>): Promise<C | undefined> {
+  try {
+    const channel = await open();
+    reply(socket, { ok: true });
+    return channel;
+  } catch (error) {
+    refuse(socket, error);
+    return undefined;
+  }
+}
+
 function reply(socket: net.Socket, r: MuxReply): void {
   socket.write(`${JSON.stringify(r)}\n`);
 }
@@ -229,14 +235,8 @@ function refuse(socket: net.Socket, error: unknown): void {
 
 /** After the reply, the stream is the unix socket on the host, both ways. */
 async function pipeUnixSocket(connection: SshConnection, path: string, socket: net.Socket): Promise<void> {
-  let channel;
-  try {
-    channel = await connection.openUnixSocket(path);
-  } catch (error) {
-    refuse(socket, error);
-    return;
-  }
-  reply(socket, { ok: true });
+  const channel = await openedOrRefused(socket, () => connection.openUnixSocket(path));
+  if (!channel) return;
   socket.pipe(channel).pipe(socket);
   socket.resume();
   channel.on('error', () => socket.destroy());
