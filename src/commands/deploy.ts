@@ -38,6 +38,7 @@ import type { NotifierOptions } from './notify.ts';
 import { noticeStart } from './notify.ts';
 import { interruptedWith } from './interruption.ts';
 import type { Fanout } from '../deploy/fanout.ts';
+import { PreReads } from '../deploy/pre-read.ts';
 import { endFanout, fanoutFor } from './deploy-fanout.ts';
 import type { RetryPlan, RunJournal } from './run-journal.ts';
 
@@ -201,6 +202,7 @@ async function runApps(
     commit: gitCommit(options.cwd),
     dirty: gitDirty(options.cwd),
     now: options.retry?.releaseTime ?? new Date(),
+    preReads: action === 'deploy' && !options.dryRun ? new PreReads() : undefined,
   };
   beginJournal(options, action, context.targets, run, artifacts);
   const results: HostDeployResult[] = [];
@@ -322,6 +324,8 @@ interface RunParts {
   adopt: boolean;
   /** The time in new release ids: now, or under a retry the retried run's (the same release on every host). */
   now: Date;
+  /** A deploy's reads before any lock (absent for a rollback or a dry run): an unchanged host needs no more. */
+  preReads: PreReads | undefined;
 }
 
 /** The engine's options for one app: how to open it on each host, the listener, and the user's stop. */
@@ -366,6 +370,7 @@ function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener
       dirty: run.dirty,
       onStep: listener.step,
       fanout: run.fanout,
+      preReads: run.preReads,
     }),
   };
 }

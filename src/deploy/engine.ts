@@ -213,10 +213,9 @@ async function stageEverywhere(
     return book.timed(host.name, async () => {
       const deploy = await options.open(host);
       opened.set(host.name, deploy);
-      options.listener?.step?.(host.name, options.app, 'lock');
-      await deploy.lock();
-      const plan = await planOn(options, deploy);
-      await deploy.stage(plan);
+      // A host with nothing to change, as the ownership pass read it: no lock, nothing staged, nothing written.
+      const asRead = options.action === 'rollback' ? undefined : deploy.unchangedAsRead(options.now);
+      const plan = asRead ?? (await lockAndStage(options, deploy, host.name));
       options.listener?.step?.(host.name, options.app, 'staged', plan.release);
       return { value: { deploy, plan, host } as Staged | undefined, ok: true };
     });
@@ -235,6 +234,14 @@ async function stageEverywhere(
   }
   const staged = outcomes.flatMap((o) => (o.status === 'ok' && o.value ? [o.value] : []));
   return { staged, failedToStage: failed.map((o) => o.host) };
+}
+
+async function lockAndStage(options: EngineOptions, deploy: AppOnHost, host: string): Promise<HostPlan> {
+  options.listener?.step?.(host, options.app, 'lock');
+  await deploy.lock();
+  const plan = await planOn(options, deploy);
+  await deploy.stage(plan);
+  return plan;
 }
 
 async function skip(book: ResultBook, s: Staged, why: string): Promise<void> {

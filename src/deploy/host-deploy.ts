@@ -41,12 +41,13 @@ import {
   verifiedReleases,
 } from './record.ts';
 import type { ReleaseFiles } from './release-files.ts';
-import { hasReleaseFiles, releaseContentHash, sharedCheckScript } from './release-files.ts';
+import { hasReleaseFiles, releaseContentHash, sharedCheckScript, sharedPresentLine } from './release-files.ts';
 import type { AppPaths, RemoteState } from './remote-state.ts';
 import { appPaths, inspectCommand, parseInspect } from './remote-state.ts';
 import type { LockStepAnswer } from './merged-steps.ts';
 import { closeStepScript, lockStepScript, parseLockStep, pruneFailure } from './merged-steps.ts';
 import type { Fanout } from './fanout.ts';
+import type { PreReads } from './pre-read.ts';
 import type { StepReporter } from './stage.ts';
 import { stageRelease } from './stage.ts';
 import type { RestartWay } from '../supervisor/restart-ways.ts';
@@ -88,6 +89,11 @@ export interface AppOnHost {
   lock(): Promise<void>;
   /** What a deploy of the artifact does here. */
   inspect(now: Date): Promise<HostPlan>;
+  /**
+   * The plan of a host with nothing to change, as the ownership pass read it (no lock held, release and conf as
+   * wanted and verified, processes running since): it needs no lock, no staging and writes nothing. Else undefined.
+   */
+  unchangedAsRead(now: Date): HostPlan | undefined;
   /** What a rollback (to `to`, else the release verified before the current one) does here. */
   rollbackPlan(to: string | undefined): Promise<HostPlan>;
   stage(plan: HostPlan): Promise<void>;
@@ -133,6 +139,8 @@ export interface HostDeployOptions {
   dirty?: boolean | undefined;
   /** Fan-out uploads (src/deploy/fanout.ts); absent: every upload from this machine. */
   fanout?: Fanout | undefined;
+  /** A deploy's pre-lock reads (src/deploy/pre-read.ts): the ownership pass keeps them, the run pass takes them. */
+  preReads?: PreReads | undefined;
 }
 
 export class HostDeploy implements AppOnHost {
@@ -178,11 +186,29 @@ export class HostDeploy implements AppOnHost {
   /** Reads the host's state and decides what this deploy does there; changes nothing. */
   async inspect(now: Date): Promise<HostPlan> {
     const artifact = this.requireArtifact();
-    const [state, running] = await Promise.all([this.stateAfterLock(), this.runningProcesses()]);
+    const state = await this.stateAfterLock();
     const sha = releaseContentHash(artifact.sha256, this.options.releaseFiles, this.secretVersions(state));
     const { release, existing } = chooseRelease(state, sha, now);
     const uploadBytes = existing || state.artifactCached ? 0 : artifact.bytes;
-    return this.withConvergence(this.plan(state, release, existing, uploadBytes), running);
+    const plan = this.plan(state, release, existing, uploadBytes);
+    // The processes matter only when nothing else changes (converge or not): no call for a host that changes.
+    if (plan.releaseChanged || plan.confChanged) return plan;
+    return this.withConvergence(plan, await this.runningProcesses());
+  }
+
+  unchangedAsRead(now: Date): HostPlan | undefined {
+    const read = this.options.preReads?.take(this.app.name, this.host);
+    const artifact = this.options.artifact;
+    // Secrets files are written by every locked deploy (placeSecrets): such an app always takes the locked path.
+    if (!read?.running || !artifact || this.hasSecrets) return undefined;
+    const { state, running } = read;
+    if (state.lockOwner !== undefined || state.confUnreadable || state.sharedMissing) return undefined;
+    const sha = releaseContentHash(artifact.sha256, this.options.releaseFiles, new Map());
+    const { release, existing } = chooseRelease(state, sha, now);
+    if (!existing) return undefined;
+    const plan = this.withConvergence(this.plan(state, release, true, 0), running);
+    const still = !plan.releaseChanged && !plan.confChanged && !plan.adopting && plan.converge === undefined;
+    return still ? plan : undefined;
   }
 
   /** The app's processes as supervisord reports them now (`group:name`). */
@@ -235,11 +261,18 @@ export class HostDeploy implements AppOnHost {
     const key = this.hasSecrets ? secretsPaths(this.app.root).key : '';
     // The conf is root's 0640: read as root where sudo is allowed (the rest of the state is the login's).
     const sudoCat = this.session.inlineSudo;
-    return inspectCommand(this.paths, this.options.artifact?.cacheName ?? '', { clashes, secretsKey: key, sudoCat });
+    const files = this.options.releaseFiles;
+    const shared = hasReleaseFiles(files) ? sharedPresentLine(this.app.root, files.shared) : '';
+    const extras = { clashes, secretsKey: key, sudoCat, shared };
+    return inspectCommand(this.paths, this.options.artifact?.cacheName ?? '', extras);
   }
 
   async ownership(adopt: boolean): Promise<string[]> {
+    // A deploy reads the processes in the same pass (one call), so that an unchanged host needs nothing more.
+    const preReads = this.options.preReads;
+    const running = preReads ? this.runningProcesses().catch(() => undefined) : undefined;
     const state = await this.readState();
+    preReads?.keep(this.app.name, this.host, { state, running: await running });
     const owner = confOwner(state.conf, this.app.name, state.record);
     const where = { host: this.host, app: this.app.name, confPath: this.paths.confPath, backupDir: this.backupDir };
     return ownershipProblems(where, owner, state.clashes, adopt);
@@ -451,10 +484,8 @@ export class HostDeploy implements AppOnHost {
     const releaseDir = `${this.paths.releasesDir}/${plan.release}`;
     const { beforeSwitch, afterSwitch } = this.app.hooks;
     const converge = plan.converge !== undefined;
-    if (!plan.releaseChanged && !plan.confChanged && !converge) {
-      this.pending.push(this.entry('unchanged', plan));
-      return { group: 'unchanged', restarted: false };
-    }
+    // Nothing changes: nothing is written either (docs/deploy.md, "Unchanged hosts"), not even a record entry.
+    if (!plan.releaseChanged && !plan.confChanged && !converge) return { group: 'unchanged', restarted: false };
     if (beforeSwitch && plan.releaseChanged) await this.runHook('beforeSwitch', beforeSwitch, releaseDir, plan);
     if (plan.releaseChanged) {
       this.report('switch', plan.release);
@@ -576,6 +607,8 @@ export class HostDeploy implements AppOnHost {
 
   /** Removes releases beyond keepReleases (never current or the previous one) and artifacts no kept release uses. */
   async prune(plan: HostPlan): Promise<string[]> {
+    // A host answered from its pre-lock read holds no lock: nothing new arrived there, nothing to prune.
+    if (!this.locked) return [];
     const entries = [...new Set([...plan.state.entries, plan.release])];
     const protect = plan.previousRelease ? [plan.previousRelease] : [];
     const live = verifiedReleases([...plan.state.record, ...this.recorded, ...this.pending]);

@@ -6,6 +6,7 @@ import type { DeployAppSpec } from './app-spec.ts';
 import type { ConfSecrets } from './confgen.ts';
 import type { PreparedArtifact } from './artifact.ts';
 import type { Fanout } from './fanout.ts';
+import type { PreReads } from './pre-read.ts';
 import type { AppOnHost } from './host-deploy.ts';
 import { HostDeploy } from './host-deploy.ts';
 import type { LockOwner, LockWait } from './lock.ts';
@@ -36,6 +37,8 @@ export interface OpenAppOptions {
   onStep?: ((host: string, app: string, step: string, detail?: string) => void) | undefined;
   /** Fan-out uploads: each host is swept of ended runs' keys when first opened (docs/deploy.md, "Fan-out"). */
   fanout?: Fanout | undefined;
+  /** A deploy's pre-lock reads, kept by the ownership pass and taken by the run (src/deploy/pre-read.ts). */
+  preReads?: PreReads | undefined;
 }
 
 /** The engine's `open`: one HostDeploy per host, over the host's one session. */
@@ -63,6 +66,7 @@ export function appOpener(options: OpenAppOptions): (host: HostConfig) => Promis
       commit: options.commit,
       dirty: options.dirty,
       fanout: options.fanout,
+      preReads: options.preReads,
     });
   };
 }

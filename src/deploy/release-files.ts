@@ -135,6 +135,19 @@ export function sharedCheckScript(root: string, shared: NormalisedShared): strin
   return lines.join('\n');
 }
 
+/**
+ * A read for the state script: prints `sharedmissing=1` unless every shared dir and file is there. An unchanged host
+ * is answered from that read without a lock (host-deploy.ts), so it must not skip what `sharedCheckScript` would
+ * have made or refused; empty when the app has no shared paths.
+ */
+export function sharedPresentLine(root: string, shared: NormalisedShared): string {
+  const tests = [
+    ...shared.dirs.map((d) => `[ -d ${shellQuote(sharedPath(root, d))} ]`),
+    ...shared.files.map((f) => `[ -f ${shellQuote(sharedPath(root, f))} ]`),
+  ];
+  return tests.length === 0 ? '' : `${tests.join(' && ')} || echo sharedmissing=1`;
+}
+
 /** `a/b/c` -> `a`, `a/b`: the directories a path sits in, inside the release. */
 function parents(rel: string): string[] {
   const parts = rel.split('/').slice(0, -1);

@@ -46,6 +46,8 @@ export interface RemoteState {
   secretsKey?: string | undefined;
   /** The conf exists but the login could not read it (sudo could not be called from the script): read it as root. */
   confUnreadable?: boolean;
+  /** A shared dir or file of the app is missing (only read when `InspectExtras.shared` asks). */
+  sharedMissing?: boolean;
 }
 
 const stateMarker = '---CONVOY-STATE---';
@@ -61,6 +63,8 @@ export interface InspectExtras {
   sudoCat?: boolean;
   /** Read the app's conf too (default); `plan` reads it with the include directory instead. */
   conf?: boolean;
+  /** A line that prints `sharedmissing=1` when a shared path is missing (release-files.ts, sharedPresentLine). */
+  shared?: string;
 }
 
 export function inspectCommand(paths: AppPaths, cacheName: string, extras: InspectExtras = {}): string {
@@ -70,7 +74,7 @@ export function inspectCommand(paths: AppPaths, cacheName: string, extras: Inspe
 /** The lines of `inspectCommand` before its `exit`, for a script that reads more (`plan`). */
 export function inspectLines(paths: AppPaths, cacheName: string, extras: InspectExtras = {}): string[] {
   const q = shellQuote;
-  const { clashes = '', secretsKey = '', sudoCat = false, conf = true } = extras;
+  const { clashes = '', secretsKey = '', sudoCat = false, conf = true, shared = '' } = extras;
   const readConf = sudoCat
     ? `{ cat ${q(paths.confPath)} 2>/dev/null || sudo -n -- cat ${q(paths.confPath)}; }`
     : `cat ${q(paths.confPath)}`;
@@ -81,6 +85,7 @@ export function inspectLines(paths: AppPaths, cacheName: string, extras: Inspect
     cacheName ? `if [ -f ${q(`${paths.cacheDir}/${cacheName}`)} ]; then echo artifact=1; fi` : '',
     `if [ -e ${q(paths.lockDir)} ]; then echo "lock=$(head -n 1 ${q(`${paths.lockDir}/owner`)} 2>/dev/null || echo unknown)"; fi`,
     clashes,
+    shared,
     secretsKey ? `if [ -f ${q(secretsKey)} ]; then echo "secretskey=$(head -n 1 ${q(secretsKey)})"; fi` : '',
     // Unreadable by the login, and sudo -n cannot help (it wants a password or a terminal): the conf is read apart.
     conf
@@ -115,6 +120,7 @@ export function parseInspect(stdout: string): RemoteState {
     else if (key === 'entry') state.entries.push(value);
     else if (key === 'artifact') state.artifactCached = true;
     else if (key === 'confunreadable') state.confUnreadable = true;
+    else if (key === 'sharedmissing') state.sharedMissing = true;
     else if (key === 'lock') state.lockOwner = value;
     else if (key === 'secretskey' && /^[0-9a-f]{64}$/.test(value)) state.secretsKey = value;
   }

@@ -1,5 +1,5 @@
 // Round trips per host (docs/deploy.md, "Round trips"), counted by the session (`CONVOY_COUNT_ROUND_TRIPS=1`), so
-// that a step added to a run fails here: an unchanged deploy costs 4 commands and 1 supervisord call per host, a status
+// that a step added to a run fails here: an unchanged deploy costs 2 commands and 1 supervisord call per host (and writes nothing), a status
 // 1 call, a plan 1 and 1; a warm `--persist` deploy logs in to no host at all, even when it uploads (sshd's log says so).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { persistSocketPath } from '../../src/host/fleet.ts';
+import { shellQuote } from '../../src/shell/quote.ts';
 import { parseRoundTripLines } from '../../src/host/round-trips.ts';
 import type { RoundTrips } from '../../src/host/round-trips.ts';
-import { convoy, integrationSkipReason, startFleet, userProject } from './support/sandbox.ts';
+import { convoy, integrationSkipReason, openssh, startFleet, userProject } from './support/sandbox.ts';
 import type { CliResult, TestFleet } from './support/sandbox.ts';
 
 const skip = integrationSkipReason();
@@ -71,7 +72,7 @@ describe('round trips per host', { skip }, () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  test('a first deploy: at most 8 commands; then an unchanged deploy: 4 commands and 1 supervisord call per host', () => {
+  test('a first deploy: at most 8 commands; then an unchanged deploy: 2 commands and 1 supervisord call per host, nothing written', () => {
     version('1');
     for (const [host, c] of trips(['deploy', 'all', 'trips'])) {
       // supervisord.conf, ownership read, lock+state+dirs, verify+store, unpack+rename, switch, write conf, record with
@@ -79,10 +80,62 @@ describe('round trips per host', { skip }, () => {
       assert.ok(c.exec <= 8, `${host}: ${JSON.stringify(c)}`);
       assert.equal(c.files, 1, host);
     }
+    // What an unchanged deploy could change on a host: its app root's entries (a lock dir) and the record's bytes.
+    const footprint = () =>
+      fleet.addresses.map(
+        (a) => openssh(fleet, a, 'ls -a /srv/trips /srv/trips/.convoy; cat /srv/trips/.convoy/deploys.jsonl').stdout,
+      );
+    const before = footprint();
     for (const [host, c] of trips(['deploy', 'all', 'trips'])) {
-      // supervisord.conf, ownership read, lock+state (and dirs), prune+record+unlock; getAllProcessInfo.
-      assert.deepEqual(c, { exec: 4, rpc: 1, files: 0 }, host);
+      // supervisord.conf, the ownership read with the app's processes: nothing to change, so no lock and no more.
+      assert.deepEqual(c, { exec: 2, rpc: 1, files: 0 }, host);
     }
+    assert.deepEqual(footprint(), before, 'an unchanged deploy wrote on a host');
+  });
+
+  test('a lock left on a host sends it the locked way: the lock is taken (and broken), then the host is unchanged', () => {
+    const owner = '/srv/trips/.convoy-lock';
+    // A run of this machine whose process is gone: the deploy breaks its lock with a notice (src/deploy/lock.ts).
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const gone = spawnSync('true').pid;
+    const line = JSON.stringify({
+      token: 'gone',
+      user: 'x',
+      machine: os.hostname(),
+      pid: gone,
+      since: '',
+      command: 'x',
+      bootId,
+    });
+    const address = fleet.addresses[0]!;
+    assert.equal(openssh(fleet, address, `mkdir ${owner} && echo ${shellQuote(line)} > ${owner}/owner`).code, 0);
+    const r = run(['deploy', 'all', 'trips']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const counts = parseRoundTripLines(r.stderr);
+    assert.ok((counts.get('t1')?.exec ?? 0) > 2, JSON.stringify([...counts]));
+    assert.deepEqual(counts.get('t2'), { exec: 2, rpc: 1, files: 0 });
+    assert.match(r.stdout, /^t1 +trips +\S+ +unchanged/m);
+    assert.notEqual(openssh(fleet, address, `test -e ${owner}`).code, 0, 'the lock is still there');
+  });
+
+  test('an unchanged host whose shared dir or file went missing takes the locked way, which remakes or refuses it', () => {
+    const kept = task
+      .replaceAll('trips', 'kept')
+      .replace('programs:', "shared: { dirs: ['data'], files: ['config/local.json'] },\n  programs:");
+    writeFileSync(path.join(project, 'tasks', 'kept.ts'), kept);
+    mkdirSync(path.join(project, 'build', 'kept'), { recursive: true });
+    writeFileSync(path.join(project, 'build', 'kept', 'VERSION'), '1\n');
+    for (const a of fleet.addresses)
+      openssh(fleet, a, 'mkdir -p /srv/kept/shared/config && echo {} > /srv/kept/shared/config/local.json');
+    trips(['deploy', 'all', 'kept']);
+    assert.deepEqual(trips(['deploy', 'all', 'kept']).get('t1'), { exec: 2, rpc: 1, files: 0 });
+    const [first, second] = fleet.addresses as [string, string];
+    openssh(fleet, first, 'rmdir /srv/kept/shared/data');
+    openssh(fleet, second, 'rm /srv/kept/shared/config/local.json');
+    const r = run(['deploy', 'all', 'kept']);
+    assert.notEqual(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /missing shared file: \/srv\/kept\/shared\/config\/local\.json/);
+    assert.equal(openssh(fleet, first, 'test -d /srv/kept/shared/data').code, 0, 'the shared dir was not made again');
   });
 
   test('status: one supervisord call per host; plan: one command and one call', () => {

@@ -49,6 +49,8 @@ interface FakeHost {
   rollbackTo?: string;
   /** The conf on the host is an administrator's. */
   foreignConf?: boolean;
+  /** The ownership pass read that nothing changes here (`same`, verified, no lock): no lock, no staging. */
+  asRead?: boolean;
 }
 
 class FakeApp implements AppOnHost {
@@ -70,6 +72,11 @@ class FakeApp implements AppOnHost {
   async lock() {
     await this.step('lock');
     this.holdsLock = true;
+  }
+  unchangedAsRead(): HostPlan | undefined {
+    if (!this.fake.asRead) return undefined;
+    this.log.push(`${this.host} asRead`);
+    return this.planFor(this.readState(), this.fake.current ?? 'r0');
   }
   async inspect(): Promise<HostPlan> {
     await this.step('inspect');
@@ -178,6 +185,23 @@ test('stages on every host before any host switches, then prunes and unlocks eac
   assert.deepEqual(steps(log, 'a'), ['open', 'lock', 'inspect', 'stage', 'switch', 'prune', 'unlock']);
   assert.equal(results[0]?.previousRelease, 'r1');
   assert.equal(results[0]?.release, 'r2');
+});
+
+test('a host with nothing to change, as the ownership pass read it, takes no lock and stages nothing (its switch and prune do nothing there)', async () => {
+  const { log, options } = fleet({ a: { current: 'r1', same: true, asRead: true }, b: { current: 'r1' } });
+  const results = await deployApp(options, {
+    maxFail: 0,
+    batches: { batch: { kind: 'count', value: 1 }, canary: 0, pauseMs: 0 },
+  });
+  assert.deepEqual(outcomes(results), { a: 'unchanged', b: 'deployed' });
+  assert.deepEqual(steps(log, 'a'), ['open', 'asRead', 'switch', 'prune']);
+  assert.deepEqual(steps(log, 'b'), ['open', 'lock', 'inspect', 'stage', 'switch', 'prune', 'unlock']);
+});
+
+test('a rollback never answers a host from the pre-lock read', async () => {
+  const { log, options } = fleet({ a: { current: 'r1', rollbackTo: 'r0', asRead: true } }, { action: 'rollback' });
+  await deployApp(options, allAtOnce);
+  assert.ok(!log.includes('a asRead'), log.join('\n'));
 });
 
 test('a host that cannot stage stops the deploy before anything switches; staged hosts are unlocked and skipped', async () => {
