@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -219,6 +220,29 @@ test('each load imports the files afresh', async () => {
   assert.equal((await loadTasks(dir)).apps[0]?.spec.name, 'first');
   await writeFile(path.join(dir, 'a.ts'), `${header}export default ${app('second')};\n`);
   assert.equal((await loadTasks(dir)).apps[0]?.spec.name, 'second');
+});
+
+test("a second run compiles nothing again: the tasks reuse tsx's disk cache, which gains no file", async () => {
+  // Without "type": "module" (most projects), tsx compiles a task file as CommonJS, naming the load's namespace in it.
+  const definePath = path.join(repo, 'src/tasks/define.ts');
+  const dir = await project('cached', {
+    'a.ts': `import { defineApp } from '${definePath}';\nexport default ${app('cached')};\n`,
+  });
+  await writeFile(path.join(dir, '..', 'package.json'), '{}\n');
+  // tsx keeps its cache in $TMPDIR/tsx-<uid>: a directory of this test's own, so that only these runs count.
+  const tmp = await mkdtemp(path.join(scratch, 'tmp-'));
+  const loadUrl = pathToFileURL(path.join(repo, 'src/tasks/load.ts')).href;
+  const script = `const { loadTasks } = await import(${JSON.stringify(loadUrl)}); await loadTasks(${JSON.stringify(dir)});`;
+  const cached = () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, TMPDIR: tmp },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return readdirSync(path.join(tmp, `tsx-${process.getuid?.() ?? 0}`)).length;
+  };
+  const first = cached();
+  assert.equal(cached(), first, 'the second run compiled a task file again');
 });
 
 // `import { defineApp } from 'convoy'` resolves through package.json "exports" to dist/index.js (npm run build).
