@@ -29,7 +29,7 @@ import { deployWords } from '../output/words.ts';
 import type { AppTarget } from './deploy-context.ts';
 import { artifactSource, loadDeployContext } from './deploy-context.ts';
 import type { FleetContextOptions } from './fleet-context.ts';
-import { defaultConcurrency, gitCommit, gitDirty, openFleet } from './fleet-context.ts';
+import { defaultConcurrency, gitState, openFleet } from './fleet-context.ts';
 import type { Interruption } from './interruption.ts';
 import { lockWaitOf } from './lock-wait.ts';
 import { defaultNotifyTimeoutMs } from '../inventory/webhooks.ts';
@@ -184,6 +184,8 @@ async function runApps(
   adopt = false,
 ): Promise<number> {
   const started = performance.now();
+  // git runs while the task files load; a run that stops on bad input leaves it to finish on its own.
+  const git = gitState(options.cwd);
   const context = await loadDeployContext(options, options.target, appNames);
   if (action === 'rollback' && context.targets.length > 1) {
     const apps = context.targets.map((t) => t.app.spec.name).join(', ');
@@ -199,8 +201,7 @@ async function runApps(
     to,
     adopt,
     owner: newLockOwner(options.commandLine, new Date(), options.env, options.journal?.id),
-    commit: gitCommit(options.cwd),
-    dirty: gitDirty(options.cwd),
+    ...(await git),
     now: options.retry?.releaseTime ?? new Date(),
     preReads: action === 'deploy' && !options.dryRun ? new PreReads() : undefined,
   };

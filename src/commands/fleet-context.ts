@@ -1,5 +1,6 @@
 // What every SSH-using command starts from: the inventory's hosts for a target, and one connection pool.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
 import { SecretValue } from '../secrets/values.ts';
@@ -136,27 +137,28 @@ export function loadProjectTasks(options: FleetContextOptions, load: LoadOptions
   return loadTasks(tasksDirOf(options), { ...load, cwd: options.cwd });
 }
 
-/** The project's git commit (for the deploy record), or undefined outside a git checkout or without git. */
-export function gitCommit(cwd: string): string | undefined {
-  try {
-    const out = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
-    const commit = out.toString('utf8').trim();
-    return /^[0-9a-f]{40,64}$/.test(commit) ? commit : undefined;
-  } catch {
-    return undefined;
-  }
+/** The project's git commit and whether its tracked files have uncommitted changes, for the deploy record. */
+export interface GitState {
+  commit: string | undefined;
+  dirty: boolean;
 }
 
-/** Whether the project's tracked files have uncommitted changes (false outside a git checkout or without git). */
-export function gitDirty(cwd: string): boolean {
-  try {
-    const out = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 5000,
-    });
-    return out.length > 0;
-  } catch {
-    return false;
-  }
+/**
+ * Both read at once, without blocking: a run starts this before loading its task files and awaits it after (git status
+ * takes a while on a large checkout). Outside a git checkout or without git: no commit, not dirty.
+ */
+const execFileAsync = promisify(execFile);
+
+export async function gitState(cwd: string): Promise<GitState> {
+  const git = (args: string[]) =>
+    execFileAsync('git', args, { cwd, timeout: 5000, encoding: 'utf8' }).then(
+      (r) => r.stdout,
+      () => undefined,
+    );
+  const [head, status] = await Promise.all([
+    git(['rev-parse', 'HEAD']),
+    git(['status', '--porcelain', '--untracked-files=no']),
+  ]);
+  const commit = head?.trim();
+  return { commit: commit && /^[0-9a-f]{40,64}$/.test(commit) ? commit : undefined, dirty: (status ?? '').length > 0 };
 }

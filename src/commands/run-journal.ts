@@ -47,6 +47,7 @@ export class RunJournal {
   private record: JournalRun | undefined;
   private lastWrite = 0;
   private broken = false;
+  private pendingWrite: NodeJS.Immediate | undefined;
 
   constructor(private readonly settings: JournalSettings) {}
 
@@ -81,12 +82,26 @@ export class RunJournal {
       if (more.detail !== undefined) entry.detail = more.detail;
       if (more.release !== undefined) entry.release = more.release;
     }
-    this.write();
+    this.writeSoon();
+  }
+
+  /**
+   * Outcomes decided in the same turn of the event loop (50 unchanged hosts end together) are written once, right
+   * after it: one file write instead of one per host, and a kill in between loses at most that turn's outcomes.
+   */
+  private writeSoon(): void {
+    if (this.pendingWrite) return;
+    this.pendingWrite = setImmediate(() => {
+      this.pendingWrite = undefined;
+      this.write();
+    });
   }
 
   /** The run ended with this exit code (an error included); hosts still pending were never reached. */
   end(exitCode: number): void {
     if (!this.record || this.record.endedAt !== undefined) return;
+    if (this.pendingWrite) clearImmediate(this.pendingWrite);
+    this.pendingWrite = undefined;
     this.record.endedAt = new Date().toISOString();
     this.record.exitCode = exitCode;
     this.write();
@@ -99,6 +114,8 @@ export class RunJournal {
   /** tmp + rename: a reader (or a run killed mid-write) sees the old record or the new one, never half of one. */
   private write(): void {
     if (!this.record || this.broken) return;
+    if (this.pendingWrite) clearImmediate(this.pendingWrite);
+    this.pendingWrite = undefined;
     const dir = journalDir(this.settings.projectDir);
     const file = path.join(dir, `${this.id}.json`);
     try {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { gitCommit, gitDirty } from '../../../src/commands/fleet-context.ts';
+import { gitState } from '../../../src/commands/fleet-context.ts';
 import { neverInterrupted } from '../../../src/commands/interruption.ts';
 import { lockWaitOf } from '../../../src/commands/lock-wait.ts';
 
@@ -26,21 +26,21 @@ test('no --lock-wait, no wait; with one, the holder and the duration are said, C
   ]);
 });
 
-test('the task repository is dirty when a tracked file changed (untracked files do not count)', () => {
+test('the task repository is dirty when a tracked file changed (untracked files do not count)', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'convoy-git-'));
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir });
   try {
-    assert.equal(gitDirty(dir), false, 'not a git checkout');
+    assert.deepEqual(await gitState(dir), { commit: undefined, dirty: false }, 'not a git checkout');
     writeFileSync(path.join(dir, 'a'), '1\n');
     git('init', '-q');
     git('add', 'a');
     git('commit', '-qm', 'a');
-    assert.match(gitCommit(dir) ?? '', /^[0-9a-f]{40}$/);
+    assert.match((await gitState(dir)).commit ?? '', /^[0-9a-f]{40}$/);
     writeFileSync(path.join(dir, 'b'), 'untracked\n');
-    assert.equal(gitDirty(dir), false);
+    assert.equal((await gitState(dir)).dirty, false);
     writeFileSync(path.join(dir, 'a'), '2\n');
-    assert.equal(gitDirty(dir), true);
+    assert.equal((await gitState(dir)).dirty, true);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
