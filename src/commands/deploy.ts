@@ -230,7 +230,7 @@ async function runApps(
  */
 async function refuseConfsNotOurs(options: AppRunOptions, targets: readonly AppTarget[], run: RunParts): Promise<void> {
   const problems: string[] = [];
-  for (const t of targets) problems.push(...(await confOwnershipProblems(engineFor(options, t, run, {}))));
+  for (const t of targets) problems.push(...(await confOwnershipProblems(engineFor(options, t, run, {}, true))));
   if (problems.length > 0) {
     const summary = `${run.action}: nothing was touched: ${problems.length} problem${problems.length === 1 ? '' : 's'} with confs Convoy does not own`;
     throw new ValidationError(summary, problems);
@@ -330,7 +330,13 @@ interface RunParts {
 }
 
 /** The engine's options for one app: how to open it on each host, the listener, and the user's stop. */
-function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener: DeployListener): EngineOptions {
+function engineFor(
+  options: AppRunOptions,
+  t: AppTarget,
+  run: RunParts,
+  listener: DeployListener,
+  firstRead = false,
+): EngineOptions {
   const concurrency = options.globals.concurrency ?? defaultConcurrency;
   return {
     hosts: t.hosts,
@@ -372,6 +378,7 @@ function engineFor(options: AppRunOptions, t: AppTarget, run: RunParts, listener
       onStep: listener.step,
       fanout: run.fanout,
       preReads: run.preReads,
+      firstRead,
     }),
   };
 }

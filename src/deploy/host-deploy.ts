@@ -29,6 +29,7 @@ import {
   writeSecretsFileScript,
 } from './secrets-on-host.ts';
 import { appSections, clashCommand, confOwner, ownershipProblems } from './conf-owner.ts';
+import { sameInclude } from '../supervisor/layout.ts';
 import { createDirForLoginCommand, loginDirCommand, notWritableMessage, parseDirAnswer } from './dirs.ts';
 import { chooseRelease, isReleaseId, releaseHash, releasesToPrune } from './releases.ts';
 import type { RecordAction, RecordEntry, RecordOutcome, RecordedProcess, RunningProcess } from './record.ts';
@@ -141,6 +142,11 @@ export interface HostDeployOptions {
   fanout?: Fanout | undefined;
   /** A deploy's pre-lock reads (src/deploy/pre-read.ts): the ownership pass keeps them, the run pass takes them. */
   preReads?: PreReads | undefined;
+  /**
+   * The host's supervisord.conf is not read yet and `supervisor` is a guess (HostSession.layoutGuess): the ownership
+   * read prints it first with this shell function (one round trip for both), then reads again where the guess was wrong.
+   */
+  findConf?: string | undefined;
 }
 
 export class HostDeploy implements AppOnHost {
@@ -268,11 +274,36 @@ export class HostDeploy implements AppOnHost {
   }
 
   async ownership(adopt: boolean): Promise<string[]> {
+    if (this.options.findConf) return this.ownershipWithLayout(adopt, this.options.findConf);
     // A deploy reads the processes in the same pass (one call), so that an unchanged host needs nothing more.
     const preReads = this.options.preReads;
     const running = preReads ? this.runningProcesses().catch(() => undefined) : undefined;
     const state = await this.readState();
-    preReads?.keep(this.app.name, this.host, { state, running: await running });
+    return this.ownershipOf(state, await running, adopt);
+  }
+
+  /**
+   * The ownership read with supervisord.conf read first in the same script, on the usual layout: where the host's
+   * puts app confs elsewhere, the read is made again on the real one; where only its socket differs, the call.
+   */
+  private async ownershipWithLayout(adopt: boolean, findConf: string): Promise<string[]> {
+    const guessed = this.options.supervisor.layout;
+    const running = this.runningProcesses().catch(() => undefined);
+    const said = await this.session.run('inspect', `${findConf}\nconvoy_find_conf\necho\n${this.stateScript()}`);
+    const stateAt = said.indexOf('\n---CONVOY-STATE---\n');
+    const layout = this.session.adoptLayout(stateAt < 0 ? said : said.slice(0, stateAt));
+    const real = layout ?? (await this.session.laidOutSupervisor({ probe: false }));
+    const onReal = new HostDeploy({ ...this.options, supervisor: real, findConf: undefined });
+    if (!layout || !sameInclude(layout.layout, guessed)) return onReal.ownership(adopt);
+    const sameSocket = layout.layout.socketPath === guessed.socketPath && !layout.layout.credentials;
+    const read = sameSocket ? await running : undefined;
+    const processes = read ?? (await onReal.runningProcesses().catch(() => undefined));
+    return onReal.ownershipOf(await this.withConf(parseInspect(said)), processes, adopt);
+  }
+
+  /** Why the run must stop here (conf not Convoy's, clashes); a deploy keeps what was read for its run pass. */
+  private ownershipOf(state: RemoteState, running: RunningProcess[] | undefined, adopt: boolean): string[] {
+    this.options.preReads?.keep(this.app.name, this.host, { state, running });
     const owner = confOwner(state.conf, this.app.name, state.record);
     const where = { host: this.host, app: this.app.name, confPath: this.paths.confPath, backupDir: this.backupDir };
     return ownershipProblems(where, owner, state.clashes, adopt);

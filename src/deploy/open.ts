@@ -39,6 +39,8 @@ export interface OpenAppOptions {
   fanout?: Fanout | undefined;
   /** A deploy's pre-lock reads, kept by the ownership pass and taken by the run (src/deploy/pre-read.ts). */
   preReads?: PreReads | undefined;
+  /** The ownership pass: the first read of each host, which may read supervisord.conf with it (never the run pass). */
+  firstRead?: boolean | undefined;
 }
 
 /** The engine's `open`: one HostDeploy per host, over the host's one session. */
@@ -46,12 +48,15 @@ export function appOpener(options: OpenAppOptions): (host: HostConfig) => Promis
   return async (host) => {
     const session = await options.fleet.session(host);
     await options.fanout?.sweep(session);
-    // No probe: the deploy's first call finds the way to the socket (docs/deploy.md, "Round trips").
-    const supervisor = await session.laidOutSupervisor({ probe: false });
+    // A deploy's first read on the host reads supervisord.conf too, on the usual layout's guess (docs/deploy.md,
+    // "Round trips"); otherwise no probe: the deploy's first call finds the way to the socket.
+    const guess = options.firstRead && options.preReads && !session.layoutRead ? session.layoutGuess() : undefined;
+    const supervisor = guess?.client ?? (await session.laidOutSupervisor({ probe: false }));
     const app = options.appFor(host);
     return new HostDeploy({
       session,
       supervisor,
+      findConf: guess?.findConf,
       app,
       artifact: options.artifact,
       renderConf: (release, secrets) => options.renderConf(host, release, secrets),

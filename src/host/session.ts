@@ -9,7 +9,8 @@ import type { CommandResult, ExecOptions, HostConnection } from '../ssh/connecti
 import type { LaidOutSupervisor, SupervisorHost } from '../supervisor/open.ts';
 import { discoverLayout, openSupervisor, reachSupervisor } from '../supervisor/open.ts';
 import type { SupervisorLayout } from '../supervisor/layout.ts';
-import { basicAuth, execTransport } from '../supervisor/transport.ts';
+import { findConfFunction, parseFindConfOutput, parseLayout, usualLayout } from '../supervisor/layout.ts';
+import { basicAuth, execTransport, streamlocalTransport } from '../supervisor/transport.ts';
 import type { RelayAs, RpcTransport } from '../supervisor/transport.ts';
 import { SupervisorClient } from '../supervisor/client.ts';
 import { scriptShell, stepScript } from '../shell/script.ts';
@@ -249,8 +250,48 @@ export class HostSession {
   }
 
   private async openWithoutProbe(): Promise<LaidOutSupervisor> {
+    return this.clientOn(await discoverLayout(this.connection, this.supervisorHost()));
+  }
+
+  /** Whether this run read the host's supervisord.conf already: laidOutSupervisor then answers without a round trip. */
+  get layoutRead(): boolean {
+    return this.laidOut !== undefined || this.laidOutLazy !== undefined;
+  }
+
+  /**
+   * For a step that reads supervisord.conf in a script of its own (a deploy's first read, docs/deploy.md "Round
+   * trips"): the shell function that prints it, and a client on the usual layout to call while the script runs; that
+   * client only tries the usual socket (no search, no relay: a miss is an error the caller reads again after).
+   * Undefined where the inventory names another conf.
+   */
+  layoutGuess(): { findConf: string; client: LaidOutSupervisor } | undefined {
     const host = this.supervisorHost();
-    const layout = await discoverLayout(this.connection, host);
+    const layout = usualLayout(host.supervisorConf);
+    if (!layout) return undefined;
+    const transport = streamlocalTransport(this.connection, layout.socketPath);
+    const client = new SupervisorClient(this.name, transport, layout, { callTimeoutMs: host.callTimeoutMs });
+    return {
+      findConf: findConfFunction(host.supervisorConf, host.readConfWithSudo),
+      client: client as LaidOutSupervisor,
+    };
+  }
+
+  /**
+   * The layout that such a script printed (`findConf` output), this session's from now on: its client. Undefined when
+   * it printed none or one Convoy cannot use: laidOutSupervisor then reads it on its own and says why.
+   */
+  adoptLayout(findConfOutput: string): LaidOutSupervisor | undefined {
+    const found = parseFindConfOutput(findConfOutput);
+    const parsed = found && parseLayout(found.confPath, found.text);
+    if (!parsed?.ok) return undefined;
+    const client = this.clientOn(parsed.layout);
+    this.laidOutLazy ??= Promise.resolve(client);
+    return client;
+  }
+
+  /** A client on `layout`'s socket: nothing is sent until its first call, which finds the way (streamlocal, else the relay). */
+  private clientOn(layout: SupervisorLayout): LaidOutSupervisor {
+    const host = this.supervisorHost();
     const reached = reachSupervisor(this.connection, host, layout);
     const transport: RpcTransport = {
       get kind() {

@@ -85,13 +85,51 @@ function socketCredentials(
  * is none. Markers, not "the first line": a login shell's rc files may print first.
  */
 export function findConfCommand(explicit?: string, sudoRead = false, sayUnreadable = false): string {
+  return findConfLines(explicit, sudoRead, sayUnreadable, 'exit');
+}
+
+/**
+ * The search as a shell function, `convoy_find_conf`, that returns instead of exiting: for a script that reads more
+ * after it (a deploy's first read, src/deploy/host-deploy.ts). Call it, then print a newline: the conf's text ends there.
+ */
+export function findConfFunction(explicit?: string, sudoRead = false): string {
+  return `convoy_find_conf() {\n${findConfLines(explicit, sudoRead, true, 'return')}\n}`;
+}
+
+function findConfLines(explicit: string | undefined, sudoRead: boolean, sayUnreadable: boolean, end: string): string {
   const candidates = shellJoin(explicit ? [explicit] : confCandidates);
-  const found = (read: string) => `then echo "---CONVOY-CONF $f---"; ${read} "$f"; exit 0; fi`;
+  const found = (read: string) => `then echo "---CONVOY-CONF $f---"; ${read} "$f"; ${end} 0; fi`;
   // A conf only root may read (0600) is read through sudo where allowed (the inventory's sudo, a login not root).
   const viaSudo = sudoRead ? ` if [ -e "$f" ] && sudo -n -- test -r "$f" 2>/dev/null; ${found('sudo -n -- cat')};` : '';
   // For setup: one that exists but nobody here can read is said, never taken for "no conf" (a default written over it).
-  const unreadable = sayUnreadable ? ' if [ -e "$f" ]; then echo "unreadable=$f"; exit 0; fi;' : '';
+  const unreadable = sayUnreadable ? ` if [ -e "$f" ]; then echo "unreadable=$f"; ${end} 0; fi;` : '';
   return `for f in ${candidates}; do if [ -r "$f" ]; ${found('cat')};${viaSudo}${unreadable} done; echo ---CONVOY-NO-CONF---`;
+}
+
+/**
+ * The layout Debian's package and `convoy setup` give a host: what a deploy's first read takes for granted while it
+ * reads the real one (and reads again where they differ). Undefined where the inventory names another conf.
+ */
+export function usualLayout(explicitConf?: string): SupervisorLayout | undefined {
+  const confPath = confCandidates[0] as string;
+  if (explicitConf !== undefined && explicitConf !== confPath) return undefined;
+  const includeDir = '/etc/supervisor/conf.d';
+  return {
+    confPath,
+    socketPath: '/var/run/supervisor.sock',
+    includeDir,
+    includeExtension: '.conf',
+    includeGlobs: [`${includeDir}/*.conf`],
+  };
+}
+
+/** Whether two layouts put app confs in the same place (the include directory, extension and globs). */
+export function sameInclude(a: SupervisorLayout, b: SupervisorLayout): boolean {
+  return (
+    a.includeDir === b.includeDir &&
+    a.includeExtension === b.includeExtension &&
+    a.includeGlobs.join('\n') === b.includeGlobs.join('\n')
+  );
 }
 
 export function parseFindConfOutput(stdout: string): { confPath: string; text: string } | undefined {

@@ -1,5 +1,5 @@
 // Round trips per host (docs/deploy.md, "Round trips"), counted by the session (`CONVOY_COUNT_ROUND_TRIPS=1`), so
-// that a step added to a run fails here: an unchanged deploy costs 2 commands and 1 supervisord call per host (and writes nothing), a status
+// that a step added to a run fails here: an unchanged deploy costs 1 command and 1 supervisord call per host (and writes nothing), a status
 // 1 call, a plan 1 and 1; a warm `--persist` deploy logs in to no host at all, even when it uploads (sshd's log says so).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -72,7 +72,7 @@ describe('round trips per host', { skip }, () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  test('a first deploy: at most 8 commands; then an unchanged deploy: 2 commands and 1 supervisord call per host, nothing written', () => {
+  test('a first deploy: at most 8 commands; then an unchanged deploy: 1 command and 1 supervisord call per host, nothing written', () => {
     version('1');
     for (const [host, c] of trips(['deploy', 'all', 'trips'])) {
       // supervisord.conf, ownership read, lock+state+dirs, verify+store, unpack+rename, switch, write conf, record with
@@ -87,8 +87,8 @@ describe('round trips per host', { skip }, () => {
       );
     const before = footprint();
     for (const [host, c] of trips(['deploy', 'all', 'trips'])) {
-      // supervisord.conf, the ownership read with the app's processes: nothing to change, so no lock and no more.
-      assert.deepEqual(c, { exec: 2, rpc: 1, files: 0 }, host);
+      // supervisord.conf with the ownership read, and the app's processes: nothing to change, so no lock and no more.
+      assert.deepEqual(c, { exec: 1, rpc: 1, files: 0 }, host);
     }
     assert.deepEqual(footprint(), before, 'an unchanged deploy wrote on a host');
   });
@@ -112,8 +112,8 @@ describe('round trips per host', { skip }, () => {
     const r = run(['deploy', 'all', 'trips']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const counts = parseRoundTripLines(r.stderr);
-    assert.ok((counts.get('t1')?.exec ?? 0) > 2, JSON.stringify([...counts]));
-    assert.deepEqual(counts.get('t2'), { exec: 2, rpc: 1, files: 0 });
+    assert.ok((counts.get('t1')?.exec ?? 0) > 1, JSON.stringify([...counts]));
+    assert.deepEqual(counts.get('t2'), { exec: 1, rpc: 1, files: 0 });
     assert.match(r.stdout, /^t1 +trips +\S+ +unchanged/m);
     assert.notEqual(openssh(fleet, address, `test -e ${owner}`).code, 0, 'the lock is still there');
   });
@@ -128,7 +128,7 @@ describe('round trips per host', { skip }, () => {
     for (const a of fleet.addresses)
       openssh(fleet, a, 'mkdir -p /srv/kept/shared/config && echo {} > /srv/kept/shared/config/local.json');
     trips(['deploy', 'all', 'kept']);
-    assert.deepEqual(trips(['deploy', 'all', 'kept']).get('t1'), { exec: 2, rpc: 1, files: 0 });
+    assert.deepEqual(trips(['deploy', 'all', 'kept']).get('t1'), { exec: 1, rpc: 1, files: 0 });
     const [first, second] = fleet.addresses as [string, string];
     openssh(fleet, first, 'rmdir /srv/kept/shared/data');
     openssh(fleet, second, 'rm /srv/kept/shared/config/local.json');
