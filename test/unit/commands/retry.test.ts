@@ -100,10 +100,12 @@ test('a retry whose hosts are no longer in the target is bad input (exit 2), nam
   assert.deepEqual(retriedHosts({ ...options, retry: { of: 'r1', hosts: new Set(['web1']) } }, [web1], 'web'), [web1]);
 });
 
-test('runs, as a table: the command line as typed, counts, and a run that never ended', () => {
+test('runs, as a table: the command line as typed, counts, and a run that never ended', async () => {
   const j = new RunJournal({ projectDir: project, argv: ['exec', 'web', '--', 'echo hi'], env: {}, warn: () => {} });
   j.begin({ command: 'exec', target: 'web', hosts: ['h1', 'h2'] });
   j.finished('h1', 'ok');
+  // Outcomes are written once the event loop's turn ends (run-journal.ts).
+  await new Promise((resolve) => setImmediate(resolve));
   const { out, lines } = captureOutput();
   runsCommand({ cwd: project, count: 10, output: out });
   assert.match(lines[0]!, /^RUN\s+STARTED\s+BY\s+COMMAND\s+OK\s+FAILED\s+UNREACHABLE\s+SKIPPED\s+NOT REACHED\s+NOTE$/);
