@@ -80,7 +80,7 @@ export function inspectLines(paths: AppPaths, cacheName: string, extras: Inspect
     : `cat ${q(paths.confPath)}`;
   return [
     `echo ${stateMarker}`,
-    `link=$(readlink ${q(paths.current)} 2>/dev/null || true); echo "current=\${link##*/}"`,
+    currentLine(paths.current),
     `if [ -d ${q(paths.releasesDir)} ]; then for d in ${q(paths.releasesDir)}/*; do [ -e "$d" ] && echo "entry=\${d##*/}"; done; fi`,
     cacheName ? `if [ -f ${q(`${paths.cacheDir}/${cacheName}`)} ]; then echo artifact=1; fi` : '',
     `if [ -e ${q(paths.lockDir)} ]; then echo "lock=$(head -n 1 ${q(`${paths.lockDir}/owner`)} 2>/dev/null || echo unknown)"; fi`,
@@ -91,9 +91,38 @@ export function inspectLines(paths: AppPaths, cacheName: string, extras: Inspect
     conf
       ? `if [ -f ${q(paths.confPath)} ] && [ ! -r ${q(paths.confPath)} ]${sudoCat ? ' && ! sudo -n -- true 2>/dev/null' : ''}; then echo confunreadable=1; fi`
       : '',
-    `echo ${recordMarker}; tail -n ${recordLength} ${q(recordPath(paths))} 2>/dev/null`,
-    conf ? `if [ -f ${q(paths.confPath)} ]; then echo ${confMarker}; ${readConf}; fi` : '',
+    `echo ${recordMarker}`,
+    ...(conf && !sudoCat
+      ? recordAndConfLines(recordPath(paths), paths.confPath)
+      : [
+          `tail -n ${recordLength} ${q(recordPath(paths))} 2>/dev/null`,
+          conf ? `if [ -f ${q(paths.confPath)} ]; then echo ${confMarker}; ${readConf}; fi` : '',
+        ]),
   ].filter(Boolean);
+}
+
+/**
+ * `current=<release>`, with the shell's own `cd -P` (no process: on a host busy with 50 deploys, each program a step
+ * starts costs a few ms of CPU); readlink only for a link whose release is gone. The working directory is restored.
+ */
+function currentLine(current: string): string {
+  const q = shellQuote;
+  const readlink = `link=$(readlink ${q(current)} 2>/dev/null || true); echo "current=\${link##*/}"`;
+  return `convoy_wd=$PWD; if cd -P ${q(current)} 2>/dev/null; then echo "current=\${PWD##*/}"; cd "$convoy_wd"; else ${readlink}; fi`;
+}
+
+/**
+ * The record, then the conf after its marker, in one `cat` (the marker comes from a here-document): one program
+ * instead of two. The record keeps its last recordLength lines itself (appendRecordCommand), so cat reads what tail did.
+ */
+function recordAndConfLines(record: string, confPath: string): string[] {
+  const q = shellQuote;
+  return [
+    `if [ -f ${q(confPath)} ]; then cat ${q(record)} - ${q(confPath)} 2>/dev/null <<'CONVOY-MARKER'`,
+    confMarker,
+    'CONVOY-MARKER',
+    `else cat ${q(record)} 2>/dev/null; fi`,
+  ];
 }
 
 export function parseInspect(stdout: string): RemoteState {

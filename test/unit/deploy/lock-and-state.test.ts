@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
+import { stepScript } from '../../../src/shell/script.ts';
 import {
   describeOwner,
   lockCommand,
@@ -8,7 +13,7 @@ import {
   parseLockAnswer,
   unlockCommand,
 } from '../../../src/deploy/lock.ts';
-import { appPaths, parseInspect } from '../../../src/deploy/remote-state.ts';
+import { appPaths, inspectCommand, parseInspect } from '../../../src/deploy/remote-state.ts';
 
 const paths = appPaths('/opt/web app', '/etc/supervisor/conf.d', 'web', '.conf');
 
@@ -116,4 +121,37 @@ test('a lock whose owner ran on this machine and is gone is dead; a live, reused
     false,
     'an older lock: unknown',
   );
+});
+
+test('the state script under sh: current through cd -P (a link to a removed release too), record and conf bytes exact', () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'convoy-state-'));
+  try {
+    const local = appPaths(path.join(root, 'app'), path.join(root, 'conf.d'), 'web', '.conf');
+    const release = '20261101T000000Z-aaaaaaaa';
+    mkdirSync(path.join(local.releasesDir, release), { recursive: true });
+    mkdirSync(path.join(local.root, '.convoy'));
+    mkdirSync(path.join(root, 'conf.d'));
+    symlinkSync(`releases/${release}`, local.current);
+    const entry = JSON.stringify({ v: 1, outcome: 'verified', release });
+    writeFileSync(path.join(local.root, '.convoy', 'deploys.jsonl'), `${entry}\n`);
+    writeFileSync(local.confPath, '[program:web]\ncommand=run'); // no last newline
+    const read = () => {
+      const r = spawnSync('sh', ['-s'], { input: stepScript(inspectCommand(local, '')), encoding: 'utf8', cwd: root });
+      assert.equal(r.status, 0, r.stderr);
+      return { state: parseInspect(r.stdout) };
+    };
+    const { state } = read();
+    assert.equal(state.current, release);
+    assert.deepEqual(state.entries, [release]);
+    assert.equal(state.conf, '[program:web]\ncommand=run');
+    assert.equal(state.record[0]?.release, release);
+    rmSync(path.join(local.releasesDir, release), { recursive: true });
+    rmSync(local.confPath);
+    const gone = read().state;
+    assert.equal(gone.current, release, 'a link to a removed release still names it');
+    assert.equal(gone.conf, null);
+    assert.equal(gone.record.length, 1);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
