@@ -11,15 +11,24 @@ import type { TreeEntry } from './delta.ts';
 
 export type ArtifactKind = 'tar.gz' | 'tar' | 'file';
 
+/** The one file a whole upload sends, and its sha256 to verify it on the host. */
+export interface WholeFile {
+  localPath: string;
+  fileSha256: string;
+  bytes: number;
+}
+
 export interface PreparedArtifact {
   source: string;
   kind: ArtifactKind;
-  /** The file to upload (for a directory: a tar built in a temp dir). */
-  localPath: string;
   /** The release's identity: the file's sha256, or for a directory a hash of its tree (not of the tar's bytes). */
   sha256: string;
-  /** sha256 of `localPath`, to verify the upload. */
-  fileSha256: string;
+  /**
+   * The file to upload whole: for a directory a tar, built in a temp dir on first use only (a deploy whose hosts have
+   * the release, or take the delta upload, never builds it: packing 20 MB was 0.26 s of every such run).
+   */
+  wholeFile(): Promise<WholeFile>;
+  /** The whole file's size; for a directory, until its tar is built, the tar's size as its entries make it. */
   bytes: number;
   /** Name in the host's artifact cache: content-addressed, so a host that has it needs nothing. */
   cacheName: string;
@@ -113,6 +122,28 @@ export async function artifactDigest(source: string): Promise<string> {
   return info.isDirectory() ? hashTree(await readTree(source, await walk(source))) : hashFile(source);
 }
 
+/** A directory's tar, portable (no owners), its entries in the tree's order. */
+async function packTree(source: string, entries: readonly string[], localPath: string): Promise<WholeFile> {
+  // maxReadSize: tar reads each file in 16 MB buffers by default; 1 MB is as fast and keeps the peak down.
+  await createTar(
+    { cwd: source, file: localPath, portable: true, noDirRecurse: true, maxReadSize: 1024 * 1024 },
+    entries.length > 0 ? [...entries] : ['.'],
+  );
+  return { localPath, fileSha256: await hashFile(localPath), bytes: (await stat(localPath)).size };
+}
+
+/**
+ * The size a tar of the tree has: a 512-byte header per entry, each file's bytes padded to 512, two zero blocks at
+ * the end (plus a pax header where a path is too long for the header's 100 bytes, so an estimate there).
+ */
+function tarBytes(tree: readonly TreeEntry[]): number {
+  const block = 512;
+  const padded = (n: number) => Math.ceil(n / block) * block;
+  const long = (e: TreeEntry) => (Buffer.byteLength(e.path) > 99 ? 3 * block : 0);
+  const body = tree.reduce((sum, e) => sum + block + long(e) + (e.kind === 'file' ? padded(e.size ?? 0) : 0), 0);
+  return body + 2 * block;
+}
+
 export async function prepareArtifact(source: string): Promise<PreparedArtifact> {
   const info = await statArtifact(source);
   if (info.isDirectory()) {
@@ -120,19 +151,13 @@ export async function prepareArtifact(source: string): Promise<PreparedArtifact>
     const tree = await readTree(source, entries);
     const sha256 = hashTree(tree);
     const tmp = await tarDir();
-    const localPath = path.join(tmp, `${sha256}.tar`);
-    // maxReadSize: tar reads each file in 16 MB buffers by default; 1 MB is as fast and keeps the peak down.
-    await createTar(
-      { cwd: source, file: localPath, portable: true, noDirRecurse: true, maxReadSize: 1024 * 1024 },
-      entries.length > 0 ? entries : ['.'],
-    );
+    let whole: Promise<WholeFile> | undefined;
     return {
       source,
       kind: 'tar',
-      localPath,
       sha256,
-      fileSha256: await hashFile(localPath),
-      bytes: (await stat(localPath)).size,
+      wholeFile: () => (whole ??= packTree(source, entries, path.join(tmp, `${sha256}.tar`))),
+      bytes: tarBytes(tree),
       cacheName: `${sha256}.tar`,
       tree: { entries: tree, workDir: tmp },
       cleanup: () => rm(tmp, { recursive: true, force: true }),
@@ -145,9 +170,8 @@ export async function prepareArtifact(source: string): Promise<PreparedArtifact>
   return {
     source,
     kind,
-    localPath: source,
     sha256,
-    fileSha256: sha256,
+    wholeFile: async () => ({ localPath: source, fileSha256: sha256, bytes: info.size }),
     bytes: info.size,
     cacheName,
     cleanup: async () => {},

@@ -6,7 +6,7 @@ import { RemoteStepError } from '../host/errors.ts';
 import type { HostSession } from '../host/session.ts';
 import { shellQuote } from '../shell/quote.ts';
 import { formatBytes } from '../units/bytes.ts';
-import type { PreparedArtifact } from './artifact.ts';
+import type { PreparedArtifact, WholeFile } from './artifact.ts';
 import { unpackCommand } from './artifact.ts';
 import { stagingMarker } from './releases.ts';
 import type { ReleaseFiles } from './release-files.ts';
@@ -67,9 +67,9 @@ export async function stageRelease(job: StageJob): Promise<number> {
       await unpack(job, where, delta.script);
       return delta.sentBytes;
     }
-    if (job.uploadBytes > 0) await upload(job, where.cached);
+    const sent = job.uploadBytes > 0 ? await upload(job, where.cached) : 0;
     await unpack(job, where, unpackCommand(job.artifact.kind, where.cached, where.partial, job.artifact.source));
-    return job.uploadBytes;
+    return sent;
   } catch (error) {
     if (job.session.lost) throw error;
     // Measured before the cleanup, which frees the space again.
@@ -83,24 +83,27 @@ export async function stageRelease(job: StageJob): Promise<number> {
   }
 }
 
-async function upload(job: StageJob, cached: string): Promise<void> {
-  const { session, paths, artifact } = job;
+/** Sends the whole artifact (or has a relay send it) and stores it verified; the bytes it is. */
+async function upload(job: StageJob, cached: string): Promise<number> {
+  const { session, paths } = job;
+  const whole = await job.artifact.wholeFile();
   const free = job.freeBytes ?? (await prepareUpload(session, paths));
-  if (free !== undefined && free < job.uploadBytes) {
-    throw new RemoteStepError(session.name, 'upload', undefined, noSpace(paths.cacheDir, free, job.uploadBytes));
+  if (free !== undefined && free < whole.bytes) {
+    throw new RemoteStepError(session.name, 'upload', undefined, noSpace(paths.cacheDir, free, whole.bytes));
   }
-  const put = () => session.put(artifact.localPath, `${cached}.partial`, { hostsAtOnce: job.hostsAtOnce });
+  const put = () => session.put(whole.localPath, `${cached}.partial`, { hostsAtOnce: job.hostsAtOnce });
   // Verified and stored in one round trip (merged-steps.ts): `store` has nothing left to do.
-  const steps = { put, verify: () => verifyAndStore(job, cached), store: () => Promise.resolve() };
+  const steps = { put, verify: () => verifyAndStore(job, cached, whole), store: () => Promise.resolve() };
   // Fan-out (src/deploy/fanout.ts): this host's artifact may come from a relay; it verifies and stores it the same.
   if (job.fanout) {
-    const size = formatBytes(job.uploadBytes);
+    const size = formatBytes(whole.bytes);
     await job.fanout.fetch(session, { ...steps, partial: `${cached}.partial`, cached, size, report: job.report });
-    return;
+    return whole.bytes;
   }
-  job.report('upload', formatBytes(job.uploadBytes));
+  job.report('upload', formatBytes(whole.bytes));
   await put();
   await steps.verify();
+  return whole.bytes;
 }
 
 /**
@@ -108,13 +111,13 @@ async function upload(job: StageJob, cached: string): Promise<void> {
  * with the server's umask); the digest is found by its marker line, not as "the first word": a login shell's rc files
  * may print before it.
  */
-async function verifyAndStore(job: StageJob, cached: string): Promise<void> {
-  const { session, artifact } = job;
+async function verifyAndStore(job: StageJob, cached: string, whole: WholeFile): Promise<void> {
+  const { session } = job;
   const said = parseVerifyAndStore(
-    await session.run('verify upload', verifyAndStoreScript(`${cached}.partial`, cached, artifact.fileSha256)),
+    await session.run('verify upload', verifyAndStoreScript(`${cached}.partial`, cached, whole.fileSha256)),
   );
   if (!said.stored) {
-    const detail = `sha256 ${said.sha256} on the host, ${artifact.fileSha256} here`;
+    const detail = `sha256 ${said.sha256} on the host, ${whole.fileSha256} here`;
     throw new RemoteStepError(session.name, 'verify upload', undefined, detail);
   }
 }

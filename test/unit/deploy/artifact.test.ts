@@ -25,7 +25,9 @@ test("a directory artifact's tar dir is removed by cleanup, and a dead run's lef
   process.env.TMPDIR = tmp;
   try {
     const artifact = await prepareArtifact(source);
-    assert.ok(artifact.localPath.startsWith(path.join(tmp, `convoy-artifact-${process.pid}-`)), artifact.localPath);
+    const { localPath, bytes } = await artifact.wholeFile();
+    assert.ok(localPath.startsWith(path.join(tmp, `convoy-artifact-${process.pid}-`)), localPath);
+    assert.equal(artifact.bytes, bytes, "the tar's size as its entries make it");
     assert.equal(existsSync(dead), false, "a dead run's tar dir is removed");
     assert.ok(existsSync(live) && existsSync(foreign), 'a live run and a name without a pid are left alone');
     await artifact.cleanup();
