@@ -213,6 +213,7 @@ async function runApps(
     for (const [i, t] of context.targets.entries()) {
       if (options.interruption?.requested()) break;
       results.push(...(await runNotified(options, t, { ...run, artifact: artifacts[i] }, notify)));
+      run.preReads?.appDone();
     }
   } finally {
     await fleet.close();

@@ -214,7 +214,7 @@ async function stageEverywhere(
       const deploy = await options.open(host);
       opened.set(host.name, deploy);
       // A host with nothing to change, as the ownership pass read it: no lock, nothing staged, nothing written.
-      const asRead = options.action === 'rollback' ? undefined : deploy.unchangedAsRead(options.now);
+      const asRead = options.action === 'rollback' ? undefined : await deploy.unchangedAsRead(options.now);
       const plan = asRead ?? (await lockAndStage(options, deploy, host.name));
       options.listener?.step?.(host.name, options.app, 'staged', plan.release);
       return { value: { deploy, plan, host } as Staged | undefined, ok: true };

@@ -94,7 +94,7 @@ export interface AppOnHost {
    * The plan of a host with nothing to change, as the ownership pass read it (no lock held, release and conf as
    * wanted and verified, processes running since): it needs no lock, no staging and writes nothing. Else undefined.
    */
-  unchangedAsRead(now: Date): HostPlan | undefined;
+  unchangedAsRead(now: Date): Promise<HostPlan | undefined>;
   /** What a rollback (to `to`, else the release verified before the current one) does here. */
   rollbackPlan(to: string | undefined): Promise<HostPlan>;
   stage(plan: HostPlan): Promise<void>;
@@ -202,12 +202,15 @@ export class HostDeploy implements AppOnHost {
     return this.withConvergence(plan, await this.runningProcesses());
   }
 
-  unchangedAsRead(now: Date): HostPlan | undefined {
+  async unchangedAsRead(now: Date): Promise<HostPlan | undefined> {
     const read = this.options.preReads?.take(this.app.name, this.host);
     const artifact = this.options.artifact;
     // Secrets files are written by every locked deploy (placeSecrets): such an app always takes the locked path.
     if (!read?.running || !artifact || this.hasSecrets) return undefined;
-    const { state, running } = read;
+    const { state } = read;
+    // Another app of the run went first: what runs now is what counts (one call), the files as read are kept.
+    const running = read.processesStale ? await this.runningProcesses().catch(() => undefined) : read.running;
+    if (!running) return undefined;
     if (state.lockOwner !== undefined || state.confUnreadable || state.sharedMissing) return undefined;
     const sha = releaseContentHash(artifact.sha256, this.options.releaseFiles, new Map());
     const { release, existing } = chooseRelease(state, sha, now);

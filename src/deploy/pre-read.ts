@@ -8,6 +8,8 @@ export interface PreRead {
   state: RemoteState;
   /** The app's processes; undefined when supervisord did not answer (the run pass finds out why). */
   running: RunningProcess[] | undefined;
+  /** Another app of the run was deployed since (its restarts took time): the processes are read again. */
+  processesStale?: boolean;
 }
 
 export class PreReads {
@@ -15,6 +17,11 @@ export class PreReads {
 
   keep(app: string, host: string, read: PreRead): void {
     this.reads.set(key(app, host), read);
+  }
+
+  /** An app of the run is done: what the others' reads say of their processes may be old by their turn. */
+  appDone(): void {
+    for (const read of this.reads.values()) read.processesStale = true;
   }
 
   take(app: string, host: string): PreRead | undefined {

@@ -73,7 +73,7 @@ class FakeApp implements AppOnHost {
     await this.step('lock');
     this.holdsLock = true;
   }
-  unchangedAsRead(): HostPlan | undefined {
+  async unchangedAsRead(): Promise<HostPlan | undefined> {
     if (!this.fake.asRead) return undefined;
     this.log.push(`${this.host} asRead`);
     return this.planFor(this.readState(), this.fake.current ?? 'r0');
