@@ -143,12 +143,12 @@ export interface GitState {
   dirty: boolean;
 }
 
+const execFileAsync = promisify(execFile);
+
 /**
  * Both read at once, without blocking: a run starts this before loading its task files and awaits it after (git status
  * takes a while on a large checkout). Outside a git checkout or without git: no commit, not dirty.
  */
-const execFileAsync = promisify(execFile);
-
 export async function gitState(cwd: string): Promise<GitState> {
   const git = (args: string[]) =>
     execFileAsync('git', args, { cwd, timeout: 5000, encoding: 'utf8' }).then(

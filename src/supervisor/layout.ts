@@ -106,6 +106,9 @@ function findConfLines(explicit: string | undefined, sudoRead: boolean, sayUnrea
   return `for f in ${candidates}; do if [ -r "$f" ]; ${found('cat')};${viaSudo}${unreadable} done; echo ---CONVOY-NO-CONF---`;
 }
 
+/** The socket of Debian's and Ubuntu's packaged supervisord (and of `convoy setup` there). */
+export const usualSocketPath = '/var/run/supervisor.sock';
+
 /**
  * The layout Debian's package and `convoy setup` give a host: what a deploy's first read takes for granted while it
  * reads the real one (and reads again where they differ). Undefined where the inventory names another conf.
@@ -116,7 +119,7 @@ export function usualLayout(explicitConf?: string): SupervisorLayout | undefined
   const includeDir = '/etc/supervisor/conf.d';
   return {
     confPath,
-    socketPath: '/var/run/supervisor.sock',
+    socketPath: usualSocketPath,
     includeDir,
     includeExtension: '.conf',
     includeGlobs: [`${includeDir}/*.conf`],

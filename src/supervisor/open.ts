@@ -2,7 +2,7 @@
 import { scriptShell, stepScript } from '../shell/script.ts';
 import type { HostConnection } from '../ssh/connection.ts';
 import { SupervisorClient } from './client.ts';
-import { confCandidates, findConfCommand, parseFindConfOutput, parseLayout } from './layout.ts';
+import { confCandidates, findConfCommand, parseFindConfOutput, parseLayout, usualSocketPath } from './layout.ts';
 import type { SupervisorLayout } from './layout.ts';
 import {
   SocketAuthError,
@@ -100,9 +100,6 @@ export async function openSupervisor(
   await relayed.getState();
   return relayed as LaidOutSupervisor;
 }
-
-/** The socket of Debian's and Ubuntu's packaged supervisord (and of `convoy setup` there). */
-export const usualSocketPath = '/var/run/supervisor.sock';
 
 /**
  * A client for work that needs only supervisord's socket (status, control, logs); nothing is sent until its first

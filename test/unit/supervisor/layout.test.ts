@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
-import { findConfCommand, parseFindConfOutput, parseLayout } from '../../../src/supervisor/layout.ts';
+import {
+  findConfCommand,
+  findConfFunction,
+  parseFindConfOutput,
+  parseLayout,
+  sameInclude,
+  usualLayout,
+} from '../../../src/supervisor/layout.ts';
 import { debianSupervisordConf } from '../../../src/supervisor/distro-conf.ts';
 import { defaultConf } from '../../../src/supervisor/setup-plan.ts';
 
@@ -79,4 +90,37 @@ test('a socket with username/password: credentials from [supervisorctl] (as supe
   );
   assert.ok(none.ok);
   assert.equal(none.layout.credentials, undefined);
+});
+
+test("a deploy's first read: the search as a function returns (the script reads on), and the usual layout is Debian's", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'convoy-layout-'));
+  try {
+    const conf = path.join(dir, 'supervisord.conf');
+    writeFileSync(
+      conf,
+      '[unix_http_server]\nfile=/var/run/supervisor.sock\n[include]\nfiles = /etc/supervisor/conf.d/*.conf',
+    );
+    const script = `${findConfFunction(conf)}\nconvoy_find_conf\necho\necho ---AFTER---`;
+    const r = spawnSync('sh', ['-s'], { input: script, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const [found, after] = r.stdout.split('\n---AFTER---');
+    assert.equal(after, '\n', 'the script went on after the search');
+    const parsed = parseFindConfOutput(found ?? '');
+    assert.equal(parsed?.confPath, conf);
+    const layout = parseLayout(conf, parsed?.text ?? '');
+    assert.ok(layout.ok);
+    const usual = usualLayout();
+    assert.ok(usual);
+    assert.equal(sameInclude(layout.layout, usual), true);
+    assert.equal(layout.layout.socketPath, usual.socketPath);
+    assert.equal(usualLayout('/etc/supervisord.conf'), undefined, 'another conf named in the inventory: no guess');
+    const rhel = parseLayout(
+      '/etc/supervisord.conf',
+      '[unix_http_server]\nfile=/run/s.sock\n[include]\nfiles = supervisord.d/*.ini\n',
+    );
+    assert.ok(rhel.ok);
+    assert.equal(sameInclude(rhel.layout, usual), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
