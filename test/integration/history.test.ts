@@ -162,6 +162,8 @@ describe('history and --lock-wait', { skip }, () => {
       on(0, 'rm -rf /srv/hist/.convoy-lock');
       throw error;
     }
+    // A new release, so that the waiting deploy writes an entry (an unchanged host writes none, docs/deploy.md).
+    writeFileSync(path.join(project, 'build', 'hist', 'VERSION'), 'waited\n');
     const waiting = spawnConvoy(['-i', 'inv.ini', 'deploy', 'web', 'hist', '--lock-wait', '30s'], {
       cwd: project,
       env: { HOME: project, CONVOY_USER: 'dave' },
