@@ -40,6 +40,19 @@ export interface JournalSettings {
   keep?: number;
 }
 
+/** Journals with outcomes not written yet; one `exit` listener writes them, whatever ends the process. */
+const unwritten = new Set<RunJournal>();
+let exitListener = false;
+
+function writeBeforeExit(journal: RunJournal): void {
+  unwritten.add(journal);
+  if (exitListener) return;
+  exitListener = true;
+  process.on('exit', () => {
+    for (const j of unwritten) j.flush();
+  });
+}
+
 /** One run's record, written as the run goes. Nothing is written before `begin`: bad input leaves no record. */
 export class RunJournal {
   /** The run's id, also its lock token (`run` in the hosts' deploy records). */
@@ -95,13 +108,17 @@ export class RunJournal {
       this.pendingWrite = undefined;
       this.write();
     });
+    writeBeforeExit(this);
+  }
+
+  /** Writes outcomes still waiting for the end of the turn (the process is exiting: a second Ctrl-C). */
+  flush(): void {
+    if (this.pendingWrite) this.write();
   }
 
   /** The run ended with this exit code (an error included); hosts still pending were never reached. */
   end(exitCode: number): void {
     if (!this.record || this.record.endedAt !== undefined) return;
-    if (this.pendingWrite) clearImmediate(this.pendingWrite);
-    this.pendingWrite = undefined;
     this.record.endedAt = new Date().toISOString();
     this.record.exitCode = exitCode;
     this.write();
@@ -113,9 +130,10 @@ export class RunJournal {
 
   /** tmp + rename: a reader (or a run killed mid-write) sees the old record or the new one, never half of one. */
   private write(): void {
-    if (!this.record || this.broken) return;
     if (this.pendingWrite) clearImmediate(this.pendingWrite);
     this.pendingWrite = undefined;
+    unwritten.delete(this);
+    if (!this.record || this.broken) return;
     const dir = journalDir(this.settings.projectDir);
     const file = path.join(dir, `${this.id}.json`);
     try {

@@ -1,10 +1,12 @@
 // The run journal on disk: nothing before a run begins; private files written whole (tmp + rename) as hosts end;
 // a run killed before its end reads as interrupted with its unfinished hosts never reached; the newest runs kept.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { journalDir, readJournal, RunJournal } from '../../../src/commands/run-journal.ts';
 import { hostsToRedo, wasInterrupted } from '../../../src/orchestration/journal.ts';
 
@@ -112,4 +114,25 @@ test('a journal that cannot be written is a warning, and the run goes on', () =>
   j.end(0);
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /the run journal .* cannot be written \(E[A-Z]+\): this run cannot be retried/);
+});
+
+test('outcomes still waiting for the end of the turn are written when the process exits (a second Ctrl-C)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'convoy-journal-exit-'));
+  try {
+    const journalUrl = pathToFileURL(path.resolve(import.meta.dirname, '../../../src/commands/run-journal.ts')).href;
+    const script = [
+      `const { RunJournal } = await import(${JSON.stringify(journalUrl)});`,
+      `const j = new RunJournal({ projectDir: ${JSON.stringify(dir)}, argv: ['exec'], env: {}, warn: () => {} });`,
+      "j.begin({ command: 'exec', target: 'web', hosts: ['h1'] });",
+      "j.finished('h1', 'ok');",
+      'process.exit(130);',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 130, r.stderr);
+    assert.equal(readJournal(dir)[0]?.hosts[0]?.state, 'ok');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
