@@ -284,7 +284,9 @@ test('logs -f follows new lines until Ctrl-C, then exits 130', { skip }, async (
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
     });
-    await new Promise((r) => setTimeout(r, 2500));
+    // Until 5 lines came (a busy machine may take seconds to start and connect), not for a fixed time.
+    const lines = () => stdout.split('\n').filter((l) => l.startsWith('sandbox-1 | tick')).length;
+    for (let i = 0; i < 200 && lines() < 5; i++) await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 130);
