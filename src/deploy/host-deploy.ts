@@ -44,7 +44,7 @@ import {
 import type { ReleaseFiles } from './release-files.ts';
 import { hasReleaseFiles, releaseContentHash, sharedCheckScript, sharedPresentLine } from './release-files.ts';
 import type { AppPaths, RemoteState } from './remote-state.ts';
-import { appPaths, inspectCommand, parseInspect } from './remote-state.ts';
+import { appPaths, beforeState, inspectCommand, parseInspect } from './remote-state.ts';
 import type { LockStepAnswer } from './merged-steps.ts';
 import { closeStepScript, lockStepScript, parseLockStep, pruneFailure } from './merged-steps.ts';
 import type { Fanout } from './fanout.ts';
@@ -293,8 +293,7 @@ export class HostDeploy implements AppOnHost {
     const guessed = this.options.supervisor.layout;
     const running = this.runningProcesses().catch(() => undefined);
     const said = await this.session.run('inspect', `${findConf}\nconvoy_find_conf\necho\n${this.stateScript()}`);
-    const stateAt = said.indexOf('\n---CONVOY-STATE---\n');
-    const layout = this.session.adoptLayout(stateAt < 0 ? said : said.slice(0, stateAt));
+    const layout = this.session.adoptLayout(beforeState(said));
     const real = layout ?? (await this.session.laidOutSupervisor({ probe: false }));
     const onReal = new HostDeploy({ ...this.options, supervisor: real, findConf: undefined });
     if (!layout || !sameInclude(layout.layout, guessed)) return onReal.ownership(adopt);

@@ -125,6 +125,12 @@ function recordAndConfLines(record: string, confPath: string): string[] {
   ];
 }
 
+/** What a script printed before its state read (a deploy's first read prints supervisord.conf there, then a newline). */
+export function beforeState(stdout: string): string {
+  const at = stdout.indexOf(`\n${stateMarker}\n`);
+  return at < 0 ? stdout : stdout.slice(0, at);
+}
+
 export function parseInspect(stdout: string): RemoteState {
   const start = stdout.indexOf(`${stateMarker}\n`);
   const body = start < 0 ? stdout : stdout.slice(start + stateMarker.length + 1);
