@@ -208,11 +208,11 @@ export class HostDeploy implements AppOnHost {
     // Secrets files are written by every locked deploy (placeSecrets): such an app always takes the locked path.
     if (!read?.running || !artifact || this.hasSecrets) return undefined;
     const { state } = read;
+    if (state.lockOwner !== undefined || state.confUnreadable || state.sharedMissing) return undefined;
     // Another app of the run went first: what runs now is what counts (one call), the files as read are kept.
     const running = read.processesStale ? await this.runningProcesses().catch(() => undefined) : read.running;
     if (!running) return undefined;
-    if (state.lockOwner !== undefined || state.confUnreadable || state.sharedMissing) return undefined;
-    const sha = releaseContentHash(artifact.sha256, this.options.releaseFiles, new Map());
+    const sha = releaseContentHash(artifact.sha256, this.options.releaseFiles, this.secretVersions(state));
     const { release, existing } = chooseRelease(state, sha, now);
     if (!existing) return undefined;
     const plan = this.withConvergence(this.plan(state, release, true, 0), running);
