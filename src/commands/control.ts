@@ -106,7 +106,7 @@ async function guardedApps(run: ControlRun, session: HostSession, all: readonly 
     let looks = 0;
     const look = async (): Promise<LockLook<AppState>> => {
       if (looks++ > 0) waited = true;
-      const state = parseAppState(await session.run('read the lock', appStateCommand(app.root)));
+      const state = parseAppState(await session.run('read the lock', appStateCommand(app.root), { keptShell: true }));
       const holder = state.lockOwner === undefined ? undefined : parseOwner(state.lockOwner);
       const live = state.lockOwner !== undefined && !(holder && ownerIsDead(holder, thisMachine()));
       return live ? { held: true, owner: state.lockOwner! } : { held: false, value: state };

@@ -47,7 +47,7 @@ export async function historyCommand(options: HistoryCommandOptions): Promise<nu
   let read;
   try {
     read = await runOnSessions(fleet, hosts, { concurrency }, async (session) => ({
-      value: parseHistoryRead(await session.run('read the deploy records', script)),
+      value: parseHistoryRead(await session.run('read the deploy records', script, { keptShell: true })),
       ok: true,
     }));
   } finally {

@@ -171,7 +171,7 @@ export async function readHostForPlan(
 }
 
 async function readStep(session: HostSession, step: string, script: string): Promise<string> {
-  const result = await session.script(step, script, 'preferred');
+  const result = await session.script(step, script, 'preferred', { keptShell: true });
   if (result.code !== 0) throw new RemoteStepError(session.name, step, result, failureDetail(result));
   return result.stdout;
 }

@@ -54,6 +54,9 @@ import { stageRelease } from './stage.ts';
 import type { RestartWay } from '../supervisor/restart-ways.ts';
 import { describeWay, restartInWay } from '../supervisor/restart-ways.ts';
 
+/** The state reads leave nothing running: under --persist they may run in the host's kept shell. */
+const keptRead = { keptShell: true } as const;
+
 export type { StepReporter };
 
 export interface HostPlan {
@@ -243,7 +246,7 @@ export class HostDeploy implements AppOnHost {
    * sudo is allowed, since the conf is not world-readable.
    */
   async readState(): Promise<RemoteState> {
-    return this.withConf(parseInspect(await this.session.run('inspect', this.stateScript())));
+    return this.withConf(parseInspect(await this.session.run('inspect', this.stateScript(), keptRead)));
   }
 
   /**
@@ -292,7 +295,11 @@ export class HostDeploy implements AppOnHost {
   private async ownershipWithLayout(adopt: boolean, findConf: string): Promise<string[]> {
     const guessed = this.options.supervisor.layout;
     const running = this.runningProcesses().catch(() => undefined);
-    const said = await this.session.run('inspect', `${findConf}\nconvoy_find_conf\necho\n${this.stateScript()}`);
+    const said = await this.session.run(
+      'inspect',
+      `${findConf}\nconvoy_find_conf\necho\n${this.stateScript()}`,
+      keptRead,
+    );
     const layout = this.session.adoptLayout(beforeState(said));
     const real = layout ?? (await this.session.laidOutSupervisor({ probe: false }));
     const onReal = new HostDeploy({ ...this.options, supervisor: real, findConf: undefined });

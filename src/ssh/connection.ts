@@ -48,6 +48,11 @@ export interface ExecOptions {
    * with no \n to \r\n translation and no echo; `stdin` is not sent (payloads travel by SFTP instead).
    */
   pty?: boolean | undefined;
+  /**
+   * A short read of Convoy's own that leaves nothing running: under `--persist`, a step script (`sh -s`, the script
+   * as stdin) may run in the host's kept shell instead of a session of its own (src/ssh/kept-shell.ts).
+   */
+  keptShell?: boolean | undefined;
 }
 
 /** The terminal a `pty` command gets: raw output (no CR added) and no echo of what is typed (the password). */

@@ -14,6 +14,7 @@ import type { CommandResult, ExecChannel, ExecOptions, FileCopyOptions, HostConn
 import { abortReason, keptOutput } from '../connection.ts';
 import { TailBuffer } from '../tail-buffer.ts';
 import { SshError } from '../errors.ts';
+import { scriptShell } from '../../shell/script.ts';
 import type { MuxFailure, MuxOperation, MuxReply, MuxSettings } from './protocol.ts';
 import { encodeFrame, frame, frameReader, readLine } from './protocol.ts';
 import { preparePersistDir, readToken, tokenPath } from './trust.ts';
@@ -48,7 +49,7 @@ export class MuxedConnection implements HostConnection {
    * Opens a stream to the persist process and sends one request; rejects with the host's error when it failed. A
    * process that is gone is started again, once.
    */
-  private async request(body: MuxOperation): Promise<net.Socket> {
+  private async request(body: MuxOperation, signal?: AbortSignal): Promise<net.Socket> {
     let socket: net.Socket;
     try {
       socket = await openStream(this.socketPath);
@@ -59,7 +60,19 @@ export class MuxedConnection implements HostConnection {
     }
     const token = readToken(this.socketPath);
     socket.write(`${JSON.stringify({ ...body, target: this.target, settings: this.settings, token })}\n`);
-    const reply = JSON.parse(await this.replyOn(socket)) as MuxReply;
+    // A read in the kept shell is answered once it ended: abandoned before that, the stream's close ends it.
+    const onAbort = () => socket.destroy();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let line: string;
+    try {
+      line = await this.replyOn(socket);
+    } catch (error) {
+      if (signal?.aborted) throw abortReason(signal);
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    const reply = JSON.parse(line) as MuxReply;
     if (!reply.ok) {
       socket.destroy();
       throw errorOf(this.host, reply.error);
@@ -98,7 +111,8 @@ export class MuxedConnection implements HostConnection {
     const started = performance.now();
     if (options.signal?.aborted) throw abortReason(options.signal);
     const stdin = options.stdin === undefined ? {} : { stdin: Buffer.from(options.stdin).toString('base64') };
-    const socket = await this.request({ op: 'exec', command, ...stdin });
+    const kept = options.keptShell && command === scriptShell && options.stdin !== undefined ? { kept: true } : {};
+    const socket = await this.request({ op: 'exec', command, ...stdin, ...kept }, options.signal);
     const stdout = new TailBuffer();
     const stderr = new TailBuffer();
     return new Promise<CommandResult>((resolve, reject) => {

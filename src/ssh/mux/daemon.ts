@@ -6,6 +6,7 @@ import { connect } from '../connect.ts';
 import type { SshConnection } from '../connection.ts';
 import { SshError } from '../errors.ts';
 import { KnownHostsStore } from '../known-hosts-store.ts';
+import { KeptShell } from '../kept-shell.ts';
 import type { MuxFailure, MuxLease, MuxReply, MuxRequest } from './protocol.ts';
 
 /** A request about a host (not a lease). */
@@ -27,6 +28,8 @@ interface Daemon {
   /** What a peer must present (written beside the socket once it listens): see writeToken. */
   token: string;
   connections: Map<string, Promise<SshConnection>>;
+  /** Each connection's kept shell (src/ssh/kept-shell.ts), opened on the first read that may use one. */
+  keptShells: WeakMap<SshConnection, Promise<KeptShell | undefined>>;
   active: number;
   idleTimer: NodeJS.Timeout | undefined;
 }
@@ -46,6 +49,7 @@ export function serveMux(
     server,
     token: '',
     connections: new Map(),
+    keptShells: new WeakMap(),
     active: 0,
     idleTimer: undefined,
   };
@@ -54,7 +58,7 @@ export function serveMux(
   for (const signal of stopSignals) process.once(signal, () => shutdown(daemon));
   listenPrivately(server, socketPath, () => {
     daemon.token = writeToken(socketPath);
-    // Which process to stop by hand (`kill $(cat ~/.convoy/persist-v4.sock.pid)`), before its idle time is up.
+    // Which process to stop by hand (`kill $(cat ~/.convoy/persist-v5.sock.pid)`), before its idle time is up.
     writeFileSync(`${socketPath}.pid`, `${process.pid}\n`, { mode: 0o600 });
     armIdle(daemon);
   });
@@ -155,6 +159,8 @@ async function handle(daemon: Daemon, socket: net.Socket): Promise<void> {
   } else if (request.op === 'unix') {
     await pipeUnixSocket(connection, request.path, socket);
   } else if (request.op === 'exec') {
+    const kept = request.kept && request.stdin !== undefined ? await keptShellOf(daemon, connection) : undefined;
+    if (kept?.idle && (await runKept(kept, Buffer.from(request.stdin ?? '', 'base64'), socket))) return;
     await streamExec(connection, request.command, request.stdin, socket);
   } else if (request.op === 'channel') {
     await relayChannel(connection, request.command, socket);
@@ -267,4 +273,39 @@ async function streamExec(
   } catch (error) {
     if (!signal.aborted) socket.end(encodeFrame(frame.failed, JSON.stringify(failureOf(error))));
   }
+}
+
+/** The connection's kept shell, opened once it is first asked for and again after it ended; undefined if it cannot be. */
+async function keptShellOf(daemon: Daemon, connection: SshConnection): Promise<KeptShell | undefined> {
+  const existing = await daemon.keptShells.get(connection);
+  if (existing && !existing.ended) return existing;
+  const opened = KeptShell.open(connection).catch(() => undefined);
+  daemon.keptShells.set(connection, opened);
+  return opened;
+}
+
+/**
+ * A read in the kept shell (which the caller saw idle): its output is held until it ended, then sent as exec's
+ * frames. False, with nothing sent, when the shell ended under it (the host closed it, say): the read is then run in
+ * a session of its own, as a read can be run twice. A client gone mid-read has the shell closed with it.
+ */
+async function runKept(shell: KeptShell, script: Buffer, socket: net.Socket): Promise<boolean> {
+  const out: Buffer[] = [];
+  const signal = whileConnected(socket);
+  // Read on (the client sends nothing more), so that its end is seen while the read runs and nothing is written yet.
+  socket.resume();
+  let code: number;
+  try {
+    code = await shell.run(script.toString('utf8'), {
+      onStdout: (chunk) => out.push(encodeFrame(frame.stdout, chunk)),
+      onStderr: (chunk) => out.push(encodeFrame(frame.stderr, chunk)),
+      signal,
+    });
+  } catch {
+    return signal.aborted;
+  }
+  reply(socket, { ok: true });
+  for (const f of out) socket.write(f);
+  socket.end(encodeFrame(frame.exit, JSON.stringify({ code, signal: null })));
+  return true;
 }

@@ -9,9 +9,10 @@ import type { SshFailureKind } from '../errors.ts';
  * left running by another Convoy version (until its idle time ends) is never asked something it does not know: the
  * lease of version 2 made every host fail against a version 1 process after an upgrade. Version 3: exec takes stdin,
  * and every request carries the token the process wrote beside its socket (trust.ts). Version 4: file copies (`put`,
- * `get`) and raw exec channels (`channel`, the supervisord relay) go through it too.
+ * `get`) and raw exec channels (`channel`, the supervisord relay) go through it too. Version 5: `exec` may ask for
+ * the host's kept shell (`kept`).
  */
-export const muxProtocolVersion = 4;
+export const muxProtocolVersion = 5;
 
 /** ConnectSettings without the in-memory known_hosts store (the persist process keeps its own). */
 // The run's keyring stays in the run: the persist process has no terminal to ask a passphrase on.
@@ -20,13 +21,14 @@ export type MuxSettings = Omit<ConnectSettings, 'knownHosts' | 'keys'>;
 /**
  * What to do on the host: check (or open) its connection, run a command, open a unix socket there, copy a file, or
  * open a raw exec channel. `stdin` (base64) is the command's whole input, sent before the stream: Convoy's steps are
- * scripts for `sh -s`. `put` and `get` name a local file by its absolute path: the process runs as the same user on
+ * scripts for `sh -s`, which with `kept` (a short read that leaves nothing running) may run in the host's kept shell,
+ * its output sent once it ended (src/ssh/kept-shell.ts). `put` and `get` name a local file by its absolute path: the process runs as the same user on
  * the same machine and reads or writes it itself (SFTP's parallel window at full speed, no second copy through the
  * socket); the reply comes when the copy is over.
  */
 export type MuxOperation =
   | { op: 'connect' }
-  | { op: 'exec'; command: string; stdin?: string }
+  | { op: 'exec'; command: string; stdin?: string; kept?: boolean }
   | { op: 'unix'; path: string }
   | { op: 'put'; local: string; remote: string; window: { concurrency: number; chunkSize: number } }
   | { op: 'get'; remote: string; local: string }
@@ -93,11 +95,14 @@ export function readLine(socket: Socket): Promise<string> {
     const cleanup = () => {
       socket.off('data', onData);
       socket.off('end', onEnd);
+      socket.off('close', onEnd);
       socket.off('error', onError);
       socket.pause();
     };
     socket.on('data', onData);
     socket.once('end', onEnd);
+    // Destroyed by this side (a read abandoned while it waits for the answer) emits close, not end.
+    socket.once('close', onEnd);
     socket.once('error', onError);
   });
 }
