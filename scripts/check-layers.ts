@@ -35,7 +35,7 @@ const sessionOnly = {
 
 // Packages every command would pay for if any module on its path imported them statically: tsx brings esbuild
 // (~80 ms of CPU a run), and only the commands that read task files need it.
-const onDemandPackages = ['tsx'];
+const onDemandPackages = ['tsx', 'esbuild'];
 
 const importPattern = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm;
 

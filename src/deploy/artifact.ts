@@ -1,6 +1,5 @@
 // The artifact on this machine: its content hash (the release's identity) and the one file to upload.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, mkdtemp, readdir, readlink, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { create as createTar } from 'tar';
 import { UsageError } from '../errors.ts';
 import { shellQuote } from '../shell/quote.ts';
 import type { TreeEntry } from './delta.ts';
+import { HashCache, sha256OfFile } from './hash-cache.ts';
 
 export type ArtifactKind = 'tar.gz' | 'tar' | 'file';
 
@@ -37,12 +37,6 @@ export interface PreparedArtifact {
   cleanup(): Promise<void>;
 }
 
-async function hashFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** Every entry under `dir`, sorted, as relative POSIX paths (directories included, so empty ones survive). */
 async function walk(dir: string, prefix = ''): Promise<string[]> {
   const entries = (await readdir(path.join(dir, prefix), { withFileTypes: true })).sort((a, b) =>
@@ -58,7 +52,7 @@ async function walk(dir: string, prefix = ''): Promise<string[]> {
 }
 
 /** Each entry of a directory as the release will have it: kind, mode, and a file's sha256 and size or a link's target. */
-async function readTree(dir: string, paths: readonly string[]): Promise<TreeEntry[]> {
+async function readTree(dir: string, paths: readonly string[], hashes: HashCache): Promise<TreeEntry[]> {
   const entries: TreeEntry[] = [];
   for (const rel of paths) {
     const full = path.join(dir, rel);
@@ -66,7 +60,7 @@ async function readTree(dir: string, paths: readonly string[]): Promise<TreeEntr
     const mode = info.mode & 0o777;
     if (info.isSymbolicLink()) entries.push({ path: rel, kind: 'link', mode, target: await readlink(full) });
     else if (info.isDirectory()) entries.push({ path: rel, kind: 'dir', mode });
-    else entries.push({ path: rel, kind: 'file', mode, sha256: await hashFile(full), size: info.size });
+    else entries.push({ path: rel, kind: 'file', mode, sha256: await hashes.sha256(full), size: info.size });
   }
   return entries;
 }
@@ -119,7 +113,12 @@ async function statArtifact(source: string) {
 /** The release identity of an artifact (PreparedArtifact's `sha256`) without packing it: what `plan` compares. */
 export async function artifactDigest(source: string): Promise<string> {
   const info = await statArtifact(source);
-  return info.isDirectory() ? hashTree(await readTree(source, await walk(source))) : hashFile(source);
+  const hashes = await HashCache.open();
+  const digest = info.isDirectory()
+    ? hashTree(await readTree(source, await walk(source), hashes))
+    : await hashes.sha256(source);
+  await hashes.save();
+  return digest;
 }
 
 /** A directory's tar, portable (no owners), its entries in the tree's order. */
@@ -129,7 +128,7 @@ async function packTree(source: string, entries: readonly string[], localPath: s
     { cwd: source, file: localPath, portable: true, noDirRecurse: true, maxReadSize: 1024 * 1024 },
     entries.length > 0 ? [...entries] : ['.'],
   );
-  return { localPath, fileSha256: await hashFile(localPath), bytes: (await stat(localPath)).size };
+  return { localPath, fileSha256: await sha256OfFile(localPath), bytes: (await stat(localPath)).size };
 }
 
 /**
@@ -144,11 +143,19 @@ function tarBytes(tree: readonly TreeEntry[]): number {
   return body + 2 * block;
 }
 
+/** The artifact's identity and how to send it; its files' hashes come from the hash cache where stat allows. */
 export async function prepareArtifact(source: string): Promise<PreparedArtifact> {
+  const hashes = await HashCache.open();
+  const prepared = await prepareWith(source, hashes);
+  await hashes.save();
+  return prepared;
+}
+
+async function prepareWith(source: string, hashes: HashCache): Promise<PreparedArtifact> {
   const info = await statArtifact(source);
   if (info.isDirectory()) {
     const entries = await walk(source);
-    const tree = await readTree(source, entries);
+    const tree = await readTree(source, entries, hashes);
     const sha256 = hashTree(tree);
     const tmp = await tarDir();
     let whole: Promise<WholeFile> | undefined;
@@ -163,7 +170,7 @@ export async function prepareArtifact(source: string): Promise<PreparedArtifact>
       cleanup: () => rm(tmp, { recursive: true, force: true }),
     };
   }
-  const sha256 = await hashFile(source);
+  const sha256 = await hashes.sha256(source);
   const base = path.basename(source);
   const kind: ArtifactKind = /\.(tar\.gz|tgz)$/.test(base) ? 'tar.gz' : base.endsWith('.tar') ? 'tar' : 'file';
   const cacheName = kind === 'file' ? `${sha256}-${base.replace(/[^A-Za-z0-9._-]/g, '_')}` : `${sha256}.${kind}`;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError, ValidationError } from '../errors.ts';
 import { isAppDefinition, isTaskDefinition } from './brand.ts';
+import { importBundled } from './compiled.ts';
 import type { TaskFunction } from './define.ts';
 import { nameProblem } from './names.ts';
 import type { NormalisedApp } from './normalised.ts';
@@ -50,20 +51,21 @@ export async function loadTasks(dir: string, options: LoadOptions = {}): Promise
   const files = await listTaskFiles(dir, label, options.cwd ?? process.cwd());
   const loaded: LoadedTasks = { apps: [], tasks: [] };
   if (files.length === 0) return loaded;
-  // One tsx namespace per load: fresh modules every time, and later dynamic imports from task code keep working.
-  // Imported here, not at the top: tsx brings esbuild, which commands that read no task file should not pay for.
-  const { register } = await import('tsx/esm/api');
-  const tsx = register({ namespace: loadNamespace(path.resolve(options.cwd ?? process.cwd(), dir)) });
+  const root = path.resolve(options.cwd ?? process.cwd(), dir);
+  const load = nextLoad(root);
+  let tsx: Promise<TsxLoader> | undefined;
   const problems: string[] = [];
   for (const file of files) {
     let exports: Record<string, unknown>;
     try {
-      exports = moduleExports(
-        (await tsx.import(
-          pathToFileURL(path.resolve(options.cwd ?? process.cwd(), file)).href,
-          import.meta.url,
-        )) as Record<string, unknown>,
-      );
+      const absolute = path.resolve(options.cwd ?? process.cwd(), file);
+      const bundled = await importBundled(absolute, load);
+      if (bundled) exports = moduleExports(bundled);
+      else {
+        tsx ??= tsxLoader(root, load);
+        const url = pathToFileURL(absolute).href;
+        exports = moduleExports((await (await tsx).import(url, import.meta.url)) as Record<string, unknown>);
+      }
     } catch (error) {
       problems.push(`${file}: cannot load: ${errorText(error)}`);
       continue;
@@ -79,16 +81,26 @@ export async function loadTasks(dir: string, options: LoadOptions = {}): Promise
 /** Loads so far in this process, per tasks directory. */
 const loadsOf = new Map<string, number>();
 
-/**
- * The tsx namespace of a load: new for each load in this process, and the same in every process for the same
- * directory and load. tsx keys its disk cache of compiled files on the code it compiled, which names the namespace: a
- * random one per run compiled every task file again (esbuild, ~0.2 s) and left one more cache file each time.
- */
-function loadNamespace(dir: string): string {
+/** This process's next load of `dir`: each load imports the task files afresh. */
+function nextLoad(dir: string): number {
   const load = (loadsOf.get(dir) ?? 0) + 1;
   loadsOf.set(dir, load);
+  return load;
+}
+
+/**
+ * tsx, for the task files that cannot be imported from a bundle (src/tasks/compiled.ts), in a namespace of this load:
+ * fresh modules every time, and later dynamic imports from task code keep working. Its namespace is the same in every
+ * process for the same directory and load: tsx keys its disk cache of compiled files on the code it compiled, which
+ * names the namespace; a random one per run compiled every task file again (esbuild, ~0.2 s) and left one more cache
+ * file each time. Imported here, not at the top: tsx brings esbuild and its hooks thread.
+ */
+type TsxLoader = { import(url: string, parent: string): Promise<unknown> };
+
+async function tsxLoader(dir: string, load: number): Promise<TsxLoader> {
+  const { register } = await import('tsx/esm/api');
   const digest = createHash('sha256').update(dir).digest('hex').slice(0, 16);
-  return `convoy-${digest}-${load}`;
+  return register({ namespace: `convoy-${digest}-${load}` });
 }
 
 // Sorted file paths; a missing directory means no tasks.

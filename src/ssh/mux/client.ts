@@ -110,9 +110,7 @@ export class MuxedConnection implements HostConnection {
     if (options.answer || options.pty) return (await this.directConnection()).exec(command, options);
     const started = performance.now();
     if (options.signal?.aborted) throw abortReason(options.signal);
-    const stdin = options.stdin === undefined ? {} : { stdin: Buffer.from(options.stdin).toString('base64') };
-    const kept = options.keptShell && command === scriptShell && options.stdin !== undefined ? { kept: true } : {};
-    const socket = await this.request({ op: 'exec', command, ...stdin, ...kept }, options.signal);
+    const socket = await this.request(execRequest(command, options), options.signal);
     const stdout = new TailBuffer();
     const stderr = new TailBuffer();
     return new Promise<CommandResult>((resolve, reject) => {
@@ -205,6 +203,13 @@ export class MuxedConnection implements HostConnection {
       () => undefined,
     );
   }
+}
+
+/** An exec request: the input in base64; a step script marked as a short read may run in the host's kept shell. */
+function execRequest(command: string, options: ExecOptions): MuxOperation {
+  const stdin = options.stdin === undefined ? {} : { stdin: Buffer.from(options.stdin).toString('base64') };
+  const kept = options.keptShell && command === scriptShell && options.stdin !== undefined ? { kept: true } : {};
+  return { op: 'exec', command, ...stdin, ...kept };
 }
 
 /**
