@@ -140,14 +140,14 @@ function supervisordLogs(inventory: string, project: string): Map<string, string
  * A rolling restart's time per batch above its gates, from the hosts' supervisord logs (rolling-timeline.ts): what
  * Convoy adds between supervisord's own steps, per batch, median over batches and then over runs.
  */
-function rollingOverhead(inventory: string, project: string): string {
+function rollingOverhead(inventory: string, project: string, extra: readonly string[] = []): string {
   const batch = Math.max(1, Math.floor(hosts / 5));
   const splits: BatchSplit[] = [];
   const walls: number[] = [];
   for (let i = 0; i < runs; i++) {
     // supervisord's stamps have milliseconds but the second boundary is what the log and this clock share.
     const since = Math.floor(Date.now() / 1000) * 1000;
-    const args = ['-i', inventory, 'restart', 'all', 'trips', '--rolling', String(batch)];
+    const args = ['-i', inventory, ...extra, 'restart', 'all', 'trips', '--rolling', String(batch)];
     walls.push(mustPass('restart', convoy(args, project)).ms);
     const logs = supervisordLogs(inventory, project);
     const restarts = [...logs].flatMap(([host, log]) => restartIn(host, log, 'trips', since) ?? []);
@@ -186,11 +186,13 @@ try {
   // Exit 3 is a drift found (another app on the fleet): the round trips are the same.
   row('plan', [mustPass('plan', convoy([...inv, 'plan', 'all'], project), [0, 3])]);
   const rolling = rollingOverhead(inventory, project);
+  const rollingWarm = rollingOverhead(inventory, project, ['--persist', '10m']);
   console.log(
     `round trips: ${hosts} sandbox hosts, median of ${runs} runs, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}`,
   );
   for (const r of rows) console.log(`${r[0]!.padEnd(40)} ${r[1]!.padStart(9)}   ${r[2]}`);
   console.log(`rolling restart: ${rolling}`);
+  console.log(`rolling restart, warm --persist: ${rollingWarm}`);
   console.log(`peak memory of a Convoy run: ${Math.max(...peaks).toFixed(0)} MB`);
 } finally {
   // The persist process this script started (its pid file in this script's HOME), never one found by name.

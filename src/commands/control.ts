@@ -135,7 +135,7 @@ async function recordControl(
       .map((p) => ({ name: qualifiedName(p), pid: p.pid, start: p.start }));
     const by = { owner: run.owner, login: session.host.user };
     const entry = controlEntry(run.options.action, app.name, state, processes, by);
-    await session.run('record', appendRecordCommand({ root: app.root }, [entry]));
+    await session.run('record', appendRecordCommand({ root: app.root }, [entry]), { keptShell: true });
   }
 }
 

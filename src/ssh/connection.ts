@@ -49,8 +49,9 @@ export interface ExecOptions {
    */
   pty?: boolean | undefined;
   /**
-   * A short read of Convoy's own that leaves nothing running: under `--persist`, a step script (`sh -s`, the script
-   * as stdin) may run in the host's kept shell instead of a session of its own (src/ssh/kept-shell.ts).
+   * A short step of Convoy's own (a read, or a line added to its record) that starts nothing that outlives it: under
+   * `--persist`, a step script (`sh -s`, the script as stdin) may run in the host's kept shell instead of a session of
+   * its own (src/ssh/kept-shell.ts). Never for your commands (hooks, `exec`).
    */
   keptShell?: boolean | undefined;
 }
