@@ -30,6 +30,8 @@ const manifestVersion = 2;
 const locationOrRuntimeImport =
   /\bimport\.meta\b|\b__dirname\b|\b__filename\b|\brequire\s*\(|\bimport\s*\(|\bmodule\.exports\b|\bexports\.\w/;
 
+const typeScriptFile = /\.(?:[cm]?ts|tsx)$/;
+
 export function needsTsx(source: string): boolean {
   return locationOrRuntimeImport.test(source);
 }
@@ -133,11 +135,13 @@ async function bundle(file: string, base: string): Promise<Manifest | undefined>
       return { file: abs, sha256: sha256(text), tsx: needsTsx(text.toString('utf8')) };
     }),
   );
+  const packages = externalFiles(result.metafile);
   const manifest: Manifest = {
     version: manifestVersion,
     inputs: inputs.map(({ file: f, sha256: s }) => ({ file: f, sha256: s })),
-    packages: externalFiles(result.metafile),
-    tsx: inputs.some((i) => i.tsx),
+    packages,
+    // A package whose entry is TypeScript (a workspace's own, say) is for tsx to compile: Node.js 20 cannot import it.
+    tsx: inputs.some((i) => i.tsx) || packages.some((file) => typeScriptFile.test(file)),
   };
   await mkdir(path.dirname(base), { recursive: true });
   // Written under new names and renamed: a run reading the cache meanwhile sees the old pair or the new one.

@@ -1,11 +1,13 @@
 // Task files imported from a bundle (src/tasks/compiled.ts): reused while their inputs are unchanged, made again when
 // one changes, and left to tsx where a bundle would change what the file means.
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { bundleDirFor, needsTsx } from '../../../src/tasks/compiled.ts';
 import { loadTasks } from '../../../src/tasks/load.ts';
 
@@ -61,6 +63,33 @@ test('a file that looks at its own location is loaded by tsx: import.meta.url is
   const files = readdirSync(cache);
   assert.deepEqual(files.filter((f) => f.endsWith('.json')).length, 1);
 });
+
+// In a process of its own without tsx's hooks (this test process has them), from the build, as `convoy` runs.
+const builtLoad = path.join(repo, 'dist', 'tasks', 'load.js');
+test(
+  'a package whose entry is TypeScript (a workspace package) is imported through tsx',
+  { skip: existsSync(builtLoad) ? false : 'dist/ is missing (npm run build)' },
+  async () => {
+    const { tasks } = await project('workspace', {
+      'web.ts':
+        "import { defineApp } from 'convoy';\nimport { port } from 'shared-ts';\n" +
+        "export default defineApp({ name: 'web', root: '/srv/web', programs: { web: { command: 'run ' + port } } });\n",
+    });
+    const shared = path.join(tasks, '..', 'node_modules', 'shared-ts');
+    await mkdir(shared, { recursive: true });
+    await writeFile(
+      path.join(shared, 'package.json'),
+      '{ "name": "shared-ts", "type": "module", "main": "index.ts" }\n',
+    );
+    await writeFile(path.join(shared, 'index.ts'), 'export const port: number = 7070;\n');
+    const script =
+      `const { loadTasks } = await import(${JSON.stringify(pathToFileURL(builtLoad).href)});` +
+      `const loaded = await loadTasks(${JSON.stringify(tasks)}); console.log(loaded.apps[0].spec.programs[0].command);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'run 7070');
+  },
+);
 
 test('what a bundle would change sends a file to tsx; plain code does not', () => {
   for (const source of [
