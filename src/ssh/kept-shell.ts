@@ -1,9 +1,9 @@
 // A shell kept open on a host between steps, for the `--persist` process: a short read of Convoy's own (the deploy's
 // first read, a plan's read) runs in it instead of in a session of its own. A new session costs the host sshd's fork,
 // the login shell and `sh` (~25 ms of CPU alone, ~45 ms with 50 hosts on 2 cores, measured); a read in the kept shell
-// costs one subshell and its own programs. Mitogen keeps an interpreter on the host for the same reason. Only reads
-// that leave nothing running may use it: a process left behind holding the shell's output would mix its bytes into
-// the next read's.
+// costs one subshell and its own programs. Mitogen keeps an interpreter on the host for the same reason. Only steps of
+// Convoy's own that leave nothing running may use it (reads, a record line): a process left behind holding the
+// shell's output would mix its bytes into the next step's.
 import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
 import { shellQuote } from '../shell/quote.ts';
