@@ -4,6 +4,7 @@
 // supervisord's own steps (read from the hosts' supervisord logs: scripts/bench/rolling-timeline.ts).
 // Usage: node --import tsx scripts/bench/round-trips.ts [--hosts 50] [--first-address 127.0.46.1] [--runs 3]
 //        [--artifact-mb 20] [--state-dir DIR] [--keep]   (an existing sandbox in --state-dir is reused; --keep leaves it up)
+//        [--batch N]   (hosts per batch of the rolling restart; default 20% of the hosts)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     'state-dir': { type: 'string' },
     keep: { type: 'boolean', default: false },
     'artifact-mb': { type: 'string', default: '20' },
+    /** Hosts per batch of the rolling restart; default 20% of the hosts. */
+    batch: { type: 'string' },
   },
 });
 const hosts = Number(values.hosts);
@@ -141,7 +144,7 @@ function supervisordLogs(inventory: string, project: string): Map<string, string
  * Convoy adds between supervisord's own steps, per batch, median over batches and then over runs.
  */
 function rollingOverhead(inventory: string, project: string, extra: readonly string[] = []): string {
-  const batch = Math.max(1, Math.floor(hosts / 5));
+  const batch = values.batch ? Number(values.batch) : Math.max(1, Math.floor(hosts / 5));
   const splits: BatchSplit[] = [];
   const walls: number[] = [];
   for (let i = 0; i < runs; i++) {
