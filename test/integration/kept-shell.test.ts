@@ -88,8 +88,9 @@ describe('the kept shell of the persist process, on a real host', { skip }, () =
     const after = (await read('echo "$$"')).stdout.trim();
     assert.notEqual(after, pid);
     assert.equal((await read('echo "$$"')).stdout.trim(), after, 'a new shell is kept');
-    // Its channel is closed: the old shell reads the end of its input once its command ends (this sshd does not
-    // deliver the KILL signal request, so the command runs to its end, as an abandoned exec channel's does).
+    // Its channel is closed: the old shell reads the end of its input once its command ends (sshd refuses signal
+    // requests for a root login, "session signalling requires privilege separation", so the command runs to its end,
+    // as an abandoned exec channel's does).
     const gone = () => openssh(fleet, fleet.addresses[0]!, `test -e /proc/${pid}`).code !== 0;
     for (let i = 0; i < 40 && !gone(); i++) await new Promise((r) => setTimeout(r, 250));
     assert.ok(gone(), `the abandoned shell ${pid} still runs`);
