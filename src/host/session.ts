@@ -13,7 +13,7 @@ import { findConfFunction, parseFindConfOutput, parseLayout, usualLayout } from 
 import { basicAuth, execTransport, streamlocalTransport } from '../supervisor/transport.ts';
 import type { RelayAs, RpcTransport } from '../supervisor/transport.ts';
 import { SupervisorClient } from '../supervisor/client.ts';
-import { scriptShell, stepScript } from '../shell/script.ts';
+import { killStepScript, newStepId, scriptShell, stepScript } from '../shell/script.ts';
 import { shellQuote } from '../shell/quote.ts';
 import type { SecretValue } from '../secrets/values.ts';
 import { formatMs } from '../units/duration.ts';
@@ -93,10 +93,23 @@ export class HostSession {
    */
   script(step: string, script: string, need?: RootNeed, options: ExecOptions = {}): Promise<CommandResult> {
     const { stdin, ...rest } = options;
+    if (need === undefined || !throughSudo(this.host, need, step)) {
+      const stepId = newStepId();
+      const whole = stepScript(script, stdin, stepId);
+      return this.within(step, this.markedShell(stepId, options), { ...rest, stdin: whole }, stepId);
+    }
     const whole = stepScript(script, stdin);
-    if (need === undefined || !throughSudo(this.host, need, step))
-      return this.within(step, scriptShell, { ...rest, stdin: whole });
     return this.viaSudo(step, `exec ${scriptShell}`, whole, { ...rest, stdin: whole });
+  }
+
+  /**
+   * The command a step's script runs under. The script marks what it starts (stepScript); on a root login the shell
+   * itself is marked too, through `env` (one exec more, no process): sshd refuses to signal a root login's channel,
+   * so a timed-out step is ended by its mark (endStep), and a shell left unmarked would go on to its next command. A
+   * read in the kept shell stays `sh -s`: abandoned, that shell is closed.
+   */
+  private markedShell(stepId: string, options: ExecOptions): string {
+    return this.host.user === 'root' && !options.keptShell ? `env CONVOY_STEP=${stepId} ${scriptShell}` : scriptShell;
   }
 
   /**
@@ -186,7 +199,7 @@ export class HostSession {
    * The command, bounded by the step timeout: past it the command is abandoned (closed on the host) and the step
    * fails naming itself and the limit, so that a stuck hook or a `df` on a dead mount cannot hold a lock forever.
    */
-  private async within(step: string, command: string, options: ExecOptions): Promise<CommandResult> {
+  private async within(step: string, command: string, options: ExecOptions, stepId?: string): Promise<CommandResult> {
     const ms = this.stepTimeoutMs;
     if (!ms) return this.connection.exec(command, options);
     const limit = new AbortController();
@@ -194,9 +207,26 @@ export class HostSession {
     const signal = options.signal ? AbortSignal.any([options.signal, limit.signal]) : limit.signal;
     try {
       return await this.connection.exec(command, { ...options, signal });
+    } catch (error) {
+      if (limit.signal.aborted && stepId !== undefined) await this.endStep(stepId);
+      throw error;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Ends a timed-out step's processes on the host, whatever sshd did with the channel's KILL (it refuses it for a root
+   * login): a stuck hook must not run on beside the next deploy. Bounded; a failure to end them is not the step's.
+   */
+  private async endStep(stepId: string): Promise<void> {
+    if (this.lost) return;
+    // A timer of its own, not AbortSignal.timeout (unref'd: a run with nothing else to wait for would end mid-kill).
+    const limit = new AbortController();
+    const timer = setTimeout(() => limit.abort(new Error('ending the step')), Math.min(this.stepTimeoutMs, 10_000));
+    const kill = { stdin: killStepScript(stepId), signal: limit.signal };
+    await this.connection.exec(scriptShell, kill).catch(() => undefined);
+    clearTimeout(timer);
   }
 
   /** Copies a local file to the host (rejecting at once if the connection dies mid-transfer). */

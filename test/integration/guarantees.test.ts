@@ -250,6 +250,10 @@ describe('deploy guarantees on 5 hosts', { skip }, () => {
       );
       assert.match(doc.results[0]!.error ?? '', /beforeSwitch hook failed: timed out after 2s \(step_timeout/);
       await assertRunning(fleet, ['A', 'C', 'D'], 'after the stuck hook');
+      // The hook itself is gone from every host, not left running beside the next deploy (sshd will not signal a
+      // root login's channel: the step's processes are ended by their mark).
+      for (const a of fleet.addresses)
+        assert.equal(openssh(fleet, a, "pgrep -fx 'sleep 60' || echo none").stdout.trim(), 'none', a);
     } finally {
       writeFileSync(path.join(hello.project, 'tasks', 'hello.ts'), helloTask());
     }

@@ -1,10 +1,10 @@
 // Convoy's own steps are sh scripts fed to `sh -s` on stdin: run here through real shells, as a login shell would
 // start them (fish and tcsh where the machine has them), they behave as under sh.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { scriptShell, stepScript } from '../../../src/shell/script.ts';
+import { killStepScript, newStepId, scriptShell, stepScript } from '../../../src/shell/script.ts';
 
 /** Runs `sh -s` the way sshd does: `<login shell> -c 'sh -s'`, the script on stdin. */
 function runAsLogin(shell: string, stdin: string): { code: number | null; stdout: string; stderr: string } {
@@ -51,4 +51,24 @@ test('the script is one function and its input a quoted here-document: nothing i
   assert.match(text, /<<'CONVOY-INPUT-[0-9a-f]{16}' \| convoy_step\n/);
   const result = runAsLogin('/bin/sh', text);
   assert.equal(result.stdout, '$(touch /tmp/never) `id` $HOME');
+});
+
+test("a step's processes carry its mark, and killStepScript ends them all and nothing else", async () => {
+  const id = newStepId();
+  // As a root login runs it: the shell marked through env, what it starts through the script.
+  const step = spawn('env', [`CONVOY_STEP=${id}`, 'sh', '-s'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  step.stdin.end(stepScript('sleep 30 & sleep 30; wait', undefined, id));
+  const other = spawn('sleep', ['30'], { stdio: 'ignore', env: { ...process.env, CONVOY_STEP: newStepId() } });
+  await new Promise((r) => setTimeout(r, 300));
+  const marked = () =>
+    spawnSync('sh', ['-c', `grep -l -z -x 'CONVOY_STEP=${id}' /proc/[0-9]*/environ 2>/dev/null | wc -l`], {
+      encoding: 'utf8',
+    }).stdout.trim();
+  assert.equal(marked(), '3', 'the step shell and its two sleeps');
+  const ended = new Promise((r) => step.on('exit', r));
+  assert.equal(spawnSync('sh', ['-s'], { input: killStepScript(id) }).status, 0);
+  await ended;
+  assert.equal(marked(), '0');
+  assert.equal(other.exitCode, null, 'a process of another step is left alone');
+  other.kill();
 });
