@@ -50,6 +50,7 @@ export class MuxedConnection implements HostConnection {
    * process that is gone is started again, once.
    */
   private async request(body: MuxOperation, signal?: AbortSignal): Promise<net.Socket> {
+    if (signal?.aborted) throw abortReason(signal);
     let socket: net.Socket;
     try {
       socket = await openStream(this.socketPath);
@@ -60,9 +61,11 @@ export class MuxedConnection implements HostConnection {
     }
     const token = readToken(this.socketPath);
     socket.write(`${JSON.stringify({ ...body, target: this.target, settings: this.settings, token })}\n`);
-    // A read in the kept shell is answered once it ended: abandoned before that, the stream's close ends it.
+    // A copy, or a read in the kept shell, is answered once it ended: abandoned before that, the stream's close makes
+    // the persist process abandon it.
     const onAbort = () => socket.destroy();
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) socket.destroy();
     let line: string;
     try {
       line = await this.replyOn(socket);
@@ -109,7 +112,6 @@ export class MuxedConnection implements HostConnection {
     // sudo's prompt is a conversation on the channel, which the persist process's frames do not carry.
     if (options.answer || options.pty) return (await this.directConnection()).exec(command, options);
     const started = performance.now();
-    if (options.signal?.aborted) throw abortReason(options.signal);
     const socket = await this.request(execRequest(command, options), options.signal);
     const stdout = new TailBuffer();
     const stderr = new TailBuffer();
@@ -180,13 +182,12 @@ export class MuxedConnection implements HostConnection {
   /** The persist process copies the file itself (same user, same machine): the reply comes when it is there. */
   async putFile(local: string, remote: string, options: FileCopyOptions): Promise<void> {
     const { concurrency, chunkSize, signal } = options;
-    const copy = this.request({ op: 'put', local: path.resolve(local), remote, window: { concurrency, chunkSize } });
-    (await abandonable(copy, signal)).destroy();
+    const copy = { op: 'put', local: path.resolve(local), remote, window: { concurrency, chunkSize } } as const;
+    (await this.request(copy, signal)).destroy();
   }
 
   async getFile(remote: string, local: string, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
-    const copy = this.request({ op: 'get', remote, local: path.resolve(local) });
-    (await abandonable(copy, options.signal)).destroy();
+    (await this.request({ op: 'get', remote, local: path.resolve(local) }, options.signal)).destroy();
   }
 
   async forwardTcp(address: string, port: number): Promise<Duplex> {
@@ -210,30 +211,6 @@ function execRequest(command: string, options: ExecOptions): MuxOperation {
   const stdin = options.stdin === undefined ? {} : { stdin: Buffer.from(options.stdin).toString('base64') };
   const kept = options.keptShell && command === scriptShell && options.stdin !== undefined ? { kept: true } : {};
   return { op: 'exec', command, ...stdin, ...kept };
-}
-
-/**
- * The request's stream once answered; an abort first closes it, which makes the persist process abandon the copy. A
- * stream that answers after the abort is closed.
- */
-function abandonable(requested: Promise<net.Socket>, signal: AbortSignal | undefined): Promise<net.Socket> {
-  if (!signal) return requested;
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<net.Socket>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    requested.then(
-      (socket) => {
-        signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) socket.destroy();
-        resolve(socket);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**
