@@ -199,8 +199,13 @@ export class HostSession {
    * The command, bounded by the step timeout: past it the command is abandoned (closed on the host) and the step
    * fails naming itself and the limit, so that a stuck hook or a `df` on a dead mount cannot hold a lock forever.
    */
-  private async within(step: string, command: string, options: ExecOptions, stepId?: string): Promise<CommandResult> {
-    const ms = this.stepTimeoutMs;
+  private async within(
+    step: string,
+    command: string,
+    options: ExecOptions,
+    stepId?: string,
+    ms = this.stepTimeoutMs,
+  ): Promise<CommandResult> {
     if (!ms) return this.connection.exec(command, options);
     const limit = new AbortController();
     const timer = setTimeout(() => limit.abort(new StepTimeoutError(this.name, step, formatMs(ms))), ms);
@@ -221,12 +226,9 @@ export class HostSession {
    */
   private async endStep(stepId: string): Promise<void> {
     if (this.lost) return;
-    // A timer of its own, not AbortSignal.timeout (unref'd: a run with nothing else to wait for would end mid-kill).
-    const limit = new AbortController();
-    const timer = setTimeout(() => limit.abort(new Error('ending the step')), Math.min(this.stepTimeoutMs, 10_000));
-    const kill = { stdin: killStepScript(stepId), signal: limit.signal };
-    await this.connection.exec(scriptShell, kill).catch(() => undefined);
-    clearTimeout(timer);
+    const kill = { stdin: killStepScript(stepId) };
+    const ms = Math.min(this.stepTimeoutMs, 10_000);
+    await this.within('end the timed-out step', scriptShell, kill, undefined, ms).catch(() => undefined);
   }
 
   /** Copies a local file to the host (rejecting at once if the connection dies mid-transfer). */
